@@ -1,0 +1,95 @@
+/*
+ * demo.c: what `make run` shows: the machine as the DTB describes it, what
+ * the kernel made of it (direct map, free memory), the harts at work.
+ */
+#include "kern/boot.h"
+#include "kern/kernel.h"
+#include "kern/pmem.h"
+#include "kern/spinlock.h"
+#include "kern/thread.h"
+#include "platform/riscv/hart.h"
+#include "platform/riscv/kmap.h"
+#include "platform/riscv/timer.h"
+#include "platform/riscv/vmlayout.h"
+
+static void demo_memory(void)
+{
+	const struct kmap_stats *ks = kmap_stats();
+
+	for (int i = 0; i < platform.nmem; i++)
+		kprintf("  RAM        0x%09lx - 0x%09lx  %lu MiB\n", platform.mem[i].base,
+			platform.mem[i].base + platform.mem[i].size, platform.mem[i].size / MiB);
+	for (int i = 0; i < platform.nresv; i++)
+		kprintf("  reserved   0x%09lx - 0x%09lx  %s\n", platform.resv[i].base,
+			platform.resv[i].base + platform.resv[i].size,
+			platform.resv[i].no_map ? "no-map" : "");
+	kprintf("  direct map at 0x%lx: %lu x 1 GiB, %lu x 2 MiB, %lu x 4 KiB pages\n",
+		(unsigned long)DMAP_BASE, ks->dmap_pages[2], ks->dmap_pages[1], ks->dmap_pages[0]);
+	kprintf("  image %lu pages (text RX, rodata R, data RW), %lu page-table pages\n",
+		ks->image_pages, ks->pt_pages);
+	kprintf("  free       %lu of %lu pages (%lu MiB)\n", pmem_free_pages(),
+		pmem_total_pages(), pmem_free_pages() * PMEM_PAGE_SIZE / MiB);
+}
+
+static void demo_devices(void)
+{
+	kprintf("  harts      %d described, %d online, timebase %lu Hz, %s timer\n",
+		platform.nharts, boot.harts_online, platform.timebase_freq,
+		timer_uses_sstc() ? "Sstc" : "SBI");
+	kprintf("  isa        %s (%s)\n", platform.isa, platform.mmu_type);
+	kprintf("  uart       0x%lx irq %u\n", platform.uart.base, platform.uart_irq);
+	kprintf("  plic       0x%lx, %u sources\n", platform.plic.base, platform.plic_ndev);
+	if (platform.pci.ecam.base)
+		kprintf("  pcie ecam  0x%lx (%lu MiB), buses %u-%u, %d windows\n",
+			platform.pci.ecam.base, platform.pci.ecam.size / MiB,
+			platform.pci.bus_start, platform.pci.bus_end, platform.pci.nranges);
+	for (int i = 0; i < platform.pci.nranges; i++)
+		kprintf("    window   %s 0x%lx size 0x%lx\n",
+			(const char *[]){ "cfg", "io", "mem32", "mem64" }[platform.pci.ranges[i].space],
+			platform.pci.ranges[i].cpu_addr, platform.pci.ranges[i].size);
+	kprintf("  bootargs   \"%s\"\n", platform.bootargs);
+}
+
+struct demo_worker {
+	int hart;
+	uint64_t ran_on;
+};
+
+static void demo_worker(void *arg)
+{
+	struct demo_worker *w = arg;
+
+	thread_sleep_ns(1000 * 1000);
+	w->ran_on = hart_self()->hartid;
+}
+
+/* demo_threads: one thread pinned to each hart, each reports where it ran. */
+static void demo_threads(void)
+{
+	struct demo_worker w[HART_MAX];
+	struct thread *t[HART_MAX];
+
+	for (int i = 0; i < hart_count; i++) {
+		w[i] = (struct demo_worker){ .hart = i };
+		t[i] = thread_create("demo", demo_worker, &w[i], i);
+	}
+	for (int i = 0; i < hart_count; i++) {
+		if (!t[i])
+			continue;
+		thread_join(t[i]);
+		kprintf("  thread pinned to hart index %d ran on hart %lu\n", i, w[i].ran_on);
+	}
+}
+
+int demo_main(void)
+{
+	kprintf("\nriscv-mach-vm: a Mach-style VM on RISC-V Sv39\n");
+	kprintf("memory:\n");
+	demo_memory();
+	kprintf("machine:\n");
+	demo_devices();
+	kprintf("threads:\n");
+	demo_threads();
+	kprintf("demo done\n");
+	return EXIT_STATUS_OK;
+}

@@ -1,0 +1,57 @@
+/*
+ * kernel.h: what every kernel file needs: printing, panic, assertions and
+ * a few arithmetic helpers.
+ */
+#ifndef KERN_KERNEL_H
+#define KERN_KERNEL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+#define ROUND_UP(x, a)		((((x) + (a) - 1) / (a)) * (a))
+#define ROUND_DOWN(x, a)	(((x) / (a)) * (a))
+#define IS_ALIGNED(x, a)	(((x) & ((a) - 1)) == 0)
+#define MIN(a, b)		((a) < (b) ? (a) : (b))
+#define MAX(a, b)		((a) > (b) ? (a) : (b))
+#define KiB			1024ul
+#define MiB			(1024ul * KiB)
+#define GiB			(1024ul * MiB)
+
+/* Exit status of the machine (semihosting), as ctest reads it. */
+#define EXIT_STATUS_OK		0
+#define EXIT_STATUS_FAILED	1
+#define EXIT_STATUS_PANIC	2
+
+/* kprintf: formatted console output; one call is one uninterrupted write. */
+int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int kvprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
+/* console_write: raw bytes to the console, serialised with other writers. */
+void console_write(const char *s, size_t n);
+
+/*
+ * panic: print the message, the calling hart's backtrace, stop the other
+ * harts and end the machine with EXIT_STATUS_PANIC.  Usable from any context
+ * (traps, interrupts off, console lock held by a dead hart).
+ */
+void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
+/* console_panic_mode: write without the console lock from now on (panic path). */
+void console_panic_mode(void);
+
+/* machine_exit: stop every hart and end the machine with `status`. */
+void machine_exit(int status) __attribute__((noreturn));
+
+#define KASSERT(cond, ...)						\
+	do {								\
+		if (__builtin_expect(!(cond), 0))			\
+			kassert_fail(#cond, __FILE__, __LINE__, "" __VA_ARGS__); \
+	} while (0)
+
+void kassert_fail(const char *cond, const char *file, int line, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 4, 5)));
+
+#endif

@@ -1,0 +1,122 @@
+/*
+ * main.c: boot sequence of the boot hart, then the program the command line
+ * names: "test=SUITE[,SUITE]" runs test suites, "bench=NAME|all" runs
+ * benchmarks, nothing runs the demo.  The machine's exit status is the
+ * result (EXIT_STATUS_*).
+ */
+#include <string.h>
+
+#include "drivers/uart/ns16550.h"
+#include "kern/boot.h"
+#include "kern/cmdline.h"
+#include "kern/kernel.h"
+#include "kern/pmem.h"
+#include "kern/thread.h"
+#include "platform/dtb/fdt.h"
+#include "platform/riscv/hart.h"
+#include "platform/riscv/kmap.h"
+#include "platform/riscv/plic.h"
+#include "platform/riscv/riscv.h"
+#include "platform/riscv/semihost.h"
+#include "platform/riscv/smp.h"
+#include "platform/riscv/timer.h"
+#include "platform/riscv/trap.h"
+#include "platform/riscv/vmlayout.h"
+#include "tests/kernel/ktest.h"
+#include "tests/bench/kbench.h"
+
+struct platform_info platform;
+struct boot_info boot;
+
+static struct ns16550 console_uart;
+
+extern char _bss_start[], _bss_end[], _kernel_end[], boot_stack_top[];
+
+/* boot_dtb_parse: parse the DTB, reachable through the boot-time direct-map GiB. */
+static void boot_dtb_parse(uint64_t dtb_pa)
+{
+	const void *dtb = PHYS_TO_DMAP(dtb_pa);
+	uint64_t room = GiB - (dtb_pa & (GiB - 1));	/* what the boot mapping covers */
+	enum fdt_error err;
+	const char *why = "";
+	uint32_t size;
+
+	size = fdt_totalsize(dtb);
+	if (size == 0)
+		panic("boot: no device tree at 0x%lx (bad magic)", dtb_pa);
+	if (size > room)
+		panic("boot: device tree at 0x%lx (%u bytes) crosses a GiB boundary", dtb_pa, size);
+	err = fdt_parse(dtb, size, &platform, &why);
+	if (err != FDT_OK)
+		panic("boot: malformed device tree: %s: %s", fdt_error_name(err), why);
+	boot.dtb_pa = dtb_pa;
+	boot.dtb_size = size;
+}
+
+static void boot_memory(void)
+{
+	struct pmem_range exclude[] = {
+		{ KERNEL_PHYS_BASE, (KIMG_TO_PHYS(_kernel_end) - KERNEL_PHYS_BASE) / PMEM_PAGE_SIZE },
+		{ ROUND_DOWN(boot.dtb_pa, PMEM_PAGE_SIZE),
+		  ROUND_UP(boot.dtb_pa + boot.dtb_size, PMEM_PAGE_SIZE) / PMEM_PAGE_SIZE -
+			  boot.dtb_pa / PMEM_PAGE_SIZE },
+	};
+
+	kmap_bootstrap(&platform);
+	pmem_init(&platform, exclude, ARRAY_SIZE(exclude));
+	boot.free_pages_at_boot = pmem_free_pages();
+}
+
+static void boot_console(void)
+{
+	if (!platform.uart.base)
+		return;		/* stay on the SBI console */
+	ns16550_init(&console_uart, kmap_mmio(platform.uart.base, platform.uart.size),
+		     platform.uart_irq);
+	console_attach_uart(&console_uart);
+	boot.uart = &console_uart;
+}
+
+/* boot_main_thread: the program, in a thread of its own (it may sleep; idle threads may not). */
+static void boot_main_thread(void *unused)
+{
+	char arg[128];
+	int status;
+
+	(void)unused;
+	if (cmdline_get("test", arg, sizeof(arg)))
+		status = ktest_main(arg);
+	else if (cmdline_get("bench", arg, sizeof(arg)))
+		status = kbench_main(arg);
+	else
+		status = demo_main();
+	machine_exit(status);
+}
+
+/* kmain_boot: start.S calls this on the boot stack, paging on, .bss not yet cleared. */
+void kmain_boot(uint64_t hartid, uint64_t dtb_pa)
+{
+	struct hart *h = &harts[0];
+
+	memset(_bss_start, 0, (size_t)(_bss_end - _bss_start));
+	__asm__ volatile("mv tp, %0" :: "r"(h));
+	h->kstack_top = (uint64_t)boot_stack_top;
+	trap_init_hart();
+	boot_dtb_parse(dtb_pa);
+	boot_memory();
+	boot_console();
+	semihost_probe();
+	cmdline_init(platform.bootargs);
+	smp_init_boot(&platform, (uint32_t)hartid);
+	timer_init(platform.timebase_freq, strstr(platform.isa, "sstc") != NULL);
+	thread_init(h);
+	plic_init(&platform);
+	plic_init_hart();
+	csr_set(sie, SIE_SSIE);
+	timer_init_hart();
+	intr_enable();
+	boot.harts_online = smp_start_secondaries();
+	if (!thread_create("main", boot_main_thread, NULL, THREAD_ANY_HART))
+		panic("boot: cannot create the main thread");
+	thread_idle_loop();
+}

@@ -1,0 +1,53 @@
+/*
+ * spinlock.c: test-and-test-and-set lock with acquire/release ordering
+ * (C11 atomics compile to amoswap.w.aq / amoswap.w.rl).
+ */
+#include "kern/spinlock.h"
+#include "kern/kernel.h"
+#include "platform/riscv/hart.h"
+
+void spin_init(struct spinlock *lk, const char *name)
+{
+	lk->locked = 0;
+	lk->name = name;
+	lk->owner = NULL;
+}
+
+bool spin_held(struct spinlock *lk)
+{
+	return __atomic_load_n(&lk->locked, __ATOMIC_RELAXED) && lk->owner == hart_self();
+}
+
+void spin_lock(struct spinlock *lk)
+{
+	intr_push_off();
+	if (spin_held(lk))
+		panic("spin_lock: %s already held by this hart", lk->name);
+	for (;;) {
+		if (!__atomic_exchange_n(&lk->locked, 1, __ATOMIC_ACQUIRE))
+			break;
+		while (__atomic_load_n(&lk->locked, __ATOMIC_RELAXED))
+			__asm__ volatile(".4byte 0x0100000f");	/* pause (Zihintpause) */
+	}
+	lk->owner = hart_self();
+}
+
+bool spin_trylock(struct spinlock *lk)
+{
+	intr_push_off();
+	if (!spin_held(lk) && !__atomic_exchange_n(&lk->locked, 1, __ATOMIC_ACQUIRE)) {
+		lk->owner = hart_self();
+		return true;
+	}
+	intr_pop_off();
+	return false;
+}
+
+void spin_unlock(struct spinlock *lk)
+{
+	if (!spin_held(lk))
+		panic("spin_unlock: %s not held by this hart", lk->name);
+	lk->owner = NULL;
+	__atomic_store_n(&lk->locked, 0, __ATOMIC_RELEASE);
+	intr_pop_off();
+}

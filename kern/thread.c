@@ -1,0 +1,437 @@
+/*
+ * thread.c: kernel threads and the scheduler (see thread.h).
+ *
+ * A switch happens with sched_lock held; the thread switched to releases
+ * it (its caller of sched(), or thread_start on a first run), as in xv6.  Whether interrupts were on is a
+ * property of the thread, not the hart, so sched() carries intena across.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "kern/kernel.h"
+#include "kern/pmem.h"
+#include "kern/spinlock.h"
+#include "kern/thread.h"
+#include "platform/riscv/hart.h"
+#include "platform/riscv/riscv.h"
+#include "platform/riscv/timer.h"
+#include "platform/riscv/vmlayout.h"
+
+static struct spinlock sched_lock = SPINLOCK_INIT("sched");
+static struct thread threads[THREAD_MAX];	/* [s] state FREE = slot unused */
+static struct thread *runq_head, *runq_tail;	/* [s] */
+static struct thread *timed_head;		/* [s] sorted by wake_time */
+static int thread_next_id;			/* [s] */
+static int threads_live;			/* [s] */
+
+struct thread *thread_current(void)
+{
+	struct hart *h = hart_self();
+
+	return h ? h->cur : NULL;
+}
+
+const char *thread_current_name(void)
+{
+	struct thread *t = thread_current();
+
+	return t ? t->name : "(none)";
+}
+
+int thread_count(void)
+{
+	return __atomic_load_n(&threads_live, __ATOMIC_RELAXED);
+}
+
+static struct thread *thread_slot_alloc_locked(const char *name, int affinity)
+{
+	for (int i = 0; i < THREAD_MAX; i++) {
+		struct thread *t = &threads[i];
+
+		if (t->state != THREAD_FREE)
+			continue;
+		memset(t, 0, sizeof(*t));
+		strncpy(t->name, name, sizeof(t->name) - 1);
+		t->id = thread_next_id++;
+		t->affinity = affinity;
+		t->state = THREAD_SLEEPING;	/* not runnable until set up */
+		threads_live++;
+		return t;
+	}
+	return NULL;
+}
+
+static void thread_slot_free(struct thread *t)
+{
+	if (t->stack_pa)
+		pmem_free(t->stack_pa, THREAD_STACK_SIZE / PMEM_PAGE_SIZE);
+	spin_lock(&sched_lock);
+	t->state = THREAD_FREE;
+	threads_live--;
+	spin_unlock(&sched_lock);
+}
+
+static void runq_push_locked(struct thread *t)
+{
+	t->state = THREAD_RUNNABLE;
+	t->rq_next = NULL;
+	if (runq_tail)
+		runq_tail->rq_next = t;
+	else
+		runq_head = t;
+	runq_tail = t;
+}
+
+/* runq_pop_locked: first runnable thread allowed on hart h, or NULL. */
+static struct thread *runq_pop_locked(struct hart *h)
+{
+	struct thread *prev = NULL;
+
+	for (struct thread *t = runq_head; t; prev = t, t = t->rq_next) {
+		if (t->affinity != THREAD_ANY_HART && t->affinity != (int)h->index)
+			continue;
+		if (prev)
+			prev->rq_next = t->rq_next;
+		else
+			runq_head = t->rq_next;
+		if (runq_tail == t)
+			runq_tail = prev;
+		t->rq_next = NULL;
+		return t;
+	}
+	return NULL;
+}
+
+static bool runq_has_work_locked(struct hart *h)
+{
+	for (struct thread *t = runq_head; t; t = t->rq_next)
+		if (t->affinity == THREAD_ANY_HART || t->affinity == (int)h->index)
+			return true;
+	return false;
+}
+
+/*
+ * thread_reap_locked: free the detached thread that exited on this hart;
+ * its stack is no longer in use once the switch away from it is done.
+ */
+static void thread_reap_locked(struct hart *h)
+{
+	struct thread *t = h->reap;
+
+	if (!t)
+		return;
+	h->reap = NULL;
+	pmem_free(t->stack_pa, THREAD_STACK_SIZE / PMEM_PAGE_SIZE);
+	t->state = THREAD_FREE;
+	threads_live--;
+}
+
+/*
+ * sched: switch away from the current thread, whose new state the caller
+ * has set.  => sched_lock held (and nothing else), interrupts off
+ */
+static void sched(void)
+{
+	struct hart *h = hart_self();
+	struct thread *cur = h->cur;
+	struct thread *next;
+	bool intena;
+
+	if (h->noff != 1)
+		panic("sched: %d locks held by %s", h->noff, cur->name);
+	if (cur->state == THREAD_RUNNABLE && cur != h->idle)
+		runq_push_locked(cur);
+	next = runq_pop_locked(h);
+	if (!next)
+		next = h->idle;
+	if (next == cur) {
+		cur->state = THREAD_RUNNING;
+		return;
+	}
+	if (cur->state == THREAD_ZOMBIE && cur->detached)
+		h->reap = cur;
+	next->state = THREAD_RUNNING;
+	next->hart = h;
+	next->switches++;
+	cur->hart = NULL;
+	h->cur = next;
+	h->kstack_top = next->stack_top;
+	h->need_resched = false;
+	intena = h->intena;
+	context_switch(&cur->ctx, &next->ctx);
+	h = hart_self();		/* may be another hart now */
+	h->intena = intena;
+	thread_reap_locked(h);
+}
+
+static void thread_start(void)
+{
+	struct thread *t;
+
+	/* First run: finish the switch sched() began, with interrupts on. */
+	thread_reap_locked(hart_self());
+	hart_self()->intena = true;
+	spin_unlock(&sched_lock);
+	t = thread_current();
+	t->entry(t->arg);
+	thread_exit(0);
+}
+
+struct thread *thread_create(const char *name, void (*entry)(void *), void *arg, int affinity)
+{
+	uint64_t stack_pa;
+	struct thread *t;
+
+	if (affinity != THREAD_ANY_HART && (affinity < 0 || affinity >= hart_count))
+		return NULL;
+	stack_pa = pmem_alloc(THREAD_STACK_SIZE / PMEM_PAGE_SIZE, 1);
+	if (!stack_pa)
+		return NULL;
+	spin_lock(&sched_lock);
+	t = thread_slot_alloc_locked(name, affinity);
+	if (t) {
+		t->stack_pa = stack_pa;
+		t->stack_top = (uint64_t)PHYS_TO_DMAP(stack_pa) + THREAD_STACK_SIZE;
+		t->entry = entry;
+		t->arg = arg;
+		context_init(&t->ctx, t->stack_top, thread_start);
+		runq_push_locked(t);
+	}
+	spin_unlock(&sched_lock);
+	if (!t)
+		pmem_free(stack_pa, THREAD_STACK_SIZE / PMEM_PAGE_SIZE);
+	return t;
+}
+
+void thread_detach(struct thread *t)
+{
+	bool free_now;
+
+	spin_lock(&sched_lock);
+	t->detached = true;
+	free_now = t->state == THREAD_ZOMBIE;
+	spin_unlock(&sched_lock);
+	if (free_now)
+		thread_slot_free(t);
+}
+
+void thread_exit(int code)
+{
+	struct thread *t = thread_current();
+
+	/* ZOMBIE is visible to joiners only once the switch away is done (sched_lock). */
+	spin_lock(&sched_lock);
+	t->exit_code = code;
+	t->state = THREAD_ZOMBIE;
+	thread_wakeup(t);
+	sched();
+	panic("thread_exit: zombie %s ran again", t->name);
+}
+
+int thread_join(struct thread *t)
+{
+	int code;
+
+	spin_lock(&sched_lock);
+	KASSERT(!t->detached, "thread_join: %s is detached", t->name);
+	while (t->state != THREAD_ZOMBIE)
+		thread_sleep(t, &sched_lock);
+	code = t->exit_code;
+	spin_unlock(&sched_lock);
+	thread_slot_free(t);
+	return code;
+}
+
+void thread_yield(void)
+{
+	spin_lock(&sched_lock);
+	thread_current()->state = THREAD_RUNNABLE;
+	sched();
+	spin_unlock(&sched_lock);
+}
+
+void thread_preempt(void)
+{
+	thread_yield();
+}
+
+static void timed_insert_locked(struct thread *t)
+{
+	struct thread **pp = &timed_head;
+
+	while (*pp && (*pp)->wake_time <= t->wake_time)
+		pp = &(*pp)->rq_next;
+	t->rq_next = *pp;
+	*pp = t;
+}
+
+static void timed_remove_locked(struct thread *t)
+{
+	for (struct thread **pp = &timed_head; *pp; pp = &(*pp)->rq_next) {
+		if (*pp == t) {
+			*pp = t->rq_next;
+			t->rq_next = NULL;
+			return;
+		}
+	}
+}
+
+/* thread_sleep_locked: sleep with sched_lock held (it is held again on return). */
+static void thread_sleep_locked(const void *chan, uint64_t deadline)
+{
+	struct thread *t = thread_current();
+
+	t->wchan = chan;
+	t->wake_time = deadline;
+	t->timed_out = false;
+	t->state = THREAD_SLEEPING;
+	if (deadline) {
+		timed_insert_locked(t);
+		timer_deadline_hint(deadline);
+	}
+	sched();
+	t->wchan = NULL;
+	t->wake_time = 0;
+}
+
+bool thread_sleep_deadline(const void *chan, struct spinlock *lk, uint64_t deadline)
+{
+	bool timed_out;
+
+	if (lk != &sched_lock) {
+		spin_lock(&sched_lock);
+		if (lk)
+			spin_unlock(lk);
+	}
+	thread_sleep_locked(chan, deadline);
+	timed_out = thread_current()->timed_out;
+	if (lk != &sched_lock) {
+		spin_unlock(&sched_lock);
+		if (lk)
+			spin_lock(lk);
+	}
+	return timed_out;
+}
+
+void thread_sleep(const void *chan, struct spinlock *lk)
+{
+	thread_sleep_deadline(chan, lk, 0);
+}
+
+void thread_sleep_ns(uint64_t ns)
+{
+	uint64_t deadline = timer_now() + timer_ns_to_ticks(ns);
+
+	spin_lock(&sched_lock);
+	while (timer_now() < deadline)
+		thread_sleep_locked(NULL, deadline);
+	spin_unlock(&sched_lock);
+}
+
+static void thread_wake_locked(struct thread *t, bool timed_out)
+{
+	if (t->wake_time && !timed_out)
+		timed_remove_locked(t);
+	t->timed_out = timed_out;
+	runq_push_locked(t);
+}
+
+int thread_wakeup(const void *chan)
+{
+	int n = 0;
+	bool held = spin_held(&sched_lock);
+
+	if (!held)
+		spin_lock(&sched_lock);
+	for (int i = 0; i < THREAD_MAX; i++) {
+		struct thread *t = &threads[i];
+
+		if (t->state == THREAD_SLEEPING && t->wchan == chan && chan) {
+			thread_wake_locked(t, false);
+			n++;
+		}
+	}
+	if (!held)
+		spin_unlock(&sched_lock);
+	return n;
+}
+
+uint64_t thread_next_deadline(void)
+{
+	struct thread *t = __atomic_load_n(&timed_head, __ATOMIC_RELAXED);
+
+	return t ? __atomic_load_n(&t->wake_time, __ATOMIC_RELAXED) : UINT64_MAX;
+}
+
+void thread_timer_tick(uint64_t now)
+{
+	struct hart *h = hart_self();
+
+	spin_lock(&sched_lock);
+	while (timed_head && timed_head->wake_time <= now) {
+		struct thread *t = timed_head;
+
+		timed_head = t->rq_next;
+		t->rq_next = NULL;
+		thread_wake_locked(t, true);
+	}
+	if (runq_has_work_locked(h))
+		h->need_resched = true;
+	spin_unlock(&sched_lock);
+}
+
+/* The boot context becomes a thread, so that it can sleep and be switched. */
+static struct thread *thread_adopt_current(struct hart *h, const char *name)
+{
+	struct thread *t;
+	uint64_t sp;
+
+	__asm__ volatile("mv %0, sp" : "=r"(sp));
+	spin_lock(&sched_lock);
+	t = thread_slot_alloc_locked(name, (int)h->index);
+	KASSERT(t, "thread_adopt_current: no thread slot");
+	t->state = THREAD_RUNNING;
+	t->hart = h;
+	t->stack_top = h->kstack_top ? h->kstack_top : ROUND_UP(sp, 16);
+	h->cur = t;
+	spin_unlock(&sched_lock);
+	return t;
+}
+
+void thread_init(struct hart *boot_hart)
+{
+	thread_init_hart(boot_hart);
+}
+
+/*
+ * thread_init_hart: the current context becomes this hart's idle thread
+ * (pinned to it); work is then started with thread_create.
+ */
+void thread_init_hart(struct hart *h)
+{
+	char name[THREAD_NAME_MAX];
+
+	snprintf(name, sizeof(name), "idle%u", h->index);
+	h->idle = thread_adopt_current(h, name);
+	h->kstack_top = h->idle->stack_top;
+}
+
+void thread_idle_loop(void)
+{
+	struct hart *h = hart_self();
+
+	h->online = true;
+	for (;;) {
+		intr_enable();
+		spin_lock(&sched_lock);
+		if (runq_has_work_locked(h)) {
+			h->cur->state = THREAD_RUNNABLE;
+			sched();
+		}
+		spin_unlock(&sched_lock);
+		/* An interrupt between the check and wfi still wakes wfi (priv spec 3.3.3). */
+		intr_disable();
+		if (!h->need_resched)
+			wfi();
+	}
+}

@@ -1,0 +1,105 @@
+/*
+ * thread.h: preemptive kernel threads.
+ *
+ * One global run queue (FIFO) under sched_lock; each hart runs the first
+ * runnable thread allowed on it, else its idle thread.  The tick preempts
+ * (time slice = one tick) whenever the interrupted code has interrupts on.
+ * Sleep/wakeup follows xv6: sleep on a channel while releasing a spinlock,
+ * so no wakeup is lost between the test and the sleep.
+ *
+ * Locking legend: [s] sched_lock, [c] constant after creation,
+ * [t] the thread itself.
+ */
+#ifndef KERN_THREAD_H
+#define KERN_THREAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "platform/riscv/context.h"
+
+struct spinlock;
+struct hart;
+
+#define THREAD_NAME_MAX		24
+#define THREAD_STACK_SIZE	(16 * 1024)
+#define THREAD_MAX		256
+#define THREAD_ANY_HART		(-1)
+
+enum thread_state {
+	THREAD_FREE,
+	THREAD_RUNNABLE,
+	THREAD_RUNNING,
+	THREAD_SLEEPING,
+	THREAD_ZOMBIE,
+};
+
+struct thread {
+	struct thread_context ctx;	/* [s] saved registers while not running */
+	enum thread_state state;	/* [s] */
+	char name[THREAD_NAME_MAX];	/* [c] */
+	int id;				/* [c] */
+	int affinity;			/* [c] hart index or THREAD_ANY_HART */
+	uint64_t stack_pa;		/* [c] physical base of the stack, 0 = boot stack */
+	uint64_t stack_top;		/* [c] kernel virtual address */
+	void (*entry)(void *);		/* [c] */
+	void *arg;			/* [c] */
+	const void *wchan;		/* [s] channel slept on, NULL if none */
+	uint64_t wake_time;		/* [s] timed sleep deadline (timer ticks), 0 = none */
+	bool timed_out;			/* [s] the deadline, not a wakeup, ended the sleep */
+	bool detached;			/* [s] free on exit; no join */
+	int exit_code;			/* [s] */
+	struct thread *rq_next;		/* [s] run queue or timed-sleep list link */
+	struct hart *hart;		/* [s] hart running it, NULL if none */
+	uint64_t switches;		/* [s] times switched in */
+	int trap_depth;			/* [t] nested traps (trap.c) */
+	void *fault_ctx;		/* [t] owned by the test framework */
+};
+
+/* thread_init: adopt the boot context as thread 0 on the boot hart. */
+void thread_init(struct hart *boot_hart);
+/* thread_init_hart: give a secondary hart its idle thread (the current context). */
+void thread_init_hart(struct hart *h);
+/* thread_idle_loop: run the scheduler on this hart forever. */
+void thread_idle_loop(void) __attribute__((noreturn));
+
+/*
+ * thread_create: a runnable thread running entry(arg) on a fresh stack.
+ * => affinity is a hart index or THREAD_ANY_HART
+ * => NULL if THREAD_MAX threads exist or no memory for the stack
+ */
+struct thread *thread_create(const char *name, void (*entry)(void *), void *arg, int affinity);
+/* thread_detach: free the thread when it exits; it cannot be joined. */
+void thread_detach(struct thread *t);
+/* thread_join: wait for t to exit, return its exit code and free it. */
+int thread_join(struct thread *t);
+void thread_exit(int code) __attribute__((noreturn));
+
+void thread_yield(void);
+/* thread_preempt: yield from the trap exit path (the tick asked for it). */
+void thread_preempt(void);
+
+/*
+ * thread_sleep: sleep on chan, releasing lk (held on entry, may be NULL) and
+ * taking it again before returning.  Spurious returns are possible: callers
+ * re-check their condition in a loop.
+ */
+void thread_sleep(const void *chan, struct spinlock *lk);
+/* thread_sleep_deadline: as thread_sleep, also ended at `deadline` (timer ticks); true if timed out. */
+bool thread_sleep_deadline(const void *chan, struct spinlock *lk, uint64_t deadline);
+/* thread_sleep_ns: sleep for at least ns nanoseconds. */
+void thread_sleep_ns(uint64_t ns);
+/* thread_wakeup: make every thread sleeping on chan runnable; returns how many. */
+int thread_wakeup(const void *chan);
+
+struct thread *thread_current(void);
+const char *thread_current_name(void);
+/* thread_count: threads that exist (not FREE), for accounting checks. */
+int thread_count(void);
+/* thread_timer_tick: called by the tick on every hart: wake expired sleepers, ask for preemption. */
+void thread_timer_tick(uint64_t now);
+/* thread_next_deadline: earliest timed-sleep deadline, UINT64_MAX if none. */
+uint64_t thread_next_deadline(void);
+
+#endif

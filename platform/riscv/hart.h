@@ -1,0 +1,74 @@
+/*
+ * hart.h: per-hart data.  tp always points at the running hart's struct hart
+ * while in S-mode; sscratch holds it while the hart runs U-mode code and is 0
+ * while in S-mode (trap.S relies on that to tell the two apart).
+ *
+ * Locking legend: [h] touched only by the owning hart (interrupts off),
+ * [a] atomic, [b] written once at bring-up.
+ */
+#ifndef PLATFORM_RISCV_HART_H
+#define PLATFORM_RISCV_HART_H
+
+/*
+ * tp is also the C library's thread pointer: picolibc keeps errno in TLS at
+ * tp + offset.  The first HART_TLS_SIZE bytes of struct hart are that TLS
+ * block (kernel.ld asserts the library's TLS fits).
+ */
+#define HART_TLS_SIZE		64
+#define HART_KSTACK_TOP		HART_TLS_SIZE		/* offsets used by assembly */
+#define HART_USER_SP		(HART_TLS_SIZE + 8)
+
+#define HART_MAX 16
+
+#ifndef __ASSEMBLER__
+#include <stdbool.h>
+#include <stdint.h>
+
+struct thread;
+
+struct hart {
+	uint8_t tls[HART_TLS_SIZE];	/* [h] the C library's thread-local data */
+	uint64_t kstack_top;		/* [h] stack for traps from U-mode (trap.S) */
+	uint64_t user_sp;		/* [h] U-mode sp parked by trap.S */
+	uint32_t index;			/* [b] logical number, 0 .. hart_count-1 */
+	uint32_t hartid;		/* [b] hart id the SBI uses */
+	struct thread *cur;		/* [h] running thread */
+	struct thread *idle;		/* [b] this hart's idle thread */
+	struct thread *reap;		/* [h] exited detached thread to free after the switch */
+	int noff;			/* [h] depth of intr_push_off */
+	bool intena;			/* [h] SIE before the outermost push_off */
+	bool need_resched;		/* [h] set by the tick, acted on at trap exit */
+	bool online;			/* [a] reached the scheduler */
+	int plic_context;		/* [b] PLIC context for S external irqs, -1 none */
+	uint64_t ipi_pending;		/* [a] IPI_* bits sent to this hart */
+	uint64_t ipi_count;		/* [h] IPIs taken */
+	uint64_t ticks;			/* [h] timer interrupts taken */
+	uint64_t next_tick;		/* [h] stimecmp value of the next tick */
+} __attribute__((aligned(64)));
+
+_Static_assert(__builtin_offsetof(struct hart, kstack_top) == HART_KSTACK_TOP, "hart layout");
+_Static_assert(__builtin_offsetof(struct hart, user_sp) == HART_USER_SP, "hart layout");
+
+extern struct hart harts[HART_MAX];
+extern int hart_count;			/* harts described by the DTB and started */
+
+static inline struct hart *hart_self(void)
+{
+	struct hart *h;
+
+	__asm__ volatile("mv %0, tp" : "=r"(h));
+	return h;
+}
+
+/* hart_by_hartid: the struct hart of an SBI hart id, or NULL. */
+struct hart *hart_by_hartid(uint32_t hartid);
+
+/* Interrupt enable nesting (xv6 push_off/pop_off). */
+void intr_push_off(void);
+void intr_pop_off(void);
+bool intr_enabled(void);
+void intr_enable(void);
+void intr_disable(void);
+
+#endif /* __ASSEMBLER__ */
+#endif

@@ -1,0 +1,118 @@
+/*
+ * plic.c: register map from the PLIC specification, chapter 3:
+ *   priority    base + 4 * source
+ *   enable      base + 0x2000 + 0x80 * context   (one bit per source)
+ *   threshold   base + 0x200000 + 0x1000 * context
+ *   claim/done  base + 0x200004 + 0x1000 * context
+ */
+#include "kern/kernel.h"
+#include "kern/spinlock.h"
+#include "platform/riscv/hart.h"
+#include "platform/riscv/kmap.h"
+#include "platform/riscv/plic.h"
+#include "platform/riscv/riscv.h"
+#include "platform/riscv/trap.h"
+
+#define PLIC_MAX_SOURCES	1024
+#define PLIC_PRIORITY(s)	(4u * (s))
+#define PLIC_ENABLE(c, s)	(0x2000u + 0x80u * (c) + 4u * ((s) / 32))
+#define PLIC_THRESHOLD(c)	(0x200000u + 0x1000u * (c))
+#define PLIC_CLAIM(c)		(0x200004u + 0x1000u * (c))
+
+struct plic_source {
+	plic_handler_t fn;
+	void *arg;
+	int context;
+	uint64_t count;
+};
+
+static volatile uint8_t *plic_regs;
+static uint32_t plic_ndev;
+static struct plic_source plic_sources[PLIC_MAX_SOURCES];
+static struct spinlock plic_lock = SPINLOCK_INIT("plic");
+
+static volatile uint32_t *plic_reg(uint32_t off)
+{
+	return (volatile uint32_t *)(plic_regs + off);
+}
+
+void plic_init(const struct platform_info *info)
+{
+	if (!info->plic.base)
+		panic("plic: the DTB describes no PLIC");
+	plic_regs = kmap_mmio(info->plic.base, info->plic.size);
+	plic_ndev = MIN(info->plic_ndev, PLIC_MAX_SOURCES - 1);
+	for (uint32_t s = 1; s <= plic_ndev; s++)
+		*plic_reg(PLIC_PRIORITY(s)) = 0;
+}
+
+void plic_init_hart(void)
+{
+	int ctx = hart_self()->plic_context;
+
+	if (ctx < 0 || !plic_regs)
+		return;
+	*plic_reg(PLIC_THRESHOLD(ctx)) = 0;
+	csr_set(sie, SIE_SEIE);
+}
+
+static void plic_enable(uint32_t irq, int ctx, bool on)
+{
+	volatile uint32_t *en = plic_reg(PLIC_ENABLE(ctx, irq));
+
+	if (on)
+		*en |= 1u << (irq % 32);
+	else
+		*en &= ~(1u << (irq % 32));
+}
+
+int plic_register(uint32_t irq, plic_handler_t fn, void *arg, int hart)
+{
+	int ctx;
+
+	if (irq == 0 || irq > plic_ndev || hart < 0 || hart >= hart_count)
+		return -1;
+	ctx = harts[hart].plic_context;
+	if (ctx < 0)
+		return -1;
+	spin_lock(&plic_lock);
+	plic_sources[irq] = (struct plic_source){ .fn = fn, .arg = arg, .context = ctx };
+	*plic_reg(PLIC_PRIORITY(irq)) = 1;
+	plic_enable(irq, ctx, true);
+	spin_unlock(&plic_lock);
+	return 0;
+}
+
+void plic_unregister(uint32_t irq)
+{
+	if (irq == 0 || irq > plic_ndev)
+		return;
+	spin_lock(&plic_lock);
+	*plic_reg(PLIC_PRIORITY(irq)) = 0;
+	plic_enable(irq, plic_sources[irq].context, false);
+	plic_sources[irq].fn = NULL;
+	spin_unlock(&plic_lock);
+}
+
+uint64_t plic_count(uint32_t irq)
+{
+	return irq < PLIC_MAX_SOURCES ? __atomic_load_n(&plic_sources[irq].count, __ATOMIC_RELAXED) : 0;
+}
+
+void plic_interrupt(void)
+{
+	int ctx = hart_self()->plic_context;
+	uint32_t irq;
+
+	while ((irq = *plic_reg(PLIC_CLAIM(ctx))) != 0) {
+		struct plic_source *s = &plic_sources[irq];
+
+		if (irq <= plic_ndev && s->fn) {
+			__atomic_fetch_add(&s->count, 1, __ATOMIC_RELAXED);
+			s->fn(irq, s->arg);
+		} else {
+			kprintf("plic: spurious source %u\n", irq);
+		}
+		*plic_reg(PLIC_CLAIM(ctx)) = irq;
+	}
+}

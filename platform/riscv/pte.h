@@ -1,0 +1,52 @@
+/*
+ * pte.h: the Sv39 page-table entry, declared once (RISC-V privileged
+ * specification, "Sv39: Page-Based 39-bit Virtual-Memory System").
+ *
+ *   63    62-61  60-54     53-28   27-19   18-10   9-8  7 6 5 4 3 2 1 0
+ *   N     PBMT   reserved  PPN[2]  PPN[1]  PPN[0]  RSW  D A G U X W R V
+ *
+ * A leaf has at least one of R/X set (W without R is reserved); a non-leaf
+ * has R = W = X = 0.  A leaf at level 2 maps 1 GiB, level 1 2 MiB, level 0
+ * 4 KiB, and its PPN must be aligned to that size.  VA bits 63-39 must equal
+ * bit 38 (the sign-extension hole lies between the two halves).
+ */
+#ifndef PLATFORM_RISCV_PTE_H
+#define PLATFORM_RISCV_PTE_H
+
+#include <stdint.h>
+
+typedef uint64_t pt_entry_t;
+
+#define PTE_V		(1ul << 0)
+#define PTE_R		(1ul << 1)
+#define PTE_W		(1ul << 2)
+#define PTE_X		(1ul << 3)
+#define PTE_U		(1ul << 4)
+#define PTE_G		(1ul << 5)
+#define PTE_A		(1ul << 6)
+#define PTE_D		(1ul << 7)
+#define PTE_RSW_SHIFT	8
+#define PTE_PPN_SHIFT	10
+#define PTE_PPN_MASK	(((1ul << 44) - 1) << PTE_PPN_SHIFT)
+#define PTE_PBMT_SHIFT	61
+
+#define PTE_RWX		(PTE_R | PTE_W | PTE_X)
+
+#define PTE_IS_LEAF(pte)	(((pte) & PTE_RWX) != 0)
+#define PTE_TO_PA(pte)		((((pte) & PTE_PPN_MASK) >> PTE_PPN_SHIFT) << 12)
+#define PA_TO_PTE(pa)		((((uint64_t)(pa)) >> 12) << PTE_PPN_SHIFT)
+
+#define PT_LEVELS	3
+#define PT_ENTRIES	512
+#define PAGE_SHIFT	12
+#define PAGE_SIZE	(1ul << PAGE_SHIFT)
+#define PT_LEVEL_SHIFT(lvl)	(PAGE_SHIFT + 9 * (lvl))
+#define PT_LEVEL_SIZE(lvl)	(1ul << PT_LEVEL_SHIFT(lvl))
+#define PT_INDEX(va, lvl)	(((uint64_t)(va) >> PT_LEVEL_SHIFT(lvl)) & (PT_ENTRIES - 1))
+
+#define SV39_VA_BITS	39
+/* Canonical: bits 63..38 all equal. */
+#define SV39_CANONICAL(va) \
+	((((int64_t)(va)) >> (SV39_VA_BITS - 1)) == 0 || (((int64_t)(va)) >> (SV39_VA_BITS - 1)) == -1)
+
+#endif

@@ -1,0 +1,234 @@
+/*
+ * smp.c: see smp.h.
+ */
+#include "kern/kernel.h"
+#include "kern/pmem.h"
+#include "kern/spinlock.h"
+#include "kern/thread.h"
+#include "platform/riscv/hart.h"
+#include "platform/riscv/kmap.h"
+#include "platform/riscv/plic.h"
+#include "platform/riscv/riscv.h"
+#include "platform/riscv/sbi.h"
+#include "platform/riscv/smp.h"
+#include "platform/riscv/timer.h"
+#include "platform/riscv/trap.h"
+#include "platform/riscv/vmlayout.h"
+
+#define SMP_START_TIMEOUT_NS	(2ul * 1000 * 1000 * 1000)
+
+struct hart harts[HART_MAX];
+int hart_count;
+
+/* One outstanding cross-hart call per target hart. */
+struct smp_call_slot {
+	int busy;			/* atomic: claimed by a caller */
+	void (*fn)(void *);
+	void *arg;
+	int done;			/* atomic: set by the target */
+};
+static struct smp_call_slot smp_calls[HART_MAX];
+
+extern char secondary_start[];
+extern char boot_stack_top[];
+
+struct hart *hart_by_hartid(uint32_t hartid)
+{
+	for (int i = 0; i < hart_count; i++)
+		if (harts[i].hartid == hartid)
+			return &harts[i];
+	return NULL;
+}
+
+void smp_init_boot(const struct platform_info *info, uint32_t boot_hartid)
+{
+	int n = 1;
+
+	harts[0].hartid = boot_hartid;
+	for (int i = 0; i < info->nharts; i++) {
+		const struct fdt_hart *fh = &info->harts[i];
+		struct hart *h;
+
+		if (fh->hartid == boot_hartid) {
+			harts[0].plic_context = fh->plic_s_context;
+			continue;
+		}
+		if (!fh->okay || n == HART_MAX)
+			continue;
+		h = &harts[n];
+		h->index = n++;
+		h->hartid = fh->hartid;
+		h->plic_context = fh->plic_s_context;
+	}
+	hart_count = n;
+}
+
+/* kmain_secondary: a started hart's first C code, on its own stack, paging on. */
+void kmain_secondary(uint64_t hartid, struct hart *h)
+{
+	(void)hartid;
+	trap_init_hart();
+	thread_init_hart(h);
+	plic_init_hart();
+	csr_set(sie, SIE_SSIE);
+	timer_init_hart();
+	thread_idle_loop();
+}
+
+static bool smp_start_one(struct hart *h)
+{
+	uint64_t stack = pmem_alloc(THREAD_STACK_SIZE / PMEM_PAGE_SIZE, 1);
+	uint64_t deadline;
+	struct sbiret r;
+
+	if (!stack)
+		return false;
+	h->kstack_top = (uint64_t)PHYS_TO_DMAP(stack) + THREAD_STACK_SIZE;
+	r = sbi_hart_start(h->hartid, KIMG_TO_PHYS(secondary_start), (uint64_t)h);
+	if (r.error) {
+		kprintf("smp: hart %u did not start (SBI error %ld)\n", h->hartid, r.error);
+		pmem_free(stack, THREAD_STACK_SIZE / PMEM_PAGE_SIZE);
+		return false;
+	}
+	deadline = timer_now() + timer_ns_to_ticks(SMP_START_TIMEOUT_NS);
+	while (!__atomic_load_n(&h->online, __ATOMIC_ACQUIRE) && timer_now() < deadline)
+		;
+	if (!h->online)
+		kprintf("smp: hart %u started but never came online\n", h->hartid);
+	return h->online;
+}
+
+int smp_start_secondaries(void)
+{
+	int online = 1;
+
+	harts[0].online = true;
+	for (int i = 1; i < hart_count; i++)
+		online += smp_start_one(&harts[i]);
+	return online;
+}
+
+int smp_online_count(void)
+{
+	int n = 0;
+
+	for (int i = 0; i < hart_count; i++)
+		n += __atomic_load_n(&harts[i].online, __ATOMIC_ACQUIRE);
+	return n;
+}
+
+void smp_ipi_send(int target, uint64_t reasons)
+{
+	struct hart *h = &harts[target];
+
+	KASSERT(target >= 0 && target < hart_count, "smp_ipi_send: hart %d", target);
+	__atomic_fetch_or(&h->ipi_pending, reasons, __ATOMIC_RELEASE);
+	sbi_send_ipi(1, h->hartid);
+}
+
+static void smp_call_run(struct hart *h)
+{
+	struct smp_call_slot *c = &smp_calls[h->index];
+
+	c->fn(c->arg);
+	__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
+}
+
+static void smp_park(void)
+{
+	intr_disable();
+	for (;;)
+		wfi();
+}
+
+void ipi_interrupt(void)
+{
+	struct hart *h = hart_self();
+	uint64_t reasons;
+
+	csr_clear(sip, SIE_SSIE);
+	reasons = __atomic_exchange_n(&h->ipi_pending, 0, __ATOMIC_ACQUIRE);
+	h->ipi_count++;
+	if (reasons & IPI_STOP)
+		smp_park();
+	if (reasons & IPI_CALL)
+		smp_call_run(h);
+	if (reasons & IPI_RESCHED)
+		h->need_resched = true;
+}
+
+void smp_call(int target, void (*fn)(void *), void *arg)
+{
+	struct smp_call_slot *c = &smp_calls[target];
+
+	if (target == (int)hart_self()->index) {
+		intr_push_off();
+		fn(arg);
+		intr_pop_off();
+		return;
+	}
+	/* Spin with interrupts on: the target may be calling us at the same time. */
+	while (__atomic_exchange_n(&c->busy, 1, __ATOMIC_ACQUIRE))
+		;
+	c->fn = fn;
+	c->arg = arg;
+	c->done = 0;
+	smp_ipi_send(target, IPI_CALL);
+	while (!__atomic_load_n(&c->done, __ATOMIC_ACQUIRE))
+		;
+	__atomic_store_n(&c->busy, 0, __ATOMIC_RELEASE);
+}
+
+void smp_stop_others(void)
+{
+	struct hart *self = hart_self();
+
+	for (int i = 0; i < hart_count; i++)
+		if (&harts[i] != self && harts[i].online)
+			smp_ipi_send(i, IPI_STOP);
+}
+
+void smp_tlb_flush_all(void)
+{
+	sfence_vma_all();
+	if (smp_online_count() > 1)
+		sbi_remote_sfence_vma(0, (unsigned long)-1, 0, (unsigned long)-1);
+}
+
+void intr_enable(void)
+{
+	csr_set(sstatus, SSTATUS_SIE);
+}
+
+void intr_disable(void)
+{
+	csr_clear(sstatus, SSTATUS_SIE);
+}
+
+bool intr_enabled(void)
+{
+	return (csr_read(sstatus) & SSTATUS_SIE) != 0;
+}
+
+void intr_push_off(void)
+{
+	bool on = intr_enabled();
+	struct hart *h;
+
+	intr_disable();
+	h = hart_self();
+	if (h->noff++ == 0)
+		h->intena = on;
+}
+
+void intr_pop_off(void)
+{
+	struct hart *h = hart_self();
+
+	if (intr_enabled())
+		panic("intr_pop_off: interrupts on");
+	if (h->noff < 1)
+		panic("intr_pop_off: unbalanced");
+	if (--h->noff == 0 && h->intena)
+		intr_enable();
+}

@@ -1,0 +1,36 @@
+/*
+ * smp.h: bringing up the other harts (SBI HSM) and talking to them (IPIs).
+ */
+#ifndef PLATFORM_RISCV_SMP_H
+#define PLATFORM_RISCV_SMP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "platform/dtb/fdt.h"
+
+/* IPI reasons, one bit each in hart->ipi_pending. */
+#define IPI_RESCHED	(1ul << 0)	/* run the scheduler at the next chance */
+#define IPI_CALL	(1ul << 1)	/* run the function in the hart's call slot */
+#define IPI_STOP	(1ul << 2)	/* park forever with interrupts off (panic) */
+#define IPI_PING	(1ul << 3)	/* only count it (tests, benchmarks) */
+
+/* smp_init_boot: describe every "okay" hart of the DTB; the calling hart is index 0. */
+void smp_init_boot(const struct platform_info *info, uint32_t boot_hartid);
+/* smp_start_secondaries: start the others through HSM; returns how many came online. */
+int smp_start_secondaries(void);
+/* smp_ipi_send: post `reasons` to hart index `target` and interrupt it. */
+void smp_ipi_send(int target, uint64_t reasons);
+/*
+ * smp_call: run fn(arg) on hart `target` in interrupt context and wait for
+ * it to finish.  => no spinlock held (the caller spins with interrupts on)
+ */
+void smp_call(int target, void (*fn)(void *), void *arg);
+/* smp_stop_others: park every other hart (panic, exit). */
+void smp_stop_others(void);
+/* smp_tlb_flush_all: sfence.vma on every online hart (this one included). */
+void smp_tlb_flush_all(void);
+/* smp_online_count: harts that reached the scheduler. */
+int smp_online_count(void);
+
+#endif

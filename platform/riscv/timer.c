@@ -1,0 +1,92 @@
+/*
+ * timer.c: see timer.h.  Each hart programs its own comparator with the
+ * earlier of its next tick and the earliest timed sleep.
+ */
+#include "kern/kernel.h"
+#include "kern/thread.h"
+#include "platform/riscv/hart.h"
+#include "platform/riscv/riscv.h"
+#include "platform/riscv/sbi.h"
+#include "platform/riscv/timer.h"
+#include "platform/riscv/trap.h"
+
+static uint64_t timer_hz;
+static uint64_t timer_tick_period;
+static bool timer_sstc;
+
+void timer_init(uint64_t timebase_freq, bool has_sstc)
+{
+	KASSERT(timebase_freq >= TIMER_HZ, "timebase %lu Hz", timebase_freq);
+	timer_hz = timebase_freq;
+	timer_tick_period = timebase_freq / TIMER_HZ;
+	timer_sstc = has_sstc;
+}
+
+uint64_t timer_now(void)
+{
+	return rdtime();
+}
+
+uint64_t timer_freq(void)
+{
+	return timer_hz;
+}
+
+bool timer_uses_sstc(void)
+{
+	return timer_sstc;
+}
+
+uint64_t timer_ns_to_ticks(uint64_t ns)
+{
+	return (ns / 1000) * timer_hz / 1000000 + (ns % 1000) * timer_hz / 1000000000;
+}
+
+uint64_t timer_ticks_to_ns(uint64_t ticks)
+{
+	return ticks / timer_hz * 1000000000 + (ticks % timer_hz) * 1000000000 / timer_hz;
+}
+
+static void timer_program(uint64_t when)
+{
+	if (timer_sstc)
+		csr_write(stimecmp, when);
+	else
+		sbi_set_timer(when);
+}
+
+static void timer_rearm(struct hart *h)
+{
+	timer_program(MIN(h->next_tick, thread_next_deadline()));
+}
+
+void timer_init_hart(void)
+{
+	struct hart *h = hart_self();
+
+	h->next_tick = timer_now() + timer_tick_period;
+	timer_rearm(h);
+	csr_set(sie, SIE_STIE);
+}
+
+void timer_deadline_hint(uint64_t deadline)
+{
+	struct hart *h = hart_self();
+
+	if (deadline < h->next_tick)
+		timer_rearm(h);
+}
+
+void timer_interrupt(struct trap_frame *tf)
+{
+	struct hart *h = hart_self();
+	uint64_t now = timer_now();
+
+	(void)tf;
+	if (now >= h->next_tick) {
+		h->ticks++;
+		h->next_tick = now + timer_tick_period;
+	}
+	thread_timer_tick(now);
+	timer_rearm(h);
+}

@@ -1,0 +1,24 @@
+/*
+ * timer.h: the per-hart tick and timed wakeups.  Time is the `time` CSR
+ * (timer ticks at the DTB's timebase-frequency); deadlines go to stimecmp
+ * (Sstc) when the hart has it, else through the SBI TIME extension.
+ */
+#ifndef PLATFORM_RISCV_TIMER_H
+#define PLATFORM_RISCV_TIMER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define TIMER_HZ 100	/* scheduler ticks per second */
+
+void timer_init(uint64_t timebase_freq, bool has_sstc);
+void timer_init_hart(void);
+uint64_t timer_now(void);
+uint64_t timer_freq(void);
+uint64_t timer_ns_to_ticks(uint64_t ns);
+uint64_t timer_ticks_to_ns(uint64_t ticks);
+bool timer_uses_sstc(void);
+/* timer_deadline_hint: make this hart's timer fire no later than `deadline`. */
+void timer_deadline_hint(uint64_t deadline);
+
+#endif

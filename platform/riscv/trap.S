@@ -1,0 +1,125 @@
+/*
+ * trap.S: the single trap vector.  sscratch is 0 while the hart is in
+ * S-mode and holds its struct hart while in U-mode, so one csrrw tells the
+ * two cases apart (and gives a U-mode trap the hart's kernel stack).
+ */
+#include "platform/riscv/hart.h"
+#include "platform/riscv/trap.h"
+
+#define SAVE(r, n)	sd r, TF_X(n)(sp)
+#define LOAD(r, n)	ld r, TF_X(n)(sp)
+
+	.section .text
+	.balign 4
+	.globl trap_vector
+trap_vector:
+	csrrw	tp, sscratch, tp
+	bnez	tp, .Lfrom_user
+
+	/* From S-mode: sscratch now holds the kernel tp; stay on this stack. */
+	csrr	tp, sscratch
+	addi	sp, sp, -TRAP_FRAME_SIZE
+	SAVE(t0, 5)
+	addi	t0, sp, TRAP_FRAME_SIZE
+	SAVE(t0, 2)
+	SAVE(tp, 4)
+	j	.Lsave_rest
+
+.Lfrom_user:
+	sd	sp, HART_USER_SP(tp)
+	ld	sp, HART_KSTACK_TOP(tp)
+	addi	sp, sp, -TRAP_FRAME_SIZE
+	SAVE(t0, 5)
+	ld	t0, HART_USER_SP(tp)
+	SAVE(t0, 2)
+	csrr	t0, sscratch		/* U-mode tp */
+	SAVE(t0, 4)
+
+.Lsave_rest:
+	csrw	sscratch, zero
+	SAVE(x1, 1)
+	SAVE(x3, 3)
+	SAVE(x6, 6)
+	SAVE(x7, 7)
+	SAVE(x8, 8)
+	SAVE(x9, 9)
+	SAVE(x10, 10)
+	SAVE(x11, 11)
+	SAVE(x12, 12)
+	SAVE(x13, 13)
+	SAVE(x14, 14)
+	SAVE(x15, 15)
+	SAVE(x16, 16)
+	SAVE(x17, 17)
+	SAVE(x18, 18)
+	SAVE(x19, 19)
+	SAVE(x20, 20)
+	SAVE(x21, 21)
+	SAVE(x22, 22)
+	SAVE(x23, 23)
+	SAVE(x24, 24)
+	SAVE(x25, 25)
+	SAVE(x26, 26)
+	SAVE(x27, 27)
+	SAVE(x28, 28)
+	SAVE(x29, 29)
+	SAVE(x30, 30)
+	SAVE(x31, 31)
+	csrr	t0, sepc
+	csrr	t1, sstatus
+	csrr	t2, scause
+	csrr	t3, stval
+	sd	t0, TF_SEPC(sp)
+	sd	t1, TF_SSTATUS(sp)
+	sd	t2, TF_SCAUSE(sp)
+	sd	t3, TF_STVAL(sp)
+	/* A frame record {s0, sepc} so that backtraces walk through the trap. */
+	sd	s0, TF_FPREC(sp)
+	sd	t0, TF_FPREC+8(sp)
+	addi	s0, sp, TF_FPREC+16
+
+	mv	a0, sp
+	call	trap_handler
+
+	.globl trap_return
+trap_return:			/* sp = frame to resume */
+	ld	t0, TF_SEPC(sp)
+	ld	t1, TF_SSTATUS(sp)
+	csrw	sepc, t0
+	csrw	sstatus, t1
+	andi	t1, t1, 0x100	/* SPP: back to S-mode? */
+	bnez	t1, 1f
+	csrw	sscratch, tp	/* to U-mode: park the hart pointer */
+1:
+	LOAD(x1, 1)
+	LOAD(x3, 3)
+	LOAD(x4, 4)
+	LOAD(x5, 5)
+	LOAD(x6, 6)
+	LOAD(x7, 7)
+	LOAD(x8, 8)
+	LOAD(x9, 9)
+	LOAD(x10, 10)
+	LOAD(x11, 11)
+	LOAD(x12, 12)
+	LOAD(x13, 13)
+	LOAD(x14, 14)
+	LOAD(x15, 15)
+	LOAD(x16, 16)
+	LOAD(x17, 17)
+	LOAD(x18, 18)
+	LOAD(x19, 19)
+	LOAD(x20, 20)
+	LOAD(x21, 21)
+	LOAD(x22, 22)
+	LOAD(x23, 23)
+	LOAD(x24, 24)
+	LOAD(x25, 25)
+	LOAD(x26, 26)
+	LOAD(x27, 27)
+	LOAD(x28, 28)
+	LOAD(x29, 29)
+	LOAD(x30, 30)
+	LOAD(x31, 31)
+	LOAD(x2, 2)
+	sret

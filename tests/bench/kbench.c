@@ -1,0 +1,54 @@
+/*
+ * kbench.c: see kbench.h.
+ */
+#include <string.h>
+
+#include "kern/kernel.h"
+#include "tests/bench/kbench.h"
+
+extern const struct kbench_case __kbench_start[], __kbench_end[];
+
+static bool kbench_selected(const char *names, const char *name)
+{
+	if (strcmp(names, "all") == 0)
+		return true;
+	for (const char *p = names; *p;) {
+		size_t len = strcspn(p, ",");
+
+		if (len && strncmp(p, name, len) == 0)
+			return true;
+		p += len + (p[len] == ',');
+	}
+	return false;
+}
+
+static void kbench_run(const struct kbench_case *b)
+{
+	uint64_t v[KBENCH_RUNS], lo = UINT64_MAX, hi = 0;
+
+	for (int r = 0; r < KBENCH_RUNS; r++) {
+		v[r] = b->fn(b->iters);
+		lo = MIN(lo, v[r]);
+		hi = MAX(hi, v[r]);
+	}
+	if (lo == hi)
+		kprintf("BENCH {\"name\":\"%s\",\"unit\":\"%s\",\"value\":%lu,\"runs\":%d}\n",
+			b->name, b->unit, lo, KBENCH_RUNS);
+	else
+		kprintf("BENCH {\"name\":\"%s\",\"unit\":\"%s\",\"value\":%lu,\"runs\":%d,\"spread\":%lu}\n",
+			b->name, b->unit, lo, KBENCH_RUNS, hi - lo);
+}
+
+int kbench_main(const char *names)
+{
+	int n = 0;
+
+	for (const struct kbench_case *b = __kbench_start; b < __kbench_end; b++) {
+		if (!kbench_selected(names, b->name))
+			continue;
+		kbench_run(b);
+		n++;
+	}
+	kprintf("kbench: %d benchmark%s\n", n, n == 1 ? "" : "s");
+	return n ? EXIT_STATUS_OK : EXIT_STATUS_FAILED;
+}

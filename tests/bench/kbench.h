@@ -1,0 +1,37 @@
+/*
+ * kbench.h: instruction-count benchmarks.
+ *
+ *   KBENCH(trap_roundtrip, "trap.roundtrip", "instructions/op") { ... return per_op; }
+ *
+ * The body gets the iteration count and returns the cost of one operation
+ * in its unit (usually guest instructions counted with rdinstret, which is
+ * exact under QEMU -icount shift=0).  Each benchmark runs KBENCH_RUNS
+ * times; the line printed is the JSON object that tools/bench.sh collects:
+ *   BENCH {"name":"trap.roundtrip","unit":"instructions/op","value":N,"runs":K}
+ * and, if the runs disagree, a "spread" field with max - min.
+ */
+#ifndef TESTS_BENCH_KBENCH_H
+#define TESTS_BENCH_KBENCH_H
+
+#include <stdint.h>
+
+#define KBENCH_RUNS 5
+
+struct kbench_case {
+	const char *name;
+	const char *unit;
+	uint64_t (*fn)(uint64_t iters);
+	uint64_t iters;
+};
+
+#define KBENCH(id, name, unit, iters)						\
+	static uint64_t kbench_fn_##id(uint64_t);				\
+	static const struct kbench_case kbench_case_##id			\
+		__attribute__((used, section("kbench_cases"), aligned(8))) =	\
+		{ name, unit, kbench_fn_##id, iters };				\
+	static uint64_t kbench_fn_##id(uint64_t iters)
+
+/* kbench_main: run the benchmarks whose name starts with a listed prefix ("all" = every one). */
+int kbench_main(const char *names);
+
+#endif

@@ -1,0 +1,218 @@
+/*
+ * ktest.c: see ktest.h.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "kern/kernel.h"
+#include "kern/pmem.h"
+#include "kern/thread.h"
+#include "platform/riscv/trap.h"
+#include "tests/kernel/ktest.h"
+
+#define KTEST_MAX_CASES 1024
+
+extern const struct ktest_case __ktest_cases_start[], __ktest_cases_end[];
+
+struct ktest_ctx *ktest_ctx(void)
+{
+	struct thread *t = thread_current();
+
+	return t ? t->fault_ctx : NULL;
+}
+
+void ktest_fail(const char *file, int line, const char *fmt, ...)
+{
+	struct ktest_ctx *c = ktest_ctx();
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	kprintf("    %s:%d: FAILED: %s\n", file, line, msg);
+	if (c)
+		c->failures++;
+}
+
+void ktest_end_case(void)
+{
+	struct ktest_ctx *c = ktest_ctx();
+
+	KASSERT(c, "ktest_end_case outside a test");
+	kjmp_jump(c->end, 1);
+}
+
+void ktest_fault_arm(uint64_t scause)
+{
+	struct ktest_ctx *c = ktest_ctx();
+
+	c->fault_armed = true;
+	c->fault_cause = scause;
+	memset(&c->fault, 0, sizeof(c->fault));
+}
+
+void ktest_fault_check(const char *file, int line, bool taken, const char *what)
+{
+	struct ktest_ctx *c = ktest_ctx();
+
+	c->fault_armed = false;
+	if (!taken)
+		ktest_fail(file, line, "expected fault 0x%lx (%s) from `%s` did not happen",
+			   c->fault_cause, trap_cause_name(c->fault_cause), what);
+	else if (c->fault.scause != c->fault_cause)
+		ktest_fail(file, line, "`%s` faulted with %s, expected %s", what,
+			   trap_cause_name(c->fault.scause), trap_cause_name(c->fault_cause));
+}
+
+/* Trap resumption points: the trap returns here, on the test's own stack. */
+static void ktest_resume_fault(void)
+{
+	kjmp_jump(ktest_ctx()->fault_jb, 1);
+}
+
+static void ktest_resume_end(void)
+{
+	kjmp_jump(ktest_ctx()->end, 1);
+}
+
+/*
+ * ktest_trap_hook: exceptions nobody handled.  Inside a test they either
+ * satisfy EXPECT_FAULT (any cause: the check compares it) or fail the
+ * case with the decoded report; outside a test they are not ours.
+ */
+static bool ktest_trap_hook(struct trap_frame *tf)
+{
+	struct ktest_ctx *c = ktest_ctx();
+
+	if (!c || trap_from_user(tf))
+		return false;
+	if (c->fault_armed) {
+		c->fault = (struct ktest_fault){ tf->scause, tf->stval, tf->sepc };
+		c->fault_armed = false;
+		tf->sepc = (uint64_t)ktest_resume_fault;
+	} else {
+		trap_report(tf);
+		ktest_fail(__FILE__, __LINE__, "unexpected trap: %s (report above)",
+			   trap_cause_name(tf->scause));
+		tf->sepc = (uint64_t)ktest_resume_end;
+	}
+	/* Resume in S-mode with interrupts as the test had them. */
+	tf->sstatus |= SSTATUS_SPP;
+	return true;
+}
+
+static void ktest_case_thread(void *arg)
+{
+	struct ktest_ctx *c = arg;
+
+	thread_current()->fault_ctx = c;
+	if (kjmp_set(c->end) == 0)
+		c->tc->fn();
+	thread_current()->fault_ctx = NULL;
+}
+
+/*
+ * ktest_accounting_check: a case must leave free pages and live threads as
+ * it found them (its own thread is created and reaped outside the window).
+ */
+static void ktest_accounting_check(struct ktest_ctx *c, uint64_t free0, int threads0)
+{
+	uint64_t free1 = pmem_free_pages();
+	int threads1 = thread_count();
+
+	if (free1 != free0) {
+		kprintf("    accounting: free pages %lu before, %lu after\n", free0, free1);
+		c->failures++;
+	}
+	if (threads1 != threads0) {
+		kprintf("    accounting: %d threads before, %d after\n", threads0, threads1);
+		c->failures++;
+	}
+}
+
+int ktest_run_case(const struct ktest_case *tc)
+{
+	struct ktest_ctx c = { .tc = tc };
+	uint64_t free0 = pmem_free_pages();
+	int threads0 = thread_count();
+	struct thread *t;
+
+	trap_set_fault_hook(ktest_trap_hook);
+	t = thread_create(tc->name, ktest_case_thread, &c, THREAD_ANY_HART);
+	if (!t) {
+		kprintf("    cannot create a thread for %s.%s\n", tc->suite, tc->name);
+		return 1;
+	}
+	thread_join(t);
+	ktest_accounting_check(&c, free0, threads0);
+	return c.failures;
+}
+
+static bool ktest_suite_selected(const char *suites, const char *suite)
+{
+	size_t n = strlen(suite);
+
+	if (strcmp(suites, "all") == 0)
+		return true;
+	for (const char *p = suites; *p;) {
+		size_t len = strcspn(p, ",");
+
+		if (len == n && strncmp(p, suite, n) == 0)
+			return true;
+		p += len + (p[len] == ',');
+	}
+	return false;
+}
+
+/* ktest_case_before: source order (the section holds them in no set order). */
+static bool ktest_case_before(const struct ktest_case *a, const struct ktest_case *b)
+{
+	int c = strcmp(a->file, b->file);
+
+	return c < 0 || (c == 0 && a->line < b->line);
+}
+
+/* ktest_select: the cases of the named suites, in source order; returns the count. */
+static int ktest_select(const char *suites, const struct ktest_case **out, int max)
+{
+	int n = 0;
+
+	for (const struct ktest_case *tc = __ktest_cases_start; tc < __ktest_cases_end; tc++) {
+		int i;
+
+		if (!ktest_suite_selected(suites, tc->suite))
+			continue;
+		if (n == max)
+			panic("ktest: more than %d cases selected", max);
+		for (i = n++; i > 0 && ktest_case_before(tc, out[i - 1]); i--)
+			out[i] = out[i - 1];
+		out[i] = tc;
+	}
+	return n;
+}
+
+int ktest_main(const char *suites)
+{
+	static const struct ktest_case *cases[KTEST_MAX_CASES];
+	int n = ktest_select(suites, cases, KTEST_MAX_CASES);
+	int passed = 0, failed = 0;
+
+	kprintf("ktest: running \"%s\"\n", suites);
+	for (int i = 0; i < n; i++) {
+		const struct ktest_case *tc = cases[i];
+
+		kprintf("[ RUN      ] %s.%s\n", tc->suite, tc->name);
+		if (ktest_run_case(tc) == 0) {
+			kprintf("[       OK ] %s.%s\n", tc->suite, tc->name);
+			passed++;
+		} else {
+			kprintf("[  FAILED  ] %s.%s\n", tc->suite, tc->name);
+			failed++;
+		}
+	}
+	if (n == 0)
+		kprintf("ktest: no test matches \"%s\"\n", suites);
+	kprintf("%d passed, %d failed\n", passed, failed);
+	return (failed || passed == 0) ? EXIT_STATUS_FAILED : EXIT_STATUS_OK;
+}

@@ -1,0 +1,219 @@
+/*
+ * thread_test.c: creation and join, preemption of threads that never
+ * yield, sleep/wakeup without lost wakeups, timed-sleep order, and the
+ * thread table and stacks back to where they started.
+ */
+#include "kern/pmem.h"
+#include "kern/spinlock.h"
+#include "kern/thread.h"
+#include "platform/riscv/hart.h"
+#include "platform/riscv/timer.h"
+#include "tests/kernel/ktest.h"
+
+KTEST_RUN(threads_smp1, "test=threads", "-m 256M -smp 1");
+KTEST_RUN(threads_smp4, "test=threads", "-m 256M -smp 4");
+
+#define MS (1000ul * 1000)
+
+static void return_arg(void *arg)
+{
+	thread_exit((int)(uintptr_t)arg);
+}
+
+KTEST(threads, create_join_exit_code)
+{
+	struct thread *t = thread_create("exit7", return_arg, (void *)7, THREAD_ANY_HART);
+
+	ASSERT_TRUE(t != NULL);
+	EXPECT_EQ(thread_join(t), 7);
+}
+
+static void count_up(void *arg)
+{
+	__atomic_fetch_add((int *)arg, 1, __ATOMIC_RELAXED);
+}
+
+KTEST(threads, many_threads)
+{
+	struct thread *t[100];
+	int n = 0;
+
+	for (int i = 0; i < 100; i++) {
+		t[i] = thread_create("many", count_up, &n, THREAD_ANY_HART);
+		ASSERT_TRUE(t[i] != NULL);
+	}
+	for (int i = 0; i < 100; i++)
+		thread_join(t[i]);
+	EXPECT_EQ(n, 100);
+}
+
+struct spinner {
+	volatile bool stop;
+	volatile uint64_t count[2];
+};
+
+static void spin_a(void *arg)
+{
+	struct spinner *s = arg;
+
+	while (!s->stop)
+		s->count[0]++;
+}
+
+static void spin_b(void *arg)
+{
+	struct spinner *s = arg;
+
+	while (!s->stop)
+		s->count[1]++;
+}
+
+KTEST(threads, preemption_shares_one_hart)
+{
+	struct spinner s = { 0 };
+	/* Both spinners and this thread on hart 0: only the tick can switch them. */
+	struct thread *a = thread_create("spin_a", spin_a, &s, 0);
+	struct thread *b = thread_create("spin_b", spin_b, &s, 0);
+	uint64_t sw_a, sw_b;
+
+	ASSERT_TRUE(a && b);
+	thread_sleep_ns(100 * MS);
+	s.stop = true;
+	sw_a = a->switches;
+	sw_b = b->switches;
+	thread_join(a);
+	thread_join(b);
+	EXPECT_GT(s.count[0], 0);
+	EXPECT_GT(s.count[1], 0);
+	/* 100 ms at 100 Hz: each spinner was switched in several times. */
+	EXPECT_GE(sw_a, 3);
+	EXPECT_GE(sw_b, 3);
+}
+
+#define RING 8
+#define ITEMS 2000
+
+struct ring {
+	struct spinlock lk;
+	int buf[RING];
+	int head, tail;		/* head - tail = items in the ring */
+	uint64_t sum;
+};
+
+static void producer(void *arg)
+{
+	struct ring *r = arg;
+
+	for (int i = 1; i <= ITEMS; i++) {
+		spin_lock(&r->lk);
+		while (r->head - r->tail == RING)
+			thread_sleep(&r->tail, &r->lk);
+		r->buf[r->head++ % RING] = i;
+		thread_wakeup(&r->head);
+		spin_unlock(&r->lk);
+	}
+}
+
+static void consumer(void *arg)
+{
+	struct ring *r = arg;
+
+	for (int i = 1; i <= ITEMS; i++) {
+		spin_lock(&r->lk);
+		while (r->head == r->tail)
+			thread_sleep(&r->head, &r->lk);
+		r->sum += r->buf[r->tail++ % RING];
+		thread_wakeup(&r->tail);
+		spin_unlock(&r->lk);
+	}
+}
+
+KTEST(threads, sleep_wakeup_loses_nothing)
+{
+	struct ring r = { .lk = SPINLOCK_INIT("ring") };
+	int last = hart_count - 1;
+	struct thread *p = thread_create("producer", producer, &r, 0);
+	struct thread *c = thread_create("consumer", consumer, &r, last);
+
+	ASSERT_TRUE(p && c);
+	thread_join(p);
+	thread_join(c);
+	EXPECT_EQ(r.sum, (uint64_t)ITEMS * (ITEMS + 1) / 2);
+	EXPECT_EQ(r.head, ITEMS);
+	EXPECT_EQ(r.tail, ITEMS);
+}
+
+KTEST(threads, wakeup_without_sleepers)
+{
+	static int chan;
+
+	EXPECT_EQ(thread_wakeup(&chan), 0);
+	EXPECT_EQ(thread_wakeup(NULL), 0);
+}
+
+struct order {
+	struct spinlock lk;
+	int next;
+	int seen[3];
+};
+
+struct sleeper {
+	struct order *o;
+	uint64_t ms;
+};
+
+static void timed_sleeper(void *arg)
+{
+	struct sleeper *s = arg;
+
+	thread_sleep_ns(s->ms * MS);
+	spin_lock(&s->o->lk);
+	s->o->seen[s->o->next++] = (int)s->ms;
+	spin_unlock(&s->o->lk);
+}
+
+KTEST(threads, timed_sleeps_wake_in_deadline_order)
+{
+	struct order o = { .lk = SPINLOCK_INIT("order") };
+	struct sleeper s[3] = { { &o, 30 }, { &o, 10 }, { &o, 20 } };
+	struct thread *t[3];
+
+	for (int i = 0; i < 3; i++)
+		t[i] = thread_create("sleeper", timed_sleeper, &s[i], THREAD_ANY_HART);
+	for (int i = 0; i < 3; i++) {
+		ASSERT_TRUE(t[i] != NULL);
+		thread_join(t[i]);
+	}
+	EXPECT_EQ(o.seen[0], 10);
+	EXPECT_EQ(o.seen[1], 20);
+	EXPECT_EQ(o.seen[2], 30);
+}
+
+static void detached_body(void *arg)
+{
+	__atomic_store_n((int *)arg, 1, __ATOMIC_RELEASE);
+}
+
+KTEST(threads, detached_thread_is_reaped)
+{
+	int threads0 = thread_count();
+	uint64_t free0 = pmem_free_pages();
+	int done = 0;
+	struct thread *t = thread_create("detached", detached_body, &done, THREAD_ANY_HART);
+
+	ASSERT_TRUE(t != NULL);
+	thread_detach(t);
+	while (!__atomic_load_n(&done, __ATOMIC_ACQUIRE) || thread_count() != threads0)
+		thread_sleep_ns(1 * MS);
+	EXPECT_EQ(thread_count(), threads0);
+	EXPECT_EQ(pmem_free_pages(), free0);
+}
+
+KTEST(threads, yield_returns)
+{
+	uint64_t before = thread_current()->switches;
+
+	for (int i = 0; i < 10; i++)
+		thread_yield();
+	EXPECT_GE(thread_current()->switches, before);
+}

@@ -1,0 +1,115 @@
+/*
+ * timer_test.c: the tick runs on every hart from stimecmp, timed sleeps
+ * last at least as long as asked and not much longer.
+ */
+#include "kern/spinlock.h"
+#include "kern/thread.h"
+#include "platform/riscv/hart.h"
+#include "platform/riscv/smp.h"
+#include "platform/riscv/timer.h"
+#include "tests/kernel/ktest.h"
+
+KTEST_RUN(timer, "test=timer", "-m 256M -smp 2");
+
+#define MS (1000ul * 1000)
+
+KTEST(timer, sstc_in_use)
+{
+	/* QEMU 7.2's rv64 CPU has Sstc and OpenSBI 1.1 enables it for S-mode. */
+	EXPECT_TRUE(timer_uses_sstc());
+	EXPECT_EQ(timer_freq(), 10000000);
+	EXPECT_EQ(timer_ns_to_ticks(1000 * MS), 10000000);
+	EXPECT_EQ(timer_ticks_to_ns(10000000), 1000 * MS);
+}
+
+KTEST(timer, ticks_advance_on_every_hart)
+{
+	uint64_t before[HART_MAX];
+
+	for (int i = 0; i < hart_count; i++)
+		before[i] = harts[i].ticks;
+	thread_sleep_ns(100 * MS);
+	for (int i = 0; i < hart_count; i++) {
+		EXPECT_GE(harts[i].ticks, before[i] + 100 / (1000 / TIMER_HZ) - 2);
+		EXPECT_LE(harts[i].ticks, before[i] + 100 / (1000 / TIMER_HZ) + 2);
+	}
+}
+
+KTEST(timer, sleep_lasts_as_asked)
+{
+	static const uint64_t ms[] = { 1, 3, 20, 55 };
+
+	for (unsigned i = 0; i < ARRAY_SIZE(ms); i++) {
+		uint64_t t0 = timer_now();
+
+		thread_sleep_ns(ms[i] * MS);
+		uint64_t slept = timer_ticks_to_ns(timer_now() - t0);
+
+		EXPECT_GE(slept, ms[i] * MS);
+		/* Deadlines program stimecmp directly: no rounding up to the tick. */
+		EXPECT_LT(slept, ms[i] * MS + 2 * MS);
+	}
+}
+
+KTEST(timer, deadline_ends_an_unanswered_sleep)
+{
+	struct spinlock lk = SPINLOCK_INIT("deadline");
+	uint64_t deadline = timer_now() + timer_ns_to_ticks(10 * MS);
+	bool timed_out;
+
+	spin_lock(&lk);
+	timed_out = thread_sleep_deadline(&lk, &lk, deadline);
+	spin_unlock(&lk);
+	EXPECT_TRUE(timed_out);
+	EXPECT_GE(timer_now(), deadline);
+}
+
+struct waker {
+	struct spinlock lk;
+	bool flag;
+};
+
+static void wake_soon(void *arg)
+{
+	struct waker *w = arg;
+
+	thread_sleep_ns(5 * MS);
+	spin_lock(&w->lk);
+	w->flag = true;
+	thread_wakeup(w);
+	spin_unlock(&w->lk);
+}
+
+KTEST(timer, wakeup_beats_deadline)
+{
+	struct waker w = { .lk = SPINLOCK_INIT("waker") };
+	uint64_t deadline = timer_now() + timer_ns_to_ticks(500 * MS);
+	struct thread *t = thread_create("waker", wake_soon, &w, THREAD_ANY_HART);
+	bool timed_out = false;
+
+	ASSERT_TRUE(t != NULL);
+	spin_lock(&w.lk);
+	while (!w.flag && !timed_out)
+		timed_out = thread_sleep_deadline(&w, &w.lk, deadline);
+	spin_unlock(&w.lk);
+	thread_join(t);
+	EXPECT_FALSE(timed_out);
+	EXPECT_LT(timer_now(), deadline);
+	EXPECT_EQ(thread_next_deadline(), UINT64_MAX);	/* nothing left on the timed list */
+}
+
+static void read_time(void *arg)
+{
+	*(uint64_t *)arg = timer_now();
+}
+
+KTEST(timer, time_is_shared_between_harts)
+{
+	for (int i = 0; i < hart_count; i++) {
+		uint64_t before = timer_now(), there = 0;
+
+		smp_call(i, read_time, &there);
+		EXPECT_GE(there, before);
+		EXPECT_LE(there, timer_now());
+	}
+}

@@ -1,0 +1,96 @@
+# Host build: unit tests of machine-independent code under ASan/UBSan, the
+# image (an external project using toolchain.cmake), and the ctest registry:
+# unit tests, one QEMU run per KTEST_RUN line, and the acceptance scripts.
+include(ExternalProject)
+enable_testing()
+
+set(image_dir ${CMAKE_BINARY_DIR}/image)
+set(image ${image_dir}/kernel.elf)
+set(qemu_run ${CMAKE_SOURCE_DIR}/tools/qemu-run.sh)
+
+# --- the image -------------------------------------------------------------
+string(REPLACE ";" ":" extra_tests_arg "${EXTRA_TESTS}")
+ExternalProject_Add(image
+  SOURCE_DIR ${CMAKE_SOURCE_DIR}
+  BINARY_DIR ${image_dir}
+  CMAKE_GENERATOR ${CMAKE_GENERATOR}
+  CMAKE_ARGS -DCMAKE_TOOLCHAIN_FILE=${CMAKE_SOURCE_DIR}/toolchain.cmake
+             -DCMAKE_BUILD_TYPE=Release
+             -DEXTRA_TESTS=${extra_tests_arg}
+  BUILD_ALWAYS ON
+  INSTALL_COMMAND ""
+  BUILD_BYPRODUCTS ${image}
+  USES_TERMINAL_BUILD ON)
+
+# --- host unit tests -------------------------------------------------------
+set(host_flags -std=gnu11 -O1 -g -Wall -Wextra -Werror
+  -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+
+add_library(utest STATIC ${CMAKE_SOURCE_DIR}/tests/unit/utest.c)
+target_include_directories(utest PUBLIC ${CMAKE_SOURCE_DIR})
+target_compile_options(utest PUBLIC ${host_flags})
+target_link_options(utest PUBLIC -fsanitize=address,undefined)
+
+# unit_test(NAME SOURCES ... [ARGS ...] [DEPENDS ...]): a sanitized host test program.
+function(unit_test name)
+  cmake_parse_arguments(U "" "" "SOURCES;ARGS;DEPENDS" ${ARGN})
+  add_executable(${name} ${U_SOURCES})
+  target_link_libraries(${name} PRIVATE utest)
+  if(U_DEPENDS)
+    add_dependencies(${name} ${U_DEPENDS})
+  endif()
+  add_test(NAME unit.${name} COMMAND ${name} ${U_ARGS})
+  set_tests_properties(unit.${name} PROPERTIES LABELS unit TIMEOUT 120)
+endfunction()
+
+# DTBs the FDT tests parse: exactly what QEMU hands the image.
+set(dtb_dir ${CMAKE_BINARY_DIR}/dtb)
+add_custom_command(OUTPUT ${dtb_dir}/virt-256m-smp1.dtb ${dtb_dir}/virt-8g-smp4-pci.dtb ${dtb_dir}/resv.dtb
+  COMMAND ${CMAKE_COMMAND} -E make_directory ${dtb_dir}
+  COMMAND printf "\\x73\\x00\\x50\\x10" > ${dtb_dir}/dummy-kernel.bin
+  COMMAND qemu-system-riscv64 -M virt,dumpdtb=${dtb_dir}/virt-256m-smp1.dtb -m 256M -smp 1
+          -display none > /dev/null
+  COMMAND qemu-system-riscv64 -M virt,dumpdtb=${dtb_dir}/virt-8g-smp4-pci.dtb -m 8G -smp 4
+          -display none -device virtio-blk-pci,drive=d0
+          -drive if=none,id=d0,file=/dev/null,format=raw
+          -kernel ${dtb_dir}/dummy-kernel.bin -append "test=boot quiet" > /dev/null
+  COMMAND dtc -q -I dts -O dtb -o ${dtb_dir}/resv.dtb ${CMAKE_SOURCE_DIR}/tests/unit/data/resv.dts
+  DEPENDS ${CMAKE_SOURCE_DIR}/tests/unit/data/resv.dts
+  COMMENT "Dumping QEMU virt device trees")
+add_custom_target(unit_dtbs ALL DEPENDS ${dtb_dir}/virt-256m-smp1.dtb)
+
+unit_test(test_fdt
+  SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_fdt.c ${CMAKE_SOURCE_DIR}/platform/dtb/fdt.c
+  ARGS ${dtb_dir}
+  DEPENDS unit_dtbs)
+
+# --- kernel suites: one ctest entry per KTEST_RUN line ----------------------
+# KTEST_RUN(variant, "kernel command line", "qemu options") in any suite file.
+set(ktest_run_re "^KTEST_RUN\\(([A-Za-z0-9_.]+), *\"([^\"]*)\", *\"([^\"]*)\"\\);")
+foreach(src IN LISTS ktest_sources extra_sources)
+  file(STRINGS ${src} runs REGEX "^KTEST_RUN\\(")
+  foreach(run IN LISTS runs)
+    if(NOT run MATCHES "${ktest_run_re}")
+      message(FATAL_ERROR "${src}: cannot read \"${run}\"")
+    endif()
+    set(variant ${CMAKE_MATCH_1})
+    set(append "${CMAKE_MATCH_2}")
+    separate_arguments(qemu_args UNIX_COMMAND "${CMAKE_MATCH_3}")
+    add_test(NAME kernel.${variant} COMMAND ${qemu_run} ${image} "${append}" ${qemu_args})
+    set_tests_properties(kernel.${variant} PROPERTIES LABELS kernel TIMEOUT 300
+      FAIL_REGULAR_EXPRESSION "panic on hart|[1-9][0-9]* failed")
+  endforeach()
+endforeach()
+
+# --- acceptance scripts: tests/acceptance/*.sh, run with the build dir ------
+file(GLOB acceptance CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/acceptance/*.sh)
+foreach(script IN LISTS acceptance)
+  get_filename_component(name ${script} NAME_WE)
+  add_test(NAME acceptance.${name} COMMAND ${script} ${CMAKE_SOURCE_DIR} ${CMAKE_BINARY_DIR})
+  set_tests_properties(acceptance.${name} PROPERTIES LABELS acceptance TIMEOUT 600)
+endforeach()
+
+# --- make bench / make run / make debug -------------------------------------
+add_custom_target(bench
+  COMMAND ${CMAKE_SOURCE_DIR}/tools/bench.sh ${image} ${CMAKE_BINARY_DIR}/bench
+  DEPENDS image USES_TERMINAL)
