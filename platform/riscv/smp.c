@@ -25,6 +25,7 @@ struct smp_call_slot {
 	int busy;			/* atomic: claimed by a caller */
 	void (*fn)(void *);
 	void *arg;
+	int caller;			/* hart index to wake when done */
 	int done;			/* atomic: set by the target */
 };
 static struct smp_call_slot smp_calls[HART_MAX];
@@ -130,8 +131,11 @@ static void smp_call_run(struct hart *h)
 {
 	struct smp_call_slot *c = &smp_calls[h->index];
 
+	int caller = c->caller;
+
 	c->fn(c->arg);
 	__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
+	smp_ipi_send(caller, IPI_PING);		/* wake the caller's wfi */
 }
 
 static void smp_park(void)
@@ -167,15 +171,29 @@ void smp_call(int target, void (*fn)(void *), void *arg)
 		intr_pop_off();
 		return;
 	}
-	/* Spin with interrupts on: the target may be calling us at the same time. */
+	KASSERT(intr_enabled(), "smp_call: interrupts off (a spinlock held?)");
+	/* Wait with interrupts on: the target may be calling us at the same time. */
 	while (__atomic_exchange_n(&c->busy, 1, __ATOMIC_ACQUIRE))
 		;
 	c->fn = fn;
 	c->arg = arg;
+	c->caller = (int)hart_self()->index;
 	c->done = 0;
 	smp_ipi_send(target, IPI_CALL);
-	while (!__atomic_load_n(&c->done, __ATOMIC_ACQUIRE))
-		;
+	/*
+	 * Sleep in wfi until the target's IPI says done.  The check runs with
+	 * interrupts off so the IPI cannot slip in between it and the wfi (a
+	 * pending interrupt ends wfi even then, priv spec 3.3.3); turning them
+	 * back on takes it, and any call aimed at this hart meanwhile.
+	 */
+	for (;;) {
+		intr_disable();
+		if (__atomic_load_n(&c->done, __ATOMIC_ACQUIRE))
+			break;
+		wfi();
+		intr_enable();
+	}
+	intr_enable();
 	__atomic_store_n(&c->busy, 0, __ATOMIC_RELEASE);
 }
 

@@ -23,7 +23,8 @@ int smp_start_secondaries(void);
 void smp_ipi_send(int target, uint64_t reasons);
 /*
  * smp_call: run fn(arg) on hart `target` in interrupt context and wait for
- * it to finish.  => no spinlock held (the caller spins with interrupts on)
+ * it to finish (the target's IPI back ends the caller's wfi).
+ * => interrupts on, no spinlock held
  */
 void smp_call(int target, void (*fn)(void *), void *arg);
 /* smp_stop_others: park every other hart (panic, exit). */

@@ -13,6 +13,7 @@
 static uint64_t timer_hz;
 static uint64_t timer_tick_period;
 static bool timer_sstc;
+static uint64_t timer_deadline_fires;	/* interrupts that came before the tick */
 
 void timer_init(uint64_t timebase_freq, bool has_sstc)
 {
@@ -25,6 +26,11 @@ void timer_init(uint64_t timebase_freq, bool has_sstc)
 uint64_t timer_now(void)
 {
 	return rdtime();
+}
+
+uint64_t timer_deadline_interrupts(void)
+{
+	return __atomic_load_n(&timer_deadline_fires, __ATOMIC_RELAXED);
 }
 
 uint64_t timer_freq(void)
@@ -86,6 +92,8 @@ void timer_interrupt(struct trap_frame *tf)
 	if (now >= h->next_tick) {
 		h->ticks++;
 		h->next_tick = now + timer_tick_period;
+	} else {
+		__atomic_fetch_add(&timer_deadline_fires, 1, __ATOMIC_RELAXED);
 	}
 	thread_timer_tick(now);
 	timer_rearm(h);

@@ -18,6 +18,8 @@ uint64_t timer_freq(void);
 uint64_t timer_ns_to_ticks(uint64_t ns);
 uint64_t timer_ticks_to_ns(uint64_t ticks);
 bool timer_uses_sstc(void);
+/* timer_deadline_interrupts: timer interrupts taken for a timed sleep, not a tick. */
+uint64_t timer_deadline_interrupts(void);
 /* timer_deadline_hint: make this hart's timer fire no later than `deadline`. */
 void timer_deadline_hint(uint64_t deadline);
 

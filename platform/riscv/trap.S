@@ -89,11 +89,16 @@ trap_return:			/* sp = frame to resume */
 	csrw	sstatus, t1
 	andi	t1, t1, 0x100	/* SPP: back to S-mode? */
 	bnez	t1, 1f
-	csrw	sscratch, tp	/* to U-mode: park the hart pointer */
+	csrw	sscratch, tp	/* to U-mode: park the hart pointer, load the user's tp */
+	LOAD(x4, 4)
 1:
+	/*
+	 * Back to S-mode, tp stays: it is this hart's, and the thread may have
+	 * been preempted in the handler and resumed on another hart since it
+	 * saved the frame.
+	 */
 	LOAD(x1, 1)
 	LOAD(x3, 3)
-	LOAD(x4, 4)
 	LOAD(x5, 5)
 	LOAD(x6, 6)
 	LOAD(x7, 7)

@@ -24,12 +24,19 @@ struct kbench_case {
 	uint64_t iters;
 };
 
-#define KBENCH(id, name, unit, iters)						\
+#define KBENCH(id, name, unit, niters)						\
 	static uint64_t kbench_fn_##id(uint64_t);				\
 	static const struct kbench_case kbench_case_##id			\
 		__attribute__((used, section("kbench_cases"), aligned(8))) =	\
-		{ name, unit, kbench_fn_##id, iters };				\
+		{ name, unit, kbench_fn_##id, niters };				\
 	static uint64_t kbench_fn_##id(uint64_t iters)
+
+/*
+ * KBENCH_RUN(group, "kernel command line", "qemu options"): read by the
+ * build (like KTEST_RUN); tools/bench.sh boots one QEMU per line.
+ */
+#define KBENCH_RUN(group, cmdline, qemu_args) \
+	_Static_assert(sizeof(cmdline) > 1 && sizeof(qemu_args) > 0, #group)
 
 /* kbench_main: run the benchmarks whose name starts with a listed prefix ("all" = every one). */
 int kbench_main(const char *names);

@@ -15,7 +15,6 @@ ExternalProject_Add(image
   BINARY_DIR ${image_dir}
   CMAKE_GENERATOR ${CMAKE_GENERATOR}
   CMAKE_ARGS -DCMAKE_TOOLCHAIN_FILE=${CMAKE_SOURCE_DIR}/toolchain.cmake
-             -DCMAKE_BUILD_TYPE=Release
              -DEXTRA_TESTS=${extra_tests_arg}
   BUILD_ALWAYS ON
   INSTALL_COMMAND ""
