@@ -51,18 +51,33 @@ const char *ksyms_lookup(uint64_t pc, uint64_t *offset)
 	return ksyms_names + ksyms_table[lo].name;
 }
 
-const char *ksyms_describe(uint64_t pc)
+/* ksyms_format: "name+0xoff" for the function containing `within`, offset from pc. */
+static const char *ksyms_format(uint64_t pc, uint64_t within)
 {
 	static char buf[KSYMS_DESCRIBE_BUFS][96];
 	static unsigned next;
 	char *b = buf[__atomic_fetch_add(&next, 1, __ATOMIC_RELAXED) % KSYMS_DESCRIBE_BUFS];
 	uint64_t off;
-	const char *name = ksyms_lookup(pc, &off);
+	const char *name = ksyms_lookup(within, &off);
 
 	if (!name)
 		return "?";
-	snprintf(b, sizeof(buf[0]), "%s+0x%lx", name, off);
+	snprintf(b, sizeof(buf[0]), "%s+0x%lx", name, off + (pc - within));
 	return b;
+}
+
+const char *ksyms_describe(uint64_t pc)
+{
+	return ksyms_format(pc, pc);
+}
+
+/*
+ * ksyms_describe_return: a return address belongs to the call before it;
+ * after a call to a noreturn function it is already the next function.
+ */
+static const char *ksyms_describe_return(uint64_t ra)
+{
+	return ksyms_format(ra, ra - 1);
 }
 
 static bool ksyms_is_text(uint64_t pc)
@@ -77,7 +92,7 @@ static bool ksyms_fp_ok(uint64_t fp, uint64_t floor)
 
 static void ksyms_frame_print(int n, uint64_t pc)
 {
-	kprintf("    #%-2d 0x%016lx  %s\n", n, pc, ksyms_describe(pc));
+	kprintf("    #%-2d 0x%016lx  %s\n", n, pc, n ? ksyms_describe_return(pc) : ksyms_describe(pc));
 }
 
 static bool ksyms_same_function(uint64_t a, uint64_t b)

@@ -154,7 +154,7 @@ static bool ktest_suite_selected(const char *suites, const char *suite)
 	size_t n = strlen(suite);
 
 	if (strcmp(suites, "all") == 0)
-		return true;
+		return strncmp(suite, "selftest_", 9) != 0;	/* they end the machine */
 	for (const char *p = suites; *p;) {
 		size_t len = strcspn(p, ",");
 

@@ -1,0 +1,48 @@
+# Front end: each target does its own set-up (packages, CMake configure),
+# then builds and runs.  Everything lands in $(BUILD).
+#   make run     boot the demo in QEMU
+#   make test    host unit tests + every QEMU suite through ctest
+#   make bench   instruction-count benchmarks -> $(BUILD)/bench/results.json
+#   make debug   boot QEMU halted, waiting for gdb
+# Variables: EXTRA_TESTS=dir[:dir] (extra kernel suites), TEST=regex (ctest -R),
+# ARGS="kernel command line" (run/debug), QEMU_OPTS="..." (run/debug).
+BUILD ?= build
+EXTRA_TESTS ?=
+TEST ?=
+ARGS ?=
+QEMU_OPTS ?= -m 512M -smp 4
+JOBS ?= $(shell nproc)
+IMAGE := $(BUILD)/image/kernel.elf
+
+.PHONY: all setup configure build run test bench debug clean
+
+all: build
+
+setup:
+	@tools/setup.sh
+
+configure: setup
+	@mkdir -p $(BUILD)
+	@cmake -S . -B $(BUILD) -G Ninja -DEXTRA_TESTS="$(EXTRA_TESTS)" > $(BUILD)/configure.log 2>&1 \
+		|| { cat $(BUILD)/configure.log; exit 1; }
+
+build: configure
+	@cmake --build $(BUILD)
+
+run: build
+	tools/qemu-run.sh $(IMAGE) "$(ARGS)" $(QEMU_OPTS)
+
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) $(if $(TEST),-R '$(TEST)')
+
+bench: build
+	tools/bench.sh $(IMAGE) $(BUILD)/bench
+
+debug: build
+	@tools/setup.sh --debug
+	@echo "QEMU is waiting for gdb.  In another terminal:"
+	@echo "  gdb-multiarch $(IMAGE) -x tools/gdbinit"
+	tools/qemu-run.sh --gdb $(IMAGE) "$(ARGS)" $(QEMU_OPTS)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,40 @@
+#!/bin/sh
+# bench.sh IMAGE OUTDIR: boot every KBENCH_RUN line of tests/bench/*.c twice
+# under -icount shift=0, check that both boots gave identical figures, and
+# write OUTDIR/results.json:
+#   {"benchmarks":[{"name":...,"unit":...,"value":N,"runs":K}, ...]}
+set -eu
+image=$1 out=$2
+top=$(cd "$(dirname "$0")/.." && pwd)
+mkdir -p "$out"
+: > "$out/bench.lines"
+
+grep -h '^KBENCH_RUN(' "$top"/tests/bench/*.c |
+sed -n 's/^KBENCH_RUN(\([A-Za-z0-9_.]*\), *"\([^"]*\)", *"\([^"]*\)");.*/\1|\2|\3/p' > "$out/runs.txt"
+[ -s "$out/runs.txt" ] || { echo "bench: no KBENCH_RUN lines found" >&2; exit 1; }
+
+while IFS='|' read -r group cmdline qemu_opts; do
+	for pass in 1 2; do
+		log="$out/$group.$pass.log"
+		# shellcheck disable=SC2086 # qemu_opts is an option list
+		if ! "$top/tools/qemu-run.sh" --icount "$image" "$cmdline" $qemu_opts > "$log" 2>&1; then
+			echo "bench: $group (pass $pass) failed; see $log" >&2
+			exit 1
+		fi
+		grep '^BENCH ' "$log" | sed 's/^BENCH //' > "$out/$group.$pass.json"
+	done
+	if ! cmp -s "$out/$group.1.json" "$out/$group.2.json"; then
+		echo "bench: $group gave different figures in two boots of the same image:" >&2
+		diff "$out/$group.1.json" "$out/$group.2.json" >&2 || true
+		exit 1
+	fi
+	cat "$out/$group.1.json" >> "$out/bench.lines"
+done < "$out/runs.txt"
+
+{
+	echo '{"benchmarks":['
+	sed '$!s/$/,/' "$out/bench.lines"
+	echo ']}'
+} > "$out/results.json"
+cat "$out/results.json"
+echo "bench: $(wc -l < "$out/bench.lines") benchmarks, identical in two boots; wrote $out/results.json"
