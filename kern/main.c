@@ -102,10 +102,10 @@ void kmain_boot(uint64_t hartid, uint64_t dtb_pa)
 	__asm__ volatile("mv tp, %0" :: "r"(h));
 	h->kstack_top = (uint64_t)boot_stack_top;
 	trap_init_hart();
+	semihost_probe();	/* first: even a panic on a bad DTB reports its status */
 	boot_dtb_parse(dtb_pa);
 	boot_memory();
 	boot_console();
-	semihost_probe();
 	cmdline_init(platform.bootargs);
 	smp_init_boot(&platform, (uint32_t)hartid);
 	timer_init(platform.timebase_freq, strstr(platform.isa, "sstc") != NULL);
