@@ -4,13 +4,13 @@
  */
 #include "kern/boot.h"
 #include "kern/kernel.h"
-#include "kern/pmem.h"
 #include "kern/spinlock.h"
 #include "kern/thread.h"
 #include "platform/riscv/hart.h"
 #include "platform/riscv/kmap.h"
 #include "platform/riscv/timer.h"
 #include "platform/riscv/vmlayout.h"
+#include "vm/vm_page.h"
 
 static void demo_memory(void)
 {
@@ -27,8 +27,8 @@ static void demo_memory(void)
 		(unsigned long)DMAP_BASE, ks->dmap_pages[2], ks->dmap_pages[1], ks->dmap_pages[0]);
 	kprintf("  image %lu pages (text RX, rodata R, data RW), %lu page-table pages\n",
 		ks->image_pages, ks->pt_pages);
-	kprintf("  free       %lu of %lu pages (%lu MiB)\n", pmem_free_pages(),
-		pmem_total_pages(), pmem_free_pages() * PMEM_PAGE_SIZE / MiB);
+	kprintf("  free       %lu of %lu pages (%lu MiB)\n", vm_page_free_count(),
+		vm_page_total_count(), vm_page_free_count() * PAGE_SIZE / MiB);
 }
 
 static void demo_devices(void)

@@ -10,7 +10,7 @@
 #include "kern/boot.h"
 #include "kern/cmdline.h"
 #include "kern/kernel.h"
-#include "kern/pmem.h"
+#include "kern/physmem.h"
 #include "kern/thread.h"
 #include "platform/dtb/fdt.h"
 #include "platform/riscv/hart.h"
@@ -22,6 +22,7 @@
 #include "platform/riscv/timer.h"
 #include "platform/riscv/trap.h"
 #include "platform/riscv/vmlayout.h"
+#include "platform/riscv/pmap_md.h"
 #include "tests/kernel/ktest.h"
 #include "tests/bench/kbench.h"
 
@@ -55,16 +56,18 @@ static void boot_dtb_parse(uint64_t dtb_pa)
 
 static void boot_memory(void)
 {
-	struct pmem_range exclude[] = {
-		{ KERNEL_PHYS_BASE, (KIMG_TO_PHYS(_kernel_end) - KERNEL_PHYS_BASE) / PMEM_PAGE_SIZE },
-		{ ROUND_DOWN(boot.dtb_pa, PMEM_PAGE_SIZE),
-		  ROUND_UP(boot.dtb_pa + boot.dtb_size, PMEM_PAGE_SIZE) / PMEM_PAGE_SIZE -
-			  boot.dtb_pa / PMEM_PAGE_SIZE },
+	struct vm_phys_seg exclude[] = {
+		{ .start = KERNEL_PHYS_BASE, .end = KIMG_TO_PHYS(_kernel_end) },
+		{ .start = boot.dtb_pa, .end = boot.dtb_pa + boot.dtb_size },
 	};
+	struct vm_phys_seg ranges[VM_PAGE_MAX_SEGS];
+	int n;
 
 	kmap_bootstrap(&platform);
-	pmem_init(&platform, exclude, ARRAY_SIZE(exclude));
-	boot.free_pages_at_boot = pmem_free_pages();
+	n = physmem_ranges(&platform, exclude, ARRAY_SIZE(exclude), ranges);
+	vm_page_startup(ranges, n);
+	pmap_bootstrap((kmap_satp() & SATP_PPN_MASK) << PAGE_SHIFT);
+	boot.free_pages_at_boot = vm_page_free_count();
 }
 
 static void boot_console(void)

@@ -5,6 +5,7 @@
 #include "kern/spinlock.h"
 #include "kern/kernel.h"
 #include "platform/riscv/hart.h"
+#include "platform/riscv/smp.h"
 
 void spin_init(struct spinlock *lk, const char *name)
 {
@@ -26,8 +27,10 @@ void spin_lock(struct spinlock *lk)
 	for (;;) {
 		if (!__atomic_exchange_n(&lk->locked, 1, __ATOMIC_ACQUIRE))
 			break;
-		while (__atomic_load_n(&lk->locked, __ATOMIC_RELAXED))
+		while (__atomic_load_n(&lk->locked, __ATOMIC_RELAXED)) {
 			__asm__ volatile(".4byte 0x0100000f");	/* pause (Zihintpause) */
+			smp_spin_poll();	/* the holder may be waiting on us for a TLB shootdown */
+		}
 	}
 	lk->owner = hart_self();
 }

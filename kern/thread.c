@@ -9,13 +9,13 @@
 #include <string.h>
 
 #include "kern/kernel.h"
-#include "kern/pmem.h"
 #include "kern/spinlock.h"
 #include "kern/thread.h"
 #include "platform/riscv/hart.h"
 #include "platform/riscv/riscv.h"
 #include "platform/riscv/timer.h"
 #include "platform/riscv/vmlayout.h"
+#include "vm/pmap.h"
 
 static struct spinlock sched_lock = SPINLOCK_INIT("sched");
 static struct thread threads[THREAD_MAX];	/* [s] state FREE = slot unused */
@@ -63,8 +63,8 @@ static struct thread *thread_slot_alloc_locked(const char *name, int affinity)
 
 static void thread_slot_free(struct thread *t)
 {
-	if (t->stack_pa)
-		pmem_free(t->stack_pa, THREAD_STACK_SIZE / PMEM_PAGE_SIZE);
+	if (t->stack)
+		vm_page_free_contig(t->stack, THREAD_STACK_SIZE / PAGE_SIZE);
 	spin_lock(&sched_lock);
 	t->state = THREAD_FREE;
 	threads_live--;
@@ -121,7 +121,7 @@ static void thread_reap_locked(struct hart *h)
 	if (!t)
 		return;
 	h->reap = NULL;
-	pmem_free(t->stack_pa, THREAD_STACK_SIZE / PMEM_PAGE_SIZE);
+	vm_page_free_contig(t->stack, THREAD_STACK_SIZE / PAGE_SIZE);
 	t->state = THREAD_FREE;
 	threads_live--;
 }
@@ -179,19 +179,19 @@ static void thread_start(void)
 
 struct thread *thread_create(const char *name, void (*entry)(void *), void *arg, int affinity)
 {
-	uint64_t stack_pa;
+	vm_page_t stack;
 	struct thread *t;
 
 	if (affinity != THREAD_ANY_HART && (affinity < 0 || affinity >= hart_count))
 		return NULL;
-	stack_pa = pmem_alloc(THREAD_STACK_SIZE / PMEM_PAGE_SIZE, 1);
-	if (!stack_pa)
+	stack = vm_page_alloc_contig(THREAD_STACK_SIZE / PAGE_SIZE, 1);
+	if (!stack)
 		return NULL;
 	spin_lock(&sched_lock);
 	t = thread_slot_alloc_locked(name, affinity);
 	if (t) {
-		t->stack_pa = stack_pa;
-		t->stack_top = (uint64_t)PHYS_TO_DMAP(stack_pa) + THREAD_STACK_SIZE;
+		t->stack = stack;
+		t->stack_top = (uint64_t)pmap_direct_map(stack->phys_addr) + THREAD_STACK_SIZE;
 		t->entry = entry;
 		t->arg = arg;
 		context_init(&t->ctx, t->stack_top, thread_start);
@@ -199,7 +199,7 @@ struct thread *thread_create(const char *name, void (*entry)(void *), void *arg,
 	}
 	spin_unlock(&sched_lock);
 	if (!t)
-		pmem_free(stack_pa, THREAD_STACK_SIZE / PMEM_PAGE_SIZE);
+		vm_page_free_contig(stack, THREAD_STACK_SIZE / PAGE_SIZE);
 	return t;
 }
 

@@ -21,6 +21,7 @@
 
 struct spinlock;
 struct hart;
+struct vm_page;
 
 #define THREAD_NAME_MAX		24
 #define THREAD_STACK_SIZE	(16 * 1024)
@@ -41,7 +42,7 @@ struct thread {
 	char name[THREAD_NAME_MAX];	/* [c] */
 	int id;				/* [c] */
 	int affinity;			/* [c] hart index or THREAD_ANY_HART */
-	uint64_t stack_pa;		/* [c] physical base of the stack, 0 = boot stack */
+	struct vm_page *stack;		/* [c] first page of the stack, NULL = boot stack */
 	uint64_t stack_top;		/* [c] kernel virtual address */
 	void (*entry)(void *);		/* [c] */
 	void *arg;			/* [c] */

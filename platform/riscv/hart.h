@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 struct thread;
+struct pmap;
 
 struct hart {
 	uint8_t tls[HART_TLS_SIZE];	/* [h] the C library's thread-local data */
@@ -40,6 +41,8 @@ struct hart {
 	bool need_resched;		/* [h] set by the tick, acted on at trap exit */
 	bool online;			/* [a] reached the scheduler */
 	int plic_context;		/* [b] PLIC context for S external irqs, -1 none */
+	struct pmap *pmap_active;	/* [h] address space in satp */
+	uint64_t asid_gen;		/* [h] ASID generation this hart's TLB belongs to */
 	uint64_t ipi_pending;		/* [a] IPI_* bits sent to this hart */
 	uint64_t ipi_count;		/* [h] IPIs taken */
 	uint64_t ticks;			/* [h] timer interrupts taken */

@@ -2,13 +2,14 @@
  * kmap.c: see kmap.h.
  *
  * Page-table pages come from a static pool in .bss until the pool is used
- * up, then from pmem.  Pool pages are reached through the image mapping
- * (valid both before and after the switch), others through the direct map.
+ * up, then from the page allocator.  Pool pages are reached through the
+ * image mapping (valid both before and after the switch), others through
+ * the direct map.
  */
 #include <string.h>
 
 #include "kern/kernel.h"
-#include "kern/pmem.h"
+#include "vm/vm_page.h"
 #include "kern/spinlock.h"
 #include "platform/riscv/kmap.h"
 #include "platform/riscv/riscv.h"
@@ -38,14 +39,17 @@ static pt_entry_t *kmap_pt_va(uint64_t pa)
 
 static uint64_t kmap_pt_alloc(void)
 {
+	vm_page_t m;
 	uint64_t pa;
 
 	kmap_stat.pt_pages++;
 	if (kmap_pool_used < KMAP_POOL_PAGES)
 		return KIMG_TO_PHYS(kmap_pool[kmap_pool_used++]);
-	pa = pmem_alloc(1, 1);
-	if (!pa)
+	m = vm_page_alloc();
+	if (!m)
 		panic("kmap: out of page-table pages");
+	pa = m->phys_addr;
+	memset(PHYS_TO_DMAP(pa), 0, PAGE_SIZE);
 	return pa;
 }
 

@@ -15,6 +15,8 @@
 
 #include <stdint.h>
 
+#include "vm/vm_types.h"	/* PAGE_SHIFT, PAGE_SIZE */
+
 typedef uint64_t pt_entry_t;
 
 #define PTE_V		(1ul << 0)
@@ -26,6 +28,8 @@ typedef uint64_t pt_entry_t;
 #define PTE_A		(1ul << 6)
 #define PTE_D		(1ul << 7)
 #define PTE_RSW_SHIFT	8
+#define PTE_SW_WIRED	(1ul << 8)	/* RSW bit 0: the mapping is wired (pmap.c) */
+#define PTE_SW_MANAGED	(1ul << 9)	/* RSW bit 1: the page has a pv entry for it */
 #define PTE_PPN_SHIFT	10
 #define PTE_PPN_MASK	(((1ul << 44) - 1) << PTE_PPN_SHIFT)
 #define PTE_PBMT_SHIFT	61
@@ -38,8 +42,6 @@ typedef uint64_t pt_entry_t;
 
 #define PT_LEVELS	3
 #define PT_ENTRIES	512
-#define PAGE_SHIFT	12
-#define PAGE_SIZE	(1ul << PAGE_SHIFT)
 #define PT_LEVEL_SHIFT(lvl)	(PAGE_SHIFT + 9 * (lvl))
 #define PT_LEVEL_SIZE(lvl)	(1ul << PT_LEVEL_SHIFT(lvl))
 #define PT_INDEX(va, lvl)	(((uint64_t)(va) >> PT_LEVEL_SHIFT(lvl)) & (PT_ENTRIES - 1))

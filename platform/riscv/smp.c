@@ -2,7 +2,7 @@
  * smp.c: see smp.h.
  */
 #include "kern/kernel.h"
-#include "kern/pmem.h"
+#include "vm/pmap.h"
 #include "kern/spinlock.h"
 #include "kern/thread.h"
 #include "platform/riscv/hart.h"
@@ -12,6 +12,7 @@
 #include "platform/riscv/sbi.h"
 #include "platform/riscv/smp.h"
 #include "platform/riscv/timer.h"
+#include "platform/riscv/tlb.h"
 #include "platform/riscv/trap.h"
 #include "platform/riscv/vmlayout.h"
 
@@ -78,17 +79,18 @@ void kmain_secondary(uint64_t hartid, struct hart *h)
 
 static bool smp_start_one(struct hart *h)
 {
-	uint64_t stack = pmem_alloc(THREAD_STACK_SIZE / PMEM_PAGE_SIZE, 1);
+	vm_page_t stack = vm_page_alloc_contig(THREAD_STACK_SIZE / PAGE_SIZE, 1);
 	uint64_t deadline;
 	struct sbiret r;
 
 	if (!stack)
 		return false;
-	h->kstack_top = (uint64_t)PHYS_TO_DMAP(stack) + THREAD_STACK_SIZE;
+	h->kstack_top = (uint64_t)pmap_direct_map(stack->phys_addr) + THREAD_STACK_SIZE;
+	h->pmap_active = kernel_pmap;
 	r = sbi_hart_start(h->hartid, KIMG_TO_PHYS(secondary_start), (uint64_t)h);
 	if (r.error) {
 		kprintf("smp: hart %u did not start (SBI error %ld)\n", h->hartid, r.error);
-		pmem_free(stack, THREAD_STACK_SIZE / PMEM_PAGE_SIZE);
+		vm_page_free_contig(stack, THREAD_STACK_SIZE / PAGE_SIZE);
 		return false;
 	}
 	deadline = timer_now() + timer_ns_to_ticks(SMP_START_TIMEOUT_NS);
@@ -127,6 +129,53 @@ void smp_ipi_send(int target, uint64_t reasons)
 	sbi_send_ipi(1, h->hartid);
 }
 
+/*
+ * smp_ipi_send_mask: hart ids are usually small and dense; one SBI call
+ * covers all targets whose id is within 64 of the lowest.
+ */
+void smp_ipi_send_mask(uint64_t targets, uint64_t reasons)
+{
+	unsigned long base = ~0ul, mask = 0;
+
+	for (int i = 0; i < hart_count; i++) {
+		if (!(targets & (1ul << i)))
+			continue;
+		__atomic_fetch_or(&harts[i].ipi_pending, reasons, __ATOMIC_RELEASE);
+		base = MIN(base, harts[i].hartid);
+	}
+	for (int i = 0; i < hart_count; i++) {
+		if (!(targets & (1ul << i)))
+			continue;
+		if (harts[i].hartid - base >= 64) {
+			sbi_send_ipi(1, harts[i].hartid);
+			continue;
+		}
+		mask |= 1ul << (harts[i].hartid - base);
+	}
+	if (mask)
+		sbi_send_ipi(mask, base);
+}
+
+uint64_t smp_online_mask(void)
+{
+	uint64_t m = 0;
+
+	for (int i = 0; i < hart_count; i++)
+		if (__atomic_load_n(&harts[i].online, __ATOMIC_ACQUIRE))
+			m |= 1ul << i;
+	return m;
+}
+
+void smp_spin_poll(void)
+{
+	struct hart *h = hart_self();
+
+	if (__atomic_load_n(&h->ipi_pending, __ATOMIC_RELAXED) & IPI_TLB) {
+		__atomic_fetch_and(&h->ipi_pending, ~IPI_TLB, __ATOMIC_ACQUIRE);
+		tlb_process_requests();
+	}
+}
+
 static void smp_call_run(struct hart *h)
 {
 	struct smp_call_slot *c = &smp_calls[h->index];
@@ -155,6 +204,8 @@ void ipi_interrupt(void)
 	h->ipi_count++;
 	if (reasons & IPI_STOP)
 		smp_park();
+	if (reasons & IPI_TLB)
+		tlb_process_requests();
 	if (reasons & IPI_CALL)
 		smp_call_run(h);
 	if (reasons & IPI_RESCHED)

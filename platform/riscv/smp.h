@@ -13,7 +13,8 @@
 #define IPI_RESCHED	(1ul << 0)	/* run the scheduler at the next chance */
 #define IPI_CALL	(1ul << 1)	/* run the function in the hart's call slot */
 #define IPI_STOP	(1ul << 2)	/* park forever with interrupts off (panic) */
-#define IPI_PING	(1ul << 3)	/* only count it (tests, benchmarks) */
+#define IPI_PING	(1ul << 3)	/* only count it (tests, benchmarks, acknowledgements) */
+#define IPI_TLB		(1ul << 4)	/* serve TLB shootdown requests (tlb.c) */
 
 /* smp_init_boot: describe every "okay" hart of the DTB; the calling hart is index 0. */
 void smp_init_boot(const struct platform_info *info, uint32_t boot_hartid);
@@ -21,6 +22,12 @@ void smp_init_boot(const struct platform_info *info, uint32_t boot_hartid);
 int smp_start_secondaries(void);
 /* smp_ipi_send: post `reasons` to hart index `target` and interrupt it. */
 void smp_ipi_send(int target, uint64_t reasons);
+/* smp_ipi_send_mask: the same to every hart index in `targets` (one SBI call). */
+void smp_ipi_send_mask(uint64_t targets, uint64_t reasons);
+/* smp_online_mask: hart indices that reached the scheduler. */
+uint64_t smp_online_mask(void);
+/* smp_spin_poll: work a hart must do even while spinning with interrupts off. */
+void smp_spin_poll(void);
 /*
  * smp_call: run fn(arg) on hart `target` in interrupt context and wait for
  * it to finish (the target's IPI back ends the caller's wfi).

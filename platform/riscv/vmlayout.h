@@ -3,8 +3,10 @@
  *
  *   0x0000000000000000 .. 0x0000003fffffffff   lower half: tasks (U-mode)
  *   0x0000004000000000 .. 0xffffffbfffffffff   sign-extension hole (no mapping possible)
- *   0xffffffc000000000 .. +254 GiB             direct map of RAM (large pages)
- *   0xffffffff80000000 .. top                  the image (linked at KERNEL_VIRT_BASE)
+ *   0xffffffc000000000 .. +238 GiB             direct map of RAM (large pages)
+ *   0xfffffffb80000000 .. 0xffffffff7fffffff   kernel_map window, 16 GiB (kernel_pmap)
+ *   0xffffffff80000000 .. +1 GiB               the image (linked at KERNEL_VIRT_BASE)
+ *   0xffffffffc0000000 .. top                  device registers (kmap_mmio)
  *
  * Usable from assembly.
  */
@@ -13,7 +15,9 @@
 
 #define USER_VA_END		0x0000004000000000
 #define DMAP_BASE		0xffffffc000000000
-#define DMAP_SIZE		0x0000003f80000000	/* 254 GiB: up to the image's GiB */
+#define DMAP_SIZE		0x0000003b80000000	/* 238 GiB: up to the kernel_map window */
+#define KVA_BASE		0xfffffffb80000000	/* = PMAP_KERNEL_START */
+#define KVA_END			0xffffffff80000000	/* = PMAP_KERNEL_END */
 #define KERNEL_PHYS_BASE	0x80200000
 #define KERNEL_VIRT_BASE	0xffffffff80200000
 #define KERNEL_VA_PA_OFFSET	(KERNEL_VIRT_BASE - KERNEL_PHYS_BASE)

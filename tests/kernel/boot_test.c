@@ -7,11 +7,11 @@
 
 #include "kern/boot.h"
 #include "kern/cmdline.h"
-#include "kern/pmem.h"
 #include "platform/riscv/hart.h"
 #include "platform/riscv/kmap.h"
 #include "platform/riscv/vmlayout.h"
 #include "tests/kernel/ktest.h"
+#include "vm/vm_page.h"
 
 KTEST_RUN(boot_256m, "test=boot expect_mem=256M expect_harts=1", "-m 256M -smp 1");
 KTEST_RUN(boot_8g, "test=boot expect_mem=8G expect_harts=2", "-m 8G -smp 2");
@@ -29,19 +29,19 @@ KTEST(boot, memory_matches_qemu)
 	EXPECT_EQ(platform.mem[0].base, RAM_BASE);
 	EXPECT_EQ(platform.mem[0].size, expect);
 	/* Every usable page is RAM, and together they are RAM minus what is held back. */
-	EXPECT_LE(pmem_total_pages() * PMEM_PAGE_SIZE, expect);
-	EXPECT_GT(pmem_total_pages() * PMEM_PAGE_SIZE, expect - 4 * MiB);
+	EXPECT_LE(vm_page_total_count() * PAGE_SIZE, expect);
+	EXPECT_GT(vm_page_total_count() * PAGE_SIZE, expect - 4 * MiB);
 }
 
 KTEST(boot, firmware_image_and_dtb_not_allocatable)
 {
-	const struct pmem_range *r;
+	const struct vm_phys_seg *r;
 	uint64_t image_end = KIMG_TO_PHYS(_bss_end);
-	int n = pmem_ranges(&r);
+	int n = vm_page_segs(&r);
 
 	ASSERT_GT(n, 0);
 	for (int i = 0; i < n; i++) {
-		uint64_t b = r[i].base, e = b + r[i].npages * PMEM_PAGE_SIZE;
+		uint64_t b = r[i].start, e = r[i].end;
 
 		EXPECT_TRUE(e <= KERNEL_PHYS_BASE || b >= image_end);	/* image */
 		EXPECT_TRUE(e <= boot.dtb_pa || b >= boot.dtb_pa + boot.dtb_size);

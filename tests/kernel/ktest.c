@@ -5,10 +5,10 @@
 #include <string.h>
 
 #include "kern/kernel.h"
-#include "kern/pmem.h"
 #include "kern/thread.h"
 #include "platform/riscv/trap.h"
 #include "tests/kernel/ktest.h"
+#include "vm/vm_page.h"
 
 #define KTEST_MAX_CASES 1024
 
@@ -112,21 +112,38 @@ static void ktest_case_thread(void *arg)
 	thread_current()->fault_ctx = NULL;
 }
 
-/*
- * ktest_accounting_check: a case must leave free pages and live threads as
- * it found them (its own thread is created and reaped outside the window).
- */
-static void ktest_accounting_check(struct ktest_ctx *c, uint64_t free0, int threads0)
-{
-	uint64_t free1 = pmem_free_pages();
-	int threads1 = thread_count();
+/* What a case must give back: it is measured before and after it runs. */
+struct ktest_accounts {
+	uint64_t free_pages, wired_pages;
+	int threads;
+};
 
-	if (free1 != free0) {
-		kprintf("    accounting: free pages %lu before, %lu after\n", free0, free1);
+static struct ktest_accounts ktest_accounts_now(void)
+{
+	return (struct ktest_accounts){ vm_page_free_count(), vm_page_wired_count(), thread_count() };
+}
+
+/*
+ * ktest_accounting_check: a case must leave free pages, wired pages and
+ * live threads as it found them (its own thread is made and reaped
+ * outside the window).
+ */
+static void ktest_accounting_check(struct ktest_ctx *c, const struct ktest_accounts *before)
+{
+	struct ktest_accounts after = ktest_accounts_now();
+
+	if (after.free_pages != before->free_pages) {
+		kprintf("    accounting: free pages %lu before, %lu after\n", before->free_pages,
+			after.free_pages);
 		c->failures++;
 	}
-	if (threads1 != threads0) {
-		kprintf("    accounting: %d threads before, %d after\n", threads0, threads1);
+	if (after.wired_pages != before->wired_pages) {
+		kprintf("    accounting: wired pages %lu before, %lu after\n", before->wired_pages,
+			after.wired_pages);
+		c->failures++;
+	}
+	if (after.threads != before->threads) {
+		kprintf("    accounting: %d threads before, %d after\n", before->threads, after.threads);
 		c->failures++;
 	}
 }
@@ -134,8 +151,7 @@ static void ktest_accounting_check(struct ktest_ctx *c, uint64_t free0, int thre
 int ktest_run_case(const struct ktest_case *tc)
 {
 	struct ktest_ctx c = { .tc = tc };
-	uint64_t free0 = pmem_free_pages();
-	int threads0 = thread_count();
+	struct ktest_accounts before = ktest_accounts_now();
 	struct thread *t;
 
 	trap_set_fault_hook(ktest_trap_hook);
@@ -145,7 +161,7 @@ int ktest_run_case(const struct ktest_case *tc)
 		return 1;
 	}
 	thread_join(t);
-	ktest_accounting_check(&c, free0, threads0);
+	ktest_accounting_check(&c, &before);
 	return c.failures;
 }
 

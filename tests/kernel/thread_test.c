@@ -3,12 +3,12 @@
  * yield, sleep/wakeup without lost wakeups, timed-sleep order, and the
  * thread table and stacks back to where they started.
  */
-#include "kern/pmem.h"
 #include "kern/spinlock.h"
 #include "kern/thread.h"
 #include "platform/riscv/hart.h"
 #include "platform/riscv/timer.h"
 #include "tests/kernel/ktest.h"
+#include "vm/vm_page.h"
 
 KTEST_RUN(threads_smp1, "test=threads", "-m 256M -smp 1");
 KTEST_RUN(threads_smp4, "test=threads", "-m 256M -smp 4");
@@ -197,7 +197,7 @@ static void detached_body(void *arg)
 KTEST(threads, detached_thread_is_reaped)
 {
 	int threads0 = thread_count();
-	uint64_t free0 = pmem_free_pages();
+	uint64_t free0 = vm_page_free_count();
 	int done = 0;
 	struct thread *t = thread_create("detached", detached_body, &done, THREAD_ANY_HART);
 
@@ -206,7 +206,7 @@ KTEST(threads, detached_thread_is_reaped)
 	while (!__atomic_load_n(&done, __ATOMIC_ACQUIRE) || thread_count() != threads0)
 		thread_sleep_ns(1 * MS);
 	EXPECT_EQ(thread_count(), threads0);
-	EXPECT_EQ(pmem_free_pages(), free0);
+	EXPECT_EQ(vm_page_free_count(), free0);
 }
 
 KTEST(threads, yield_returns)

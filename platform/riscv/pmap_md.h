@@ -1,0 +1,18 @@
+/*
+ * pmap_md.h: the Sv39 pmap's machine-dependent extras, beyond vm/pmap.h.
+ */
+#ifndef PLATFORM_RISCV_PMAP_MD_H
+#define PLATFORM_RISCV_PMAP_MD_H
+
+#include <stdint.h>
+
+#include "vm/pmap.h"
+
+/* pmap_bootstrap: kernel_pmap adopts the kernel table at kernel_root_pa (kmap.c). */
+void pmap_bootstrap(vm_paddr_t kernel_root_pa);
+/* pmap_asid_limit: use at most `max` ASIDs (tests force rollovers); returns the old limit. */
+uint16_t pmap_asid_limit(uint16_t max);
+/* pmap_asid_generation: the current ASID generation (bumped by each rollover). */
+uint64_t pmap_asid_generation(void);
+
+#endif

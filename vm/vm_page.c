@@ -1,0 +1,328 @@
+/*
+ * vm_page.c: page records and the buddy allocator (see vm_page.h).
+ *
+ * A free block of order k is 2^k pages whose first page number is a
+ * multiple of 2^k; only its head page is on a free list, flagged FREE with
+ * its order.  A block's buddy is the block whose page number differs in
+ * bit k; blocks never span two segments.
+ */
+#include <string.h>
+
+#include "kern/kernel.h"
+#include "kern/spinlock.h"
+#include "vm/pmap.h"
+#include "vm/vm_page.h"
+
+static struct spinlock vm_page_free_lock = SPINLOCK_INIT("vm_page_free");
+static struct vm_page *vm_page_free_lists[VM_PAGE_MAX_ORDER];	/* [f] */
+static uint64_t vm_page_nfree;					/* [f] */
+static uint64_t vm_page_ntotal;					/* [c] */
+static uint64_t vm_page_nwired;					/* atomic */
+static struct vm_phys_seg vm_phys_segs[VM_PAGE_MAX_SEGS];	/* [c] */
+static int vm_phys_nsegs;					/* [c] */
+
+static uint64_t vm_page_pfn(const struct vm_page *m)
+{
+	return atop(m->phys_addr);
+}
+
+static const struct vm_phys_seg *vm_page_seg(const struct vm_page *m)
+{
+	return &vm_phys_segs[m->seg];
+}
+
+vm_page_t vm_page_lookup_phys(vm_paddr_t pa)
+{
+	for (int i = 0; i < vm_phys_nsegs; i++) {
+		const struct vm_phys_seg *s = &vm_phys_segs[i];
+
+		if (pa >= s->start && pa < s->end)
+			return &s->pages[atop(pa - s->start)];
+	}
+	return NULL;
+}
+
+vm_page_t vm_page_nth(vm_page_t m, uint64_t n)
+{
+	const struct vm_phys_seg *s = vm_page_seg(m);
+
+	KASSERT(m->phys_addr + ptoa(n) < s->end, "vm_page_nth: past its segment");
+	return m + n;
+}
+
+static void free_list_insert_locked(struct vm_page *m, unsigned order)
+{
+	m->flags |= VM_PAGE_FREE;
+	m->order = (uint8_t)order;
+	m->prev = NULL;
+	m->next = vm_page_free_lists[order];
+	if (m->next)
+		m->next->prev = m;
+	vm_page_free_lists[order] = m;
+}
+
+static void free_list_remove_locked(struct vm_page *m)
+{
+	if (m->prev)
+		m->prev->next = m->next;
+	else
+		vm_page_free_lists[m->order] = m->next;
+	if (m->next)
+		m->next->prev = m->prev;
+	m->next = m->prev = NULL;
+	m->flags &= ~VM_PAGE_FREE;
+}
+
+/* buddy_of: the free head of m's buddy at `order`, or NULL if it is not free whole. */
+static struct vm_page *buddy_of(struct vm_page *m, unsigned order)
+{
+	const struct vm_phys_seg *s = vm_page_seg(m);
+	vm_paddr_t pa = ptoa(vm_page_pfn(m) ^ (1ul << order));
+	struct vm_page *b;
+
+	if (pa < s->start || pa + ptoa(1ul << order) > s->end)
+		return NULL;
+	b = &s->pages[atop(pa - s->start)];
+	return ((b->flags & VM_PAGE_FREE) && b->order == order) ? b : NULL;
+}
+
+/* free_block_locked: free a whole aligned block, merging with free buddies. */
+static void free_block_locked(struct vm_page *m, unsigned order)
+{
+	if (m->flags & VM_PAGE_FREE)
+		panic("vm_page_free: page 0x%lx is already free", m->phys_addr);
+	vm_page_nfree += 1ul << order;
+	while (order + 1 < VM_PAGE_MAX_ORDER) {
+		struct vm_page *b = buddy_of(m, order);
+
+		if (!b)
+			break;
+		free_list_remove_locked(b);
+		if (b < m)
+			m = b;
+		order++;
+	}
+	free_list_insert_locked(m, order);
+}
+
+/* free_run_locked: free [m, m+n) as the largest aligned blocks it contains. */
+static void free_run_locked(struct vm_page *m, uint64_t n)
+{
+	while (n) {
+		unsigned order = 0;
+
+		while (order + 1 < VM_PAGE_MAX_ORDER &&
+		       (vm_page_pfn(m) & ((2ul << order) - 1)) == 0 && (2ul << order) <= n)
+			order++;
+		free_block_locked(m, order);
+		m += 1ul << order;
+		n -= 1ul << order;
+	}
+}
+
+/* alloc_block_locked: a block of exactly `order`, split from a larger one if need be. */
+static struct vm_page *alloc_block_locked(unsigned order)
+{
+	unsigned o = order;
+	struct vm_page *m;
+
+	while (o < VM_PAGE_MAX_ORDER && !vm_page_free_lists[o])
+		o++;
+	if (o == VM_PAGE_MAX_ORDER)
+		return NULL;
+	m = vm_page_free_lists[o];
+	free_list_remove_locked(m);
+	while (o > order) {		/* give back the upper halves */
+		o--;
+		free_list_insert_locked(m + (1ul << o), o);
+	}
+	vm_page_nfree -= 1ul << order;
+	return m;
+}
+
+static unsigned order_for(uint64_t npages)
+{
+	unsigned order = 0;
+
+	while ((1ul << order) < npages)
+		order++;
+	return order;
+}
+
+vm_page_t vm_page_alloc_contig(uint64_t npages, uint64_t align_pages)
+{
+	unsigned order;
+	struct vm_page *m;
+
+	if (npages == 0 || align_pages == 0 || (align_pages & (align_pages - 1)))
+		return NULL;
+	order = MAX(order_for(npages), order_for(align_pages));
+	if (order >= VM_PAGE_MAX_ORDER)
+		return NULL;
+	spin_lock(&vm_page_free_lock);
+	m = alloc_block_locked(order);
+	if (m && npages < (1ul << order))	/* give back the tail past npages */
+		free_run_locked(m + npages, (1ul << order) - npages);
+	spin_unlock(&vm_page_free_lock);
+	return m;
+}
+
+void vm_page_free_contig(vm_page_t m, uint64_t npages)
+{
+	KASSERT(npages && m->phys_addr + ptoa(npages) <= vm_page_seg(m)->end,
+		"vm_page_free_contig: run past its segment");
+	spin_lock(&vm_page_free_lock);
+	free_run_locked(m, npages);
+	spin_unlock(&vm_page_free_lock);
+}
+
+vm_page_t vm_page_alloc(void)
+{
+	return vm_page_alloc_contig(1, 1);
+}
+
+void vm_page_free(vm_page_t m)
+{
+	vm_page_free_contig(m, 1);
+}
+
+/* vm_page_array_place: the range that holds the records, and how many pages they take. */
+static int vm_page_array_place(const struct vm_phys_seg *r, int n, uint64_t *array_pages)
+{
+	uint64_t total = 0;
+
+	for (int i = 0; i < n; i++)
+		total += atop(r[i].end - r[i].start);
+	*array_pages = atop(round_page(total * sizeof(struct vm_page)));
+	for (int i = 0; i < n; i++)
+		if (atop(r[i].end - r[i].start) > *array_pages)
+			return i;
+	panic("vm_page_startup: no range holds %lu pages of page records", *array_pages);
+}
+
+void vm_page_startup(const struct vm_phys_seg *ranges, int nranges)
+{
+	uint64_t array_pages;
+	int home = vm_page_array_place(ranges, nranges, &array_pages);
+	struct vm_page *array = pmap_direct_map(ranges[home].start);
+
+	KASSERT(vm_phys_nsegs == 0 && nranges <= VM_PAGE_MAX_SEGS, "vm_page_startup");
+	for (int i = 0; i < nranges; i++) {
+		struct vm_phys_seg *s = &vm_phys_segs[vm_phys_nsegs];
+		uint64_t npages = atop(ranges[i].end - ranges[i].start);
+
+		KASSERT(page_aligned(ranges[i].start) && page_aligned(ranges[i].end),
+			"vm_page_startup: unaligned range");
+		s->start = ranges[i].start;
+		s->end = ranges[i].end;
+		s->pages = array;
+		array += npages;
+		for (uint64_t p = 0; p < npages; p++)
+			s->pages[p] = (struct vm_page){ .phys_addr = s->start + ptoa(p),
+							 .seg = (uint8_t)vm_phys_nsegs };
+		vm_page_ntotal += npages;
+		vm_phys_nsegs++;
+	}
+	for (int i = 0; i < nranges; i++) {
+		struct vm_phys_seg *s = &vm_phys_segs[i];
+		uint64_t skip = i == home ? array_pages : 0;
+
+		for (uint64_t p = 0; p < skip; p++)
+			s->pages[p].flags |= VM_PAGE_RESERVED;
+		spin_lock(&vm_page_free_lock);
+		free_run_locked(s->pages + skip, atop(s->end - s->start) - skip);
+		spin_unlock(&vm_page_free_lock);
+	}
+}
+
+uint64_t vm_page_free_count(void)
+{
+	return __atomic_load_n(&vm_page_nfree, __ATOMIC_RELAXED);
+}
+
+uint64_t vm_page_total_count(void)
+{
+	return vm_page_ntotal;
+}
+
+uint64_t vm_page_wired_count(void)
+{
+	return __atomic_load_n(&vm_page_nwired, __ATOMIC_RELAXED);
+}
+
+/* vm_page_wire / vm_page_unwire: => the caller serialises wirings of m. */
+void vm_page_wire(vm_page_t m)
+{
+	if (m->wire_count++ == 0)
+		__atomic_fetch_add(&vm_page_nwired, 1, __ATOMIC_RELAXED);
+}
+
+void vm_page_unwire(vm_page_t m)
+{
+	KASSERT(m->wire_count > 0, "vm_page_unwire: page 0x%lx not wired", m->phys_addr);
+	if (--m->wire_count == 0)
+		__atomic_fetch_sub(&vm_page_nwired, 1, __ATOMIC_RELAXED);
+}
+
+void vm_page_free_blocks(uint64_t counts[VM_PAGE_MAX_ORDER])
+{
+	spin_lock(&vm_page_free_lock);
+	for (int o = 0; o < VM_PAGE_MAX_ORDER; o++) {
+		counts[o] = 0;
+		for (struct vm_page *m = vm_page_free_lists[o]; m; m = m->next)
+			counts[o]++;
+	}
+	spin_unlock(&vm_page_free_lock);
+}
+
+int vm_page_segs(const struct vm_phys_seg **segs)
+{
+	*segs = vm_phys_segs;
+	return vm_phys_nsegs;
+}
+
+/*
+ * vm_page_check: every free head is aligned to its order, inside its
+ * segment, flagged FREE, with no free buddy of the same order left
+ * unmerged; list links agree; the free pages add up to vm_page_nfree.
+ */
+int vm_page_check(void (*report)(const char *fmt, ...))
+{
+	uint64_t pages = 0;
+	int bad = 0;
+
+	spin_lock(&vm_page_free_lock);
+	for (unsigned o = 0; o < VM_PAGE_MAX_ORDER; o++) {
+		for (struct vm_page *m = vm_page_free_lists[o]; m; m = m->next) {
+			const struct vm_phys_seg *s = vm_page_seg(m);
+
+			if (!(m->flags & VM_PAGE_FREE) || m->order != o) {
+				report("vm_page_check: 0x%lx on list %u: flags 0x%x order %u\n",
+				       m->phys_addr, o, m->flags, m->order);
+				bad++;
+			}
+			if (vm_page_pfn(m) & ((1ul << o) - 1) ||
+			    m->phys_addr + ptoa(1ul << o) > s->end) {
+				report("vm_page_check: block 0x%lx order %u misaligned or past its segment\n",
+				       m->phys_addr, o);
+				bad++;
+			}
+			if (o + 1 < VM_PAGE_MAX_ORDER && buddy_of(m, o)) {
+				report("vm_page_check: block 0x%lx order %u has a free buddy\n",
+				       m->phys_addr, o);
+				bad++;
+			}
+			if (m->next && m->next->prev != m) {
+				report("vm_page_check: broken link after 0x%lx\n", m->phys_addr);
+				bad++;
+			}
+			pages += 1ul << o;
+		}
+	}
+	if (pages != vm_page_nfree) {
+		report("vm_page_check: lists hold %lu pages, count says %lu\n", pages, vm_page_nfree);
+		bad++;
+	}
+	spin_unlock(&vm_page_free_lock);
+	return bad;
+}

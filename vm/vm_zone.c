@@ -1,0 +1,119 @@
+/*
+ * vm_zone.c: see vm_zone.h.  A zone page starts with its header; items
+ * follow, and an item's page is found by rounding its address down.
+ */
+#include <string.h>
+
+#include "kern/kernel.h"
+#include "vm/pmap.h"
+#include "vm/vm_zone.h"
+
+struct zone_page {
+	struct zone_page *next, *prev;	/* [l] on z->partial */
+	vm_page_t page;
+	void *free;			/* [l] free items, linked through their first word */
+	uint32_t inuse;			/* [l] */
+	uint32_t capacity;
+};
+
+#define ZONE_ALIGN 16
+
+static size_t zone_item_size(const struct zone *z)
+{
+	return ROUND_UP(z->size, ZONE_ALIGN);
+}
+
+static size_t zone_header_size(void)
+{
+	return ROUND_UP(sizeof(struct zone_page), ZONE_ALIGN);
+}
+
+static void zone_partial_insert(struct zone *z, struct zone_page *zp)
+{
+	zp->prev = NULL;
+	zp->next = z->partial;
+	if (zp->next)
+		zp->next->prev = zp;
+	z->partial = zp;
+}
+
+static void zone_partial_remove(struct zone *z, struct zone_page *zp)
+{
+	if (zp->prev)
+		zp->prev->next = zp->next;
+	else
+		z->partial = zp->next;
+	if (zp->next)
+		zp->next->prev = zp->prev;
+	zp->next = zp->prev = NULL;
+}
+
+/* zone_page_new_locked: a fresh page, all items free, on the partial list. */
+static struct zone_page *zone_page_new_locked(struct zone *z)
+{
+	vm_page_t m = vm_page_alloc();
+	struct zone_page *zp;
+	char *item;
+
+	if (!m)
+		return NULL;
+	zp = pmap_direct_map(m->phys_addr);
+	*zp = (struct zone_page){ .page = m };
+	zp->capacity = (uint32_t)((PAGE_SIZE - zone_header_size()) / zone_item_size(z));
+	item = (char *)zp + zone_header_size();
+	for (uint32_t i = 0; i < zp->capacity; i++, item += zone_item_size(z)) {
+		*(void **)item = zp->free;
+		zp->free = item;
+	}
+	z->pages++;
+	zone_partial_insert(z, zp);
+	return zp;
+}
+
+void *zalloc(struct zone *z)
+{
+	struct zone_page *zp;
+	void *item = NULL;
+
+	KASSERT(zone_item_size(z) <= PAGE_SIZE - zone_header_size(), "zone %s: item too big", z->name);
+	spin_lock(&z->lock);
+	zp = z->partial ? z->partial : zone_page_new_locked(z);
+	if (zp) {
+		item = zp->free;
+		zp->free = *(void **)item;
+		if (++zp->inuse == zp->capacity)
+			zone_partial_remove(z, zp);
+		z->items_used++;
+	}
+	spin_unlock(&z->lock);
+	if (item)
+		memset(item, 0, z->size);
+	return item;
+}
+
+void zfree(struct zone *z, void *item)
+{
+	struct zone_page *zp = (struct zone_page *)((uintptr_t)item & ~(uintptr_t)PAGE_MASK);
+	vm_page_t release = NULL;
+
+	spin_lock(&z->lock);
+	KASSERT(zp->inuse > 0, "zfree: zone %s: page has no item in use", z->name);
+	if (zp->inuse-- == zp->capacity)
+		zone_partial_insert(z, zp);
+	*(void **)item = zp->free;
+	zp->free = item;
+	z->items_used--;
+	if (zp->inuse == 0) {
+		zone_partial_remove(z, zp);
+		release = zp->page;
+		z->pages--;
+	}
+	spin_unlock(&z->lock);
+	if (release)
+		vm_page_free(release);
+}
+
+uint64_t zone_items_used(struct zone *z)
+{
+	return __atomic_load_n(&z->items_used, __ATOMIC_RELAXED);
+}
