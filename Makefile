@@ -13,6 +13,10 @@ ARGS ?=
 QEMU_OPTS ?= -m 512M -smp 4
 JOBS ?= $(shell nproc)
 IMAGE := $(BUILD)/image/kernel.elf
+# Absolute, so that the image's own CMake build (run elsewhere) finds them.
+empty :=
+space := $(empty) $(empty)
+EXTRA_DIRS := $(subst $(space),:,$(abspath $(subst :, ,$(EXTRA_TESTS))))
 
 .PHONY: all setup configure build run test bench debug clean
 
@@ -23,7 +27,7 @@ setup:
 
 configure: setup
 	@mkdir -p $(BUILD)
-	@cmake -S . -B $(BUILD) -G Ninja -DEXTRA_TESTS="$(EXTRA_TESTS)" > $(BUILD)/configure.log 2>&1 \
+	@cmake -S . -B $(BUILD) -G Ninja -DEXTRA_TESTS="$(EXTRA_DIRS)" > $(BUILD)/configure.log 2>&1 \
 		|| { cat $(BUILD)/configure.log; exit 1; }
 
 build: configure

@@ -13,6 +13,7 @@
 #include "kern/thread.h"
 #include "platform/riscv/hart.h"
 #include "platform/riscv/riscv.h"
+#include "platform/riscv/smp.h"
 #include "platform/riscv/timer.h"
 #include "platform/riscv/vmlayout.h"
 #include "vm/pmap.h"
@@ -24,11 +25,19 @@ static struct thread *timed_head;		/* [s] sorted by wake_time */
 static int thread_next_id;			/* [s] */
 static int threads_live;			/* [s] */
 
+/*
+ * thread_current: with interrupts off between reading tp and h->cur: a tick
+ * in between could move this thread to another hart, whose cur is not us.
+ */
 struct thread *thread_current(void)
 {
+	uint64_t sstatus = csr_read_clear(sstatus, SSTATUS_SIE);
 	struct hart *h = hart_self();
+	struct thread *t = h ? h->cur : NULL;
 
-	return h ? h->cur : NULL;
+	if (sstatus & SSTATUS_SIE)
+		csr_set(sstatus, SSTATUS_SIE);
+	return t;
 }
 
 const char *thread_current_name(void)
@@ -36,6 +45,14 @@ const char *thread_current_name(void)
 	struct thread *t = thread_current();
 
 	return t ? t->name : "(none)";
+}
+
+void thread_set_pmap(struct pmap *pmap)
+{
+	intr_push_off();	/* no preemption between the two */
+	thread_current()->pmap = pmap;
+	pmap_activate(pmap ? pmap : kernel_pmap);
+	intr_pop_off();
 }
 
 int thread_count(void)
@@ -114,6 +131,8 @@ static bool runq_has_work_locked(struct hart *h)
  * thread_reap_locked: free the detached thread that exited on this hart;
  * its stack is no longer in use once the switch away from it is done.
  */
+static int thread_wakeup_locked(const void *chan);
+
 static void thread_reap_locked(struct hart *h)
 {
 	struct thread *t = h->reap;
@@ -139,6 +158,7 @@ static void sched(void)
 
 	if (h->noff != 1)
 		panic("sched: %d locks held by %s", h->noff, cur->name);
+	h->need_resched = false;	/* whatever we pick, the request is served */
 	if (cur->state == THREAD_RUNNABLE && cur != h->idle)
 		runq_push_locked(cur);
 	next = runq_pop_locked(h);
@@ -154,9 +174,9 @@ static void sched(void)
 	next->hart = h;
 	next->switches++;
 	cur->hart = NULL;
+	pmap_activate(next->pmap ? next->pmap : kernel_pmap);	/* no-op if unchanged */
 	h->cur = next;
 	h->kstack_top = next->stack_top;
-	h->need_resched = false;
 	intena = h->intena;
 	context_switch(&cur->ctx, &next->ctx);
 	h = hart_self();		/* may be another hart now */
@@ -223,7 +243,7 @@ void thread_exit(int code)
 	spin_lock(&sched_lock);
 	t->exit_code = code;
 	t->state = THREAD_ZOMBIE;
-	thread_wakeup(t);
+	thread_wakeup_locked(t);
 	sched();
 	panic("thread_exit: zombie %s ran again", t->name);
 }
@@ -328,31 +348,54 @@ void thread_sleep_ns(uint64_t ns)
 	spin_unlock(&sched_lock);
 }
 
+/* thread_kick_idle_locked: interrupt one idle hart that may run t, so it need not wait for a tick. */
+static void thread_kick_idle_locked(struct thread *t)
+{
+	struct hart *self = hart_self();
+
+	for (int i = 0; i < hart_count; i++) {
+		struct hart *h = &harts[i];
+
+		if (h == self || !h->online || h->cur != h->idle ||
+		    (t->affinity != THREAD_ANY_HART && t->affinity != i))
+			continue;
+		smp_ipi_send(i, IPI_RESCHED);
+		return;
+	}
+}
+
 static void thread_wake_locked(struct thread *t, bool timed_out)
 {
 	if (t->wake_time && !timed_out)
 		timed_remove_locked(t);
 	t->timed_out = timed_out;
 	runq_push_locked(t);
+	thread_kick_idle_locked(t);
 }
 
-int thread_wakeup(const void *chan)
+/* thread_wakeup_locked: thread_wakeup with sched_lock held. */
+static int thread_wakeup_locked(const void *chan)
 {
 	int n = 0;
-	bool held = spin_held(&sched_lock);
 
-	if (!held)
-		spin_lock(&sched_lock);
-	for (int i = 0; i < THREAD_MAX; i++) {
+	for (int i = 0; i < THREAD_MAX && chan; i++) {
 		struct thread *t = &threads[i];
 
-		if (t->state == THREAD_SLEEPING && t->wchan == chan && chan) {
+		if (t->state == THREAD_SLEEPING && t->wchan == chan) {
 			thread_wake_locked(t, false);
 			n++;
 		}
 	}
-	if (!held)
-		spin_unlock(&sched_lock);
+	return n;
+}
+
+int thread_wakeup(const void *chan)
+{
+	int n;
+
+	spin_lock(&sched_lock);
+	n = thread_wakeup_locked(chan);
+	spin_unlock(&sched_lock);
 	return n;
 }
 
@@ -420,7 +463,7 @@ void thread_idle_loop(void)
 {
 	struct hart *h = hart_self();
 
-	h->online = true;
+	__atomic_store_n(&h->online, true, __ATOMIC_RELEASE);
 	for (;;) {
 		intr_enable();
 		spin_lock(&sched_lock);

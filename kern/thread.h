@@ -21,6 +21,7 @@
 
 struct spinlock;
 struct hart;
+struct pmap;
 struct vm_page;
 
 #define THREAD_NAME_MAX		24
@@ -56,6 +57,7 @@ struct thread {
 	uint64_t switches;		/* [s] times switched in */
 	int trap_depth;			/* [t] nested traps (trap.c) */
 	void *fault_ctx;		/* [t] owned by the test framework */
+	struct pmap *pmap;		/* [t] address space it runs in, NULL = kernel only */
 };
 
 /* thread_init: adopt the boot context as thread 0 on the boot hart. */
@@ -94,6 +96,12 @@ void thread_sleep_ns(uint64_t ns);
 /* thread_wakeup: make every thread sleeping on chan runnable; returns how many. */
 int thread_wakeup(const void *chan);
 
+/*
+ * thread_set_pmap: run the calling thread in pmap from now on (NULL: the
+ * kernel's); the scheduler switches satp with it.  => the caller keeps
+ * pmap referenced while it is set
+ */
+void thread_set_pmap(struct pmap *pmap);
 struct thread *thread_current(void);
 const char *thread_current_name(void);
 /* thread_count: threads that exist (not FREE), for accounting checks. */

@@ -101,17 +101,21 @@ static void kmap_dmap_range(uint64_t base, uint64_t end)
 	kmap_enter_range(DMAP_BASE + base, base, end - base, PTE_R | PTE_W, 2, kmap_stat.dmap_pages);
 }
 
-/* kmap_dmap_ram: one RAM range minus every no-map reservation inside it. */
+/*
+ * kmap_dmap_ram: one RAM range minus every no-map reservation inside it
+ * (reservations may overlap each other or the range's ends).
+ */
 static void kmap_dmap_ram(const struct platform_info *info, uint64_t base, uint64_t end)
 {
-	for (int i = 0; i < info->nresv; i++) {
+	for (int i = 0; i < info->nresv && base < end; i++) {
 		const struct fdt_resv *r = &info->resv[i];
 		uint64_t rb = ROUND_DOWN(r->base, PAGE_SIZE);
 		uint64_t re = ROUND_UP(r->base + r->size, PAGE_SIZE);
 
 		if (!r->no_map || re <= base || rb >= end)
 			continue;
-		kmap_dmap_ram(info, base, MAX(base, rb));
+		if (rb > base)
+			kmap_dmap_ram(info, base, rb);	/* the part below this reservation */
 		base = MIN(end, re);
 	}
 	kmap_dmap_range(base, end);

@@ -86,6 +86,7 @@ static uint16_t asid_max;		/* [a] largest usable ASID (0: no ASIDs) */
 static uint16_t asid_hw_max;		/* [c] what satp holds */
 static uint16_t asid_next = 1;		/* [a] */
 static uint64_t asid_generation = 1;	/* [a] */
+static uint64_t asid_flushes;		/* atomic: full flushes for a new generation */
 
 /* ---- page-table pages ----------------------------------------------------- */
 
@@ -638,6 +639,14 @@ static kern_return_t pmap_enter_locked(pmap_t p, vm_offset_t va, vm_page_t m, vm
 	return KERN_SUCCESS;
 }
 
+/* pmap_run_managed: the n pages from m are managed RAM of one segment. */
+static bool pmap_run_managed(vm_page_t m, uint64_t n)
+{
+	vm_page_t last = vm_page_lookup_phys(m->phys_addr + ptoa(n - 1));
+
+	return last && last->seg == m->seg && last == m + (n - 1);
+}
+
 /* pmap_enter_check: the argument checks of pmap_enter; the level it maps at in *level. */
 static kern_return_t pmap_enter_check(pmap_t p, vm_offset_t va, vm_page_t m, vm_prot_t prot,
 				      unsigned flags, int *level)
@@ -652,8 +661,7 @@ static kern_return_t pmap_enter_check(pmap_t p, vm_offset_t va, vm_page_t m, vm_
 	if (!IS_ALIGNED(va, size) || !IS_ALIGNED(m->phys_addr, size))
 		return KERN_INVALID_ARGUMENT;
 	if (*level && (!(flags & PMAP_WIRED) || (p->is_kernel && *level == 2) ||
-		       vm_page_lookup_phys(m->phys_addr + size - PAGE_SIZE) !=
-			       m + LEVEL_PAGES(*level) - 1))
+		       !pmap_run_managed(m, LEVEL_PAGES(*level))))
 		return KERN_INVALID_ARGUMENT;
 	if (va + size < va || !pmap_in_range(p, va, va + size))
 		return KERN_INVALID_ADDRESS;
@@ -989,6 +997,8 @@ void pmap_activate(pmap_t p)
 	csr_write(satp, satp);
 	if ((!asid_max && !p->is_kernel) || h->asid_gen != gen) {
 		sfence_vma_all();
+		if (h->asid_gen != gen)
+			__atomic_fetch_add(&asid_flushes, 1, __ATOMIC_RELAXED);
 		h->asid_gen = gen;
 	}
 	h->pmap_active = p;
@@ -1005,6 +1015,11 @@ uint16_t pmap_asid_limit(uint16_t max)
 	asid_next = asid_max + 1;	/* the next assignment starts a generation */
 	spin_unlock(&asid_lock);
 	return old;
+}
+
+uint64_t pmap_asid_flushes(void)
+{
+	return __atomic_load_n(&asid_flushes, __ATOMIC_RELAXED);
 }
 
 uint64_t pmap_asid_generation(void)

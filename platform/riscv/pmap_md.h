@@ -14,5 +14,7 @@ void pmap_bootstrap(vm_paddr_t kernel_root_pa);
 uint16_t pmap_asid_limit(uint16_t max);
 /* pmap_asid_generation: the current ASID generation (bumped by each rollover). */
 uint64_t pmap_asid_generation(void);
+/* pmap_asid_flushes: whole-TLB flushes harts made on meeting a new generation. */
+uint64_t pmap_asid_flushes(void);
 
 #endif

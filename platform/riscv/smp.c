@@ -216,20 +216,22 @@ void smp_call(int target, void (*fn)(void *), void *arg)
 {
 	struct smp_call_slot *c = &smp_calls[target];
 
+	intr_push_off();	/* decide "is it us" where we cannot migrate */
 	if (target == (int)hart_self()->index) {
-		intr_push_off();
 		fn(arg);
 		intr_pop_off();
 		return;
 	}
+	intr_pop_off();
 	KASSERT(intr_enabled(), "smp_call: interrupts off (a spinlock held?)");
 	/* Wait with interrupts on: the target may be calling us at the same time. */
 	while (__atomic_exchange_n(&c->busy, 1, __ATOMIC_ACQUIRE))
 		;
 	c->fn = fn;
 	c->arg = arg;
-	c->caller = (int)hart_self()->index;
 	c->done = 0;
+	intr_push_off();	/* the IPI back goes to the hart that sleeps in wfi below */
+	c->caller = (int)hart_self()->index;
 	smp_ipi_send(target, IPI_CALL);
 	/*
 	 * Sleep in wfi until the target's IPI says done.  The check runs with
@@ -237,14 +239,13 @@ void smp_call(int target, void (*fn)(void *), void *arg)
 	 * pending interrupt ends wfi even then, priv spec 3.3.3); turning them
 	 * back on takes it, and any call aimed at this hart meanwhile.
 	 */
-	for (;;) {
-		intr_disable();
-		if (__atomic_load_n(&c->done, __ATOMIC_ACQUIRE))
-			break;
+	while (!__atomic_load_n(&c->done, __ATOMIC_ACQUIRE)) {
 		wfi();
+		/* Take pending interrupts (the ack, calls aimed at us) without migrating. */
 		intr_enable();
+		intr_disable();
 	}
-	intr_enable();
+	intr_pop_off();
 	__atomic_store_n(&c->busy, 0, __ATOMIC_RELEASE);
 }
 

@@ -14,6 +14,8 @@
 
 extern const struct ktest_case __ktest_cases_start[], __ktest_cases_end[];
 
+static struct ktest_ctx *ktest_running;	/* the case being run: helper threads' failures count there */
+
 struct ktest_ctx *ktest_ctx(void)
 {
 	struct thread *t = thread_current();
@@ -21,9 +23,14 @@ struct ktest_ctx *ktest_ctx(void)
 	return t ? t->fault_ctx : NULL;
 }
 
+void ktest_adopt(struct ktest_ctx *c)
+{
+	thread_current()->fault_ctx = c;
+}
+
 void ktest_fail(const char *file, int line, const char *fmt, ...)
 {
-	struct ktest_ctx *c = ktest_ctx();
+	struct ktest_ctx *c = ktest_ctx() ? ktest_ctx() : ktest_running;
 	char msg[256];
 	va_list ap;
 
@@ -32,7 +39,7 @@ void ktest_fail(const char *file, int line, const char *fmt, ...)
 	va_end(ap);
 	kprintf("    %s:%d: FAILED: %s\n", file, line, msg);
 	if (c)
-		c->failures++;
+		__atomic_fetch_add(&c->failures, 1, __ATOMIC_RELAXED);
 }
 
 void ktest_end_case(void)
@@ -85,7 +92,8 @@ static bool ktest_trap_hook(struct trap_frame *tf)
 {
 	struct ktest_ctx *c = ktest_ctx();
 
-	if (!c || trap_from_user(tf))
+	/* Only a fault of the test's own code: not one inside an interrupt handler. */
+	if (!c || trap_from_user(tf) || thread_current()->trap_depth != 1)
 		return false;
 	if (c->fault_armed) {
 		c->fault = (struct ktest_fault){ tf->scause, tf->stval, tf->sepc };
@@ -154,13 +162,17 @@ int ktest_run_case(const struct ktest_case *tc)
 	struct ktest_accounts before = ktest_accounts_now();
 	struct thread *t;
 
+	struct ktest_ctx *outer = ktest_running;
+
 	trap_set_fault_hook(ktest_trap_hook);
 	t = thread_create(tc->name, ktest_case_thread, &c, THREAD_ANY_HART);
 	if (!t) {
 		kprintf("    cannot create a thread for %s.%s\n", tc->suite, tc->name);
 		return 1;
 	}
+	ktest_running = &c;
 	thread_join(t);
+	ktest_running = outer;
 	ktest_accounting_check(&c, &before);
 	return c.failures;
 }

@@ -62,6 +62,12 @@ struct ktest_ctx {
 };
 
 struct ktest_ctx *ktest_ctx(void);
+/*
+ * ktest_adopt: let a helper thread of a case use EXPECT_FAULT and ASSERT
+ * with the case's context (one thread at a time may be inside them).
+ * EXPECT_* failures in any thread count for the running case regardless.
+ */
+void ktest_adopt(struct ktest_ctx *c);
 void ktest_fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void ktest_end_case(void) __attribute__((noreturn));

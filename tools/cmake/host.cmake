@@ -46,7 +46,8 @@ endfunction()
 set(dtb_dir ${CMAKE_BINARY_DIR}/dtb)
 add_custom_command(OUTPUT ${dtb_dir}/virt-256m-smp1.dtb ${dtb_dir}/virt-8g-smp4-pci.dtb ${dtb_dir}/resv.dtb
   COMMAND ${CMAKE_COMMAND} -E make_directory ${dtb_dir}
-  COMMAND printf "\\x73\\x00\\x50\\x10" > ${dtb_dir}/dummy-kernel.bin
+  # -append needs a -kernel; four bytes that are never run will do.
+  COMMAND ${CMAKE_COMMAND} -E echo_append "dtb" > ${dtb_dir}/dummy-kernel.bin
   COMMAND qemu-system-riscv64 -M virt,dumpdtb=${dtb_dir}/virt-256m-smp1.dtb -m 256M -smp 1
           -display none > /dev/null
   COMMAND qemu-system-riscv64 -M virt,dumpdtb=${dtb_dir}/virt-8g-smp4-pci.dtb -m 8G -smp 4

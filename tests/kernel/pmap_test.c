@@ -1,0 +1,510 @@
+/*
+ * pmap_test.c: the Sv39 pmap through its contract (vm/pmap.h), with
+ * pmap_check after every operation and the page accounting of ktest
+ * (free and wired pages back to their start values after every case).
+ */
+#include <string.h>
+
+#include "kern/thread.h"
+#include "platform/riscv/hart.h"
+#include "platform/riscv/pmap_md.h"
+#include "platform/riscv/riscv.h"
+#include "platform/riscv/smp.h"
+#include "platform/riscv/tlb.h"
+#include "tests/kernel/ktest.h"
+#include "vm/pmap.h"
+
+KTEST_RUN(pmap_smp1, "test=pmap", "-m 4G -smp 1");
+KTEST_RUN(pmap_smp4, "test=pmap", "-m 4G -smp 4");
+
+#define UVA	0x10000000ul		/* an ordinary user address */
+#define MIB2	(2ul * 1024 * 1024)
+#define GIB1	(1024ul * 1024 * 1024)
+
+static void check_report(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	kvprintf(fmt, ap);
+	va_end(ap);
+}
+
+#define EXPECT_PMAP_OK(p) EXPECT_EQ(pmap_check((p), check_report), 0)
+
+static vm_page_t page_with(uint64_t pattern)
+{
+	vm_page_t m = vm_page_alloc();
+	uint64_t *w;
+
+	if (!m)
+		return NULL;
+	w = pmap_direct_map(m->phys_addr);
+	for (unsigned i = 0; i < PAGE_SIZE / 8; i++)
+		w[i] = pattern + i;
+	return m;
+}
+
+static uint64_t phys_word(vm_paddr_t pa)
+{
+	return *(volatile uint64_t *)pmap_direct_map(pa);
+}
+
+/* User-page access from S-mode: sstatus.SUM only around the access. */
+static uint64_t uread(vm_offset_t va)
+{
+	uint64_t v;
+
+	csr_set(sstatus, SSTATUS_SUM);
+	v = *(volatile uint64_t *)va;
+	csr_clear(sstatus, SSTATUS_SUM);
+	return v;
+}
+
+static void uwrite(vm_offset_t va, uint64_t v)
+{
+	csr_set(sstatus, SSTATUS_SUM);
+	*(volatile uint64_t *)va = v;
+	csr_clear(sstatus, SSTATUS_SUM);
+}
+
+KTEST(pmap, enter_extract_remove_one_page)
+{
+	pmap_t p = pmap_create();
+	vm_page_t m = page_with(0x1000);
+	vm_paddr_t pa = 0;
+
+	ASSERT_TRUE(p && m);
+	EXPECT_EQ(pmap_enter(p, UVA, m, VM_PROT_READ, 0), KERN_SUCCESS);
+	EXPECT_PMAP_OK(p);
+	EXPECT_EQ(pmap_extract(p, UVA + 8, &pa), KERN_SUCCESS);
+	EXPECT_EQ(pa, m->phys_addr + 8);
+	EXPECT_EQ(pmap_resident_count(p), 1);
+	EXPECT_EQ(pmap_remove(p, UVA, UVA + PAGE_SIZE), KERN_SUCCESS);
+	EXPECT_PMAP_OK(p);
+	EXPECT_EQ(pmap_extract(p, UVA, &pa), KERN_INVALID_ADDRESS);
+	EXPECT_EQ(pmap_resident_count(p), 0);
+	pmap_destroy(p);
+	vm_page_free(m);
+}
+
+KTEST(pmap, access_through_the_mapping)
+{
+	pmap_t p = pmap_create();
+	vm_page_t m = page_with(0x2000);
+
+	ASSERT_TRUE(p && m);
+	ASSERT_EQ(pmap_enter(p, UVA, m, VM_PROT_DEFAULT, 0), KERN_SUCCESS);
+	thread_set_pmap(p);
+	EXPECT_EQ(uread(UVA), 0x2000);
+	uwrite(UVA + 8, 0xfeed);
+	EXPECT_EQ(phys_word(m->phys_addr + 8), 0xfeed);
+	/* Read-only now: the write must fault, the read must not. */
+	EXPECT_EQ(pmap_protect(p, UVA, UVA + PAGE_SIZE, VM_PROT_READ), KERN_SUCCESS);
+	EXPECT_PMAP_OK(p);
+	EXPECT_FAULT(EXC_STORE_PAGE_FAULT, uwrite(UVA, 1));
+	EXPECT_EQ(uread(UVA + 8), 0xfeed);
+	EXPECT_EQ(pmap_remove(p, UVA, UVA + PAGE_SIZE), KERN_SUCCESS);
+	EXPECT_FAULT(EXC_LOAD_PAGE_FAULT, uread(UVA));
+	thread_set_pmap(NULL);
+	pmap_destroy(p);
+	vm_page_free(m);
+}
+
+KTEST(pmap, ranges_protect_and_remove_the_middle)
+{
+	pmap_t p = pmap_create();
+	vm_page_t run = vm_page_alloc_contig(100, 1);
+	vm_paddr_t pa;
+
+	ASSERT_TRUE(p && run);
+	for (int i = 0; i < 100; i++)
+		ASSERT_EQ(pmap_enter(p, UVA + ptoa(i), run + i, VM_PROT_DEFAULT, i < 10 ? PMAP_WIRED : 0),
+			  KERN_SUCCESS);
+	EXPECT_PMAP_OK(p);
+	EXPECT_EQ(pmap_resident_count(p), 100);
+	EXPECT_EQ(pmap_wired_count(p), 10);
+	EXPECT_EQ(pmap_protect(p, UVA, UVA + ptoa(100), VM_PROT_READ), KERN_SUCCESS);
+	EXPECT_EQ(pmap_remove(p, UVA + ptoa(20), UVA + ptoa(60)), KERN_SUCCESS);
+	EXPECT_PMAP_OK(p);
+	EXPECT_EQ(pmap_resident_count(p), 60);
+	EXPECT_EQ(pmap_extract(p, UVA + ptoa(19), &pa), KERN_SUCCESS);
+	EXPECT_EQ(pa, run[19].phys_addr);
+	EXPECT_EQ(pmap_extract(p, UVA + ptoa(20), &pa), KERN_INVALID_ADDRESS);
+	EXPECT_EQ(pmap_change_wiring(p, UVA, FALSE), KERN_SUCCESS);
+	EXPECT_EQ(pmap_wired_count(p), 9);
+	EXPECT_EQ(pmap_change_wiring(p, UVA + ptoa(30), TRUE), KERN_INVALID_ADDRESS);
+	EXPECT_PMAP_OK(p);
+	pmap_destroy(p);
+	vm_page_free_contig(run, 100);
+}
+
+KTEST(pmap, page_tables_freed_when_empty)
+{
+	uint64_t free0 = vm_page_free_count();
+	pmap_t p = pmap_create();
+	vm_page_t m = page_with(0);
+	uint64_t with_root, with_one;
+
+	ASSERT_TRUE(p && m);
+	with_root = vm_page_free_count();
+	ASSERT_EQ(pmap_enter(p, UVA, m, VM_PROT_READ, 0), KERN_SUCCESS);
+	with_one = vm_page_free_count();
+	/* More GiBs apart: each needs a level-1 and a level-0 table of its own. */
+	for (int i = 1; i < 4; i++)
+		ASSERT_EQ(pmap_enter(p, UVA + i * GIB1, m, VM_PROT_READ, 0), KERN_SUCCESS);
+	EXPECT_EQ(vm_page_free_count(), with_one - 6);
+	for (int i = 1; i < 4; i++)
+		EXPECT_EQ(pmap_remove(p, UVA + i * GIB1, UVA + i * GIB1 + PAGE_SIZE), KERN_SUCCESS);
+	EXPECT_PMAP_OK(p);
+	EXPECT_EQ(vm_page_free_count(), with_one);
+	EXPECT_EQ(pmap_remove(p, UVA, UVA + PAGE_SIZE), KERN_SUCCESS);
+	EXPECT_EQ(vm_page_free_count(), with_root);	/* tables and the pv zone page are back */
+	pmap_destroy(p);
+	vm_page_free(m);
+	EXPECT_EQ(vm_page_free_count(), free0);
+}
+
+KTEST(pmap, large_2m_mapping_and_demotion)
+{
+	pmap_t p = pmap_create();
+	vm_page_t run = vm_page_alloc_contig(512, 512);
+	vm_offset_t va = 4 * MIB2;
+	vm_paddr_t pa;
+
+	ASSERT_TRUE(p && run);
+	EXPECT_EQ(pmap_enter(p, va, run, VM_PROT_DEFAULT, PMAP_LARGE_2M), KERN_INVALID_ARGUMENT);
+	EXPECT_EQ(pmap_enter(p, va + PAGE_SIZE, run, VM_PROT_DEFAULT, PMAP_LARGE_2M | PMAP_WIRED),
+		  KERN_INVALID_ARGUMENT);
+	ASSERT_EQ(pmap_enter(p, va, run, VM_PROT_DEFAULT, PMAP_LARGE_2M | PMAP_WIRED), KERN_SUCCESS);
+	EXPECT_PMAP_OK(p);
+	EXPECT_EQ(pmap_resident_count(p), 512);
+	EXPECT_EQ(pmap_wired_count(p), 512);
+	EXPECT_EQ(pmap_extract(p, va + MIB2 - 8, &pa), KERN_SUCCESS);
+	EXPECT_EQ(pa, run->phys_addr + MIB2 - 8);
+	/* Part of it changes: split into 4 KiB leaves, the rest untouched. */
+	EXPECT_EQ(pmap_protect(p, va + ptoa(5), va + ptoa(6), VM_PROT_READ), KERN_SUCCESS);
+	EXPECT_EQ(pmap_remove(p, va + ptoa(100), va + ptoa(101)), KERN_SUCCESS);
+	EXPECT_PMAP_OK(p);
+	EXPECT_EQ(pmap_resident_count(p), 511);
+	EXPECT_EQ(pmap_extract(p, va + ptoa(101), &pa), KERN_SUCCESS);
+	EXPECT_EQ(pa, run[101].phys_addr);
+	thread_set_pmap(p);
+	EXPECT_FAULT(EXC_STORE_PAGE_FAULT, uwrite(va + ptoa(5), 1));
+	uwrite(va + ptoa(6), 0x66);
+	EXPECT_EQ(phys_word(run[6].phys_addr), 0x66);
+	thread_set_pmap(NULL);
+	EXPECT_EQ(pmap_remove(p, va, va + MIB2), KERN_SUCCESS);
+	EXPECT_PMAP_OK(p);
+	EXPECT_EQ(pmap_wired_count(p), 0);
+	pmap_destroy(p);
+	vm_page_free_contig(run, 512);
+}
+
+KTEST(pmap, large_1g_mapping_splits_down_to_one_page)
+{
+	/* With -m 4G, [4 GiB, 5 GiB) is RAM with page records; nothing is written there. */
+	vm_page_t head = vm_page_lookup_phys(4 * GIB1);
+	vm_page_t inner;
+	pmap_t p = pmap_create();
+	vm_paddr_t pa;
+
+	ASSERT_TRUE(p && head);
+	inner = vm_page_nth(head, 3 * 512 + 7);
+	ASSERT_EQ(pmap_enter(p, GIB1, head, VM_PROT_READ, PMAP_LARGE_1G | PMAP_WIRED), KERN_SUCCESS);
+	EXPECT_PMAP_OK(p);
+	EXPECT_EQ(pmap_resident_count(p), 512 * 512);
+	/* Removing one page of it from every pmap: 1 GiB -> 2 MiB -> 4 KiB. */
+	pmap_page_protect(inner, VM_PROT_NONE);
+	EXPECT_PMAP_OK(p);
+	EXPECT_EQ(pmap_resident_count(p), 512 * 512 - 1);
+	EXPECT_EQ(pmap_extract(p, GIB1 + ptoa(3 * 512 + 7), &pa), KERN_INVALID_ADDRESS);
+	EXPECT_EQ(pmap_extract(p, GIB1 + ptoa(3 * 512 + 8), &pa), KERN_SUCCESS);
+	EXPECT_EQ(pa, inner->phys_addr + PAGE_SIZE);
+	EXPECT_EQ(pmap_remove(p, GIB1, 2 * GIB1), KERN_SUCCESS);
+	EXPECT_PMAP_OK(p);
+	pmap_destroy(p);
+}
+
+KTEST(pmap, page_protect_reaches_three_pmaps)
+{
+	pmap_t p[3];
+	vm_page_t m = page_with(0x3000);
+	vm_paddr_t pa;
+
+	ASSERT_TRUE(m != NULL);
+	for (int i = 0; i < 3; i++) {
+		ASSERT_TRUE((p[i] = pmap_create()) != NULL);
+		ASSERT_EQ(pmap_enter(p[i], UVA + ptoa(i), m, VM_PROT_DEFAULT, 0), KERN_SUCCESS);
+	}
+	EXPECT_EQ(m->md.pv_count, 3);
+	pmap_page_protect(m, VM_PROT_READ);	/* read-only everywhere */
+	for (int i = 0; i < 3; i++) {
+		thread_set_pmap(p[i]);
+		EXPECT_EQ(uread(UVA + ptoa(i)), 0x3000);
+		EXPECT_FAULT(EXC_STORE_PAGE_FAULT, uwrite(UVA + ptoa(i), 0));
+		thread_set_pmap(NULL);
+		EXPECT_PMAP_OK(p[i]);
+	}
+	pmap_page_protect(m, VM_PROT_NONE);	/* gone everywhere */
+	EXPECT_EQ(m->md.pv_count, 0);
+	for (int i = 0; i < 3; i++) {
+		EXPECT_EQ(pmap_extract(p[i], UVA + ptoa(i), &pa), KERN_INVALID_ADDRESS);
+		EXPECT_EQ(pmap_resident_count(p[i]), 0);
+		EXPECT_PMAP_OK(p[i]);
+		pmap_destroy(p[i]);
+	}
+	vm_page_free(m);
+}
+
+KTEST(pmap, referenced_and_modified_bits)
+{
+	pmap_t p = pmap_create();
+	vm_page_t m = page_with(0x4000);
+
+	ASSERT_TRUE(p && m);
+	ASSERT_EQ(pmap_enter(p, UVA, m, VM_PROT_DEFAULT, 0), KERN_SUCCESS);
+	thread_set_pmap(p);
+	pmap_clear_reference(m);
+	pmap_clear_modify(m);
+	EXPECT_FALSE(pmap_is_referenced(m));
+	EXPECT_FALSE(pmap_is_modified(m));
+	EXPECT_EQ(uread(UVA), 0x4000);
+	EXPECT_TRUE(pmap_is_referenced(m));
+	EXPECT_FALSE(pmap_is_modified(m));
+	uwrite(UVA, 1);
+	EXPECT_TRUE(pmap_is_modified(m));
+	/* Cleared D must come back on the next write: the clear flushed the TLB. */
+	pmap_clear_modify(m);
+	EXPECT_FALSE(pmap_is_modified(m));
+	uwrite(UVA, 2);
+	EXPECT_TRUE(pmap_is_modified(m));
+	thread_set_pmap(NULL);
+	/* Removing the mapping keeps what it knew. */
+	EXPECT_EQ(pmap_remove(p, UVA, UVA + PAGE_SIZE), KERN_SUCCESS);
+	EXPECT_TRUE(pmap_is_modified(m));
+	EXPECT_TRUE(pmap_is_referenced(m));
+	pmap_destroy(p);
+	vm_page_free(m);
+}
+
+KTEST(pmap, nesting_is_seen_through_two_pmaps)
+{
+	pmap_t grand = pmap_create(), a = pmap_create(), b = pmap_create();
+	vm_page_t m = page_with(0x5000);
+	vm_offset_t base = 64 * MIB2;
+	vm_paddr_t pa;
+
+	ASSERT_TRUE(grand && a && b && m);
+	ASSERT_EQ(pmap_nest(grand, a, base, 2 * MIB2), KERN_SUCCESS);
+	ASSERT_EQ(pmap_nest(grand, b, base, 2 * MIB2), KERN_SUCCESS);
+	EXPECT_EQ(pmap_nest(grand, a, base, 2 * MIB2), KERN_NO_SPACE);
+	/* One enter in grand, seen by both at once. */
+	ASSERT_EQ(pmap_enter(grand, base + MIB2, m, VM_PROT_DEFAULT, 0), KERN_SUCCESS);
+	EXPECT_EQ(pmap_extract(a, base + MIB2, &pa), KERN_SUCCESS);
+	EXPECT_EQ(pa, m->phys_addr);
+	EXPECT_EQ(pmap_extract(b, base + MIB2, &pa), KERN_SUCCESS);
+	thread_set_pmap(a);
+	EXPECT_EQ(uread(base + MIB2), 0x5000);
+	thread_set_pmap(b);
+	uwrite(base + MIB2 + 8, 0xb);
+	EXPECT_EQ(phys_word(m->phys_addr + 8), 0xb);
+	/* Removed in grand: gone through b (whose TLB had it) too. */
+	EXPECT_EQ(pmap_remove(grand, base + MIB2, base + MIB2 + PAGE_SIZE), KERN_SUCCESS);
+	EXPECT_FAULT(EXC_LOAD_PAGE_FAULT, uread(base + MIB2));
+	thread_set_pmap(NULL);
+	EXPECT_EQ(pmap_enter(a, base, m, VM_PROT_READ, 0), KERN_INVALID_ADDRESS);
+	EXPECT_EQ(pmap_remove(a, base, base + PAGE_SIZE), KERN_INVALID_ADDRESS);
+	EXPECT_PMAP_OK(grand);
+	EXPECT_PMAP_OK(a);
+	EXPECT_PMAP_OK(b);
+	EXPECT_EQ(pmap_unnest(a, base, MIB2), KERN_INVALID_ARGUMENT);
+	EXPECT_EQ(pmap_unnest(a, base, 2 * MIB2), KERN_SUCCESS);
+	EXPECT_EQ(pmap_unnest(b, base, 2 * MIB2), KERN_SUCCESS);
+	EXPECT_PMAP_OK(a);
+	EXPECT_PMAP_OK(grand);
+	pmap_destroy(a);
+	pmap_destroy(b);
+	pmap_destroy(grand);
+	vm_page_free(m);
+}
+
+#define ROLL_PMAPS 8
+
+KTEST(pmap, asid_rollover_keeps_translations_apart)
+{
+	pmap_t p[ROLL_PMAPS];
+	vm_page_t m[ROLL_PMAPS];
+	uint16_t old = pmap_asid_limit(3);
+	uint64_t gen0 = pmap_asid_generation();
+	uint64_t flushes0 = pmap_asid_flushes();
+
+	for (int i = 0; i < ROLL_PMAPS; i++) {
+		p[i] = pmap_create();
+		m[i] = page_with(0x100 * (i + 1));
+		ASSERT_TRUE(p[i] && m[i]);
+		/* Same address in every pmap, a different page behind it. */
+		ASSERT_EQ(pmap_enter(p[i], UVA, m[i], VM_PROT_READ, 0), KERN_SUCCESS);
+	}
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < ROLL_PMAPS; i++) {
+			thread_set_pmap(p[i]);
+			EXPECT_EQ(uread(UVA), 0x100 * (i + 1));
+		}
+	}
+	thread_set_pmap(NULL);
+	/* 8 pmaps over 3 ASIDs, three rounds: many generations, and a full flush
+	 * for each on this hart (QEMU flushes on any satp write anyway, so the
+	 * translations alone cannot show a missing one). */
+	EXPECT_GE(pmap_asid_generation(), gen0 + 6);
+	EXPECT_GE(pmap_asid_flushes() - flushes0, pmap_asid_generation() - gen0);
+	pmap_asid_limit(old);
+	for (int i = 0; i < ROLL_PMAPS; i++) {
+		EXPECT_PMAP_OK(p[i]);
+		pmap_destroy(p[i]);
+		vm_page_free(m[i]);
+	}
+}
+
+struct stale_reader {
+	pmap_t p;
+	struct ktest_ctx *ctx;
+	volatile int reads;
+	volatile int removed;
+	volatile int read_after_remove;
+};
+
+static void stale_reader_body(void *arg)
+{
+	struct stale_reader *r = arg;
+
+	ktest_adopt(r->ctx);
+	thread_set_pmap(r->p);
+	/*
+	 * SUM stays set for the whole loop: QEMU flushes its TLB whenever SUM
+	 * changes, which would hide a missing shootdown.
+	 */
+	csr_set(sstatus, SSTATUS_SUM);
+	EXPECT_FAULT(EXC_LOAD_PAGE_FAULT, {
+		for (;;) {
+			int after = r->removed;
+
+			(void)*(volatile uint64_t *)UVA;
+			r->reads++;
+			if (after) {
+				r->read_after_remove = 1;
+				break;
+			}
+		}
+	});
+	csr_clear(sstatus, SSTATUS_SUM);
+	thread_set_pmap(NULL);
+	ktest_adopt(NULL);
+}
+
+KTEST(pmap, stale_tlb_entry_on_another_hart_is_shot_down)
+{
+	struct stale_reader r = { .p = pmap_create(), .ctx = ktest_ctx() };
+	vm_page_t m = page_with(0x6000);
+	uint64_t shootdowns = tlb_shootdowns();
+	struct thread *t;
+
+	if (hart_count < 2) {
+		kprintf("    (one hart: nothing to shoot down)\n");
+		vm_page_free(m);
+		pmap_destroy(r.p);
+		return;
+	}
+	ASSERT_TRUE(r.p && m);
+	ASSERT_EQ(pmap_enter(r.p, UVA, m, VM_PROT_READ, 0), KERN_SUCCESS);
+	t = thread_create("stale_reader", stale_reader_body, &r, hart_count - 1);
+	ASSERT_TRUE(t != NULL);
+	while (r.reads < 1000)		/* the reader's TLB holds the translation */
+		thread_yield();
+	EXPECT_EQ(pmap_remove(r.p, UVA, UVA + PAGE_SIZE), KERN_SUCCESS);
+	r.removed = 1;
+	thread_join(t);
+	EXPECT_EQ(r.read_after_remove, 0);
+	EXPECT_GT(tlb_shootdowns(), shootdowns);
+	EXPECT_PMAP_OK(r.p);
+	pmap_destroy(r.p);
+	vm_page_free(m);
+}
+
+KTEST(pmap, kernel_window)
+{
+	vm_page_t m = page_with(0x7000);
+	vm_offset_t va = PMAP_KERNEL_START + 5 * MIB2;
+	vm_paddr_t pa;
+
+	ASSERT_TRUE(m != NULL);
+	ASSERT_EQ(pmap_enter(kernel_pmap, va, m, VM_PROT_DEFAULT, PMAP_WIRED), KERN_SUCCESS);
+	EXPECT_EQ(*(volatile uint64_t *)va, 0x7000);
+	*(volatile uint64_t *)(va + 16) = 0x77;
+	EXPECT_EQ(phys_word(m->phys_addr + 16), 0x77);
+	EXPECT_PMAP_OK(kernel_pmap);
+	EXPECT_EQ(pmap_remove(kernel_pmap, va, va + PAGE_SIZE), KERN_SUCCESS);
+	EXPECT_FAULT(EXC_LOAD_PAGE_FAULT, (void)*(volatile uint64_t *)va);
+	EXPECT_EQ(pmap_extract(kernel_pmap, va, &pa), KERN_INVALID_ADDRESS);
+	EXPECT_EQ(pmap_enter(kernel_pmap, UVA, m, VM_PROT_READ, 0), KERN_INVALID_ADDRESS);
+	EXPECT_EQ(pmap_enter(kernel_pmap, PMAP_KERNEL_END, m, VM_PROT_READ, 0), KERN_INVALID_ADDRESS);
+	EXPECT_PMAP_OK(kernel_pmap);
+	vm_page_free(m);
+}
+
+/* Bad input: each call, each bad argument, the code it must return; nothing may change. */
+KTEST(pmap, bad_input_is_refused)
+{
+	pmap_t p = pmap_create();
+	vm_page_t m = page_with(0);
+	vm_paddr_t pa;
+
+	ASSERT_TRUE(p && m);
+	EXPECT_EQ(pmap_enter(NULL, UVA, m, VM_PROT_READ, 0), KERN_INVALID_ARGUMENT);
+	EXPECT_EQ(pmap_enter(p, UVA, NULL, VM_PROT_READ, 0), KERN_INVALID_ARGUMENT);
+	EXPECT_EQ(pmap_enter(p, UVA + 8, m, VM_PROT_READ, 0), KERN_INVALID_ARGUMENT);
+	EXPECT_EQ(pmap_enter(p, UVA, m, VM_PROT_WRITE, 0), KERN_INVALID_ARGUMENT);
+	EXPECT_EQ(pmap_enter(p, UVA, m, VM_PROT_WRITE | VM_PROT_EXECUTE, 0), KERN_INVALID_ARGUMENT);
+	EXPECT_EQ(pmap_enter(p, UVA, m, 0x10, 0), KERN_INVALID_ARGUMENT);
+	EXPECT_EQ(pmap_enter(p, UVA, m, VM_PROT_READ, 0x100), KERN_INVALID_ARGUMENT);
+	EXPECT_EQ(pmap_enter(p, PMAP_USER_END, m, VM_PROT_READ, 0), KERN_INVALID_ADDRESS);
+	EXPECT_EQ(pmap_enter(p, PMAP_USER_END - PAGE_SIZE, m, VM_PROT_READ, 0), KERN_SUCCESS);
+	EXPECT_EQ(pmap_enter(p, 0x0000800000000000ul, m, VM_PROT_READ, 0), KERN_INVALID_ADDRESS);
+	EXPECT_EQ(pmap_enter(p, PMAP_KERNEL_START, m, VM_PROT_READ, 0), KERN_INVALID_ADDRESS);
+	EXPECT_EQ(pmap_enter(p, 0xfffffffffffff000ul, m, VM_PROT_READ, 0), KERN_INVALID_ADDRESS);
+	EXPECT_EQ(pmap_enter(p, 0, m, VM_PROT_READ, 0), KERN_SUCCESS);	/* page 0 is a page */
+	EXPECT_EQ(pmap_remove(p, UVA, UVA - PAGE_SIZE), KERN_INVALID_ARGUMENT);
+	EXPECT_EQ(pmap_remove(p, UVA + 1, UVA + PAGE_SIZE), KERN_INVALID_ARGUMENT);
+	EXPECT_EQ(pmap_remove(p, 0xfffffffffffff000ul, 0), KERN_INVALID_ARGUMENT);
+	EXPECT_EQ(pmap_remove(p, 0, PMAP_USER_END + PAGE_SIZE), KERN_INVALID_ADDRESS);
+	EXPECT_EQ(pmap_protect(p, 0, PAGE_SIZE, VM_PROT_WRITE), KERN_INVALID_ARGUMENT);
+	EXPECT_EQ(pmap_protect(p, 0, PAGE_SIZE, 0x80), KERN_INVALID_ARGUMENT);
+	EXPECT_EQ(pmap_extract(p, PMAP_USER_END, &pa), KERN_INVALID_ADDRESS);
+	EXPECT_EQ(pmap_change_wiring(p, UVA + 3 * PAGE_SIZE, TRUE), KERN_INVALID_ADDRESS);
+	EXPECT_EQ(pmap_nest(p, p, 0, MIB2), KERN_INVALID_ARGUMENT);
+	EXPECT_EQ(pmap_nest(kernel_pmap, p, 0, MIB2), KERN_INVALID_ARGUMENT);
+	EXPECT_EQ(pmap_unnest(p, 0, MIB2), KERN_INVALID_ARGUMENT);
+	/* Only the two good enters took effect. */
+	EXPECT_EQ(pmap_resident_count(p), 2);
+	EXPECT_PMAP_OK(p);
+	pmap_destroy(p);
+	vm_page_free(m);
+}
+
+KTEST(pmap, zero_and_copy_page)
+{
+	vm_page_t a = page_with(0x8000), b = vm_page_alloc();
+	const uint64_t *wa, *wb;
+
+	ASSERT_TRUE(a && b);
+	pmap_copy_page(a, b);
+	wb = pmap_direct_map(b->phys_addr);
+	for (unsigned i = 0; i < PAGE_SIZE / 8; i++)
+		ASSERT_EQ(wb[i], 0x8000 + i);
+	pmap_zero_page(a);
+	wa = pmap_direct_map(a->phys_addr);
+	for (unsigned i = 0; i < PAGE_SIZE / 8; i++)
+		ASSERT_EQ(wa[i], 0);
+	vm_page_free(a);
+	vm_page_free(b);
+}
