@@ -174,7 +174,8 @@ static void sched(void)
 	next->hart = h;
 	next->switches++;
 	cur->hart = NULL;
-	pmap_activate(next->pmap ? next->pmap : kernel_pmap);	/* no-op if unchanged */
+	if (h->pmap_active != (next->pmap ? next->pmap : kernel_pmap))
+		pmap_activate(next->pmap ? next->pmap : kernel_pmap);
 	h->cur = next;
 	h->kstack_top = next->stack_top;
 	intena = h->intena;

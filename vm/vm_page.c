@@ -164,6 +164,10 @@ vm_page_t vm_page_alloc_contig(uint64_t npages, uint64_t align_pages)
 	if (m && npages < (1ul << order))	/* give back the tail past npages */
 		free_run_locked(m + npages, (1ul << order) - npages);
 	spin_unlock(&vm_page_free_lock);
+	for (uint64_t i = 0; m && i < npages; i++) {	/* nothing of a past life */
+		KASSERT(!m[i].md.pv_list, "vm_page_alloc: page 0x%lx still mapped", m[i].phys_addr);
+		m[i].md.attrs = 0;
+	}
 	return m;
 }
 

@@ -4,6 +4,9 @@
 #include <string.h>
 
 #include "kern/kernel.h"
+#include "platform/riscv/hart.h"
+#include "platform/riscv/riscv.h"
+#include "platform/riscv/smp.h"
 #include "tests/bench/kbench.h"
 
 extern const struct kbench_case __kbench_start[], __kbench_end[];
@@ -22,15 +25,31 @@ static bool kbench_selected(const char *names, const char *name)
 	return false;
 }
 
+static void kbench_tick_set(void *on)
+{
+	if (on)
+		csr_set(sie, SIE_STIE);
+	else
+		csr_clear(sie, SIE_STIE);
+}
+
+void kbench_ticks(bool on)
+{
+	for (int i = 0; i < hart_count; i++)
+		smp_call(i, kbench_tick_set, on ? (void *)1 : NULL);
+}
+
 static void kbench_run(const struct kbench_case *b)
 {
 	uint64_t v[KBENCH_RUNS], lo = UINT64_MAX, hi = 0;
 
+	kbench_ticks(false);
 	for (int r = 0; r < KBENCH_RUNS; r++) {
 		v[r] = b->fn(b->iters);
 		lo = MIN(lo, v[r]);
 		hi = MAX(hi, v[r]);
 	}
+	kbench_ticks(true);
 	if (lo == hi)
 		kprintf("BENCH {\"name\":\"%s\",\"unit\":\"%s\",\"value\":%lu,\"runs\":%d}\n",
 			b->name, b->unit, lo, KBENCH_RUNS);

@@ -13,6 +13,7 @@
 #ifndef TESTS_BENCH_KBENCH_H
 #define TESTS_BENCH_KBENCH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define KBENCH_RUNS 5
@@ -37,6 +38,13 @@ struct kbench_case {
  */
 #define KBENCH_RUN(group, cmdline, qemu_args) \
 	_Static_assert(sizeof(cmdline) > 1 && sizeof(qemu_args) > 0, #group)
+
+/*
+ * kbench_ticks: stop (false) or restart (true) the timer tick on every
+ * hart.  Under -icount an idle machine's clock follows the host's, so a
+ * tick landing inside a measurement would make it depend on host load.
+ */
+void kbench_ticks(bool on);
 
 /* kbench_main: run the benchmarks whose name starts with a listed prefix ("all" = every one). */
 int kbench_main(const char *names);

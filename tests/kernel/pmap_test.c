@@ -508,3 +508,27 @@ KTEST(pmap, zero_and_copy_page)
 	vm_page_free(a);
 	vm_page_free(b);
 }
+
+/*
+ * Hardware that does not set A/D itself faults instead (priv spec, Sv39);
+ * QEMU sets them, so the fixup is driven directly here.
+ */
+KTEST(pmap, ad_fault_fixup)
+{
+	pmap_t p = pmap_create();
+	vm_page_t m = page_with(0);
+
+	ASSERT_TRUE(p && m);
+	ASSERT_EQ(pmap_enter(p, UVA, m, VM_PROT_READ, 0), KERN_SUCCESS);
+	pmap_clear_reference(m);
+	EXPECT_FALSE(pmap_is_referenced(m));
+	EXPECT_TRUE(pmap_fault_fixup(p, UVA + 5, VM_PROT_READ));	/* A was clear: set */
+	EXPECT_TRUE(pmap_is_referenced(m));
+	EXPECT_FALSE(pmap_fault_fixup(p, UVA, VM_PROT_READ));	/* nothing left to fix */
+	EXPECT_FALSE(pmap_fault_fixup(p, UVA, VM_PROT_WRITE));	/* a real protection fault */
+	EXPECT_FALSE(pmap_fault_fixup(p, UVA + PAGE_SIZE, VM_PROT_READ));	/* not mapped */
+	EXPECT_FALSE(pmap_is_modified(m));
+	EXPECT_PMAP_OK(p);
+	pmap_destroy(p);
+	vm_page_free(m);
+}

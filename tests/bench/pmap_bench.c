@@ -1,0 +1,168 @@
+/*
+ * pmap_bench.c: the pmap's per-page costs and the TLB shootdown, in guest
+ * instructions (rdinstret under -icount shift=0).
+ */
+#include "kern/thread.h"
+#include "platform/riscv/hart.h"
+#include "platform/riscv/riscv.h"
+#include "platform/riscv/smp.h"
+#include "platform/riscv/tlb.h"
+#include "tests/bench/kbench.h"
+#include "vm/pmap.h"
+
+KBENCH_RUN(pmap, "bench=pmap,tlb", "-m 256M -smp 4");
+
+#define BENCH_VA	0x20000000ul
+#define BENCH_PAGES	512		/* one level-0 table's worth */
+
+struct pmap_fixture {
+	pmap_t p;
+	vm_page_t pages;
+};
+
+static bool fixture_make(struct pmap_fixture *f)
+{
+	f->p = pmap_create();
+	f->pages = vm_page_alloc_contig(BENCH_PAGES, 1);
+	return f->p && f->pages;
+}
+
+static void fixture_enter_all(struct pmap_fixture *f)
+{
+	for (uint64_t i = 0; i < BENCH_PAGES; i++)
+		pmap_enter(f->p, BENCH_VA + ptoa(i), f->pages + i, VM_PROT_DEFAULT, 0);
+}
+
+static void fixture_drop(struct pmap_fixture *f)
+{
+	if (f->p)
+		pmap_destroy(f->p);
+	if (f->pages)
+		vm_page_free_contig(f->pages, BENCH_PAGES);
+}
+
+/* pmap.enter: 512 new 4 KiB mappings into an empty pmap (its two tables included). */
+KBENCH(pmap_enter, "pmap.enter", "instructions/page", 1)
+{
+	struct pmap_fixture f;
+	uint64_t t0, t1;
+
+	(void)iters;
+	if (!fixture_make(&f))
+		return 0;
+	t0 = rdinstret();
+	fixture_enter_all(&f);
+	t1 = rdinstret();
+	fixture_drop(&f);
+	return (t1 - t0) / BENCH_PAGES;
+}
+
+/* pmap.remove: one pmap_remove over 512 mappings (tables freed, one shootdown). */
+KBENCH(pmap_remove, "pmap.remove", "instructions/page", 1)
+{
+	struct pmap_fixture f;
+	uint64_t t0, t1;
+
+	(void)iters;
+	if (!fixture_make(&f))
+		return 0;
+	fixture_enter_all(&f);
+	t0 = rdinstret();
+	pmap_remove(f.p, BENCH_VA, BENCH_VA + ptoa(BENCH_PAGES));
+	t1 = rdinstret();
+	fixture_drop(&f);
+	return (t1 - t0) / BENCH_PAGES;
+}
+
+/* pmap.protect: one pmap_protect taking write away from 512 mappings. */
+KBENCH(pmap_protect, "pmap.protect", "instructions/page", 1)
+{
+	struct pmap_fixture f;
+	uint64_t t0, t1;
+
+	(void)iters;
+	if (!fixture_make(&f))
+		return 0;
+	fixture_enter_all(&f);
+	t0 = rdinstret();
+	pmap_protect(f.p, BENCH_VA, BENCH_VA + ptoa(BENCH_PAGES), VM_PROT_READ);
+	t1 = rdinstret();
+	fixture_drop(&f);
+	return (t1 - t0) / BENCH_PAGES;
+}
+
+KBENCH(pmap_zero_page, "pmap.zero_page", "instructions/page", 256)
+{
+	vm_page_t m = vm_page_alloc();
+	uint64_t t0, t1;
+
+	if (!m)
+		return 0;
+	t0 = rdinstret();
+	for (uint64_t i = 0; i < iters; i++)
+		pmap_zero_page(m);
+	t1 = rdinstret();
+	vm_page_free(m);
+	return (t1 - t0) / iters;
+}
+
+KBENCH(pmap_copy_page, "pmap.copy_page", "instructions/page", 256)
+{
+	vm_page_t m = vm_page_alloc_contig(2, 1);
+	uint64_t t0, t1;
+
+	if (!m)
+		return 0;
+	t0 = rdinstret();
+	for (uint64_t i = 0; i < iters; i++)
+		pmap_copy_page(m, m + 1);
+	t1 = rdinstret();
+	vm_page_free_contig(m, 2);
+	return (t1 - t0) / iters;
+}
+
+struct shootdown_bench {
+	uint64_t iters;
+	uint64_t initiator;			/* instructions on hart 0 */
+	uint64_t remote[HART_MAX][2];		/* instret of each target before/after */
+};
+
+static void read_instret(void *slot)
+{
+	*(uint64_t *)slot = rdinstret();
+}
+
+static void shootdown_measurer(void *arg)
+{
+	struct shootdown_bench *b = arg;
+	uint64_t targets = tlb_all_harts(), t0;
+
+	for (int i = 1; i < hart_count; i++)
+		smp_call(i, read_instret, &b->remote[i][0]);
+	t0 = rdinstret();
+	for (uint64_t i = 0; i < b->iters; i++)
+		tlb_shootdown(targets, BENCH_VA, BENCH_VA + PAGE_SIZE);
+	b->initiator = rdinstret() - t0;
+	for (int i = 1; i < hart_count; i++)
+		smp_call(i, read_instret, &b->remote[i][1]);
+}
+
+/*
+ * tlb.shootdown.smp4: one page invalidated on all four harts, the caller
+ * waiting for every acknowledgement: instructions on all harts together
+ * (the idle targets wake, flush, acknowledge and sleep again).
+ */
+KBENCH(tlb_shootdown, "tlb.shootdown.smp4", "instructions/shootdown", 200)
+{
+	struct shootdown_bench b = { .iters = iters };
+	uint64_t total;
+	struct thread *t;
+
+	if (hart_count != 4 || !(t = thread_create("shootdown", shootdown_measurer, &b, 0)))
+		return 0;
+	thread_join(t);
+	total = b.initiator;
+	for (int i = 1; i < hart_count; i++)
+		total += b.remote[i][1] - b.remote[i][0];
+	return total / iters;
+}
