@@ -177,7 +177,7 @@ static void sched(void)
 	if (h->pmap_active != (next->pmap ? next->pmap : kernel_pmap))
 		pmap_activate(next->pmap ? next->pmap : kernel_pmap);
 	h->cur = next;
-	h->kstack_top = next->stack_top;
+	h->kstack_top = next->utrap_sp ? next->utrap_sp : next->stack_top;
 	intena = h->intena;
 	context_switch(&cur->ctx, &next->ctx);
 	h = hart_self();		/* may be another hart now */

@@ -58,6 +58,8 @@ struct thread {
 	int trap_depth;			/* [t] nested traps (trap.c) */
 	void *fault_ctx;		/* [t] owned by the test framework */
 	struct pmap *pmap;		/* [t] address space it runs in, NULL = kernel only */
+	uint64_t utrap_sp;		/* [t] kernel sp for traps from U-mode, 0 = not in user_run */
+	void *user_state;		/* [t] owned by usermode.c */
 };
 
 /* thread_init: adopt the boot context as thread 0 on the boot hart. */

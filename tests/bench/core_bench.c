@@ -8,6 +8,7 @@
 #include "platform/riscv/smp.h"
 #include "platform/riscv/trap.h"
 #include "tests/bench/kbench.h"
+#include "tests/kernel/user_fixture.h"
 
 KBENCH_RUN(core, "bench=trap,thread,ipi", "-m 256M -smp 2");
 
@@ -113,4 +114,23 @@ KBENCH(ipi_roundtrip, "ipi.roundtrip", "instructions/op", 200)
 		return 0;
 	thread_join(m);
 	return b.sender / iters + (b.last - b.first) / (iters - 1);
+}
+
+/*
+ * trap.roundtrip.user: a U-mode ecall into the vector (kernel stack
+ * switch), dispatch to the ecall handler, back to U-mode; the loop's own
+ * three instructions and one user_run entry/exit per 1000 calls included.
+ */
+KBENCH(trap_roundtrip_user, "trap.roundtrip.user", "instructions/op", 1000)
+{
+	struct user_fixture f;
+	uint64_t t0, t1 = 0;
+
+	if (user_fixture_make(&f)) {
+		t0 = rdinstret();
+		user_fixture_run(&f, user_prog_loop, iters);
+		t1 = rdinstret() - t0;
+	}
+	user_fixture_drop(&f);
+	return t1 / iters;
 }

@@ -9,10 +9,14 @@
 #include "kern/boot.h"
 #include "kern/ksyms.h"
 #include "platform/riscv/plic.h"
+#include "kern/thread.h"
 #include "platform/riscv/trap.h"
+#include "platform/riscv/usermode.h"
 #include "tests/kernel/ktest.h"
+#include "tests/kernel/user_fixture.h"
 
 KTEST_RUN(trap, "test=trap", "-m 256M -smp 1");
+KTEST_RUN(trap_smp2, "test=trap", "-m 256M -smp 2");
 
 #define UNMAPPED_VA 0xffffffd000000000ul	/* in the kernel half, never mapped */
 
@@ -158,4 +162,95 @@ KTEST(trap, plic_external_interrupt)
 	EXPECT_EQ(plic_count(u->irq), before + 1);
 	EXPECT_EQ(plic_register(0, uart_tx_irq, u, 0), -1);
 	EXPECT_EQ(plic_register(100000, uart_tx_irq, u, 0), -1);
+}
+
+/* ---- traps from U-mode ------------------------------------------------------- */
+
+KTEST(trap, ecall_from_user_reaches_its_handler)
+{
+	struct user_fixture f;
+
+	ASSERT_TRUE(user_fixture_make(&f));
+	/* echo: the program adds 1, the handler multiplies by 10 and ends the run. */
+	EXPECT_EQ(user_fixture_run(&f, user_prog_echo, 4), 50);
+	EXPECT_EQ(user_fixture_run(&f, user_prog_loop, 25), 0);
+	EXPECT_EQ(f.ecalls, 25);
+	user_fixture_drop(&f);
+}
+
+static uint64_t user_fault_addr;
+
+static bool user_load_fault(struct trap_frame *tf)
+{
+	if (!trap_from_user(tf))
+		return false;
+	user_fault_addr = tf->stval;
+	user_run_exit(0xdead);
+}
+
+KTEST(trap, user_mode_cannot_touch_kernel_memory)
+{
+	struct user_fixture f;
+	uint64_t kernel_va = (uint64_t)&platform;
+
+	ASSERT_TRUE(user_fixture_make(&f));
+	trap_set_handler(EXC_LOAD_PAGE_FAULT, user_load_fault);
+	/* A U-mode load of a kernel address and of an unmapped one: page faults, not data. */
+	EXPECT_EQ(user_fixture_run(&f, user_prog_load, kernel_va), 0xdead);
+	EXPECT_EQ(user_fault_addr, kernel_va);
+	EXPECT_EQ(user_fixture_run(&f, user_prog_load, 0x1000), 0xdead);
+	EXPECT_EQ(user_fault_addr, 0x1000);
+	/* Its own stack it may read (the program exits with what it loaded... a1, not a0: 0 is fine). */
+	EXPECT_EQ(user_fixture_run(&f, user_prog_load, USER_STACK_VA), USER_STACK_VA);
+	trap_set_handler(EXC_LOAD_PAGE_FAULT, NULL);
+	user_fixture_drop(&f);
+}
+
+struct user_preempt {
+	volatile bool done;
+	volatile uint64_t spins;
+	uint64_t result, switches, spins_during;
+	bool made;
+};
+
+static void user_preempt_runner(void *arg)
+{
+	struct user_preempt *u = arg;
+	struct user_fixture f;
+	uint64_t sw0, spins0;
+
+	u->made = user_fixture_make(&f);
+	if (u->made) {
+		sw0 = thread_current()->switches;
+		spins0 = u->spins;
+		u->result = user_fixture_run(&f, user_prog_spin, 30 * 1000 * 1000);
+		u->switches = thread_current()->switches - sw0;
+		u->spins_during = u->spins - spins0;
+	}
+	user_fixture_drop(&f);
+	u->done = true;
+}
+
+static void kernel_spinner(void *arg)
+{
+	struct user_preempt *u = arg;
+
+	while (!u->done)
+		u->spins++;
+}
+
+KTEST(trap, interrupts_and_preemption_in_user_mode)
+{
+	struct user_preempt u = { 0 };
+	/* Both on hart 0: the U-mode loop never yields, only the tick can share the hart. */
+	struct thread *spin = thread_create("spinner", kernel_spinner, &u, 0);
+	struct thread *run = thread_create("user", user_preempt_runner, &u, 0);
+
+	ASSERT_TRUE(spin && run);
+	thread_join(run);
+	thread_join(spin);
+	ASSERT_TRUE(u.made);
+	EXPECT_EQ(u.result, USER_STACK_VA + PAGE_SIZE);	/* its sp survived every trap */
+	EXPECT_GE(u.switches, 1);	/* switched back in after a preemption */
+	EXPECT_GT(u.spins_during, 0);	/* the kernel thread ran while U-mode code was mid-loop */
 }

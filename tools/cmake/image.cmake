@@ -6,12 +6,13 @@ file(GLOB_RECURSE platform_sources CONFIGURE_DEPENDS
 file(GLOB_RECURSE kern_sources CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/kern/*.c)
 file(GLOB_RECURSE vm_sources CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/vm/*.c)
 file(GLOB_RECURSE driver_sources CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/drivers/*.c)
+file(GLOB ktest_asm CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/kernel/*.S)
 
 set(linker_script ${CMAKE_SOURCE_DIR}/platform/riscv/kernel.ld)
 
 add_library(kernel_objs OBJECT
   ${platform_sources} ${kern_sources} ${vm_sources} ${driver_sources}
-  ${ktest_sources} ${kbench_sources} ${extra_sources})
+  ${ktest_sources} ${ktest_asm} ${kbench_sources} ${extra_sources})
 target_include_directories(kernel_objs PRIVATE ${CMAKE_SOURCE_DIR})
 target_compile_options(kernel_objs PRIVATE
   $<$<COMPILE_LANGUAGE:C>:-std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-zero-length>

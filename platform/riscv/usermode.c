@@ -1,0 +1,56 @@
+/*
+ * usermode.c: see usermode.h.
+ */
+#include "kern/kernel.h"
+#include "kern/thread.h"
+#include "platform/riscv/hart.h"
+#include "platform/riscv/kjmp.h"
+#include "platform/riscv/riscv.h"
+#include "platform/riscv/trap.h"
+#include "platform/riscv/usermode.h"
+
+struct user_run_state {
+	kjmp_buf resume;	/* back into user_run */
+	uint64_t value;
+	int trap_depth;		/* the thread's depth when the run began */
+};
+
+/* usermode.S: sret into U-mode; never returns. */
+void user_enter(uint64_t entry, uint64_t usp, uint64_t arg, uint64_t sstatus)
+	__attribute__((noreturn));
+
+uint64_t user_run(uint64_t entry, uint64_t usp, uint64_t arg)
+{
+	struct thread *t = thread_current();
+	struct user_run_state run = { .trap_depth = t->trap_depth };
+	uint64_t sp;
+
+	if (kjmp_set(run.resume) == 0) {
+		__asm__ volatile("mv %0, sp" : "=r"(sp));
+		intr_disable();		/* from here to sret: no switch while kstack_top is set */
+		t->user_state = &run;
+		/* Traps from U-mode go below this frame, here and after any migration. */
+		t->utrap_sp = ROUND_DOWN(sp - 64, 16);
+		hart_self()->kstack_top = t->utrap_sp;
+		user_enter(entry, usp, arg,
+			   (csr_read(sstatus) & ~(SSTATUS_SPP | SSTATUS_SUM)) | SSTATUS_SPIE);
+	}
+	t = thread_current();
+	t->utrap_sp = 0;
+	t->user_state = NULL;
+	intr_push_off();
+	hart_self()->kstack_top = t->stack_top;
+	intr_pop_off();
+	return run.value;
+}
+
+void user_run_exit(uint64_t value)
+{
+	struct thread *t = thread_current();
+	struct user_run_state *run = t->user_state;
+
+	KASSERT(run, "user_run_exit: %s is not in user_run", t->name);
+	run->value = value;
+	t->trap_depth = run->trap_depth;	/* the trap we leave never returns */
+	kjmp_jump(run->resume, 1);
+}
