@@ -17,6 +17,7 @@ static struct spinlock vm_page_free_lock = SPINLOCK_INIT("vm_page_free");
 static struct vm_page *vm_page_free_lists[VM_PAGE_MAX_ORDER];	/* [f] */
 static uint64_t vm_page_nfree;					/* [f] */
 static uint64_t vm_page_ntotal;					/* [c] */
+static uint64_t vm_page_nreserved;				/* [c] the records themselves */
 static uint64_t vm_page_nwired;					/* atomic */
 static struct vm_phys_seg vm_phys_segs[VM_PAGE_MAX_SEGS];	/* [c] */
 static int vm_phys_nsegs;					/* [c] */
@@ -233,6 +234,7 @@ void vm_page_startup(const struct vm_phys_seg *ranges, int nranges)
 
 		for (uint64_t p = 0; p < skip; p++)
 			s->pages[p].flags |= VM_PAGE_RESERVED;
+		vm_page_nreserved += skip;
 		spin_lock(&vm_page_free_lock);
 		free_run_locked(s->pages + skip, atop(s->end - s->start) - skip);
 		spin_unlock(&vm_page_free_lock);
@@ -247,6 +249,11 @@ uint64_t vm_page_free_count(void)
 uint64_t vm_page_total_count(void)
 {
 	return vm_page_ntotal;
+}
+
+uint64_t vm_page_inuse_count(void)
+{
+	return vm_page_ntotal - vm_page_nreserved - vm_page_free_count();
 }
 
 uint64_t vm_page_wired_count(void)

@@ -81,6 +81,7 @@ vm_page_t vm_page_nth(vm_page_t m, uint64_t n);
 /* Accounting. */
 uint64_t vm_page_free_count(void);
 uint64_t vm_page_total_count(void);	/* managed pages, free or not */
+uint64_t vm_page_inuse_count(void);	/* allocated (not free, not holding page records) */
 uint64_t vm_page_wired_count(void);	/* pages with wire_count > 0 */
 void vm_page_wire(vm_page_t m);
 void vm_page_unwire(vm_page_t m);

@@ -41,7 +41,10 @@ KTEST(vm_page, aligned_runs_of_1_to_1024_pages)
 		for (unsigned j = 0; j < ARRAY_SIZE(aligns); j++) {
 			vm_page_t m = vm_page_alloc_contig(sizes[i], aligns[j]);
 
+			uint64_t inuse = vm_page_inuse_count();
+
 			ASSERT_TRUE(m != NULL);
+			(void)inuse;
 			EXPECT_EQ(atop(m->phys_addr) % aligns[j], 0);
 			EXPECT_TRUE(run_is_contiguous(m, sizes[i]));
 			EXPECT_EQ(vm_page_free_count(), free0 - sizes[i]);
