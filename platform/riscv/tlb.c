@@ -44,8 +44,9 @@ void tlb_process_requests(void)
 		if (!(__atomic_load_n(&r->pending, __ATOMIC_ACQUIRE) & me))
 			continue;
 		tlb_flush_local(r->start, r->end);
-		__atomic_fetch_and(&r->pending, ~me, __ATOMIC_RELEASE);
-		smp_ipi_send(i, IPI_PING);	/* end the initiator's wfi */
+		/* The last target to acknowledge ends the initiator's wfi. */
+		if ((__atomic_fetch_and(&r->pending, ~me, __ATOMIC_ACQ_REL) & ~me) == 0)
+			smp_ipi_send(i, IPI_PING);
 	}
 }
 

@@ -57,38 +57,44 @@ KBENCH(pmap_enter, "pmap.enter", "instructions/page", 1)
 	return (t1 - t0) / BENCH_PAGES;
 }
 
-/* pmap.remove: one pmap_remove over 512 mappings (tables freed, one shootdown). */
-KBENCH(pmap_remove, "pmap.remove", "instructions/page", 1)
+/* pmap_bench_range: instructions per page of one call of op over 512 mappings. */
+static uint64_t pmap_bench_range(void (*op)(pmap_t p, vm_offset_t start, vm_offset_t end))
 {
 	struct pmap_fixture f;
 	uint64_t t0, t1;
 
-	(void)iters;
 	if (!fixture_make(&f))
 		return 0;
 	fixture_enter_all(&f);
 	t0 = rdinstret();
-	pmap_remove(f.p, BENCH_VA, BENCH_VA + ptoa(BENCH_PAGES));
+	op(f.p, BENCH_VA, BENCH_VA + ptoa(BENCH_PAGES));
 	t1 = rdinstret();
 	fixture_drop(&f);
 	return (t1 - t0) / BENCH_PAGES;
 }
 
+static void op_remove(pmap_t p, vm_offset_t start, vm_offset_t end)
+{
+	pmap_remove(p, start, end);
+}
+
+static void op_protect(pmap_t p, vm_offset_t start, vm_offset_t end)
+{
+	pmap_protect(p, start, end, VM_PROT_READ);
+}
+
+/* pmap.remove: one pmap_remove over 512 mappings (tables freed, one shootdown). */
+KBENCH(pmap_remove, "pmap.remove", "instructions/page", 1)
+{
+	(void)iters;
+	return pmap_bench_range(op_remove);
+}
+
 /* pmap.protect: one pmap_protect taking write away from 512 mappings. */
 KBENCH(pmap_protect, "pmap.protect", "instructions/page", 1)
 {
-	struct pmap_fixture f;
-	uint64_t t0, t1;
-
 	(void)iters;
-	if (!fixture_make(&f))
-		return 0;
-	fixture_enter_all(&f);
-	t0 = rdinstret();
-	pmap_protect(f.p, BENCH_VA, BENCH_VA + ptoa(BENCH_PAGES), VM_PROT_READ);
-	t1 = rdinstret();
-	fixture_drop(&f);
-	return (t1 - t0) / BENCH_PAGES;
+	return pmap_bench_range(op_protect);
 }
 
 KBENCH(pmap_zero_page, "pmap.zero_page", "instructions/page", 256)
