@@ -23,6 +23,8 @@
 #include "platform/riscv/trap.h"
 #include "platform/riscv/vmlayout.h"
 #include "platform/riscv/pmap_md.h"
+#include "vm/vm_kern.h"
+#include "vm/vm_object.h"
 #include "tests/kernel/ktest.h"
 #include "tests/bench/kbench.h"
 
@@ -67,6 +69,9 @@ static void boot_memory(void)
 	n = physmem_ranges(&platform, exclude, ARRAY_SIZE(exclude), ranges);
 	vm_page_startup(ranges, n);
 	pmap_bootstrap((kmap_satp() & SATP_PPN_MASK) << PAGE_SHIFT);
+	vm_object_bootstrap();
+	vm_kern_bootstrap();
+	vm_machdep_init();
 	boot.free_pages_at_boot = vm_page_free_count();
 }
 

@@ -17,6 +17,7 @@
 #include "platform/riscv/timer.h"
 #include "platform/riscv/vmlayout.h"
 #include "vm/pmap.h"
+#include "vm/vm_map.h"
 
 static struct spinlock sched_lock = SPINLOCK_INIT("sched");
 static struct thread threads[THREAD_MAX];	/* [s] state FREE = slot unused */
@@ -53,6 +54,12 @@ void thread_set_pmap(struct pmap *pmap)
 	thread_current()->pmap = pmap;
 	pmap_activate(pmap ? pmap : kernel_pmap);
 	intr_pop_off();
+}
+
+void thread_set_map(struct vm_map *map)
+{
+	thread_current()->map = map;
+	thread_set_pmap(map ? map->pmap : NULL);
 }
 
 int thread_count(void)

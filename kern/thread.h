@@ -22,6 +22,7 @@
 struct spinlock;
 struct hart;
 struct pmap;
+struct vm_map;
 struct vm_page;
 
 #define THREAD_NAME_MAX		24
@@ -58,6 +59,7 @@ struct thread {
 	int trap_depth;			/* [t] nested traps (trap.c) */
 	void *fault_ctx;		/* [t] owned by the test framework */
 	struct pmap *pmap;		/* [t] address space it runs in, NULL = kernel only */
+	struct vm_map *map;		/* [t] its map (faults in the lower half go there), or NULL */
 	uint64_t utrap_sp;		/* [t] kernel sp for traps from U-mode, 0 = not in user_run */
 	void *user_state;		/* [t] owned by usermode.c */
 };
@@ -104,6 +106,8 @@ int thread_wakeup(const void *chan);
  * pmap referenced while it is set
  */
 void thread_set_pmap(struct pmap *pmap);
+/* thread_set_map: run in map (its pmap) from now on; NULL: the kernel's. */
+void thread_set_map(struct vm_map *map);
 struct thread *thread_current(void);
 const char *thread_current_name(void);
 /* thread_count: threads that exist (not FREE), for accounting checks. */

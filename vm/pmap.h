@@ -84,9 +84,10 @@ kern_return_t pmap_enter(pmap_t pmap, vm_offset_t va, vm_page_t page, vm_prot_t 
 kern_return_t pmap_remove(pmap_t pmap, vm_offset_t start, vm_offset_t end);
 
 /*
- * pmap_protect: set the protection of every mapping in [start, end) to
- * prot (VM_PROT_NONE removes them).  Same errors as pmap_remove, plus
- * KERN_INVALID_ARGUMENT for WRITE without READ.
+ * pmap_protect: lower the protection of every mapping in [start, end) to
+ * at most prot (it never adds a permission; VM_PROT_NONE removes them).
+ * Same errors as pmap_remove, plus KERN_INVALID_ARGUMENT for WRITE
+ * without READ.
  */
 kern_return_t pmap_protect(pmap_t pmap, vm_offset_t start, vm_offset_t end, vm_prot_t prot);
 

@@ -26,7 +26,13 @@
 #define VM_PAGE_PT		0x0002	/* a page-table page of some pmap */
 #define VM_PAGE_RESERVED	0x0004	/* [c] holds the vm_page array itself */
 
+/*
+ * Lock legend for the object fields: [o] the owning object's lock,
+ * [h] vm_page_hash_lock (vm_object.c).
+ */
+
 struct pv_entry;
+struct vm_object;
 
 /* What the pmap keeps per physical page (its machine-independent part). */
 struct pmap_page {
@@ -43,7 +49,13 @@ struct vm_page {
 	uint16_t flags;
 	uint8_t order;			/* [f] block order while free */
 	uint8_t seg;			/* [c] index of its segment */
-	uint32_t wire_count;		/* wirings (pmap_enter PMAP_WIRED counts one) */
+	uint32_t wire_count;		/* [o] wirings by maps and kmem */
+	struct vm_object *object;	/* [o] owner, NULL if none */
+	vm_object_offset_t offset;	/* [o] byte offset in the object */
+	struct vm_page *hnext;		/* [h] (object, offset) hash chain */
+	struct vm_page *onext, *oprev;	/* [o] the object's resident pages */
+	bool busy;			/* [o] being filled or copied: wait, do not touch */
+	bool wanted;			/* [o] someone waits for busy to clear */
 	struct pmap_page md;
 };
 typedef struct vm_page *vm_page_t;

@@ -446,14 +446,19 @@ static void leaf_remove_fn(pmap_t p, struct pte_loc *loc, vm_offset_t va, struct
 	pmap_leaf_clear(p, loc, va, b);
 }
 
+/* leaf_protect_fn: take away what bits does not allow; never add (a copy-on-write page stays read-only). */
 static void leaf_protect_fn(pmap_t p, struct pte_loc *loc, vm_offset_t va, struct pmap_batch *b,
 			    void *arg)
 {
-	pt_entry_t bits = *(pt_entry_t *)arg;
+	pt_entry_t keep = *(pt_entry_t *)arg | ~PTE_RWX;
 
-	if ((*loc->e & PTE_RWX) == bits)
+	if ((*loc->e & keep) == *loc->e)
 		return;
-	*loc->e = (*loc->e & ~PTE_RWX) | bits;
+	*loc->e &= keep;
+	if (!(*loc->e & PTE_RWX)) {	/* nothing left: the mapping goes */
+		pmap_leaf_clear(p, loc, va, b);
+		return;
+	}
 	batch_flush(b, p, va, va + PT_LEVEL_SIZE(loc->level));
 }
 

@@ -8,6 +8,8 @@
 #include "kern/thread.h"
 #include "platform/riscv/trap.h"
 #include "tests/kernel/ktest.h"
+#include "vm/vm_map.h"
+#include "vm/vm_object.h"
 #include "vm/vm_page.h"
 
 #define KTEST_MAX_CASES 1024
@@ -122,13 +124,14 @@ static void ktest_case_thread(void *arg)
 
 /* What a case must give back: it is measured before and after it runs. */
 struct ktest_accounts {
-	uint64_t free_pages, wired_pages;
+	uint64_t free_pages, wired_pages, objects, map_entries;
 	int threads;
 };
 
 static struct ktest_accounts ktest_accounts_now(void)
 {
-	return (struct ktest_accounts){ vm_page_free_count(), vm_page_wired_count(), thread_count() };
+	return (struct ktest_accounts){ vm_page_free_count(), vm_page_wired_count(), vm_object_count(),
+					vm_map_entry_count(), thread_count() };
 }
 
 /*
@@ -148,6 +151,11 @@ static void ktest_accounting_check(struct ktest_ctx *c, const struct ktest_accou
 	if (after.wired_pages != before->wired_pages) {
 		kprintf("    accounting: wired pages %lu before, %lu after\n", before->wired_pages,
 			after.wired_pages);
+		c->failures++;
+	}
+	if (after.objects != before->objects || after.map_entries != before->map_entries) {
+		kprintf("    accounting: %lu objects and %lu map entries before, %lu and %lu after\n",
+			before->objects, before->map_entries, after.objects, after.map_entries);
 		c->failures++;
 	}
 	if (after.threads != before->threads) {

@@ -1,0 +1,52 @@
+/*
+ * lock.h: sleeping locks for code that may block while holding them
+ * (faults, map operations): a mutex and a reader/writer lock.  Waiters
+ * sleep on the lock (thread_sleep); no spinlock may be held around them.
+ */
+#ifndef KERN_LOCK_H
+#define KERN_LOCK_H
+
+#include <stdbool.h>
+
+#include "kern/spinlock.h"
+
+struct thread;
+
+struct mutex {
+	struct spinlock interlock;
+	struct thread *owner;		/* [i] NULL if free */
+	const char *name;
+};
+
+#define MUTEX_INIT(n) { .interlock = SPINLOCK_INIT(n), .owner = 0, .name = (n) }
+
+void mutex_init(struct mutex *m, const char *name);
+void mutex_lock(struct mutex *m);
+bool mutex_trylock(struct mutex *m);
+void mutex_unlock(struct mutex *m);
+bool mutex_owned(struct mutex *m);
+
+/*
+ * rwlock: any number of readers or one writer.  A waiting writer blocks
+ * new readers, so writers are not starved.
+ */
+struct rwlock {
+	struct spinlock interlock;
+	int readers;			/* [i] */
+	struct thread *writer;		/* [i] */
+	int writers_waiting;		/* [i] */
+	const char *name;
+};
+
+#define RWLOCK_INIT(n) { .interlock = SPINLOCK_INIT(n), .name = (n) }
+
+void rw_init(struct rwlock *l, const char *name);
+void rw_lock_read(struct rwlock *l);
+void rw_lock_write(struct rwlock *l);
+void rw_unlock_read(struct rwlock *l);
+void rw_unlock_write(struct rwlock *l);
+/* rw_downgrade: the writer becomes a reader without letting another writer in. */
+void rw_downgrade(struct rwlock *l);
+bool rw_write_held(struct rwlock *l);
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * vm_machdep.c: page faults into the VM.  A fault in the kernel_map window
+ * goes to kernel_map; one in the lower half to the map of the thread that
+ * took it (from U-mode, or from S-mode touching user memory with SUM).
+ * The A/D-bit fixup comes first: hardware may fault instead of setting
+ * them (privileged spec, Sv39).
+ */
+#include "kern/thread.h"
+#include "platform/riscv/riscv.h"
+#include "platform/riscv/trap.h"
+#include "vm/vm_fault.h"
+#include "vm/vm_kern.h"
+
+static vm_prot_t fault_access(uint64_t scause)
+{
+	switch (scause) {
+	case EXC_STORE_PAGE_FAULT:
+		return VM_PROT_WRITE;
+	case EXC_INST_PAGE_FAULT:
+		return VM_PROT_EXECUTE;
+	default:
+		return VM_PROT_READ;
+	}
+}
+
+static vm_map_t fault_map(const struct trap_frame *tf)
+{
+	uint64_t va = tf->stval;
+
+	if (va >= PMAP_KERNEL_START && va < PMAP_KERNEL_END)
+		return trap_from_user(tf) ? NULL : kernel_map;
+	if (va < PMAP_USER_END)
+		return thread_current() ? thread_current()->map : NULL;
+	return NULL;
+}
+
+/* vm_page_fault: resolve the fault or leave it to the next handler (false). */
+static bool vm_page_fault(struct trap_frame *tf)
+{
+	vm_map_t map = fault_map(tf);
+	vm_prot_t access = fault_access(tf->scause);
+
+	if (!map)
+		return false;
+	if (pmap_fault_fixup(map->pmap, tf->stval, access))
+		return true;
+	return vm_fault(map, tf->stval, access) == KERN_SUCCESS;
+}
+
+void vm_machdep_init(void)
+{
+	trap_set_handler(EXC_LOAD_PAGE_FAULT, vm_page_fault);
+	trap_set_handler(EXC_STORE_PAGE_FAULT, vm_page_fault);
+	trap_set_handler(EXC_INST_PAGE_FAULT, vm_page_fault);
+}

@@ -1,0 +1,273 @@
+/*
+ * vm_test.c: the machine-independent VM in the kernel: map calls, faults,
+ * wiring and kernel memory, with vm_map_check after each step and the
+ * ktest accounting (pages, wired pages, objects, entries) after each case.
+ */
+#include <string.h>
+
+#include "kern/thread.h"
+#include "platform/riscv/riscv.h"
+#include "tests/kernel/ktest.h"
+#include "vm/vm.h"
+#include "vm/vm_fault.h"
+#include "vm/vm_kern.h"
+#include "vm/vm_object.h"
+
+KTEST_RUN(vm_smp1, "test=vm", "-m 256M -smp 1");
+KTEST_RUN(vm_smp4, "test=vm", "-m 256M -smp 4");
+
+#define UBASE 0x10000000ul
+
+static void check_report(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	kvprintf(fmt, ap);
+	va_end(ap);
+}
+
+#define EXPECT_MAP_OK(m) EXPECT_EQ(vm_map_check((m), check_report), 0)
+
+static vm_map_t user_map(void)
+{
+	pmap_t p = pmap_create();
+
+	return p ? vm_map_create(p, PAGE_SIZE, PMAP_USER_END) : NULL;
+}
+
+/* Access to the running thread's user map from S-mode (faults resolve through vm_fault). */
+static uint64_t uload(vm_offset_t va)
+{
+	uint64_t v;
+
+	csr_set(sstatus, SSTATUS_SUM);
+	v = *(volatile uint64_t *)va;
+	csr_clear(sstatus, SSTATUS_SUM);
+	return v;
+}
+
+static void ustore(vm_offset_t va, uint64_t v)
+{
+	csr_set(sstatus, SSTATUS_SUM);
+	*(volatile uint64_t *)va = v;
+	csr_clear(sstatus, SSTATUS_SUM);
+}
+
+KTEST(vm, allocate_anywhere_and_fixed)
+{
+	vm_map_t map = user_map();
+	vm_address_t a = 0, b = UBASE;
+	vm_region_basic_info_data_t info;
+	vm_address_t addr;
+	vm_size_t size;
+
+	ASSERT_TRUE(map != NULL);
+	EXPECT_EQ(vm_allocate(map, &a, 3 * PAGE_SIZE, VM_FLAGS_ANYWHERE), KERN_SUCCESS);
+	EXPECT_EQ(a, PAGE_SIZE);		/* the lowest free address */
+	EXPECT_EQ(vm_allocate(map, &b, PAGE_SIZE + 1, VM_FLAGS_FIXED), KERN_SUCCESS);
+	EXPECT_EQ(vm_allocate(map, &b, PAGE_SIZE, VM_FLAGS_FIXED), KERN_NO_SPACE);
+	EXPECT_MAP_OK(map);
+	addr = UBASE;
+	ASSERT_EQ(vm_region(map, &addr, &size, &info), KERN_SUCCESS);
+	EXPECT_EQ(addr, UBASE);
+	EXPECT_EQ(size, 2 * PAGE_SIZE);
+	EXPECT_EQ(info.protection, VM_PROT_DEFAULT);
+	EXPECT_EQ(info.max_protection, VM_PROT_ALL);
+	EXPECT_EQ(info.inheritance, VM_INHERIT_COPY);
+	EXPECT_EQ(info.share_mode, SM_EMPTY);
+	EXPECT_EQ(vm_deallocate(map, a, 3 * PAGE_SIZE), KERN_SUCCESS);
+	EXPECT_EQ(vm_deallocate(map, a, 3 * PAGE_SIZE), KERN_SUCCESS);	/* a hole is fine */
+	addr = 0;
+	EXPECT_EQ(vm_region(map, &addr, &size, &info), KERN_SUCCESS);
+	EXPECT_EQ(addr, UBASE);
+	EXPECT_MAP_OK(map);
+	vm_map_deallocate(map);
+}
+
+KTEST(vm, protect_never_exceeds_max)
+{
+	vm_map_t map = user_map();
+	vm_address_t a = UBASE;
+	vm_region_basic_info_data_t info;
+	vm_size_t size;
+
+	ASSERT_TRUE(map != NULL);
+	ASSERT_EQ(vm_allocate(map, &a, 4 * PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
+	EXPECT_EQ(vm_protect(map, a, PAGE_SIZE, TRUE, VM_PROT_READ), KERN_SUCCESS);
+	EXPECT_EQ(vm_protect(map, a, PAGE_SIZE, FALSE, VM_PROT_DEFAULT), KERN_PROTECTION_FAILURE);
+	EXPECT_EQ(vm_protect(map, a, PAGE_SIZE, TRUE, VM_PROT_DEFAULT), KERN_PROTECTION_FAILURE);
+	EXPECT_EQ(vm_protect(map, a + PAGE_SIZE, PAGE_SIZE, FALSE, VM_PROT_ALL), KERN_SUCCESS);
+	EXPECT_EQ(vm_protect(map, a, 8 * PAGE_SIZE, FALSE, VM_PROT_READ), KERN_INVALID_ADDRESS);
+	EXPECT_MAP_OK(map);
+	ASSERT_EQ(vm_region(map, &a, &size, &info), KERN_SUCCESS);
+	EXPECT_EQ(info.protection, VM_PROT_READ);	/* set_maximum lowered both */
+	EXPECT_EQ(info.max_protection, VM_PROT_READ);
+	EXPECT_EQ(size, PAGE_SIZE);
+	vm_map_deallocate(map);
+}
+
+KTEST(vm, inherit_and_behavior_read_back)
+{
+	vm_map_t map = user_map();
+	vm_address_t a = UBASE;
+	vm_region_basic_info_data_t info;
+	vm_size_t size;
+
+	ASSERT_TRUE(map != NULL);
+	ASSERT_EQ(vm_allocate(map, &a, 2 * PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
+	EXPECT_EQ(vm_inherit(map, a, PAGE_SIZE, VM_INHERIT_SHARE), KERN_SUCCESS);
+	EXPECT_EQ(vm_behavior_set(map, a + PAGE_SIZE, PAGE_SIZE, VM_BEHAVIOR_SEQUENTIAL), KERN_SUCCESS);
+	EXPECT_EQ(vm_inherit(map, a, PAGE_SIZE, 7), KERN_INVALID_ARGUMENT);
+	EXPECT_EQ(vm_behavior_set(map, a, PAGE_SIZE, 9), KERN_INVALID_ARGUMENT);
+	ASSERT_EQ(vm_region(map, &a, &size, &info), KERN_SUCCESS);
+	EXPECT_EQ(info.inheritance, VM_INHERIT_SHARE);
+	EXPECT_EQ(info.behavior, VM_BEHAVIOR_DEFAULT);
+	a += PAGE_SIZE;
+	ASSERT_EQ(vm_region(map, &a, &size, &info), KERN_SUCCESS);
+	EXPECT_EQ(info.inheritance, VM_INHERIT_COPY);
+	EXPECT_EQ(info.behavior, VM_BEHAVIOR_SEQUENTIAL);
+	EXPECT_MAP_OK(map);
+	vm_map_deallocate(map);
+}
+
+KTEST(vm, clipping_and_coalescing)
+{
+	vm_map_t map = user_map();
+	vm_address_t a = UBASE, b = UBASE + PAGE_SIZE, c = UBASE + 2 * PAGE_SIZE;
+
+	ASSERT_TRUE(map != NULL);
+	ASSERT_EQ(vm_allocate(map, &a, PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
+	ASSERT_EQ(vm_allocate(map, &c, PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
+	EXPECT_EQ(map->nentries, 2);
+	ASSERT_EQ(vm_allocate(map, &b, PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
+	EXPECT_EQ(map->nentries, 1);		/* three neighbours alike: one entry */
+	EXPECT_EQ(vm_protect(map, b, PAGE_SIZE, FALSE, VM_PROT_READ), KERN_SUCCESS);
+	EXPECT_EQ(map->nentries, 3);		/* the middle clipped out */
+	EXPECT_MAP_OK(map);
+	EXPECT_EQ(vm_protect(map, b, PAGE_SIZE, FALSE, VM_PROT_DEFAULT), KERN_SUCCESS);
+	EXPECT_EQ(map->nentries, 1);		/* and merged back */
+	EXPECT_EQ(vm_deallocate(map, b, PAGE_SIZE), KERN_SUCCESS);
+	EXPECT_EQ(map->nentries, 2);
+	EXPECT_EQ(map->size, 2 * PAGE_SIZE);
+	EXPECT_MAP_OK(map);
+	vm_map_deallocate(map);
+}
+
+KTEST(vm, zero_fill_and_soft_faults)
+{
+	vm_map_t map = user_map();
+	vm_address_t a = UBASE;
+	struct vm_fault_stats s0, s1;
+
+	ASSERT_TRUE(map != NULL);
+	ASSERT_EQ(vm_allocate(map, &a, 4 * PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
+	thread_set_map(map);
+	vm_fault_stats_get(&s0);
+	EXPECT_EQ(uload(a + 8), 0);			/* zero fill */
+	ustore(a + PAGE_SIZE, 0x1234);			/* zero fill for a write */
+	EXPECT_EQ(uload(a + PAGE_SIZE), 0x1234);	/* mapped already: no fault */
+	pmap_remove(map->pmap, a, a + 4 * PAGE_SIZE);	/* the pages stay in the object */
+	EXPECT_EQ(uload(a + PAGE_SIZE), 0x1234);	/* soft fault: nothing copied or zeroed */
+	vm_fault_stats_get(&s1);
+	EXPECT_EQ(s1.zero_fill - s0.zero_fill, 2);
+	EXPECT_EQ(s1.soft - s0.soft, 1);
+	/* Protection is the entry's: a read-only page faults for a write. */
+	EXPECT_EQ(vm_protect(map, a, PAGE_SIZE, FALSE, VM_PROT_READ), KERN_SUCCESS);
+	EXPECT_FAULT(EXC_STORE_PAGE_FAULT, ustore(a, 1));
+	EXPECT_FAULT(EXC_LOAD_PAGE_FAULT, (void)uload(a + 8 * PAGE_SIZE));	/* no entry */
+	EXPECT_EQ(vm_fault(map, a, VM_PROT_WRITE), KERN_PROTECTION_FAILURE);
+	EXPECT_EQ(vm_fault(map, a + 8 * PAGE_SIZE, VM_PROT_READ), KERN_INVALID_ADDRESS);
+	thread_set_map(NULL);
+	EXPECT_MAP_OK(map);
+	vm_map_deallocate(map);
+}
+
+KTEST(vm, copy_on_write_through_a_shadow)
+{
+	vm_map_t map = user_map();
+	vm_object_t object = vm_object_allocate(PAGE_SIZE);
+	vm_offset_t shared = UBASE, private = UBASE + 16 * PAGE_SIZE;
+	struct vm_fault_stats s0, s1;
+
+	ASSERT_TRUE(map && object);
+	vm_object_reference(object);		/* one for each entry */
+	ASSERT_EQ(vm_map_enter(map, &shared, PAGE_SIZE, 0, VM_FLAGS_FIXED, object, 0, FALSE,
+			       VM_PROT_DEFAULT, VM_PROT_ALL, VM_INHERIT_SHARE), KERN_SUCCESS);
+	ASSERT_EQ(vm_map_enter(map, &private, PAGE_SIZE, 0, VM_FLAGS_FIXED, object, 0, TRUE,
+			       VM_PROT_DEFAULT, VM_PROT_ALL, VM_INHERIT_COPY), KERN_SUCCESS);
+	thread_set_map(map);
+	ustore(shared, 0xaaaa);			/* into the object itself */
+	vm_fault_stats_get(&s0);
+	EXPECT_EQ(uload(private), 0xaaaa);	/* read through: no copy */
+	ustore(private, 0xbbbb);		/* the write makes the copy */
+	vm_fault_stats_get(&s1);
+	EXPECT_EQ(s1.cow - s0.cow, 1);
+	EXPECT_EQ(uload(shared), 0xaaaa);	/* the original is untouched */
+	EXPECT_EQ(uload(private), 0xbbbb);
+	ustore(shared, 0xcccc);			/* and later writes there do not leak across */
+	EXPECT_EQ(uload(private), 0xbbbb);
+	thread_set_map(NULL);
+	EXPECT_MAP_OK(map);
+	vm_map_deallocate(map);
+}
+
+KTEST(vm, wire_and_unwire_counts)
+{
+	vm_map_t map = user_map();
+	vm_address_t a = UBASE;
+	uint64_t wired0 = vm_page_wired_count();
+	vm_paddr_t pa;
+
+	ASSERT_TRUE(map != NULL);
+	ASSERT_EQ(vm_allocate(map, &a, 4 * PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_wire(map, a, a + 4 * PAGE_SIZE, VM_PROT_DEFAULT, TRUE), KERN_SUCCESS);
+	EXPECT_EQ(vm_page_wired_count(), wired0 + 4);
+	EXPECT_EQ(pmap_wired_count(map->pmap), 4);
+	EXPECT_EQ(pmap_extract(map->pmap, a + 3 * PAGE_SIZE, &pa), KERN_SUCCESS);	/* brought in */
+	EXPECT_EQ(vm_map_wire(map, a, a + 2 * PAGE_SIZE, VM_PROT_READ, FALSE), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_unwire(map, a, a + 4 * PAGE_SIZE, TRUE), KERN_SUCCESS);
+	EXPECT_EQ(vm_page_wired_count(), wired0 + 2);	/* the kernel wiring still holds two */
+	EXPECT_EQ(vm_map_unwire(map, a, a + 4 * PAGE_SIZE, TRUE), KERN_FAILURE);
+	EXPECT_EQ(vm_map_unwire(map, a, a + 2 * PAGE_SIZE, FALSE), KERN_SUCCESS);
+	EXPECT_EQ(vm_page_wired_count(), wired0);
+	EXPECT_EQ(pmap_wired_count(map->pmap), 0);
+	EXPECT_EQ(vm_protect(map, a, PAGE_SIZE, TRUE, VM_PROT_NONE), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_wire(map, a, a + PAGE_SIZE, VM_PROT_READ, FALSE), KERN_PROTECTION_FAILURE);
+	EXPECT_MAP_OK(map);
+	vm_map_deallocate(map);
+}
+
+KTEST(vm, kmem_variants)
+{
+	vm_offset_t w, p, al, c;
+	vm_paddr_t pa0, pa;
+
+	ASSERT_EQ(kmem_alloc(kernel_map, &w, 3 * PAGE_SIZE), KERN_SUCCESS);
+	EXPECT_EQ(*(volatile uint64_t *)(w + 2 * PAGE_SIZE), 0);	/* zeroed, wired: no fault */
+	*(volatile uint64_t *)w = 5;
+	EXPECT_EQ(pmap_extract(kernel_pmap, w + 2 * PAGE_SIZE, &pa), KERN_SUCCESS);
+	ASSERT_EQ(kmem_alloc_pageable(kernel_map, &p, 2 * PAGE_SIZE), KERN_SUCCESS);
+	EXPECT_EQ(pmap_extract(kernel_pmap, p, &pa), KERN_INVALID_ADDRESS);	/* not backed yet */
+	*(volatile uint64_t *)(p + PAGE_SIZE) = 7;				/* faults in */
+	EXPECT_EQ(pmap_extract(kernel_pmap, p + PAGE_SIZE, &pa), KERN_SUCCESS);
+	EXPECT_EQ(pmap_extract(kernel_pmap, p, &pa), KERN_INVALID_ADDRESS);
+	ASSERT_EQ(kmem_alloc_aligned(kernel_map, &al, 64 * 1024), KERN_SUCCESS);
+	EXPECT_EQ(al % (64 * 1024), 0);
+	EXPECT_EQ(kmem_alloc_aligned(kernel_map, &al, 3 * PAGE_SIZE), KERN_INVALID_ARGUMENT);
+	ASSERT_EQ(kmem_alloc_contig(kernel_map, &c, 16 * PAGE_SIZE, 0xffff, KMA_NONE), KERN_SUCCESS);
+	ASSERT_EQ(pmap_extract(kernel_pmap, c, &pa0), KERN_SUCCESS);
+	EXPECT_EQ(pa0 & 0xffff, 0);
+	for (int i = 1; i < 16; i++) {
+		EXPECT_EQ(pmap_extract(kernel_pmap, c + ptoa(i), &pa), KERN_SUCCESS);
+		EXPECT_EQ(pa, pa0 + ptoa(i));
+	}
+	EXPECT_MAP_OK(kernel_map);
+	kmem_free(kernel_map, w, 3 * PAGE_SIZE);
+	kmem_free(kernel_map, p, 2 * PAGE_SIZE);
+	kmem_free(kernel_map, al, 64 * 1024);
+	kmem_free(kernel_map, c, 16 * PAGE_SIZE);
+	kmem_free(kernel_map, 0x1000, PAGE_SIZE);	/* not kernel_map's: reported, ignored */
+	EXPECT_FAULT(EXC_STORE_PAGE_FAULT, *(volatile uint64_t *)w = 1);	/* gone */
+	EXPECT_MAP_OK(kernel_map);
+}

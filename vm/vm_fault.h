@@ -1,0 +1,43 @@
+/*
+ * vm_fault.h: resolving page faults: from the map entry down the shadow
+ * chain, with zero fill and copy-on-write.
+ */
+#ifndef VM_VM_FAULT_H
+#define VM_VM_FAULT_H
+
+#include <stdbool.h>
+
+#include "vm/vm_map.h"
+#include "vm/vm_object.h"
+
+/* What faults did, for tests and the demo. */
+struct vm_fault_stats {
+	uint64_t zero_fill;	/* a fresh zeroed page */
+	uint64_t cow;		/* a page copied for a write */
+	uint64_t soft;		/* the page was there: only the mapping was missing */
+	uint64_t shadow_read;	/* a page below the top object, mapped read-only */
+};
+
+/*
+ * vm_fault: make vaddr accessible for fault_type in map (entering the
+ * mapping in map's pmap).
+ * => KERN_INVALID_ADDRESS (nothing mapped), KERN_PROTECTION_FAILURE (the
+ *    entry forbids it), KERN_RESOURCE_SHORTAGE (no page)
+ * => no spinlock held; may sleep
+ */
+kern_return_t vm_fault(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type);
+
+/*
+ * vm_fault_page: the page of (object, offset) for an access of fault_type:
+ * found on the chain, zero-filled in object, or copied into object for a
+ * write.  Returned busy; *readonly when it lies below object and must not
+ * be mapped writable.  => object referenced by the caller, unlocked
+ */
+kern_return_t vm_fault_page(vm_object_t object, vm_object_offset_t offset, vm_prot_t fault_type,
+			    vm_page_t *mp, bool *readonly);
+/* vm_fault_page_done: the caller has mapped (or copied) the page: end its busy state. */
+void vm_fault_page_done(vm_page_t m);
+
+void vm_fault_stats_get(struct vm_fault_stats *out);
+
+#endif

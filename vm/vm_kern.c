@@ -1,0 +1,95 @@
+/*
+ * vm_kern.c: kernel memory (see vm_kern.h).  Every allocation is an entry
+ * of kernel_map with an object of its own; the wired kinds are wired with
+ * vm_map_wire, which faults each page in (zero fill, or the pages a
+ * contiguous allocation put in the object beforehand).
+ */
+#include "kern/kernel.h"
+#include "vm/vm_kern.h"
+#include "vm/vm_object.h"
+
+void vm_kern_bootstrap(void)
+{
+	kernel_map = vm_map_create(kernel_pmap, PMAP_KERNEL_START, PMAP_KERNEL_END);
+	if (!kernel_map)
+		panic("vm_kern_bootstrap: no kernel_map");
+}
+
+/* kmem_enter: a new entry over object (NULL: zero fill), wired unless pageable. */
+static kern_return_t kmem_enter(vm_map_t map, vm_offset_t *addrp, vm_size_t size, vm_offset_t mask,
+				struct vm_object *object, bool wired)
+{
+	vm_offset_t addr;
+	kern_return_t kr;
+
+	if (!map || !addrp || size == 0 || round_page(size) < size)
+		return KERN_INVALID_ARGUMENT;
+	if (!object && wired && !(object = vm_object_allocate(size)))
+		return KERN_RESOURCE_SHORTAGE;
+	kr = vm_map_enter(map, &addr, size, mask, VM_FLAGS_ANYWHERE, object, 0, FALSE, VM_PROT_DEFAULT,
+			  VM_PROT_DEFAULT, VM_INHERIT_NONE);
+	if (kr != KERN_SUCCESS) {
+		vm_object_deallocate(object);
+		return kr;
+	}
+	if (wired && (kr = vm_map_wire(map, addr, addr + round_page(size), VM_PROT_DEFAULT, FALSE))) {
+		vm_deallocate(map, addr, size);
+		return kr;
+	}
+	*addrp = addr;
+	return KERN_SUCCESS;
+}
+
+kern_return_t kmem_alloc(vm_map_t map, vm_offset_t *addrp, vm_size_t size)
+{
+	return kmem_enter(map, addrp, size, 0, NULL, true);
+}
+
+kern_return_t kmem_alloc_wired(vm_map_t map, vm_offset_t *addrp, vm_size_t size)
+{
+	return kmem_alloc(map, addrp, size);
+}
+
+kern_return_t kmem_alloc_pageable(vm_map_t map, vm_offset_t *addrp, vm_size_t size)
+{
+	return kmem_enter(map, addrp, size, 0, NULL, false);
+}
+
+kern_return_t kmem_alloc_aligned(vm_map_t map, vm_offset_t *addrp, vm_size_t size)
+{
+	if (size == 0 || (size & (size - 1)))
+		return KERN_INVALID_ARGUMENT;
+	return kmem_enter(map, addrp, size, MAX(size, PAGE_SIZE) - 1, NULL, true);
+}
+
+kern_return_t kmem_alloc_contig(vm_map_t map, vm_offset_t *addrp, vm_size_t size, vm_offset_t mask,
+				int flags)
+{
+	uint64_t npages = atop(round_page(size));
+	vm_object_t object;
+	vm_page_t run;
+
+	if (!map || size == 0 || round_page(size) < size || ((mask + 1) & mask) || flags != KMA_NONE)
+		return KERN_INVALID_ARGUMENT;
+	if (!(object = vm_object_allocate(size)))
+		return KERN_RESOURCE_SHORTAGE;
+	if (!(run = vm_page_alloc_contig(npages, MAX(1ul, atop(mask + 1))))) {
+		vm_object_deallocate(object);
+		return KERN_RESOURCE_SHORTAGE;
+	}
+	mutex_lock(&object->lock);
+	for (uint64_t i = 0; i < npages; i++) {	/* the pages are the object's before any fault */
+		pmap_zero_page(run + i);
+		vm_page_insert(run + i, object, ptoa(i));
+	}
+	mutex_unlock(&object->lock);
+	return kmem_enter(map, addrp, size, 0, object, true);
+}
+
+void kmem_free(vm_map_t map, vm_offset_t addr, vm_size_t size)
+{
+	kern_return_t kr = vm_deallocate(map, addr, size);
+
+	if (kr != KERN_SUCCESS)	/* void by its contract: say so, change nothing */
+		kprintf("kmem_free: 0x%lx+0x%lx: %s\n", addr, size, kern_return_name(kr));
+}

@@ -1,0 +1,32 @@
+/*
+ * vm_kern.h: kernel memory from kernel_map (the names and signatures of
+ * Apple's "Allocating Memory Using Mach Routines").  All but
+ * kmem_alloc_pageable return wired, zero-filled memory.
+ */
+#ifndef VM_VM_KERN_H
+#define VM_VM_KERN_H
+
+#include "vm/vm_map.h"
+
+/* kmem_alloc flags */
+#define KMA_NONE	0x0
+
+/* vm_kern_bootstrap: kernel_map over kernel_pmap's window.  => after pmap_bootstrap */
+void vm_kern_bootstrap(void);
+
+kern_return_t kmem_alloc(vm_map_t map, vm_offset_t *addrp, vm_size_t size);
+kern_return_t kmem_alloc_wired(vm_map_t map, vm_offset_t *addrp, vm_size_t size);
+/* kmem_alloc_pageable: the range exists; pages come on first touch. */
+kern_return_t kmem_alloc_pageable(vm_map_t map, vm_offset_t *addrp, vm_size_t size);
+/* kmem_alloc_aligned: aligned on `size`, which must be a power of two. */
+kern_return_t kmem_alloc_aligned(vm_map_t map, vm_offset_t *addrp, vm_size_t size);
+/*
+ * kmem_alloc_contig: physically contiguous, the physical address aligned
+ * so that (pa & mask) == 0 (mask + 1 a power of two, or 0 for pages).
+ */
+kern_return_t kmem_alloc_contig(vm_map_t map, vm_offset_t *addrp, vm_size_t size, vm_offset_t mask,
+				int flags);
+/* kmem_free: free [addr, addr+size) from any kmem_alloc; a bad range is reported and ignored. */
+void kmem_free(vm_map_t map, vm_offset_t addr, vm_size_t size);
+
+#endif

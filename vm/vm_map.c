@@ -1,0 +1,1046 @@
+/*
+ * vm_map.c: address maps (see vm_map.h).
+ *
+ * The entries of a map are both a list in address order and an AVL tree
+ * keyed by start.  Every entry records the free gap before it
+ * (gap_before) and every tree node the largest gap_before below it
+ * (max_gap), so vm_map_find_space descends only into subtrees that have a
+ * gap big enough.
+ */
+#include <string.h>
+
+#include "kern/kernel.h"
+#include "vm/vm_fault.h"
+#include "vm/vm_map.h"
+#include "vm/vm_object.h"
+#include "vm/vm_zone.h"
+
+static struct zone vm_map_zone = ZONE_INIT("vm_map", sizeof(struct vm_map));
+static struct zone vm_map_entry_zone = ZONE_INIT("vm_map_entry", sizeof(struct vm_map_entry));
+
+vm_map_t kernel_map;
+
+/* ---- the tree ------------------------------------------------------------------ */
+
+static int tree_height(const struct vm_map_entry *e)
+{
+	return e ? e->height : 0;
+}
+
+static vm_size_t tree_max_gap(const struct vm_map_entry *e)
+{
+	return e ? e->max_gap : 0;
+}
+
+static void tree_update(struct vm_map_entry *e)
+{
+	e->height = 1 + MAX(tree_height(e->left), tree_height(e->right));
+	e->max_gap = MAX(e->gap_before, MAX(tree_max_gap(e->left), tree_max_gap(e->right)));
+}
+
+static void tree_replace_child(vm_map_t map, struct vm_map_entry *old, struct vm_map_entry *new)
+{
+	struct vm_map_entry *p = old->parent;
+
+	if (new)
+		new->parent = p;
+	if (!p)
+		map->root = new;
+	else if (p->left == old)
+		p->left = new;
+	else
+		p->right = new;
+}
+
+static void tree_rotate_left(vm_map_t map, struct vm_map_entry *x)
+{
+	struct vm_map_entry *y = x->right;
+
+	x->right = y->left;
+	if (y->left)
+		y->left->parent = x;
+	tree_replace_child(map, x, y);
+	y->left = x;
+	x->parent = y;
+	tree_update(x);
+	tree_update(y);
+}
+
+static void tree_rotate_right(vm_map_t map, struct vm_map_entry *x)
+{
+	struct vm_map_entry *y = x->left;
+
+	x->left = y->right;
+	if (y->right)
+		y->right->parent = x;
+	tree_replace_child(map, x, y);
+	y->right = x;
+	x->parent = y;
+	tree_update(x);
+	tree_update(y);
+}
+
+static int tree_balance(const struct vm_map_entry *e)
+{
+	return tree_height(e->left) - tree_height(e->right);
+}
+
+/* tree_fix: restore heights, gaps and balance from e up to the root. */
+static void tree_fix(vm_map_t map, struct vm_map_entry *e)
+{
+	for (; e; e = e->parent) {
+		tree_update(e);
+		if (tree_balance(e) > 1) {
+			if (tree_balance(e->left) < 0)
+				tree_rotate_left(map, e->left);
+			tree_rotate_right(map, e);
+			e = e->parent;
+		} else if (tree_balance(e) < -1) {
+			if (tree_balance(e->right) > 0)
+				tree_rotate_right(map, e->right);
+			tree_rotate_left(map, e);
+			e = e->parent;
+		}
+	}
+}
+
+static void tree_insert(vm_map_t map, struct vm_map_entry *e)
+{
+	struct vm_map_entry **link = &map->root, *parent = NULL;
+
+	while (*link) {
+		parent = *link;
+		link = e->start < parent->start ? &parent->left : &parent->right;
+	}
+	e->left = e->right = NULL;
+	e->parent = parent;
+	e->height = 1;
+	*link = e;
+	tree_fix(map, e);
+}
+
+static void tree_remove(vm_map_t map, struct vm_map_entry *e)
+{
+	struct vm_map_entry *fix;
+
+	if (e->left && e->right) {
+		struct vm_map_entry *s = e->right;	/* the successor takes e's place */
+
+		while (s->left)
+			s = s->left;
+		fix = s->parent == e ? s : s->parent;
+		if (s->parent != e) {
+			s->parent->left = s->right;
+			if (s->right)
+				s->right->parent = s->parent;
+			s->right = e->right;
+			e->right->parent = s;
+		}
+		s->left = e->left;
+		e->left->parent = s;
+		tree_replace_child(map, e, s);
+	} else {
+		fix = e->parent;
+		tree_replace_child(map, e, e->left ? e->left : e->right);
+	}
+	tree_fix(map, fix);
+}
+
+/* tree_set_gap: recompute e's gap_before and carry it up the tree. */
+static void tree_set_gap(vm_map_t map, struct vm_map_entry *e)
+{
+	if (!e)
+		return;
+	e->gap_before = e->start - (e->prev ? e->prev->end : map->min_offset);
+	tree_fix(map, e);
+}
+
+/* ---- entries ------------------------------------------------------------------- */
+
+uint64_t vm_map_entry_count(void)
+{
+	return zone_items_used(&vm_map_entry_zone);
+}
+
+static void entry_reference_target(struct vm_map_entry *e)
+{
+	if (e->is_submap)
+		vm_map_reference(e->submap);
+	else if (e->object)
+		vm_object_reference(e->object);
+}
+
+static void entry_release_target(struct vm_map_entry *e)
+{
+	if (e->is_submap)
+		vm_map_deallocate(e->submap);
+	else if (e->object)
+		vm_object_deallocate(e->object);
+}
+
+/* entry_link: put e (fields set) into map after prev (NULL: first). */
+static void entry_link(vm_map_t map, struct vm_map_entry *prev, struct vm_map_entry *e)
+{
+	e->prev = prev;
+	e->next = prev ? prev->next : map->first;
+	if (e->next)
+		e->next->prev = e;
+	else
+		map->last = e;
+	if (prev)
+		prev->next = e;
+	else
+		map->first = e;
+	map->nentries++;
+	map->size += e->end - e->start;
+	e->gap_before = e->start - (prev ? prev->end : map->min_offset);
+	tree_insert(map, e);
+	tree_set_gap(map, e->next);
+}
+
+static void entry_unlink(vm_map_t map, struct vm_map_entry *e)
+{
+	struct vm_map_entry *next = e->next;
+
+	tree_remove(map, e);
+	if (e->prev)
+		e->prev->next = next;
+	else
+		map->first = next;
+	if (next)
+		next->prev = e->prev;
+	else
+		map->last = e->prev;
+	map->nentries--;
+	map->size -= e->end - e->start;
+	if (map->hint == e)
+		map->hint = e->prev;
+	tree_set_gap(map, next);
+}
+
+/*
+ * entry_clip_start: split e at addr (inside it); e keeps [addr, end).  e's
+ * tree position stays right: nothing lies between its old and new start.
+ */
+static bool entry_clip_start(vm_map_t map, struct vm_map_entry *e, vm_offset_t addr)
+{
+	struct vm_map_entry *front;
+
+	if (addr <= e->start)
+		return true;
+	if (!(front = zalloc(&vm_map_entry_zone)))
+		return false;
+	*front = *e;
+	front->end = addr;
+	entry_reference_target(front);
+	map->size -= addr - e->start;		/* entry_link counts the front again */
+	e->offset += addr - e->start;
+	e->start = addr;
+	entry_link(map, e->prev, front);
+	return true;
+}
+
+/* entry_clip_end: split e at addr (inside it); e keeps [start, addr). */
+static bool entry_clip_end(vm_map_t map, struct vm_map_entry *e, vm_offset_t addr)
+{
+	struct vm_map_entry *back;
+
+	if (addr >= e->end)
+		return true;
+	if (!(back = zalloc(&vm_map_entry_zone)))
+		return false;
+	*back = *e;
+	back->start = addr;
+	back->offset += addr - e->start;
+	entry_reference_target(back);
+	map->size -= e->end - addr;
+	e->end = addr;
+	entry_link(map, e, back);
+	return true;
+}
+
+/* entry_mergeable: b could extend a (a just before b, same everything). */
+static bool entry_mergeable(const struct vm_map_entry *a, const struct vm_map_entry *b)
+{
+	return a && b && a->end == b->start && !a->is_submap && !b->is_submap &&
+	       a->object == b->object &&
+	       (a->object == NULL || a->offset + (a->end - a->start) == b->offset) &&
+	       a->protection == b->protection && a->max_protection == b->max_protection &&
+	       a->inheritance == b->inheritance && a->behavior == b->behavior &&
+	       a->wired_count == b->wired_count && a->user_wired_count == b->user_wired_count &&
+	       a->needs_copy == b->needs_copy && a->is_shared == b->is_shared;
+}
+
+/* entry_coalesce: merge e into its predecessor when nothing tells them apart. */
+static struct vm_map_entry *entry_coalesce(vm_map_t map, struct vm_map_entry *e)
+{
+	struct vm_map_entry *prev = e ? e->prev : NULL;
+
+	if (!entry_mergeable(prev, e))
+		return e;
+	entry_unlink(map, e);
+	map->size -= prev->end - prev->start;
+	prev->end = e->end;
+	map->size += prev->end - prev->start;
+	tree_set_gap(map, prev->next);
+	entry_release_target(e);		/* prev holds its own reference */
+	zfree(&vm_map_entry_zone, e);
+	return prev;
+}
+
+static void entry_dispose(struct vm_map_entry *e)
+{
+	entry_release_target(e);
+	zfree(&vm_map_entry_zone, e);
+}
+
+/* ---- lookup and space ------------------------------------------------------------ */
+
+/* vm_map_lookup_entry_locked: the entry containing addr, else NULL. */
+vm_map_entry_t vm_map_lookup_entry_locked(vm_map_t map, vm_offset_t addr)
+{
+	struct vm_map_entry *e = map->hint;
+
+	if (e && addr >= e->start && addr < e->end)
+		return e;
+	for (e = map->root; e;) {
+		if (addr < e->start)
+			e = e->left;
+		else if (addr >= e->end)
+			e = e->right;
+		else
+			return map->hint = e;
+	}
+	return NULL;
+}
+
+/* vm_map_entry_at_or_after_locked: the first entry with end > addr, else NULL. */
+static struct vm_map_entry *vm_map_entry_at_or_after_locked(vm_map_t map, vm_offset_t addr)
+{
+	struct vm_map_entry *e = map->root, *best = NULL;
+
+	while (e) {
+		if (addr < e->end) {
+			best = e;
+			e = e->left;
+		} else {
+			e = e->right;
+		}
+	}
+	return best;
+}
+
+static bool gap_fits(vm_offset_t lo, vm_offset_t hi, vm_size_t size, vm_size_t align, vm_offset_t *out)
+{
+	vm_offset_t a = ROUND_UP(lo, align);
+
+	if (a < lo || a > hi || hi - a < size)
+		return false;
+	*out = a;
+	return true;
+}
+
+/* find_gap: leftmost entry whose gap before it holds size at align. */
+static bool find_gap(vm_map_t map, struct vm_map_entry *e, vm_size_t size, vm_size_t align,
+		     vm_offset_t *out)
+{
+	if (!e || e->max_gap < size)
+		return false;
+	if (find_gap(map, e->left, size, align, out))
+		return true;
+	if (e->gap_before >= size &&
+	    gap_fits(e->prev ? e->prev->end : map->min_offset, e->start, size, align, out))
+		return true;
+	return find_gap(map, e->right, size, align, out);
+}
+
+/* vm_map_find_space_locked: the lowest free [a, a+size) with a aligned to align. */
+static bool vm_map_find_space_locked(vm_map_t map, vm_size_t size, vm_size_t align, vm_offset_t *out)
+{
+	if (find_gap(map, map->root, size, align, out))
+		return true;
+	return gap_fits(map->last ? map->last->end : map->min_offset, map->max_offset, size, align, out);
+}
+
+/* vm_map_range_free_locked: nothing mapped in [start, end). */
+static bool vm_map_range_free_locked(vm_map_t map, vm_offset_t start, vm_offset_t end)
+{
+	struct vm_map_entry *e = vm_map_entry_at_or_after_locked(map, start);
+
+	return !e || e->start >= end;
+}
+
+/* ---- maps -------------------------------------------------------------------------- */
+
+vm_map_t vm_map_create(pmap_t pmap, vm_offset_t min, vm_offset_t max)
+{
+	vm_map_t map;
+
+	if (min >= max || !page_aligned(min) || !page_aligned(max) || !(map = zalloc(&vm_map_zone)))
+		return NULL;
+	rw_init(&map->lock, "vm_map");
+	map->min_offset = min;
+	map->max_offset = max;
+	map->pmap = pmap;
+	map->ref_count = 1;
+	return map;
+}
+
+void vm_map_reference(vm_map_t map)
+{
+	__atomic_fetch_add(&map->ref_count, 1, __ATOMIC_RELAXED);
+}
+
+/* range_args: page-rounded [start, end) of (addr, size); false if it wraps. */
+static bool range_args(vm_address_t addr, vm_size_t size, vm_offset_t *start, vm_offset_t *end)
+{
+	*start = trunc_page(addr);
+	*end = round_page(addr + size);
+	return addr + size >= addr && (*end >= *start) && !(size && *end == 0);
+}
+
+/* range_mapped_locked: [start, end) is covered by entries without a hole. */
+static bool range_mapped_locked(vm_map_t map, vm_offset_t start, vm_offset_t end)
+{
+	struct vm_map_entry *e = vm_map_lookup_entry_locked(map, start);
+
+	for (; e && e->start < end; e = e->next) {
+		if (e->end >= end)
+			return true;
+		if (!e->next || e->next->start != e->end)
+			return false;
+	}
+	return start == end;
+}
+
+/* clip_range_locked: entries split so that none straddles start or end; returns the first inside. */
+static struct vm_map_entry *clip_range_locked(vm_map_t map, vm_offset_t start, vm_offset_t end,
+					      kern_return_t *kr)
+{
+	struct vm_map_entry *first = vm_map_entry_at_or_after_locked(map, start), *last;
+
+	*kr = KERN_SUCCESS;
+	if (!first || first->start >= end)
+		return NULL;
+	last = vm_map_entry_at_or_after_locked(map, end - 1);
+	if (!entry_clip_start(map, first, start) ||
+	    (last && last->start < end && !entry_clip_end(map, last, end))) {
+		*kr = KERN_RESOURCE_SHORTAGE;	/* a split or none: nothing visible changed */
+		return NULL;
+	}
+	return vm_map_lookup_entry_locked(map, start) ? vm_map_lookup_entry_locked(map, start)
+						      : vm_map_entry_at_or_after_locked(map, start);
+}
+
+/* entry_pmap_prot: what the pmap may give: no write while the object is shared copy-on-write. */
+static vm_prot_t entry_pmap_prot(const struct vm_map_entry *e)
+{
+	vm_prot_t p = e->protection;
+
+	if (e->needs_copy)
+		p &= ~VM_PROT_WRITE;
+	if (p & VM_PROT_WRITE)
+		p |= VM_PROT_READ;	/* Sv39 has no write-only pages */
+	return p;
+}
+
+/* entry_unwire_pages: drop the wiring of every page the entry wired. */
+static void entry_unwire_pages(vm_map_t map, struct vm_map_entry *e)
+{
+	for (vm_offset_t va = e->start; va < e->end; va += PAGE_SIZE) {
+		vm_paddr_t pa;
+		vm_page_t m;
+
+		if (pmap_extract(map->pmap, va, &pa) != KERN_SUCCESS || !(m = vm_page_lookup_phys(pa)))
+			continue;
+		pmap_change_wiring(map->pmap, va, FALSE);
+		if (e->object)
+			mutex_lock(&e->object->lock);
+		vm_page_unwire(m);
+		if (e->object)
+			mutex_unlock(&e->object->lock);
+	}
+}
+
+/* vm_map_delete_locked: remove every entry in [start, end), wired or not. */
+static kern_return_t vm_map_delete_locked(vm_map_t map, vm_offset_t start, vm_offset_t end)
+{
+	kern_return_t kr;
+	struct vm_map_entry *e = clip_range_locked(map, start, end, &kr);
+
+	while (e && e->start < end) {
+		struct vm_map_entry *next = e->next;
+
+		if (e->wired_count || e->user_wired_count)
+			entry_unwire_pages(map, e);
+		if (e->is_submap && e->use_pmap)
+			pmap_unnest(map->pmap, e->start, e->end - e->start);
+		else
+			pmap_remove(map->pmap, e->start, e->end);
+		entry_unlink(map, e);
+		entry_dispose(e);
+		e = next;
+	}
+	return kr;
+}
+
+void vm_map_deallocate(vm_map_t map)
+{
+	if (!map || __atomic_sub_fetch(&map->ref_count, 1, __ATOMIC_ACQ_REL) > 0)
+		return;
+	rw_lock_write(&map->lock);
+	vm_map_delete_locked(map, map->min_offset, map->max_offset);
+	rw_unlock_write(&map->lock);
+	if (map->pmap && map->pmap != kernel_pmap)
+		pmap_destroy(map->pmap);
+	zfree(&vm_map_zone, map);
+}
+
+/* ---- the calls ------------------------------------------------------------------------- */
+
+/* vm_map_enter_locked: a new entry for [start, start+size) (free) with these attributes. */
+static kern_return_t vm_map_enter_locked(vm_map_t map, vm_offset_t start, vm_size_t size,
+					 struct vm_object *object, vm_object_offset_t offset,
+					 vm_prot_t prot, vm_prot_t max, vm_inherit_t inherit,
+					 struct vm_map_entry **out)
+{
+	struct vm_map_entry *e = zalloc(&vm_map_entry_zone), *after;
+
+	if (!e)
+		return KERN_RESOURCE_SHORTAGE;
+	*e = (struct vm_map_entry){ .start = start, .end = start + size, .object = object,
+				    .offset = offset, .protection = prot, .max_protection = max,
+				    .inheritance = inherit, .behavior = VM_BEHAVIOR_DEFAULT };
+	after = vm_map_entry_at_or_after_locked(map, start);
+	entry_link(map, after ? after->prev : map->last, e);
+	if (out)
+		*out = e;
+	else
+		entry_coalesce(map, e);
+	return KERN_SUCCESS;
+}
+
+kern_return_t vm_map_enter(vm_map_t map, vm_offset_t *address, vm_size_t size, vm_offset_t mask,
+			   int flags, struct vm_object *object, vm_object_offset_t offset,
+			   boolean_t needs_copy, vm_prot_t cur_protection, vm_prot_t max_protection,
+			   vm_inherit_t inheritance)
+{
+	struct vm_map_entry *e;
+	vm_offset_t start;
+	kern_return_t kr = KERN_SUCCESS;
+
+	if (!map || !address || size == 0 || (flags & ~VM_FLAGS_ALL) || round_page(size) < size ||
+	    ((mask + 1) & mask) || (cur_protection & ~max_protection) || (max_protection & ~VM_PROT_ALL) ||
+	    inheritance > VM_INHERIT_LAST_VALID)
+		return KERN_INVALID_ARGUMENT;
+	size = round_page(size);
+	if (!(flags & VM_FLAGS_ANYWHERE) && (!page_aligned(*address) || (*address & mask)))
+		return KERN_INVALID_ARGUMENT;
+	rw_lock_write(&map->lock);
+	if (flags & VM_FLAGS_ANYWHERE) {
+		if (!vm_map_find_space_locked(map, size, MAX(PAGE_SIZE, mask + 1), &start))
+			kr = KERN_NO_SPACE;
+	} else {
+		start = *address;
+		if (start < map->min_offset || start + size < start || start + size > map->max_offset ||
+		    !vm_map_range_free_locked(map, start, start + size))
+			kr = KERN_NO_SPACE;
+	}
+	if (kr == KERN_SUCCESS)
+		kr = vm_map_enter_locked(map, start, size, object, offset, cur_protection,
+					 max_protection, inheritance, &e);
+	if (kr == KERN_SUCCESS) {
+		e->needs_copy = needs_copy;
+		e = entry_coalesce(map, e);
+		if (e->next)
+			entry_coalesce(map, e->next);
+		*address = start;
+	}
+	rw_unlock_write(&map->lock);
+	return kr;
+}
+
+kern_return_t vm_allocate(vm_map_t map, vm_address_t *addr, vm_size_t size, int flags)
+{
+	return vm_map_enter(map, addr, size, 0, flags, NULL, 0, FALSE, VM_PROT_DEFAULT, VM_PROT_ALL,
+			    VM_INHERIT_DEFAULT);
+}
+
+kern_return_t vm_deallocate(vm_map_t map, vm_address_t addr, vm_size_t size)
+{
+	vm_offset_t start, end;
+	kern_return_t kr;
+
+	if (!map || !range_args(addr, size, &start, &end))
+		return KERN_INVALID_ARGUMENT;
+	if (start == end)
+		return KERN_SUCCESS;
+	if (start < map->min_offset || end > map->max_offset)
+		return KERN_INVALID_ADDRESS;
+	rw_lock_write(&map->lock);
+	kr = vm_map_delete_locked(map, start, end);
+	rw_unlock_write(&map->lock);
+	return kr;
+}
+
+/*
+ * range_op_begin: the common opening of protect/inherit/behavior_set:
+ * arguments checked, map write-locked, range mapped without holes and
+ * clipped.  On success returns the first entry (map locked); on failure
+ * NULL with *kr set and the map unlocked.  An empty range: NULL, success.
+ */
+static struct vm_map_entry *range_op_begin(vm_map_t map, vm_address_t addr, vm_size_t size,
+					   vm_offset_t *start, vm_offset_t *end, kern_return_t *kr)
+{
+	struct vm_map_entry *e;
+
+	*kr = KERN_SUCCESS;
+	if (!map || !range_args(addr, size, start, end)) {
+		*kr = KERN_INVALID_ARGUMENT;
+		return NULL;
+	}
+	if (*start == *end)
+		return NULL;
+	if (*start < map->min_offset || *end > map->max_offset) {
+		*kr = KERN_INVALID_ADDRESS;
+		return NULL;
+	}
+	rw_lock_write(&map->lock);
+	if (!range_mapped_locked(map, *start, *end))
+		*kr = KERN_INVALID_ADDRESS;
+	else if ((e = clip_range_locked(map, *start, *end, kr)) != NULL)
+		return e;
+	rw_unlock_write(&map->lock);
+	return NULL;
+}
+
+/* range_op_end: coalesce what the operation may have made alike again; unlock. */
+static void range_op_end(vm_map_t map, vm_offset_t start, vm_offset_t end)
+{
+	struct vm_map_entry *e = vm_map_entry_at_or_after_locked(map, start);
+
+	while (e && e->start <= end) {
+		struct vm_map_entry *next = e->next;
+
+		entry_coalesce(map, e);
+		e = next;
+	}
+	rw_unlock_write(&map->lock);
+}
+
+kern_return_t vm_protect(vm_map_t map, vm_address_t addr, vm_size_t size, boolean_t set_maximum,
+			 vm_prot_t new_prot)
+{
+	vm_offset_t start, end;
+	struct vm_map_entry *e, *first;
+	kern_return_t kr;
+
+	if (new_prot & ~VM_PROT_ALL)
+		return KERN_INVALID_ARGUMENT;
+	if (!(first = range_op_begin(map, addr, size, &start, &end, &kr)))
+		return kr;
+	for (e = first; e && e->start < end; e = e->next) {	/* check every entry first */
+		if (new_prot & ~e->max_protection) {
+			range_op_end(map, start, end);
+			return KERN_PROTECTION_FAILURE;
+		}
+	}
+	for (e = first; e && e->start < end; e = e->next) {
+		vm_prot_t old = e->protection;
+
+		if (set_maximum) {
+			e->max_protection = new_prot;
+			e->protection &= new_prot;
+		} else {
+			e->protection = new_prot;
+		}
+		if (old & ~e->protection)	/* only lowering touches the pmap */
+			pmap_protect(map->pmap, e->start, e->end, entry_pmap_prot(e));
+	}
+	range_op_end(map, start, end);
+	return KERN_SUCCESS;
+}
+
+kern_return_t vm_inherit(vm_map_t map, vm_address_t addr, vm_size_t size, vm_inherit_t inheritance)
+{
+	vm_offset_t start, end;
+	struct vm_map_entry *e;
+	kern_return_t kr;
+
+	if (inheritance > VM_INHERIT_LAST_VALID)
+		return KERN_INVALID_ARGUMENT;
+	if (!(e = range_op_begin(map, addr, size, &start, &end, &kr)))
+		return kr;
+	for (; e && e->start < end; e = e->next)
+		e->inheritance = inheritance;
+	range_op_end(map, start, end);
+	return KERN_SUCCESS;
+}
+
+kern_return_t vm_behavior_set(vm_map_t map, vm_address_t addr, vm_size_t size,
+			      vm_behavior_t behavior)
+{
+	vm_offset_t start, end;
+	struct vm_map_entry *e;
+	kern_return_t kr;
+
+	if (behavior < VM_BEHAVIOR_DEFAULT || behavior > VM_BEHAVIOR_LAST_VALID)
+		return KERN_INVALID_ARGUMENT;
+	if (!(e = range_op_begin(map, addr, size, &start, &end, &kr)))
+		return kr;
+	for (; e && e->start < end; e = e->next)
+		e->behavior = behavior;
+	range_op_end(map, start, end);
+	return KERN_SUCCESS;
+}
+
+static int entry_share_mode(const struct vm_map_entry *e)
+{
+	if (e->is_submap)
+		return SM_PRIVATE;
+	if (!e->object)
+		return SM_EMPTY;
+	if (e->needs_copy)
+		return SM_COW;
+	return (e->is_shared || e->object->ref_count > 1) ? SM_SHARED : SM_PRIVATE;
+}
+
+kern_return_t vm_region(vm_map_t map, vm_address_t *address, vm_size_t *size,
+			vm_region_basic_info_data_t *info)
+{
+	struct vm_map_entry *e;
+
+	if (!map || !address || !size || !info)
+		return KERN_INVALID_ARGUMENT;
+	rw_lock_read(&map->lock);
+	e = vm_map_entry_at_or_after_locked(map, *address);
+	if (!e) {
+		rw_unlock_read(&map->lock);
+		return KERN_NO_SPACE;
+	}
+	*info = (vm_region_basic_info_data_t){
+		.protection = e->protection, .max_protection = e->max_protection,
+		.inheritance = e->inheritance, .behavior = e->behavior,
+		.shared = entry_share_mode(e) == SM_SHARED, .offset = e->offset,
+		.user_wired_count = e->user_wired_count, .share_mode = entry_share_mode(e),
+		.object_id = (!e->is_submap && e->object) ? e->object->id : 0,
+	};
+	*address = e->start;
+	*size = e->end - e->start;
+	rw_unlock_read(&map->lock);
+	return KERN_SUCCESS;
+}
+
+/* ---- the fault path's view ------------------------------------------------------------- */
+
+/*
+ * vm_map_lookup_prepare_locked: give e an object, and its own copy when a
+ * write must not reach a shared one.  => map write-locked
+ */
+static kern_return_t vm_map_lookup_prepare_locked(struct vm_map_entry *e, vm_prot_t fault_type)
+{
+	if (!e->object) {
+		if (!(e->object = vm_object_allocate(e->end - e->start)))
+			return KERN_RESOURCE_SHORTAGE;
+		e->offset = 0;
+	}
+	if ((fault_type & VM_PROT_WRITE) && e->needs_copy) {
+		if (!vm_object_shadow(&e->object, &e->offset, e->end - e->start))
+			return KERN_RESOURCE_SHORTAGE;
+		e->needs_copy = false;
+	}
+	return KERN_SUCCESS;
+}
+
+static bool entry_needs_prepare(const struct vm_map_entry *e, vm_prot_t fault_type)
+{
+	return !e->object || ((fault_type & VM_PROT_WRITE) && e->needs_copy);
+}
+
+kern_return_t vm_map_lookup(vm_map_t *mapp, vm_offset_t vaddr, vm_prot_t fault_type,
+			    struct vm_object **object, vm_object_offset_t *offset, vm_prot_t *prot,
+			    bool *wired, vm_behavior_t *behavior)
+{
+	vm_map_t map = *mapp;
+	struct vm_map_entry *e;
+	kern_return_t kr = KERN_SUCCESS;
+
+	rw_lock_read(&map->lock);
+	for (;;) {
+		if (!(e = vm_map_lookup_entry_locked(map, vaddr)))
+			kr = KERN_INVALID_ADDRESS;
+		else if (fault_type & ~e->protection)
+			kr = KERN_PROTECTION_FAILURE;
+		if (kr != KERN_SUCCESS) {
+			rw_unlock_read(&map->lock);
+			return kr;
+		}
+		if (e->is_submap) {		/* continue in the submap, at its offset */
+			vm_map_t sub = e->submap;
+
+			vaddr = vaddr - e->start + e->offset;
+			rw_lock_read(&sub->lock);
+			rw_unlock_read(&map->lock);
+			*mapp = map = sub;
+			continue;
+		}
+		if (!entry_needs_prepare(e, fault_type))
+			break;
+		rw_unlock_read(&map->lock);	/* the entry changes: take the lock for writing */
+		rw_lock_write(&map->lock);
+		e = vm_map_lookup_entry_locked(map, vaddr);
+		if (e && !e->is_submap && !(fault_type & ~e->protection))
+			kr = vm_map_lookup_prepare_locked(e, fault_type);
+		rw_downgrade(&map->lock);
+		if (kr != KERN_SUCCESS) {
+			rw_unlock_read(&map->lock);
+			return kr;
+		}
+	}
+	vm_object_reference(e->object);
+	*object = e->object;
+	*offset = e->offset + (trunc_page(vaddr) - e->start);
+	*prot = entry_pmap_prot(e);
+	*wired = e->wired_count || e->user_wired_count;
+	*behavior = e->behavior;
+	return KERN_SUCCESS;
+}
+
+void vm_map_lookup_done(vm_map_t map)
+{
+	rw_unlock_read(&map->lock);
+}
+
+/* ---- wiring ---------------------------------------------------------------------------- */
+
+static uint16_t *entry_wire_counter(struct vm_map_entry *e, boolean_t user_wire)
+{
+	return user_wire ? &e->user_wired_count : &e->wired_count;
+}
+
+/*
+ * entry_fault_wire: bring in the page at va and map it wired.  A wired page
+ * must be the entry's own (a later write must not move the mapping to a
+ * copy), so the object-level fault is always a write: it copies a page up
+ * from the chain; the mapping keeps the entry's protection.
+ * => map write-locked (so the entry is prepared here, not by vm_map_lookup)
+ */
+static kern_return_t entry_fault_wire(vm_map_t map, struct vm_map_entry *e, vm_offset_t va,
+				      vm_prot_t access)
+{
+	kern_return_t kr = vm_map_lookup_prepare_locked(e, access | VM_PROT_WRITE);
+	bool readonly;
+	vm_prot_t prot;
+	vm_page_t m;
+
+	if (kr != KERN_SUCCESS)
+		return kr;
+	vm_object_reference(e->object);
+	kr = vm_fault_page(e->object, e->offset + (va - e->start), access | VM_PROT_WRITE, &m,
+			   &readonly);
+	if (kr == KERN_SUCCESS) {
+		prot = entry_pmap_prot(e) & ~(readonly ? VM_PROT_WRITE : 0);
+		kr = pmap_enter(map->pmap, va, m, prot, PMAP_WIRED);
+		if (kr == KERN_SUCCESS) {
+			mutex_lock(&m->object->lock);
+			vm_page_wire(m);
+			mutex_unlock(&m->object->lock);
+		}
+		vm_fault_page_done(m);
+	}
+	vm_object_deallocate(e->object);
+	return kr;
+}
+
+/* entry_wire_pages: fault in and wire each page of e (its first wiring). */
+static kern_return_t entry_wire_pages(vm_map_t map, struct vm_map_entry *e, vm_prot_t access)
+{
+	for (vm_offset_t va = e->start; va < e->end; va += PAGE_SIZE) {
+		kern_return_t kr = entry_fault_wire(map, e, va, access);
+
+		if (kr != KERN_SUCCESS) {
+			struct vm_map_entry part = *e;
+
+			part.end = va;		/* undo the pages done so far */
+			entry_unwire_pages(map, &part);
+			return kr;
+		}
+	}
+	return KERN_SUCCESS;
+}
+
+kern_return_t vm_map_wire(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_prot_t access_type,
+			  boolean_t user_wire)
+{
+	struct vm_map_entry *e, *first;
+	kern_return_t kr;
+
+	if (access_type & ~VM_PROT_ALL || end < start)
+		return KERN_INVALID_ARGUMENT;
+	if (!(first = range_op_begin(map, start, end - start, &start, &end, &kr)))
+		return kr;
+	for (e = first; e && e->start < end; e = e->next) {
+		if ((access_type & ~e->protection) || e->is_submap) {
+			range_op_end(map, start, end);
+			return e->is_submap ? KERN_INVALID_ARGUMENT : KERN_PROTECTION_FAILURE;
+		}
+	}
+	for (e = first; e && e->start < end; e = e->next) {
+		if (!e->wired_count && !e->user_wired_count &&
+		    (kr = entry_wire_pages(map, e, access_type)) != KERN_SUCCESS) {
+			for (struct vm_map_entry *u = first; u != e; u = u->next)	/* undo */
+				if (--*entry_wire_counter(u, user_wire) == 0 && !u->wired_count &&
+				    !u->user_wired_count)
+					entry_unwire_pages(map, u);
+			range_op_end(map, start, end);
+			return kr;
+		}
+		(*entry_wire_counter(e, user_wire))++;
+	}
+	range_op_end(map, start, end);
+	return KERN_SUCCESS;
+}
+
+kern_return_t vm_map_unwire(vm_map_t map, vm_offset_t start, vm_offset_t end, boolean_t user_wire)
+{
+	struct vm_map_entry *e, *first;
+	kern_return_t kr;
+
+	if (end < start)
+		return KERN_INVALID_ARGUMENT;
+	if (!(first = range_op_begin(map, start, end - start, &start, &end, &kr)))
+		return kr;
+	for (e = first; e && e->start < end; e = e->next) {
+		if (*entry_wire_counter(e, user_wire) == 0) {
+			range_op_end(map, start, end);
+			return KERN_FAILURE;
+		}
+	}
+	for (e = first; e && e->start < end; e = e->next)
+		if (--*entry_wire_counter(e, user_wire) == 0 && !e->wired_count && !e->user_wired_count)
+			entry_unwire_pages(map, e);
+	range_op_end(map, start, end);
+	return KERN_SUCCESS;
+}
+
+/* ---- checking and printing -------------------------------------------------------------- */
+
+struct map_check {
+	vm_map_t map;
+	void (*report)(const char *fmt, ...);
+	int bad;
+};
+
+#define MCHECK(mc, cond, ...)				\
+	do {						\
+		if (!(cond)) {				\
+			(mc)->report(__VA_ARGS__);	\
+			(mc)->bad++;			\
+		}					\
+	} while (0)
+
+/* check_tree: heights, balance, parents, order and gap summaries of a subtree; returns its height. */
+static int check_tree(struct map_check *mc, struct vm_map_entry *e, struct vm_map_entry *parent,
+		      vm_offset_t lo, vm_offset_t hi)
+{
+	int hl, hr;
+
+	if (!e)
+		return 0;
+	MCHECK(mc, e->parent == parent, "vm_map_check: 0x%lx has the wrong parent\n", e->start);
+	MCHECK(mc, e->start >= lo && e->end <= hi, "vm_map_check: 0x%lx out of tree order\n", e->start);
+	hl = check_tree(mc, e->left, e, lo, e->start);
+	hr = check_tree(mc, e->right, e, e->end, hi);
+	MCHECK(mc, e->height == 1 + MAX(hl, hr), "vm_map_check: 0x%lx height %d, should be %d\n",
+	       e->start, e->height, 1 + MAX(hl, hr));
+	MCHECK(mc, hl - hr <= 1 && hr - hl <= 1, "vm_map_check: 0x%lx unbalanced (%d/%d)\n", e->start,
+	       hl, hr);
+	MCHECK(mc, e->max_gap == MAX(e->gap_before, MAX(tree_max_gap(e->left), tree_max_gap(e->right))),
+	       "vm_map_check: 0x%lx max_gap 0x%lx wrong\n", e->start, e->max_gap);
+	return 1 + MAX(hl, hr);
+}
+
+/* check_entry: one entry's own invariants. */
+static void check_entry(struct map_check *mc, struct vm_map_entry *e)
+{
+	vm_map_t map = mc->map;
+	vm_offset_t prev_end = e->prev ? e->prev->end : map->min_offset;
+
+	MCHECK(mc, e->start < e->end && page_aligned(e->start) && page_aligned(e->end),
+	       "vm_map_check: bad range 0x%lx-0x%lx\n", e->start, e->end);
+	MCHECK(mc, e->start >= prev_end, "vm_map_check: 0x%lx overlaps the entry before\n", e->start);
+	MCHECK(mc, e->gap_before == e->start - prev_end, "vm_map_check: 0x%lx gap_before wrong\n",
+	       e->start);
+	MCHECK(mc, !(e->protection & ~e->max_protection),
+	       "vm_map_check: 0x%lx protection 0x%x exceeds max 0x%x\n", e->start, e->protection,
+	       e->max_protection);
+	MCHECK(mc, e->inheritance <= VM_INHERIT_LAST_VALID && e->behavior >= 0 &&
+			   e->behavior <= VM_BEHAVIOR_LAST_VALID,
+	       "vm_map_check: 0x%lx bad inheritance/behavior\n", e->start);
+	MCHECK(mc, !e->next || e->next->prev == e, "vm_map_check: broken list after 0x%lx\n", e->start);
+	if (!e->is_submap && e->object) {
+		MCHECK(mc, e->offset + (e->end - e->start) <= e->object->size,
+		       "vm_map_check: 0x%lx runs past its object's end\n", e->start);
+		mc->bad += vm_object_check(e->object, mc->report);
+	}
+}
+
+int vm_map_check(vm_map_t map, void (*report)(const char *fmt, ...))
+{
+	struct map_check mc = { .map = map, .report = report };
+	vm_size_t size = 0;
+	int n = 0;
+
+	rw_lock_read(&map->lock);
+	for (struct vm_map_entry *e = map->first; e; e = e->next, n++) {
+		check_entry(&mc, e);
+		size += e->end - e->start;
+		MCHECK(&mc, e->next || map->last == e, "vm_map_check: last entry is not map->last\n");
+	}
+	MCHECK(&mc, !map->last || map->last->end <= map->max_offset, "vm_map_check: entry past the end\n");
+	MCHECK(&mc, n == map->nentries, "vm_map_check: %d entries listed, count says %d\n", n,
+	       map->nentries);
+	MCHECK(&mc, size == map->size, "vm_map_check: 0x%lx bytes listed, count says 0x%lx\n", size,
+	       map->size);
+	check_tree(&mc, map->root, NULL, map->min_offset, map->max_offset);
+	rw_unlock_read(&map->lock);
+	return mc.bad;
+}
+
+static const char *prot_str(vm_prot_t p, char buf[4])
+{
+	buf[0] = (p & VM_PROT_READ) ? 'r' : '-';
+	buf[1] = (p & VM_PROT_WRITE) ? 'w' : '-';
+	buf[2] = (p & VM_PROT_EXECUTE) ? 'x' : '-';
+	buf[3] = '\0';
+	return buf;
+}
+
+void vm_map_print(vm_map_t map, bool full, int (*print)(const char *fmt, ...))
+{
+	static const char *const inherit[] = { "share", "copy", "none" };
+	static const char *const behavior[] = { "default", "random", "sequential", "rseqntl" };
+
+	rw_lock_read(&map->lock);
+	print("map %p: 0x%lx-0x%lx, %d entries, 0x%lx bytes\n", (void *)map, map->min_offset,
+	      map->max_offset, map->nentries, map->size);
+	for (struct vm_map_entry *e = map->first; e; e = e->next) {
+		char p[4], m[4];
+
+		print("  0x%016lx-0x%016lx %s/%s %s %s wired %u/%u", e->start, e->end,
+		      prot_str(e->protection, p), prot_str(e->max_protection, m),
+		      inherit[e->inheritance], behavior[e->behavior], e->wired_count,
+		      e->user_wired_count);
+		if (e->is_submap)
+			print(" submap %p+0x%lx%s\n", (void *)e->submap, e->offset,
+			      e->use_pmap ? " use_pmap" : "");
+		else if (e->object)
+			print(" object %lu+0x%lx%s%s\n", e->object->id, e->offset,
+			      e->needs_copy ? " needs_copy" : "", e->is_shared ? " shared" : "");
+		else
+			print(" zero-fill\n");
+		if (full && !e->is_submap && e->object)
+			vm_object_print(e->object, false, print);
+	}
+	rw_unlock_read(&map->lock);
+}

@@ -1,0 +1,164 @@
+/*
+ * vm_map.h: address maps (Mach's vm_map).  A map is a set of entries
+ * sorted by address, kept in an AVL tree whose nodes also record the
+ * largest free gap in their subtree (finding space is O(log n)), threaded
+ * in address order, with a lookup hint.  Each entry maps [start, end) to
+ * an object at an offset (or to a submap) with its protection,
+ * max_protection, inheritance, behavior and wiring.
+ *
+ * Locking legend: [m] the map's lock (a sleeping reader/writer lock:
+ * faults and lookups read, changes write), [c] constant.  A map's lock
+ * comes before any object lock.
+ */
+#ifndef VM_VM_MAP_H
+#define VM_VM_MAP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kern/lock.h"
+#include "vm/kern_return.h"
+#include "vm/pmap.h"
+#include "vm/vm_behavior.h"
+#include "vm/vm_inherit.h"
+#include "vm/vm_types.h"
+
+struct vm_object;
+
+#define VM_FLAGS_FIXED		0x0
+#define VM_FLAGS_ANYWHERE	0x1
+#define VM_FLAGS_ALL		(VM_FLAGS_FIXED | VM_FLAGS_ANYWHERE)
+
+struct vm_map_entry {
+	struct vm_map_entry *prev, *next;	/* [m] address order */
+	struct vm_map_entry *left, *right, *parent; /* [m] AVL tree */
+	int height;				/* [m] */
+	vm_offset_t start, end;			/* [m] */
+	vm_size_t gap_before;			/* [m] free space between prev (or map start) and start */
+	vm_size_t max_gap;			/* [m] largest gap_before in this subtree */
+	union {
+		struct vm_object *object;	/* [m] NULL: zero-fill, object made on first fault */
+		struct vm_map *submap;		/* [m] when is_submap */
+	};
+	vm_object_offset_t offset;		/* [m] */
+	vm_prot_t protection;			/* [m] never more than max_protection */
+	vm_prot_t max_protection;		/* [m] only ever lowered */
+	vm_inherit_t inheritance;		/* [m] */
+	vm_behavior_t behavior;			/* [m] */
+	uint16_t wired_count;			/* [m] kernel wirings */
+	uint16_t user_wired_count;		/* [m] vm_map_wire(..., user_wire = TRUE) */
+	bool needs_copy;			/* [m] object shared copy-on-write: shadow before writing */
+	bool is_shared;				/* [m] object reached through another map too */
+	bool is_submap;				/* [m] */
+	bool use_pmap;				/* [m] submap's page tables nested into ours */
+};
+typedef struct vm_map_entry *vm_map_entry_t;
+
+struct vm_map {
+	struct rwlock lock;
+	struct vm_map_entry *root;		/* [m] AVL root */
+	struct vm_map_entry *first, *last;	/* [m] address order ends */
+	struct vm_map_entry *hint;		/* [m] last entry looked up */
+	int nentries;				/* [m] */
+	vm_offset_t min_offset, max_offset;	/* [c] */
+	pmap_t pmap;				/* [c] */
+	int ref_count;				/* atomic */
+	vm_size_t size;				/* [m] bytes mapped */
+};
+typedef struct vm_map *vm_map_t;
+
+extern vm_map_t kernel_map;
+
+/* vm_map_create: an empty map over [min, max) of pmap (one reference to each taken). */
+vm_map_t vm_map_create(pmap_t pmap, vm_offset_t min, vm_offset_t max);
+void vm_map_reference(vm_map_t map);
+/* vm_map_deallocate: drop a reference; the last one removes every entry and the map. */
+void vm_map_deallocate(vm_map_t map);
+
+/*
+ * vm_allocate: zero-filled memory: at *addr (VM_FLAGS_FIXED, page aligned)
+ * or anywhere (VM_FLAGS_ANYWHERE: *addr gets the address).
+ * => KERN_INVALID_ARGUMENT (NULL map/addr, size 0, unknown flags, unaligned
+ *    fixed address), KERN_NO_SPACE (no room / fixed range in use or outside
+ *    the map), KERN_RESOURCE_SHORTAGE
+ */
+kern_return_t vm_allocate(vm_map_t map, vm_address_t *addr, vm_size_t size, int flags);
+/*
+ * vm_map_enter: map object (NULL: zero-fill, made on first fault) at
+ * offset into [*address, +size), placed as vm_allocate does, the address
+ * also aligned to mask + 1.  The map takes over one object reference on
+ * success.  Same errors as vm_allocate; KERN_INVALID_ARGUMENT also when
+ * cur_protection exceeds max_protection.
+ */
+kern_return_t vm_map_enter(vm_map_t map, vm_offset_t *address, vm_size_t size, vm_offset_t mask,
+			   int flags, struct vm_object *object, vm_object_offset_t offset,
+			   boolean_t needs_copy, vm_prot_t cur_protection, vm_prot_t max_protection,
+			   vm_inherit_t inheritance);
+/* vm_deallocate: unmap [addr, addr+size) (rounded to pages); holes are fine. */
+kern_return_t vm_deallocate(vm_map_t map, vm_address_t addr, vm_size_t size);
+/*
+ * vm_protect: set protection (or, with set_maximum, max_protection, which
+ * may only be lowered and also lowers protection) on [addr, addr+size).
+ * => KERN_PROTECTION_FAILURE if new_prot exceeds an entry's max_protection
+ *    or set_maximum would raise it; KERN_INVALID_ADDRESS on a hole
+ */
+kern_return_t vm_protect(vm_map_t map, vm_address_t addr, vm_size_t size, boolean_t set_maximum,
+			 vm_prot_t new_prot);
+kern_return_t vm_inherit(vm_map_t map, vm_address_t addr, vm_size_t size, vm_inherit_t inheritance);
+kern_return_t vm_behavior_set(vm_map_t map, vm_address_t addr, vm_size_t size,
+			      vm_behavior_t behavior);
+/*
+ * vm_map_wire: fault in and wire [start, end) for access_type; counted per
+ * entry, separately for user wirings.  vm_map_unwire undoes one wiring.
+ * => KERN_INVALID_ADDRESS on a hole, KERN_PROTECTION_FAILURE if the
+ *    protection does not allow access_type, KERN_FAILURE if unwiring
+ *    something not wired so
+ */
+kern_return_t vm_map_wire(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_prot_t access_type,
+			  boolean_t user_wire);
+kern_return_t vm_map_unwire(vm_map_t map, vm_offset_t start, vm_offset_t end, boolean_t user_wire);
+
+/* vm_region: what maps *address, or the next entry above it. */
+#define SM_EMPTY	0
+#define SM_PRIVATE	1
+#define SM_COW		2
+#define SM_SHARED	3
+struct vm_region_basic_info {
+	vm_prot_t protection, max_protection;
+	vm_inherit_t inheritance;
+	vm_behavior_t behavior;
+	boolean_t shared;
+	boolean_t reserved;
+	vm_object_offset_t offset;
+	unsigned short user_wired_count;
+	int share_mode;			/* SM_* */
+	uint64_t object_id;		/* 0: none yet */
+};
+typedef struct vm_region_basic_info vm_region_basic_info_data_t;
+/* => KERN_NO_SPACE if nothing is mapped at or above *address */
+kern_return_t vm_region(vm_map_t map, vm_address_t *address, vm_size_t *size,
+			vm_region_basic_info_data_t *info);
+
+/*
+ * vm_map_lookup: for the fault path: the object, offset and protection
+ * behind vaddr for an access of fault_type, making the entry's private
+ * copy first when a write needs one.  Returns with the map read-locked
+ * and a reference on *object the caller drops.
+ * => KERN_INVALID_ADDRESS (no entry), KERN_PROTECTION_FAILURE
+ */
+kern_return_t vm_map_lookup(vm_map_t *map, vm_offset_t vaddr, vm_prot_t fault_type,
+			    struct vm_object **object, vm_object_offset_t *offset, vm_prot_t *prot,
+			    bool *wired, vm_behavior_t *behavior);
+void vm_map_lookup_done(vm_map_t map);
+
+/* Low-level calls (the map locked by the caller, as the _locked suffix says). */
+vm_map_entry_t vm_map_lookup_entry_locked(vm_map_t map, vm_offset_t addr);
+
+/* vm_map_check: every invariant; returns the violations reported. */
+int vm_map_check(vm_map_t map, void (*report)(const char *fmt, ...));
+/* vm_map_print: one line per entry; with full, the objects and chains behind them. */
+void vm_map_print(vm_map_t map, bool full, int (*print)(const char *fmt, ...));
+/* vm_map_entry_count: live entries in all maps, for accounting checks. */
+uint64_t vm_map_entry_count(void);
+
+#endif

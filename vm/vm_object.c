@@ -1,0 +1,364 @@
+/*
+ * vm_object.c: objects, their resident pages and shadow chains (see
+ * vm_object.h).  Resident pages are found through one hash table keyed by
+ * (object, offset), as in Mach.
+ */
+#include <string.h>
+
+#include "kern/kernel.h"
+#include "kern/spinlock.h"
+#include "kern/thread.h"
+#include "vm/pmap.h"
+#include "vm/vm_object.h"
+#include "vm/vm_zone.h"
+
+static struct zone vm_object_zone = ZONE_INIT("vm_object", sizeof(struct vm_object));
+static struct spinlock vm_object_list_lock = SPINLOCK_INIT("vm_object_list");
+static struct vm_object *vm_object_list;		/* [g] */
+static uint64_t vm_object_live;			/* [g] */
+static uint64_t vm_object_next_id = 1;			/* [g] */
+
+static struct spinlock vm_page_hash_lock = SPINLOCK_INIT("vm_page_hash");
+static struct vm_page **vm_page_hash;			/* [h] */
+static uint64_t vm_page_hash_mask;			/* [c] */
+static struct spinlock vm_page_busy_lock = SPINLOCK_INIT("vm_page_busy");
+
+/* ---- the page hash ----------------------------------------------------------- */
+
+void vm_object_bootstrap(void)
+{
+	uint64_t buckets = 256, pages;
+	vm_page_t m;
+
+	while (buckets < vm_page_total_count() / 4)
+		buckets <<= 1;
+	pages = atop(round_page(buckets * sizeof(struct vm_page *)));
+	m = vm_page_alloc_contig(pages, 1);
+	if (!m)
+		panic("vm_object_bootstrap: no %lu pages for the page hash", pages);
+	vm_page_hash = pmap_direct_map(m->phys_addr);
+	memset(vm_page_hash, 0, ptoa(pages));
+	vm_page_hash_mask = buckets - 1;
+}
+
+static struct vm_page **vm_page_bucket(vm_object_t object, vm_object_offset_t offset)
+{
+	uint64_t h = ((uintptr_t)object >> 6) ^ (atop(offset) * 0x9e3779b97f4a7c15ul >> 20);
+
+	return &vm_page_hash[h & vm_page_hash_mask];
+}
+
+vm_page_t vm_page_lookup(vm_object_t object, vm_object_offset_t offset)
+{
+	vm_page_t m;
+
+	spin_lock(&vm_page_hash_lock);
+	for (m = *vm_page_bucket(object, offset); m; m = m->hnext)
+		if (m->object == object && m->offset == offset)
+			break;
+	spin_unlock(&vm_page_hash_lock);
+	return m;
+}
+
+void vm_page_insert(vm_page_t m, vm_object_t object, vm_object_offset_t offset)
+{
+	struct vm_page **b = vm_page_bucket(object, offset);
+
+	KASSERT(!m->object, "vm_page_insert: page 0x%lx already in an object", m->phys_addr);
+	m->object = object;
+	m->offset = offset;
+	spin_lock(&vm_page_hash_lock);
+	m->hnext = *b;
+	*b = m;
+	spin_unlock(&vm_page_hash_lock);
+	m->oprev = NULL;
+	m->onext = object->pages;
+	if (m->onext)
+		m->onext->oprev = m;
+	object->pages = m;
+	object->resident_count++;
+}
+
+void vm_page_remove(vm_page_t m)
+{
+	vm_object_t object = m->object;
+	struct vm_page **pp = vm_page_bucket(object, m->offset);
+
+	spin_lock(&vm_page_hash_lock);
+	while (*pp != m)
+		pp = &(*pp)->hnext;
+	*pp = m->hnext;
+	spin_unlock(&vm_page_hash_lock);
+	if (m->oprev)
+		m->oprev->onext = m->onext;
+	else
+		object->pages = m->onext;
+	if (m->onext)
+		m->onext->oprev = m->oprev;
+	m->onext = m->oprev = m->hnext = NULL;
+	m->object = NULL;
+	object->resident_count--;
+}
+
+vm_page_t vm_page_alloc_object(vm_object_t object, vm_object_offset_t offset)
+{
+	vm_page_t m = vm_page_alloc();
+
+	if (m) {
+		m->busy = true;
+		vm_page_insert(m, object, offset);
+	}
+	return m;
+}
+
+void vm_page_release(vm_page_t m)
+{
+	bool wake;
+
+	spin_lock(&vm_page_busy_lock);
+	m->busy = false;
+	wake = m->wanted;
+	m->wanted = false;
+	spin_unlock(&vm_page_busy_lock);
+	if (wake)
+		thread_wakeup(m);
+}
+
+void vm_page_wait_busy(vm_page_t m)
+{
+	vm_object_t object = m->object;
+
+	spin_lock(&vm_page_busy_lock);
+	if (!m->busy) {
+		spin_unlock(&vm_page_busy_lock);
+		return;
+	}
+	m->wanted = true;
+	mutex_unlock(&object->lock);
+	thread_sleep(m, &vm_page_busy_lock);
+	spin_unlock(&vm_page_busy_lock);
+	mutex_lock(&object->lock);
+}
+
+/* vm_page_free_object_page: remove every mapping of m, take it out of its object, free it. */
+static void vm_page_free_object_page(vm_page_t m)
+{
+	KASSERT(m->wire_count == 0, "vm_object: freeing wired page 0x%lx", m->phys_addr);
+	pmap_page_protect(m, VM_PROT_NONE);
+	vm_page_remove(m);
+	vm_page_free(m);
+}
+
+/* ---- objects ------------------------------------------------------------------ */
+
+vm_object_t vm_object_allocate(vm_object_offset_t size)
+{
+	vm_object_t object = zalloc(&vm_object_zone);
+
+	if (!object)
+		return NULL;
+	object->canary = VM_OBJECT_CANARY;
+	mutex_init(&object->lock, "vm_object");
+	object->ref_count = 1;
+	object->size = round_page(size);
+	spin_lock(&vm_object_list_lock);
+	object->id = vm_object_next_id++;
+	object->gnext = vm_object_list;
+	if (object->gnext)
+		object->gnext->gprev = object;
+	vm_object_list = object;
+	vm_object_live++;
+	spin_unlock(&vm_object_list_lock);
+	return object;
+}
+
+void vm_object_reference(vm_object_t object)
+{
+	if (!object)
+		return;
+	mutex_lock(&object->lock);
+	KASSERT(object->ref_count > 0, "vm_object_reference: object %lu is dead", object->id);
+	object->ref_count++;
+	mutex_unlock(&object->lock);
+}
+
+static void vm_object_free(vm_object_t object)
+{
+	spin_lock(&vm_object_list_lock);
+	if (object->gprev)
+		object->gprev->gnext = object->gnext;
+	else
+		vm_object_list = object->gnext;
+	if (object->gnext)
+		object->gnext->gprev = object->gprev;
+	vm_object_live--;
+	spin_unlock(&vm_object_list_lock);
+	object->canary = 0;
+	zfree(&vm_object_zone, object);
+}
+
+void vm_object_deallocate(vm_object_t object)
+{
+	while (object) {
+		vm_object_t shadow;
+
+		mutex_lock(&object->lock);
+		KASSERT(object->canary == VM_OBJECT_CANARY && object->ref_count > 0,
+			"vm_object_deallocate: object %p is dead", (void *)object);
+		if (--object->ref_count > 0) {
+			mutex_unlock(&object->lock);
+			return;
+		}
+		while (object->pages)
+			vm_page_free_object_page(object->pages);
+		shadow = object->shadow;
+		object->shadow = NULL;
+		mutex_unlock(&object->lock);
+		vm_object_free(object);
+		object = shadow;	/* the reference we held on it goes too */
+	}
+}
+
+bool vm_object_shadow(vm_object_t *object, vm_object_offset_t *offset, vm_object_offset_t length)
+{
+	vm_object_t shadow = vm_object_allocate(length);
+
+	if (!shadow)
+		return false;
+	shadow->shadow = *object;
+	shadow->shadow_offset = *offset;
+	*object = shadow;
+	*offset = 0;
+	return true;
+}
+
+/* collapse_absorb: object takes backing's pages (backing referenced only by object). */
+static bool collapse_absorb(vm_object_t object, vm_object_t backing)
+{
+	vm_page_t m, next;
+
+	for (m = backing->pages; m; m = m->onext)
+		if (m->busy)
+			return false;		/* being filled: try another time */
+	for (m = backing->pages; m; m = next) {
+		vm_object_offset_t off = m->offset - object->shadow_offset;
+
+		next = m->onext;
+		if (m->offset < object->shadow_offset || off >= object->size ||
+		    vm_page_lookup(object, off)) {
+			vm_page_free_object_page(m);	/* hidden or out of range */
+			continue;
+		}
+		vm_page_remove(m);
+		vm_page_insert(m, object, off);	/* same page, same data: mappings stay valid */
+	}
+	object->shadow = backing->shadow;
+	object->shadow_offset += backing->shadow_offset;
+	backing->shadow = NULL;
+	backing->ref_count = 0;
+	return true;
+}
+
+void vm_object_collapse(vm_object_t object)
+{
+	for (;;) {
+		vm_object_t backing = object->shadow;
+
+		if (!backing)
+			return;
+		mutex_lock(&backing->lock);
+		if (backing->ref_count == 1) {
+			if (!collapse_absorb(object, backing)) {
+				mutex_unlock(&backing->lock);
+				return;
+			}
+			mutex_unlock(&backing->lock);
+			vm_object_free(backing);
+		} else if (object->resident_count == atop(object->size)) {
+			/* Bypass: every page of our range is ours; the backing shows through nowhere. */
+			vm_object_reference(backing->shadow);
+			object->shadow = backing->shadow;
+			object->shadow_offset += backing->shadow_offset;
+			backing->ref_count--;
+			mutex_unlock(&backing->lock);
+		} else {
+			mutex_unlock(&backing->lock);
+			return;
+		}
+	}
+}
+
+void vm_object_page_remove(vm_object_t object, vm_object_offset_t start, vm_object_offset_t end)
+{
+	vm_page_t m, next;
+
+	for (m = object->pages; m; m = next) {
+		next = m->onext;
+		if (m->offset >= start && m->offset < end && !m->busy)
+			vm_page_free_object_page(m);
+	}
+}
+
+int vm_object_chain_length(vm_object_t object)
+{
+	int n = 0;
+
+	for (; object; object = object->shadow)
+		n++;
+	return n;
+}
+
+uint64_t vm_object_count(void)
+{
+	return __atomic_load_n(&vm_object_live, __ATOMIC_RELAXED);
+}
+
+/* ---- checking and printing ------------------------------------------------------- */
+
+int vm_object_check(vm_object_t object, void (*report)(const char *fmt, ...))
+{
+	int bad = 0;
+
+	for (; object; object = object->shadow) {
+		uint64_t n = 0;
+
+		if (object->canary != VM_OBJECT_CANARY || object->ref_count <= 0) {
+			report("vm_object_check: object %p dead (canary 0x%x, refs %d)\n", (void *)object,
+			       object->canary, object->ref_count);
+			return bad + 1;
+		}
+		for (vm_page_t m = object->pages; m; m = m->onext, n++) {
+			if (m->object != object || m->offset >= object->size || !page_aligned(m->offset) ||
+			    vm_page_lookup(object, m->offset) != m) {
+				report("vm_object_check: object %lu page 0x%lx at 0x%lx misfiled\n",
+				       object->id, m->phys_addr, m->offset);
+				bad++;
+			}
+		}
+		if (n != object->resident_count) {
+			report("vm_object_check: object %lu lists %lu pages, counts %lu\n", object->id, n,
+			       object->resident_count);
+			bad++;
+		}
+		if (object->shadow && !page_aligned(object->shadow_offset)) {
+			report("vm_object_check: object %lu shadow offset 0x%lx unaligned\n", object->id,
+			       object->shadow_offset);
+			bad++;
+		}
+	}
+	return bad;
+}
+
+void vm_object_print(vm_object_t object, bool full, int (*print)(const char *fmt, ...))
+{
+	for (int depth = 0; object; object = object->shadow, depth++) {
+		print("%*sobject %lu: size 0x%lx, %d refs, %lu resident%s", 2 * depth + 4, "", object->id,
+		      object->size, object->ref_count, object->resident_count,
+		      object->shadow ? ", shadows at " : "\n");
+		if (object->shadow)
+			print("0x%lx:\n", object->shadow_offset);
+		for (vm_page_t m = full ? object->pages : NULL; m; m = m->onext)
+			print("%*s0x%lx -> page 0x%lx%s\n", 2 * depth + 6, "", m->offset, m->phys_addr,
+			      m->busy ? " busy" : "");
+	}
+}

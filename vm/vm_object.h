@@ -1,0 +1,91 @@
+/*
+ * vm_object.h: VM objects: the memory behind map entries.  An object holds
+ * resident pages by offset; an object made for copy-on-write shadows
+ * another (its "shadow") at an offset, and pages it lacks are read
+ * through the shadow chain.  Chains are kept short by collapse (an object
+ * absorbs a shadow only it references) and bypass (an object that holds
+ * every page of its range no longer needs its shadow).
+ *
+ * Locking legend: [o] object lock (a sleeping mutex), [c] constant after
+ * creation, [g] vm_object_list_lock.  Lock order: a map's lock, then an
+ * object, then its shadow (top of a chain before bottom), then
+ * vm_page_hash_lock and the pmap.
+ */
+#ifndef VM_VM_OBJECT_H
+#define VM_VM_OBJECT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kern/lock.h"
+#include "vm/vm_page.h"
+#include "vm/vm_types.h"
+
+#define VM_OBJECT_CANARY 0x4f424a21u	/* "OBJ!" */
+
+struct vm_object {
+	uint32_t canary;		/* [c] VM_OBJECT_CANARY while alive */
+	struct mutex lock;
+	int ref_count;			/* [o] */
+	uint64_t id;			/* [c] for printing */
+	vm_object_offset_t size;	/* [c] bytes, page multiple */
+	struct vm_object *shadow;	/* [o] where absent pages come from */
+	vm_object_offset_t shadow_offset; /* [o] our offset 0 is the shadow's shadow_offset */
+	struct vm_page *pages;		/* [o] resident pages (list) */
+	uint64_t resident_count;	/* [o] */
+	struct vm_object *gnext, *gprev;/* [g] all objects, for accounting and checks */
+};
+typedef struct vm_object *vm_object_t;
+
+/* vm_object_bootstrap: the page hash; => after vm_page_startup */
+void vm_object_bootstrap(void);
+
+/* vm_object_allocate: an empty anonymous (zero-fill) object of `size` bytes, one reference. */
+vm_object_t vm_object_allocate(vm_object_offset_t size);
+void vm_object_reference(vm_object_t object);
+/*
+ * vm_object_deallocate: drop a reference; the last one frees the pages
+ * (removing their mappings) and drops the reference on the shadow.
+ * => object unlocked
+ */
+void vm_object_deallocate(vm_object_t object);
+
+/*
+ * vm_object_shadow: replace *object (one reference, consumed) by a new
+ * object of `length` bytes shadowing it at *offset; *offset becomes 0.
+ * => false if memory ran out (nothing changed)
+ */
+bool vm_object_shadow(vm_object_t *object, vm_object_offset_t *offset, vm_object_offset_t length);
+
+/*
+ * vm_object_collapse: shorten object's shadow chain: absorb shadows that
+ * only it references, skip shadows all of whose pages it already hides.
+ * => object locked
+ */
+void vm_object_collapse(vm_object_t object);
+
+/* Resident pages.  => object locked */
+vm_page_t vm_page_lookup(vm_object_t object, vm_object_offset_t offset);
+/* vm_page_alloc_object: a fresh (not zeroed) busy page at offset, NULL if none free. */
+vm_page_t vm_page_alloc_object(vm_object_t object, vm_object_offset_t offset);
+void vm_page_insert(vm_page_t m, vm_object_t object, vm_object_offset_t offset);
+void vm_page_remove(vm_page_t m);
+/* vm_page_release: end a page's busy state and wake whoever waits for it. */
+void vm_page_release(vm_page_t m);
+/* vm_page_wait_busy: sleep until m is not busy; the object lock is dropped meanwhile. */
+void vm_page_wait_busy(vm_page_t m);
+
+/* vm_object_page_remove: free the resident pages in [start, end) (mappings removed first). */
+void vm_object_page_remove(vm_object_t object, vm_object_offset_t start, vm_object_offset_t end);
+
+/* vm_object_chain_length: objects in the chain starting at object. */
+int vm_object_chain_length(vm_object_t object);
+/* vm_object_count: live objects, for accounting checks. */
+uint64_t vm_object_count(void);
+
+/* vm_object_check: invariants of object and its chain; returns violations reported. */
+int vm_object_check(vm_object_t object, void (*report)(const char *fmt, ...));
+/* vm_object_print: one line per object of the chain (and, with full, per page). */
+void vm_object_print(vm_object_t object, bool full, int (*print)(const char *fmt, ...));
+
+#endif
