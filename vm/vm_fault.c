@@ -65,6 +65,8 @@ static kern_return_t fault_zero_fill(vm_object_t object, vm_object_offset_t offs
 		return KERN_ABORTED;
 	}
 	m = vm_page_alloc_object(object, offset);
+	if (m && object->shadow)
+		vm_object_collapse(object);	/* a sibling may have gone since the last fault */
 	mutex_unlock(&object->lock);
 	if (!m)
 		return KERN_RESOURCE_SHORTAGE;

@@ -1044,3 +1044,53 @@ void vm_map_print(vm_map_t map, bool full, int (*print)(const char *fmt, ...))
 	}
 	rw_unlock_read(&map->lock);
 }
+
+/* ---- for vm_map_copy.c (vm_map_internal.h) ------------------------------------------------ */
+
+struct vm_map_entry *vm_map_entry_alloc(void)
+{
+	return zalloc(&vm_map_entry_zone);
+}
+
+void vm_map_entry_free(struct vm_map_entry *e)
+{
+	entry_dispose(e);
+}
+
+void vm_map_entry_insert_locked(vm_map_t map, struct vm_map_entry *e)
+{
+	struct vm_map_entry *after = vm_map_entry_at_or_after_locked(map, e->start);
+
+	entry_link(map, after ? after->prev : map->last, e);
+}
+
+struct vm_map_entry *vm_map_clip_locked(vm_map_t map, vm_offset_t start, vm_offset_t end,
+					kern_return_t *kr)
+{
+	return clip_range_locked(map, start, end, kr);
+}
+
+bool vm_map_range_mapped_locked(vm_map_t map, vm_offset_t start, vm_offset_t end)
+{
+	return range_mapped_locked(map, start, end);
+}
+
+bool vm_map_space_locked(vm_map_t map, vm_size_t size, vm_offset_t *out)
+{
+	return vm_map_find_space_locked(map, size, PAGE_SIZE, out);
+}
+
+kern_return_t vm_map_remove_locked(vm_map_t map, vm_offset_t start, vm_offset_t end)
+{
+	return vm_map_delete_locked(map, start, end);
+}
+
+vm_prot_t vm_map_entry_pmap_prot(const struct vm_map_entry *e)
+{
+	return entry_pmap_prot(e);
+}
+
+kern_return_t vm_map_entry_prepare_locked(struct vm_map_entry *e, vm_prot_t fault_type)
+{
+	return vm_map_lookup_prepare_locked(e, fault_type);
+}

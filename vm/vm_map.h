@@ -151,6 +151,46 @@ kern_return_t vm_map_lookup(vm_map_t *map, vm_offset_t vaddr, vm_prot_t fault_ty
 			    bool *wired, vm_behavior_t *behavior);
 void vm_map_lookup_done(vm_map_t map);
 
+/*
+ * Map copies (Mach's vm_map_copy_t): a detached snapshot of a range that
+ * can be mapped into another map (copyout) or written over a mapped range
+ * (copy_overwrite).  Large ranges are copied on write (the objects shared,
+ * pages copied on first write by either side); small ones (up to
+ * VM_MAP_COPY_SMALL bytes) and wired or shared ones are copied at once.
+ */
+typedef struct vm_map_copy *vm_map_copy_t;
+#define VM_MAP_COPY_SMALL	(2 * PAGE_SIZE)
+
+/*
+ * vm_map_copyin: snapshot [src_addr, src_addr+len) of src_map (removing
+ * it from src_map with src_destroy).
+ * => KERN_INVALID_ARGUMENT (NULL, len 0, wraps), KERN_INVALID_ADDRESS
+ *    (a hole, or outside the map), KERN_PROTECTION_FAILURE (not readable),
+ *    KERN_RESOURCE_SHORTAGE
+ */
+kern_return_t vm_map_copyin(vm_map_t src_map, vm_address_t src_addr, vm_size_t len,
+			    boolean_t src_destroy, vm_map_copy_t *copy_result);
+/* vm_map_copyout: map the copy into free space of dst_map; consumes it on success. */
+kern_return_t vm_map_copyout(vm_map_t dst_map, vm_address_t *dst_addr, vm_map_copy_t copy);
+/*
+ * vm_map_copy_overwrite: write the copy's bytes over [dst_addr, +size) of
+ * dst_map, which must be mapped and writable (KERN_INVALID_ADDRESS,
+ * KERN_PROTECTION_FAILURE otherwise); consumes the copy on success.
+ * interruptible and pmap are accepted for compatibility and unused.
+ */
+kern_return_t vm_map_copy_overwrite(vm_map_t dst_map, vm_address_t dst_addr, vm_map_copy_t copy,
+				    boolean_t interruptible, pmap_t pmap);
+void vm_map_copy_discard(vm_map_copy_t copy);
+/* vm_map_copy_size: bytes in the copy. */
+vm_size_t vm_map_copy_size(vm_map_copy_t copy);
+
+/*
+ * vm_map_fork: a new map (with a new pmap) built from map by each entry's
+ * inheritance: SHARE maps the same memory in both, COPY gives the child a
+ * copy-on-write copy, NONE leaves the range unallocated.  NULL on shortage.
+ */
+vm_map_t vm_map_fork(vm_map_t map);
+
 /* Low-level calls (the map locked by the caller, as the _locked suffix says). */
 vm_map_entry_t vm_map_lookup_entry_locked(vm_map_t map, vm_offset_t addr);
 

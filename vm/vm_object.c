@@ -259,7 +259,8 @@ static bool collapse_absorb(vm_object_t object, vm_object_t backing)
 	return true;
 }
 
-void vm_object_collapse(vm_object_t object)
+/* collapse_level: absorb or bypass object's immediate shadows while it can.  => object locked */
+static void collapse_level(vm_object_t object)
 {
 	for (;;) {
 		vm_object_t backing = object->shadow;
@@ -288,6 +289,30 @@ void vm_object_collapse(vm_object_t object)
 	}
 }
 
+/*
+ * vm_object_collapse: every level of the chain, not only the top: when a
+ * sibling that shared a middle object goes away, that object is left with
+ * one reference from the object above it, however deep it sits.
+ */
+void vm_object_collapse(vm_object_t object)
+{
+	vm_object_t obj = object;
+
+	for (;;) {
+		vm_object_t next;
+
+		collapse_level(obj);
+		if (!(next = obj->shadow))
+			break;
+		mutex_lock(&next->lock);
+		if (obj != object)
+			mutex_unlock(&obj->lock);
+		obj = next;
+	}
+	if (obj != object)
+		mutex_unlock(&obj->lock);
+}
+
 void vm_object_page_remove(vm_object_t object, vm_object_offset_t start, vm_object_offset_t end)
 {
 	vm_page_t m, next;
@@ -297,6 +322,60 @@ void vm_object_page_remove(vm_object_t object, vm_object_offset_t start, vm_obje
 		if (m->offset >= start && m->offset < end && !m->busy)
 			vm_page_free_object_page(m);
 	}
+}
+
+vm_page_t vm_object_chain_page(vm_object_t object, vm_object_offset_t offset)
+{
+	vm_object_t obj = object;
+
+	mutex_lock(&obj->lock);
+	for (;;) {
+		vm_page_t m = vm_page_lookup(obj, offset);
+		vm_object_t next;
+
+		if (m && m->busy) {
+			vm_page_wait_busy(m);
+			continue;
+		}
+		if (m) {
+			m->busy = true;
+			mutex_unlock(&obj->lock);
+			return m;
+		}
+		if (!(next = obj->shadow)) {
+			mutex_unlock(&obj->lock);
+			return NULL;
+		}
+		offset += obj->shadow_offset;
+		mutex_lock(&next->lock);
+		mutex_unlock(&obj->lock);
+		obj = next;
+	}
+}
+
+vm_object_t vm_object_copy_range(vm_object_t object, vm_object_offset_t offset, vm_size_t size)
+{
+	vm_object_t copy = vm_object_allocate(size);
+
+	for (vm_object_offset_t o = 0; copy && object && o < size; o += PAGE_SIZE) {
+		vm_page_t src = vm_object_chain_page(object, offset + o), dst;
+
+		if (!src)
+			continue;		/* zeros: the copy reads zeros there too */
+		mutex_lock(&copy->lock);
+		dst = vm_page_alloc_object(copy, o);
+		if (dst) {
+			pmap_copy_page(src, dst);
+			vm_page_release(dst);
+		}
+		mutex_unlock(&copy->lock);
+		vm_page_release(src);
+		if (!dst) {
+			vm_object_deallocate(copy);
+			return NULL;
+		}
+	}
+	return copy;
 }
 
 int vm_object_chain_length(vm_object_t object)

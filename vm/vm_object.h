@@ -75,6 +75,15 @@ void vm_page_release(vm_page_t m);
 /* vm_page_wait_busy: sleep until m is not busy; the object lock is dropped meanwhile. */
 void vm_page_wait_busy(vm_page_t m);
 
+/*
+ * vm_object_chain_page: the page (object, offset) shows, from object or
+ * down its chain, made busy; NULL if no object of the chain has one (the
+ * page reads as zeros).  => object referenced, unlocked
+ */
+vm_page_t vm_object_chain_page(vm_object_t object, vm_object_offset_t offset);
+/* vm_object_copy_range: a new object holding a copy of what [offset, +size) shows. */
+vm_object_t vm_object_copy_range(vm_object_t object, vm_object_offset_t offset, vm_size_t size);
+
 /* vm_object_page_remove: free the resident pages in [start, end) (mappings removed first). */
 void vm_object_page_remove(vm_object_t object, vm_object_offset_t start, vm_object_offset_t end);
 

@@ -271,3 +271,174 @@ KTEST(vm, kmem_variants)
 	EXPECT_FAULT(EXC_STORE_PAGE_FAULT, *(volatile uint64_t *)w = 1);	/* gone */
 	EXPECT_MAP_OK(kernel_map);
 }
+
+/* ---- fork and map copies ------------------------------------------------------------- */
+
+/* in_map: run f with the thread in map (faults there resolve through vm_fault). */
+static uint64_t load_in(vm_map_t map, vm_offset_t va)
+{
+	uint64_t v;
+
+	thread_set_map(map);
+	v = uload(va);
+	thread_set_map(NULL);
+	return v;
+}
+
+static void store_in(vm_map_t map, vm_offset_t va, uint64_t v)
+{
+	thread_set_map(map);
+	ustore(va, v);
+	thread_set_map(NULL);
+}
+
+KTEST(vm, fork_honours_each_inheritance)
+{
+	vm_map_t parent = user_map(), child;
+	vm_address_t share = UBASE, copy = UBASE + 0x100000, none = UBASE + 0x200000;
+	vm_address_t addr;
+	vm_size_t size;
+	vm_region_basic_info_data_t info;
+
+	ASSERT_TRUE(parent != NULL);
+	ASSERT_EQ(vm_allocate(parent, &share, 4 * PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
+	ASSERT_EQ(vm_allocate(parent, &copy, 4 * PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
+	ASSERT_EQ(vm_allocate(parent, &none, PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
+	ASSERT_EQ(vm_inherit(parent, share, 4 * PAGE_SIZE, VM_INHERIT_SHARE), KERN_SUCCESS);
+	ASSERT_EQ(vm_inherit(parent, none, PAGE_SIZE, VM_INHERIT_NONE), KERN_SUCCESS);
+	store_in(parent, share, 1);
+	store_in(parent, copy, 2);
+	store_in(parent, copy + 3 * PAGE_SIZE, 3);
+	store_in(parent, none, 4);
+	ASSERT_TRUE((child = vm_map_fork(parent)) != NULL);
+	EXPECT_MAP_OK(parent);
+	EXPECT_MAP_OK(child);
+	/* NONE: nothing there in the child. */
+	addr = none;
+	EXPECT_EQ(vm_region(child, &addr, &size, &info), KERN_NO_SPACE);
+	EXPECT_EQ(vm_fault(child, none, VM_PROT_READ), KERN_INVALID_ADDRESS);
+	/* COPY: the same data, then writes on either side stay on that side. */
+	EXPECT_EQ(load_in(child, copy), 2);
+	store_in(child, copy, 20);
+	store_in(parent, copy + 3 * PAGE_SIZE, 30);
+	EXPECT_EQ(load_in(parent, copy), 2);
+	EXPECT_EQ(load_in(child, copy + 3 * PAGE_SIZE), 3);
+	/* SHARE: writes on either side are seen on both. */
+	store_in(child, share, 10);
+	EXPECT_EQ(load_in(parent, share), 10);
+	store_in(parent, share + PAGE_SIZE, 11);
+	EXPECT_EQ(load_in(child, share + PAGE_SIZE), 11);
+	addr = share;
+	ASSERT_EQ(vm_region(child, &addr, &size, &info), KERN_SUCCESS);
+	EXPECT_EQ(info.share_mode, SM_SHARED);
+	EXPECT_MAP_OK(parent);
+	EXPECT_MAP_OK(child);
+	vm_map_deallocate(child);
+	EXPECT_EQ(load_in(parent, share), 10);	/* still there after the child went */
+	vm_map_deallocate(parent);
+}
+
+KTEST(vm, three_generations_then_collapse)
+{
+	vm_map_t g[3];
+	vm_address_t s = UBASE, c = UBASE + 0x100000;
+
+	ASSERT_TRUE((g[0] = user_map()) != NULL);
+	ASSERT_EQ(vm_allocate(g[0], &s, 2 * PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
+	ASSERT_EQ(vm_allocate(g[0], &c, 2 * PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
+	ASSERT_EQ(vm_inherit(g[0], s, 2 * PAGE_SIZE, VM_INHERIT_SHARE), KERN_SUCCESS);
+	store_in(g[0], c, 100);
+	for (int i = 1; i < 3; i++) {
+		ASSERT_TRUE((g[i] = vm_map_fork(g[i - 1])) != NULL);
+		store_in(g[i], c, 100 + i);		/* each generation its own copy */
+		store_in(g[i], s + PAGE_SIZE * (i - 1), 200 + i);	/* into the shared memory */
+	}
+	for (int i = 0; i < 3; i++) {
+		EXPECT_EQ(load_in(g[i], c), 100 + i);
+		EXPECT_EQ(load_in(g[i], s), 201);
+		EXPECT_EQ(load_in(g[i], s + PAGE_SIZE), 202);
+		EXPECT_MAP_OK(g[i]);
+	}
+	/* The middle generation goes; the others keep their data, and writes collapse chains. */
+	vm_map_deallocate(g[1]);
+	store_in(g[2], c + PAGE_SIZE, 7);
+	store_in(g[0], c + PAGE_SIZE, 8);
+	EXPECT_EQ(load_in(g[2], c), 102);
+	EXPECT_EQ(load_in(g[0], c), 100);
+	EXPECT_EQ(load_in(g[2], c + PAGE_SIZE), 7);
+	EXPECT_EQ(load_in(g[0], c + PAGE_SIZE), 8);
+	EXPECT_LE(vm_object_chain_length(vm_map_lookup_entry_locked(g[2], c)->object), 2);
+	EXPECT_MAP_OK(g[0]);
+	EXPECT_MAP_OK(g[2]);
+	vm_map_deallocate(g[2]);
+	vm_map_deallocate(g[0]);
+}
+
+KTEST(vm, a_thousand_forks_keep_the_chain_short)
+{
+	vm_map_t parent = user_map();
+	vm_address_t a = UBASE;
+	int longest = 0;
+
+	ASSERT_TRUE(parent != NULL);
+	ASSERT_EQ(vm_allocate(parent, &a, 4 * PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
+	for (int i = 0; i < 1000; i++) {
+		vm_map_t child = vm_map_fork(parent);
+
+		ASSERT_TRUE(child != NULL);
+		store_in(child, a, i);		/* both sides write: copy-on-write each time */
+		store_in(parent, a + PAGE_SIZE * (i % 4), i);
+		ASSERT_EQ(load_in(child, a), i);
+		vm_map_deallocate(child);
+		longest = MAX(longest, vm_object_chain_length(vm_map_lookup_entry_locked(parent, a)->object));
+	}
+	EXPECT_LE(longest, 3);
+	EXPECT_EQ(load_in(parent, a + 3 * PAGE_SIZE), 999);
+	EXPECT_MAP_OK(parent);
+	vm_map_deallocate(parent);
+}
+
+KTEST(vm, copyin_copyout_overwrite_discard)
+{
+	vm_map_t src = user_map(), dst = user_map();
+	vm_address_t a = UBASE, b = UBASE + 0x100000, out;
+	vm_map_copy_t copy;
+
+	ASSERT_TRUE(src && dst);
+	ASSERT_EQ(vm_allocate(src, &a, 8 * PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
+	for (int i = 0; i < 8; i++)
+		store_in(src, a + ptoa(i) + 8, 0x100 + i);
+	/* Large: copy-on-write.  The copy keeps the data as it was at copyin. */
+	ASSERT_EQ(vm_map_copyin(src, a, 8 * PAGE_SIZE, FALSE, &copy), KERN_SUCCESS);
+	store_in(src, a + 8, 0xdead);
+	ASSERT_EQ(vm_map_copyout(dst, &out, copy), KERN_SUCCESS);
+	EXPECT_EQ(load_in(dst, out + 8), 0x100);
+	EXPECT_EQ(load_in(dst, out + ptoa(7) + 8), 0x107);
+	store_in(dst, out + ptoa(7) + 8, 0xbeef);	/* and the other way round */
+	EXPECT_EQ(load_in(src, a + ptoa(7) + 8), 0x107);
+	/* Partial pages: bytes 12 .. 12+5000 of page 1 onward, over an unaligned target. */
+	ASSERT_EQ(vm_allocate(dst, &b, 4 * PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
+	ASSERT_EQ(vm_map_copyin(src, a + PAGE_SIZE + 8, 5000, FALSE, &copy), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_copy_size(copy), 5000);
+	ASSERT_EQ(vm_map_copy_overwrite(dst, b + 100, copy, FALSE, NULL), KERN_SUCCESS);
+	EXPECT_EQ(load_in(dst, b + 100), 0x101);
+	EXPECT_EQ(load_in(dst, b + 100 + PAGE_SIZE), 0x102);
+	EXPECT_EQ(load_in(dst, b + 92), 0);	/* just before: untouched */
+	/* Overwrite refuses read-only and unmapped targets; discard frees a copy unused. */
+	ASSERT_EQ(vm_map_copyin(src, a, PAGE_SIZE, FALSE, &copy), KERN_SUCCESS);
+	EXPECT_EQ(vm_protect(dst, b, PAGE_SIZE, FALSE, VM_PROT_READ), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_copy_overwrite(dst, b, copy, FALSE, NULL), KERN_PROTECTION_FAILURE);
+	EXPECT_EQ(vm_map_copy_overwrite(dst, UBASE + 0x800000, copy, FALSE, NULL), KERN_INVALID_ADDRESS);
+	vm_map_copy_discard(copy);
+	/* src_destroy: the range leaves the source. */
+	ASSERT_EQ(vm_map_copyin(src, a, 2 * PAGE_SIZE, TRUE, &copy), KERN_SUCCESS);
+	EXPECT_EQ(vm_fault(src, a, VM_PROT_READ), KERN_INVALID_ADDRESS);
+	ASSERT_EQ(vm_map_copyout(dst, &out, copy), KERN_SUCCESS);
+	EXPECT_EQ(load_in(dst, out + 8), 0xdead);
+	EXPECT_EQ(vm_map_copyin(src, a, 2 * PAGE_SIZE, FALSE, &copy), KERN_INVALID_ADDRESS);
+	EXPECT_EQ(vm_map_copyin(src, a, 0, FALSE, &copy), KERN_INVALID_ARGUMENT);
+	EXPECT_MAP_OK(src);
+	EXPECT_MAP_OK(dst);
+	vm_map_deallocate(src);
+	vm_map_deallocate(dst);
+}
