@@ -25,6 +25,7 @@
 #include "platform/riscv/pmap_md.h"
 #include "vm/vm_kern.h"
 #include "vm/vm_object.h"
+#include "vm/xmalloc.h"
 #include "tests/kernel/ktest.h"
 #include "tests/bench/kbench.h"
 
@@ -118,6 +119,7 @@ void kmain_boot(uint64_t hartid, uint64_t dtb_pa)
 	smp_init_boot(&platform, (uint32_t)hartid);
 	timer_init(platform.timebase_freq, strstr(platform.isa, "sstc") != NULL);
 	thread_init(h);
+	xmalloc_bootstrap();	/* map locks need a current thread */
 	plic_init(&platform);
 	plic_init_hart();
 	csr_set(sie, SIE_SSIE);

@@ -3,6 +3,7 @@
  * wiring and kernel memory, with vm_map_check after each step and the
  * ktest accounting (pages, wired pages, objects, entries) after each case.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "kern/thread.h"
@@ -12,6 +13,7 @@
 #include "vm/vm_fault.h"
 #include "vm/vm_kern.h"
 #include "vm/vm_object.h"
+#include "vm/xmalloc.h"
 
 KTEST_RUN(vm_smp1, "test=vm", "-m 256M -smp 1");
 KTEST_RUN(vm_smp4, "test=vm", "-m 256M -smp 4");
@@ -441,4 +443,68 @@ KTEST(vm, copyin_copyout_overwrite_discard)
 	EXPECT_MAP_OK(dst);
 	vm_map_deallocate(src);
 	vm_map_deallocate(dst);
+}
+
+/* ---- the AIX heap --------------------------------------------------------------------- */
+
+#define XM_SLOTS 200
+
+KTEST(vm, xmalloc_random_pattern)
+{
+	static struct { caddr_t p; int size; uint8_t fill; } slot[XM_SLOTS];
+	static char area[64 * 1024] __attribute__((aligned(16)));
+	uint64_t rng = 0x1234567;
+	int err = -1;
+	heapaddr_t heap = init_heap(area, sizeof(area), &err);
+
+	ASSERT_TRUE(heap != NULL);
+	EXPECT_EQ(err, 0);
+	for (int step = 0; step < 5000; step++) {
+		int i = (int)((rng = rng * 6364136223846793005ul + 1442695040888963407ul) >> 33) % XM_SLOTS;
+
+		if (slot[i].p) {		/* the bytes are still ours: free */
+			for (int k = 0; k < slot[i].size; k++)
+				ASSERT_EQ((uint8_t)slot[i].p[k], slot[i].fill);
+			ASSERT_EQ(xmfree(slot[i].p, heap), 0);
+			slot[i].p = NULL;
+		} else {
+			int size = 1 + (int)(rng >> 50) % 700, align = (int)(rng >> 40) % 9;
+
+			slot[i].p = xmalloc(size, align, heap);
+			if (!slot[i].p)
+				continue;	/* full for now */
+			ASSERT_EQ((uintptr_t)slot[i].p % (1u << align), 0);
+			slot[i].size = size;
+			slot[i].fill = (uint8_t)step;
+			memset(slot[i].p, slot[i].fill, (size_t)size);
+		}
+		if (step % 500 == 0)
+			ASSERT_EQ(heap_check(heap, check_report), 0);
+	}
+	for (int i = 0; i < XM_SLOTS; i++)
+		if (slot[i].p)
+			EXPECT_EQ(xmfree(slot[i].p, heap), 0);
+	EXPECT_EQ(heap_bytes_used(heap), 0);
+	EXPECT_EQ(heap_check(heap, check_report), 0);
+	/* Bad input: errors, never a crash. */
+	EXPECT_EQ(xmfree(area + 7, heap), -1);
+	EXPECT_EQ(xmfree(NULL, heap), -1);
+	EXPECT_TRUE(xmalloc(0, 0, heap) == NULL);
+	EXPECT_TRUE(xmalloc(16, 13, heap) == NULL);
+	EXPECT_TRUE(xmalloc(16, 0, NULL) == NULL);
+	EXPECT_TRUE(init_heap(area + 1, 4096, &err) == NULL);
+	EXPECT_EQ(err, EINVAL);
+}
+
+KTEST(vm, kernel_heaps_exist)
+{
+	caddr_t a = xmalloc(100, 3, kernel_heap), b = xmalloc(5000, 12, pinned_heap);
+
+	ASSERT_TRUE(a && b);
+	EXPECT_EQ((uintptr_t)b % 4096, 0);
+	memset(a, 1, 100);
+	memset(b, 2, 5000);
+	EXPECT_EQ(xmfree(a, kernel_heap), 0);
+	EXPECT_EQ(xmfree(a, kernel_heap), -1);	/* twice: refused */
+	EXPECT_EQ(xmfree(b, pinned_heap), 0);
 }
