@@ -8,50 +8,77 @@
 
 void mutex_init(struct mutex *m, const char *name)
 {
-	spin_init(&m->interlock, name);
-	m->owner = NULL;
-	m->name = name;
+	*m = (struct mutex)MUTEX_INIT(name);
+}
+
+static bool mutex_cas(struct mutex *m, uintptr_t from, uintptr_t to)
+{
+	return __atomic_compare_exchange_n(&m->owner, &from, to, false, __ATOMIC_ACQUIRE,
+					   __ATOMIC_RELAXED);
+}
+
+/* mutex_lock_slow: take m, sleeping while another thread has it. */
+static void mutex_lock_slow(struct mutex *m, uintptr_t self)
+{
+	spin_lock(&m->interlock);
+	for (;;) {
+		uintptr_t o = __atomic_load_n(&m->owner, __ATOMIC_RELAXED);
+
+		if (o == 0) {
+			if (mutex_cas(m, 0, self | (m->waiters ? MUTEX_WAITERS : 0)))
+				break;
+			continue;
+		}
+		if ((o & ~MUTEX_WAITERS) == self)
+			panic("mutex_lock: %s already held by this thread", m->name);
+		if (!(o & MUTEX_WAITERS) && !mutex_cas(m, o, o | MUTEX_WAITERS))
+			continue;		/* the owner changed: look again */
+		m->waiters++;
+		thread_sleep(m, &m->interlock);
+		m->waiters--;
+	}
+	spin_unlock(&m->interlock);
 }
 
 void mutex_lock(struct mutex *m)
 {
-	struct thread *self = thread_current();
+	uintptr_t self = (uintptr_t)thread_current();
 
-	spin_lock(&m->interlock);
-	if (m->owner == self)
-		panic("mutex_lock: %s already held by %s", m->name, self->name);
-	while (m->owner)
-		thread_sleep(m, &m->interlock);
-	m->owner = self;
-	spin_unlock(&m->interlock);
+	if (!mutex_cas(m, 0, self))
+		mutex_lock_slow(m, self);
 }
 
 bool mutex_trylock(struct mutex *m)
 {
-	bool got = false;
-
-	spin_lock(&m->interlock);
-	if (!m->owner) {
-		m->owner = thread_current();
-		got = true;
-	}
-	spin_unlock(&m->interlock);
-	return got;
+	return mutex_cas(m, 0, (uintptr_t)thread_current());
 }
 
 void mutex_unlock(struct mutex *m)
 {
-	spin_lock(&m->interlock);
-	if (m->owner != thread_current())
+	uintptr_t self = (uintptr_t)thread_current(), o = self;
+
+	if (__atomic_compare_exchange_n(&m->owner, &o, 0, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		return;
+	if ((o & ~MUTEX_WAITERS) != self)
 		panic("mutex_unlock: %s not held by this thread", m->name);
-	m->owner = NULL;
+	spin_lock(&m->interlock);		/* a waiter: hand over under the interlock */
+	__atomic_store_n(&m->owner, 0, __ATOMIC_RELEASE);
 	spin_unlock(&m->interlock);
 	thread_wakeup(m);
 }
 
 bool mutex_owned(struct mutex *m)
 {
-	return m->owner == thread_current();
+	return (__atomic_load_n(&m->owner, __ATOMIC_RELAXED) & ~MUTEX_WAITERS) ==
+	       (uintptr_t)thread_current();
+}
+
+/* rw_sleep_locked: wait for the lock to change, counted so that unlockers know to wake us. */
+static void rw_sleep_locked(struct rwlock *l)
+{
+	l->sleepers++;
+	thread_sleep(l, &l->interlock);
+	l->sleepers--;
 }
 
 void rw_init(struct rwlock *l, const char *name)
@@ -64,7 +91,7 @@ void rw_lock_read(struct rwlock *l)
 {
 	spin_lock(&l->interlock);
 	while (l->writer || l->writers_waiting)
-		thread_sleep(l, &l->interlock);
+		rw_sleep_locked(l);
 	l->readers++;
 	spin_unlock(&l->interlock);
 }
@@ -78,7 +105,7 @@ void rw_lock_write(struct rwlock *l)
 		panic("rw_lock_write: %s already held by %s", l->name, self->name);
 	l->writers_waiting++;
 	while (l->writer || l->readers)
-		thread_sleep(l, &l->interlock);
+		rw_sleep_locked(l);
 	l->writers_waiting--;
 	l->writer = self;
 	spin_unlock(&l->interlock);
@@ -90,7 +117,7 @@ void rw_unlock_read(struct rwlock *l)
 
 	spin_lock(&l->interlock);
 	KASSERT(l->readers > 0, "rw_unlock_read: %s not read-held", l->name);
-	wake = --l->readers == 0;
+	wake = --l->readers == 0 && l->sleepers;
 	spin_unlock(&l->interlock);
 	if (wake)
 		thread_wakeup(l);
@@ -98,21 +125,29 @@ void rw_unlock_read(struct rwlock *l)
 
 void rw_unlock_write(struct rwlock *l)
 {
+	bool wake;
+
 	spin_lock(&l->interlock);
 	KASSERT(l->writer == thread_current(), "rw_unlock_write: %s not write-held here", l->name);
 	l->writer = NULL;
+	wake = l->sleepers > 0;
 	spin_unlock(&l->interlock);
-	thread_wakeup(l);
+	if (wake)
+		thread_wakeup(l);
 }
 
 void rw_downgrade(struct rwlock *l)
 {
+	bool wake;
+
 	spin_lock(&l->interlock);
 	KASSERT(l->writer == thread_current(), "rw_downgrade: %s not write-held here", l->name);
 	l->writer = NULL;
 	l->readers++;
+	wake = l->sleepers > 0;
 	spin_unlock(&l->interlock);
-	thread_wakeup(l);
+	if (wake)
+		thread_wakeup(l);
 }
 
 bool rw_write_held(struct rwlock *l)

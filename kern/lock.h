@@ -12,13 +12,21 @@
 
 struct thread;
 
+/*
+ * The owner word is the owning thread, or 0; bit 0 (MUTEX_WAITERS) says a
+ * thread sleeps on it.  Taking a free mutex and releasing one nobody waits
+ * for are a single compare-and-swap; the interlock is only for sleeping.
+ */
+#define MUTEX_WAITERS	1ul
+
 struct mutex {
+	uintptr_t owner;		/* atomic: thread | MUTEX_WAITERS */
 	struct spinlock interlock;
-	struct thread *owner;		/* [i] NULL if free */
+	int waiters;			/* [i] */
 	const char *name;
 };
 
-#define MUTEX_INIT(n) { .interlock = SPINLOCK_INIT(n), .owner = 0, .name = (n) }
+#define MUTEX_INIT(n) { .owner = 0, .interlock = SPINLOCK_INIT(n), .waiters = 0, .name = (n) }
 
 void mutex_init(struct mutex *m, const char *name);
 void mutex_lock(struct mutex *m);
@@ -35,6 +43,7 @@ struct rwlock {
 	int readers;			/* [i] */
 	struct thread *writer;		/* [i] */
 	int writers_waiting;		/* [i] */
+	int sleepers;			/* [i] threads asleep on it */
 	const char *name;
 };
 

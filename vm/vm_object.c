@@ -176,10 +176,9 @@ void vm_object_reference(vm_object_t object)
 {
 	if (!object)
 		return;
-	mutex_lock(&object->lock);
-	KASSERT(object->ref_count > 0, "vm_object_reference: object %lu is dead", object->id);
-	object->ref_count++;
-	mutex_unlock(&object->lock);
+	KASSERT(__atomic_load_n(&object->ref_count, __ATOMIC_RELAXED) > 0,
+		"vm_object_reference: object %lu is dead", object->id);
+	__atomic_fetch_add(&object->ref_count, 1, __ATOMIC_RELAXED);
 }
 
 static void vm_object_free(vm_object_t object)
@@ -202,13 +201,11 @@ void vm_object_deallocate(vm_object_t object)
 	while (object) {
 		vm_object_t shadow;
 
-		mutex_lock(&object->lock);
 		KASSERT(object->canary == VM_OBJECT_CANARY && object->ref_count > 0,
 			"vm_object_deallocate: object %p is dead", (void *)object);
-		if (--object->ref_count > 0) {
-			mutex_unlock(&object->lock);
+		if (__atomic_sub_fetch(&object->ref_count, 1, __ATOMIC_ACQ_REL) > 0)
 			return;
-		}
+		mutex_lock(&object->lock);	/* the last reference: nobody can take another */
 		while (object->pages)
 			vm_page_free_object_page(object->pages);
 		shadow = object->shadow;
@@ -280,8 +277,8 @@ static void collapse_level(vm_object_t object)
 			vm_object_reference(backing->shadow);
 			object->shadow = backing->shadow;
 			object->shadow_offset += backing->shadow_offset;
-			backing->ref_count--;
 			mutex_unlock(&backing->lock);
+			vm_object_deallocate(backing);	/* our reference; another holder may be gone now */
 		} else {
 			mutex_unlock(&backing->lock);
 			return;

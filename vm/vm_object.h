@@ -26,7 +26,7 @@
 struct vm_object {
 	uint32_t canary;		/* [c] VM_OBJECT_CANARY while alive */
 	struct mutex lock;
-	int ref_count;			/* [o] */
+	int ref_count;			/* atomic; 0 only once, by the last deallocate */
 	uint64_t id;			/* [c] for printing */
 	vm_object_offset_t size;	/* [c] bytes, page multiple */
 	struct vm_object *shadow;	/* [o] where absent pages come from */

@@ -624,6 +624,10 @@ static kern_return_t pmap_enter_locked(pmap_t p, vm_offset_t va, vm_page_t m, vm
 	}
 	if (loc.level == level && !(*loc.e & PTE_V))	/* the common case: tables there, slot free */
 		goto install;
+	if (loc.level == level && PTE_IS_LEAF(*loc.e)) {	/* another page of the same size: swap */
+		pmap_leaf_clear(p, &loc, va, b);
+		goto install;
+	}
 	needed = pmap_path_state(p, va, level, &occupied);
 	if (occupied)		/* the removal may free tables on our path */
 		needed = PT_LEVELS - 1 - level;
