@@ -391,37 +391,58 @@ uint64_t vm_object_count(void)
 
 /* ---- checking and printing ------------------------------------------------------- */
 
+/* vm_object_check_one: one object's invariants.  => object locked */
+static int vm_object_check_one(vm_object_t object, void (*report)(const char *fmt, ...))
+{
+	uint64_t n = 0;
+	int bad = 0;
+
+	for (vm_page_t m = object->pages; m; m = m->onext, n++) {
+		if (m->object != object || m->offset >= object->size || !page_aligned(m->offset) ||
+		    vm_page_lookup(object, m->offset) != m) {
+			report("vm_object_check: object %lu page 0x%lx at 0x%lx misfiled\n", object->id,
+			       m->phys_addr, m->offset);
+			bad++;
+		}
+	}
+	if (n != object->resident_count) {
+		report("vm_object_check: object %lu lists %lu pages, counts %lu\n", object->id, n,
+		       object->resident_count);
+		bad++;
+	}
+	if (object->shadow && !page_aligned(object->shadow_offset)) {
+		report("vm_object_check: object %lu shadow offset 0x%lx unaligned\n", object->id,
+		       object->shadow_offset);
+		bad++;
+	}
+	return bad;
+}
+
+/* vm_object_check: the chain from object down, each object locked while it is checked. */
 int vm_object_check(vm_object_t object, void (*report)(const char *fmt, ...))
 {
 	int bad = 0;
 
-	for (; object; object = object->shadow) {
-		uint64_t n = 0;
+	if (!object)
+		return 0;
+	mutex_lock(&object->lock);
+	for (;;) {
+		vm_object_t next;
 
 		if (object->canary != VM_OBJECT_CANARY || object->ref_count <= 0) {
 			report("vm_object_check: object %p dead (canary 0x%x, refs %d)\n", (void *)object,
 			       object->canary, object->ref_count);
-			return bad + 1;
-		}
-		for (vm_page_t m = object->pages; m; m = m->onext, n++) {
-			if (m->object != object || m->offset >= object->size || !page_aligned(m->offset) ||
-			    vm_page_lookup(object, m->offset) != m) {
-				report("vm_object_check: object %lu page 0x%lx at 0x%lx misfiled\n",
-				       object->id, m->phys_addr, m->offset);
-				bad++;
-			}
-		}
-		if (n != object->resident_count) {
-			report("vm_object_check: object %lu lists %lu pages, counts %lu\n", object->id, n,
-			       object->resident_count);
 			bad++;
+			break;
 		}
-		if (object->shadow && !page_aligned(object->shadow_offset)) {
-			report("vm_object_check: object %lu shadow offset 0x%lx unaligned\n", object->id,
-			       object->shadow_offset);
-			bad++;
-		}
+		bad += vm_object_check_one(object, report);
+		if (!(next = object->shadow))
+			break;
+		mutex_lock(&next->lock);
+		mutex_unlock(&object->lock);
+		object = next;
 	}
+	mutex_unlock(&object->lock);
 	return bad;
 }
 

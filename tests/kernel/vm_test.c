@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kern/thread.h"
+#include "platform/riscv/hart.h"
 #include "platform/riscv/riscv.h"
 #include "tests/kernel/ktest.h"
 #include "vm/vm.h"
@@ -507,4 +508,117 @@ KTEST(vm, kernel_heaps_exist)
 	EXPECT_EQ(xmfree(a, kernel_heap), 0);
 	EXPECT_EQ(xmfree(a, kernel_heap), -1);	/* twice: refused */
 	EXPECT_EQ(xmfree(b, pinned_heap), 0);
+}
+
+/* ---- concurrency ----------------------------------------------------------------------- */
+
+#define CC_PAGES	32
+#define CC_WORKERS	HART_MAX
+#define CC_WRITES	150
+#define CC_R		UBASE			/* workers write here (RW, never protected) */
+#define CC_R2		(UBASE + 0x100000)	/* protected and unprotected */
+#define CC_R3		(UBASE + 0x200000)	/* deallocated and allocated again */
+
+struct cc {
+	vm_map_t map;
+	int nworkers;
+	volatile int running;
+	uint64_t last[CC_PAGES];	/* the last value each page's owner wrote */
+	volatile int failures;
+	struct ktest_ctx *ctx;
+};
+
+static uint64_t cc_value(int w, uint64_t seq)
+{
+	return ((uint64_t)w << 40) | seq;
+}
+
+/* cc_worker: owns pages w, w+n, ...: writes them and reads them back; reads the others too. */
+static void cc_worker(void *arg)
+{
+	struct cc *c = ((void **)arg)[0];
+	int w = (int)(uintptr_t)((void **)arg)[1];
+
+	thread_set_map(c->map);
+	for (uint64_t seq = 1; seq <= CC_WRITES; seq++) {
+		for (int p = w; p < CC_PAGES; p += c->nworkers) {
+			uint64_t v = cc_value(w, seq);
+
+			ustore(CC_R + ptoa(p) + 8 * w, v);
+			c->last[p] = v;
+			if (uload(CC_R + ptoa(p) + 8 * w) != v)
+				__atomic_fetch_add(&c->failures, 1, __ATOMIC_RELAXED);
+		}
+		(void)uload(CC_R + ptoa(seq % CC_PAGES));	/* someone else's page: any value */
+		vm_fault(c->map, CC_R2 + ptoa(seq % 4), VM_PROT_READ);	/* may be refused: fine */
+		vm_fault(c->map, CC_R3 + ptoa(seq % 4), VM_PROT_WRITE);	/* may be a hole: fine */
+	}
+	thread_set_map(NULL);
+	__atomic_fetch_sub(&c->running, 1, __ATOMIC_RELEASE);
+}
+
+/* cc_mutator: protect, wire, copy, fork and deallocate while the workers run. */
+static int cc_mutator(struct cc *c)
+{
+	int round;
+
+	for (round = 0; __atomic_load_n(&c->running, __ATOMIC_ACQUIRE) > 0; round++) {
+		vm_map_copy_t copy;
+		vm_map_t child;
+		vm_address_t a = CC_R3;
+
+		EXPECT_EQ(vm_protect(c->map, CC_R2, 4 * PAGE_SIZE, FALSE, round & 1 ? VM_PROT_DEFAULT : VM_PROT_NONE),
+			  KERN_SUCCESS);
+		EXPECT_EQ(vm_map_wire(c->map, CC_R, CC_R + 8 * PAGE_SIZE, VM_PROT_DEFAULT, FALSE), KERN_SUCCESS);
+		if (vm_map_copyin(c->map, CC_R, ptoa(CC_PAGES), FALSE, &copy) == KERN_SUCCESS)
+			vm_map_copy_discard(copy);	/* copy-on-write under the workers' feet */
+		EXPECT_EQ(vm_map_unwire(c->map, CC_R, CC_R + 8 * PAGE_SIZE, FALSE), KERN_SUCCESS);
+		if ((child = vm_map_fork(c->map)) != NULL)
+			vm_map_deallocate(child);
+		EXPECT_EQ(vm_deallocate(c->map, CC_R3, 4 * PAGE_SIZE), KERN_SUCCESS);
+		EXPECT_EQ(vm_allocate(c->map, &a, 4 * PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
+		if (round % 8 == 0)
+			EXPECT_MAP_OK(c->map);
+		thread_yield();
+	}
+	return round;
+}
+
+KTEST(vm, concurrent_faults_and_map_changes)
+{
+	static struct cc c;
+	void *args[CC_WORKERS][2];
+	struct thread *t[CC_WORKERS];
+	vm_address_t r = CC_R, r2 = CC_R2, r3 = CC_R3;
+	int rounds;
+
+	c = (struct cc){ .map = user_map(), .nworkers = MIN(hart_count, 4) };
+	ASSERT_TRUE(c.map != NULL);
+	ASSERT_EQ(vm_allocate(c.map, &r, ptoa(CC_PAGES), VM_FLAGS_FIXED), KERN_SUCCESS);
+	ASSERT_EQ(vm_allocate(c.map, &r2, 4 * PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
+	ASSERT_EQ(vm_allocate(c.map, &r3, 4 * PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
+	c.running = c.nworkers;
+	for (int w = 0; w < c.nworkers; w++) {
+		args[w][0] = &c;
+		args[w][1] = (void *)(uintptr_t)w;
+		t[w] = thread_create("cc_worker", cc_worker, args[w], w % hart_count);
+		ASSERT_TRUE(t[w] != NULL);
+	}
+	rounds = cc_mutator(&c);
+	for (int w = 0; w < c.nworkers; w++)
+		thread_join(t[w]);
+	kprintf("    %d mutator rounds while %d workers ran\n", rounds, c.nworkers);
+	EXPECT_GT(rounds, 0);
+	EXPECT_EQ(c.failures, 0);
+	/* Every page holds exactly what its owner wrote last. */
+	thread_set_map(c.map);
+	for (int p = 0; p < CC_PAGES; p++) {
+		int w = p % c.nworkers;
+
+		EXPECT_EQ(uload(CC_R + ptoa(p) + 8 * w), c.last[p]);
+		EXPECT_EQ(c.last[p], cc_value(w, CC_WRITES));
+	}
+	thread_set_map(NULL);
+	EXPECT_MAP_OK(c.map);
+	vm_map_deallocate(c.map);
 }
