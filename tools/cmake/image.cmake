@@ -16,7 +16,10 @@ add_library(kernel_objs OBJECT
 target_include_directories(kernel_objs PRIVATE ${CMAKE_SOURCE_DIR})
 target_compile_options(kernel_objs PRIVATE
   $<$<COMPILE_LANGUAGE:C>:-std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-zero-length>
-  $<$<COMPILE_LANGUAGE:ASM>:-g>)
+  $<$<COMPILE_LANGUAGE:ASM>:-g -I${CMAKE_SOURCE_DIR}/tests/kernel>)
+# Golden files built in with .incbin: a change to one rebuilds its object.
+set_source_files_properties(${CMAKE_SOURCE_DIR}/tests/kernel/vm_params_golden.S PROPERTIES
+  OBJECT_DEPENDS ${CMAKE_SOURCE_DIR}/tests/kernel/vm_params.golden)
 
 function(kernel_link name ksyms)
   add_executable(${name} $<TARGET_OBJECTS:kernel_objs> ${ksyms})
