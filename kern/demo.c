@@ -10,6 +10,8 @@
 #include "platform/riscv/kmap.h"
 #include "platform/riscv/timer.h"
 #include "platform/riscv/vmlayout.h"
+#include "vm/vm.h"
+#include "vm/vm_fault.h"
 #include "vm/vm_page.h"
 
 static void demo_memory(void)
@@ -81,6 +83,39 @@ static void demo_threads(void)
 	}
 }
 
+/* demo_vm: a map built, protected, forked copy-on-write, written on both sides, printed. */
+static void demo_vm(void)
+{
+	vm_map_t map = vm_map_create(pmap_create(), PAGE_SIZE, PMAP_USER_END), child;
+	vm_address_t data = 0x10000000, text = 0x400000;
+	struct vm_fault_stats st;
+
+	if (!map || vm_allocate(map, &text, 2 * PAGE_SIZE, VM_FLAGS_FIXED) ||
+	    vm_allocate(map, &data, 4 * PAGE_SIZE, VM_FLAGS_FIXED)) {
+		kprintf("  (no memory for the demo map)\n");
+		return;
+	}
+	vm_protect(map, text, 2 * PAGE_SIZE, TRUE, VM_PROT_READ | VM_PROT_EXECUTE);	/* max first */
+	vm_protect(map, text, 2 * PAGE_SIZE, FALSE, VM_PROT_READ | VM_PROT_EXECUTE);
+	vm_inherit(map, data + 3 * PAGE_SIZE, PAGE_SIZE, VM_INHERIT_SHARE);
+	for (int i = 0; i < 4; i++)
+		vm_fault(map, data + ptoa(i), VM_PROT_WRITE);	/* zero-fill faults */
+	child = vm_map_fork(map);
+	if (child) {
+		vm_fault(child, data, VM_PROT_WRITE);		/* copy-on-write in the child */
+		vm_fault(map, data + PAGE_SIZE, VM_PROT_WRITE);	/* and in the parent */
+		kprintf("  parent after fork and writes:\n");
+		vm_map_print(map, true, kprintf);
+		kprintf("  child:\n");
+		vm_map_print(child, true, kprintf);
+		vm_map_deallocate(child);
+	}
+	vm_fault_stats_get(&st);
+	kprintf("  faults so far: %lu zero-fill, %lu copy-on-write, %lu soft\n", st.zero_fill, st.cow,
+		st.soft);
+	vm_map_deallocate(map);
+}
+
 int demo_main(void)
 {
 	kprintf("\nriscv-mach-vm: a Mach-style VM on RISC-V Sv39\n");
@@ -90,6 +125,8 @@ int demo_main(void)
 	demo_devices();
 	kprintf("threads:\n");
 	demo_threads();
+	kprintf("virtual memory:\n");
+	demo_vm();
 	kprintf("demo done\n");
 	return EXIT_STATUS_OK;
 }

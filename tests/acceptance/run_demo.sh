@@ -12,6 +12,9 @@ for want in "RAM        0x080000000 - 0x0a0000000  512 MiB" \
 	    "harts      4 described, 4 online" \
 	    "pcie ecam  0x30000000" \
 	    "thread pinned to hart index 3 ran on hart" \
+	    "r-x/r-x copy default wired 0/0 zero-fill" \
+	    "share default wired 0/0 object" \
+	    "2 copy-on-write" \
 	    "demo done"; do
 	grep -qF "$want" "$log" || { echo "FAIL: demo output lacks: $want"; fail=1; }
 done
