@@ -74,6 +74,32 @@ void ktest_fault_check(const char *file, int line, bool taken, const char *what)
 			   trap_cause_name(c->fault.scause), trap_cause_name(c->fault_cause));
 }
 
+void ktest_report(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	kvprintf(fmt, ap);
+	va_end(ap);
+}
+
+uint64_t ktest_uread(uint64_t va)
+{
+	uint64_t v;
+
+	csr_set(sstatus, SSTATUS_SUM);
+	v = *(volatile uint64_t *)va;
+	csr_clear(sstatus, SSTATUS_SUM);
+	return v;
+}
+
+void ktest_uwrite(uint64_t va, uint64_t value)
+{
+	csr_set(sstatus, SSTATUS_SUM);
+	*(volatile uint64_t *)va = value;
+	csr_clear(sstatus, SSTATUS_SUM);
+}
+
 /* Trap resumption points: the trap returns here, on the test's own stack. */
 static void ktest_resume_fault(void)
 {

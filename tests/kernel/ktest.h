@@ -129,6 +129,17 @@ void ktest_fault_check(const char *file, int line, bool taken, const char *what)
 		}									\
 	} while (0)
 
+/* ktest_report: a report function for the invariant checkers (pmap_check, vm_map_check...). */
+void ktest_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * ktest_uread / ktest_uwrite: S-mode access to a user address of the
+ * thread's address space, sstatus.SUM set only around the access (faults
+ * go to the VM or to EXPECT_FAULT like any other).
+ */
+uint64_t ktest_uread(uint64_t va);
+void ktest_uwrite(uint64_t va, uint64_t value);
+
 /* ktest_main: run the comma-separated suites ("all" = every one); returns the exit status. */
 int ktest_main(const char *suites);
 

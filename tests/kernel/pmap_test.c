@@ -22,16 +22,7 @@ KTEST_RUN(pmap_smp4, "test=pmap", "-m 4G -smp 4");
 #define MIB2	(2ul * 1024 * 1024)
 #define GIB1	(1024ul * 1024 * 1024)
 
-static void check_report(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	kvprintf(fmt, ap);
-	va_end(ap);
-}
-
-#define EXPECT_PMAP_OK(p) EXPECT_EQ(pmap_check((p), check_report), 0)
+#define EXPECT_PMAP_OK(p) EXPECT_EQ(pmap_check((p), ktest_report), 0)
 
 static vm_page_t page_with(uint64_t pattern)
 {
@@ -49,24 +40,6 @@ static vm_page_t page_with(uint64_t pattern)
 static uint64_t phys_word(vm_paddr_t pa)
 {
 	return *(volatile uint64_t *)pmap_direct_map(pa);
-}
-
-/* User-page access from S-mode: sstatus.SUM only around the access. */
-static uint64_t uread(vm_offset_t va)
-{
-	uint64_t v;
-
-	csr_set(sstatus, SSTATUS_SUM);
-	v = *(volatile uint64_t *)va;
-	csr_clear(sstatus, SSTATUS_SUM);
-	return v;
-}
-
-static void uwrite(vm_offset_t va, uint64_t v)
-{
-	csr_set(sstatus, SSTATUS_SUM);
-	*(volatile uint64_t *)va = v;
-	csr_clear(sstatus, SSTATUS_SUM);
 }
 
 KTEST(pmap, enter_extract_remove_one_page)
@@ -97,16 +70,16 @@ KTEST(pmap, access_through_the_mapping)
 	ASSERT_TRUE(p && m);
 	ASSERT_EQ(pmap_enter(p, UVA, m, VM_PROT_DEFAULT, 0), KERN_SUCCESS);
 	thread_set_pmap(p);
-	EXPECT_EQ(uread(UVA), 0x2000);
-	uwrite(UVA + 8, 0xfeed);
+	EXPECT_EQ(ktest_uread(UVA), 0x2000);
+	ktest_uwrite(UVA + 8, 0xfeed);
 	EXPECT_EQ(phys_word(m->phys_addr + 8), 0xfeed);
 	/* Read-only now: the write must fault, the read must not. */
 	EXPECT_EQ(pmap_protect(p, UVA, UVA + PAGE_SIZE, VM_PROT_READ), KERN_SUCCESS);
 	EXPECT_PMAP_OK(p);
-	EXPECT_FAULT(EXC_STORE_PAGE_FAULT, uwrite(UVA, 1));
-	EXPECT_EQ(uread(UVA + 8), 0xfeed);
+	EXPECT_FAULT(EXC_STORE_PAGE_FAULT, ktest_uwrite(UVA, 1));
+	EXPECT_EQ(ktest_uread(UVA + 8), 0xfeed);
 	EXPECT_EQ(pmap_remove(p, UVA, UVA + PAGE_SIZE), KERN_SUCCESS);
-	EXPECT_FAULT(EXC_LOAD_PAGE_FAULT, uread(UVA));
+	EXPECT_FAULT(EXC_LOAD_PAGE_FAULT, ktest_uread(UVA));
 	thread_set_pmap(NULL);
 	pmap_destroy(p);
 	vm_page_free(m);
@@ -191,8 +164,8 @@ KTEST(pmap, large_2m_mapping_and_demotion)
 	EXPECT_EQ(pmap_extract(p, va + ptoa(101), &pa), KERN_SUCCESS);
 	EXPECT_EQ(pa, run[101].phys_addr);
 	thread_set_pmap(p);
-	EXPECT_FAULT(EXC_STORE_PAGE_FAULT, uwrite(va + ptoa(5), 1));
-	uwrite(va + ptoa(6), 0x66);
+	EXPECT_FAULT(EXC_STORE_PAGE_FAULT, ktest_uwrite(va + ptoa(5), 1));
+	ktest_uwrite(va + ptoa(6), 0x66);
 	EXPECT_EQ(phys_word(run[6].phys_addr), 0x66);
 	thread_set_pmap(NULL);
 	EXPECT_EQ(pmap_remove(p, va, va + MIB2), KERN_SUCCESS);
@@ -242,8 +215,8 @@ KTEST(pmap, page_protect_reaches_three_pmaps)
 	pmap_page_protect(m, VM_PROT_READ);	/* read-only everywhere */
 	for (int i = 0; i < 3; i++) {
 		thread_set_pmap(p[i]);
-		EXPECT_EQ(uread(UVA + ptoa(i)), 0x3000);
-		EXPECT_FAULT(EXC_STORE_PAGE_FAULT, uwrite(UVA + ptoa(i), 0));
+		EXPECT_EQ(ktest_uread(UVA + ptoa(i)), 0x3000);
+		EXPECT_FAULT(EXC_STORE_PAGE_FAULT, ktest_uwrite(UVA + ptoa(i), 0));
 		thread_set_pmap(NULL);
 		EXPECT_PMAP_OK(p[i]);
 	}
@@ -270,15 +243,15 @@ KTEST(pmap, referenced_and_modified_bits)
 	pmap_clear_modify(m);
 	EXPECT_FALSE(pmap_is_referenced(m));
 	EXPECT_FALSE(pmap_is_modified(m));
-	EXPECT_EQ(uread(UVA), 0x4000);
+	EXPECT_EQ(ktest_uread(UVA), 0x4000);
 	EXPECT_TRUE(pmap_is_referenced(m));
 	EXPECT_FALSE(pmap_is_modified(m));
-	uwrite(UVA, 1);
+	ktest_uwrite(UVA, 1);
 	EXPECT_TRUE(pmap_is_modified(m));
 	/* Cleared D must come back on the next write: the clear flushed the TLB. */
 	pmap_clear_modify(m);
 	EXPECT_FALSE(pmap_is_modified(m));
-	uwrite(UVA, 2);
+	ktest_uwrite(UVA, 2);
 	EXPECT_TRUE(pmap_is_modified(m));
 	thread_set_pmap(NULL);
 	/* Removing the mapping keeps what it knew. */
@@ -306,13 +279,13 @@ KTEST(pmap, nesting_is_seen_through_two_pmaps)
 	EXPECT_EQ(pa, m->phys_addr);
 	EXPECT_EQ(pmap_extract(b, base + MIB2, &pa), KERN_SUCCESS);
 	thread_set_pmap(a);
-	EXPECT_EQ(uread(base + MIB2), 0x5000);
+	EXPECT_EQ(ktest_uread(base + MIB2), 0x5000);
 	thread_set_pmap(b);
-	uwrite(base + MIB2 + 8, 0xb);
+	ktest_uwrite(base + MIB2 + 8, 0xb);
 	EXPECT_EQ(phys_word(m->phys_addr + 8), 0xb);
 	/* Removed in grand: gone through b (whose TLB had it) too. */
 	EXPECT_EQ(pmap_remove(grand, base + MIB2, base + MIB2 + PAGE_SIZE), KERN_SUCCESS);
-	EXPECT_FAULT(EXC_LOAD_PAGE_FAULT, uread(base + MIB2));
+	EXPECT_FAULT(EXC_LOAD_PAGE_FAULT, ktest_uread(base + MIB2));
 	thread_set_pmap(NULL);
 	EXPECT_EQ(pmap_enter(a, base, m, VM_PROT_READ, 0), KERN_INVALID_ADDRESS);
 	EXPECT_EQ(pmap_remove(a, base, base + PAGE_SIZE), KERN_INVALID_ADDRESS);
@@ -350,7 +323,7 @@ KTEST(pmap, asid_rollover_keeps_translations_apart)
 	for (int round = 0; round < 3; round++) {
 		for (int i = 0; i < ROLL_PMAPS; i++) {
 			thread_set_pmap(p[i]);
-			EXPECT_EQ(uread(UVA), 0x100 * (i + 1));
+			EXPECT_EQ(ktest_uread(UVA), 0x100 * (i + 1));
 		}
 	}
 	thread_set_pmap(NULL);

@@ -11,15 +11,6 @@
 
 KTEST_RUN(vm_page, "test=vm_page", "-m 256M -smp 2");
 
-static void check_report(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	kvprintf(fmt, ap);
-	va_end(ap);
-}
-
 /* run_is_contiguous: n records, n consecutive physical pages, one segment. */
 static bool run_is_contiguous(vm_page_t m, uint64_t n)
 {
@@ -51,7 +42,7 @@ KTEST(vm_page, aligned_runs_of_1_to_1024_pages)
 			vm_page_free_contig(m, sizes[i]);
 		}
 	}
-	EXPECT_EQ(vm_page_check(check_report), 0);
+	EXPECT_EQ(vm_page_check(ktest_report), 0);
 	vm_page_free_blocks(after);
 	EXPECT_EQ(memcmp(before, after, sizeof(before)), 0);
 }
@@ -70,7 +61,7 @@ KTEST(vm_page, fragmentation_then_coalescing)
 		ASSERT_TRUE((pages[i] = vm_page_alloc()) != NULL);
 	for (int i = 0; i < FRAG_PAGES; i += 2)	/* every other page: holes of one page */
 		vm_page_free(pages[i]);
-	EXPECT_EQ(vm_page_check(check_report), 0);
+	EXPECT_EQ(vm_page_check(ktest_report), 0);
 	EXPECT_EQ(vm_page_free_count(), free0 - FRAG_PAGES / 2);
 	/* Runs still come from elsewhere, never from the holes. */
 	big = vm_page_alloc_contig(1024, 1024);
@@ -80,7 +71,7 @@ KTEST(vm_page, fragmentation_then_coalescing)
 	for (int i = 1; i < FRAG_PAGES; i += 2)
 		vm_page_free(pages[i]);
 	/* Every buddy merged again: the same free blocks as before. */
-	EXPECT_EQ(vm_page_check(check_report), 0);
+	EXPECT_EQ(vm_page_check(ktest_report), 0);
 	vm_page_free_blocks(after);
 	EXPECT_EQ(memcmp(before, after, sizeof(before)), 0);
 	EXPECT_EQ(vm_page_free_count(), free0);
@@ -105,7 +96,7 @@ KTEST(vm_page, exhaustion_returns_null_then_everything_comes_back)
 		vm_page_free(m);
 	}
 	EXPECT_EQ(vm_page_free_count(), free0);
-	EXPECT_EQ(vm_page_check(check_report), 0);
+	EXPECT_EQ(vm_page_check(ktest_report), 0);
 }
 
 KTEST(vm_page, bad_requests)

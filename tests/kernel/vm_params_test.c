@@ -131,15 +131,6 @@ static void fingerprint(int which)
 	vm_map_print(pm, false, fp_print);
 }
 
-static void check_report(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	kvprintf(fmt, ap);
-	va_end(ap);
-}
-
 KTEST(vm_params, table_matches_golden_file)
 {
 	const char *golden = vm_params_golden;
@@ -170,6 +161,6 @@ KTEST(vm_params, table_matches_golden_file)
 		EXPECT_EQ(kernel_map->nentries, kernel_entries);
 	}
 	EXPECT_TRUE(golden >= vm_params_golden_end);	/* no golden line left over */
-	EXPECT_EQ(vm_map_check(pm, check_report), 0);
+	EXPECT_EQ(vm_map_check(pm, ktest_report), 0);
 	vm_map_deallocate(pm);
 }

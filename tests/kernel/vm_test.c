@@ -21,40 +21,13 @@ KTEST_RUN(vm_smp4, "test=vm", "-m 256M -smp 4");
 
 #define UBASE 0x10000000ul
 
-static void check_report(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	kvprintf(fmt, ap);
-	va_end(ap);
-}
-
-#define EXPECT_MAP_OK(m) EXPECT_EQ(vm_map_check((m), check_report), 0)
+#define EXPECT_MAP_OK(m) EXPECT_EQ(vm_map_check((m), ktest_report), 0)
 
 static vm_map_t user_map(void)
 {
 	pmap_t p = pmap_create();
 
 	return p ? vm_map_create(p, PAGE_SIZE, PMAP_USER_END) : NULL;
-}
-
-/* Access to the running thread's user map from S-mode (faults resolve through vm_fault). */
-static uint64_t uload(vm_offset_t va)
-{
-	uint64_t v;
-
-	csr_set(sstatus, SSTATUS_SUM);
-	v = *(volatile uint64_t *)va;
-	csr_clear(sstatus, SSTATUS_SUM);
-	return v;
-}
-
-static void ustore(vm_offset_t va, uint64_t v)
-{
-	csr_set(sstatus, SSTATUS_SUM);
-	*(volatile uint64_t *)va = v;
-	csr_clear(sstatus, SSTATUS_SUM);
 }
 
 KTEST(vm, allocate_anywhere_and_fixed)
@@ -167,18 +140,18 @@ KTEST(vm, zero_fill_and_soft_faults)
 	ASSERT_EQ(vm_allocate(map, &a, 4 * PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
 	thread_set_map(map);
 	vm_fault_stats_get(&s0);
-	EXPECT_EQ(uload(a + 8), 0);			/* zero fill */
-	ustore(a + PAGE_SIZE, 0x1234);			/* zero fill for a write */
-	EXPECT_EQ(uload(a + PAGE_SIZE), 0x1234);	/* mapped already: no fault */
+	EXPECT_EQ(ktest_uread(a + 8), 0);			/* zero fill */
+	ktest_uwrite(a + PAGE_SIZE, 0x1234);			/* zero fill for a write */
+	EXPECT_EQ(ktest_uread(a + PAGE_SIZE), 0x1234);	/* mapped already: no fault */
 	pmap_remove(map->pmap, a, a + 4 * PAGE_SIZE);	/* the pages stay in the object */
-	EXPECT_EQ(uload(a + PAGE_SIZE), 0x1234);	/* soft fault: nothing copied or zeroed */
+	EXPECT_EQ(ktest_uread(a + PAGE_SIZE), 0x1234);	/* soft fault: nothing copied or zeroed */
 	vm_fault_stats_get(&s1);
 	EXPECT_EQ(s1.zero_fill - s0.zero_fill, 2);
 	EXPECT_EQ(s1.soft - s0.soft, 1);
 	/* Protection is the entry's: a read-only page faults for a write. */
 	EXPECT_EQ(vm_protect(map, a, PAGE_SIZE, FALSE, VM_PROT_READ), KERN_SUCCESS);
-	EXPECT_FAULT(EXC_STORE_PAGE_FAULT, ustore(a, 1));
-	EXPECT_FAULT(EXC_LOAD_PAGE_FAULT, (void)uload(a + 8 * PAGE_SIZE));	/* no entry */
+	EXPECT_FAULT(EXC_STORE_PAGE_FAULT, ktest_uwrite(a, 1));
+	EXPECT_FAULT(EXC_LOAD_PAGE_FAULT, (void)ktest_uread(a + 8 * PAGE_SIZE));	/* no entry */
 	EXPECT_EQ(vm_fault(map, a, VM_PROT_WRITE), KERN_PROTECTION_FAILURE);
 	EXPECT_EQ(vm_fault(map, a + 8 * PAGE_SIZE, VM_PROT_READ), KERN_INVALID_ADDRESS);
 	thread_set_map(NULL);
@@ -200,16 +173,16 @@ KTEST(vm, copy_on_write_through_a_shadow)
 	ASSERT_EQ(vm_map_enter(map, &private, PAGE_SIZE, 0, VM_FLAGS_FIXED, object, 0, TRUE,
 			       VM_PROT_DEFAULT, VM_PROT_ALL, VM_INHERIT_COPY), KERN_SUCCESS);
 	thread_set_map(map);
-	ustore(shared, 0xaaaa);			/* into the object itself */
+	ktest_uwrite(shared, 0xaaaa);			/* into the object itself */
 	vm_fault_stats_get(&s0);
-	EXPECT_EQ(uload(private), 0xaaaa);	/* read through: no copy */
-	ustore(private, 0xbbbb);		/* the write makes the copy */
+	EXPECT_EQ(ktest_uread(private), 0xaaaa);	/* read through: no copy */
+	ktest_uwrite(private, 0xbbbb);		/* the write makes the copy */
 	vm_fault_stats_get(&s1);
 	EXPECT_EQ(s1.cow - s0.cow, 1);
-	EXPECT_EQ(uload(shared), 0xaaaa);	/* the original is untouched */
-	EXPECT_EQ(uload(private), 0xbbbb);
-	ustore(shared, 0xcccc);			/* and later writes there do not leak across */
-	EXPECT_EQ(uload(private), 0xbbbb);
+	EXPECT_EQ(ktest_uread(shared), 0xaaaa);	/* the original is untouched */
+	EXPECT_EQ(ktest_uread(private), 0xbbbb);
+	ktest_uwrite(shared, 0xcccc);			/* and later writes there do not leak across */
+	EXPECT_EQ(ktest_uread(private), 0xbbbb);
 	thread_set_map(NULL);
 	EXPECT_MAP_OK(map);
 	vm_map_deallocate(map);
@@ -283,7 +256,7 @@ static uint64_t load_in(vm_map_t map, vm_offset_t va)
 	uint64_t v;
 
 	thread_set_map(map);
-	v = uload(va);
+	v = ktest_uread(va);
 	thread_set_map(NULL);
 	return v;
 }
@@ -291,7 +264,7 @@ static uint64_t load_in(vm_map_t map, vm_offset_t va)
 static void store_in(vm_map_t map, vm_offset_t va, uint64_t v)
 {
 	thread_set_map(map);
-	ustore(va, v);
+	ktest_uwrite(va, v);
 	thread_set_map(NULL);
 }
 
@@ -480,13 +453,13 @@ KTEST(vm, xmalloc_random_pattern)
 			memset(slot[i].p, slot[i].fill, (size_t)size);
 		}
 		if (step % 500 == 0)
-			ASSERT_EQ(heap_check(heap, check_report), 0);
+			ASSERT_EQ(heap_check(heap, ktest_report), 0);
 	}
 	for (int i = 0; i < XM_SLOTS; i++)
 		if (slot[i].p)
 			EXPECT_EQ(xmfree(slot[i].p, heap), 0);
 	EXPECT_EQ(heap_bytes_used(heap), 0);
-	EXPECT_EQ(heap_check(heap, check_report), 0);
+	EXPECT_EQ(heap_check(heap, ktest_report), 0);
 	/* Bad input: errors, never a crash. */
 	EXPECT_EQ(xmfree(area + 7, heap), -1);
 	EXPECT_EQ(xmfree(NULL, heap), -1);
@@ -544,12 +517,12 @@ static void cc_worker(void *arg)
 		for (int p = w; p < CC_PAGES; p += c->nworkers) {
 			uint64_t v = cc_value(w, seq);
 
-			ustore(CC_R + ptoa(p) + 8 * w, v);
+			ktest_uwrite(CC_R + ptoa(p) + 8 * w, v);
 			c->last[p] = v;
-			if (uload(CC_R + ptoa(p) + 8 * w) != v)
+			if (ktest_uread(CC_R + ptoa(p) + 8 * w) != v)
 				__atomic_fetch_add(&c->failures, 1, __ATOMIC_RELAXED);
 		}
-		(void)uload(CC_R + ptoa(seq % CC_PAGES));	/* someone else's page: any value */
+		(void)ktest_uread(CC_R + ptoa(seq % CC_PAGES));	/* someone else's page: any value */
 		vm_fault(c->map, CC_R2 + ptoa(seq % 4), VM_PROT_READ);	/* may be refused: fine */
 		vm_fault(c->map, CC_R3 + ptoa(seq % 4), VM_PROT_WRITE);	/* may be a hole: fine */
 	}
@@ -615,7 +588,7 @@ KTEST(vm, concurrent_faults_and_map_changes)
 	for (int p = 0; p < CC_PAGES; p++) {
 		int w = p % c.nworkers;
 
-		EXPECT_EQ(uload(CC_R + ptoa(p) + 8 * w), c.last[p]);
+		EXPECT_EQ(ktest_uread(CC_R + ptoa(p) + 8 * w), c.last[p]);
 		EXPECT_EQ(c.last[p], cc_value(w, CC_WRITES));
 	}
 	thread_set_map(NULL);
