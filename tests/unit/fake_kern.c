@@ -8,7 +8,9 @@
 #include <stdlib.h>
 
 #include "kern/kernel.h"
+#include "kern/lock.h"
 #include "kern/spinlock.h"
+#include "kern/thread.h"
 
 void panic(const char *fmt, ...)
 {
@@ -81,4 +83,101 @@ bool spin_trylock(struct spinlock *lk)
 bool spin_held(struct spinlock *lk)
 {
 	return lk->locked != 0;
+}
+
+/* One thread, never blocking: sleeping locks only check their own use. */
+static struct thread fake_thread = { .name = "host" };
+
+struct thread *thread_current(void)
+{
+	return &fake_thread;
+}
+
+void thread_sleep(const void *chan, struct spinlock *lk)
+{
+	(void)chan;
+	(void)lk;
+	panic("thread_sleep: would block forever (single-threaded host test)");
+}
+
+int thread_wakeup(const void *chan)
+{
+	(void)chan;
+	return 0;
+}
+
+void mutex_init(struct mutex *m, const char *name)
+{
+	*m = (struct mutex)MUTEX_INIT(name);
+}
+
+void mutex_lock(struct mutex *m)
+{
+	if (m->owner)
+		panic("mutex_lock: %s already held", m->name);
+	m->owner = 1;
+}
+
+bool mutex_trylock(struct mutex *m)
+{
+	if (m->owner)
+		return false;
+	m->owner = 1;
+	return true;
+}
+
+void mutex_unlock(struct mutex *m)
+{
+	if (!m->owner)
+		panic("mutex_unlock: %s not held", m->name);
+	m->owner = 0;
+}
+
+bool mutex_owned(struct mutex *m)
+{
+	return m->owner != 0;
+}
+
+void rw_init(struct rwlock *l, const char *name)
+{
+	*l = (struct rwlock)RWLOCK_INIT(name);
+}
+
+void rw_lock_read(struct rwlock *l)
+{
+	if (l->writer)
+		panic("rw_lock_read: %s write-held", l->name);
+	l->readers++;
+}
+
+void rw_lock_write(struct rwlock *l)
+{
+	if (l->writer || l->readers)
+		panic("rw_lock_write: %s busy", l->name);
+	l->writer = &fake_thread;
+}
+
+void rw_unlock_read(struct rwlock *l)
+{
+	if (l->readers <= 0)
+		panic("rw_unlock_read: %s not read-held", l->name);
+	l->readers--;
+}
+
+void rw_unlock_write(struct rwlock *l)
+{
+	if (!l->writer)
+		panic("rw_unlock_write: %s not write-held", l->name);
+	l->writer = NULL;
+}
+
+void rw_downgrade(struct rwlock *l)
+{
+	rw_unlock_write(l);
+	rw_lock_read(l);
+}
+
+bool rw_write_held(struct rwlock *l)
+{
+	return l->writer != NULL;
 }
