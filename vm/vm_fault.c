@@ -146,7 +146,7 @@ void vm_fault_page_done(vm_page_t m)
 
 kern_return_t vm_fault(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type)
 {
-	vm_map_t found = map;
+	vm_map_t found = map, real;
 	vm_object_t object;
 	vm_object_offset_t offset;
 	vm_behavior_t behavior;
@@ -155,14 +155,15 @@ kern_return_t vm_fault(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type)
 	vm_page_t m;
 	kern_return_t kr;
 
-	kr = vm_map_lookup(&found, vaddr, fault_type, &object, &offset, &prot, &wired, &behavior);
+	kr = vm_map_lookup(&found, vaddr, fault_type, &object, &offset, &prot, &wired, &behavior, &real);
 	if (kr != KERN_SUCCESS)
 		return kr;
 	kr = vm_fault_page(object, offset, fault_type, &m, &readonly);
 	if (kr == KERN_SUCCESS) {
 		if (readonly)
 			prot &= ~VM_PROT_WRITE;
-		kr = pmap_enter(map->pmap, trunc_page(vaddr), m, prot, wired ? PMAP_WIRED : 0);
+		/* A use_pmap submap is mapped at the same addresses in its own (nested) pmap. */
+		kr = pmap_enter(real->pmap, trunc_page(vaddr), m, prot, wired ? PMAP_WIRED : 0);
 		vm_fault_page_done(m);
 	}
 	vm_map_lookup_done(found);

@@ -731,6 +731,37 @@ kern_return_t vm_region(vm_map_t map, vm_address_t *address, vm_size_t *size,
 	return KERN_SUCCESS;
 }
 
+kern_return_t vm_map_submap(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_map_t submap,
+			    vm_offset_t offset, boolean_t use_pmap)
+{
+	struct vm_map_entry *e;
+	kern_return_t kr = KERN_SUCCESS;
+
+	if (!map || !submap || map == submap || start >= end || !page_aligned(start) ||
+	    !page_aligned(end) || !page_aligned(offset) || offset < submap->min_offset ||
+	    offset + (end - start) > submap->max_offset || offset + (end - start) < offset)
+		return KERN_INVALID_ARGUMENT;
+	if (use_pmap && (offset != start || !IS_ALIGNED(start | end, 2 * MiB)))
+		return KERN_INVALID_ARGUMENT;
+	rw_lock_write(&map->lock);
+	if (start < map->min_offset || end > map->max_offset || !vm_map_range_free_locked(map, start, end))
+		kr = KERN_NO_SPACE;
+	else if (use_pmap)
+		kr = pmap_nest(submap->pmap, map->pmap, start, end - start);
+	if (kr == KERN_SUCCESS &&
+	    (kr = vm_map_enter_locked(map, start, end - start, NULL, offset, VM_PROT_ALL, VM_PROT_ALL,
+				      VM_INHERIT_SHARE, &e)) == KERN_SUCCESS) {
+		e->is_submap = true;
+		e->use_pmap = use_pmap;
+		e->submap = submap;
+		vm_map_reference(submap);
+	} else if (kr != KERN_NO_SPACE && use_pmap) {
+		pmap_unnest(map->pmap, start, end - start);
+	}
+	rw_unlock_write(&map->lock);
+	return kr;
+}
+
 /* ---- the fault path's view ------------------------------------------------------------- */
 
 /*
@@ -759,12 +790,13 @@ static bool entry_needs_prepare(const struct vm_map_entry *e, vm_prot_t fault_ty
 
 kern_return_t vm_map_lookup(vm_map_t *mapp, vm_offset_t vaddr, vm_prot_t fault_type,
 			    struct vm_object **object, vm_object_offset_t *offset, vm_prot_t *prot,
-			    bool *wired, vm_behavior_t *behavior)
+			    bool *wired, vm_behavior_t *behavior, vm_map_t *real_map)
 {
 	vm_map_t map = *mapp;
 	struct vm_map_entry *e;
 	kern_return_t kr = KERN_SUCCESS;
 
+	*real_map = map;
 	rw_lock_read(&map->lock);
 	for (;;) {
 		if (!(e = vm_map_lookup_entry_locked(map, vaddr)))
@@ -779,6 +811,8 @@ kern_return_t vm_map_lookup(vm_map_t *mapp, vm_offset_t vaddr, vm_prot_t fault_t
 			vm_map_t sub = e->submap;
 
 			vaddr = vaddr - e->start + e->offset;
+			if (e->use_pmap)
+				*real_map = sub;	/* shared tables: map it there */
 			rw_lock_read(&sub->lock);
 			rw_unlock_read(&map->lock);
 			*mapp = map = sub;

@@ -118,6 +118,16 @@ kern_return_t vm_map_wire(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_p
 			  boolean_t user_wire);
 kern_return_t vm_map_unwire(vm_map_t map, vm_offset_t start, vm_offset_t end, boolean_t user_wire);
 
+/*
+ * vm_map_submap: map submap's [offset, offset + end - start) at [start,
+ * end) of map.  With use_pmap the submap's page tables are shared
+ * (pmap_nest): a mapping made once is seen by every map that nests it;
+ * that needs offset == start and 2 MiB alignment.
+ * => KERN_INVALID_ARGUMENT, KERN_NO_SPACE (range in use or outside the map)
+ */
+kern_return_t vm_map_submap(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_map_t submap,
+			    vm_offset_t offset, boolean_t use_pmap);
+
 /* vm_region: what maps *address, or the next entry above it. */
 #define SM_EMPTY	0
 #define SM_PRIVATE	1
@@ -141,14 +151,16 @@ kern_return_t vm_region(vm_map_t map, vm_address_t *address, vm_size_t *size,
 
 /*
  * vm_map_lookup: for the fault path: the object, offset and protection
- * behind vaddr for an access of fault_type, making the entry's private
- * copy first when a write needs one.  Returns with the map read-locked
- * and a reference on *object the caller drops.
+ * behind vaddr for an access of fault_type (through submaps: *map ends as
+ * the map holding the entry), making the entry's private copy first when
+ * a write needs one.  *real_map is the map whose pmap takes the mapping
+ * (a use_pmap submap's, else the first map's).  Returns with *map
+ * read-locked and a reference on *object the caller drops.
  * => KERN_INVALID_ADDRESS (no entry), KERN_PROTECTION_FAILURE
  */
 kern_return_t vm_map_lookup(vm_map_t *map, vm_offset_t vaddr, vm_prot_t fault_type,
 			    struct vm_object **object, vm_object_offset_t *offset, vm_prot_t *prot,
-			    bool *wired, vm_behavior_t *behavior);
+			    bool *wired, vm_behavior_t *behavior, vm_map_t *real_map);
 void vm_map_lookup_done(vm_map_t map);
 
 /*

@@ -237,7 +237,7 @@ static kern_return_t fork_entry(vm_map_t parent, struct vm_map_entry *e, vm_map_
 	struct vm_map_entry *c;
 	kern_return_t kr;
 
-	switch (e->inheritance) {
+	switch (e->is_submap && e->inheritance == VM_INHERIT_COPY ? VM_INHERIT_SHARE : e->inheritance) {
 	case VM_INHERIT_NONE:
 		return KERN_SUCCESS;
 	case VM_INHERIT_SHARE:
@@ -261,6 +261,11 @@ static kern_return_t fork_entry(vm_map_t parent, struct vm_map_entry *e, vm_map_
 		break;
 	}
 	c->prev = c->next = c->left = c->right = c->parent = NULL;
+	if (c->is_submap && c->use_pmap &&
+	    (kr = pmap_nest(c->submap->pmap, child->pmap, c->start, c->end - c->start)) != KERN_SUCCESS) {
+		vm_map_entry_free(c);
+		return kr;
+	}
 	vm_map_entry_insert_locked(child, c);
 	return KERN_SUCCESS;
 }

@@ -595,3 +595,49 @@ KTEST(vm, concurrent_faults_and_map_changes)
 	EXPECT_MAP_OK(c.map);
 	vm_map_deallocate(c.map);
 }
+
+/* ---- submaps ------------------------------------------------------------------------------ */
+
+#define SUB_BASE	0x40000000ul		/* 2 MiB aligned: nestable */
+#define SUB_SIZE	(2ul * 1024 * 1024)
+
+KTEST(vm, submaps_shared_and_nested)
+{
+	vm_map_t sub = vm_map_create(pmap_create(), SUB_BASE, SUB_BASE + SUB_SIZE);
+	vm_map_t a = user_map(), b = user_map(), c = user_map();
+	vm_address_t s = SUB_BASE, other = 0x50000000;
+	struct vm_fault_stats f0, f1;
+
+	ASSERT_TRUE(sub && a && b && c);
+	ASSERT_EQ(vm_allocate(sub, &s, 4 * PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
+	/* a and b share the submap's page tables; c maps it elsewhere, with its own. */
+	ASSERT_EQ(vm_map_submap(a, SUB_BASE, SUB_BASE + SUB_SIZE, sub, SUB_BASE, TRUE), KERN_SUCCESS);
+	ASSERT_EQ(vm_map_submap(b, SUB_BASE, SUB_BASE + SUB_SIZE, sub, SUB_BASE, TRUE), KERN_SUCCESS);
+	ASSERT_EQ(vm_map_submap(c, other, other + SUB_SIZE, sub, SUB_BASE, FALSE), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_submap(c, other, other + SUB_SIZE, sub, SUB_BASE, FALSE), KERN_NO_SPACE);
+	EXPECT_EQ(vm_map_submap(c, other + SUB_SIZE, other + 2 * SUB_SIZE, sub, SUB_BASE, TRUE),
+		  KERN_INVALID_ARGUMENT);	/* nesting needs the same addresses */
+	store_in(a, SUB_BASE + 8, 0x5ab);	/* faults through a into the submap */
+	vm_fault_stats_get(&f0);
+	EXPECT_EQ(load_in(b, SUB_BASE + 8), 0x5ab);	/* b sees a's mapping with no fault */
+	vm_fault_stats_get(&f1);
+	EXPECT_EQ(f1.zero_fill + f1.soft + f1.cow + f1.shadow_read,
+		  f0.zero_fill + f0.soft + f0.cow + f0.shadow_read);
+	store_in(c, other + PAGE_SIZE, 0xc0);		/* c's own pmap, the submap's memory */
+	EXPECT_EQ(load_in(b, SUB_BASE + PAGE_SIZE), 0xc0);
+	EXPECT_EQ(vm_fault(a, SUB_BASE + 5 * PAGE_SIZE, VM_PROT_READ), KERN_INVALID_ADDRESS);
+	/* A fork shares the submap, nested again in the child. */
+	vm_map_t child = vm_map_fork(a);
+
+	ASSERT_TRUE(child != NULL);
+	EXPECT_EQ(load_in(child, SUB_BASE + 8), 0x5ab);
+	vm_map_deallocate(child);
+	EXPECT_MAP_OK(a);
+	EXPECT_MAP_OK(sub);
+	EXPECT_EQ(vm_deallocate(a, SUB_BASE, SUB_SIZE), KERN_SUCCESS);	/* unnests a only */
+	EXPECT_EQ(load_in(b, SUB_BASE + 8), 0x5ab);
+	vm_map_deallocate(a);
+	vm_map_deallocate(b);
+	vm_map_deallocate(c);
+	vm_map_deallocate(sub);
+}
