@@ -111,12 +111,20 @@ vm_page_t vm_page_alloc_object(vm_object_t object, vm_object_offset_t offset)
 	return m;
 }
 
+/*
+ * vm_page_release / vm_page_wait_busy: busy is cleared and wanted read
+ * without the lock, the waiter sets wanted and reads busy under it; with
+ * sequentially consistent accesses one of the two sees the other, so no
+ * wakeup is lost and an uncontended release takes no lock.
+ */
 void vm_page_release(vm_page_t m)
 {
 	bool wake;
 
+	__atomic_store_n(&m->busy, false, __ATOMIC_SEQ_CST);
+	if (!__atomic_load_n(&m->wanted, __ATOMIC_SEQ_CST))
+		return;
 	spin_lock(&vm_page_busy_lock);
-	m->busy = false;
 	wake = m->wanted;
 	m->wanted = false;
 	spin_unlock(&vm_page_busy_lock);
@@ -129,11 +137,12 @@ void vm_page_wait_busy(vm_page_t m)
 	vm_object_t object = m->object;
 
 	spin_lock(&vm_page_busy_lock);
-	if (!m->busy) {
+	__atomic_store_n(&m->wanted, true, __ATOMIC_SEQ_CST);
+	if (!__atomic_load_n(&m->busy, __ATOMIC_SEQ_CST)) {
+		m->wanted = false;
 		spin_unlock(&vm_page_busy_lock);
 		return;
 	}
-	m->wanted = true;
 	mutex_unlock(&object->lock);
 	thread_sleep(m, &vm_page_busy_lock);
 	spin_unlock(&vm_page_busy_lock);

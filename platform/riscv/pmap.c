@@ -23,6 +23,7 @@
 #include "platform/riscv/pte.h"
 #include "platform/riscv/riscv.h"
 #include "platform/riscv/tlb.h"
+#include "platform/riscv/trap.h"
 #include "platform/riscv/vmlayout.h"
 #include "vm/pmap.h"
 #include "platform/riscv/pmap_md.h"
@@ -1218,6 +1219,42 @@ void pmap_destroy(pmap_t p)
 	zfree(&pmap_zone, p);
 }
 
+static bool pmap_hw_ad_bits;		/* [c] the hart sets PTE A and D itself */
+static volatile int pmap_ad_probe_faults;
+
+static bool pmap_ad_probe_fault(struct trap_frame *tf)
+{
+	pmap_ad_probe_faults++;
+	return pmap_fault_fixup(kernel_pmap, tf->stval, VM_PROT_WRITE);
+}
+
+/*
+ * pmap_ad_probe: does this hart set A and D in hardware or fault instead
+ * (the privileged spec allows both)?  Write through a mapping whose A and
+ * D are clear and look.  => kernel window usable, traps set up
+ */
+static void pmap_ad_probe(void)
+{
+	vm_offset_t va = PMAP_KERNEL_END - PAGE_SIZE;
+	vm_page_t m = vm_page_alloc();
+
+	if (!m || pmap_enter(kernel_pmap, va, m, VM_PROT_DEFAULT, PMAP_WIRED) != KERN_SUCCESS)
+		panic("pmap_ad_probe: no page to probe with");
+	pmap_clear_reference(m);
+	pmap_clear_modify(m);
+	trap_set_handler(EXC_STORE_PAGE_FAULT, pmap_ad_probe_fault);
+	*(volatile uint64_t *)va = 1;
+	trap_set_handler(EXC_STORE_PAGE_FAULT, NULL);
+	pmap_hw_ad_bits = pmap_ad_probe_faults == 0 && pmap_is_modified(m) && pmap_is_referenced(m);
+	pmap_remove(kernel_pmap, va, va + PAGE_SIZE);
+	vm_page_free(m);
+}
+
+bool pmap_hw_ad(void)
+{
+	return pmap_hw_ad_bits;
+}
+
 /* pmap_asid_probe: how many ASID bits satp keeps (write all ones, read back). */
 static uint16_t pmap_asid_probe(void)
 {
@@ -1260,6 +1297,7 @@ void pmap_bootstrap(vm_paddr_t kernel_root_pa)
 	asid_max = asid_hw_max;
 	h->pmap_active = k;
 	k->harts_used = tlb_all_harts();
+	pmap_ad_probe();
 }
 
 /* ---- checking and printing ------------------------------------------------------ */

@@ -10,6 +10,8 @@
 
 /* pmap_bootstrap: kernel_pmap adopts the kernel table at kernel_root_pa (kmap.c). */
 void pmap_bootstrap(vm_paddr_t kernel_root_pa);
+/* pmap_hw_ad: the harts set PTE A/D themselves (no A/D faults to fix up). */
+bool pmap_hw_ad(void);
 /* vm_machdep_init: route page faults to vm_fault (vm_machdep.c). */
 void vm_machdep_init(void);
 /* pmap_asid_limit: use at most `max` ASIDs (tests force rollovers); returns the old limit. */

@@ -6,6 +6,7 @@
  * them (privileged spec, Sv39).
  */
 #include "kern/thread.h"
+#include "platform/riscv/pmap_md.h"
 #include "platform/riscv/riscv.h"
 #include "platform/riscv/trap.h"
 #include "vm/vm_fault.h"
@@ -42,7 +43,7 @@ static bool vm_page_fault(struct trap_frame *tf)
 
 	if (!map)
 		return false;
-	if (pmap_fault_fixup(map->pmap, tf->stval, access))
+	if (!pmap_hw_ad() && pmap_fault_fixup(map->pmap, tf->stval, access))
 		return true;
 	return vm_fault(map, tf->stval, access) == KERN_SUCCESS;
 }
