@@ -30,16 +30,27 @@ void vm_fault_stats_get(struct vm_fault_stats *out)
  */
 static vm_page_t fault_find(vm_object_t first, vm_object_offset_t first_off, vm_object_t *owner)
 {
-	vm_object_t obj = first;
-	vm_object_offset_t off = first_off;
+	vm_object_t obj;
+	vm_object_offset_t off;
 
+restart:
+	obj = first;
+	off = first_off;
 	mutex_lock(&obj->lock);
 	for (;;) {
 		vm_page_t m = vm_page_lookup(obj, off);
 
-		if (m && m->busy) {
-			vm_page_wait_busy(m);	/* drops and retakes obj's lock */
+		if (m && m->busy && obj == first) {
+			vm_page_wait_busy(m);	/* drops and retakes obj's lock; first is referenced */
 			continue;
+		}
+		if (m && m->busy) {
+			/* Below the top only the chain keeps obj alive: hold it over the sleep, then start over. */
+			vm_object_reference(obj);
+			vm_page_wait_busy(m);
+			mutex_unlock(&obj->lock);
+			vm_object_deallocate(obj);
+			goto restart;
 		}
 		if (m || !obj->shadow) {
 			*owner = obj;
@@ -89,13 +100,14 @@ static kern_return_t fault_copy(vm_object_t object, vm_object_offset_t offset, v
 		return KERN_ABORTED;
 	}
 	m = vm_page_alloc_object(object, offset);
-	if (m) {
+	if (m)
 		pmap_copy_page(src, m);
+	vm_page_release(src);		/* before collapse may free the object src lives in */
+	if (m) {
 		stat_inc(&vm_fault_counts.cow);
 		vm_object_collapse(object);	/* the copy may have hidden the last use of a shadow */
 	}
 	mutex_unlock(&object->lock);
-	vm_page_release(src);
 	if (!m)
 		return KERN_RESOURCE_SHORTAGE;
 	*mp = m;
@@ -146,6 +158,12 @@ void vm_fault_page_done(vm_page_t m)
 
 kern_return_t vm_fault(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type)
 {
+	return vm_fault_with(map, vaddr, fault_type, NULL, NULL);
+}
+
+kern_return_t vm_fault_with(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type,
+			    void (*fill)(vm_page_t m, void *arg), void *arg)
+{
 	vm_map_t found = map, real;
 	vm_object_t object;
 	vm_object_offset_t offset;
@@ -160,13 +178,15 @@ kern_return_t vm_fault(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type)
 		return kr;
 	kr = vm_fault_page(object, offset, fault_type, &m, &readonly);
 	if (kr == KERN_SUCCESS) {
+		if (fill)
+			fill(m, arg);		/* busy, and the map locked: nobody else moves it */
 		if (readonly)
 			prot &= ~VM_PROT_WRITE;
 		/* A use_pmap submap is mapped at the same addresses in its own (nested) pmap. */
 		kr = pmap_enter(real->pmap, trunc_page(vaddr), m, prot, wired ? PMAP_WIRED : 0);
 		vm_fault_page_done(m);
 	}
-	vm_map_lookup_done(found);
+	vm_map_lookup_done(map, found);
 	vm_object_deallocate(object);
 	return kr;
 }

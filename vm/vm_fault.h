@@ -28,6 +28,14 @@ struct vm_fault_stats {
 kern_return_t vm_fault(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type);
 
 /*
+ * vm_fault_with: vm_fault, calling fill(page, arg) on the page before it is
+ * mapped, while it is busy and the map locked (for kernel writes into a
+ * map, such as vm_map_copy_overwrite).
+ */
+kern_return_t vm_fault_with(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type,
+			    void (*fill)(vm_page_t m, void *arg), void *arg);
+
+/*
  * vm_fault_page: the page of (object, offset) for an access of fault_type:
  * found on the chain, zero-filled in object, or copied into object for a
  * write.  Returned busy; *readonly when it lies below object and must not

@@ -69,7 +69,8 @@ kern_return_t kmem_alloc_contig(vm_map_t map, vm_offset_t *addrp, vm_size_t size
 	vm_object_t object;
 	vm_page_t run;
 
-	if (!map || size == 0 || round_page(size) < size || ((mask + 1) & mask) || flags != KMA_NONE)
+	if (!map || !addrp || size == 0 || round_page(size) < size || ((mask + 1) & mask) ||
+	    flags != KMA_NONE)
 		return KERN_INVALID_ARGUMENT;
 	if (!(object = vm_object_allocate(size)))
 		return KERN_RESOURCE_SHORTAGE;

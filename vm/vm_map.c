@@ -164,16 +164,20 @@ uint64_t vm_map_entry_count(void)
 
 static void entry_reference_target(struct vm_map_entry *e)
 {
-	if (e->is_submap)
+	if (e->is_submap) {
+		__atomic_fetch_add(&e->submap->submap_users, 1, __ATOMIC_RELAXED);
 		vm_map_reference(e->submap);
+	}
 	else if (e->object)
 		vm_object_reference(e->object);
 }
 
 static void entry_release_target(struct vm_map_entry *e)
 {
-	if (e->is_submap)
+	if (e->is_submap) {
+		__atomic_fetch_sub(&e->submap->submap_users, 1, __ATOMIC_RELAXED);
 		vm_map_deallocate(e->submap);
+	}
 	else if (e->object)
 		vm_object_deallocate(e->object);
 }
@@ -423,6 +427,11 @@ static struct vm_map_entry *clip_range_locked(vm_map_t map, vm_offset_t start, v
 	if (!first || first->start >= end)
 		return NULL;
 	last = vm_map_entry_at_or_after_locked(map, end - 1);
+	if ((first->use_pmap && first->start < start) ||
+	    (last && last->use_pmap && last->start < end && last->end > end)) {
+		*kr = KERN_INVALID_ARGUMENT;	/* nested page tables are shared whole */
+		return NULL;
+	}
 	if (!entry_clip_start(map, first, start) ||
 	    (last && last->start < end && !entry_clip_end(map, last, end))) {
 		*kr = KERN_RESOURCE_SHORTAGE;	/* a split or none: nothing visible changed */
@@ -444,22 +453,26 @@ static vm_prot_t entry_pmap_prot(const struct vm_map_entry *e)
 	return p;
 }
 
-/* entry_unwire_pages: drop the wiring of every page the entry wired. */
+/*
+ * entry_unwire_pages: drop the wiring of every page the entry wired.  The
+ * pages are found in the entry's object (wiring always puts them there),
+ * not through the pmap: a mapping may be gone (protection NONE) while the
+ * page is still wired.
+ */
 static void entry_unwire_pages(vm_map_t map, struct vm_map_entry *e)
 {
+	if (!e->object)
+		return;
+	mutex_lock(&e->object->lock);
 	for (vm_offset_t va = e->start; va < e->end; va += PAGE_SIZE) {
-		vm_paddr_t pa;
-		vm_page_t m;
+		vm_page_t m = vm_page_lookup(e->object, e->offset + (va - e->start));
 
-		if (pmap_extract(map->pmap, va, &pa) != KERN_SUCCESS || !(m = vm_page_lookup_phys(pa)))
+		if (!m || !m->wire_count)
 			continue;
 		pmap_change_wiring(map->pmap, va, FALSE);
-		if (e->object)
-			mutex_lock(&e->object->lock);
 		vm_page_unwire(m);
-		if (e->object)
-			mutex_unlock(&e->object->lock);
 	}
+	mutex_unlock(&e->object->lock);
 }
 
 /* vm_map_delete_locked: remove every entry in [start, end), wired or not. */
@@ -531,9 +544,11 @@ kern_return_t vm_map_enter(vm_map_t map, vm_offset_t *address, vm_size_t size, v
 
 	if (!map || !address || size == 0 || (flags & ~VM_FLAGS_ALL) || round_page(size) < size ||
 	    ((mask + 1) & mask) || (cur_protection & ~max_protection) || (max_protection & ~VM_PROT_ALL) ||
-	    inheritance > VM_INHERIT_LAST_VALID)
+	    inheritance > VM_INHERIT_LAST_VALID || !page_aligned(offset))
 		return KERN_INVALID_ARGUMENT;
 	size = round_page(size);
+	if (object && (offset + size < offset || offset + size > object->size))
+		return KERN_INVALID_ARGUMENT;
 	if (!(flags & VM_FLAGS_ANYWHERE) && (!page_aligned(*address) || (*address & mask)))
 		return KERN_INVALID_ARGUMENT;
 	rw_lock_write(&map->lock);
@@ -640,9 +655,10 @@ kern_return_t vm_protect(vm_map_t map, vm_address_t addr, vm_size_t size, boolea
 	if (!(first = range_op_begin(map, addr, size, &start, &end, &kr)))
 		return kr;
 	for (e = first; e && e->start < end; e = e->next) {	/* check every entry first */
-		if (new_prot & ~e->max_protection) {
+		if ((new_prot & ~e->max_protection) || e->use_pmap) {
 			range_op_end(map, start, end);
-			return KERN_PROTECTION_FAILURE;
+			/* A nested submap's protection is its own entries': change them there. */
+			return e->use_pmap ? KERN_INVALID_ARGUMENT : KERN_PROTECTION_FAILURE;
 		}
 	}
 	for (e = first; e && e->start < end; e = e->next) {
@@ -731,6 +747,18 @@ kern_return_t vm_region(vm_map_t map, vm_address_t *address, vm_size_t *size,
 	return KERN_SUCCESS;
 }
 
+/* map_has_submaps: an entry of map is a submap.  => another map's lock may be held (parent first) */
+static bool map_has_submaps(vm_map_t map)
+{
+	bool found = false;
+
+	rw_lock_read(&map->lock);
+	for (struct vm_map_entry *e = map->first; e && !found; e = e->next)
+		found = e->is_submap;
+	rw_unlock_read(&map->lock);
+	return found;
+}
+
 kern_return_t vm_map_submap(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_map_t submap,
 			    vm_offset_t offset, boolean_t use_pmap)
 {
@@ -744,7 +772,10 @@ kern_return_t vm_map_submap(vm_map_t map, vm_offset_t start, vm_offset_t end, vm
 	if (use_pmap && (offset != start || !IS_ALIGNED(start | end, 2 * MiB)))
 		return KERN_INVALID_ARGUMENT;
 	rw_lock_write(&map->lock);
-	if (start < map->min_offset || end > map->max_offset || !vm_map_range_free_locked(map, start, end))
+	if (__atomic_load_n(&map->submap_users, __ATOMIC_RELAXED) || map_has_submaps(submap))
+		kr = KERN_INVALID_ARGUMENT;	/* one level of submaps (no cycles either) */
+	else if (start < map->min_offset || end > map->max_offset ||
+		 !vm_map_range_free_locked(map, start, end))
 		kr = KERN_NO_SPACE;
 	else if (use_pmap)
 		kr = pmap_nest(submap->pmap, map->pmap, start, end - start);
@@ -754,8 +785,8 @@ kern_return_t vm_map_submap(vm_map_t map, vm_offset_t start, vm_offset_t end, vm
 		e->is_submap = true;
 		e->use_pmap = use_pmap;
 		e->submap = submap;
-		vm_map_reference(submap);
-	} else if (kr != KERN_NO_SPACE && use_pmap) {
+		entry_reference_target(e);
+	} else if (kr != KERN_NO_SPACE && kr != KERN_INVALID_ARGUMENT && use_pmap) {
 		pmap_unnest(map->pmap, start, end - start);
 	}
 	rw_unlock_write(&map->lock);
@@ -792,7 +823,8 @@ kern_return_t vm_map_lookup(vm_map_t *mapp, vm_offset_t vaddr, vm_prot_t fault_t
 			    struct vm_object **object, vm_object_offset_t *offset, vm_prot_t *prot,
 			    bool *wired, vm_behavior_t *behavior, vm_map_t *real_map)
 {
-	vm_map_t map = *mapp;
+	vm_map_t top = *mapp, map = top;
+	vm_prot_t limit = VM_PROT_ALL;		/* the outer entry's protection, through a submap */
 	struct vm_map_entry *e;
 	kern_return_t kr = KERN_SUCCESS;
 
@@ -801,20 +833,18 @@ kern_return_t vm_map_lookup(vm_map_t *mapp, vm_offset_t vaddr, vm_prot_t fault_t
 	for (;;) {
 		if (!(e = vm_map_lookup_entry_locked(map, vaddr)))
 			kr = KERN_INVALID_ADDRESS;
-		else if (fault_type & ~e->protection)
+		else if (fault_type & ~(e->protection & limit))
 			kr = KERN_PROTECTION_FAILURE;
-		if (kr != KERN_SUCCESS) {
-			rw_unlock_read(&map->lock);
-			return kr;
-		}
-		if (e->is_submap) {		/* continue in the submap, at its offset */
+		if (kr != KERN_SUCCESS)
+			break;
+		if (e->is_submap) {		/* one level: the first map stays locked */
 			vm_map_t sub = e->submap;
 
 			vaddr = vaddr - e->start + e->offset;
+			limit &= e->protection;
 			if (e->use_pmap)
 				*real_map = sub;	/* shared tables: map it there */
 			rw_lock_read(&sub->lock);
-			rw_unlock_read(&map->lock);
 			*mapp = map = sub;
 			continue;
 		}
@@ -823,26 +853,30 @@ kern_return_t vm_map_lookup(vm_map_t *mapp, vm_offset_t vaddr, vm_prot_t fault_t
 		rw_unlock_read(&map->lock);	/* the entry changes: take the lock for writing */
 		rw_lock_write(&map->lock);
 		e = vm_map_lookup_entry_locked(map, vaddr);
-		if (e && !e->is_submap && !(fault_type & ~e->protection))
+		if (e && !e->is_submap && !(fault_type & ~(e->protection & limit)))
 			kr = vm_map_lookup_prepare_locked(e, fault_type);
 		rw_downgrade(&map->lock);
-		if (kr != KERN_SUCCESS) {
-			rw_unlock_read(&map->lock);
-			return kr;
-		}
+		if (kr != KERN_SUCCESS)
+			break;
+	}
+	if (kr != KERN_SUCCESS) {
+		vm_map_lookup_done(top, map);
+		return kr;
 	}
 	vm_object_reference(e->object);
 	*object = e->object;
 	*offset = e->offset + (trunc_page(vaddr) - e->start);
-	*prot = entry_pmap_prot(e);
+	*prot = entry_pmap_prot(e) & (limit | (limit & VM_PROT_WRITE ? VM_PROT_READ : 0));
 	*wired = e->wired_count || e->user_wired_count;
 	*behavior = e->behavior;
 	return KERN_SUCCESS;
 }
 
-void vm_map_lookup_done(vm_map_t map)
+void vm_map_lookup_done(vm_map_t top, vm_map_t found)
 {
-	rw_unlock_read(&map->lock);
+	if (found != top)
+		rw_unlock_read(&found->lock);
+	rw_unlock_read(&top->lock);
 }
 
 /* ---- wiring ---------------------------------------------------------------------------- */
@@ -914,9 +948,13 @@ kern_return_t vm_map_wire(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_p
 	if (!(first = range_op_begin(map, start, end - start, &start, &end, &kr)))
 		return kr;
 	for (e = first; e && e->start < end; e = e->next) {
-		if ((access_type & ~e->protection) || e->is_submap) {
+		if ((access_type & ~e->protection) || e->protection == VM_PROT_NONE || e->is_submap ||
+		    *entry_wire_counter(e, user_wire) == UINT16_MAX) {
+			kr = e->is_submap ? KERN_INVALID_ARGUMENT
+			     : *entry_wire_counter(e, user_wire) == UINT16_MAX ? KERN_FAILURE
+										: KERN_PROTECTION_FAILURE;
 			range_op_end(map, start, end);
-			return e->is_submap ? KERN_INVALID_ARGUMENT : KERN_PROTECTION_FAILURE;
+			return kr;
 		}
 	}
 	for (e = first; e && e->start < end; e = e->next) {

@@ -64,6 +64,7 @@ struct vm_map {
 	pmap_t pmap;				/* [c] */
 	int ref_count;				/* atomic */
 	vm_size_t size;				/* [m] bytes mapped */
+	int submap_users;			/* atomic: entries of other maps that map this one */
 };
 typedef struct vm_map *vm_map_t;
 
@@ -122,7 +123,8 @@ kern_return_t vm_map_unwire(vm_map_t map, vm_offset_t start, vm_offset_t end, bo
  * vm_map_submap: map submap's [offset, offset + end - start) at [start,
  * end) of map.  With use_pmap the submap's page tables are shared
  * (pmap_nest): a mapping made once is seen by every map that nests it;
- * that needs offset == start and 2 MiB alignment.
+ * that needs offset == start and 2 MiB alignment.  One level only: a map
+ * that holds submaps cannot become one, nor can a submap hold submaps.
  * => KERN_INVALID_ARGUMENT, KERN_NO_SPACE (range in use or outside the map)
  */
 kern_return_t vm_map_submap(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_map_t submap,
@@ -151,17 +153,19 @@ kern_return_t vm_region(vm_map_t map, vm_address_t *address, vm_size_t *size,
 
 /*
  * vm_map_lookup: for the fault path: the object, offset and protection
- * behind vaddr for an access of fault_type (through submaps: *map ends as
- * the map holding the entry), making the entry's private copy first when
- * a write needs one.  *real_map is the map whose pmap takes the mapping
- * (a use_pmap submap's, else the first map's).  Returns with *map
- * read-locked and a reference on *object the caller drops.
+ * behind vaddr for an access of fault_type (through a submap: *map ends as
+ * the map holding the entry, and the protection is the lesser of both
+ * entries'), making the entry's private copy first when a write needs one.
+ * *real_map is the map whose pmap takes the mapping (a use_pmap submap's,
+ * else the first map's).  Returns with the first map and *map read-locked
+ * and a reference on *object the caller drops.
  * => KERN_INVALID_ADDRESS (no entry), KERN_PROTECTION_FAILURE
  */
 kern_return_t vm_map_lookup(vm_map_t *map, vm_offset_t vaddr, vm_prot_t fault_type,
 			    struct vm_object **object, vm_object_offset_t *offset, vm_prot_t *prot,
 			    bool *wired, vm_behavior_t *behavior, vm_map_t *real_map);
-void vm_map_lookup_done(vm_map_t map);
+/* vm_map_lookup_done: unlock what vm_map_lookup locked (the first map and, below it, *map). */
+void vm_map_lookup_done(vm_map_t top, vm_map_t found);
 
 /*
  * Map copies (Mach's vm_map_copy_t): a detached snapshot of a range that

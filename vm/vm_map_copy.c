@@ -62,6 +62,20 @@ static kern_return_t entry_copy_eager(struct vm_map_entry *e)
 }
 
 /*
+ * object_write_protect: no pmap may write the object's pages in the range
+ * any more.  Needed when the map is a submap: the writable mappings of its
+ * pages sit in the parents' pmaps, not its own.
+ */
+static void object_write_protect(vm_object_t object, vm_object_offset_t offset, vm_size_t size)
+{
+	mutex_lock(&object->lock);
+	for (vm_page_t m = object->pages; m; m = m->onext)
+		if (m->offset >= offset && m->offset < offset + size)
+			pmap_page_protect(m, VM_PROT_READ);
+	mutex_unlock(&object->lock);
+}
+
+/*
  * entry_copy: a detached copy of src for another map (address range and
  * attributes as src), sharing src's object copy-on-write or copied at once.
  * => src's map write-locked; NULL on shortage (src unchanged)
@@ -88,6 +102,8 @@ static struct vm_map_entry *entry_copy(vm_map_t src_map, struct vm_map_entry *sr
 	if (src->object) {
 		src->needs_copy = e->needs_copy = true;
 		pmap_protect(src_map->pmap, src->start, src->end, vm_map_entry_pmap_prot(src));
+		if (__atomic_load_n(&src_map->submap_users, __ATOMIC_RELAXED))
+			object_write_protect(src->object, src->offset, src->end - src->start);
 	}
 	return e;
 }
@@ -195,6 +211,29 @@ static kern_return_t overwrite_check(vm_map_t map, vm_offset_t start, vm_offset_
 	return kr;
 }
 
+/* What one step of an overwrite copies, for overwrite_fill. */
+struct overwrite_step {
+	vm_map_copy_t copy;
+	vm_offset_t sa;		/* source address in the copy */
+	vm_size_t in_page;	/* destination offset in its page */
+	vm_size_t n;
+};
+
+/* overwrite_fill: called by vm_fault_with with the destination page busy and the map locked. */
+static void overwrite_fill(vm_page_t dst, void *arg)
+{
+	struct overwrite_step *st = arg;
+	char *to = (char *)pmap_direct_map(dst->phys_addr) + st->in_page;
+	vm_page_t src = copy_source_page(st->copy, st->sa);
+
+	if (src) {
+		memcpy(to, (char *)pmap_direct_map(src->phys_addr) + (st->sa & PAGE_MASK), st->n);
+		vm_page_release(src);
+	} else {
+		memset(to, 0, st->n);
+	}
+}
+
 kern_return_t vm_map_copy_overwrite(vm_map_t dst_map, vm_address_t dst_addr, vm_map_copy_t copy,
 				    boolean_t interruptible, pmap_t pmap)
 {
@@ -208,23 +247,14 @@ kern_return_t vm_map_copy_overwrite(vm_map_t dst_map, vm_address_t dst_addr, vm_
 	kr = overwrite_check(dst_map, trunc_page(dst_addr), round_page(dst_addr + copy->size));
 	while (kr == KERN_SUCCESS && done < copy->size) {
 		vm_offset_t sa = copy->start + copy->offset + done, da = dst_addr + done;
-		vm_size_t n = MIN(copy->size - done, MIN(PAGE_SIZE - (sa & PAGE_MASK),
-							 PAGE_SIZE - (da & PAGE_MASK)));
-		vm_paddr_t dpa;
-		vm_page_t src;
+		struct overwrite_step st = {
+			.copy = copy, .sa = sa, .in_page = da & PAGE_MASK,
+			.n = MIN(copy->size - done, MIN(PAGE_SIZE - (sa & PAGE_MASK), PAGE_SIZE - (da & PAGE_MASK))),
+		};
 
-		/* A private, writable destination page, then the bytes through the direct map. */
-		if ((kr = vm_fault(dst_map, trunc_page(da), VM_PROT_WRITE)) != KERN_SUCCESS ||
-		    (kr = pmap_extract(dst_map->pmap, da, &dpa)) != KERN_SUCCESS)
-			break;
-		src = copy_source_page(copy, sa);
-		if (src) {
-			memcpy(pmap_direct_map(dpa), (char *)pmap_direct_map(src->phys_addr) + (sa & PAGE_MASK), n);
-			vm_page_release(src);
-		} else {
-			memset(pmap_direct_map(dpa), 0, n);
-		}
-		done += n;
+		/* A private, writable destination page, filled while no one else can touch it. */
+		kr = vm_fault_with(dst_map, trunc_page(da), VM_PROT_WRITE, overwrite_fill, &st);
+		done += st.n;
 	}
 	if (kr == KERN_SUCCESS)
 		vm_map_copy_discard(copy);
@@ -249,10 +279,12 @@ static kern_return_t fork_entry(vm_map_t parent, struct vm_map_entry *e, vm_map_
 			return KERN_RESOURCE_SHORTAGE;
 		*c = *e;
 		c->wired_count = c->user_wired_count = 0;
-		if (c->is_submap)
+		if (c->is_submap) {
+			__atomic_fetch_add(&c->submap->submap_users, 1, __ATOMIC_RELAXED);
 			vm_map_reference(c->submap);
-		else
+		} else {
 			vm_object_reference(c->object);
+		}
 		e->is_shared = c->is_shared = !e->is_submap;
 		break;
 	default:
@@ -272,7 +304,7 @@ static kern_return_t fork_entry(vm_map_t parent, struct vm_map_entry *e, vm_map_
 
 vm_map_t vm_map_fork(vm_map_t map)
 {
-	pmap_t pmap = pmap_create();
+	pmap_t pmap = map ? pmap_create() : NULL;
 	vm_map_t child = pmap ? vm_map_create(pmap, map->min_offset, map->max_offset) : NULL;
 	kern_return_t kr = child ? KERN_SUCCESS : KERN_RESOURCE_SHORTAGE;
 

@@ -332,16 +332,27 @@ void vm_object_page_remove(vm_object_t object, vm_object_offset_t start, vm_obje
 
 vm_page_t vm_object_chain_page(vm_object_t object, vm_object_offset_t offset)
 {
-	vm_object_t obj = object;
+	vm_object_offset_t first_offset = offset;
+	vm_object_t obj;
 
+restart:
+	obj = object;
+	offset = first_offset;
 	mutex_lock(&obj->lock);
 	for (;;) {
 		vm_page_t m = vm_page_lookup(obj, offset);
 		vm_object_t next;
 
-		if (m && m->busy) {
+		if (m && m->busy && obj == object) {
 			vm_page_wait_busy(m);
 			continue;
+		}
+		if (m && m->busy) {	/* hold obj over the sleep, then start over (see fault_find) */
+			vm_object_reference(obj);
+			vm_page_wait_busy(m);
+			mutex_unlock(&obj->lock);
+			vm_object_deallocate(obj);
+			goto restart;
 		}
 		if (m) {
 			m->busy = true;

@@ -10,6 +10,7 @@
 #include "tests/kernel/ktest.h"
 #include "vm/vm.h"
 #include "vm/vm_kern.h"
+#include "vm/vm_object.h"
 
 KTEST_RUN(vm_params, "test=vm_params", "-m 256M -smp 1");
 
@@ -25,6 +26,7 @@ static vm_address_t addr;
 static vm_region_basic_info_data_t info;
 static vm_size_t size;
 static vm_map_copy_t no_copy;
+static struct vm_object *one_page;	/* a one-page object for vm_map_enter rows */
 
 /* X(call, what, expression): one row of the table. */
 #define VM_PARAM_ROWS(X) \
@@ -80,7 +82,14 @@ static vm_map_copy_t no_copy;
 	X("kmem_alloc_aligned", "size not a power of two", kmem_alloc_aligned(kernel_map, &addr, 3 * PAGE_SIZE)) \
 	X("kmem_alloc_contig", "mask not a power of two less one", kmem_alloc_contig(kernel_map, &addr, PAGE_SIZE, 0x1234, KMA_NONE)) \
 	X("kmem_alloc_contig", "unknown flags", kmem_alloc_contig(kernel_map, &addr, PAGE_SIZE, 0, 0x40)) \
-	X("kmem_alloc_contig", "larger than any free run", kmem_alloc_contig(kernel_map, &addr, 64ul << 20, 0, KMA_NONE))
+	X("kmem_alloc_contig", "larger than any free run", kmem_alloc_contig(kernel_map, &addr, 64ul << 20, 0, KMA_NONE)) \
+	X("kmem_alloc_contig", "NULL address", kmem_alloc_contig(kernel_map, NULL, PAGE_SIZE, 0, KMA_NONE)) \
+	X("vm_map_enter", "object offset unaligned", vm_map_enter(pm, &addr, PAGE_SIZE, 0, VM_FLAGS_ANYWHERE, one_page, 8, FALSE, VM_PROT_READ, VM_PROT_ALL, VM_INHERIT_COPY)) \
+	X("vm_map_enter", "past the object's end", vm_map_enter(pm, &addr, 2 * PAGE_SIZE, 0, VM_FLAGS_ANYWHERE, one_page, 0, FALSE, VM_PROT_READ, VM_PROT_ALL, VM_INHERIT_COPY)) \
+	X("vm_map_submap", "submap of itself", vm_map_submap(pm, NONE, NONE + PAGE_SIZE, pm, NONE, FALSE)) \
+	X("vm_map_submap", "NULL submap", vm_map_submap(pm, NONE, NONE + PAGE_SIZE, NULL, 0, FALSE)) \
+	X("vm_map_submap", "use_pmap at another address", vm_map_submap(pm, 0x40000000, 0x40200000, kernel_map, PMAP_KERNEL_START, TRUE)) \
+	X("vm_map_fork", "NULL map", vm_map_fork(NULL) ? KERN_FAILURE : KERN_INVALID_ARGUMENT)
 
 static kern_return_t set_addr(vm_address_t a)
 {
@@ -141,6 +150,7 @@ KTEST(vm_params, table_matches_golden_file)
 	ASSERT_EQ(vm_allocate(pm, &a, 4 * PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
 	ASSERT_EQ(vm_allocate(pm, &ro, 2 * PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
 	ASSERT_EQ(vm_protect(pm, ro, 2 * PAGE_SIZE, TRUE, VM_PROT_READ), KERN_SUCCESS);
+	ASSERT_TRUE((one_page = vm_object_allocate(PAGE_SIZE)) != NULL);
 	kernel_entries = kernel_map->nentries;
 	fingerprint(0);
 	const char *call, *what;
@@ -162,5 +172,6 @@ KTEST(vm_params, table_matches_golden_file)
 	}
 	EXPECT_TRUE(golden >= vm_params_golden_end);	/* no golden line left over */
 	EXPECT_EQ(vm_map_check(pm, ktest_report), 0);
+	vm_object_deallocate(one_page);
 	vm_map_deallocate(pm);
 }

@@ -641,3 +641,73 @@ KTEST(vm, submaps_shared_and_nested)
 	vm_map_deallocate(c);
 	vm_map_deallocate(sub);
 }
+
+/* ---- found in review: each was a panic, a leak or a wrong answer -------------------------- */
+
+KTEST(vm, wired_then_protected_none_then_deallocated)
+{
+	vm_map_t map = user_map();
+	vm_address_t a = UBASE;
+	uint64_t wired0 = vm_page_wired_count();
+
+	ASSERT_TRUE(map != NULL);
+	ASSERT_EQ(vm_allocate(map, &a, 2 * PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
+	ASSERT_EQ(vm_map_wire(map, a, a + 2 * PAGE_SIZE, VM_PROT_READ, TRUE), KERN_SUCCESS);
+	EXPECT_EQ(vm_protect(map, a, 2 * PAGE_SIZE, FALSE, VM_PROT_NONE), KERN_SUCCESS);	/* mappings go */
+	EXPECT_EQ(vm_map_wire(map, a, a + PAGE_SIZE, VM_PROT_NONE, FALSE), KERN_PROTECTION_FAILURE);
+	EXPECT_EQ(vm_map_unwire(map, a, a + 2 * PAGE_SIZE, TRUE), KERN_SUCCESS);	/* pages found anyway */
+	EXPECT_EQ(vm_page_wired_count(), wired0);
+	EXPECT_EQ(vm_map_wire(map, a, a + PAGE_SIZE, VM_PROT_NONE, TRUE), KERN_PROTECTION_FAILURE);
+	EXPECT_EQ(vm_deallocate(map, a, 2 * PAGE_SIZE), KERN_SUCCESS);
+	vm_map_deallocate(map);
+}
+
+KTEST(vm, wire_count_does_not_wrap)
+{
+	vm_map_t map = user_map();
+	vm_address_t a = UBASE;
+	int n = 0;
+
+	ASSERT_TRUE(map != NULL);
+	ASSERT_EQ(vm_allocate(map, &a, PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
+	while (vm_map_wire(map, a, a + PAGE_SIZE, VM_PROT_READ, TRUE) == KERN_SUCCESS && n < 70000)
+		n++;
+	EXPECT_EQ(n, 65535);
+	while (n-- > 0)
+		ASSERT_EQ(vm_map_unwire(map, a, a + PAGE_SIZE, TRUE), KERN_SUCCESS);
+	EXPECT_EQ(vm_map_unwire(map, a, a + PAGE_SIZE, TRUE), KERN_FAILURE);
+	vm_map_deallocate(map);
+}
+
+KTEST(vm, submap_entries_are_whole_and_protected_from_outside)
+{
+	vm_map_t sub = vm_map_create(pmap_create(), SUB_BASE, SUB_BASE + SUB_SIZE);
+	vm_map_t a = user_map(), c = user_map(), dst = user_map();
+	vm_address_t s = SUB_BASE, other = 0x50000000, out;
+	vm_map_copy_t copy;
+
+	ASSERT_TRUE(sub && a && c && dst);
+	ASSERT_EQ(vm_allocate(sub, &s, 2 * PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
+	ASSERT_EQ(vm_map_submap(a, SUB_BASE, SUB_BASE + SUB_SIZE, sub, SUB_BASE, TRUE), KERN_SUCCESS);
+	ASSERT_EQ(vm_map_submap(c, other, other + SUB_SIZE, sub, SUB_BASE, FALSE), KERN_SUCCESS);
+	/* Nested tables are shared whole: no partial unmap or protect through the parent. */
+	EXPECT_EQ(vm_deallocate(a, SUB_BASE, PAGE_SIZE), KERN_INVALID_ARGUMENT);
+	EXPECT_EQ(vm_protect(a, SUB_BASE, SUB_SIZE, FALSE, VM_PROT_READ), KERN_INVALID_ARGUMENT);
+	/* The outer entry's protection limits access through a plain submap. */
+	EXPECT_EQ(vm_protect(c, other, SUB_SIZE, FALSE, VM_PROT_READ), KERN_SUCCESS);
+	EXPECT_EQ(vm_fault(c, other, VM_PROT_WRITE), KERN_PROTECTION_FAILURE);
+	EXPECT_EQ(vm_protect(c, other, SUB_SIZE, FALSE, VM_PROT_DEFAULT), KERN_SUCCESS);
+	/* A copy of the submap's memory is a snapshot even though c's pmap maps it writable. */
+	store_in(c, other, 1);
+	ASSERT_EQ(vm_map_copyin(sub, SUB_BASE, 3 * PAGE_SIZE - PAGE_SIZE, FALSE, &copy), KERN_SUCCESS);
+	store_in(c, other, 2);
+	ASSERT_EQ(vm_map_copyout(dst, &out, copy), KERN_SUCCESS);
+	EXPECT_EQ(load_in(dst, out), 1);
+	/* One level only: a map holding a submap cannot become one (no cycles). */
+	EXPECT_EQ(vm_map_submap(sub, SUB_BASE + PAGE_SIZE * 16, SUB_BASE + PAGE_SIZE * 17, c, other, FALSE),
+		  KERN_INVALID_ARGUMENT);
+	vm_map_deallocate(a);
+	vm_map_deallocate(c);
+	vm_map_deallocate(dst);
+	vm_map_deallocate(sub);
+}
