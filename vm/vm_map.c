@@ -437,8 +437,7 @@ static struct vm_map_entry *clip_range_locked(vm_map_t map, vm_offset_t start, v
 		*kr = KERN_RESOURCE_SHORTAGE;	/* a split or none: nothing visible changed */
 		return NULL;
 	}
-	return vm_map_lookup_entry_locked(map, start) ? vm_map_lookup_entry_locked(map, start)
-						      : vm_map_entry_at_or_after_locked(map, start);
+	return vm_map_entry_at_or_after_locked(map, start);	/* after the clip: starts at start or above */
 }
 
 /* entry_pmap_prot: what the pmap may give: no write while the object is shared copy-on-write. */

@@ -319,17 +319,6 @@ void vm_object_collapse(vm_object_t object)
 		mutex_unlock(&obj->lock);
 }
 
-void vm_object_page_remove(vm_object_t object, vm_object_offset_t start, vm_object_offset_t end)
-{
-	vm_page_t m, next;
-
-	for (m = object->pages; m; m = next) {
-		next = m->onext;
-		if (m->offset >= start && m->offset < end && !m->busy)
-			vm_page_free_object_page(m);
-	}
-}
-
 vm_page_t vm_object_chain_page(vm_object_t object, vm_object_offset_t offset)
 {
 	vm_object_offset_t first_offset = offset;

@@ -84,9 +84,6 @@ vm_page_t vm_object_chain_page(vm_object_t object, vm_object_offset_t offset);
 /* vm_object_copy_range: a new object holding a copy of what [offset, +size) shows. */
 vm_object_t vm_object_copy_range(vm_object_t object, vm_object_offset_t offset, vm_size_t size);
 
-/* vm_object_page_remove: free the resident pages in [start, end) (mappings removed first). */
-void vm_object_page_remove(vm_object_t object, vm_object_offset_t start, vm_object_offset_t end);
-
 /* vm_object_chain_length: objects in the chain starting at object. */
 int vm_object_chain_length(vm_object_t object);
 /* vm_object_count: live objects, for accounting checks. */
