@@ -6,7 +6,10 @@
  */
 #include <string.h>
 
+#include "drivers/pci/pci.h"
 #include "drivers/uart/ns16550.h"
+#include "drivers/virtio/virtio_9p.h"
+#include "drivers/virtio/virtio_blk.h"
 #include "kern/boot.h"
 #include "kern/cmdline.h"
 #include "kern/kernel.h"
@@ -86,6 +89,19 @@ static void boot_console(void)
 	boot.uart = &console_uart;
 }
 
+/* boot_devices: PCIe enumeration and the drivers of what it found (they may sleep). */
+static void boot_devices(void)
+{
+	kern_return_t kr = pci_init(&platform);
+
+	if (kr != KERN_SUCCESS)
+		kprintf("pci: enumeration incomplete (%s)\n", kern_return_name(kr));
+	if (pci_count())
+		pci_print(kprintf);
+	virtio_blk_probe();
+	virtio_9p_probe();
+}
+
 /* boot_main_thread: the program, in a thread of its own (it may sleep; idle threads may not). */
 static void boot_main_thread(void *unused)
 {
@@ -93,6 +109,7 @@ static void boot_main_thread(void *unused)
 	int status;
 
 	(void)unused;
+	boot_devices();
 	if (cmdline_get("test", arg, sizeof(arg)))
 		status = ktest_main(arg);
 	else if (cmdline_get("bench", arg, sizeof(arg)))

@@ -1,26 +1,100 @@
 #!/bin/sh
 # qemu-run.sh: boot the image in QEMU's virt machine under OpenSBI.
 #
-#   tools/qemu-run.sh [--icount] [--gdb] IMAGE "KERNEL ARGS" [QEMU OPTIONS...]
+#   tools/qemu-run.sh [--icount] [--gdb] [--work DIR] IMAGE "KERNEL ARGS" [QEMU OPTIONS...]
 #
 # The UART is the console (QEMU's stdout); semihosting carries the exit
 # status, which becomes this script's.  Standard input is never read, so it
 # works unattended (CI) and interactively alike.
 #   --icount   deterministic instruction counting (-icount shift=0), for benchmarks
 #   --gdb      wait for gdb on localhost:1234 before the first instruction
+#   --work DIR a fresh directory for the devices below (emptied first)
+#   --host-check SCRIPT  run SCRIPT (relative to the source tree) beside QEMU
+#              as `SCRIPT WORKDIR CONSOLE_LOG QEMU_PID`: it watches the console
+#              for checkpoints and inspects the work directory from the host.
+#              Fails the run if it exits non-zero.  Needs --work.
+#
+# Device shorthands, allowed among the QEMU options (they need --work):
+#   --blk NAME:SIZE[:OPTS]  a raw disk DIR/NAME.img of SIZE bytes (K/M/G) as a
+#                           modern virtio-blk-pci device whose serial (GET_ID)
+#                           is NAME.  OPTS are extra -drive options, comma
+#                           separated; blkdebug=FILE injects errors by the rules
+#                           in FILE (relative to the source tree).
+#   --9p TAG                the host directory DIR/TAG as a modern virtio-9p-pci
+#                           device with mount tag TAG
 set -eu
 
-icount="" gdb=""
+icount="" gdb="" work="" host_check=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--icount) icount="-icount shift=0"; shift ;;
 	--gdb) gdb="-s -S"; shift ;;
+	--work) work=$2; shift 2 ;;
+	--host-check) host_check=$2; shift 2 ;;
 	*) break ;;
 	esac
 done
-[ $# -ge 2 ] || { echo "usage: $0 [--icount] [--gdb] IMAGE \"KERNEL ARGS\" [QEMU OPTIONS...]" >&2; exit 2; }
+[ $# -ge 2 ] || { echo "usage: $0 [--icount] [--gdb] [--work DIR] IMAGE \"KERNEL ARGS\" [QEMU OPTIONS...]" >&2; exit 2; }
 image=$1 append=$2
 shift 2
+top=$(cd "$(dirname "$0")/.." && pwd)
+if [ -n "$work" ]; then
+	rm -rf "$work"
+	mkdir -p "$work"
+	work=$(cd "$work" && pwd)
+fi
+
+need_work() {
+	[ -n "$work" ] || { echo "qemu-run: $1 needs --work DIR" >&2; exit 2; }
+}
+
+# blk_options NAME:SIZE[:OPTS]: the -drive and -device options of a disk.
+blk_options() {
+	name=${1%%:*} rest=${1#*:}
+	size=${rest%%:*} opts=""
+	[ "$rest" = "$size" ] || opts=${rest#*:}
+	img="$work/$name.img" file="" extra=""
+	truncate -s "$size" "$img"
+	file=$img
+	for o in $(echo "$opts" | tr ',' ' '); do
+		case "$o" in
+		blkdebug=*) file="blkdebug:$top/${o#blkdebug=}:$img" ;;
+		*) extra="$extra,$o" ;;
+		esac
+	done
+	echo "-drive if=none,id=$name,format=raw,file=$file$extra -device virtio-blk-pci,drive=$name,serial=$name,disable-legacy=on"
+}
+
+# Expand the device shorthands in place.
+n=$#
+while [ "$n" -gt 0 ]; do
+	arg=$1
+	shift
+	n=$((n - 1))
+	case "$arg" in
+	--blk)
+		need_work --blk
+		# shellcheck disable=SC2046 # word splitting of the generated options is wanted
+		set -- "$@" $(blk_options "$1")
+		shift_one=1 ;;
+	--host-check)
+		host_check=$1
+		shift_one=1 ;;
+	--9p)
+		need_work --9p
+		mkdir -p "$work/$1"
+		set -- "$@" -fsdev "local,id=$1,path=$work/$1,security_model=none" \
+			-device "virtio-9p-pci,fsdev=$1,mount_tag=$1,disable-legacy=on"
+		shift_one=1 ;;
+	*)
+		set -- "$@" "$arg"
+		shift_one=0 ;;
+	esac
+	if [ "$shift_one" = 1 ]; then
+		shift
+		n=$((n - 1))
+	fi
+done
 
 bios=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
 [ -f "$bios" ] || { echo "qemu-run: $bios missing (apt-get install opensbi)" >&2; exit 2; }
@@ -29,4 +103,22 @@ bios=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
 set -- qemu-system-riscv64 -M virt -bios "$bios" -kernel "$image" -append "$append" \
 	-display none -monitor none -serial stdio \
 	-semihosting-config enable=on,target=native $icount $gdb "$@"
-exec "$@" < /dev/null
+[ -n "$host_check" ] || exec "$@" < /dev/null
+
+# With a host-side checker: QEMU's console goes to a log the checker reads.
+need_work --host-check
+log="$work/console.log"
+"$@" < /dev/null > "$log" 2>&1 &
+qemu_pid=$!
+"$top/$host_check" "$work" "$log" "$qemu_pid" > "$work/host-check.log" 2>&1 &
+check_pid=$!
+status=0
+wait "$qemu_pid" || status=$?
+check_status=0
+wait "$check_pid" || check_status=$?
+cat "$log" "$work/host-check.log"
+if [ "$check_status" -ne 0 ]; then
+	echo "qemu-run: host check $host_check failed (status $check_status)"
+	[ "$status" -ne 0 ] || status=1
+fi
+exit "$status"

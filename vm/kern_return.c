@@ -18,6 +18,8 @@ const char *kern_return_name(kern_return_t kr)
 	case KERN_MEMORY_ERROR: return "KERN_MEMORY_ERROR";
 	case KERN_ABORTED: return "KERN_ABORTED";
 	case KERN_INVALID_VALUE: return "KERN_INVALID_VALUE";
+	case KERN_NOT_SUPPORTED: return "KERN_NOT_SUPPORTED";
+	case KERN_OPERATION_TIMED_OUT: return "KERN_OPERATION_TIMED_OUT";
 	default: return "KERN_(unknown)";
 	}
 }

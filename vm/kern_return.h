@@ -19,6 +19,8 @@ typedef int kern_return_t;
 #define KERN_MEMORY_ERROR		10	/* I/O error on the backing store */
 #define KERN_ABORTED			14	/* the operation was aborted */
 #define KERN_INVALID_VALUE		18	/* a value is out of range */
+#define KERN_NOT_SUPPORTED		46	/* the device or object cannot do this */
+#define KERN_OPERATION_TIMED_OUT	49	/* no answer within the time allowed */
 
 /* kern_return_name: "KERN_NO_SPACE" etc., for messages and golden files. */
 const char *kern_return_name(kern_return_t kr);

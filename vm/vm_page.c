@@ -172,6 +172,48 @@ vm_page_t vm_page_alloc_contig(uint64_t npages, uint64_t align_pages)
 	return m;
 }
 
+/* take_range_locked: an aligned block of `order` inside [lo, hi) (page numbers), carved out of a free block. */
+static struct vm_page *take_range_locked(unsigned order, uint64_t lo, uint64_t hi)
+{
+	uint64_t n = 1ul << order;
+
+	for (unsigned o = order; o < VM_PAGE_MAX_ORDER; o++)
+		for (struct vm_page *b = vm_page_free_lists[o]; b; b = b->next) {
+			uint64_t first = vm_page_pfn(b), last = first + (1ul << o);
+			uint64_t s = ROUND_UP(MAX(first, lo), n);
+
+			if (s + n > MIN(last, hi))
+				continue;
+			free_list_remove_locked(b);
+			vm_page_nfree -= 1ul << o;
+			free_run_locked(b, s - first);		/* give back both sides */
+			free_run_locked(b + (s - first) + n, last - s - n);
+			return b + (s - first);
+		}
+	return NULL;
+}
+
+vm_page_t vm_page_alloc_contig_range(uint64_t npages, uint64_t align_pages, vm_paddr_t low,
+				     vm_paddr_t high)
+{
+	unsigned order;
+	struct vm_page *m;
+
+	if (npages == 0 || align_pages == 0 || (align_pages & (align_pages - 1)) || low >= high)
+		return NULL;
+	order = MAX(order_for(npages), order_for(align_pages));
+	if (order >= VM_PAGE_MAX_ORDER)
+		return NULL;
+	spin_lock(&vm_page_free_lock);
+	m = take_range_locked(order, atop(round_page(low)), atop(trunc_page(high)));
+	if (m && npages < (1ul << order))
+		free_run_locked(m + npages, (1ul << order) - npages);
+	spin_unlock(&vm_page_free_lock);
+	for (uint64_t i = 0; m && i < npages; i++)
+		m[i].md.attrs = 0;
+	return m;
+}
+
 void vm_page_free_contig(vm_page_t m, uint64_t npages)
 {
 	KASSERT(npages && m->phys_addr + ptoa(npages) <= vm_page_seg(m)->end,

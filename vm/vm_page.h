@@ -80,6 +80,14 @@ void vm_page_startup(const struct vm_phys_seg *ranges, int nranges);
  *    two, the run is larger than a maximal block, or no run is free
  */
 vm_page_t vm_page_alloc_contig(uint64_t npages, uint64_t align_pages);
+/*
+ * vm_page_alloc_contig_range: as vm_page_alloc_contig, with every page inside
+ * [low, high) physical (for devices that cannot address all of RAM).
+ * => searches the free lists (O(free blocks)): for set-up, not hot paths
+ * => NULL if the arguments are invalid or no such run is free
+ */
+vm_page_t vm_page_alloc_contig_range(uint64_t npages, uint64_t align_pages, vm_paddr_t low,
+				     vm_paddr_t high);
 /* vm_page_free_contig: give back a run from vm_page_alloc_contig (any sub-run may be freed alone). */
 void vm_page_free_contig(vm_page_t m, uint64_t npages);
 vm_page_t vm_page_alloc(void);

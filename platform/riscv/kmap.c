@@ -12,6 +12,7 @@
 #include "vm/vm_page.h"
 #include "kern/spinlock.h"
 #include "platform/riscv/kmap.h"
+#include "platform/riscv/tlb.h"
 #include "platform/riscv/riscv.h"
 #include "platform/riscv/smp.h"
 #include "platform/riscv/vmlayout.h"
@@ -174,8 +175,12 @@ volatile void *kmap_mmio(uint64_t pa, uint64_t size)
 	kmap_mmio_next += len;
 	kmap_stat.mmio_bytes += len;
 	spin_unlock(&kmap_lock);
-	/* The window was never mapped before, but a hart may cache invalid entries (priv spec 4.2.1). */
-	smp_tlb_flush_all();
+	/*
+	 * The window was never mapped before, but a hart may cache invalid
+	 * entries (priv spec 4.2.1).  The kernel's own shootdown, not SBI's
+	 * remote fence: OpenSBI's waits stall other harts under -icount.
+	 */
+	tlb_shootdown(tlb_all_harts(), va, va + len);
 	return (volatile void *)(va + off);
 }
 

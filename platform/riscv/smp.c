@@ -258,13 +258,6 @@ void smp_stop_others(void)
 			smp_ipi_send(i, IPI_STOP);
 }
 
-void smp_tlb_flush_all(void)
-{
-	sfence_vma_all();
-	if (smp_online_count() > 1)
-		sbi_remote_sfence_vma(0, (unsigned long)-1, 0, (unsigned long)-1);
-}
-
 void intr_enable(void)
 {
 	csr_set(sstatus, SSTATUS_SIE);

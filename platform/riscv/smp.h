@@ -36,8 +36,6 @@ void smp_spin_poll(void);
 void smp_call(int target, void (*fn)(void *), void *arg);
 /* smp_stop_others: park every other hart (panic, exit). */
 void smp_stop_others(void);
-/* smp_tlb_flush_all: sfence.vma on every online hart (this one included). */
-void smp_tlb_flush_all(void);
 /* smp_online_count: harts that reached the scheduler. */
 int smp_online_count(void);
 

@@ -73,6 +73,8 @@ set(vm_host_sources
   ${CMAKE_SOURCE_DIR}/tests/unit/fake_kern.c ${CMAKE_SOURCE_DIR}/tests/unit/fake_pmap.c)
 unit_test(test_vm_page SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_vm_page.c ${vm_host_sources})
 unit_test(test_vm_map SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_vm_map.c ${vm_host_sources})
+unit_test(test_p9 SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_p9.c
+  ${CMAKE_SOURCE_DIR}/drivers/9p/p9.c ${CMAKE_SOURCE_DIR}/tests/unit/fake_kern.c)
 
 # --- kernel suites: one ctest entry per KTEST_RUN line ----------------------
 # KTEST_RUN(variant, "kernel command line", "qemu options") in any suite file.
@@ -86,7 +88,8 @@ foreach(src IN LISTS ktest_sources extra_sources)
     set(variant ${CMAKE_MATCH_1})
     set(append "${CMAKE_MATCH_2}")
     separate_arguments(qemu_args UNIX_COMMAND "${CMAKE_MATCH_3}")
-    add_test(NAME kernel.${variant} COMMAND ${qemu_run} ${image} "${append}" ${qemu_args})
+    add_test(NAME kernel.${variant} COMMAND ${qemu_run} --work ${CMAKE_BINARY_DIR}/work/${variant}
+      ${image} "${append}" ${qemu_args})
     set_tests_properties(kernel.${variant} PROPERTIES LABELS kernel TIMEOUT 300
       FAIL_REGULAR_EXPRESSION "panic on hart|[1-9][0-9]* failed")
   endforeach()

@@ -1,0 +1,176 @@
+/*
+ * dma.h: DMA memory descriptors and the per-device DMA engines behind them.
+ *
+ * Every buffer a device reads or writes is described by a dma_desc, made
+ * over (map, address, length, direction) or over physical memory.
+ * dma_desc_prepare wires the pages and asks the device's engine for I/O
+ * addresses: the segments the driver writes into its descriptors.
+ * dma_desc_complete, once the device is done, releases them (Apple's
+ * IOMemoryDescriptor::prepare/complete; AIX xmattach/xmemdma/xmdetach).
+ *
+ * The engine's backend decides what an I/O address is:
+ *   passthrough  the physical address (devices that reach all of RAM)
+ *   bounce       the physical address where the device can reach it; other
+ *                pages are copied through bounce pages below the device's
+ *                DMA limit (a 32-bit device on a machine with RAM above 4 GiB)
+ * An IOMMU backend plugs in as a third struct dma_backend: map and unmap a
+ * descriptor's physical runs in the device's I/O page tables.
+ *
+ * Rings and other memory the CPU and the device share for a long time come
+ * from dma_alloc_coherent: wired, zeroed, and reachable by the device as is.
+ *
+ * Locking legend: [c] constant after creation, [e] engine lock,
+ * [d] the descriptor's owner (one thread uses a descriptor at a time).
+ */
+#ifndef DRIVERS_DMA_DMA_H
+#define DRIVERS_DMA_DMA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kern/spinlock.h"
+#include "vm/vm.h"
+#include "vm/vm_page.h"
+
+enum dma_direction {
+	DMA_TO_DEVICE = 1,		/* the device reads memory */
+	DMA_FROM_DEVICE = 2,		/* the device writes memory */
+	DMA_BIDIRECTIONAL = 3,
+};
+
+enum dma_backend_kind {
+	DMA_BACKEND_PASSTHROUGH,
+	DMA_BACKEND_BOUNCE,
+};
+
+/* One address range as the device sees it. */
+struct dma_segment {
+	uint64_t ioaddr;
+	uint64_t len;
+};
+
+struct dma_engine;
+struct dma_desc;
+
+/* What a backend does; the engine lock is not held across these calls. */
+struct dma_backend {
+	const char *name;
+	/* map: fill d->segs from d->runs.  => KERN_RESOURCE_SHORTAGE if I/O space ran out */
+	kern_return_t (*map)(struct dma_engine *eng, struct dma_desc *d);
+	/* unmap: the device is done with d->segs; release them (bounce: copy back). */
+	void (*unmap)(struct dma_engine *eng, struct dma_desc *d);
+};
+
+/* Counters an engine keeps, for tests and benchmarks. */
+struct dma_engine_stats {
+	uint64_t prepares, completes;	/* [e] */
+	uint64_t bounced_pages;		/* [e] pages that went through a bounce page */
+	uint64_t shortages;		/* [e] prepares refused for lack of bounce pages */
+};
+
+struct dma_engine {
+	const char *name;			/* [c] */
+	const struct dma_backend *backend;	/* [c] */
+	uint64_t dma_limit;			/* [c] first physical address the device cannot reach */
+	struct spinlock lock;
+	vm_page_t bounce_pages;			/* [c] the pool (bounce backend) */
+	uint32_t bounce_npages;			/* [c] */
+	uint32_t *bounce_free;			/* [e] stack of free pool indices */
+	uint32_t bounce_nfree;			/* [e] */
+	struct dma_engine_stats stats;		/* [e] */
+};
+
+/* A physically contiguous piece of the described memory. */
+struct dma_run {
+	uint64_t pa;
+	uint64_t len;
+};
+
+enum dma_desc_state {
+	DMA_DESC_CREATED,		/* described, not prepared */
+	DMA_DESC_PREPARED,		/* wired, segments valid */
+	DMA_DESC_COMPLETED,		/* released; may be prepared again */
+};
+
+#define DMA_DESC_INLINE	4		/* segments kept inside the descriptor */
+#define DMA_MAX_LEN	(64ul << 20)	/* largest descriptor */
+
+struct dma_desc {
+	uint32_t magic;			/* [d] DMA_DESC_MAGIC while alive */
+	enum dma_desc_state state;	/* [d] */
+	enum dma_direction dir;		/* [c] */
+	vm_map_t map;			/* [c] NULL: physical descriptor */
+	vm_offset_t addr;		/* [c] start (virtual or physical) */
+	uint64_t len;			/* [c] */
+	struct dma_engine *eng;		/* [d] engine while prepared */
+	uint32_t nruns, nsegs;		/* [d] */
+	uint32_t cap;			/* [c] entries in runs, segs, bounce */
+	struct dma_run *runs;		/* [d] physical pieces, in order */
+	struct dma_segment *segs;	/* [d] what the device gets, in order */
+	struct dma_run *seg_src;	/* [d] physical source of each segment */
+	int32_t *bounce;		/* [d] pool index backing segment i, -1 = none */
+	struct dma_run inline_runs[DMA_DESC_INLINE];
+	struct dma_segment inline_segs[DMA_DESC_INLINE];
+	struct dma_run inline_src[DMA_DESC_INLINE];
+	int32_t inline_bounce[DMA_DESC_INLINE];
+};
+#define DMA_DESC_MAGIC	0x444d4131	/* "DMA1" */
+
+/*
+ * dma_engine_init: an engine for one device.
+ * => dma_limit: first physical address the device cannot reach (UINT64_MAX: all)
+ * => bounce_pages: size of the bounce pool (bounce backend; 0 for passthrough)
+ * => KERN_INVALID_ARGUMENT on a bad kind or limit, KERN_RESOURCE_SHORTAGE if
+ *    the pool cannot be allocated below the limit
+ */
+kern_return_t dma_engine_init(struct dma_engine *eng, const char *name, enum dma_backend_kind kind,
+			      uint64_t dma_limit, uint32_t bounce_pages);
+/* dma_engine_destroy: free the pool.  => no descriptor may still be prepared on it */
+void dma_engine_destroy(struct dma_engine *eng);
+const char *dma_backend_name(enum dma_backend_kind kind);
+
+/*
+ * dma_desc_create_virtual: describe [addr, addr + len) of map.  Nothing is
+ * wired yet.  => KERN_INVALID_ARGUMENT on a NULL map, zero or too large
+ *    length, overflow or a bad direction; KERN_RESOURCE_SHORTAGE if no memory
+ */
+kern_return_t dma_desc_create_virtual(vm_map_t map, vm_offset_t addr, vm_size_t len,
+				      enum dma_direction dir, struct dma_desc **out);
+/* dma_desc_create_physical: describe [pa, pa + len) of RAM the caller keeps allocated. */
+kern_return_t dma_desc_create_physical(uint64_t pa, uint64_t len, enum dma_direction dir,
+				       struct dma_desc **out);
+/*
+ * dma_desc_prepare: wire the memory (virtual descriptors: for write access
+ * if the device writes it, which breaks copy-on-write first) and give the
+ * device I/O addresses through eng.  Bounced data the device reads is
+ * copied now.
+ * => KERN_INVALID_ARGUMENT if d is not a live descriptor or is prepared already
+ * => the vm_map_wire error if the range is not mapped with the access needed
+ * => KERN_RESOURCE_SHORTAGE if the engine's bounce pool is short; nothing held
+ */
+kern_return_t dma_desc_prepare(struct dma_desc *d, struct dma_engine *eng);
+/*
+ * dma_desc_segments: the I/O segments of a prepared descriptor.
+ * => KERN_INVALID_ARGUMENT if d is not prepared (e.g. used after complete)
+ */
+kern_return_t dma_desc_segments(const struct dma_desc *d, const struct dma_segment **segs,
+				uint32_t *nsegs);
+/*
+ * dma_desc_complete: the device is done: copy bounced data it wrote back
+ * to the memory, release the I/O addresses and unwire.
+ * => KERN_INVALID_ARGUMENT if d is not prepared
+ */
+kern_return_t dma_desc_complete(struct dma_desc *d);
+/* dma_desc_destroy: free d.  => KERN_INVALID_ARGUMENT if it is still prepared */
+kern_return_t dma_desc_destroy(struct dma_desc *d);
+
+/*
+ * dma_alloc_coherent: size bytes (rounded to pages) of zeroed, physically
+ * contiguous memory the device reaches at *ioaddr for as long as it lives.
+ * => KERN_RESOURCE_SHORTAGE if no such run is free below the engine's limit
+ */
+kern_return_t dma_alloc_coherent(struct dma_engine *eng, size_t size, void **kva,
+				 uint64_t *ioaddr);
+void dma_free_coherent(struct dma_engine *eng, size_t size, void *kva, uint64_t ioaddr);
+
+#endif

@@ -1,0 +1,328 @@
+/*
+ * virtqueue.c: split virtqueues (see virtqueue.h).
+ *
+ * Ordering (virtio 1.1, 2.6.13): descriptors and the ring slot are written
+ * before avail->idx (release fence); avail->idx is written before the
+ * doorbell is decided on (full fence, 2.6.7.2: read avail_event/flags only
+ * after publishing); used->idx is read with acquire before its entries.
+ */
+#include <string.h>
+
+#include "drivers/virtio/virtio.h"
+#include "drivers/virtio/virtqueue.h"
+#include "kern/kernel.h"
+#include "kern/thread.h"
+#include "platform/riscv/timer.h"
+#include "vm/xmalloc.h"
+
+static uint16_t *virtq_avail(const struct virtq *q)
+{
+	return (uint16_t *)((char *)q->ring + 16ul * q->size);
+}
+
+static volatile uint16_t *virtq_used_hdr(const struct virtq *q)
+{
+	return (volatile uint16_t *)((char *)q->ring + q->used_off);
+}
+
+static volatile uint32_t *virtq_used_elem(const struct virtq *q, uint16_t slot)
+{
+	return (volatile uint32_t *)((char *)q->ring + q->used_off + 4 + 8ul * slot);
+}
+
+static struct virtq_desc *virtq_descs(const struct virtq *q)
+{
+	return (struct virtq_desc *)q->ring;
+}
+
+/* virtq_free_list_reset: every descriptor free, chained in order. */
+static void virtq_free_list_reset(struct virtq *q)
+{
+	struct virtq_desc *d = virtq_descs(q);
+
+	for (uint16_t i = 0; i < q->size; i++)
+		d[i].next = (uint16_t)(i + 1);
+	q->free_head = 0;
+	q->nfree = q->size;
+}
+
+kern_return_t virtq_alloc(struct virtio_device *vd, uint16_t index, uint16_t size, bool event_idx,
+			  bool indirect, struct virtq **out)
+{
+	struct virtq *q;
+	size_t avail_end;
+
+	if (size == 0 || (size & (size - 1)))
+		return KERN_INVALID_ARGUMENT;
+	q = (struct virtq *)xmalloc(sizeof(*q), 3, kernel_heap);
+	if (!q)
+		return KERN_RESOURCE_SHORTAGE;
+	*q = (struct virtq){ .vd = vd, .index = index, .size = size, .event_idx = event_idx,
+			     .indirect = indirect };
+	spin_init(&q->lock, "virtq");
+	avail_end = 16ul * size + 6 + 2ul * size;
+	q->used_off = ROUND_UP(avail_end, 4096);
+	q->ring_bytes = q->used_off + 6 + 8ul * size;
+	q->itable_bytes = indirect ? (size_t)size * VIRTQ_INDIRECT_MAX * sizeof(struct virtq_desc) : 0;
+	q->reqs = (struct virtq_req **)xmalloc((int)(size * sizeof(*q->reqs)), 3, kernel_heap);
+	if (!q->reqs || dma_alloc_coherent(&vd->dma, q->ring_bytes, &q->ring, &q->ring_io) ||
+	    (indirect && dma_alloc_coherent(&vd->dma, q->itable_bytes, (void **)&q->itable,
+					    &q->itable_io))) {
+		virtq_free(q);
+		return KERN_RESOURCE_SHORTAGE;
+	}
+	memset(q->reqs, 0, size * sizeof(*q->reqs));
+	virtq_free_list_reset(q);
+	*out = q;
+	return KERN_SUCCESS;
+}
+
+void virtq_free(struct virtq *q)
+{
+	if (q->itable)
+		dma_free_coherent(&q->vd->dma, q->itable_bytes, q->itable, q->itable_io);
+	if (q->ring)
+		dma_free_coherent(&q->vd->dma, q->ring_bytes, q->ring, q->ring_io);
+	if (q->reqs)
+		xmfree((caddr_t)q->reqs, kernel_heap);
+	xmfree((caddr_t)q, kernel_heap);
+}
+
+void virtq_ring_addrs(const struct virtq *q, uint64_t *desc, uint64_t *avail, uint64_t *used)
+{
+	*desc = q->ring_io;
+	*avail = q->ring_io + 16ul * q->size;
+	*used = q->ring_io + q->used_off;
+}
+
+/* virtq_sg_check: total segments, 0 if the list is malformed. */
+static uint32_t virtq_sg_check(const struct virtq_sg *sg, int nsg)
+{
+	uint32_t total = 0;
+	bool writes = false;
+
+	for (int i = 0; i < nsg; i++) {
+		if (!sg[i].device_writes && writes)
+			return 0;		/* 2.6.4.2: readable before writable */
+		writes |= sg[i].device_writes && sg[i].nsegs;
+		for (uint32_t j = 0; j < sg[i].nsegs; j++)
+			if (sg[i].segs[j].len == 0 || sg[i].segs[j].len > UINT32_MAX)
+				return 0;
+		total += sg[i].nsegs;
+	}
+	return total;
+}
+
+/* virtq_fill_chain: write the request's segments as a NEXT-linked chain into table[idx...]. */
+static void virtq_fill_chain(struct virtq_desc *table, const uint16_t *idx,
+			     const struct virtq_sg *sg, int nsg, uint32_t total)
+{
+	uint32_t n = 0;
+
+	for (int i = 0; i < nsg; i++)
+		for (uint32_t j = 0; j < sg[i].nsegs; j++, n++) {
+			struct virtq_desc *d = &table[idx[n]];
+
+			d->addr = sg[i].segs[j].ioaddr;
+			d->len = (uint32_t)sg[i].segs[j].len;
+			d->flags = (uint16_t)((sg[i].device_writes ? VIRTQ_DESC_F_WRITE : 0) |
+					      (n + 1 < total ? VIRTQ_DESC_F_NEXT : 0));
+			if (n + 1 < total)
+				d->next = idx[n + 1];
+		}
+}
+
+/* virtq_need_notify_locked: whether the device asked to hear of avail->idx moving to new_idx. */
+static bool virtq_need_notify_locked(struct virtq *q, uint16_t old_idx, uint16_t new_idx)
+{
+	volatile uint16_t *used = virtq_used_hdr(q);
+
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* publish idx before reading the device's wish */
+	if (q->event_idx) {
+		uint16_t event = used[2 + 4 * q->size];	/* avail_event, after the used ring */
+
+		return (uint16_t)(new_idx - event - 1) < (uint16_t)(new_idx - old_idx);
+	}
+	return !(used[0] & VIRTQ_USED_F_NO_NOTIFY);
+}
+
+/* virtq_take_locked: put r's chain on the ring; returns its head.  => enough free descriptors */
+static uint16_t virtq_take_locked(struct virtq *q, const struct virtq_sg *sg, int nsg,
+				  uint32_t total, bool use_indirect)
+{
+	struct virtq_desc *d = virtq_descs(q);
+	uint16_t head = q->free_head, idx[VIRTQ_INDIRECT_MAX];
+
+	if (use_indirect) {
+		struct virtq_desc *table = q->itable + (size_t)head * VIRTQ_INDIRECT_MAX;
+
+		for (uint16_t i = 0; i < total; i++)
+			idx[i] = i;
+		virtq_fill_chain(table, idx, sg, nsg, total);
+		q->free_head = d[head].next;
+		d[head].addr = q->itable_io + (uint64_t)head * VIRTQ_INDIRECT_MAX * sizeof(*d);
+		d[head].len = total * sizeof(*d);
+		d[head].flags = VIRTQ_DESC_F_INDIRECT;
+		q->nfree--;
+		q->stats.indirect++;
+		return head;
+	}
+	/* Direct chain: follow the free list, linking as it already is. */
+	uint16_t last = head;
+	uint32_t n = 0;
+
+	for (int i = 0; i < nsg; i++)
+		for (uint32_t j = 0; j < sg[i].nsegs; j++, n++) {
+			uint16_t cur = n == 0 ? head : d[last].next;
+
+			d[cur].addr = sg[i].segs[j].ioaddr;
+			d[cur].len = (uint32_t)sg[i].segs[j].len;
+			d[cur].flags = (uint16_t)((sg[i].device_writes ? VIRTQ_DESC_F_WRITE : 0) |
+						  (n + 1 < total ? VIRTQ_DESC_F_NEXT : 0));
+			last = cur;
+		}
+	q->free_head = d[last].next;
+	q->nfree = (uint16_t)(q->nfree - total);
+	return head;
+}
+
+kern_return_t virtq_submit(struct virtq *q, struct virtq_req *r, const struct virtq_sg *sg, int nsg)
+{
+	uint32_t total = virtq_sg_check(sg, nsg);
+	bool use_indirect = q->indirect && total > 1 && total <= VIRTQ_INDIRECT_MAX;
+	uint16_t need = use_indirect ? 1 : (uint16_t)total, head, *avail = virtq_avail(q), old;
+	bool kick;
+
+	if (total == 0 || (!use_indirect && total > q->size))
+		return KERN_INVALID_ARGUMENT;
+	spin_lock(&q->lock);
+	while (!__atomic_load_n(&q->vd->failed, __ATOMIC_ACQUIRE) && q->nfree < need)
+		thread_sleep(&q->nfree, &q->lock);
+	if (__atomic_load_n(&q->vd->failed, __ATOMIC_ACQUIRE)) {
+		spin_unlock(&q->lock);
+		return KERN_ABORTED;
+	}
+	head = virtq_take_locked(q, sg, nsg, total, use_indirect);
+	*r = (struct virtq_req){ .head = head };
+	q->reqs[head] = r;
+	avail[2 + (q->avail_idx & (q->size - 1))] = head;
+	old = q->avail_idx++;
+	__atomic_thread_fence(__ATOMIC_RELEASE);	/* chain and slot before idx */
+	__atomic_store_n(&avail[1], q->avail_idx, __ATOMIC_RELAXED);
+	q->stats.submitted++;
+	if (++q->stats.inflight > q->stats.max_inflight)
+		q->stats.max_inflight = q->stats.inflight;
+	kick = virtq_need_notify_locked(q, old, q->avail_idx);
+	if (kick)
+		q->stats.notifies++;
+	else
+		q->stats.suppressed++;
+	spin_unlock(&q->lock);
+	if (kick)
+		virtio_notify(q->vd, q->index, q->notify_off);
+	return KERN_SUCCESS;
+}
+
+/* virtq_release_locked: put the chain at head back on the free list; returns its length. */
+static uint16_t virtq_release_locked(struct virtq *q, uint16_t head)
+{
+	struct virtq_desc *d = virtq_descs(q);
+	uint16_t last = head, n = 1;
+
+	if (!(d[head].flags & VIRTQ_DESC_F_INDIRECT))
+		while ((d[last].flags & VIRTQ_DESC_F_NEXT) && n < q->size) {
+			last = d[last].next;
+			n++;
+		}
+	d[last].next = q->free_head;
+	q->free_head = head;
+	q->nfree = (uint16_t)(q->nfree + n);
+	return n;
+}
+
+/* virtq_complete_locked: the device returned the chain at id with len bytes written. */
+static void virtq_complete_locked(struct virtq *q, uint32_t id, uint32_t len)
+{
+	struct virtq_req *r;
+
+	if (id >= q->size || !(r = q->reqs[id])) {
+		kprintf("%s: queue %u: bogus used id %u\n", q->vd->name, q->index, id);
+		return;
+	}
+	q->reqs[id] = NULL;
+	virtq_release_locked(q, (uint16_t)id);
+	r->used_len = len;
+	r->done = true;
+	q->stats.completed++;
+	q->stats.inflight--;
+	thread_wakeup(r);
+}
+
+void virtq_interrupt(struct virtq *q)
+{
+	volatile uint16_t *used = virtq_used_hdr(q);
+	uint16_t *avail = virtq_avail(q);
+	bool freed = false;
+
+	spin_lock(&q->lock);
+	for (;;) {
+		uint16_t idx = __atomic_load_n(&used[1], __ATOMIC_ACQUIRE);
+
+		while (q->last_used != idx) {
+			volatile uint32_t *e = virtq_used_elem(q, q->last_used & (q->size - 1));
+
+			virtq_complete_locked(q, e[0], e[1]);
+			q->last_used++;
+			freed = true;
+		}
+		if (!q->event_idx)
+			break;
+		/* used_event: interrupt us when the device passes what we have seen. */
+		__atomic_store_n(&avail[2 + q->size], q->last_used, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&used[1], __ATOMIC_ACQUIRE) == q->last_used)
+			break;			/* nothing slipped in before used_event was seen */
+	}
+	if (freed)
+		thread_wakeup(&q->nfree);
+	spin_unlock(&q->lock);
+}
+
+void virtq_fail_all(struct virtq *q)
+{
+	spin_lock(&q->lock);
+	for (uint16_t i = 0; i < q->size; i++) {
+		struct virtq_req *r = q->reqs[i];
+
+		if (!r)
+			continue;
+		q->reqs[i] = NULL;
+		r->done = r->failed = true;
+		thread_wakeup(r);
+	}
+	q->stats.inflight = 0;
+	virtq_free_list_reset(q);
+	thread_wakeup(&q->nfree);
+	spin_unlock(&q->lock);
+}
+
+kern_return_t virtq_wait(struct virtq *q, struct virtq_req *r)
+{
+	uint64_t timeout = __atomic_load_n(&q->vd->timeout_ns, __ATOMIC_RELAXED);
+	uint64_t deadline = timer_now() + timer_ns_to_ticks(timeout);
+	bool timed_out = false;
+
+	spin_lock(&q->lock);
+	while (!r->done) {
+		if (thread_sleep_deadline(r, &q->lock, deadline) && !r->done) {
+			spin_unlock(&q->lock);
+			virtio_device_fail(q->vd, "a request timed out");
+			timed_out = true;
+			spin_lock(&q->lock);
+		}
+	}
+	spin_unlock(&q->lock);
+	if (r->failed)
+		return timed_out ? KERN_OPERATION_TIMED_OUT : KERN_ABORTED;
+	return KERN_SUCCESS;
+}

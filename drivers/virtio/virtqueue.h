@@ -1,0 +1,123 @@
+/*
+ * virtqueue.h: split virtqueues (virtio 1.1, 2.6).
+ *
+ * Callers own a struct virtq_req per request, hand the device a list of
+ * DMA segments (everything the device reads first, then everything it
+ * writes), and sleep in virtq_wait until the interrupt handler has taken
+ * the request off the used ring.  Many requests may be in flight and they
+ * may complete in any order.  INDIRECT_DESC puts a request's chain in a
+ * per-slot table (one ring entry per request); EVENT_IDX suppresses
+ * notifications and interrupts the other side does not need.
+ *
+ * Ring layout, declared once here (2.6.2, 2.6.6, 2.6.8; all little-endian):
+ *   descriptor table  size x { le64 addr; le32 len; le16 flags; le16 next }
+ *   available ring    le16 flags; le16 idx; le16 ring[size]; le16 used_event
+ *   used ring         le16 flags; le16 idx; { le32 id; le32 len } ring[size];
+ *                     le16 avail_event
+ *
+ * Locking legend: [c] constant after creation, [q] virtq lock.
+ * Lock order: virtq lock, then sched_lock (thread_sleep/thread_wakeup).
+ */
+#ifndef DRIVERS_VIRTIO_VIRTQUEUE_H
+#define DRIVERS_VIRTIO_VIRTQUEUE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "drivers/dma/dma.h"
+#include "kern/spinlock.h"
+
+struct virtio_device;
+
+struct virtq_desc {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t flags;
+	uint16_t next;
+};
+#define VIRTQ_DESC_F_NEXT	1
+#define VIRTQ_DESC_F_WRITE	2	/* the device writes this buffer */
+#define VIRTQ_DESC_F_INDIRECT	4
+#define VIRTQ_AVAIL_F_NO_INTERRUPT	1
+#define VIRTQ_USED_F_NO_NOTIFY		1
+
+#define VIRTQ_INDIRECT_MAX	32	/* entries in one indirect table */
+
+/* A request in flight; the caller keeps it alive until virtq_wait returns. */
+struct virtq_req {
+	uint16_t head;			/* [q] first descriptor */
+	bool done;			/* [q] the device answered, or the queue was failed */
+	bool failed;			/* [q] failed, not answered */
+	uint32_t used_len;		/* [q] bytes the device says it wrote */
+};
+
+/* Part of a request: segments the device reads, or writes. */
+struct virtq_sg {
+	const struct dma_segment *segs;
+	uint32_t nsegs;
+	bool device_writes;
+};
+
+struct virtq_stats {
+	uint64_t submitted, completed;	/* [q] */
+	uint64_t notifies;		/* [q] doorbell writes */
+	uint64_t suppressed;		/* [q] doorbells EVENT_IDX said were not needed */
+	uint64_t indirect;		/* [q] requests that used an indirect table */
+	uint32_t inflight, max_inflight;	/* [q] */
+};
+
+struct virtq {
+	struct virtio_device *vd;	/* [c] */
+	uint16_t index, size;		/* [c] */
+	uint16_t notify_off;		/* [c] */
+	bool event_idx, indirect;	/* [c] features in use */
+	struct spinlock lock;
+	void *ring;			/* [c] descriptor table, then the rings (coherent) */
+	uint64_t ring_io;		/* [c] */
+	size_t ring_bytes;		/* [c] */
+	size_t used_off;		/* [c] offset of the used ring */
+	struct virtq_desc *itable;	/* [c] indirect tables, VIRTQ_INDIRECT_MAX per head */
+	uint64_t itable_io;		/* [c] */
+	size_t itable_bytes;		/* [c] */
+	uint16_t free_head, nfree;	/* [q] free descriptor list */
+	uint16_t avail_idx;		/* [q] our copy of avail->idx */
+	uint16_t last_used;		/* [q] next used entry to look at */
+	struct virtq_req **reqs;	/* [q] request owning each head */
+	struct virtq_stats stats;	/* [q] */
+};
+
+/*
+ * virtq_alloc: rings for a queue of `size` (a power of two) entries.
+ * => KERN_RESOURCE_SHORTAGE if memory cannot be had
+ */
+kern_return_t virtq_alloc(struct virtio_device *vd, uint16_t index, uint16_t size, bool event_idx,
+			  bool indirect, struct virtq **out);
+void virtq_free(struct virtq *q);
+
+/*
+ * virtq_submit: put a request on the ring and notify the device if it
+ * wants to be.  Sleeps while the ring lacks free descriptors.
+ * => KERN_INVALID_ARGUMENT if there are no segments, a device-read part
+ *    follows a device-written one, or the chain can never fit the ring
+ * => KERN_ABORTED if the device has been failed
+ */
+kern_return_t virtq_submit(struct virtq *q, struct virtq_req *r, const struct virtq_sg *sg, int nsg);
+
+/*
+ * virtq_wait: sleep until r is done.  If the device does not answer within
+ * its timeout it is failed (virtio_device_fail).
+ * => KERN_SUCCESS, KERN_OPERATION_TIMED_OUT, or KERN_ABORTED if the device
+ *    was failed for another request
+ */
+kern_return_t virtq_wait(struct virtq *q, struct virtq_req *r);
+
+/* virtq_interrupt: take every used entry off the ring and wake its waiter. */
+void virtq_interrupt(struct virtq *q);
+
+/* virtq_fail_all: the device was reset: fail every request in flight, reset the ring. */
+void virtq_fail_all(struct virtq *q);
+
+/* virtq_ring_addrs: I/O addresses of the descriptor table, available and used rings. */
+void virtq_ring_addrs(const struct virtq *q, uint64_t *desc, uint64_t *avail, uint64_t *used);
+
+#endif

@@ -1,0 +1,482 @@
+/*
+ * blk_test.c: virtio-blk through the DMA layer on real QEMU devices.
+ *
+ * Disks (named by their serial, which GET_ID returns):
+ *   d0    64 MiB scratch disk
+ *   bad   1 MiB, blkdebug fails every read that touches sector 64
+ *   ro    1 MiB, read-only
+ *   slow  1 MiB, throttled to 4 KiB/s: a request that does not come back
+ * The -m 8G variants put buffers above 4 GiB, once with the passthrough
+ * backend and once with bounce buffers (a device limited to 4 GiB).
+ */
+#include <string.h>
+
+#include "drivers/dma/dma.h"
+#include "drivers/virtio/virtio_blk.h"
+#include "kern/thread.h"
+#include "platform/riscv/hart.h"
+#include "tests/kernel/ktest.h"
+#include "vm/pmap.h"
+#include "vm/vm_kern.h"
+#include "vm/vm_page.h"
+
+KTEST_RUN(blk, "test=blk", "-m 256M -smp 2 --blk d0:64M --blk bad:1M:blkdebug=tests/kernel/data/blkdebug-read64.conf --blk ro:1M:readonly=on --blk slow:1M:throttling.bps-total=4096");
+KTEST_RUN(blk.8g, "test=blk", "-m 8G -smp 2 --blk d0:64M");
+KTEST_RUN(blk.8g.bounce, "test=blk virtio_blk.dma=bounce", "-m 8G -smp 2 --blk d0:64M");
+
+#define FOUR_GIB	(1ull << 32)
+
+/* disk: the device with this serial; the case ends if the run has none. */
+static struct virtio_blk *disk(const char *serial)
+{
+	struct virtio_blk *b = virtio_blk_find(serial);
+
+	if (!b)
+		ktest_report("no disk \"%s\" in this run: case skipped\n", serial);
+	return b;
+}
+
+/* pattern: the byte at `off` of a block written with `seed`. */
+static uint8_t pattern(uint32_t seed, uint64_t off)
+{
+	uint64_t x = (off / 8 + 1) * 0x9e3779b97f4a7c15ull ^ ((uint64_t)seed << 32 | seed);
+
+	x ^= x >> 29;
+	return (uint8_t)(x >> (8 * (off % 8)));
+}
+
+static void fill(uint8_t *p, uint64_t len, uint32_t seed)
+{
+	for (uint64_t i = 0; i < len; i++)
+		p[i] = pattern(seed, i);
+}
+
+/* mismatches: bytes of p that differ from the pattern. */
+static uint64_t mismatches(const uint8_t *p, uint64_t len, uint32_t seed)
+{
+	uint64_t bad = 0;
+
+	for (uint64_t i = 0; i < len; i++)
+		bad += p[i] != pattern(seed, i);
+	return bad;
+}
+
+/* mismatch_at: offset of the first byte of p unlike the pattern at base + offset, len if none. */
+static uint64_t mismatch_at(const uint8_t *p, uint64_t len, uint32_t seed, uint64_t base)
+{
+	for (uint64_t i = 0; i < len; i++)
+		if (p[i] != pattern(seed, base + i))
+			return i;
+	return len;
+}
+
+static uint8_t *kbuf(vm_size_t size)
+{
+	vm_offset_t a = 0;
+
+	if (kmem_alloc(kernel_map, &a, size) != KERN_SUCCESS)
+		return NULL;
+	return (uint8_t *)a;
+}
+
+/* hole: an address of kernel_map with nothing mapped there. */
+static vm_offset_t hole(void)
+{
+	vm_offset_t a = 0;
+
+	if (kmem_alloc(kernel_map, &a, 4096) != KERN_SUCCESS)
+		return 0;
+	kmem_free(kernel_map, a, 4096);
+	return a;
+}
+
+KTEST(blk, disks_found_with_their_ids)
+{
+	struct virtio_blk *b = disk("d0");
+	char id[VIRTIO_BLK_ID_BYTES + 1];
+
+	ASSERT_TRUE(b != NULL);
+	EXPECT_EQ(b->capacity, (64ull << 20) / VIRTIO_BLK_SECTOR);
+	EXPECT_EQ(virtio_blk_get_id(b, id), KERN_SUCCESS);
+	EXPECT_STREQ(id, "d0");
+	EXPECT_TRUE(b->seg_max >= 2);
+	EXPECT_TRUE(virtio_has_feature(&b->vd, VIRTIO_F_VERSION_1));
+	EXPECT_TRUE(b->q->indirect);
+	EXPECT_TRUE(b->q->event_idx);
+	if (virtio_blk_find("ro"))
+		EXPECT_TRUE(virtio_blk_find("ro")->read_only);
+}
+
+/* Write then read back 4 KiB .. 1 MiB at several offsets, buffers in kernel_map. */
+KTEST(blk, write_read_back_4k_to_1m)
+{
+	static const uint64_t sizes[] = { 4096, 8192, 65536, 262144, 1 << 20 };
+	struct virtio_blk *b = disk("d0");
+	uint8_t *w = kbuf(1 << 20), *r = kbuf(1 << 20);
+	uint64_t sector = 8;
+
+	ASSERT_TRUE(b && w && r);
+	for (unsigned i = 0; i < ARRAY_SIZE(sizes); i++) {
+		uint32_t seed = 100 + i;
+
+		fill(w, sizes[i], seed);
+		memset(r, 0, sizes[i]);
+		EXPECT_EQ(virtio_blk_write(b, sector, kernel_map, (vm_offset_t)w, sizes[i]), KERN_SUCCESS);
+		EXPECT_EQ(virtio_blk_read(b, sector, kernel_map, (vm_offset_t)r, sizes[i]), KERN_SUCCESS);
+		EXPECT_EQ(mismatches(r, sizes[i], seed), 0);
+		sector += sizes[i] / VIRTIO_BLK_SECTOR + 3;	/* odd offsets on the disk */
+	}
+	/* A buffer that starts 512 bytes into a page and crosses pages. */
+	fill(w + 512, 3 * 4096, 7);
+	memset(r, 0, 4 * 4096);
+	EXPECT_EQ(virtio_blk_write(b, 1000, kernel_map, (vm_offset_t)w + 512, 3 * 4096), KERN_SUCCESS);
+	EXPECT_EQ(virtio_blk_read(b, 1000, kernel_map, (vm_offset_t)r + 512, 3 * 4096), KERN_SUCCESS);
+	EXPECT_EQ(mismatches(r + 512, 3 * 4096, 7), 0);
+	/* The last sector of the disk. */
+	fill(w, 512, 9);
+	EXPECT_EQ(virtio_blk_write(b, b->capacity - 1, kernel_map, (vm_offset_t)w, 512), KERN_SUCCESS);
+	EXPECT_EQ(virtio_blk_read(b, b->capacity - 1, kernel_map, (vm_offset_t)r, 512), KERN_SUCCESS);
+	EXPECT_EQ(mismatches(r, 512, 9), 0);
+	EXPECT_EQ(virtio_blk_flush(b), KERN_SUCCESS);
+	kmem_free(kernel_map, (vm_offset_t)w, 1 << 20);
+	kmem_free(kernel_map, (vm_offset_t)r, 1 << 20);
+}
+
+#define INFLIGHT	64
+#define INFLIGHT_LEN	16384
+
+struct inflight {
+	struct virtio_blk *b;
+	uint8_t *buf;
+	struct dma_desc *d[INFLIGHT];
+	struct virtio_blk_req req[INFLIGHT];
+	kern_return_t kr[INFLIGHT];
+	uint32_t max_inflight;
+};
+
+/*
+ * inflight_batch: prepare and submit INFLIGHT requests with interrupts off
+ * on the hart that takes the device's interrupt, so all of them are
+ * outstanding at once; then wait for each.
+ */
+static void inflight_batch(struct inflight *t, enum virtio_blk_op op)
+{
+	enum dma_direction dir = op == VIRTIO_BLK_READ ? DMA_FROM_DEVICE : DMA_TO_DEVICE;
+
+	for (int i = 0; i < INFLIGHT; i++) {
+		t->kr[i] = dma_desc_create_virtual(kernel_map, (vm_offset_t)t->buf + i * INFLIGHT_LEN,
+						   INFLIGHT_LEN, dir, &t->d[i]);
+		if (t->kr[i] == KERN_SUCCESS)
+			t->kr[i] = dma_desc_prepare(t->d[i], &t->b->vd.dma);
+	}
+	t->b->q->stats.max_inflight = 0;
+	intr_push_off();
+	for (int i = 0; i < INFLIGHT; i++)
+		if (t->kr[i] == KERN_SUCCESS)
+			t->kr[i] = virtio_blk_submit(t->b, op, 20000 + (uint64_t)(INFLIGHT - 1 - i) * 32,
+						     t->d[i], &t->req[i]);
+	t->max_inflight = t->b->q->stats.max_inflight;
+	intr_pop_off();
+	for (int i = 0; i < INFLIGHT; i++) {
+		if (t->kr[i] == KERN_SUCCESS)
+			t->kr[i] = virtio_blk_wait(&t->req[i]);
+		if (t->d[i]) {
+			dma_desc_complete(t->d[i]);
+			dma_desc_destroy(t->d[i]);
+			t->d[i] = NULL;
+		}
+	}
+}
+
+static void inflight_worker(void *arg)
+{
+	struct inflight *t = arg;
+
+	inflight_batch(t, VIRTIO_BLK_WRITE);
+	for (int i = 0; i < INFLIGHT; i++)
+		EXPECT_EQ(t->kr[i], KERN_SUCCESS);
+	EXPECT_EQ(t->max_inflight, INFLIGHT);
+	memset(t->buf, 0, INFLIGHT * INFLIGHT_LEN);
+	inflight_batch(t, VIRTIO_BLK_READ);
+	for (int i = 0; i < INFLIGHT; i++)
+		EXPECT_EQ(t->kr[i], KERN_SUCCESS);
+	EXPECT_EQ(t->max_inflight, INFLIGHT);
+}
+
+/* 64 requests outstanding together, answered in whatever order the device likes. */
+KTEST(blk, sixty_four_requests_in_flight)
+{
+	static struct inflight t;
+	struct thread *th;
+
+	t.b = disk("d0");
+	t.buf = kbuf(INFLIGHT * INFLIGHT_LEN);
+	ASSERT_TRUE(t.b && t.buf);
+	fill(t.buf, INFLIGHT * INFLIGHT_LEN, 42);
+	th = thread_create("blk-inflight", inflight_worker, &t, 0);	/* hart 0 takes the IRQ */
+	ASSERT_TRUE(th != NULL);
+	thread_join(th);
+	EXPECT_EQ(mismatches(t.buf, INFLIGHT * INFLIGHT_LEN, 42), 0);
+	kmem_free(kernel_map, (vm_offset_t)t.buf, INFLIGHT * INFLIGHT_LEN);
+}
+
+/* high_run: n physically contiguous pages at or above 4 GiB (NULL when RAM ends below). */
+static vm_page_t high_run(uint64_t n)
+{
+	return vm_page_alloc_contig_range(n, 1, FOUR_GIB, UINT64_MAX);
+}
+
+/* Buffers above 4 GiB: passthrough hands the device their addresses, bounce copies. */
+KTEST(blk, buffers_above_4g)
+{
+	const uint64_t n = 64;		/* 256 KiB */
+	struct virtio_blk *b = disk("d0");
+	vm_page_t w, r;
+	struct dma_desc *dw, *dr;
+	const struct dma_segment *segs;
+	uint32_t nsegs;
+	struct virtio_blk_req req;
+	uint64_t bounced0;
+	bool bounce;
+
+	ASSERT_TRUE(b != NULL);
+	w = high_run(n);
+	r = high_run(n);
+	if (!w || !r) {
+		ktest_report("RAM ends below 4 GiB in this run: nothing to test\n");
+		if (w)
+			vm_page_free_contig(w, n);
+		if (r)
+			vm_page_free_contig(r, n);
+		return;
+	}
+	bounce = b->vd.dma.dma_limit <= FOUR_GIB;
+	bounced0 = b->vd.dma.stats.bounced_pages;
+	fill(pmap_direct_map(w->phys_addr), ptoa(n), 77);
+	memset(pmap_direct_map(r->phys_addr), 0, ptoa(n));
+	ASSERT_EQ(dma_desc_create_physical(w->phys_addr, ptoa(n), DMA_TO_DEVICE, &dw), KERN_SUCCESS);
+	ASSERT_EQ(dma_desc_create_physical(r->phys_addr, ptoa(n), DMA_FROM_DEVICE, &dr), KERN_SUCCESS);
+	ASSERT_EQ(dma_desc_prepare(dw, &b->vd.dma), KERN_SUCCESS);
+	ASSERT_EQ(dma_desc_segments(dw, &segs, &nsegs), KERN_SUCCESS);
+	for (uint32_t i = 0; i < nsegs; i++)
+		EXPECT_TRUE(bounce ? segs[i].ioaddr + segs[i].len <= FOUR_GIB : segs[i].ioaddr >= FOUR_GIB);
+	EXPECT_EQ(nsegs, bounce ? n : 1);
+	EXPECT_EQ(virtio_blk_submit(b, VIRTIO_BLK_WRITE, 4096, dw, &req), KERN_SUCCESS);
+	EXPECT_EQ(virtio_blk_wait(&req), KERN_SUCCESS);
+	EXPECT_EQ(dma_desc_complete(dw), KERN_SUCCESS);
+	ASSERT_EQ(dma_desc_prepare(dr, &b->vd.dma), KERN_SUCCESS);
+	EXPECT_EQ(virtio_blk_submit(b, VIRTIO_BLK_READ, 4096, dr, &req), KERN_SUCCESS);
+	EXPECT_EQ(virtio_blk_wait(&req), KERN_SUCCESS);
+	EXPECT_EQ(dma_desc_complete(dr), KERN_SUCCESS);
+	EXPECT_EQ(mismatches(pmap_direct_map(r->phys_addr), ptoa(n), 77), 0);
+	EXPECT_EQ(b->vd.dma.stats.bounced_pages - bounced0, bounce ? 2 * n : 0);
+	ktest_report("backend %s: %lu pages bounced\n", b->vd.dma.backend->name,
+		     b->vd.dma.stats.bounced_pages - bounced0);
+	dma_desc_destroy(dw);
+	dma_desc_destroy(dr);
+	vm_page_free_contig(w, n);
+	vm_page_free_contig(r, n);
+}
+
+/* The device writes into a copy-on-write copy: the copy changes, the source does not. */
+KTEST(blk, device_write_breaks_copy_on_write)
+{
+	struct virtio_blk *b = disk("d0");
+	const vm_size_t len = 8 * 4096;
+	uint8_t *src = kbuf(len), *disk_data = kbuf(len);
+	vm_map_copy_t copy;
+	vm_offset_t dst = 0;
+
+	ASSERT_TRUE(b && src && disk_data);
+	fill(disk_data, len, 5);
+	ASSERT_EQ(virtio_blk_write(b, 30000, kernel_map, (vm_offset_t)disk_data, len), KERN_SUCCESS);
+	fill(src, len, 6);
+	ASSERT_EQ(vm_map_copyin(kernel_map, (vm_offset_t)src, len, FALSE, &copy), KERN_SUCCESS);
+	ASSERT_EQ(vm_map_copyout(kernel_map, &dst, copy), KERN_SUCCESS);
+	EXPECT_EQ(virtio_blk_read(b, 30000, kernel_map, dst, len), KERN_SUCCESS);
+	EXPECT_EQ(mismatches((uint8_t *)dst, len, 5), 0);
+	EXPECT_EQ(mismatches(src, len, 6), 0);
+	EXPECT_EQ(vm_deallocate(kernel_map, dst, len), KERN_SUCCESS);
+	kmem_free(kernel_map, (vm_offset_t)src, len);
+	kmem_free(kernel_map, (vm_offset_t)disk_data, len);
+}
+
+KTEST(blk, bad_requests_refused)
+{
+	struct virtio_blk *b = disk("d0");
+	uint8_t *buf = kbuf(8192);
+	struct dma_desc *d, *odd;
+	struct virtio_blk_req req;
+	struct dma_engine other;
+
+	ASSERT_TRUE(b && buf);
+	ASSERT_EQ(dma_desc_create_virtual(kernel_map, (vm_offset_t)buf, 4096, DMA_TO_DEVICE, &d),
+		  KERN_SUCCESS);
+	/* Not prepared yet. */
+	EXPECT_EQ(virtio_blk_submit(b, VIRTIO_BLK_WRITE, 0, d, &req), KERN_INVALID_ARGUMENT);
+	ASSERT_EQ(dma_desc_prepare(d, &b->vd.dma), KERN_SUCCESS);
+	/* Past the end, and straddling it. */
+	EXPECT_EQ(virtio_blk_submit(b, VIRTIO_BLK_WRITE, b->capacity, d, &req), KERN_INVALID_ADDRESS);
+	EXPECT_EQ(virtio_blk_submit(b, VIRTIO_BLK_WRITE, b->capacity - 4, d, &req),
+		  KERN_INVALID_ADDRESS);
+	EXPECT_EQ(virtio_blk_submit(b, VIRTIO_BLK_WRITE, UINT64_MAX - 2, d, &req), KERN_INVALID_ADDRESS);
+	/* A buffer the device may only read cannot take a read. */
+	EXPECT_EQ(virtio_blk_submit(b, VIRTIO_BLK_READ, 0, d, &req), KERN_INVALID_ARGUMENT);
+	EXPECT_EQ(virtio_blk_submit(b, (enum virtio_blk_op)77, 0, d, &req), KERN_INVALID_ARGUMENT);
+	EXPECT_EQ(virtio_blk_submit(b, VIRTIO_BLK_WRITE, 0, NULL, &req), KERN_INVALID_ARGUMENT);
+	EXPECT_EQ(virtio_blk_submit(NULL, VIRTIO_BLK_WRITE, 0, d, &req), KERN_INVALID_ARGUMENT);
+	EXPECT_EQ(dma_desc_complete(d), KERN_SUCCESS);
+	/* Used after complete. */
+	EXPECT_EQ(virtio_blk_submit(b, VIRTIO_BLK_WRITE, 0, d, &req), KERN_INVALID_ARGUMENT);
+	/* Prepared on another device's engine. */
+	ASSERT_EQ(dma_engine_init(&other, "other", DMA_BACKEND_PASSTHROUGH, UINT64_MAX, 0), KERN_SUCCESS);
+	ASSERT_EQ(dma_desc_prepare(d, &other), KERN_SUCCESS);
+	EXPECT_EQ(virtio_blk_submit(b, VIRTIO_BLK_WRITE, 0, d, &req), KERN_INVALID_ARGUMENT);
+	EXPECT_EQ(dma_desc_complete(d), KERN_SUCCESS);
+	EXPECT_EQ(dma_desc_destroy(d), KERN_SUCCESS);
+	/* A length that is not a whole number of sectors. */
+	ASSERT_EQ(dma_desc_create_virtual(kernel_map, (vm_offset_t)buf, 1000, DMA_TO_DEVICE, &odd),
+		  KERN_SUCCESS);
+	ASSERT_EQ(dma_desc_prepare(odd, &b->vd.dma), KERN_SUCCESS);
+	EXPECT_EQ(virtio_blk_submit(b, VIRTIO_BLK_WRITE, 0, odd, &req), KERN_INVALID_ARGUMENT);
+	EXPECT_EQ(dma_desc_complete(odd), KERN_SUCCESS);
+	EXPECT_EQ(dma_desc_destroy(odd), KERN_SUCCESS);
+	EXPECT_EQ(virtio_blk_read(b, 0, kernel_map, (vm_offset_t)buf, 100), KERN_INVALID_ARGUMENT);
+	EXPECT_EQ(virtio_blk_read(b, b->capacity, kernel_map, (vm_offset_t)buf, 512),
+		  KERN_INVALID_ADDRESS);
+	/* Unmapped memory. */
+	EXPECT_EQ(virtio_blk_read(b, 0, kernel_map, hole(), 4096),
+		  KERN_INVALID_ADDRESS);
+	if (virtio_blk_find("ro")) {
+		EXPECT_EQ(virtio_blk_write(virtio_blk_find("ro"), 0, kernel_map, (vm_offset_t)buf, 4096),
+			  KERN_PROTECTION_FAILURE);
+		EXPECT_EQ(virtio_blk_read(virtio_blk_find("ro"), 0, kernel_map, (vm_offset_t)buf, 4096),
+			  KERN_SUCCESS);
+	}
+	kmem_free(kernel_map, (vm_offset_t)buf, 8192);
+}
+
+/*
+ * blkdebug fails reads touching sector 64: exactly that request fails.  The
+ * reads are 8 sectors every 16, so that the device cannot merge neighbours
+ * into one I/O; request 4 covers sectors 64-71.
+ */
+KTEST(blk, injected_error_fails_only_its_request)
+{
+	struct virtio_blk *b = disk("bad");
+	struct dma_desc *d[16];
+	struct virtio_blk_req req[16];
+	kern_return_t kr[16];
+	uint64_t errors0;
+	uint8_t *buf;
+
+	if (!b)
+		return;
+	buf = kbuf(32 * 4096);
+	ASSERT_TRUE(buf != NULL);
+	fill(buf, 32 * 4096, 3);
+	EXPECT_EQ(virtio_blk_write(b, 0, kernel_map, (vm_offset_t)buf, 32 * 4096), KERN_SUCCESS);
+	memset(buf, 0, 32 * 4096);
+	errors0 = b->stats.errors;
+	for (int i = 0; i < 16; i++) {
+		ASSERT_EQ(dma_desc_create_virtual(kernel_map, (vm_offset_t)buf + i * 8192, 4096,
+						  DMA_FROM_DEVICE, &d[i]), KERN_SUCCESS);
+		ASSERT_EQ(dma_desc_prepare(d[i], &b->vd.dma), KERN_SUCCESS);
+		kr[i] = virtio_blk_submit(b, VIRTIO_BLK_READ, (uint64_t)i * 16, d[i], &req[i]);
+	}
+	for (int i = 0; i < 16; i++) {
+		if (kr[i] == KERN_SUCCESS)
+			kr[i] = virtio_blk_wait(&req[i]);
+		dma_desc_complete(d[i]);
+		dma_desc_destroy(d[i]);
+	}
+	for (int i = 0; i < 16; i++) {
+		EXPECT_EQ(kr[i], i == 4 ? KERN_MEMORY_ERROR : KERN_SUCCESS);
+		if (i != 4)
+			EXPECT_EQ(mismatch_at(buf + i * 8192, 4096, 3, (uint64_t)i * 8192), 4096);
+	}
+	EXPECT_EQ(b->stats.errors - errors0, 1);
+	/* The disk keeps working: the same error again, neighbours fine. */
+	EXPECT_EQ(virtio_blk_read(b, 64, kernel_map, (vm_offset_t)buf, 512), KERN_MEMORY_ERROR);
+	EXPECT_EQ(virtio_blk_read(b, 72, kernel_map, (vm_offset_t)buf, 4096), KERN_SUCCESS);
+	EXPECT_EQ(virtio_blk_write(b, 64, kernel_map, (vm_offset_t)buf, 4096), KERN_SUCCESS);
+	EXPECT_FALSE(b->vd.failed);
+	kmem_free(kernel_map, (vm_offset_t)buf, 32 * 4096);
+}
+
+KTEST(blk, descriptor_rules)
+{
+	struct virtio_blk *b = disk("d0");
+	uint8_t *buf = kbuf(4096);
+	struct dma_desc *d;
+	const struct dma_segment *segs;
+	uint32_t n;
+	uint64_t wired0 = vm_page_wired_count();
+
+	ASSERT_TRUE(b && buf);
+	EXPECT_EQ(dma_desc_create_virtual(NULL, (vm_offset_t)buf, 4096, DMA_TO_DEVICE, &d),
+		  KERN_INVALID_ARGUMENT);
+	EXPECT_EQ(dma_desc_create_virtual(kernel_map, (vm_offset_t)buf, 0, DMA_TO_DEVICE, &d),
+		  KERN_INVALID_ARGUMENT);
+	EXPECT_EQ(dma_desc_create_virtual(kernel_map, UINT64_MAX - 100, 4096, DMA_TO_DEVICE, &d),
+		  KERN_INVALID_ARGUMENT);
+	EXPECT_EQ(dma_desc_create_virtual(kernel_map, (vm_offset_t)buf, DMA_MAX_LEN + 1, DMA_TO_DEVICE,
+					  &d), KERN_INVALID_ARGUMENT);
+	EXPECT_EQ(dma_desc_create_virtual(kernel_map, (vm_offset_t)buf, 4096, (enum dma_direction)0, &d),
+		  KERN_INVALID_ARGUMENT);
+	ASSERT_EQ(dma_desc_create_virtual(kernel_map, (vm_offset_t)buf, 4096, DMA_BIDIRECTIONAL, &d),
+		  KERN_SUCCESS);
+	EXPECT_EQ(dma_desc_segments(d, &segs, &n), KERN_INVALID_ARGUMENT);	/* not prepared */
+	EXPECT_EQ(dma_desc_complete(d), KERN_INVALID_ARGUMENT);
+	ASSERT_EQ(dma_desc_prepare(d, &b->vd.dma), KERN_SUCCESS);
+	EXPECT_EQ(vm_page_wired_count(), wired0);	/* kmem pages are wired already: counted once */
+	EXPECT_EQ(dma_desc_prepare(d, &b->vd.dma), KERN_INVALID_ARGUMENT);
+	EXPECT_EQ(dma_desc_destroy(d), KERN_INVALID_ARGUMENT);		/* still prepared */
+	EXPECT_EQ(dma_desc_segments(d, &segs, &n), KERN_SUCCESS);
+	EXPECT_EQ(n, 1);
+	EXPECT_EQ(dma_desc_complete(d), KERN_SUCCESS);
+	EXPECT_EQ(dma_desc_complete(d), KERN_INVALID_ARGUMENT);
+	EXPECT_EQ(dma_desc_segments(d, &segs, &n), KERN_INVALID_ARGUMENT);	/* after complete */
+	EXPECT_EQ(dma_desc_destroy(d), KERN_SUCCESS);
+	/* A hole in the map: nothing to wire. */
+	ASSERT_EQ(dma_desc_create_virtual(kernel_map, hole(), 4096, DMA_TO_DEVICE, &d),
+		  KERN_SUCCESS);
+	EXPECT_EQ(dma_desc_prepare(d, &b->vd.dma), KERN_INVALID_ADDRESS);
+	EXPECT_EQ(dma_desc_destroy(d), KERN_SUCCESS);
+	/* The device may not write memory mapped read-only. */
+	ASSERT_EQ(vm_protect(kernel_map, (vm_offset_t)buf, 4096, FALSE, VM_PROT_READ), KERN_SUCCESS);
+	ASSERT_EQ(dma_desc_create_virtual(kernel_map, (vm_offset_t)buf, 4096, DMA_FROM_DEVICE, &d),
+		  KERN_SUCCESS);
+	EXPECT_EQ(dma_desc_prepare(d, &b->vd.dma), KERN_PROTECTION_FAILURE);
+	EXPECT_EQ(dma_desc_destroy(d), KERN_SUCCESS);
+	EXPECT_EQ(vm_page_wired_count(), wired0);
+	kmem_free(kernel_map, (vm_offset_t)buf, 4096);
+}
+
+/*
+ * A request the device does not answer in time fails, and so does the
+ * device.  The throttle lets a first burst through, then holds requests for
+ * minutes: one of the first two 1 MiB writes must time out.
+ */
+KTEST(blk, unanswered_request_times_out)
+{
+	struct virtio_blk *b = disk("slow"), *good = virtio_blk_find("d0");
+	kern_return_t kr = KERN_SUCCESS;
+	int tries = 0;
+	uint8_t *buf;
+
+	if (!b)
+		return;
+	buf = kbuf(1 << 20);
+	ASSERT_TRUE(buf != NULL);
+	b->vd.timeout_ns = 500 * 1000 * 1000ull;
+	while (kr == KERN_SUCCESS && tries++ < 2)
+		kr = virtio_blk_write(b, 0, kernel_map, (vm_offset_t)buf, 1 << 20);
+	EXPECT_EQ(kr, KERN_OPERATION_TIMED_OUT);
+	EXPECT_TRUE(b->vd.failed);
+	EXPECT_EQ(virtio_blk_read(b, 0, kernel_map, (vm_offset_t)buf, 4096), KERN_ABORTED);
+	/* Other disks are not affected. */
+	ASSERT_TRUE(good != NULL);
+	EXPECT_EQ(virtio_blk_read(good, 0, kernel_map, (vm_offset_t)buf, 4096), KERN_SUCCESS);
+	kmem_free(kernel_map, (vm_offset_t)buf, 1 << 20);
+}
