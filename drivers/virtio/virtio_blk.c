@@ -40,8 +40,11 @@ static uint16_t virtio_blk_slot_take(struct virtio_blk *blk)
 	uint16_t s;
 
 	spin_lock(&blk->slot_lock);
-	while (blk->slot_nfree == 0)
+	while (blk->slot_nfree == 0) {
+		blk->slot_waiters++;
 		thread_sleep(&blk->slot_nfree, &blk->slot_lock);
+		blk->slot_waiters--;
+	}
 	s = blk->slot_free[--blk->slot_nfree];
 	spin_unlock(&blk->slot_lock);
 	return s;
@@ -49,10 +52,14 @@ static uint16_t virtio_blk_slot_take(struct virtio_blk *blk)
 
 static void virtio_blk_slot_put(struct virtio_blk *blk, uint16_t s)
 {
+	bool wake;
+
 	spin_lock(&blk->slot_lock);
 	blk->slot_free[blk->slot_nfree++] = s;
+	wake = blk->slot_waiters != 0;
 	spin_unlock(&blk->slot_lock);
-	thread_wakeup(&blk->slot_nfree);
+	if (wake)
+		thread_wakeup(&blk->slot_nfree);
 }
 
 static uint64_t virtio_blk_slot_io(const struct virtio_blk *blk, uint16_t s, size_t field)

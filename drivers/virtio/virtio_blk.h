@@ -86,6 +86,7 @@ struct virtio_blk {
 	uint64_t slots_io;			/* [c] */
 	uint16_t *slot_free;			/* [s] stack of free slot indices */
 	uint16_t slot_nfree, nslots;		/* [s], [c] */
+	uint16_t slot_waiters;			/* [s] threads sleeping for a slot */
 	struct virtio_blk_stats stats;
 };
 

@@ -196,8 +196,11 @@ kern_return_t virtq_submit(struct virtq *q, struct virtq_req *r, const struct vi
 	if (total == 0 || (!use_indirect && total > q->size))
 		return KERN_INVALID_ARGUMENT;
 	spin_lock(&q->lock);
-	while (!__atomic_load_n(&q->vd->failed, __ATOMIC_ACQUIRE) && q->nfree < need)
+	while (!__atomic_load_n(&q->vd->failed, __ATOMIC_ACQUIRE) && q->nfree < need) {
+		q->nfree_waiters++;
 		thread_sleep(&q->nfree, &q->lock);
+		q->nfree_waiters--;
+	}
 	if (__atomic_load_n(&q->vd->failed, __ATOMIC_ACQUIRE)) {
 		spin_unlock(&q->lock);
 		return KERN_ABORTED;
@@ -255,7 +258,8 @@ static void virtq_complete_locked(struct virtq *q, uint32_t id, uint32_t len)
 	r->done = true;
 	q->stats.completed++;
 	q->stats.inflight--;
-	thread_wakeup(r);
+	if (r->waiting)		/* a wakeup scans every thread: only when someone sleeps */
+		thread_wakeup(r);
 }
 
 void virtq_interrupt(struct virtq *q)
@@ -283,9 +287,15 @@ void virtq_interrupt(struct virtq *q)
 		if (__atomic_load_n(&used[1], __ATOMIC_ACQUIRE) == q->last_used)
 			break;			/* nothing slipped in before used_event was seen */
 	}
-	if (freed)
+	if (freed && q->nfree_waiters)
 		thread_wakeup(&q->nfree);
 	spin_unlock(&q->lock);
+}
+
+bool virtq_used_pending(const struct virtq *q)
+{
+	return __atomic_load_n(&virtq_used_hdr(q)[1], __ATOMIC_ACQUIRE) !=
+	       __atomic_load_n(&q->last_used, __ATOMIC_RELAXED);
 }
 
 void virtq_fail_all(struct virtq *q)
@@ -314,7 +324,12 @@ kern_return_t virtq_wait(struct virtq *q, struct virtq_req *r)
 
 	spin_lock(&q->lock);
 	while (!r->done) {
-		if (thread_sleep_deadline(r, &q->lock, deadline) && !r->done) {
+		bool timed_out_now;
+
+		r->waiting = true;
+		timed_out_now = thread_sleep_deadline(r, &q->lock, deadline);
+		r->waiting = false;
+		if (timed_out_now && !r->done) {
 			spin_unlock(&q->lock);
 			virtio_device_fail(q->vd, "a request timed out");
 			timed_out = true;

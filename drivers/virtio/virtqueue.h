@@ -48,6 +48,7 @@ struct virtq_req {
 	uint16_t head;			/* [q] first descriptor */
 	bool done;			/* [q] the device answered, or the queue was failed */
 	bool failed;			/* [q] failed, not answered */
+	bool waiting;			/* [q] its owner sleeps on it: wake it */
 	uint32_t used_len;		/* [q] bytes the device says it wrote */
 };
 
@@ -80,6 +81,7 @@ struct virtq {
 	uint64_t itable_io;		/* [c] */
 	size_t itable_bytes;		/* [c] */
 	uint16_t free_head, nfree;	/* [q] free descriptor list */
+	uint16_t nfree_waiters;		/* [q] submitters sleeping for descriptors */
 	uint16_t avail_idx;		/* [q] our copy of avail->idx */
 	uint16_t last_used;		/* [q] next used entry to look at */
 	struct virtq_req **reqs;	/* [q] request owning each head */
@@ -113,6 +115,9 @@ kern_return_t virtq_wait(struct virtq *q, struct virtq_req *r);
 
 /* virtq_interrupt: take every used entry off the ring and wake its waiter. */
 void virtq_interrupt(struct virtq *q);
+
+/* virtq_used_pending: the device has returned entries not yet taken off the ring. */
+bool virtq_used_pending(const struct virtq *q);
 
 /* virtq_fail_all: the device was reset: fail every request in flight, reset the ring. */
 void virtq_fail_all(struct virtq *q);

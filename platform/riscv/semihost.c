@@ -43,3 +43,16 @@ bool semihost_exit(int code)
 	semihost_call(SEMIHOST_SYS_EXIT, block);
 	return false;
 }
+
+uint64_t semihost_elapsed_ns(void)
+{
+	uint64_t ticks = 0;
+	long freq;
+
+	if (!semihost_available())
+		return 0;
+	freq = semihost_call(SEMIHOST_SYS_TICKFREQ, 0);
+	if (freq <= 0 || semihost_call(SEMIHOST_SYS_ELAPSED, &ticks) != 0)
+		return 0;
+	return freq == 1000000000 ? ticks : (uint64_t)((__uint128_t)ticks * 1000000000u / (uint64_t)freq);
+}

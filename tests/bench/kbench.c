@@ -1,6 +1,8 @@
 /*
  * kbench.c: see kbench.h.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "kern/kernel.h"
@@ -10,6 +12,18 @@
 #include "tests/bench/kbench.h"
 
 extern const struct kbench_case __kbench_start[], __kbench_end[];
+
+static char kbench_extra[192];	/* kbench_note of the running benchmark */
+
+void kbench_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	kbench_extra[0] = ',';
+	va_start(ap, fmt);
+	vsnprintf(kbench_extra + 1, sizeof(kbench_extra) - 1, fmt, ap);
+	va_end(ap);
+}
 
 static bool kbench_selected(const char *names, const char *name)
 {
@@ -42,20 +56,24 @@ void kbench_ticks(bool on)
 static void kbench_run(const struct kbench_case *b)
 {
 	uint64_t v[KBENCH_RUNS], lo = UINT64_MAX, hi = 0;
+	char extra[sizeof(kbench_extra)] = "";
 
 	kbench_ticks(false);
 	for (int r = 0; r < KBENCH_RUNS; r++) {
+		kbench_extra[0] = '\0';
 		v[r] = b->fn(b->iters);
+		if (v[r] < lo)		/* the notes of the run reported */
+			memcpy(extra, kbench_extra, sizeof(extra));
 		lo = MIN(lo, v[r]);
 		hi = MAX(hi, v[r]);
 	}
 	kbench_ticks(true);
 	if (lo == hi)
-		kprintf("BENCH {\"name\":\"%s\",\"unit\":\"%s\",\"value\":%lu,\"runs\":%d}\n",
-			b->name, b->unit, lo, KBENCH_RUNS);
+		kprintf("BENCH {\"name\":\"%s\",\"unit\":\"%s\",\"value\":%lu,\"runs\":%d%s}\n",
+			b->name, b->unit, lo, KBENCH_RUNS, extra);
 	else
-		kprintf("BENCH {\"name\":\"%s\",\"unit\":\"%s\",\"value\":%lu,\"runs\":%d,\"spread\":%lu}\n",
-			b->name, b->unit, lo, KBENCH_RUNS, hi - lo);
+		kprintf("BENCH {\"name\":\"%s\",\"unit\":\"%s\",\"value\":%lu,\"runs\":%d,\"spread\":%lu%s}\n",
+			b->name, b->unit, lo, KBENCH_RUNS, hi - lo, extra);
 }
 
 int kbench_main(const char *names)

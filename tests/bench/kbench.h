@@ -46,6 +46,14 @@ struct kbench_case {
  */
 void kbench_ticks(bool on);
 
+/*
+ * kbench_note: extra JSON fields for the running benchmark's line (e.g. the
+ * raw figures behind a ratio: "\"bytes\":N,\"host_ns\":M").  A line with a
+ * "host_ns" field is measured against host time and varies from boot to
+ * boot; tools/bench.sh leaves it out of its repeatability check.
+ */
+void kbench_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* kbench_main: run the benchmarks whose name starts with a listed prefix ("all" = every one). */
 int kbench_main(const char *names);
 
