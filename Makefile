@@ -5,12 +5,15 @@
 #   make bench   instruction-count benchmarks -> $(BUILD)/bench/results.json
 #   make debug   boot QEMU halted, waiting for gdb
 # Variables: EXTRA_TESTS=dir[:dir] (extra kernel suites), TEST=regex (ctest -R),
-# ARGS="kernel command line" (run/debug), QEMU_OPTS="..." (run/debug).
+# ARGS="kernel command line" (run/debug), QEMU_OPTS="..." (run/debug),
+# DEVICES="..." (run/debug: qemu-run.sh device shorthands; the disk image and
+# the shared directory live in $(BUILD)/run).
 BUILD ?= build
 EXTRA_TESTS ?=
 TEST ?=
 ARGS ?=
 QEMU_OPTS ?= -m 512M -smp 4
+DEVICES ?= --blk disk:32M --9p share
 JOBS ?= $(shell nproc)
 IMAGE := $(BUILD)/image/kernel.elf
 # Absolute, so that the image's own CMake build (run elsewhere) finds them.
@@ -34,7 +37,7 @@ build: configure
 	@cmake --build $(BUILD)
 
 run: build
-	tools/qemu-run.sh $(IMAGE) "$(ARGS)" $(QEMU_OPTS)
+	tools/qemu-run.sh --work $(BUILD)/run $(IMAGE) "$(ARGS)" $(DEVICES) $(QEMU_OPTS)
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) $(if $(TEST),-R '$(TEST)')
@@ -46,7 +49,7 @@ debug: build
 	@tools/setup.sh --debug
 	@echo "QEMU is waiting for gdb.  In another terminal:"
 	@echo "  gdb-multiarch $(IMAGE) -x tools/gdbinit"
-	tools/qemu-run.sh --gdb $(IMAGE) "$(ARGS)" $(QEMU_OPTS)
+	tools/qemu-run.sh --gdb --work $(BUILD)/run $(IMAGE) "$(ARGS)" $(DEVICES) $(QEMU_OPTS)
 
 clean:
 	rm -rf $(BUILD)
