@@ -14,6 +14,7 @@
 #include "kern/cmdline.h"
 #include "kern/kernel.h"
 #include "kern/physmem.h"
+#include "kern/swap.h"
 #include "kern/thread.h"
 #include "platform/dtb/fdt.h"
 #include "platform/riscv/hart.h"
@@ -100,6 +101,7 @@ static void boot_devices(void)
 		pci_print(kprintf);
 	virtio_blk_probe();
 	virtio_9p_probe();
+	swap_init();
 }
 
 /* boot_main_thread: the program, in a thread of its own (it may sleep; idle threads may not). */

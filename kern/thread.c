@@ -346,9 +346,14 @@ void thread_sleep(const void *chan, struct spinlock *lk)
 	thread_sleep_deadline(chan, lk, 0);
 }
 
+uint64_t thread_deadline_after(uint64_t ns)
+{
+	return timer_now() + timer_ns_to_ticks(ns);
+}
+
 void thread_sleep_ns(uint64_t ns)
 {
-	uint64_t deadline = timer_now() + timer_ns_to_ticks(ns);
+	uint64_t deadline = thread_deadline_after(ns);
 
 	spin_lock(&sched_lock);
 	while (timer_now() < deadline)

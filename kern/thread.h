@@ -62,6 +62,7 @@ struct thread {
 	struct vm_map *map;		/* [t] its map (faults in the lower half go there), or NULL */
 	uint64_t utrap_sp;		/* [t] kernel sp for traps from U-mode, 0 = not in user_run */
 	void *user_state;		/* [t] owned by usermode.c */
+	bool vm_privileged;		/* [t] may take the page reserve (pageout path) */
 };
 
 /* thread_init: adopt the boot context as thread 0 on the boot hart. */
@@ -95,6 +96,8 @@ void thread_preempt(void);
 void thread_sleep(const void *chan, struct spinlock *lk);
 /* thread_sleep_deadline: as thread_sleep, also ended at `deadline` (timer ticks); true if timed out. */
 bool thread_sleep_deadline(const void *chan, struct spinlock *lk, uint64_t deadline);
+/* thread_deadline_after: the deadline (timer ticks) ns nanoseconds from now. */
+uint64_t thread_deadline_after(uint64_t ns);
 /* thread_sleep_ns: sleep for at least ns nanoseconds. */
 void thread_sleep_ns(uint64_t ns);
 /* thread_wakeup: make every thread sleeping on chan runnable; returns how many. */

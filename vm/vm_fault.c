@@ -7,6 +7,9 @@
 #include "kern/kernel.h"
 #include "vm/pmap.h"
 #include "vm/vm_fault.h"
+#include "vm/vm_pager.h"
+
+#define FAULT_MEMORY_WAIT_NS	(2ull * 1000000000ull)	/* no page freed for this long: give up */
 
 static struct vm_fault_stats vm_fault_counts;	/* atomic fields */
 
@@ -21,14 +24,17 @@ void vm_fault_stats_get(struct vm_fault_stats *out)
 	out->cow = __atomic_load_n(&vm_fault_counts.cow, __ATOMIC_RELAXED);
 	out->soft = __atomic_load_n(&vm_fault_counts.soft, __ATOMIC_RELAXED);
 	out->shadow_read = __atomic_load_n(&vm_fault_counts.shadow_read, __ATOMIC_RELAXED);
+	out->pagein = __atomic_load_n(&vm_fault_counts.pagein, __ATOMIC_RELAXED);
 }
 
 /*
  * fault_find: the first non-busy page for (first, first_off) down the
  * chain; returns it with its object locked (in *owner), or NULL with the
- * last object of the chain locked.
+ * last object of the chain locked, or NULL with *paged set and the object
+ * whose pager holds the page locked (*owner, at *owner_off).
  */
-static vm_page_t fault_find(vm_object_t first, vm_object_offset_t first_off, vm_object_t *owner)
+static vm_page_t fault_find(vm_object_t first, vm_object_offset_t first_off, vm_object_t *owner,
+			    vm_object_offset_t *owner_off, bool *paged)
 {
 	vm_object_t obj;
 	vm_object_offset_t off;
@@ -52,8 +58,10 @@ restart:
 			vm_object_deallocate(obj);
 			goto restart;
 		}
-		if (m || !obj->shadow) {
+		*paged = !m && vm_pager_has_page(obj, off);
+		if (m || *paged || !obj->shadow) {
 			*owner = obj;
+			*owner_off = off;
 			return m;
 		}
 		vm_object_t next = obj->shadow;
@@ -114,15 +122,35 @@ static kern_return_t fault_copy(vm_object_t object, vm_object_offset_t offset, v
 	return KERN_SUCCESS;
 }
 
+/*
+ * fault_wait_memory: no free page: wait for the pageout daemon, if there is
+ * one, to free some.  => true to try again
+ */
+static bool fault_wait_memory(void)
+{
+	return vm_page_low_hook && vm_page_wait(FAULT_MEMORY_WAIT_NS);
+}
+
 kern_return_t vm_fault_page(vm_object_t object, vm_object_offset_t offset, vm_prot_t fault_type,
-			    vm_page_t *mp, bool *readonly)
+			    vm_behavior_t behavior, vm_page_t *mp, bool *readonly)
 {
 	for (;;) {
 		vm_object_t owner;
-		vm_page_t m = fault_find(object, offset, &owner);
+		vm_object_offset_t owner_off;
+		bool paged;
+		vm_page_t m = fault_find(object, offset, &owner, &owner_off, &paged);
 		kern_return_t kr;
 
 		*readonly = false;
+		if (paged) {				/* in the backing store: bring it in, look again */
+			kr = vm_object_page_in(owner, owner_off, behavior);
+			if (kr == KERN_RESOURCE_SHORTAGE && fault_wait_memory())
+				continue;
+			if (kr != KERN_SUCCESS)
+				return kr;
+			stat_inc(&vm_fault_counts.pagein);
+			continue;
+		}
 		if (m && owner == object) {		/* ours already */
 			m->busy = true;
 			mutex_unlock(&owner->lock);
@@ -146,6 +174,8 @@ kern_return_t vm_fault_page(vm_object_t object, vm_object_offset_t offset, vm_pr
 			mutex_unlock(&owner->lock);
 			kr = fault_zero_fill(object, offset, mp);
 		}
+		if (kr == KERN_RESOURCE_SHORTAGE && fault_wait_memory())
+			continue;
 		if (kr != KERN_ABORTED)
 			return kr;
 	}
@@ -176,14 +206,16 @@ kern_return_t vm_fault_with(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_typ
 	kr = vm_map_lookup(&found, vaddr, fault_type, &object, &offset, &prot, &wired, &behavior, &real);
 	if (kr != KERN_SUCCESS)
 		return kr;
-	kr = vm_fault_page(object, offset, fault_type, &m, &readonly);
+	kr = vm_fault_page(object, offset, fault_type, behavior, &m, &readonly);
 	if (kr == KERN_SUCCESS) {
 		if (fill)
 			fill(m, arg);		/* busy, and the map locked: nobody else moves it */
 		if (readonly)
 			prot &= ~VM_PROT_WRITE;
 		/* A use_pmap submap is mapped at the same addresses in its own (nested) pmap. */
-		kr = pmap_enter(real->pmap, trunc_page(vaddr), m, prot, wired ? PMAP_WIRED : 0);
+		do
+			kr = pmap_enter(real->pmap, trunc_page(vaddr), m, prot, wired ? PMAP_WIRED : 0);
+		while (kr == KERN_RESOURCE_SHORTAGE && fault_wait_memory());
 		vm_fault_page_done(m);
 	}
 	vm_map_lookup_done(map, found);

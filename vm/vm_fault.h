@@ -16,6 +16,7 @@ struct vm_fault_stats {
 	uint64_t cow;		/* a page copied for a write */
 	uint64_t soft;		/* the page was there: only the mapping was missing */
 	uint64_t shadow_read;	/* a page below the top object, mapped read-only */
+	uint64_t pagein;	/* a page brought back from the backing store */
 };
 
 /*
@@ -42,7 +43,7 @@ kern_return_t vm_fault_with(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_typ
  * be mapped writable.  => object referenced by the caller, unlocked
  */
 kern_return_t vm_fault_page(vm_object_t object, vm_object_offset_t offset, vm_prot_t fault_type,
-			    vm_page_t *mp, bool *readonly);
+			    vm_behavior_t behavior, vm_page_t *mp, bool *readonly);
 /* vm_fault_page_done: the caller has mapped (or copied) the page: end its busy state. */
 void vm_fault_page_done(vm_page_t m);
 

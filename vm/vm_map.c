@@ -903,8 +903,8 @@ static kern_return_t entry_fault_wire(vm_map_t map, struct vm_map_entry *e, vm_o
 	if (kr != KERN_SUCCESS)
 		return kr;
 	vm_object_reference(e->object);
-	kr = vm_fault_page(e->object, e->offset + (va - e->start), access | VM_PROT_WRITE, &m,
-			   &readonly);
+	kr = vm_fault_page(e->object, e->offset + (va - e->start), access | VM_PROT_WRITE, e->behavior,
+			   &m, &readonly);
 	if (kr == KERN_SUCCESS) {
 		prot = entry_pmap_prot(e) & ~(readonly ? VM_PROT_WRITE : 0);
 		kr = pmap_enter(map->pmap, va, m, prot, PMAP_WIRED);

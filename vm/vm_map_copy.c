@@ -182,12 +182,17 @@ kern_return_t vm_map_copyout(vm_map_t dst_map, vm_address_t *dst_addr, vm_map_co
 	return KERN_SUCCESS;
 }
 
-/* copy_source_page: the page holding the copy's byte at source address sa, busy, or NULL (zeros). */
-static vm_page_t copy_source_page(vm_map_copy_t copy, vm_offset_t sa)
+/*
+ * copy_source_page: the page holding the copy's byte at source address sa,
+ * busy, or NULL (zeros, or *kr set if it could not be paged in).
+ */
+static vm_page_t copy_source_page(vm_map_copy_t copy, vm_offset_t sa, kern_return_t *kr)
 {
+	*kr = KERN_SUCCESS;
 	for (struct vm_map_entry *e = copy->entries; e; e = e->next)
 		if (sa >= e->start && sa < e->end)
-			return e->object ? vm_object_chain_page(e->object, e->offset + trunc_page(sa) - e->start)
+			return e->object ? vm_object_chain_page(e->object, e->offset + trunc_page(sa) - e->start,
+								kr)
 					 : NULL;
 	return NULL;
 }
@@ -217,6 +222,7 @@ struct overwrite_step {
 	vm_offset_t sa;		/* source address in the copy */
 	vm_size_t in_page;	/* destination offset in its page */
 	vm_size_t n;
+	kern_return_t kr;	/* the source could not be paged in */
 };
 
 /* overwrite_fill: called by vm_fault_with with the destination page busy and the map locked. */
@@ -224,7 +230,7 @@ static void overwrite_fill(vm_page_t dst, void *arg)
 {
 	struct overwrite_step *st = arg;
 	char *to = (char *)pmap_direct_map(dst->phys_addr) + st->in_page;
-	vm_page_t src = copy_source_page(st->copy, st->sa);
+	vm_page_t src = copy_source_page(st->copy, st->sa, &st->kr);
 
 	if (src) {
 		memcpy(to, (char *)pmap_direct_map(src->phys_addr) + (st->sa & PAGE_MASK), st->n);
@@ -254,6 +260,8 @@ kern_return_t vm_map_copy_overwrite(vm_map_t dst_map, vm_address_t dst_addr, vm_
 
 		/* A private, writable destination page, filled while no one else can touch it. */
 		kr = vm_fault_with(dst_map, trunc_page(da), VM_PROT_WRITE, overwrite_fill, &st);
+		if (kr == KERN_SUCCESS)
+			kr = st.kr;
 		done += st.n;
 	}
 	if (kr == KERN_SUCCESS)

@@ -10,7 +10,10 @@
 #include "kern/thread.h"
 #include "vm/pmap.h"
 #include "vm/vm_object.h"
+#include "vm/vm_pager.h"
 #include "vm/vm_zone.h"
+
+const struct vm_pager_ops *vm_pager_default;
 
 static struct zone vm_object_zone = ZONE_INIT("vm_object", sizeof(struct vm_object));
 static struct spinlock vm_object_list_lock = SPINLOCK_INIT("vm_object_list");
@@ -77,6 +80,7 @@ void vm_page_insert(vm_page_t m, vm_object_t object, vm_object_offset_t offset)
 		m->onext->oprev = m;
 	object->pages = m;
 	object->resident_count++;
+	vm_page_activate(m);
 }
 
 void vm_page_remove(vm_page_t m)
@@ -98,6 +102,7 @@ void vm_page_remove(vm_page_t m)
 	m->onext = m->oprev = m->hnext = NULL;
 	m->object = NULL;
 	object->resident_count--;
+	vm_page_dequeue(m);
 }
 
 vm_page_t vm_page_alloc_object(vm_object_t object, vm_object_offset_t offset)
@@ -215,6 +220,8 @@ void vm_object_deallocate(vm_object_t object)
 		if (__atomic_sub_fetch(&object->ref_count, 1, __ATOMIC_ACQ_REL) > 0)
 			return;
 		mutex_lock(&object->lock);	/* the last reference: nobody can take another */
+		if (object->pager_data)
+			vm_pager_default->terminate(object);
 		while (object->pages)
 			vm_page_free_object_page(object->pages);
 		shadow = object->shadow;
@@ -243,6 +250,8 @@ static bool collapse_absorb(vm_object_t object, vm_object_t backing)
 {
 	vm_page_t m, next;
 
+	if (backing->pager_data)
+		return false;			/* its paged-out pages stay where they are */
 	for (m = backing->pages; m; m = m->onext)
 		if (m->busy)
 			return false;		/* being filled: try another time */
@@ -251,7 +260,7 @@ static bool collapse_absorb(vm_object_t object, vm_object_t backing)
 
 		next = m->onext;
 		if (m->offset < object->shadow_offset || off >= object->size ||
-		    vm_page_lookup(object, off)) {
+		    vm_page_lookup(object, off) || vm_pager_has_page(object, off)) {
 			vm_page_free_object_page(m);	/* hidden or out of range */
 			continue;
 		}
@@ -319,11 +328,27 @@ void vm_object_collapse(vm_object_t object)
 		mutex_unlock(&obj->lock);
 }
 
-vm_page_t vm_object_chain_page(vm_object_t object, vm_object_offset_t offset)
+/*
+ * vm_object_page_in: have the pager bring (obj, offset) in.
+ * => obj locked on entry, unlocked on return; a reference is held across
+ */
+kern_return_t vm_object_page_in(vm_object_t obj, vm_object_offset_t offset, vm_behavior_t behavior)
+{
+	kern_return_t kr;
+
+	vm_object_reference(obj);
+	mutex_unlock(&obj->lock);
+	kr = vm_pager_default->data_request(obj, offset, behavior);
+	vm_object_deallocate(obj);
+	return kr;
+}
+
+vm_page_t vm_object_chain_page(vm_object_t object, vm_object_offset_t offset, kern_return_t *kr)
 {
 	vm_object_offset_t first_offset = offset;
 	vm_object_t obj;
 
+	*kr = KERN_SUCCESS;
 restart:
 	obj = object;
 	offset = first_offset;
@@ -348,6 +373,11 @@ restart:
 			mutex_unlock(&obj->lock);
 			return m;
 		}
+		if (vm_pager_has_page(obj, offset)) {
+			if ((*kr = vm_object_page_in(obj, offset, VM_BEHAVIOR_DEFAULT)) != KERN_SUCCESS)
+				return NULL;
+			goto restart;
+		}
 		if (!(next = obj->shadow)) {
 			mutex_unlock(&obj->lock);
 			return NULL;
@@ -364,8 +394,13 @@ vm_object_t vm_object_copy_range(vm_object_t object, vm_object_offset_t offset, 
 	vm_object_t copy = vm_object_allocate(size);
 
 	for (vm_object_offset_t o = 0; copy && object && o < size; o += PAGE_SIZE) {
-		vm_page_t src = vm_object_chain_page(object, offset + o), dst;
+		kern_return_t kr;
+		vm_page_t src = vm_object_chain_page(object, offset + o, &kr), dst;
 
+		if (kr != KERN_SUCCESS) {
+			vm_object_deallocate(copy);
+			return NULL;
+		}
 		if (!src)
 			continue;		/* zeros: the copy reads zeros there too */
 		mutex_lock(&copy->lock);

@@ -18,6 +18,8 @@
 #include <stdint.h>
 
 #include "kern/lock.h"
+#include "vm/kern_return.h"
+#include "vm/vm_behavior.h"
 #include "vm/vm_page.h"
 #include "vm/vm_types.h"
 
@@ -33,6 +35,7 @@ struct vm_object {
 	vm_object_offset_t shadow_offset; /* [o] our offset 0 is the shadow's shadow_offset */
 	struct vm_page *pages;		/* [o] resident pages (list) */
 	uint64_t resident_count;	/* [o] */
+	void *pager_data;		/* [o] the default pager's record of paged-out pages, or NULL */
 	struct vm_object *gnext, *gprev;/* [g] all objects, for accounting and checks */
 };
 typedef struct vm_object *vm_object_t;
@@ -77,10 +80,16 @@ void vm_page_wait_busy(vm_page_t m);
 
 /*
  * vm_object_chain_page: the page (object, offset) shows, from object or
- * down its chain, made busy; NULL if no object of the chain has one (the
- * page reads as zeros).  => object referenced, unlocked
+ * down its chain (paged in if need be), made busy; NULL if no object of
+ * the chain has one (the page reads as zeros) or, with *kr set, if paging
+ * in failed.  => object referenced, unlocked
  */
-vm_page_t vm_object_chain_page(vm_object_t object, vm_object_offset_t offset);
+vm_page_t vm_object_chain_page(vm_object_t object, vm_object_offset_t offset, kern_return_t *kr);
+/*
+ * vm_object_page_in: ask the default pager for (obj, offset).
+ * => obj locked on entry (it must have pager data), unlocked on return
+ */
+kern_return_t vm_object_page_in(vm_object_t obj, vm_object_offset_t offset, vm_behavior_t behavior);
 /* vm_object_copy_range: a new object holding a copy of what [offset, +size) shows. */
 vm_object_t vm_object_copy_range(vm_object_t object, vm_object_offset_t offset, vm_size_t size);
 

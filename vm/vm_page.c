@@ -10,6 +10,7 @@
 
 #include "kern/kernel.h"
 #include "kern/spinlock.h"
+#include "kern/thread.h"
 #include "vm/pmap.h"
 #include "vm/vm_page.h"
 
@@ -20,6 +21,11 @@ static uint64_t vm_page_ntotal;					/* [c] */
 static uint64_t vm_page_nreserved;				/* [c] the records themselves */
 static uint64_t vm_page_nwired;					/* atomic */
 static struct vm_phys_seg vm_phys_segs[VM_PAGE_MAX_SEGS];	/* [c] */
+static uint64_t vm_page_nreserve;				/* [f] pages only the privileged take */
+static uint32_t vm_page_nwaiters;				/* [f] threads in vm_page_wait */
+struct spinlock vm_page_queue_lock = SPINLOCK_INIT("vm_page_queue");
+struct vm_page_queue vm_page_queues[VM_PAGE_Q_COUNT];		/* [q] */
+void (*vm_page_low_hook)(void);					/* [c] the pageout daemon's kick */
 static int vm_phys_nsegs;					/* [c] */
 
 static uint64_t vm_page_pfn(const struct vm_page *m)
@@ -141,6 +147,17 @@ static struct vm_page *alloc_block_locked(unsigned order)
 	return m;
 }
 
+/* vm_page_may_take_locked: npages may go to the caller without eating the reserve. */
+static bool vm_page_may_take_locked(uint64_t npages)
+{
+	struct thread *t;
+
+	if (vm_page_nfree >= vm_page_nreserve + npages)
+		return true;
+	t = thread_current();
+	return t && t->vm_privileged;
+}
+
 static unsigned order_for(uint64_t npages)
 {
 	unsigned order = 0;
@@ -161,7 +178,7 @@ vm_page_t vm_page_alloc_contig(uint64_t npages, uint64_t align_pages)
 	if (order >= VM_PAGE_MAX_ORDER)
 		return NULL;
 	spin_lock(&vm_page_free_lock);
-	m = alloc_block_locked(order);
+	m = vm_page_may_take_locked(npages) ? alloc_block_locked(order) : NULL;
 	if (m && npages < (1ul << order))	/* give back the tail past npages */
 		free_run_locked(m + npages, (1ul << order) - npages);
 	spin_unlock(&vm_page_free_lock);
@@ -216,11 +233,118 @@ vm_page_t vm_page_alloc_contig_range(uint64_t npages, uint64_t align_pages, vm_p
 
 void vm_page_free_contig(vm_page_t m, uint64_t npages)
 {
+	bool wake;
+
 	KASSERT(npages && m->phys_addr + ptoa(npages) <= vm_page_seg(m)->end,
 		"vm_page_free_contig: run past its segment");
+	KASSERT(m->queue == VM_PAGE_Q_NONE, "vm_page_free: page 0x%lx still queued", m->phys_addr);
 	spin_lock(&vm_page_free_lock);
 	free_run_locked(m, npages);
+	wake = vm_page_nwaiters && vm_page_nfree > vm_page_nreserve;
 	spin_unlock(&vm_page_free_lock);
+	if (wake)
+		thread_wakeup(&vm_page_nwaiters);
+}
+
+void vm_page_set_reserve(uint64_t pages)
+{
+	spin_lock(&vm_page_free_lock);
+	vm_page_nreserve = pages;
+	spin_unlock(&vm_page_free_lock);
+}
+
+uint64_t vm_page_reserve(void)
+{
+	return __atomic_load_n(&vm_page_nreserve, __ATOMIC_RELAXED);
+}
+
+void vm_page_privileged(bool on)
+{
+	thread_current()->vm_privileged = on;
+}
+
+bool vm_page_wait(uint64_t ns)
+{
+	uint64_t deadline = thread_deadline_after(ns);
+	bool ok;
+
+	if (vm_page_low_hook)
+		vm_page_low_hook();
+	spin_lock(&vm_page_free_lock);
+	while (!(ok = vm_page_nfree > vm_page_nreserve)) {
+		vm_page_nwaiters++;
+		bool timed_out = thread_sleep_deadline(&vm_page_nwaiters, &vm_page_free_lock, deadline);
+		vm_page_nwaiters--;
+		if (timed_out)
+			break;
+	}
+	ok = vm_page_nfree > vm_page_nreserve;
+	spin_unlock(&vm_page_free_lock);
+	return ok;
+}
+
+/* ---- paging queues ---------------------------------------------------------- */
+
+void vm_page_dequeue_locked(vm_page_t m)
+{
+	struct vm_page_queue *q;
+
+	if (m->queue == VM_PAGE_Q_NONE)
+		return;
+	q = &vm_page_queues[m->queue];
+	if (m->prev)
+		m->prev->next = m->next;
+	else
+		q->head = m->next;
+	if (m->next)
+		m->next->prev = m->prev;
+	else
+		q->tail = m->prev;
+	m->next = m->prev = NULL;
+	m->queue = VM_PAGE_Q_NONE;
+	q->count--;
+}
+
+void vm_page_enqueue_locked(vm_page_t m, enum vm_page_queue_id id)
+{
+	struct vm_page_queue *q = &vm_page_queues[id];
+
+	vm_page_dequeue_locked(m);
+	m->queue = (uint8_t)id;
+	m->next = NULL;
+	m->prev = q->tail;
+	if (q->tail)
+		q->tail->next = m;
+	else
+		q->head = m;
+	q->tail = m;
+	q->count++;
+}
+
+void vm_page_activate(vm_page_t m)
+{
+	spin_lock(&vm_page_queue_lock);
+	vm_page_enqueue_locked(m, VM_PAGE_Q_ACTIVE);
+	spin_unlock(&vm_page_queue_lock);
+}
+
+void vm_page_deactivate(vm_page_t m)
+{
+	spin_lock(&vm_page_queue_lock);
+	vm_page_enqueue_locked(m, VM_PAGE_Q_INACTIVE);
+	spin_unlock(&vm_page_queue_lock);
+}
+
+void vm_page_dequeue(vm_page_t m)
+{
+	spin_lock(&vm_page_queue_lock);
+	vm_page_dequeue_locked(m);
+	spin_unlock(&vm_page_queue_lock);
+}
+
+uint64_t vm_page_queue_count(enum vm_page_queue_id q)
+{
+	return __atomic_load_n(&vm_page_queues[q].count, __ATOMIC_RELAXED);
 }
 
 vm_page_t vm_page_alloc(void)

@@ -43,12 +43,21 @@ struct pmap_page {
 	uint8_t attrs;			/* [p] PMAP_ATTR_* gathered from removed mappings */
 };
 
+/* Paging queues of object pages (the pageout daemon's view of memory). */
+enum vm_page_queue_id {
+	VM_PAGE_Q_NONE = 0,
+	VM_PAGE_Q_ACTIVE,		/* recently used */
+	VM_PAGE_Q_INACTIVE,		/* candidates for pageout, oldest first */
+	VM_PAGE_Q_COUNT,
+};
+
 struct vm_page {
-	struct vm_page *next, *prev;	/* [f] free-list links (later: page queues) */
+	struct vm_page *next, *prev;	/* [f] free-list links while free, [q] queue links otherwise */
 	vm_paddr_t phys_addr;		/* [c] */
 	uint16_t flags;
 	uint8_t order;			/* [f] block order while free */
 	uint8_t seg;			/* [c] index of its segment */
+	uint8_t queue;			/* [q] enum vm_page_queue_id */
 	uint32_t wire_count;		/* [o] wirings by maps and kmem */
 	struct vm_object *object;	/* [o] owner, NULL if none */
 	vm_object_offset_t offset;	/* [o] byte offset in the object */
@@ -97,6 +106,43 @@ void vm_page_free(vm_page_t m);
 vm_page_t vm_page_lookup_phys(vm_paddr_t pa);
 /* vm_page_nth: the page n pages after m, in the same segment. */
 vm_page_t vm_page_nth(vm_page_t m, uint64_t n);
+
+/*
+ * The reserve: the last free pages, which only privileged threads (the
+ * pageout daemon and the pager I/O it starts) may take, so that paging out
+ * never waits for the memory it is trying to free.  Everyone else gets
+ * NULL below it and waits in vm_page_wait.
+ */
+void vm_page_set_reserve(uint64_t pages);
+uint64_t vm_page_reserve(void);
+/* vm_page_privileged: let the calling thread dip into the reserve (or not). */
+void vm_page_privileged(bool on);
+/*
+ * vm_page_wait: sleep until free pages rise above the reserve or `ns`
+ * passes; kicks the pageout daemon first.  => true if memory is there
+ */
+bool vm_page_wait(uint64_t ns);
+/* vm_page_free_hook: called (unlocked) when waiters exist or free pages run low. */
+extern void (*vm_page_low_hook)(void);
+
+/*
+ * Queues: object pages are active when they enter an object, and leave
+ * every queue when they leave it.  Wired pages stay queued; the daemon
+ * passes over them.  Lock order: object lock, then vm_page_queue_lock.
+ */
+struct vm_page_queue {
+	struct vm_page *head, *tail;	/* [q] head: oldest */
+	uint64_t count;			/* [q] */
+};
+extern struct spinlock vm_page_queue_lock;
+extern struct vm_page_queue vm_page_queues[VM_PAGE_Q_COUNT];
+/* vm_page_enqueue_locked: put m at the tail of queue q (taking it off its own). */
+void vm_page_enqueue_locked(vm_page_t m, enum vm_page_queue_id q);
+void vm_page_dequeue_locked(vm_page_t m);
+void vm_page_activate(vm_page_t m);
+void vm_page_deactivate(vm_page_t m);
+void vm_page_dequeue(vm_page_t m);
+uint64_t vm_page_queue_count(enum vm_page_queue_id q);
 
 /* Accounting. */
 uint64_t vm_page_free_count(void);

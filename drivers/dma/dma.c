@@ -239,6 +239,22 @@ kern_return_t dma_desc_create_physical(uint64_t pa, uint64_t len, enum dma_direc
 	return dma_desc_alloc(pa, len, dir, out);
 }
 
+kern_return_t dma_desc_create_pages(vm_page_t *pages, uint32_t npages, enum dma_direction dir,
+				    struct dma_desc **out)
+{
+	kern_return_t kr;
+
+	if (!pages || npages == 0)
+		return KERN_INVALID_ARGUMENT;
+	for (uint32_t i = 0; i < npages; i++)
+		if (!pages[i])
+			return KERN_INVALID_ARGUMENT;
+	kr = dma_desc_alloc(0, ptoa((uint64_t)npages), dir, out);
+	if (kr == KERN_SUCCESS)
+		(*out)->pages = pages;
+	return kr;
+}
+
 static bool dma_desc_live(const struct dma_desc *d)
 {
 	return d && d->magic == DMA_DESC_MAGIC;
@@ -296,10 +312,14 @@ kern_return_t dma_desc_prepare(struct dma_desc *d, struct dma_engine *eng)
 	if (!dma_desc_live(d) || !eng || d->state == DMA_DESC_PREPARED)
 		return KERN_INVALID_ARGUMENT;
 	d->nruns = 0;
+	kr = KERN_SUCCESS;
 	if (d->map)
 		kr = dma_desc_wire(d);
+	else if (d->pages)
+		for (uint64_t i = 0; i < atop(d->len); i++)
+			dma_desc_add_run(d, d->pages[i]->phys_addr, PAGE_SIZE);
 	else
-		kr = (dma_desc_add_run(d, d->addr, d->len), KERN_SUCCESS);
+		dma_desc_add_run(d, d->addr, d->len);
 	if (kr != KERN_SUCCESS)
 		return kr;
 	kr = eng->backend->map(eng, d);

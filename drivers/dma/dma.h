@@ -100,6 +100,7 @@ struct dma_desc {
 	enum dma_desc_state state;	/* [d] */
 	enum dma_direction dir;		/* [c] */
 	vm_map_t map;			/* [c] NULL: physical descriptor */
+	vm_page_t *pages;		/* [c] page-list descriptor: the caller's array, or NULL */
 	vm_offset_t addr;		/* [c] start (virtual or physical) */
 	uint64_t len;			/* [c] */
 	struct dma_engine *eng;		/* [d] engine while prepared */
@@ -139,6 +140,14 @@ kern_return_t dma_desc_create_virtual(vm_map_t map, vm_offset_t addr, vm_size_t 
 /* dma_desc_create_physical: describe [pa, pa + len) of RAM the caller keeps allocated. */
 kern_return_t dma_desc_create_physical(uint64_t pa, uint64_t len, enum dma_direction dir,
 				       struct dma_desc **out);
+/*
+ * dma_desc_create_pages: describe npages whole pages, in this order (the
+ * caller keeps the array and the pages until the descriptor is destroyed;
+ * a pager's UPL, for instance).  => KERN_INVALID_ARGUMENT on a NULL array
+ * or entry, or npages 0
+ */
+kern_return_t dma_desc_create_pages(vm_page_t *pages, uint32_t npages, enum dma_direction dir,
+				    struct dma_desc **out);
 /*
  * dma_desc_prepare: wire the memory (virtual descriptors: for write access
  * if the device writes it, which breaks copy-on-write first) and give the

@@ -6,6 +6,7 @@
  * them (privileged spec, Sv39).
  */
 #include "kern/thread.h"
+#include "kern/kernel.h"
 #include "platform/riscv/pmap_md.h"
 #include "platform/riscv/riscv.h"
 #include "platform/riscv/trap.h"
@@ -40,12 +41,16 @@ static bool vm_page_fault(struct trap_frame *tf)
 {
 	vm_map_t map = fault_map(tf);
 	vm_prot_t access = fault_access(tf->scause);
+	kern_return_t kr;
 
 	if (!map)
 		return false;
 	if (!pmap_hw_ad() && pmap_fault_fixup(map->pmap, tf->stval, access))
 		return true;
-	return vm_fault(map, tf->stval, access) == KERN_SUCCESS;
+	kr = vm_fault(map, tf->stval, access);
+	if (kr != KERN_SUCCESS && kr != KERN_INVALID_ADDRESS && kr != KERN_PROTECTION_FAILURE)
+		kprintf("vm_fault at 0x%lx: %s\n", tf->stval, kern_return_name(kr));
+	return kr == KERN_SUCCESS;
 }
 
 void vm_machdep_init(void)

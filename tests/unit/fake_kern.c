@@ -100,6 +100,20 @@ void thread_sleep(const void *chan, struct spinlock *lk)
 	panic("thread_sleep: would block forever (single-threaded host test)");
 }
 
+uint64_t thread_deadline_after(uint64_t ns)
+{
+	return ns;
+}
+
+/* Nothing else runs to free memory or wake anyone: a timed sleep just times out. */
+bool thread_sleep_deadline(const void *chan, struct spinlock *lk, uint64_t deadline)
+{
+	(void)chan;
+	(void)lk;
+	(void)deadline;
+	return true;
+}
+
 int thread_wakeup(const void *chan)
 {
 	(void)chan;

@@ -1,0 +1,86 @@
+/*
+ * swap.c: the backing store the command line names, and the pageout daemon.
+ *
+ *   swap=SERIAL[,SERIAL...]   whole virtio-blk disks (found by serial) as
+ *                             segments of the default pager's pool
+ *   pageout.free_target=N     pages the daemon keeps free (default RAM/32)
+ *   pageout.reserve=N         pages only the pageout path may take (RAM/128)
+ *
+ * With no swap= the machine runs without a pageout daemon: memory is not
+ * overcommitted and an exhausted allocation fails at once.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "drivers/dma/dma.h"
+#include "drivers/virtio/virtio_blk.h"
+#include "kern/cmdline.h"
+#include "kern/kernel.h"
+#include "kern/swap.h"
+#include "vm/default_pager.h"
+#include "vm/vm_pageout.h"
+
+/* swap_blk_io: a cluster run to or from a disk, in one request. */
+static kern_return_t swap_blk_io(void *dev, bool write, uint64_t slot, vm_page_t *pages,
+				 uint32_t npages)
+{
+	struct virtio_blk *b = dev;
+	struct virtio_blk_req req;
+	struct dma_desc *d;
+	kern_return_t kr;
+
+	kr = dma_desc_create_pages(pages, npages, write ? DMA_TO_DEVICE : DMA_FROM_DEVICE, &d);
+	if (kr != KERN_SUCCESS)
+		return kr;
+	kr = dma_desc_prepare(d, &b->vd.dma);
+	if (kr == KERN_SUCCESS) {
+		kr = virtio_blk_submit(b, write ? VIRTIO_BLK_WRITE : VIRTIO_BLK_READ,
+				       slot * (PAGE_SIZE / VIRTIO_BLK_SECTOR), d, &req);
+		if (kr == KERN_SUCCESS)
+			kr = virtio_blk_wait(&req);
+		dma_desc_complete(d);
+	}
+	dma_desc_destroy(d);
+	return kr == KERN_SUCCESS ? KERN_SUCCESS : KERN_MEMORY_ERROR;
+}
+
+static const struct swap_segment_ops swap_blk_ops = { .io = swap_blk_io };
+
+/* swap_add_disk: the disk with this serial joins the pool. */
+static kern_return_t swap_add_disk(const char *serial)
+{
+	struct virtio_blk *b = virtio_blk_find(serial);
+	char name[DP_NAME_MAX];
+	kern_return_t kr;
+
+	if (!b) {
+		kprintf("swap: no disk \"%s\"\n", serial);
+		return KERN_INVALID_ARGUMENT;
+	}
+	snprintf(name, sizeof(name), "disk:%s", serial);
+	kr = default_pager_add_segment(name, &swap_blk_ops, b,
+				       b->capacity / (PAGE_SIZE / VIRTIO_BLK_SECTOR), NULL);
+	kprintf("swap: disk \"%s\", %lu MiB: %s\n", serial, b->capacity >> 11,
+		kr == KERN_SUCCESS ? "added" : kern_return_name(kr));
+	return kr;
+}
+
+int swap_init(void)
+{
+	char list[128], *p, *next;
+	int n = 0;
+
+	if (!cmdline_get("swap", list, sizeof(list)))
+		return 0;
+	default_pager_init();
+	for (p = list; p && *p; p = next) {
+		next = strchr(p, ',');
+		if (next)
+			*next++ = '\0';
+		n += swap_add_disk(p) == KERN_SUCCESS;
+	}
+	vm_pageout_start(cmdline_get_u64("pageout.free_target", 0), cmdline_get_u64("pageout.reserve", 0));
+	kprintf("pageout: daemon started, free target %lu pages, reserve %lu pages\n",
+		vm_pageout_free_target(), vm_page_reserve());
+	return n;
+}

@@ -1,0 +1,595 @@
+/*
+ * default_pager.c: the default pager (see default_pager.h).
+ *
+ * Where an object's paged-out pages live is kept in blocks of
+ * DP_CLUSTER_PAGES slots, one block per aligned run of the object's pages,
+ * found through a hash on (object, block number) and listed per object so
+ * that terminate can walk them.  A slot code is (segment + 1) << 40 | page
+ * within the segment; 0 means "not in the store".
+ */
+#include <string.h>
+
+#include "kern/kernel.h"
+#include "kern/spinlock.h"
+#include "vm/default_pager.h"
+#include "vm/vm_pager.h"
+#include "vm/vm_upl.h"
+#include "vm/vm_zone.h"
+#include "vm/xmalloc.h"
+
+#define DP_HASH_BUCKETS		1024
+#define DP_SEG_SHIFT		40
+enum dp_cluster_state { DP_CLUSTER_FREE, DP_CLUSTER_OWNED, DP_CLUSTER_BAD };
+
+struct dp_block {
+	struct dp_block *hnext;			/* [d] hash chain */
+	struct dp_block *onext;			/* [d] the object's blocks */
+	vm_object_t object;			/* [d] */
+	uint64_t blkno;				/* [d] object offset / cluster bytes */
+	uint64_t cluster;			/* [d] code of the cluster it writes to, 0 = none yet */
+	uint64_t slot[DP_CLUSTER_PAGES];	/* [d] slot codes */
+};
+
+/* An object's record: object->pager_data. */
+struct dp_object {
+	struct dp_block *blocks;		/* [d] */
+	uint64_t nslots;			/* [d] slots held */
+};
+
+static struct spinlock dp_lock = SPINLOCK_INIT("default_pager");
+static struct dp_block *dp_hash[DP_HASH_BUCKETS];	/* [d] */
+static struct swap_segment dp_segments[DP_MAX_SEGMENTS];	/* [d] */
+static struct default_pager_stats dp_stats;	/* [d] */
+static int dp_next_segment;			/* [d] round robin for new clusters */
+static struct zone dp_block_zone = ZONE_INIT("dp_block", sizeof(struct dp_block));
+static struct zone dp_object_zone = ZONE_INIT("dp_object", sizeof(struct dp_object));
+
+/* ---- slot codes and clusters ----------------------------------------------- */
+
+static uint64_t dp_code(int seg, uint64_t page)
+{
+	return (uint64_t)(seg + 1) << DP_SEG_SHIFT | page;
+}
+
+static struct swap_segment *dp_code_segment(uint64_t code)
+{
+	return &dp_segments[(code >> DP_SEG_SHIFT) - 1];
+}
+
+static uint64_t dp_code_page(uint64_t code)
+{
+	return code & ((1ull << DP_SEG_SHIFT) - 1);
+}
+
+static uint64_t dp_code_cluster(uint64_t code)
+{
+	return dp_code_page(code) / DP_CLUSTER_PAGES;
+}
+
+/* dp_slot_use_locked / dp_slot_free_locked: a slot starts or stops holding a page. */
+static void dp_slot_use_locked(uint64_t code)
+{
+	dp_code_segment(code)->used[dp_code_cluster(code)]++;
+	dp_stats.used_pages++;
+}
+
+static void dp_slot_free_locked(uint64_t code)
+{
+	struct swap_segment *seg = dp_code_segment(code);
+	uint64_t c = dp_code_cluster(code);
+
+	KASSERT(seg->used[c], "default_pager: freeing a slot of cluster %lu of %s that holds none", c,
+		seg->name);
+	seg->used[c]--;
+	dp_stats.used_pages--;
+}
+
+/* dp_cluster_release_locked: a block lets go of its cluster (it must hold no page). */
+static void dp_cluster_release_locked(uint64_t code)
+{
+	struct swap_segment *seg = dp_code_segment(code);
+	uint64_t c = dp_code_cluster(code);
+
+	KASSERT(seg->used[c] == 0, "default_pager: releasing cluster %lu of %s with pages", c, seg->name);
+	if (seg->state[c] == DP_CLUSTER_OWNED) {
+		seg->state[c] = DP_CLUSTER_FREE;
+		seg->free_clusters++;
+	}
+}
+
+/* dp_cluster_alloc_locked: a free cluster for one block; its first slot code, 0 if none. */
+static uint64_t dp_cluster_alloc_locked(void)
+{
+	for (int tries = 0; tries < DP_MAX_SEGMENTS; tries++) {
+		int i = (dp_next_segment + tries) % DP_MAX_SEGMENTS;
+		struct swap_segment *seg = &dp_segments[i];
+
+		if (!seg->in_use || seg->draining || !seg->free_clusters)
+			continue;
+		for (uint64_t n = 0; n < seg->nclusters; n++) {
+			uint64_t c = (seg->cursor + n) % seg->nclusters;
+
+			if (seg->state[c] != DP_CLUSTER_FREE)
+				continue;
+			seg->state[c] = DP_CLUSTER_OWNED;
+			seg->free_clusters--;
+			seg->cursor = c + 1;
+			dp_next_segment = (i + 1) % DP_MAX_SEGMENTS;
+			return dp_code(i, c * DP_CLUSTER_PAGES);
+		}
+	}
+	return 0;
+}
+
+/* dp_cluster_bad_locked: the cluster at code failed a write: never write it again. */
+static void dp_cluster_bad_locked(uint64_t code)
+{
+	struct swap_segment *seg = dp_code_segment(code);
+
+	if (seg->state[dp_code_cluster(code)] != DP_CLUSTER_BAD) {
+		seg->state[dp_code_cluster(code)] = DP_CLUSTER_BAD;
+		seg->bad_clusters++;
+	}
+}
+
+/* ---- object records -------------------------------------------------------- */
+
+static struct dp_block **dp_bucket(vm_object_t object, uint64_t blkno)
+{
+	uint64_t h = ((uintptr_t)object >> 6) ^ (blkno * 0x9e3779b97f4a7c15ull >> 24);
+
+	return &dp_hash[h % DP_HASH_BUCKETS];
+}
+
+static struct dp_block *dp_block_find_locked(vm_object_t object, uint64_t blkno)
+{
+	for (struct dp_block *b = *dp_bucket(object, blkno); b; b = b->hnext)
+		if (b->object == object && b->blkno == blkno)
+			return b;
+	return NULL;
+}
+
+/* dp_get_locked: the slot code of (object, offset), 0 if none. */
+static uint64_t dp_get_locked(vm_object_t object, vm_object_offset_t offset)
+{
+	uint64_t page = atop(offset);
+	struct dp_block *b = dp_block_find_locked(object, page / DP_CLUSTER_PAGES);
+
+	return b ? b->slot[page % DP_CLUSTER_PAGES] : 0;
+}
+
+/*
+ * dp_block_get_locked: the block of (object, blkno), made from *spare
+ * (consumed) if it is not there yet.  => object->pager_data set
+ */
+static struct dp_block *dp_block_get_locked(vm_object_t object, uint64_t blkno,
+					    struct dp_block **spare)
+{
+	struct dp_object *dpo = object->pager_data;
+	struct dp_block *b = dp_block_find_locked(object, blkno);
+
+	if (b || !spare || !*spare)
+		return b;
+	b = *spare;
+	*spare = NULL;
+	*b = (struct dp_block){ .object = object, .blkno = blkno, .onext = dpo->blocks };
+	dpo->blocks = b;
+	b->hnext = *dp_bucket(object, blkno);
+	*dp_bucket(object, blkno) = b;
+	return b;
+}
+
+/*
+ * dp_set_locked: record code for (object, offset), whose block exists
+ * unless code is 0; returns the old code (the caller frees or keeps it).
+ */
+static uint64_t dp_set_locked(vm_object_t object, vm_object_offset_t offset, uint64_t code)
+{
+	struct dp_object *dpo = object->pager_data;
+	uint64_t page = atop(offset), old;
+	struct dp_block *b = dp_block_find_locked(object, page / DP_CLUSTER_PAGES);
+
+	if (!b)
+		return 0;
+	old = b->slot[page % DP_CLUSTER_PAGES];
+	b->slot[page % DP_CLUSTER_PAGES] = code;
+	dpo->nslots += (code != 0) - (old != 0);
+	return old;
+}
+
+static bool dp_has_page(vm_object_t object, vm_object_offset_t offset)
+{
+	uint64_t code;
+
+	spin_lock(&dp_lock);
+	code = dp_get_locked(object, offset);
+	spin_unlock(&dp_lock);
+	return code != 0;
+}
+
+static void dp_discard(vm_object_t object, vm_object_offset_t offset)
+{
+	uint64_t old;
+
+	spin_lock(&dp_lock);
+	old = dp_set_locked(object, offset, 0);
+	if (old)
+		dp_slot_free_locked(old);
+	spin_unlock(&dp_lock);
+}
+
+static void dp_unhash_locked(struct dp_block *b)
+{
+	struct dp_block **pp = dp_bucket(b->object, b->blkno);
+
+	while (*pp != b)
+		pp = &(*pp)->hnext;
+	*pp = b->hnext;
+}
+
+static void dp_terminate(vm_object_t object)
+{
+	struct dp_object *dpo = object->pager_data;
+	struct dp_block *b, *next;
+
+	spin_lock(&dp_lock);
+	for (b = dpo->blocks; b; b = b->onext) {
+		for (int i = 0; i < DP_CLUSTER_PAGES; i++)
+			if (b->slot[i])
+				dp_slot_free_locked(b->slot[i]);
+		if (b->cluster)
+			dp_cluster_release_locked(b->cluster);
+		dp_unhash_locked(b);
+	}
+	spin_unlock(&dp_lock);
+	for (b = dpo->blocks; b; b = next) {
+		next = b->onext;
+		zfree(&dp_block_zone, b);
+	}
+	object->pager_data = NULL;
+	zfree(&dp_object_zone, dpo);
+}
+
+/* ---- I/O ------------------------------------------------------------------- */
+
+/* dp_io: one request for upl slots [i, j), at slot codes code .. code + (j - i). */
+static kern_return_t dp_io(bool write, uint64_t code, upl_t upl, uint32_t i, uint32_t j)
+{
+	struct swap_segment *seg = dp_code_segment(code);
+	kern_return_t kr = seg->ops->io(seg->dev, write, dp_code_page(code), &upl->pages[i], j - i);
+
+	spin_lock(&dp_lock);
+	if (write) {
+		seg->write_requests++;
+		dp_stats.write_requests++;
+		seg->pages_out += j - i;
+		dp_stats.write_errors += kr != KERN_SUCCESS;
+	} else {
+		seg->read_requests++;
+		dp_stats.read_requests++;
+		seg->pages_in += j - i;
+		dp_stats.read_errors += kr != KERN_SUCCESS;
+	}
+	spin_unlock(&dp_lock);
+	return kr;
+}
+
+/*
+ * dp_block_cluster: the cluster block blkno of object writes to, made on
+ * first use (with the object's record) or when the old one went bad.
+ * => nothing locked; 0 if memory or the pool ran out
+ */
+static uint64_t dp_block_cluster(vm_object_t object, uint64_t blkno)
+{
+	struct dp_object *dpo = zalloc(&dp_object_zone);
+	struct dp_block *spare = zalloc(&dp_block_zone), *b;
+	uint64_t cluster = 0;
+
+	mutex_lock(&object->lock);
+	if (!object->pager_data && dpo) {
+		object->pager_data = dpo;
+		dpo = NULL;
+	}
+	spin_lock(&dp_lock);
+	b = object->pager_data ? dp_block_get_locked(object, blkno, &spare) : NULL;
+	if (b && (!b->cluster || dp_code_segment(b->cluster)->state[dp_code_cluster(b->cluster)] ==
+		  DP_CLUSTER_BAD)) {
+		uint64_t fresh = dp_cluster_alloc_locked();
+
+		if (fresh)
+			b->cluster = fresh;	/* pages left in a bad one keep their slots there */
+		else
+			dp_stats.full++;
+	}
+	if (b && b->cluster &&
+	    dp_code_segment(b->cluster)->state[dp_code_cluster(b->cluster)] == DP_CLUSTER_OWNED)
+		cluster = b->cluster;
+	spin_unlock(&dp_lock);
+	mutex_unlock(&object->lock);
+	if (dpo)
+		zfree(&dp_object_zone, dpo);
+	if (spare)
+		zfree(&dp_block_zone, spare);
+	return cluster;
+}
+
+/*
+ * dp_record: after the write of upl into its block's cluster (at slot
+ * `first` + i for page i): on success record the new homes, releasing
+ * older ones; on failure the cluster is bad and the pages' old copies,
+ * which the write may have half overwritten, are forgotten.
+ */
+static void dp_record(vm_object_t object, upl_t upl, uint64_t base, bool ok)
+{
+	mutex_lock(&object->lock);
+	spin_lock(&dp_lock);
+	if (!ok)
+		dp_cluster_bad_locked(base);
+	for (uint32_t i = 0; i < upl->npages; i++) {
+		uint64_t code = ok ? base + i : 0, old;
+
+		if (!upl->pages[i])
+			continue;
+		old = dp_set_locked(object, upl->offset + ptoa(i), code);
+		if (old == code)
+			continue;		/* rewritten in place */
+		if (old)
+			dp_slot_free_locked(old);
+		if (code)
+			dp_slot_use_locked(code);
+	}
+	spin_unlock(&dp_lock);
+	mutex_unlock(&object->lock);
+}
+
+/*
+ * dp_data_return: write a pageout UPL (inside one cluster-aligned block of
+ * the object) into that block's cluster, one request per run of
+ * consecutive pages, then commit it; on a write error the cluster is
+ * marked bad and the UPL aborted (the pages stay resident and dirty).
+ */
+static kern_return_t dp_data_return(vm_object_t object, upl_t upl)
+{
+	uint64_t first = atop(upl->offset) % DP_CLUSTER_PAGES, cluster, base;
+	kern_return_t kr = KERN_SUCCESS;
+
+	if (first + upl->npages > DP_CLUSTER_PAGES) {
+		upl_abort(upl);
+		return KERN_INVALID_ARGUMENT;
+	}
+	if (upl->count == 0) {
+		upl_commit(upl);
+		return KERN_SUCCESS;
+	}
+	cluster = dp_block_cluster(object, atop(upl->offset) / DP_CLUSTER_PAGES);
+	if (!cluster) {
+		upl_abort(upl);
+		return KERN_RESOURCE_SHORTAGE;
+	}
+	base = cluster + first;
+	for (uint32_t i = 0; kr == KERN_SUCCESS && i < upl->npages;) {
+		uint32_t j = i;
+
+		while (j < upl->npages && upl->pages[j])
+			j++;
+		if (j > i)
+			kr = dp_io(true, base + i, upl, i, j);
+		i = j + 1;
+	}
+	dp_record(object, upl, base, kr == KERN_SUCCESS);
+	if (kr != KERN_SUCCESS) {
+		upl_abort(upl);
+		return kr;
+	}
+	spin_lock(&dp_lock);
+	dp_stats.pageouts += upl->count;
+	spin_unlock(&dp_lock);
+	upl_commit(upl);
+	return KERN_SUCCESS;
+}
+
+/*
+ * dp_window_locked: how far before and after offset to read: pages whose
+ * slots continue offset's slot (so one request reads them all) and that
+ * are not resident, up to the behavior's reach.  => object locked
+ */
+static void dp_window_locked(vm_object_t object, vm_object_offset_t offset, vm_behavior_t behavior,
+			     vm_object_offset_t *lo, vm_object_offset_t *hi, uint64_t *code_lo)
+{
+	uint64_t behind = 0, ahead = 0, code = dp_get_locked(object, offset);
+	uint64_t block = trunc_page(offset) & ~(ptoa(DP_CLUSTER_PAGES) - 1);
+
+	switch (behavior) {
+	case VM_BEHAVIOR_SEQUENTIAL:
+		ahead = DP_CLUSTER_PAGES - 1;
+		break;
+	case VM_BEHAVIOR_RSEQNTL:
+		behind = DP_CLUSTER_PAGES - 1;
+		break;
+	case VM_BEHAVIOR_RANDOM:
+		break;
+	default:			/* the rest of the cluster-aligned block */
+		behind = atop(offset - block);
+		ahead = DP_CLUSTER_PAGES - 1 - behind;
+		break;
+	}
+	*lo = *hi = offset;
+	*code_lo = code;
+	for (uint64_t n = 1; n <= behind && *lo >= PAGE_SIZE; n++) {
+		vm_object_offset_t o = *lo - PAGE_SIZE;
+
+		if (dp_get_locked(object, o) != *code_lo - 1 || dp_code_page(*code_lo) == 0 ||
+		    vm_page_lookup(object, o))
+			break;
+		*lo = o;
+		(*code_lo)--;
+	}
+	for (uint64_t n = 1; n <= ahead && *hi + PAGE_SIZE < object->size; n++) {
+		vm_object_offset_t o = *hi + PAGE_SIZE;
+
+		if (dp_get_locked(object, o) != code + n || vm_page_lookup(object, o))
+			break;
+		*hi = o;
+	}
+	*hi += PAGE_SIZE;
+}
+
+/* dp_data_request: read the window around offset in one request, through a pagein UPL. */
+static kern_return_t dp_data_request(vm_object_t object, vm_object_offset_t offset,
+				     vm_behavior_t behavior)
+{
+	vm_object_offset_t lo, hi;
+	uint64_t code;
+	kern_return_t kr;
+	upl_t upl;
+
+	mutex_lock(&object->lock);
+	spin_lock(&dp_lock);
+	dp_window_locked(object, offset, behavior, &lo, &hi, &code);
+	spin_unlock(&dp_lock);
+	mutex_unlock(&object->lock);
+	if (!code)
+		return KERN_SUCCESS;		/* paged in by someone else meanwhile */
+	kr = upl_request(object, lo, hi - lo, UPL_RETURN_ONLY_ABSENT | UPL_NOBLOCK, &upl);
+	if (kr != KERN_SUCCESS)
+		return kr;
+	/* Pages another pagein is filling are left out: read each run of the rest. */
+	for (uint32_t i = 0; kr == KERN_SUCCESS && i < upl->npages;) {
+		uint32_t j = i;
+
+		while (j < upl->npages && upl->pages[j])
+			j++;
+		if (j > i)
+			kr = dp_io(false, code + i, upl, i, j);
+		i = j + 1;
+	}
+	if (kr != KERN_SUCCESS) {
+		upl_abort(upl);
+		return KERN_MEMORY_ERROR;
+	}
+	/* Neighbours read ahead wait on the inactive queue: unused, they are the first to go. */
+	for (uint32_t i = 0; i < upl->npages; i++)
+		if (upl->pages[i] && upl->offset + ptoa(i) != trunc_page(offset))
+			vm_page_deactivate(upl->pages[i]);
+	spin_lock(&dp_lock);
+	dp_stats.pageins += upl->count;
+	spin_unlock(&dp_lock);
+	upl_commit(upl);
+	return KERN_SUCCESS;
+}
+
+static const struct vm_pager_ops dp_ops = {
+	.name = "default",
+	.has_page = dp_has_page,
+	.data_request = dp_data_request,
+	.data_return = dp_data_return,
+	.discard = dp_discard,
+	.terminate = dp_terminate,
+};
+
+void default_pager_init(void)
+{
+	vm_pager_default = &dp_ops;
+}
+
+/* ---- the pool -------------------------------------------------------------- */
+
+kern_return_t default_pager_add_segment(const char *name, const struct swap_segment_ops *ops,
+					void *dev, uint64_t npages, struct swap_segment **out)
+{
+	uint64_t nclusters = npages / DP_CLUSTER_PAGES;
+	struct swap_segment *seg = NULL;
+	uint8_t *used;
+
+	if (!ops || !ops->io || nclusters == 0 || nclusters > INT32_MAX)
+		return KERN_INVALID_ARGUMENT;
+	used = (uint8_t *)xmalloc((int)(2 * nclusters), 3, kernel_heap);
+	if (!used)
+		return KERN_RESOURCE_SHORTAGE;
+	memset(used, 0, 2 * nclusters);		/* used counts, then states (DP_CLUSTER_FREE) */
+	spin_lock(&dp_lock);
+	for (int i = 0; i < DP_MAX_SEGMENTS && !seg; i++)
+		if (!dp_segments[i].in_use)
+			seg = &dp_segments[i];
+	if (seg) {
+		*seg = (struct swap_segment){ .ops = ops, .dev = dev, .nclusters = nclusters, .used = used,
+					      .state = used + nclusters, .free_clusters = nclusters,
+					      .in_use = true };
+		strncpy(seg->name, name, sizeof(seg->name) - 1);
+		dp_stats.segments++;
+	}
+	spin_unlock(&dp_lock);
+	if (!seg) {
+		xmfree((caddr_t)used, kernel_heap);
+		return KERN_RESOURCE_SHORTAGE;
+	}
+	if (out)
+		*out = seg;
+	return KERN_SUCCESS;
+}
+
+const struct swap_segment *default_pager_segment(int i)
+{
+	return i >= 0 && i < DP_MAX_SEGMENTS && dp_segments[i].in_use ? &dp_segments[i] : NULL;
+}
+
+void default_pager_stats(struct default_pager_stats *st)
+{
+	spin_lock(&dp_lock);
+	*st = dp_stats;
+	st->total_pages = st->free_pages = 0;
+	for (int i = 0; i < DP_MAX_SEGMENTS; i++) {
+		const struct swap_segment *seg = &dp_segments[i];
+
+		if (!seg->in_use)
+			continue;
+		st->total_pages += seg->nclusters * DP_CLUSTER_PAGES;
+		if (!seg->draining)
+			st->free_pages += seg->free_clusters * DP_CLUSTER_PAGES;
+	}
+	spin_unlock(&dp_lock);
+}
+
+/*
+ * default_pager_check: the slots the object records hold are exactly the
+ * pages the clusters count as used (bad clusters aside).
+ */
+int default_pager_check(void (*report)(const char *fmt, ...))
+{
+	uint64_t recorded = 0, counted = 0, free_seen;
+	int bad = 0;
+
+	spin_lock(&dp_lock);
+	for (int h = 0; h < DP_HASH_BUCKETS; h++)
+		for (struct dp_block *b = dp_hash[h]; b; b = b->hnext)
+			for (int i = 0; i < DP_CLUSTER_PAGES; i++)
+				recorded += b->slot[i] != 0;
+	for (int i = 0; i < DP_MAX_SEGMENTS; i++) {
+		const struct swap_segment *seg = &dp_segments[i];
+
+		if (!seg->in_use)
+			continue;
+		free_seen = 0;
+		for (uint64_t c = 0; c < seg->nclusters; c++) {
+			counted += seg->used[c];
+			free_seen += seg->state[c] == DP_CLUSTER_FREE;
+			if (seg->state[c] == DP_CLUSTER_FREE && seg->used[c]) {
+				report("default_pager_check: %s: free cluster %lu holds %u pages\n",
+				       seg->name, c, seg->used[c]);
+				bad++;
+			}
+		}
+		if (free_seen != seg->free_clusters) {
+			report("default_pager_check: %s: %lu free clusters, count says %lu\n", seg->name,
+			       free_seen, seg->free_clusters);
+			bad++;
+		}
+	}
+	if (recorded != counted || recorded != dp_stats.used_pages) {
+		report("default_pager_check: objects record %lu slots, clusters count %lu, stats %lu\n",
+		       recorded, counted, dp_stats.used_pages);
+		bad++;
+	}
+	spin_unlock(&dp_lock);
+	return bad;
+}

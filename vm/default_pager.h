@@ -1,0 +1,88 @@
+/*
+ * default_pager.h: the default (anonymous-memory) pager and its pool of
+ * swap segments.
+ *
+ * A segment is a place pages can be kept: a raw disk or a swap file; its
+ * driver supplies the I/O (struct swap_segment_ops).  Space is handed out
+ * in clusters of DP_CLUSTER_PAGES pages, one per cluster-aligned block of
+ * an object that has been paged out (page i of the block lives in slot i
+ * of its cluster, rewritten in place): a pageout writes a block's dirty
+ * pages in one request per contiguous run, and a
+ * pagein reads the run of neighbours the entry's behavior asks for
+ * (SEQUENTIAL ahead, RSEQNTL behind, DEFAULT the surrounding cluster,
+ * RANDOM only the page).  Each object records where each of its paged-out
+ * pages lives; a slot is released when its page is written elsewhere, its
+ * object dies, or it is paged in PRECIOUS.
+ *
+ * Locking legend: [d] dp_lock (a spinlock: the fault path asks has_page
+ * under an object lock), [c] constant after the segment joins the pool.
+ * Lock order: object lock, then dp_lock.
+ */
+#ifndef VM_DEFAULT_PAGER_H
+#define VM_DEFAULT_PAGER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vm/kern_return.h"
+#include "vm/vm_page.h"
+
+#define DP_CLUSTER_PAGES	16
+#define DP_MAX_SEGMENTS		16
+#define DP_NAME_MAX		32
+
+struct swap_segment_ops {
+	/*
+	 * io: move npages pages between memory and slots [slot, slot + npages)
+	 * of the segment, in one request.  May sleep.
+	 * => KERN_SUCCESS, or KERN_MEMORY_ERROR if the device failed it
+	 */
+	kern_return_t (*io)(void *dev, bool write, uint64_t slot, vm_page_t *pages, uint32_t npages);
+	/* release: the segment has left the pool (drained): give its device or file back. */
+	void (*release)(void *dev);
+};
+
+struct swap_segment {
+	char name[DP_NAME_MAX];			/* [c] */
+	const struct swap_segment_ops *ops;	/* [c] */
+	void *dev;				/* [c] */
+	uint64_t nclusters;			/* [c] */
+	uint8_t *used;				/* [d] pages held per cluster */
+	uint8_t *state;				/* [d] per cluster: free, owned by a block, bad */
+	uint64_t free_clusters;			/* [d] */
+	uint64_t bad_clusters;			/* [d] */
+	uint64_t cursor;			/* [d] where to look for a free cluster next */
+	bool draining;				/* [d] no new clusters; being emptied */
+	bool in_use;				/* [d] the slot of the pool is taken */
+	uint64_t read_requests, write_requests;	/* [d] */
+	uint64_t pages_in, pages_out;		/* [d] */
+};
+
+struct default_pager_stats {
+	uint64_t segments;
+	uint64_t total_pages, free_pages;	/* pool space (free: in free clusters) */
+	uint64_t used_pages;			/* slots holding a page */
+	uint64_t pageouts, pageins;		/* pages moved */
+	uint64_t write_requests, read_requests;
+	uint64_t write_errors, read_errors;
+	uint64_t full;				/* pageouts refused: no free cluster */
+};
+
+/* default_pager_init: become vm_pager_default (once). */
+void default_pager_init(void);
+
+/*
+ * default_pager_add_segment: put npages of a device into the pool.
+ * => KERN_INVALID_ARGUMENT without ops or with less than one cluster
+ * => KERN_RESOURCE_SHORTAGE if the pool is full or memory is short
+ */
+kern_return_t default_pager_add_segment(const char *name, const struct swap_segment_ops *ops,
+					void *dev, uint64_t npages, struct swap_segment **out);
+void default_pager_stats(struct default_pager_stats *st);
+/* default_pager_segment: segment i of the pool (NULL if that slot is empty). */
+const struct swap_segment *default_pager_segment(int i);
+
+/* default_pager_check: every object record agrees with the clusters' counts; returns problems. */
+int default_pager_check(void (*report)(const char *fmt, ...));
+
+#endif

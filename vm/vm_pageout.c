@@ -1,0 +1,221 @@
+/*
+ * vm_pageout.c: the pageout daemon (see vm_pageout.h).
+ *
+ * The queues are walked under vm_page_queue_lock; a page cannot leave its
+ * object (vm_page_remove dequeues it) while that lock is held, so the
+ * daemon may read m->object there and try its lock.  It only ever tries:
+ * the usual order is object first, queue second.
+ */
+#include "kern/kernel.h"
+#include "kern/spinlock.h"
+#include "kern/thread.h"
+#include "vm/pmap.h"
+#include "vm/vm_object.h"
+#include "vm/vm_pageout.h"
+#include "vm/vm_pager.h"
+#include "vm/vm_upl.h"
+
+#define PAGEOUT_BATCH		64			/* inactive pages per pass */
+#define PAGEOUT_IDLE_NS		(20ull * 1000000)	/* look again this often */
+#define PAGEOUT_CLUSTER		16			/* pages per pageout UPL */
+
+static struct spinlock pageout_lock = SPINLOCK_INIT("pageout");
+static bool pageout_kicked;			/* [p] */
+static uint64_t pageout_target;			/* [c] */
+static struct vm_pageout_stats pageout_st;	/* the daemon's; read racily */
+
+void vm_pageout_kick(void)
+{
+	spin_lock(&pageout_lock);
+	pageout_kicked = true;
+	spin_unlock(&pageout_lock);
+	thread_wakeup(&pageout_kicked);
+}
+
+uint64_t vm_pageout_free_target(void)
+{
+	return pageout_target;
+}
+
+void vm_pageout_stats(struct vm_pageout_stats *st)
+{
+	*st = pageout_st;
+}
+
+/*
+ * pageout_balance: move the active queue's oldest pages to the inactive
+ * queue, their accessed bits cleared, until a third of the queued pages are
+ * inactive.  A page used again before it reaches the inactive head is
+ * found referenced there and goes back (its second chance).
+ */
+static void pageout_balance(void)
+{
+	spin_lock(&vm_page_queue_lock);
+	for (int n = 0; n < 2 * PAGEOUT_BATCH; n++) {
+		uint64_t act = vm_page_queues[VM_PAGE_Q_ACTIVE].count;
+		uint64_t inact = vm_page_queues[VM_PAGE_Q_INACTIVE].count;
+		vm_page_t m = vm_page_queues[VM_PAGE_Q_ACTIVE].head;
+
+		if (!m || 3 * inact >= act + inact)
+			break;
+		if (pmap_is_referenced(m))
+			pmap_clear_reference(m);
+		vm_page_enqueue_locked(m, VM_PAGE_Q_INACTIVE);
+		pageout_st.deactivated++;
+	}
+	spin_unlock(&vm_page_queue_lock);
+}
+
+/*
+ * pageout_grab: the inactive queue's head with its object locked and
+ * referenced, or NULL (*more false when the queue is empty).  Pages whose
+ * object is busy elsewhere go to the tail.
+ */
+static vm_page_t pageout_grab(vm_object_t *objp, bool *more)
+{
+	vm_page_t m;
+	vm_object_t obj;
+
+	spin_lock(&vm_page_queue_lock);
+	m = vm_page_queues[VM_PAGE_Q_INACTIVE].head;
+	*more = m != NULL;
+	if (!m) {
+		spin_unlock(&vm_page_queue_lock);
+		return NULL;
+	}
+	obj = m->object;
+	if (!obj || !mutex_trylock(&obj->lock)) {
+		vm_page_enqueue_locked(m, VM_PAGE_Q_INACTIVE);
+		spin_unlock(&vm_page_queue_lock);
+		return NULL;
+	}
+	spin_unlock(&vm_page_queue_lock);
+	if (__atomic_load_n(&obj->ref_count, __ATOMIC_ACQUIRE) == 0) {	/* being freed */
+		mutex_unlock(&obj->lock);
+		return NULL;
+	}
+	vm_object_reference(obj);
+	*objp = obj;
+	return m;
+}
+
+/*
+ * pageout_cluster: write m and its dirty neighbours in the cluster-aligned
+ * window around it.  => obj locked on entry, unlocked on return
+ */
+static void pageout_cluster(vm_object_t obj, vm_page_t m)
+{
+	vm_object_offset_t win = m->offset & ~(ptoa(PAGEOUT_CLUSTER) - 1);
+	vm_size_t size = MIN(ptoa(PAGEOUT_CLUSTER), obj->size - win);
+	kern_return_t kr;
+	upl_t upl;
+
+	mutex_unlock(&obj->lock);
+	kr = upl_request(obj, win, size, UPL_RETURN_ONLY_DIRTY | UPL_NOBLOCK, &upl);
+	if (kr == KERN_SUCCESS && upl->count == 0) {
+		upl_abort(upl);
+		return;
+	}
+	if (kr == KERN_SUCCESS) {
+		uint32_t n = upl->count;
+
+		pageout_st.clusters++;
+		kr = vm_pager_default->data_return(obj, upl);
+		if (kr == KERN_SUCCESS)
+			pageout_st.paged_out += n;
+	}
+	if (kr != KERN_SUCCESS) {
+		pageout_st.failures++;
+		mutex_lock(&obj->lock);
+		if (m->object == obj)
+			vm_page_activate(m);		/* stays resident: look at others first */
+		mutex_unlock(&obj->lock);
+	}
+}
+
+/*
+ * pageout_one: decide the fate of an inactive page.  => obj locked and
+ * referenced on entry; unlocked on return.  Returns whether memory was freed
+ * or a write started.
+ */
+static bool pageout_one(vm_object_t obj, vm_page_t m)
+{
+	pageout_st.scans++;
+	if (m->busy || m->wire_count) {
+		vm_page_activate(m);
+		mutex_unlock(&obj->lock);
+		return false;
+	}
+	if (pmap_is_referenced(m)) {
+		pmap_clear_reference(m);
+		vm_page_activate(m);
+		pageout_st.reactivated++;
+		mutex_unlock(&obj->lock);
+		return false;
+	}
+	pmap_page_protect(m, VM_PROT_NONE);	/* gathers the modified bit of every mapping */
+	if (vm_pager_has_page(obj, m->offset) && !pmap_is_modified(m)) {
+		vm_page_remove(m);
+		vm_page_free(m);
+		pageout_st.freed_clean++;
+		mutex_unlock(&obj->lock);
+		return true;
+	}
+	if (!vm_pager_default) {
+		vm_page_activate(m);
+		mutex_unlock(&obj->lock);
+		return false;
+	}
+	pageout_cluster(obj, m);
+	return true;
+}
+
+/* pageout_scan: work until free pages reach the target or nothing more can be done. */
+static void pageout_scan(void)
+{
+	int fruitless = 0;
+
+	while (vm_page_free_count() < pageout_target && fruitless < 3) {
+		bool progress = false, more = true;
+
+		pageout_balance();
+		for (int n = 0; n < PAGEOUT_BATCH && more && vm_page_free_count() < pageout_target; n++) {
+			vm_object_t obj;
+			vm_page_t m = pageout_grab(&obj, &more);
+
+			if (!m)
+				continue;
+			progress |= pageout_one(obj, m);
+			vm_object_deallocate(obj);
+		}
+		fruitless = progress ? 0 : fruitless + 1;
+	}
+}
+
+static void pageout_thread(void *unused)
+{
+	(void)unused;
+	vm_page_privileged(true);
+	for (;;) {
+		spin_lock(&pageout_lock);
+		while (!pageout_kicked && vm_page_free_count() >= pageout_target)
+			thread_sleep_deadline(&pageout_kicked, &pageout_lock,
+					      thread_deadline_after(PAGEOUT_IDLE_NS));
+		pageout_kicked = false;
+		spin_unlock(&pageout_lock);
+		pageout_st.wakeups++;
+		pageout_scan();
+	}
+}
+
+void vm_pageout_start(uint64_t free_target, uint64_t reserve)
+{
+	uint64_t total = vm_page_total_count();
+
+	KASSERT(!pageout_target, "vm_pageout_start: started twice");
+	pageout_target = free_target ? free_target : MAX(total / 32, 256ul);
+	vm_page_set_reserve(reserve ? reserve : MAX(total / 128, 64ul));
+	if (!thread_create("pageout", pageout_thread, NULL, THREAD_ANY_HART))
+		panic("vm_pageout_start: no thread");
+	vm_page_low_hook = vm_pageout_kick;
+}
