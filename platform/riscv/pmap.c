@@ -32,13 +32,6 @@
 #define PMAP_MAX_NESTS	8
 #define LEVEL_PAGES(l)	(1ul << (9 * (l)))	/* 4 KiB pages a level-l leaf maps */
 
-struct pv_entry {
-	struct pv_entry *next;		/* [l] */
-	pmap_t pmap;
-	vm_offset_t va;
-	int level;
-};
-
 struct pmap_nest {
 	vm_offset_t start, end;
 	pmap_t grand;
@@ -233,6 +226,22 @@ static void pv_insert(vm_page_t m, struct pv_entry *pv, pmap_t p, vm_offset_t va
 	p->pv_count++;
 }
 
+/*
+ * pv_alloc_locked: an entry for a new mapping of m: its embedded one if
+ * free, else one from the zone (the zone lock comes after pmap_lock).
+ * => pmap_lock held; NULL if the zone is out of memory
+ */
+static struct pv_entry *pv_alloc_locked(vm_page_t m)
+{
+	if (!m->md.pv_embedded.pmap)
+		return &m->md.pv_embedded;
+	return zalloc(&pv_zone);
+}
+
+/*
+ * pv_unlink: take the entry for (p, va) off m's list.  Returns it for the
+ * caller to free, or NULL if it was m's embedded entry (free again now).
+ */
 static struct pv_entry *pv_unlink(vm_page_t m, pmap_t p, vm_offset_t va)
 {
 	for (struct pv_entry **pp = &m->md.pv_list; *pp; pp = &(*pp)->next) {
@@ -242,7 +251,10 @@ static struct pv_entry *pv_unlink(vm_page_t m, pmap_t p, vm_offset_t va)
 			*pp = pv->next;
 			m->md.pv_count--;
 			p->pv_count--;
-			return pv;
+			if (pv != &m->md.pv_embedded)
+				return pv;
+			pv->pmap = NULL;
+			return NULL;
 		}
 	}
 	panic("pmap: no pv entry for 0x%lx in pmap %p (page 0x%lx)", va, (void *)p, m->phys_addr);
@@ -282,8 +294,10 @@ static void pmap_leaf_clear(pmap_t p, struct pte_loc *loc, vm_offset_t va, struc
 		struct pv_entry *pv = pv_unlink(m, p, va);
 
 		m->md.attrs |= pte_attrs(old);
-		pv->next = b->free_pvs;
-		b->free_pvs = pv;
+		if (pv) {
+			pv->next = b->free_pvs;
+			b->free_pvs = pv;
+		}
 	}
 	batch_flush(b, p, va, va + PT_LEVEL_SIZE(loc->level));
 }
@@ -378,6 +392,11 @@ static void pmap_prune(pmap_t p, vm_offset_t va, struct pmap_batch *b)
 		pt_count(tables[l + 1], -1);
 		batch_free_table(b, tables[l]);
 	}
+}
+
+static bool pmap_batch_empty(const struct pmap_batch *b)
+{
+	return b->start == b->end && !b->free_tables && !b->free_pvs;
 }
 
 /* pmap_batch_finish: shoot down what the batch changed, then free what it released. */
@@ -609,13 +628,34 @@ static void pmap_enter_update(pmap_t p, struct pte_loc *loc, vm_offset_t va, pt_
 		batch_flush(b, p, va, va + PT_LEVEL_SIZE(loc->level));
 }
 
+/*
+ * pmap_flush_new_local: after an invalid entry became valid.  The hart may
+ * have cached the invalid entry (priv spec 4.2.1, "Supervisor
+ * Memory-Management Fence Instruction"); other harts refault and see the
+ * new one, so no shootdown.  One 4 KiB page is a single fence.
+ */
+static void pmap_flush_new_local(vm_offset_t va, int level)
+{
+	if (level == 0)
+		__asm__ volatile("sfence.vma %0, zero" :: "r"(va) : "memory");
+	else
+		tlb_flush_local(va, va + PT_LEVEL_SIZE(level));
+}
+
+/* pv_discard: give back an entry from pv_alloc_locked that was not used. */
+static void pv_discard(vm_page_t m, struct pv_entry *pv)
+{
+	if (pv != &m->md.pv_embedded)
+		zfree(&pv_zone, pv);
+}
+
 static kern_return_t pmap_enter_locked(pmap_t p, vm_offset_t va, vm_page_t m, vm_prot_t prot,
-				       unsigned flags, int level, struct pv_entry **pvp,
-				       struct pmap_batch *b)
+				       unsigned flags, int level, struct pmap_batch *b)
 {
 	pt_entry_t npte = pmap_pte_make(p, m, prot, flags);
 	struct pt_reserve r = { .n = 0 };
 	struct pte_loc loc = pmap_lookup(p, va);
+	struct pv_entry *pv;
 	bool occupied;
 	int needed;
 
@@ -623,6 +663,8 @@ static kern_return_t pmap_enter_locked(pmap_t p, vm_offset_t va, vm_page_t m, vm
 		pmap_enter_update(p, &loc, va, npte, b);
 		return KERN_SUCCESS;
 	}
+	if (!(pv = pv_alloc_locked(m)))
+		return KERN_RESOURCE_SHORTAGE;
 	if (loc.level == level && !(*loc.e & PTE_V))	/* the common case: tables there, slot free */
 		goto install;
 	if (loc.level == level && PTE_IS_LEAF(*loc.e)) {	/* another page of the same size: swap */
@@ -635,6 +677,7 @@ static kern_return_t pmap_enter_locked(pmap_t p, vm_offset_t va, vm_page_t m, vm
 	if (!pt_reserve_fill(&r, needed) ||
 	    (occupied && pmap_remove_locked(p, va, va + PT_LEVEL_SIZE(level), b) != KERN_SUCCESS)) {
 		pt_reserve_release(&r);
+		pv_discard(m, pv);
 		return KERN_RESOURCE_SHORTAGE;
 	}
 	loc = pmap_entry_alloc(p, va, level, &r);
@@ -645,10 +688,8 @@ install:
 	p->resident += LEVEL_PAGES(level);
 	if (flags & PMAP_WIRED)
 		p->wired += LEVEL_PAGES(level);
-	pv_insert(m, *pvp, p, va, level);
-	*pvp = NULL;
-	/* An invalid entry may have been cached here (priv spec 4.2.1); other harts refault. */
-	tlb_flush_local(va, va + PT_LEVEL_SIZE(level));
+	pv_insert(m, pv, p, va, level);
+	pmap_flush_new_local(va, level);
 	return KERN_SUCCESS;
 }
 
@@ -684,7 +725,6 @@ static kern_return_t pmap_enter_check(pmap_t p, vm_offset_t va, vm_page_t m, vm_
 kern_return_t pmap_enter(pmap_t p, vm_offset_t va, vm_page_t m, vm_prot_t prot, unsigned flags)
 {
 	struct pmap_batch b = { 0 };
-	struct pv_entry *pv;
 	kern_return_t kr;
 	int level;
 
@@ -692,17 +732,14 @@ kern_return_t pmap_enter(pmap_t p, vm_offset_t va, vm_page_t m, vm_prot_t prot, 
 		return kr;
 	if (prot == VM_PROT_NONE)
 		return pmap_remove(p, va, va + PT_LEVEL_SIZE(level));
-	if (!(pv = zalloc(&pv_zone)))
-		return KERN_RESOURCE_SHORTAGE;
 	spin_lock(&pmap_lock);
 	if (pmap_nested(p, va, va + PT_LEVEL_SIZE(level)))
 		kr = KERN_INVALID_ADDRESS;
 	else
-		kr = pmap_enter_locked(p, va, m, prot, flags, level, &pv, &b);
-	pmap_batch_finish(&b);
+		kr = pmap_enter_locked(p, va, m, prot, flags, level, &b);
+	if (!pmap_batch_empty(&b))
+		pmap_batch_finish(&b);
 	spin_unlock(&pmap_lock);
-	if (pv)
-		zfree(&pv_zone, pv);
 	return kr;
 }
 
@@ -1293,6 +1330,9 @@ void pmap_bootstrap(vm_paddr_t kernel_root_pa)
 			panic("pmap_bootstrap: no page for a kernel level-1 table");
 		*e = PA_TO_PTE(l1) | PTE_V;
 	}
+	/* Pages mapped once use their embedded pv entry; a second mapping (fork, sharing) rarely grows the zone. */
+	if (!zone_prime(&pv_zone, 1))
+		panic("pmap_bootstrap: no page for pv entries");
 	asid_hw_max = pmap_asid_probe();
 	asid_max = asid_hw_max;
 	h->pmap_active = k;
