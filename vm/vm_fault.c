@@ -1,8 +1,10 @@
 /*
- * vm_fault.c: see vm_fault.h.  The chain is walked top to bottom holding
- * one object lock at a time (the next is taken before the last is let
- * go); a page being filled or copied is busy, and whoever meets it waits
- * and looks again, so two faults on one page do the work once.
+ * vm_fault.c: see vm_fault.h.  The chain is walked top to bottom with the
+ * top object locked throughout and one object below it at a time (the
+ * next is taken before the last is let go); the new page is made, and
+ * mapped, under the top object's lock.  A page of a lower object being
+ * read or copied is busy, and whoever meets a busy page waits and looks
+ * again, so two faults on one page do the work once.
  */
 #include "kern/kernel.h"
 #include "vm/pmap.h"
@@ -24,92 +26,100 @@ void vm_fault_stats_get(struct vm_fault_stats *out)
 }
 
 /*
- * fault_find: the first non-busy page for (first, first_off) down the
- * chain; returns it with its object locked (in *owner), or NULL with the
- * last object of the chain locked.
+ * fault_find_locked: the first page for (object, offset) down the chain,
+ * with *owner the object that holds it; object stays locked throughout
+ * (the chain is locked top before bottom).  A page below object comes
+ * back busy, its object unlocked; object's own page comes back as it is
+ * (not busy: object's lock keeps it).  NULL: no object of the chain has
+ * one.
+ * => object locked on entry and return, unless *slept: then it slept on a
+ *    busy page and nothing is locked (look again)
  */
-static vm_page_t fault_find(vm_object_t first, vm_object_offset_t first_off, vm_object_t *owner)
+static vm_page_t fault_find_locked(vm_object_t object, vm_object_offset_t offset,
+				   vm_object_t *owner, bool *slept)
 {
-	vm_object_t obj;
-	vm_object_offset_t off;
+	vm_object_t obj = object;
 
-restart:
-	obj = first;
-	off = first_off;
-	mutex_lock(&obj->lock);
+	*slept = false;
 	for (;;) {
-		vm_page_t m = vm_page_lookup(obj, off);
+		vm_page_t m = vm_page_lookup(obj, offset);
 
-		if (m && m->busy && obj == first) {
-			vm_page_wait_busy(m);	/* drops and retakes obj's lock; first is referenced */
+		if (m && m->busy && obj == object) {
+			vm_page_wait_busy(m);	/* drops and retakes object's lock; the caller keeps it alive */
 			continue;
 		}
 		if (m && m->busy) {
-			/* Below the top only the chain keeps obj alive: hold it over the sleep, then start over. */
+			/* Below the top only the chain keeps obj alive: hold it over the sleep. */
 			vm_object_reference(obj);
+			mutex_unlock(&object->lock);
 			vm_page_wait_busy(m);
 			mutex_unlock(&obj->lock);
 			vm_object_deallocate(obj);
-			goto restart;
+			*slept = true;
+			return NULL;
 		}
 		if (m || !obj->shadow) {
+			if (m && obj != object)
+				m->busy = true;
+			if (obj != object)
+				mutex_unlock(&obj->lock);
 			*owner = obj;
 			return m;
 		}
 		vm_object_t next = obj->shadow;
 
-		off += obj->shadow_offset;
+		offset += obj->shadow_offset;
 		mutex_lock(&next->lock);
-		mutex_unlock(&obj->lock);
+		if (obj != object)
+			mutex_unlock(&obj->lock);
 		obj = next;
 	}
 }
 
-/* fault_zero_fill: a zeroed busy page at (object, offset), unless one appeared meanwhile. */
-static kern_return_t fault_zero_fill(vm_object_t object, vm_object_offset_t offset, vm_page_t *mp)
+/*
+ * fault_page_locked: vm_fault_page's work with object locked: the page
+ * found on the chain, or a new page of object, zero-filled or copied from
+ * the one below for a write.  A new page comes back busy; the page found
+ * in object itself comes back as it is (*resident), kept by the lock.
+ * => object locked on entry and return, except KERN_ABORTED (it slept
+ *    and nothing is locked: take the lock and call again)
+ */
+static kern_return_t fault_page_locked(vm_object_t object, vm_object_offset_t offset,
+				       vm_prot_t fault_type, vm_page_t *mp, bool *readonly,
+				       bool *resident)
 {
-	vm_page_t m;
+	vm_object_t owner;
+	bool slept;
+	vm_page_t src = fault_find_locked(object, offset, &owner, &slept), m;
 
-	mutex_lock(&object->lock);
-	if (vm_page_lookup(object, offset)) {	/* another fault got here first: look again */
-		mutex_unlock(&object->lock);
+	if (slept)
 		return KERN_ABORTED;
+	*readonly = false;
+	*resident = src && owner == object;
+	if (*resident) {
+		stat_inc(&vm_fault_counts.soft);
+		*mp = src;
+		return KERN_SUCCESS;
+	}
+	if (src && !(fault_type & VM_PROT_WRITE)) {	/* read through the chain */
+		stat_inc(&vm_fault_counts.shadow_read);
+		*readonly = true;
+		*mp = src;
+		return KERN_SUCCESS;
 	}
 	m = vm_page_alloc_object(object, offset);
-	if (m && object->shadow)
-		vm_object_collapse(object);	/* a sibling may have gone since the last fault */
-	mutex_unlock(&object->lock);
-	if (!m)
-		return KERN_RESOURCE_SHORTAGE;
-	pmap_zero_page(m);
-	stat_inc(&vm_fault_counts.zero_fill);
-	*mp = m;
-	return KERN_SUCCESS;
-}
-
-/* fault_copy: copy the busy page src (below object) into a busy page of object at offset. */
-static kern_return_t fault_copy(vm_object_t object, vm_object_offset_t offset, vm_page_t src,
-				vm_page_t *mp)
-{
-	vm_page_t m;
-
-	mutex_lock(&object->lock);
-	if (vm_page_lookup(object, offset)) {
-		mutex_unlock(&object->lock);
-		vm_page_release(src);
-		return KERN_ABORTED;
-	}
-	m = vm_page_alloc_object(object, offset);
-	if (m)
+	if (m && src)
 		pmap_copy_page(src, m);
-	vm_page_release(src);		/* before collapse may free the object src lives in */
-	if (m) {
-		stat_inc(&vm_fault_counts.cow);
-		vm_object_collapse(object);	/* the copy may have hidden the last use of a shadow */
-	}
-	mutex_unlock(&object->lock);
+	else if (m)
+		pmap_zero_page(m);
+	if (src)
+		vm_page_release(src);	/* before collapse may free the object src lives in */
 	if (!m)
 		return KERN_RESOURCE_SHORTAGE;
+	stat_inc(src ? &vm_fault_counts.cow : &vm_fault_counts.zero_fill);
+	/* The copy may have hidden the last use of a shadow; a sibling may have gone meanwhile. */
+	if (object->shadow)
+		vm_object_collapse(object);
 	*mp = m;
 	return KERN_SUCCESS;
 }
@@ -117,38 +127,17 @@ static kern_return_t fault_copy(vm_object_t object, vm_object_offset_t offset, v
 kern_return_t vm_fault_page(vm_object_t object, vm_object_offset_t offset, vm_prot_t fault_type,
 			    vm_page_t *mp, bool *readonly)
 {
-	for (;;) {
-		vm_object_t owner;
-		vm_page_t m = fault_find(object, offset, &owner);
-		kern_return_t kr;
+	kern_return_t kr;
+	bool resident;
 
-		*readonly = false;
-		if (m && owner == object) {		/* ours already */
-			m->busy = true;
-			mutex_unlock(&owner->lock);
-			stat_inc(&vm_fault_counts.soft);
-			*mp = m;
-			return KERN_SUCCESS;
-		}
-		if (m && !(fault_type & VM_PROT_WRITE)) {	/* read through the chain */
-			m->busy = true;
-			mutex_unlock(&owner->lock);
-			stat_inc(&vm_fault_counts.shadow_read);
-			*readonly = true;
-			*mp = m;
-			return KERN_SUCCESS;
-		}
-		if (m) {
-			m->busy = true;
-			mutex_unlock(&owner->lock);
-			kr = fault_copy(object, offset, m, mp);
-		} else {
-			mutex_unlock(&owner->lock);
-			kr = fault_zero_fill(object, offset, mp);
-		}
-		if (kr != KERN_ABORTED)
-			return kr;
-	}
+	do
+		mutex_lock(&object->lock);
+	while ((kr = fault_page_locked(object, offset, fault_type, mp, readonly, &resident)) ==
+	       KERN_ABORTED);
+	if (kr == KERN_SUCCESS && resident)
+		(*mp)->busy = true;
+	mutex_unlock(&object->lock);
+	return kr;
 }
 
 void vm_fault_page_done(vm_page_t m)
@@ -161,6 +150,21 @@ kern_return_t vm_fault(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type)
 	return vm_fault_with(map, vaddr, fault_type, NULL, NULL);
 }
 
+/*
+ * fault_enter_locked: map the page fault_page_locked found, with object
+ * still locked, then end the busy state of a page that has one.  The lock
+ * keeps a resident page in place; nothing else needs it busy meanwhile.
+ */
+static kern_return_t fault_enter_locked(vm_map_t real, vm_offset_t vaddr, vm_page_t m,
+					vm_prot_t prot, bool wired, bool resident)
+{
+	kern_return_t kr = pmap_enter(real->pmap, trunc_page(vaddr), m, prot, wired ? PMAP_WIRED : 0);
+
+	if (!resident)
+		vm_page_release(m);
+	return kr;
+}
+
 kern_return_t vm_fault_with(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type,
 			    void (*fill)(vm_page_t m, void *arg), void *arg)
 {
@@ -169,24 +173,34 @@ kern_return_t vm_fault_with(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_typ
 	vm_object_offset_t offset;
 	vm_behavior_t behavior;
 	vm_prot_t prot;
-	bool wired, readonly;
+	bool wired, readonly, resident;
 	vm_page_t m;
 	kern_return_t kr;
 
 	kr = vm_map_lookup(&found, vaddr, fault_type, &object, &offset, &prot, &wired, &behavior, &real);
 	if (kr != KERN_SUCCESS)
 		return kr;
-	kr = vm_fault_page(object, offset, fault_type, &m, &readonly);
-	if (kr == KERN_SUCCESS) {
-		if (fill)
-			fill(m, arg);		/* busy, and the map locked: nobody else moves it */
-		if (readonly)
-			prot &= ~VM_PROT_WRITE;
-		/* A use_pmap submap is mapped at the same addresses in its own (nested) pmap. */
+	do
+		mutex_lock(&object->lock);
+	while ((kr = fault_page_locked(object, offset, fault_type, &m, &readonly, &resident)) ==
+	       KERN_ABORTED);
+	if (kr == KERN_SUCCESS && readonly)
+		prot &= ~VM_PROT_WRITE;
+	/* A use_pmap submap is mapped at the same addresses in its own (nested) pmap. */
+	if (kr == KERN_SUCCESS && !fill) {
+		kr = fault_enter_locked(real, vaddr, m, prot, wired, resident);
+		mutex_unlock(&object->lock);
+	} else if (kr == KERN_SUCCESS) {
+		/* fill may take other objects' locks: it runs with the page busy and object unlocked. */
+		if (resident)
+			m->busy = true;
+		mutex_unlock(&object->lock);
+		fill(m, arg);
 		kr = pmap_enter(real->pmap, trunc_page(vaddr), m, prot, wired ? PMAP_WIRED : 0);
 		vm_fault_page_done(m);
+	} else {
+		mutex_unlock(&object->lock);
 	}
 	vm_map_lookup_done(map, found);
-	vm_object_deallocate(object);
 	return kr;
 }

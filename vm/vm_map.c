@@ -862,7 +862,6 @@ kern_return_t vm_map_lookup(vm_map_t *mapp, vm_offset_t vaddr, vm_prot_t fault_t
 		vm_map_lookup_done(top, map);
 		return kr;
 	}
-	vm_object_reference(e->object);
 	*object = e->object;
 	*offset = e->offset + (trunc_page(vaddr) - e->start);
 	*prot = entry_pmap_prot(e) & (limit | (limit & VM_PROT_WRITE ? VM_PROT_READ : 0));
