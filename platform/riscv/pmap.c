@@ -276,16 +276,15 @@ static uint8_t pte_attrs(pt_entry_t e)
 /* ---- leaves ------------------------------------------------------------------ */
 
 /*
- * pmap_leaf_clear: remove the leaf at loc (mapping va at loc->level): its
- * statistics, its pv entry (to the batch), the page's gathered A/D bits.
+ * pmap_leaf_forget: the bookkeeping of removing leaf `old` (mapping va at
+ * loc->level): statistics, its pv entry (to the batch), the page's
+ * gathered A/D bits, the shootdown.  The entry itself is the caller's.
  */
-static void pmap_leaf_clear(pmap_t p, struct pte_loc *loc, vm_offset_t va, struct pmap_batch *b)
+static inline __attribute__((always_inline)) void
+pmap_leaf_forget(pmap_t p, struct pte_loc *loc, pt_entry_t old, vm_offset_t va, struct pmap_batch *b)
 {
-	pt_entry_t old = *loc->e;
 	uint64_t n = LEVEL_PAGES(loc->level);
 
-	*loc->e = 0;
-	pt_count(loc->table_pa, -1);
 	p->resident -= n;
 	if (old & PTE_SW_WIRED)
 		p->wired -= n;
@@ -300,6 +299,16 @@ static void pmap_leaf_clear(pmap_t p, struct pte_loc *loc, vm_offset_t va, struc
 		}
 	}
 	batch_flush(b, p, va, va + PT_LEVEL_SIZE(loc->level));
+}
+
+/* pmap_leaf_clear: remove the leaf at loc (mapping va at loc->level), with its bookkeeping. */
+static void pmap_leaf_clear(pmap_t p, struct pte_loc *loc, vm_offset_t va, struct pmap_batch *b)
+{
+	pt_entry_t old = *loc->e;
+
+	*loc->e = 0;
+	pt_count(loc->table_pa, -1);
+	pmap_leaf_forget(p, loc, old, va, b);
 }
 
 /*
@@ -649,12 +658,37 @@ static void pv_discard(vm_page_t m, struct pv_entry *pv)
 		zfree(&pv_zone, pv);
 }
 
-static kern_return_t pmap_enter_locked(pmap_t p, vm_offset_t va, vm_page_t m, vm_prot_t prot,
-				       unsigned flags, int level, struct pmap_batch *b)
+/*
+ * pmap_install_locked: the new leaf npte at loc for m at va, and its pv
+ * entry.  The slot was free (counted now) or held a leaf the caller
+ * forgot (the table's count stays).
+ */
+static inline __attribute__((always_inline)) void
+pmap_install_locked(pmap_t p, struct pte_loc *loc, vm_offset_t va, vm_page_t m, pt_entry_t npte,
+		    struct pv_entry *pv)
 {
-	pt_entry_t npte = pmap_pte_make(p, m, prot, flags);
+	uint64_t n = LEVEL_PAGES(loc->level);
+
+	if (!(*loc->e & PTE_V))
+		pt_count(loc->table_pa, +1);
+	*loc->e = npte;
+	p->resident += n;
+	if (npte & PTE_SW_WIRED)
+		p->wired += n;
+	pv_insert(m, pv, p, va, loc->level);
+	pmap_flush_new_local(va, loc->level);
+}
+
+/*
+ * pmap_enter_slow_locked: pmap_enter_locked's cases other than a free
+ * slot under existing tables with m's embedded pv entry free: an update
+ * in place, a swap, missing tables, a large mapping in the way.
+ */
+static __attribute__((noinline)) kern_return_t
+pmap_enter_slow_locked(pmap_t p, vm_offset_t va, vm_page_t m, pt_entry_t npte, int level,
+		       struct pte_loc loc, struct pmap_batch *b)
+{
 	struct pt_reserve r = { .n = 0 };
-	struct pte_loc loc = pmap_lookup(p, va);
 	struct pv_entry *pv;
 	bool occupied;
 	int needed;
@@ -665,10 +699,10 @@ static kern_return_t pmap_enter_locked(pmap_t p, vm_offset_t va, vm_page_t m, vm
 	}
 	if (!(pv = pv_alloc_locked(m)))
 		return KERN_RESOURCE_SHORTAGE;
-	if (loc.level == level && !(*loc.e & PTE_V))	/* the common case: tables there, slot free */
+	if (loc.level == level && !(*loc.e & PTE_V))	/* tables there, slot free */
 		goto install;
 	if (loc.level == level && PTE_IS_LEAF(*loc.e)) {	/* another page of the same size: swap */
-		pmap_leaf_clear(p, &loc, va, b);
+		pmap_leaf_forget(p, &loc, *loc.e, va, b);
 		goto install;
 	}
 	needed = pmap_path_state(p, va, level, &occupied);
@@ -683,14 +717,29 @@ static kern_return_t pmap_enter_locked(pmap_t p, vm_offset_t va, vm_page_t m, vm
 	loc = pmap_entry_alloc(p, va, level, &r);
 	pt_reserve_release(&r);
 install:
-	*loc.e = npte;
-	pt_count(loc.table_pa, +1);
-	p->resident += LEVEL_PAGES(level);
-	if (flags & PMAP_WIRED)
-		p->wired += LEVEL_PAGES(level);
-	pv_insert(m, pv, p, va, level);
-	pmap_flush_new_local(va, level);
+	pmap_install_locked(p, &loc, va, m, npte, pv);
 	return KERN_SUCCESS;
+}
+
+static kern_return_t pmap_enter_locked(pmap_t p, vm_offset_t va, vm_page_t m, vm_prot_t prot,
+				       unsigned flags, int level, struct pmap_batch *b)
+{
+	pt_entry_t npte = pmap_pte_make(p, m, prot, flags);
+	struct pte_loc loc = pmap_lookup(p, va);
+
+	/*
+	 * The common cases: the tables are there, the slot is free or holds
+	 * another page of the same size (a copy-on-write fault swaps it),
+	 * and m is mapped nowhere else.
+	 */
+	if (loc.level == level && !m->md.pv_embedded.pmap &&
+	    !((*loc.e & PTE_V) && PTE_TO_PA(*loc.e) == m->phys_addr)) {
+		if (*loc.e & PTE_V)		/* a leaf: pmap_lookup stops at those */
+			pmap_leaf_forget(p, &loc, *loc.e, va, b);
+		pmap_install_locked(p, &loc, va, m, npte, &m->md.pv_embedded);
+		return KERN_SUCCESS;
+	}
+	return pmap_enter_slow_locked(p, va, m, npte, level, loc, b);
 }
 
 /* pmap_run_managed: the n pages from m are managed RAM of one segment. */
