@@ -150,6 +150,13 @@ static unsigned order_for(uint64_t npages)
 	return order;
 }
 
+/* vm_page_fresh: a page just allocated keeps nothing of a past life. */
+static void vm_page_fresh(struct vm_page *m)
+{
+	KASSERT(!m->md.pv_list, "vm_page_alloc: page 0x%lx still mapped", m->phys_addr);
+	m->md.attrs = 0;
+}
+
 vm_page_t vm_page_alloc_contig(uint64_t npages, uint64_t align_pages)
 {
 	unsigned order;
@@ -165,10 +172,8 @@ vm_page_t vm_page_alloc_contig(uint64_t npages, uint64_t align_pages)
 	if (m && npages < (1ul << order))	/* give back the tail past npages */
 		free_run_locked(m + npages, (1ul << order) - npages);
 	spin_unlock(&vm_page_free_lock);
-	for (uint64_t i = 0; m && i < npages; i++) {	/* nothing of a past life */
-		KASSERT(!m[i].md.pv_list, "vm_page_alloc: page 0x%lx still mapped", m[i].phys_addr);
-		m[i].md.attrs = 0;
-	}
+	for (uint64_t i = 0; m && i < npages; i++)
+		vm_page_fresh(&m[i]);
 	return m;
 }
 
@@ -181,9 +186,17 @@ void vm_page_free_contig(vm_page_t m, uint64_t npages)
 	spin_unlock(&vm_page_free_lock);
 }
 
+/* vm_page_alloc: vm_page_alloc_contig(1, 1) without the run arithmetic (every fault allocates). */
 vm_page_t vm_page_alloc(void)
 {
-	return vm_page_alloc_contig(1, 1);
+	struct vm_page *m;
+
+	spin_lock(&vm_page_free_lock);
+	m = alloc_block_locked(0);
+	spin_unlock(&vm_page_free_lock);
+	if (m)
+		vm_page_fresh(m);
+	return m;
 }
 
 void vm_page_free(vm_page_t m)
