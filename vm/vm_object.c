@@ -333,20 +333,28 @@ static bool collapse_absorb(vm_object_t object, vm_object_t backing)
 		vm_page_remove(m);
 		vm_page_insert(m, object, off);	/* same page, same data: mappings stay valid */
 	}
-	object->shadow = backing->shadow;
+	__atomic_store_n(&object->shadow, backing->shadow, __ATOMIC_RELAXED);
 	object->shadow_offset += backing->shadow_offset;
-	backing->shadow = NULL;
+	__atomic_store_n(&backing->shadow, NULL, __ATOMIC_RELAXED);
 	backing->ref_count = 0;
 	return true;
 }
 
-/* collapse_level: absorb or bypass object's immediate shadows while it can.  => object locked */
+/*
+ * collapse_level: absorb or bypass object's immediate shadows while it can.
+ * Neither is possible unless the backing object has one reference or
+ * object holds every page of its range; that is checked first without the
+ * backing object's lock (its reference count changes without it anyway,
+ * so the locked check is a snapshot too; a collapse missed now is made by
+ * a later fault).  => object locked
+ */
 static void collapse_level(vm_object_t object)
 {
 	for (;;) {
 		vm_object_t backing = object->shadow;
 
-		if (!backing)
+		if (!backing || (__atomic_load_n(&backing->ref_count, __ATOMIC_RELAXED) != 1 &&
+				 object->resident_count != atop(object->size)))
 			return;
 		mutex_lock(&backing->lock);
 		if (backing->ref_count == 1) {
@@ -359,7 +367,7 @@ static void collapse_level(vm_object_t object)
 		} else if (object->resident_count == atop(object->size)) {
 			/* Bypass: every page of our range is ours; the backing shows through nowhere. */
 			vm_object_reference(backing->shadow);
-			object->shadow = backing->shadow;
+			__atomic_store_n(&object->shadow, backing->shadow, __ATOMIC_RELAXED);
 			object->shadow_offset += backing->shadow_offset;
 			mutex_unlock(&backing->lock);
 			vm_object_deallocate(backing);	/* our reference; another holder may be gone now */
@@ -383,7 +391,13 @@ void vm_object_collapse(vm_object_t object)
 		vm_object_t next;
 
 		collapse_level(obj);
-		if (!(next = obj->shadow))
+		/*
+		 * A shadow that has no shadow has nothing to collapse into it:
+		 * stop without its lock.  Read unlocked, a NULL is final (a
+		 * shadow pointer never goes from NULL to an object), and obj's
+		 * lock keeps next (obj's reference) alive.
+		 */
+		if (!(next = obj->shadow) || !__atomic_load_n(&next->shadow, __ATOMIC_RELAXED))
 			break;
 		mutex_lock(&next->lock);
 		if (obj != object)
