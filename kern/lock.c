@@ -1,6 +1,7 @@
 /*
  * lock.c: see lock.h.  The interlock protects the lock's fields; waiters
- * sleep on the lock's address and recheck after every wakeup.
+ * sleep on the lock's address and recheck after every wakeup.  The slow
+ * paths are kept out of line, so that the fast ones need no stack frame.
  */
 #include "kern/kernel.h"
 #include "kern/lock.h"
@@ -18,7 +19,7 @@ static bool mutex_cas(struct mutex *m, uintptr_t from, uintptr_t to)
 }
 
 /* mutex_lock_slow: take m, sleeping while another thread has it. */
-static void mutex_lock_slow(struct mutex *m, uintptr_t self)
+static __attribute__((noinline)) void mutex_lock_slow(struct mutex *m, uintptr_t self)
 {
 	spin_lock(&m->interlock);
 	for (;;) {
@@ -121,7 +122,7 @@ void rw_init(struct rwlock *l, const char *name)
 	spin_init(&l->interlock, name);
 }
 
-static void rw_lock_read_slow(struct rwlock *l)
+static __attribute__((noinline)) void rw_lock_read_slow(struct rwlock *l)
 {
 	spin_lock(&l->interlock);
 	while ((rw_want_locked(l) & RW_WRITER) || l->writers_waiting)
@@ -145,7 +146,7 @@ void rw_lock_read(struct rwlock *l)
 	}
 }
 
-static void rw_lock_write_slow(struct rwlock *l)
+static __attribute__((noinline)) void rw_lock_write_slow(struct rwlock *l)
 {
 	spin_lock(&l->interlock);
 	l->writers_waiting++;
@@ -169,7 +170,7 @@ void rw_lock_write(struct rwlock *l)
 }
 
 /* rw_release_slow: apply delta to the state under the interlock; wake sleepers if wake_all or the last reader left. */
-static void rw_release_slow(struct rwlock *l, uintptr_t delta, bool wake_all)
+static __attribute__((noinline)) void rw_release_slow(struct rwlock *l, uintptr_t delta, bool wake_all)
 {
 	uintptr_t s;
 	bool wake;

@@ -105,6 +105,20 @@ static void bucket_change_end(struct vm_page_bucket *b)
 	__atomic_store_n(&b->seq, b->seq + 1, __ATOMIC_RELEASE);
 }
 
+/* bucket_walk_locked: the lookup redone under the lock (out of line: it is rare). */
+static __attribute__((noinline)) vm_page_t bucket_walk_locked(struct vm_page_bucket *b,
+							       vm_object_t object,
+							       vm_object_offset_t offset)
+{
+	bool complete;
+	vm_page_t m;
+
+	spin_lock(&vm_page_hash_lock);
+	m = bucket_walk(b, object, offset, UINT64_MAX, &complete);
+	spin_unlock(&vm_page_hash_lock);
+	return m;
+}
+
 vm_page_t vm_page_lookup(vm_object_t object, vm_object_offset_t offset)
 {
 	struct vm_page_bucket *b = vm_page_bucket(object, offset);
@@ -118,10 +132,7 @@ vm_page_t vm_page_lookup(vm_object_t object, vm_object_offset_t offset)
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	if (complete && !(seq & 1) && __atomic_load_n(&b->seq, __ATOMIC_RELAXED) == seq)
 		return NULL;
-	spin_lock(&vm_page_hash_lock);
-	m = bucket_walk(b, object, offset, UINT64_MAX, &complete);
-	spin_unlock(&vm_page_hash_lock);
-	return m;
+	return bucket_walk_locked(b, object, offset);
 }
 
 void vm_page_insert(vm_page_t m, vm_object_t object, vm_object_offset_t offset)

@@ -89,9 +89,36 @@ static pt_entry_t *pt_va(vm_paddr_t pa)
 	return PHYS_TO_DMAP(pa);
 }
 
-static vm_page_t pt_page(vm_paddr_t table_pa)
+/*
+ * pt_page: the record of a page-table page, NULL for the kernel's boot
+ * tables.  A physical address always has the same record, so the answers
+ * are remembered (a small direct-mapped cache; it can never be stale):
+ * the tables a pmap works on come back again and again, and finding the
+ * segment each time costs more than the rest of a table update.
+ * => pmap_lock held (it covers the cache)
+ */
+#define PT_PAGE_CACHE	64
+
+struct pt_page_slot {
+	vm_paddr_t pa;
+	vm_page_t m;
+};
+
+static struct pt_page_slot pt_page_cache[PT_PAGE_CACHE];	/* [l] */
+
+/* pt_page_fill: the cache's miss, out of line so that a hit needs no stack frame. */
+static __attribute__((noinline)) vm_page_t pt_page_fill(struct pt_page_slot *c, vm_paddr_t table_pa)
 {
-	return vm_page_lookup_phys(table_pa);	/* NULL for the kernel's boot tables */
+	c->m = vm_page_lookup_phys(table_pa);
+	c->pa = table_pa;
+	return c->m;
+}
+
+static inline vm_page_t pt_page(vm_paddr_t table_pa)
+{
+	struct pt_page_slot *c = &pt_page_cache[atop(table_pa) % PT_PAGE_CACHE];
+
+	return c->pa == table_pa ? c->m : pt_page_fill(c, table_pa);
 }
 
 static vm_paddr_t pt_alloc(void)
@@ -107,7 +134,7 @@ static vm_paddr_t pt_alloc(void)
 	return m->phys_addr;
 }
 
-static void pt_count(vm_paddr_t table_pa, int delta)
+static inline void pt_count(vm_paddr_t table_pa, int delta)
 {
 	vm_page_t m = pt_page(table_pa);
 
@@ -1295,6 +1322,7 @@ void pmap_reference(pmap_t p)
 void pmap_destroy(pmap_t p)
 {
 	struct pmap_batch b = { 0 };
+	vm_page_t root;
 
 	if (__atomic_sub_fetch(&p->refcount, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
@@ -1310,8 +1338,9 @@ void pmap_destroy(pmap_t p)
 	b.harts |= __atomic_load_n(&p->harts_used, __ATOMIC_ACQUIRE);
 	pmap_batch_finish(&b);
 	spin_unlock(&pmap_lock);
-	pt_page(p->root_pa)->flags &= ~VM_PAGE_PT;
-	vm_page_free(pt_page(p->root_pa));
+	root = vm_page_lookup_phys(p->root_pa);	/* pmap_lock is not held: not pt_page */
+	root->flags &= ~VM_PAGE_PT;
+	vm_page_free(root);
 	zfree(&pmap_zone, p);
 }
 
