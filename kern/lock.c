@@ -54,18 +54,23 @@ bool mutex_trylock(struct mutex *m)
 	return mutex_cas(m, 0, (uintptr_t)thread_current());
 }
 
-void mutex_unlock(struct mutex *m)
+/* mutex_unlock_slow: the owner word was not just self: a waiter to wake, or a caller's bug. */
+static __attribute__((noinline)) void mutex_unlock_slow(struct mutex *m, uintptr_t self)
 {
-	uintptr_t self = (uintptr_t)thread_current(), o = self;
-
-	if (__atomic_compare_exchange_n(&m->owner, &o, 0, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
-		return;
-	if ((o & ~MUTEX_WAITERS) != self)
+	if ((__atomic_load_n(&m->owner, __ATOMIC_RELAXED) & ~MUTEX_WAITERS) != self)
 		panic("mutex_unlock: %s not held by this thread", m->name);
 	spin_lock(&m->interlock);		/* a waiter: hand over under the interlock */
 	__atomic_store_n(&m->owner, 0, __ATOMIC_RELEASE);
 	spin_unlock(&m->interlock);
 	thread_wakeup(m);
+}
+
+void mutex_unlock(struct mutex *m)
+{
+	uintptr_t self = (uintptr_t)thread_current(), o = self;
+
+	if (!__atomic_compare_exchange_n(&m->owner, &o, 0, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		mutex_unlock_slow(m, self);
 }
 
 bool mutex_owned(struct mutex *m)
@@ -184,15 +189,20 @@ static __attribute__((noinline)) void rw_release_slow(struct rwlock *l, uintptr_
 		thread_wakeup(l);
 }
 
+/* rw_unlock_read_slow: a waiter to wake, or a caller's bug. */
+static __attribute__((noinline)) void rw_unlock_read_slow(struct rwlock *l, uintptr_t s)
+{
+	KASSERT(s >= RW_READER && !(s & RW_WRITER), "rw_unlock_read: %s not read-held", l->name);
+	rw_release_slow(l, RW_READER, false);
+}
+
 void rw_unlock_read(struct rwlock *l)
 {
 	for (;;) {
 		uintptr_t s = rw_state(l);
 
-		KASSERT(s >= RW_READER && !(s & RW_WRITER), "rw_unlock_read: %s not read-held",
-			l->name);
-		if (s & RW_WANTED) {
-			rw_release_slow(l, RW_READER, false);
+		if ((s & (RW_WANTED | RW_WRITER)) || s < RW_READER) {
+			rw_unlock_read_slow(l, s);
 			return;
 		}
 		if (rw_cas(l, s, s - RW_READER, __ATOMIC_RELEASE))

@@ -7,6 +7,7 @@
 #define KERN_LOCK_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "kern/spinlock.h"
 
