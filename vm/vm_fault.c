@@ -79,14 +79,14 @@ static vm_page_t fault_find_locked(vm_object_t object, vm_object_offset_t offset
 /*
  * fault_page_locked: vm_fault_page's work with object locked: the page
  * found on the chain, or a new page of object, zero-filled or copied from
- * the one below for a write.  A new page comes back busy; the page found
- * in object itself comes back as it is (*resident), kept by the lock.
+ * the one below for a write.  A page of object itself (found or new) comes
+ * back as it is, kept by the lock; one from below (*readonly) comes back
+ * busy, to be released once mapped.
  * => object locked on entry and return, except KERN_ABORTED (it slept
  *    and nothing is locked: take the lock and call again)
  */
 static kern_return_t fault_page_locked(vm_object_t object, vm_object_offset_t offset,
-				       vm_prot_t fault_type, vm_page_t *mp, bool *readonly,
-				       bool *resident)
+				       vm_prot_t fault_type, vm_page_t *mp, bool *readonly)
 {
 	vm_object_t owner;
 	bool slept;
@@ -94,20 +94,20 @@ static kern_return_t fault_page_locked(vm_object_t object, vm_object_offset_t of
 
 	if (slept)
 		return KERN_ABORTED;
-	*readonly = false;
-	*resident = src && owner == object;
-	if (*resident) {
+	*readonly = src && owner != object && !(fault_type & VM_PROT_WRITE);
+	if (src && owner == object) {
 		stat_inc(&vm_fault_counts.soft);
 		*mp = src;
 		return KERN_SUCCESS;
 	}
-	if (src && !(fault_type & VM_PROT_WRITE)) {	/* read through the chain */
+	if (*readonly) {		/* read through the chain */
 		stat_inc(&vm_fault_counts.shadow_read);
-		*readonly = true;
 		*mp = src;
 		return KERN_SUCCESS;
 	}
 	m = vm_page_alloc_object(object, offset);
+	if (m)
+		m->busy = false;	/* nobody can see it: object stays locked until it is mapped */
 	if (m && src)
 		pmap_copy_page(src, m);
 	else if (m)
@@ -128,14 +128,12 @@ kern_return_t vm_fault_page(vm_object_t object, vm_object_offset_t offset, vm_pr
 			    vm_page_t *mp, bool *readonly)
 {
 	kern_return_t kr;
-	bool resident;
 
 	do
 		mutex_lock(&object->lock);
-	while ((kr = fault_page_locked(object, offset, fault_type, mp, readonly, &resident)) ==
-	       KERN_ABORTED);
-	if (kr == KERN_SUCCESS && resident)
-		(*mp)->busy = true;
+	while ((kr = fault_page_locked(object, offset, fault_type, mp, readonly)) == KERN_ABORTED);
+	if (kr == KERN_SUCCESS && !*readonly)
+		(*mp)->busy = true;	/* the caller maps it after we unlock */
 	mutex_unlock(&object->lock);
 	return kr;
 }
@@ -150,21 +148,6 @@ kern_return_t vm_fault(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type)
 	return vm_fault_with(map, vaddr, fault_type, NULL, NULL);
 }
 
-/*
- * fault_enter_locked: map the page fault_page_locked found, with object
- * still locked, then end the busy state of a page that has one.  The lock
- * keeps a resident page in place; nothing else needs it busy meanwhile.
- */
-static kern_return_t fault_enter_locked(vm_map_t real, vm_offset_t vaddr, vm_page_t m,
-					vm_prot_t prot, bool wired, bool resident)
-{
-	kern_return_t kr = pmap_enter(real->pmap, trunc_page(vaddr), m, prot, wired ? PMAP_WIRED : 0);
-
-	if (!resident)
-		vm_page_release(m);
-	return kr;
-}
-
 kern_return_t vm_fault_with(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type,
 			    void (*fill)(vm_page_t m, void *arg), void *arg)
 {
@@ -173,7 +156,7 @@ kern_return_t vm_fault_with(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_typ
 	vm_object_offset_t offset;
 	vm_behavior_t behavior;
 	vm_prot_t prot;
-	bool wired, readonly, resident;
+	bool wired, readonly;
 	vm_page_t m;
 	kern_return_t kr;
 
@@ -182,25 +165,31 @@ kern_return_t vm_fault_with(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_typ
 		return kr;
 	do
 		mutex_lock(&object->lock);
-	while ((kr = fault_page_locked(object, offset, fault_type, &m, &readonly, &resident)) ==
-	       KERN_ABORTED);
-	if (kr == KERN_SUCCESS && readonly)
-		prot &= ~VM_PROT_WRITE;
-	/* A use_pmap submap is mapped at the same addresses in its own (nested) pmap. */
-	if (kr == KERN_SUCCESS && !fill) {
-		kr = fault_enter_locked(real, vaddr, m, prot, wired, resident);
+	while ((kr = fault_page_locked(object, offset, fault_type, &m, &readonly)) == KERN_ABORTED);
+	if (kr != KERN_SUCCESS) {
 		mutex_unlock(&object->lock);
-	} else if (kr == KERN_SUCCESS) {
+		vm_map_lookup_done(map, found);
+		return kr;
+	}
+	if (readonly)
+		prot &= ~VM_PROT_WRITE;
+	if (fill) {
 		/* fill may take other objects' locks: it runs with the page busy and object unlocked. */
-		if (resident)
+		if (!readonly)
 			m->busy = true;
 		mutex_unlock(&object->lock);
 		fill(m, arg);
-		kr = pmap_enter(real->pmap, trunc_page(vaddr), m, prot, wired ? PMAP_WIRED : 0);
-		vm_fault_page_done(m);
-	} else {
-		mutex_unlock(&object->lock);
 	}
+	/*
+	 * Mapped under object's lock (unless fill ran), which keeps a page of
+	 * object in place; a busy page is released once mapped.  A use_pmap
+	 * submap is mapped at the same addresses in its own (nested) pmap.
+	 */
+	kr = pmap_enter(real->pmap, trunc_page(vaddr), m, prot, wired ? PMAP_WIRED : 0);
+	if (readonly || fill)
+		vm_page_release(m);
+	if (!fill)
+		mutex_unlock(&object->lock);
 	vm_map_lookup_done(map, found);
 	return kr;
 }
