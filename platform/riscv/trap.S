@@ -102,8 +102,7 @@ trap_return:			/* sp = frame to resume */
 	LOAD(x5, 5)
 	LOAD(x6, 6)
 	LOAD(x7, 7)
-	LOAD(x8, 8)
-	LOAD(x9, 9)
+	LOAD(x8, 8)		/* s0: the vector made it a frame pointer */
 	LOAD(x10, 10)
 	LOAD(x11, 11)
 	LOAD(x12, 12)
@@ -112,16 +111,12 @@ trap_return:			/* sp = frame to resume */
 	LOAD(x15, 15)
 	LOAD(x16, 16)
 	LOAD(x17, 17)
-	LOAD(x18, 18)
-	LOAD(x19, 19)
-	LOAD(x20, 20)
-	LOAD(x21, 21)
-	LOAD(x22, 22)
-	LOAD(x23, 23)
-	LOAD(x24, 24)
-	LOAD(x25, 25)
-	LOAD(x26, 26)
-	LOAD(x27, 27)
+	/*
+	 * s1-s11 (x9, x18-x27) are not reloaded: trap_handler preserves them
+	 * (calling convention), and a thread switch in it saves and restores
+	 * them with the rest of the thread's context.  They are saved on entry
+	 * only for trap_report.
+	 */
 	LOAD(x28, 28)
 	LOAD(x29, 29)
 	LOAD(x30, 30)
