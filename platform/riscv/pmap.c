@@ -710,9 +710,10 @@ pmap_install_locked(pmap_t p, struct pte_loc *loc, vm_offset_t va, vm_page_t m, 
 }
 
 /*
- * pmap_enter_slow_locked: pmap_enter_locked's cases other than a free
- * slot under existing tables with m's embedded pv entry free: an update
- * in place, a swap, missing tables, a large mapping in the way.
+ * pmap_enter_slow_locked: pmap_enter's cases other than a free or swapped
+ * slot under existing tables with m's embedded pv entry free: an update in
+ * place, m mapped elsewhere too, missing tables, a large mapping in the
+ * way; loc is where the walk for va ended.
  */
 static __attribute__((noinline)) kern_return_t
 pmap_enter_slow_locked(pmap_t p, vm_offset_t va, vm_page_t m, pt_entry_t npte, int level,
@@ -751,27 +752,6 @@ install:
 	return KERN_SUCCESS;
 }
 
-static kern_return_t pmap_enter_locked(pmap_t p, vm_offset_t va, vm_page_t m, vm_prot_t prot,
-				       unsigned flags, int level, struct pmap_batch *b)
-{
-	pt_entry_t npte = pmap_pte_make(p, m, prot, flags);
-	struct pte_loc loc = pmap_lookup(p, va);
-
-	/*
-	 * The common cases: the tables are there, the slot is free or holds
-	 * another page of the same size (a copy-on-write fault swaps it),
-	 * and m is mapped nowhere else.
-	 */
-	if (loc.level == level && !m->md.pv_embedded.pmap &&
-	    !((*loc.e & PTE_V) && PTE_TO_PA(*loc.e) == m->phys_addr)) {
-		if (*loc.e & PTE_V)		/* a leaf: pmap_lookup stops at those */
-			pmap_leaf_forget(p, &loc, *loc.e, va, b);
-		pmap_install_locked(p, &loc, va, m, npte, &m->md.pv_embedded);
-		return KERN_SUCCESS;
-	}
-	return pmap_enter_slow_locked(p, va, m, npte, level, loc, b);
-}
-
 /* pmap_run_managed: the n pages from m are managed RAM of one segment. */
 static bool pmap_run_managed(vm_page_t m, uint64_t n)
 {
@@ -804,6 +784,8 @@ static kern_return_t pmap_enter_check(pmap_t p, vm_offset_t va, vm_page_t m, vm_
 kern_return_t pmap_enter(pmap_t p, vm_offset_t va, vm_page_t m, vm_prot_t prot, unsigned flags)
 {
 	struct pmap_batch b = { 0 };
+	struct pte_loc loc;
+	pt_entry_t npte;
 	kern_return_t kr;
 	int level;
 
@@ -811,11 +793,26 @@ kern_return_t pmap_enter(pmap_t p, vm_offset_t va, vm_page_t m, vm_prot_t prot, 
 		return kr;
 	if (prot == VM_PROT_NONE)
 		return pmap_remove(p, va, va + PT_LEVEL_SIZE(level));
+	npte = pmap_pte_make(p, m, prot, flags);
 	spin_lock(&pmap_lock);
-	if (pmap_nested(p, va, va + PT_LEVEL_SIZE(level)))
-		kr = KERN_INVALID_ADDRESS;
-	else
-		kr = pmap_enter_locked(p, va, m, prot, flags, level, &b);
+	if (pmap_nested(p, va, va + PT_LEVEL_SIZE(level))) {
+		spin_unlock(&pmap_lock);
+		return KERN_INVALID_ADDRESS;
+	}
+	loc = pmap_lookup(p, va);
+	/*
+	 * The common cases: the tables are there, the slot is free or holds
+	 * another page of the same size (a copy-on-write fault swaps it),
+	 * and m is mapped nowhere else.
+	 */
+	if (loc.level == level && !m->md.pv_embedded.pmap &&
+	    !((*loc.e & PTE_V) && PTE_TO_PA(*loc.e) == m->phys_addr)) {
+		if (*loc.e & PTE_V)		/* a leaf: pmap_lookup stops at those */
+			pmap_leaf_forget(p, &loc, *loc.e, va, &b);
+		pmap_install_locked(p, &loc, va, m, npte, &m->md.pv_embedded);
+	} else {
+		kr = pmap_enter_slow_locked(p, va, m, npte, level, loc, &b);
+	}
 	if (!pmap_batch_empty(&b))
 		pmap_batch_finish(&b);
 	spin_unlock(&pmap_lock);
