@@ -875,9 +875,26 @@ static bool entry_needs_prepare(const struct vm_map_entry *e, vm_prot_t fault_ty
 	return !e->object || ((fault_type & VM_PROT_WRITE) && e->needs_copy);
 }
 
-kern_return_t vm_map_lookup(vm_map_t *mapp, vm_offset_t vaddr, vm_prot_t fault_type,
-			    struct vm_object **object, vm_object_offset_t *offset, vm_prot_t *prot,
-			    bool *wired, vm_behavior_t *behavior, vm_map_t *real_map)
+/* lookup_result: vm_map_lookup's answers for vaddr in entry e, seen through limit. */
+static inline void lookup_result(const struct vm_map_entry *e, vm_offset_t vaddr, vm_prot_t limit,
+				 struct vm_object **object, vm_object_offset_t *offset,
+				 vm_prot_t *prot, bool *wired, vm_behavior_t *behavior)
+{
+	*object = e->object;
+	*offset = e->offset + (trunc_page(vaddr) - e->start);
+	*prot = entry_pmap_prot(e) & (limit | (limit & VM_PROT_WRITE ? VM_PROT_READ : 0));
+	*wired = e->wired_count || e->user_wired_count;
+	*behavior = e->behavior;
+}
+
+/*
+ * vm_map_lookup_slow: vm_map_lookup through a submap, or with the entry
+ * to prepare first, or to report an error.  => nothing locked on entry
+ */
+static __attribute__((noinline)) kern_return_t
+vm_map_lookup_slow(vm_map_t *mapp, vm_offset_t vaddr, vm_prot_t fault_type,
+		   struct vm_object **object, vm_object_offset_t *offset, vm_prot_t *prot,
+		   bool *wired, vm_behavior_t *behavior, vm_map_t *real_map)
 {
 	vm_map_t top = *mapp, map = top;
 	vm_prot_t limit = VM_PROT_ALL;		/* the outer entry's protection, through a submap */
@@ -919,11 +936,27 @@ kern_return_t vm_map_lookup(vm_map_t *mapp, vm_offset_t vaddr, vm_prot_t fault_t
 		vm_map_lookup_done(top, map);
 		return kr;
 	}
-	*object = e->object;
-	*offset = e->offset + (trunc_page(vaddr) - e->start);
-	*prot = entry_pmap_prot(e) & (limit | (limit & VM_PROT_WRITE ? VM_PROT_READ : 0));
-	*wired = e->wired_count || e->user_wired_count;
-	*behavior = e->behavior;
+	lookup_result(e, vaddr, limit, object, offset, prot, wired, behavior);
+	return KERN_SUCCESS;
+}
+
+kern_return_t vm_map_lookup(vm_map_t *mapp, vm_offset_t vaddr, vm_prot_t fault_type,
+			    struct vm_object **object, vm_object_offset_t *offset, vm_prot_t *prot,
+			    bool *wired, vm_behavior_t *behavior, vm_map_t *real_map)
+{
+	vm_map_t map = *mapp;
+	struct vm_map_entry *e;
+
+	/* The common case: an entry of this map, allowed, ready (anything else: start over). */
+	rw_lock_read(&map->lock);
+	e = vm_map_lookup_entry_locked(map, vaddr);
+	if (!e || e->is_submap || (fault_type & ~e->protection) || entry_needs_prepare(e, fault_type)) {
+		rw_unlock_read(&map->lock);
+		return vm_map_lookup_slow(mapp, vaddr, fault_type, object, offset, prot, wired,
+					  behavior, real_map);
+	}
+	*real_map = map;
+	lookup_result(e, vaddr, VM_PROT_ALL, object, offset, prot, wired, behavior);
 	return KERN_SUCCESS;
 }
 
