@@ -127,6 +127,7 @@ void rw_init(struct rwlock *l, const char *name)
 	spin_init(&l->interlock, name);
 }
 
+/* rw_lock_read_slow: under the interlock, wait until no writer holds or waits; then read. */
 static __attribute__((noinline)) void rw_lock_read_slow(struct rwlock *l)
 {
 	spin_lock(&l->interlock);
@@ -151,6 +152,7 @@ void rw_lock_read(struct rwlock *l)
 	}
 }
 
+/* rw_lock_write_slow: under the interlock, wait (counted as waiting) until the lock is free. */
 static __attribute__((noinline)) void rw_lock_write_slow(struct rwlock *l)
 {
 	spin_lock(&l->interlock);
@@ -174,8 +176,12 @@ void rw_lock_write(struct rwlock *l)
 	__atomic_store_n(&l->writer, self, __ATOMIC_RELAXED);
 }
 
-/* rw_release_slow: apply delta to the state under the interlock; wake sleepers if wake_all or the last reader left. */
-static __attribute__((noinline)) void rw_release_slow(struct rwlock *l, uintptr_t delta, bool wake_all)
+/*
+ * rw_release_slow: take delta off the state under the interlock; wake the
+ * sleepers if wake_all or if the last reader left.
+ */
+static __attribute__((noinline)) void rw_release_slow(struct rwlock *l, uintptr_t delta,
+						      bool wake_all)
 {
 	uintptr_t s;
 	bool wake;

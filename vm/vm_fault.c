@@ -45,7 +45,8 @@ static vm_page_t fault_find_locked(vm_object_t object, vm_object_offset_t offset
 		vm_page_t m = vm_page_lookup(obj, offset);
 
 		if (m && m->busy && obj == object) {
-			vm_page_wait_busy(m);	/* drops and retakes object's lock; the caller keeps it alive */
+			/* Drops and retakes object's lock; the caller keeps object alive. */
+			vm_page_wait_busy(m);
 			continue;
 		}
 		if (m && m->busy) {

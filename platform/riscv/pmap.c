@@ -1418,7 +1418,7 @@ void pmap_bootstrap(vm_paddr_t kernel_root_pa)
 			panic("pmap_bootstrap: no page for a kernel level-1 table");
 		*e = PA_TO_PTE(l1) | PTE_V;
 	}
-	/* Pages mapped once use their embedded pv entry; a second mapping (fork, sharing) rarely grows the zone. */
+	/* A page's first mapping uses its embedded pv entry; a second one rarely grows the zone. */
 	if (!zone_prime(&pv_zone, 1))
 		panic("pmap_bootstrap: no page for pv entries");
 	asid_hw_max = pmap_asid_probe();
