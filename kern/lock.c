@@ -1,6 +1,7 @@
 /*
  * lock.c: see lock.h.  The interlock protects the lock's fields; waiters
- * sleep on the lock's address and recheck after every wakeup.
+ * sleep on the lock's address and recheck after every wakeup.  The slow
+ * paths are kept out of line, so that the fast ones need no stack frame.
  */
 #include "kern/kernel.h"
 #include "kern/lock.h"
@@ -18,7 +19,7 @@ static bool mutex_cas(struct mutex *m, uintptr_t from, uintptr_t to)
 }
 
 /* mutex_lock_slow: take m, sleeping while another thread has it. */
-static void mutex_lock_slow(struct mutex *m, uintptr_t self)
+static __attribute__((noinline)) void mutex_lock_slow(struct mutex *m, uintptr_t self)
 {
 	spin_lock(&m->interlock);
 	for (;;) {
@@ -53,13 +54,10 @@ bool mutex_trylock(struct mutex *m)
 	return mutex_cas(m, 0, (uintptr_t)thread_current());
 }
 
-void mutex_unlock(struct mutex *m)
+/* mutex_unlock_slow: the owner word was not just self: a waiter to wake, or a caller's bug. */
+static __attribute__((noinline)) void mutex_unlock_slow(struct mutex *m, uintptr_t self)
 {
-	uintptr_t self = (uintptr_t)thread_current(), o = self;
-
-	if (__atomic_compare_exchange_n(&m->owner, &o, 0, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
-		return;
-	if ((o & ~MUTEX_WAITERS) != self)
+	if ((__atomic_load_n(&m->owner, __ATOMIC_RELAXED) & ~MUTEX_WAITERS) != self)
 		panic("mutex_unlock: %s not held by this thread", m->name);
 	spin_lock(&m->interlock);		/* a waiter: hand over under the interlock */
 	__atomic_store_n(&m->owner, 0, __ATOMIC_RELEASE);
@@ -67,10 +65,45 @@ void mutex_unlock(struct mutex *m)
 	thread_wakeup(m);
 }
 
+void mutex_unlock(struct mutex *m)
+{
+	uintptr_t self = (uintptr_t)thread_current(), o = self;
+
+	if (!__atomic_compare_exchange_n(&m->owner, &o, 0, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		mutex_unlock_slow(m, self);
+}
+
 bool mutex_owned(struct mutex *m)
 {
 	return (__atomic_load_n(&m->owner, __ATOMIC_RELAXED) & ~MUTEX_WAITERS) ==
 	       (uintptr_t)thread_current();
+}
+
+/*
+ * The rwlock's state word.  Lock-side compare-and-swaps acquire (the
+ * critical section's accesses stay after them), unlock-side ones release
+ * (they stay before); failed ones order nothing.  With RW_WANTED set no
+ * fast path succeeds, so the slow paths, all under the interlock, are the
+ * only writers of the word and may update it with plain atomic RMWs.
+ */
+static uintptr_t rw_state(struct rwlock *l)
+{
+	return __atomic_load_n(&l->state, __ATOMIC_RELAXED);
+}
+
+static bool rw_cas(struct rwlock *l, uintptr_t from, uintptr_t to, int order)
+{
+	return __atomic_compare_exchange_n(&l->state, &from, to, false, order, __ATOMIC_RELAXED);
+}
+
+/*
+ * rw_want_locked: announce a waiter (RW_WANTED, so that every later
+ * change comes here and wakes us) and return the state before that, for
+ * the caller to decide on.  => interlock held
+ */
+static uintptr_t rw_want_locked(struct rwlock *l)
+{
+	return __atomic_fetch_or(&l->state, RW_WANTED, __ATOMIC_ACQUIRE);
 }
 
 /* rw_sleep_locked: wait for the lock to change, counted so that unlockers know to wake us. */
@@ -81,18 +114,54 @@ static void rw_sleep_locked(struct rwlock *l)
 	l->sleepers--;
 }
 
+/* rw_unwant_locked: clear RW_WANTED once nobody sleeps or waits.  => interlock held */
+static void rw_unwant_locked(struct rwlock *l)
+{
+	if (!l->sleepers && !l->writers_waiting)
+		__atomic_fetch_and(&l->state, ~RW_WANTED, __ATOMIC_RELAXED);
+}
+
 void rw_init(struct rwlock *l, const char *name)
 {
 	*l = (struct rwlock){ .name = name };
 	spin_init(&l->interlock, name);
 }
 
-void rw_lock_read(struct rwlock *l)
+/* rw_lock_read_slow: under the interlock, wait until no writer holds or waits; then read. */
+static __attribute__((noinline)) void rw_lock_read_slow(struct rwlock *l)
 {
 	spin_lock(&l->interlock);
-	while (l->writer || l->writers_waiting)
+	while ((rw_want_locked(l) & RW_WRITER) || l->writers_waiting)
 		rw_sleep_locked(l);
-	l->readers++;
+	__atomic_fetch_add(&l->state, RW_READER, __ATOMIC_ACQUIRE);
+	rw_unwant_locked(l);
+	spin_unlock(&l->interlock);
+}
+
+void rw_lock_read(struct rwlock *l)
+{
+	for (;;) {
+		uintptr_t s = rw_state(l);
+
+		if (s & (RW_WRITER | RW_WANTED)) {
+			rw_lock_read_slow(l);
+			return;
+		}
+		if (rw_cas(l, s, s + RW_READER, __ATOMIC_ACQUIRE))
+			return;
+	}
+}
+
+/* rw_lock_write_slow: under the interlock, wait (counted as waiting) until the lock is free. */
+static __attribute__((noinline)) void rw_lock_write_slow(struct rwlock *l)
+{
+	spin_lock(&l->interlock);
+	l->writers_waiting++;
+	while (rw_want_locked(l) & ~RW_WANTED)		/* readers or a writer */
+		rw_sleep_locked(l);
+	l->writers_waiting--;
+	__atomic_fetch_or(&l->state, RW_WRITER, __ATOMIC_ACQUIRE);
+	rw_unwant_locked(l);
 	spin_unlock(&l->interlock);
 }
 
@@ -100,57 +169,71 @@ void rw_lock_write(struct rwlock *l)
 {
 	struct thread *self = thread_current();
 
-	spin_lock(&l->interlock);
-	if (l->writer == self)
+	if (__atomic_load_n(&l->writer, __ATOMIC_RELAXED) == self)
 		panic("rw_lock_write: %s already held by %s", l->name, self->name);
-	l->writers_waiting++;
-	while (l->writer || l->readers)
-		rw_sleep_locked(l);
-	l->writers_waiting--;
-	l->writer = self;
+	if (!rw_cas(l, 0, RW_WRITER, __ATOMIC_ACQUIRE))
+		rw_lock_write_slow(l);
+	__atomic_store_n(&l->writer, self, __ATOMIC_RELAXED);
+}
+
+/*
+ * rw_release_slow: take delta off the state under the interlock; wake the
+ * sleepers if wake_all or if the last reader left.
+ */
+static __attribute__((noinline)) void rw_release_slow(struct rwlock *l, uintptr_t delta,
+						      bool wake_all)
+{
+	uintptr_t s;
+	bool wake;
+
+	spin_lock(&l->interlock);
+	s = __atomic_sub_fetch(&l->state, delta, __ATOMIC_RELEASE);
+	wake = l->sleepers > 0 && (wake_all || s < RW_READER);
+	rw_unwant_locked(l);
 	spin_unlock(&l->interlock);
+	if (wake)
+		thread_wakeup(l);
+}
+
+/* rw_unlock_read_slow: a waiter to wake, or a caller's bug. */
+static __attribute__((noinline)) void rw_unlock_read_slow(struct rwlock *l, uintptr_t s)
+{
+	KASSERT(s >= RW_READER && !(s & RW_WRITER), "rw_unlock_read: %s not read-held", l->name);
+	rw_release_slow(l, RW_READER, false);
 }
 
 void rw_unlock_read(struct rwlock *l)
 {
-	bool wake;
+	for (;;) {
+		uintptr_t s = rw_state(l);
 
-	spin_lock(&l->interlock);
-	KASSERT(l->readers > 0, "rw_unlock_read: %s not read-held", l->name);
-	wake = --l->readers == 0 && l->sleepers;
-	spin_unlock(&l->interlock);
-	if (wake)
-		thread_wakeup(l);
+		if ((s & (RW_WANTED | RW_WRITER)) || s < RW_READER) {
+			rw_unlock_read_slow(l, s);
+			return;
+		}
+		if (rw_cas(l, s, s - RW_READER, __ATOMIC_RELEASE))
+			return;
+	}
 }
 
 void rw_unlock_write(struct rwlock *l)
 {
-	bool wake;
-
-	spin_lock(&l->interlock);
-	KASSERT(l->writer == thread_current(), "rw_unlock_write: %s not write-held here", l->name);
-	l->writer = NULL;
-	wake = l->sleepers > 0;
-	spin_unlock(&l->interlock);
-	if (wake)
-		thread_wakeup(l);
+	KASSERT(rw_write_held(l), "rw_unlock_write: %s not write-held here", l->name);
+	__atomic_store_n(&l->writer, NULL, __ATOMIC_RELAXED);
+	if (!rw_cas(l, RW_WRITER, 0, __ATOMIC_RELEASE))
+		rw_release_slow(l, RW_WRITER, true);
 }
 
 void rw_downgrade(struct rwlock *l)
 {
-	bool wake;
-
-	spin_lock(&l->interlock);
-	KASSERT(l->writer == thread_current(), "rw_downgrade: %s not write-held here", l->name);
-	l->writer = NULL;
-	l->readers++;
-	wake = l->sleepers > 0;
-	spin_unlock(&l->interlock);
-	if (wake)
-		thread_wakeup(l);
+	KASSERT(rw_write_held(l), "rw_downgrade: %s not write-held here", l->name);
+	__atomic_store_n(&l->writer, NULL, __ATOMIC_RELAXED);
+	if (!rw_cas(l, RW_WRITER, RW_READER, __ATOMIC_RELEASE))
+		rw_release_slow(l, RW_WRITER - RW_READER, true);	/* wraps: -writer +reader */
 }
 
 bool rw_write_held(struct rwlock *l)
 {
-	return l->writer == thread_current();
+	return (rw_state(l) & RW_WRITER) &&
+	       __atomic_load_n(&l->writer, __ATOMIC_RELAXED) == thread_current();
 }

@@ -7,6 +7,7 @@
 #define KERN_LOCK_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "kern/spinlock.h"
 
@@ -37,17 +38,27 @@ bool mutex_owned(struct mutex *m);
 /*
  * rwlock: any number of readers or one writer.  A waiting writer blocks
  * new readers, so writers are not starved.
+ *
+ * The state word counts readers (in units of RW_READER) and says whether
+ * a writer holds the lock (RW_WRITER) and whether anyone sleeps or waits
+ * on it (RW_WANTED).  While RW_WANTED is clear, taking and releasing the
+ * lock are single compare-and-swaps of that word; once it is set, every
+ * change goes through the interlock, so sleepers are never missed.
  */
+#define RW_WRITER	1ul
+#define RW_WANTED	2ul
+#define RW_READER	4ul
+
 struct rwlock {
+	uintptr_t state;		/* atomic: readers * RW_READER | RW_WRITER | RW_WANTED */
+	struct thread *writer;		/* atomic: the holder while RW_WRITER, for the checks */
 	struct spinlock interlock;
-	int readers;			/* [i] */
-	struct thread *writer;		/* [i] */
 	int writers_waiting;		/* [i] */
 	int sleepers;			/* [i] threads asleep on it */
 	const char *name;
 };
 
-#define RWLOCK_INIT(n) { .interlock = SPINLOCK_INIT(n), .name = (n) }
+#define RWLOCK_INIT(n) { .state = 0, .interlock = SPINLOCK_INIT(n), .name = (n) }
 
 void rw_init(struct rwlock *l, const char *name);
 void rw_lock_read(struct rwlock *l);

@@ -478,16 +478,22 @@ void thread_idle_loop(void)
 
 	__atomic_store_n(&h->online, true, __ATOMIC_RELEASE);
 	for (;;) {
-		intr_enable();
+		/*
+		 * Interrupts stay off from the check to wfi: a wakeup that lands
+		 * in between is pending, and a pending interrupt ends wfi even
+		 * while disabled (priv spec 3.3.3); it is taken right after.
+		 * With interrupts on across that window, a wakeup handled there
+		 * left the runnable thread waiting for the next tick.
+		 */
+		intr_disable();
 		spin_lock(&sched_lock);
 		if (runq_has_work_locked(h)) {
 			h->cur->state = THREAD_RUNNABLE;
 			sched();
 		}
 		spin_unlock(&sched_lock);
-		/* An interrupt between the check and wfi still wakes wfi (priv spec 3.3.3). */
-		intr_disable();
 		if (!h->need_resched)
 			wfi();
+		intr_enable();
 	}
 }

@@ -1,15 +1,21 @@
 /*
- * vm_fault.c: see vm_fault.h.  The chain is walked top to bottom holding
- * one object lock at a time (the next is taken before the last is let
- * go); a page being filled or copied is busy, and whoever meets it waits
- * and looks again, so two faults on one page do the work once.
+ * vm_fault.c: see vm_fault.h.  The chain is walked top to bottom with the
+ * top object locked throughout and one object below it at a time (the
+ * next is taken before the last is let go); the new page is made, and
+ * mapped, under the top object's lock.  A page of a lower object being
+ * read or copied is busy, and whoever meets a busy page waits and looks
+ * again, so two faults on one page do the work once.  A page the pager
+ * holds is paged in with nothing locked, then the walk starts over; a
+ * fault that finds no free page waits for the pageout daemon, also with
+ * nothing locked (the daemon must be able to lock the object).
  */
 #include "kern/kernel.h"
 #include "vm/pmap.h"
 #include "vm/vm_fault.h"
+#include "vm/vm_pageout.h"
 #include "vm/vm_pager.h"
 
-#define FAULT_MEMORY_WAIT_NS	(2ull * 1000000000ull)	/* no page freed for this long: give up */
+#define FAULT_MEMORY_WAIT_NS	(2ull * 1000000000ull)	/* the daemon freed nothing for this long: give up */
 
 static struct vm_fault_stats vm_fault_counts;	/* atomic fields */
 
@@ -28,157 +34,185 @@ void vm_fault_stats_get(struct vm_fault_stats *out)
 }
 
 /*
- * fault_find: the first non-busy page for (first, first_off) down the
- * chain; returns it with its object locked (in *owner), or NULL with the
- * last object of the chain locked, or NULL with *paged set and the object
- * whose pager holds the page locked (*owner, at *owner_off).
+ * fault_wait_memory: no free page: wait for the pageout daemon, if there is
+ * one, to free some, for as long as it is getting anywhere (a slow disk or
+ * a busy host only slows it down); give up once a whole wait went by with
+ * nothing freed or written (the store is full, or nothing can be paged).
+ * => nothing locked; true to try again
  */
-static vm_page_t fault_find(vm_object_t first, vm_object_offset_t first_off, vm_object_t *owner,
-			    vm_object_offset_t *owner_off, bool *paged)
+static bool fault_wait_memory(void)
 {
-	vm_object_t obj;
-	vm_object_offset_t off;
+	uint64_t before;
 
-restart:
-	obj = first;
-	off = first_off;
-	mutex_lock(&obj->lock);
+	if (!vm_page_low_hook)
+		return false;
+	do {
+		before = vm_pageout_progress();
+		if (vm_page_wait(FAULT_MEMORY_WAIT_NS))
+			return true;
+	} while (vm_pageout_progress() != before);
+	return false;
+}
+
+/*
+ * fault_find_locked: the first page for (object, offset) down the chain,
+ * with *owner the object that holds it; object stays locked throughout
+ * (the chain is locked top before bottom).  A page below object comes
+ * back busy, its object unlocked; object's own page comes back as it is
+ * (not busy: object's lock keeps it).  NULL: no object of the chain has
+ * one.  *paged: the pager of *owner holds the page at *owner_off, and
+ * *owner is referenced (for the pagein) and nothing is locked.
+ * => object locked on entry and return, unless *slept: then it slept on a
+ *    busy page and nothing is locked (look again)
+ */
+static vm_page_t fault_find_locked(vm_object_t object, vm_object_offset_t offset,
+				   vm_object_t *owner, vm_object_offset_t *owner_off, bool *slept,
+				   bool *paged)
+{
+	vm_object_t obj = object;
+
+	*slept = *paged = false;
 	for (;;) {
-		vm_page_t m = vm_page_lookup(obj, off);
+		vm_page_t m = vm_page_lookup(obj, offset);
 
-		if (m && m->busy && obj == first) {
-			vm_page_wait_busy(m);	/* drops and retakes obj's lock; first is referenced */
+		if (m && m->busy && obj == object) {
+			/* Drops and retakes object's lock; the caller keeps object alive. */
+			vm_page_wait_busy(m);
 			continue;
 		}
 		if (m && m->busy) {
-			/* Below the top only the chain keeps obj alive: hold it over the sleep, then start over. */
+			/* Below the top only the chain keeps obj alive: hold it over the sleep. */
 			vm_object_reference(obj);
+			mutex_unlock(&object->lock);
 			vm_page_wait_busy(m);
 			mutex_unlock(&obj->lock);
 			vm_object_deallocate(obj);
-			goto restart;
+			*slept = true;
+			return NULL;
 		}
-		*paged = !m && vm_pager_has_page(obj, off);
-		if (m || *paged || !obj->shadow) {
+		if (!m && vm_pager_has_page(obj, offset)) {
+			vm_object_reference(obj);
+			if (obj != object)
+				mutex_unlock(&obj->lock);
+			mutex_unlock(&object->lock);
 			*owner = obj;
-			*owner_off = off;
+			*owner_off = offset;
+			*paged = true;
+			return NULL;
+		}
+		if (m || !obj->shadow) {
+			if (m && obj != object)
+				m->busy = true;
+			if (obj != object)
+				mutex_unlock(&obj->lock);
+			*owner = obj;
 			return m;
 		}
 		vm_object_t next = obj->shadow;
 
-		off += obj->shadow_offset;
+		offset += obj->shadow_offset;
 		mutex_lock(&next->lock);
-		mutex_unlock(&obj->lock);
+		if (obj != object)
+			mutex_unlock(&obj->lock);
 		obj = next;
 	}
 }
 
-/* fault_zero_fill: a zeroed busy page at (object, offset), unless one appeared meanwhile. */
-static kern_return_t fault_zero_fill(vm_object_t object, vm_object_offset_t offset, vm_page_t *mp)
+/*
+ * fault_page_locked: vm_fault_page's work with object locked: the page
+ * found on the chain, or a new page of object, zero-filled or copied from
+ * the one below for a write.  A page of object itself (found or new) comes
+ * back as it is, kept by the lock; one from below (*readonly) comes back
+ * busy, to be released once mapped.
+ * => object locked on entry and return, except KERN_ABORTED (it slept or
+ *    paged in, and nothing is locked: take the lock and call again)
+ */
+static kern_return_t fault_page_locked(vm_object_t object, vm_object_offset_t offset,
+				       vm_prot_t fault_type, vm_behavior_t behavior, vm_page_t *mp,
+				       bool *readonly)
 {
-	vm_page_t m;
+	vm_object_t owner;
+	vm_object_offset_t owner_off;
+	bool slept, paged;
+	vm_page_t src = fault_find_locked(object, offset, &owner, &owner_off, &slept, &paged), m;
+	kern_return_t kr;
 
-	mutex_lock(&object->lock);
-	if (vm_page_lookup(object, offset)) {	/* another fault got here first: look again */
-		mutex_unlock(&object->lock);
+	if (slept)
 		return KERN_ABORTED;
+	if (paged) {
+		kr = vm_pager_default->data_request(owner, owner_off, behavior);
+		vm_object_deallocate(owner);
+		if (kr == KERN_SUCCESS) {
+			stat_inc(&vm_fault_counts.pagein);
+			return KERN_ABORTED;	/* resident now: look again */
+		}
+		mutex_lock(&object->lock);
+		return kr;
 	}
-	m = vm_page_alloc_object(object, offset);
-	if (m && object->shadow)
-		vm_object_collapse(object);	/* a sibling may have gone since the last fault */
-	mutex_unlock(&object->lock);
-	if (!m)
-		return KERN_RESOURCE_SHORTAGE;
-	pmap_zero_page(m);
-	stat_inc(&vm_fault_counts.zero_fill);
-	*mp = m;
-	return KERN_SUCCESS;
-}
-
-/* fault_copy: copy the busy page src (below object) into a busy page of object at offset. */
-static kern_return_t fault_copy(vm_object_t object, vm_object_offset_t offset, vm_page_t src,
-				vm_page_t *mp)
-{
-	vm_page_t m;
-
-	mutex_lock(&object->lock);
-	if (vm_page_lookup(object, offset)) {
-		mutex_unlock(&object->lock);
-		vm_page_release(src);
-		return KERN_ABORTED;
+	*readonly = src && owner != object && !(fault_type & VM_PROT_WRITE);
+	if (src && owner == object) {
+		stat_inc(&vm_fault_counts.soft);
+		*mp = src;
+		return KERN_SUCCESS;
+	}
+	if (*readonly) {		/* read through the chain */
+		stat_inc(&vm_fault_counts.shadow_read);
+		*mp = src;
+		return KERN_SUCCESS;
 	}
 	m = vm_page_alloc_object(object, offset);
 	if (m)
+		m->busy = false;	/* nobody can see it: object stays locked until it is mapped */
+	if (m && src)
 		pmap_copy_page(src, m);
-	vm_page_release(src);		/* before collapse may free the object src lives in */
-	if (m) {
-		stat_inc(&vm_fault_counts.cow);
-		vm_object_collapse(object);	/* the copy may have hidden the last use of a shadow */
-	}
-	mutex_unlock(&object->lock);
+	else if (m)
+		pmap_zero_page(m);
+	if (src)
+		vm_page_release(src);	/* before collapse may free the object src lives in */
 	if (!m)
 		return KERN_RESOURCE_SHORTAGE;
+	stat_inc(src ? &vm_fault_counts.cow : &vm_fault_counts.zero_fill);
+	/* The copy may have hidden the last use of a shadow; a sibling may have gone meanwhile. */
+	if (object->shadow)
+		vm_object_collapse(object);
 	*mp = m;
 	return KERN_SUCCESS;
 }
 
 /*
- * fault_wait_memory: no free page: wait for the pageout daemon, if there is
- * one, to free some.  => true to try again
+ * fault_page: lock object and run fault_page_locked until it settles,
+ * waiting for memory (unlocked) when there is none.
+ * => object locked on return
  */
-static bool fault_wait_memory(void)
+static kern_return_t fault_page(vm_object_t object, vm_object_offset_t offset, vm_prot_t fault_type,
+				vm_behavior_t behavior, vm_page_t *mp, bool *readonly)
 {
-	return vm_page_low_hook && vm_page_wait(FAULT_MEMORY_WAIT_NS);
+	kern_return_t kr;
+
+	for (;;) {
+		mutex_lock(&object->lock);
+		kr = fault_page_locked(object, offset, fault_type, behavior, mp, readonly);
+		if (kr == KERN_ABORTED)
+			continue;
+		if (kr != KERN_RESOURCE_SHORTAGE)
+			return kr;
+		mutex_unlock(&object->lock);
+		if (!fault_wait_memory()) {
+			mutex_lock(&object->lock);
+			return kr;
+		}
+	}
 }
 
 kern_return_t vm_fault_page(vm_object_t object, vm_object_offset_t offset, vm_prot_t fault_type,
 			    vm_behavior_t behavior, vm_page_t *mp, bool *readonly)
 {
-	for (;;) {
-		vm_object_t owner;
-		vm_object_offset_t owner_off;
-		bool paged;
-		vm_page_t m = fault_find(object, offset, &owner, &owner_off, &paged);
-		kern_return_t kr;
+	kern_return_t kr = fault_page(object, offset, fault_type, behavior, mp, readonly);
 
-		*readonly = false;
-		if (paged) {				/* in the backing store: bring it in, look again */
-			kr = vm_object_page_in(owner, owner_off, behavior);
-			if (kr == KERN_RESOURCE_SHORTAGE && fault_wait_memory())
-				continue;
-			if (kr != KERN_SUCCESS)
-				return kr;
-			stat_inc(&vm_fault_counts.pagein);
-			continue;
-		}
-		if (m && owner == object) {		/* ours already */
-			m->busy = true;
-			mutex_unlock(&owner->lock);
-			stat_inc(&vm_fault_counts.soft);
-			*mp = m;
-			return KERN_SUCCESS;
-		}
-		if (m && !(fault_type & VM_PROT_WRITE)) {	/* read through the chain */
-			m->busy = true;
-			mutex_unlock(&owner->lock);
-			stat_inc(&vm_fault_counts.shadow_read);
-			*readonly = true;
-			*mp = m;
-			return KERN_SUCCESS;
-		}
-		if (m) {
-			m->busy = true;
-			mutex_unlock(&owner->lock);
-			kr = fault_copy(object, offset, m, mp);
-		} else {
-			mutex_unlock(&owner->lock);
-			kr = fault_zero_fill(object, offset, mp);
-		}
-		if (kr == KERN_RESOURCE_SHORTAGE && fault_wait_memory())
-			continue;
-		if (kr != KERN_ABORTED)
-			return kr;
-	}
+	if (kr == KERN_SUCCESS && !*readonly)
+		(*mp)->busy = true;	/* the caller maps it after we unlock */
+	mutex_unlock(&object->lock);
+	return kr;
 }
 
 void vm_fault_page_done(vm_page_t m)
@@ -206,19 +240,43 @@ kern_return_t vm_fault_with(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_typ
 	kr = vm_map_lookup(&found, vaddr, fault_type, &object, &offset, &prot, &wired, &behavior, &real);
 	if (kr != KERN_SUCCESS)
 		return kr;
-	kr = vm_fault_page(object, offset, fault_type, behavior, &m, &readonly);
-	if (kr == KERN_SUCCESS) {
-		if (fill)
-			fill(m, arg);		/* busy, and the map locked: nobody else moves it */
-		if (readonly)
-			prot &= ~VM_PROT_WRITE;
-		/* A use_pmap submap is mapped at the same addresses in its own (nested) pmap. */
-		do
-			kr = pmap_enter(real->pmap, trunc_page(vaddr), m, prot, wired ? PMAP_WIRED : 0);
-		while (kr == KERN_RESOURCE_SHORTAGE && fault_wait_memory());
-		vm_fault_page_done(m);
+	kr = fault_page(object, offset, fault_type, behavior, &m, &readonly);
+	if (kr != KERN_SUCCESS) {
+		mutex_unlock(&object->lock);
+		vm_map_lookup_done(map, found);
+		return kr;
 	}
+	if (readonly)
+		prot &= ~VM_PROT_WRITE;
+	if (fill) {
+		/* fill may take other objects' locks: it runs with the page busy and object unlocked. */
+		if (!readonly)
+			m->busy = true;
+		mutex_unlock(&object->lock);
+		fill(m, arg);
+	}
+	/*
+	 * Mapped under object's lock (unless fill ran), which keeps a page of
+	 * object in place; a busy page is released once mapped.  A use_pmap
+	 * submap is mapped at the same addresses in its own (nested) pmap.
+	 */
+	kr = pmap_enter(real->pmap, trunc_page(vaddr), m, prot, wired ? PMAP_WIRED : 0);
+	if (kr == KERN_RESOURCE_SHORTAGE && vm_page_low_hook) {
+		/* No page for a table: wait unlocked, the page kept busy instead. */
+		if (!readonly && !fill)
+			m->busy = true;
+		if (!fill)
+			mutex_unlock(&object->lock);
+		while (kr == KERN_RESOURCE_SHORTAGE && fault_wait_memory())
+			kr = pmap_enter(real->pmap, trunc_page(vaddr), m, prot, wired ? PMAP_WIRED : 0);
+		vm_page_release(m);
+		vm_map_lookup_done(map, found);
+		return kr;
+	}
+	if (readonly || fill)
+		vm_page_release(m);
+	if (!fill)
+		mutex_unlock(&object->lock);
 	vm_map_lookup_done(map, found);
-	vm_object_deallocate(object);
 	return kr;
 }

@@ -104,14 +104,21 @@ static void tree_fix(vm_map_t map, struct vm_map_entry *e)
 	}
 }
 
+/*
+ * tree_insert: e, already linked into the list, becomes a leaf of the tree
+ * next to its neighbour, with no descent: the left child of its successor
+ * if that has none, else the right child of its predecessor (the largest
+ * node of the successor's left subtree, so it has no right child).
+ */
 static void tree_insert(vm_map_t map, struct vm_map_entry *e)
 {
 	struct vm_map_entry **link = &map->root, *parent = NULL;
 
-	while (*link) {
-		parent = *link;
-		link = e->start < parent->start ? &parent->left : &parent->right;
-	}
+	if (e->next && !e->next->left)
+		link = &(parent = e->next)->left;
+	else if (e->prev)
+		link = &(parent = e->prev)->right;
+	KASSERT(!*link, "tree_insert: 0x%lx: the place is taken", e->start);
 	e->left = e->right = NULL;
 	e->parent = parent;
 	e->height = 1;
@@ -140,8 +147,11 @@ static void tree_remove(vm_map_t map, struct vm_map_entry *e)
 		e->left->parent = s;
 		tree_replace_child(map, e, s);
 	} else {
-		fix = e->parent;
-		tree_replace_child(map, e, e->left ? e->left : e->right);
+		struct vm_map_entry *child = e->left ? e->left : e->right;
+
+		/* From the child: it may be e's successor, whose gap changed. */
+		fix = child ? child : e->parent;
+		tree_replace_child(map, e, child);
 	}
 	tree_fix(map, fix);
 }
@@ -198,14 +208,22 @@ static void entry_link(vm_map_t map, struct vm_map_entry *prev, struct vm_map_en
 	map->nentries++;
 	map->size += e->end - e->start;
 	e->gap_before = e->start - (prev ? prev->end : map->min_offset);
+	/*
+	 * The successor of a new leaf is one of its ancestors, so the pass
+	 * tree_insert makes up from e carries the successor's new gap too.
+	 */
+	if (e->next)
+		e->next->gap_before = e->next->start - e->end;
 	tree_insert(map, e);
-	tree_set_gap(map, e->next);
 }
 
 static void entry_unlink(vm_map_t map, struct vm_map_entry *e)
 {
 	struct vm_map_entry *next = e->next;
 
+	/* The successor is on the path tree_remove fixes (see there): one pass carries its gap. */
+	if (next)
+		next->gap_before = next->start - (e->prev ? e->prev->end : map->min_offset);
 	tree_remove(map, e);
 	if (e->prev)
 		e->prev->next = next;
@@ -219,7 +237,6 @@ static void entry_unlink(vm_map_t map, struct vm_map_entry *e)
 	map->size -= e->end - e->start;
 	if (map->hint == e)
 		map->hint = e->prev;
-	tree_set_gap(map, next);
 }
 
 /*
@@ -321,9 +338,11 @@ vm_map_entry_t vm_map_lookup_entry_locked(vm_map_t map, vm_offset_t addr)
 /* vm_map_entry_at_or_after_locked: the first entry with end > addr, else NULL. */
 static struct vm_map_entry *vm_map_entry_at_or_after_locked(vm_map_t map, vm_offset_t addr)
 {
-	struct vm_map_entry *e = map->root, *best = NULL;
+	struct vm_map_entry *e = map->hint, *best = NULL;
 
-	while (e) {
+	if (e && addr < e->end && (!e->prev || addr >= e->prev->end))
+		return e;		/* in the hint or in the gap before it */
+	for (e = map->root; e;) {
 		if (addr < e->end) {
 			best = e;
 			e = e->left;
@@ -344,33 +363,67 @@ static bool gap_fits(vm_offset_t lo, vm_offset_t hi, vm_size_t size, vm_size_t a
 	return true;
 }
 
-/* find_gap: leftmost entry whose gap before it holds size at align. */
+/*
+ * find_gap_page: find_gap for page alignment, where any gap of size bytes
+ * fits (every bound is page aligned): one descent, no backtracking.
+ */
+static bool find_gap_page(vm_map_t map, vm_size_t size, vm_offset_t *out,
+			  struct vm_map_entry **after)
+{
+	struct vm_map_entry *e = map->root;
+
+	if (!e || e->max_gap < size)
+		return false;
+	for (;;) {
+		if (e->left && e->left->max_gap >= size)
+			e = e->left;
+		else if (e->gap_before >= size)
+			break;
+		else
+			e = e->right;	/* the subtree's max_gap is here, then */
+	}
+	*out = e->prev ? e->prev->end : map->min_offset;
+	*after = e;
+	return true;
+}
+
+/* find_gap: leftmost entry (*after) whose gap before it holds size at align. */
 static bool find_gap(vm_map_t map, struct vm_map_entry *e, vm_size_t size, vm_size_t align,
-		     vm_offset_t *out)
+		     vm_offset_t *out, struct vm_map_entry **after)
 {
 	if (!e || e->max_gap < size)
 		return false;
-	if (find_gap(map, e->left, size, align, out))
+	if (find_gap(map, e->left, size, align, out, after))
 		return true;
 	if (e->gap_before >= size &&
-	    gap_fits(e->prev ? e->prev->end : map->min_offset, e->start, size, align, out))
+	    gap_fits(e->prev ? e->prev->end : map->min_offset, e->start, size, align, out)) {
+		*after = e;
 		return true;
-	return find_gap(map, e->right, size, align, out);
+	}
+	return find_gap(map, e->right, size, align, out, after);
 }
 
-/* vm_map_find_space_locked: the lowest free [a, a+size) with a aligned to align. */
-static bool vm_map_find_space_locked(vm_map_t map, vm_size_t size, vm_size_t align, vm_offset_t *out)
+/*
+ * vm_map_find_space_locked: the lowest free [a, a+size) with a aligned to
+ * align; *after is the entry after it (NULL: none).
+ */
+static bool vm_map_find_space_locked(vm_map_t map, vm_size_t size, vm_size_t align, vm_offset_t *out,
+				     struct vm_map_entry **after)
 {
-	if (find_gap(map, map->root, size, align, out))
+	if (align == PAGE_SIZE ? find_gap_page(map, size, out, after)
+			       : find_gap(map, map->root, size, align, out, after))
 		return true;
+	*after = NULL;
 	return gap_fits(map->last ? map->last->end : map->min_offset, map->max_offset, size, align, out);
 }
 
-/* vm_map_range_free_locked: nothing mapped in [start, end). */
-static bool vm_map_range_free_locked(vm_map_t map, vm_offset_t start, vm_offset_t end)
+/* vm_map_range_free_locked: nothing mapped in [start, end); *after is the entry after it. */
+static bool vm_map_range_free_locked(vm_map_t map, vm_offset_t start, vm_offset_t end,
+				     struct vm_map_entry **after)
 {
 	struct vm_map_entry *e = vm_map_entry_at_or_after_locked(map, start);
 
+	*after = e;
 	return !e || e->start >= end;
 }
 
@@ -426,7 +479,7 @@ static struct vm_map_entry *clip_range_locked(vm_map_t map, vm_offset_t start, v
 	*kr = KERN_SUCCESS;
 	if (!first || first->start >= end)
 		return NULL;
-	last = vm_map_entry_at_or_after_locked(map, end - 1);
+	last = first->end >= end ? first : vm_map_entry_at_or_after_locked(map, end - 1);
 	if ((first->use_pmap && first->start < start) ||
 	    (last && last->use_pmap && last->start < end && last->end > end)) {
 		*kr = KERN_INVALID_ARGUMENT;	/* nested page tables are shared whole */
@@ -437,7 +490,7 @@ static struct vm_map_entry *clip_range_locked(vm_map_t map, vm_offset_t start, v
 		*kr = KERN_RESOURCE_SHORTAGE;	/* a split or none: nothing visible changed */
 		return NULL;
 	}
-	return vm_map_entry_at_or_after_locked(map, start);	/* after the clip: starts at start or above */
+	return first;	/* the clips kept it in place: it now starts at start or above */
 }
 
 /* entry_pmap_prot: what the pmap may give: no write while the object is shared copy-on-write. */
@@ -510,21 +563,25 @@ void vm_map_deallocate(vm_map_t map)
 
 /* ---- the calls ------------------------------------------------------------------------- */
 
-/* vm_map_enter_locked: a new entry for [start, start+size) (free) with these attributes. */
-static kern_return_t vm_map_enter_locked(vm_map_t map, vm_offset_t start, vm_size_t size,
-					 struct vm_object *object, vm_object_offset_t offset,
-					 vm_prot_t prot, vm_prot_t max, vm_inherit_t inherit,
-					 struct vm_map_entry **out)
+/*
+ * vm_map_enter_locked: a new entry for [start, start+size) (free, just
+ * before `after`, NULL: at the end) with these attributes; it becomes the
+ * lookup hint.
+ */
+static kern_return_t vm_map_enter_locked(vm_map_t map, struct vm_map_entry *after, vm_offset_t start,
+					 vm_size_t size, struct vm_object *object,
+					 vm_object_offset_t offset, vm_prot_t prot, vm_prot_t max,
+					 vm_inherit_t inherit, struct vm_map_entry **out)
 {
-	struct vm_map_entry *e = zalloc(&vm_map_entry_zone), *after;
+	struct vm_map_entry *e = zalloc(&vm_map_entry_zone);
 
 	if (!e)
 		return KERN_RESOURCE_SHORTAGE;
 	*e = (struct vm_map_entry){ .start = start, .end = start + size, .object = object,
 				    .offset = offset, .protection = prot, .max_protection = max,
 				    .inheritance = inherit, .behavior = VM_BEHAVIOR_DEFAULT };
-	after = vm_map_entry_at_or_after_locked(map, start);
 	entry_link(map, after ? after->prev : map->last, e);
+	map->hint = e;
 	if (out)
 		*out = e;
 	else
@@ -537,7 +594,7 @@ kern_return_t vm_map_enter(vm_map_t map, vm_offset_t *address, vm_size_t size, v
 			   boolean_t needs_copy, vm_prot_t cur_protection, vm_prot_t max_protection,
 			   vm_inherit_t inheritance)
 {
-	struct vm_map_entry *e;
+	struct vm_map_entry *e, *after;
 	vm_offset_t start;
 	kern_return_t kr = KERN_SUCCESS;
 
@@ -552,16 +609,16 @@ kern_return_t vm_map_enter(vm_map_t map, vm_offset_t *address, vm_size_t size, v
 		return KERN_INVALID_ARGUMENT;
 	rw_lock_write(&map->lock);
 	if (flags & VM_FLAGS_ANYWHERE) {
-		if (!vm_map_find_space_locked(map, size, MAX(PAGE_SIZE, mask + 1), &start))
+		if (!vm_map_find_space_locked(map, size, MAX(PAGE_SIZE, mask + 1), &start, &after))
 			kr = KERN_NO_SPACE;
 	} else {
 		start = *address;
 		if (start < map->min_offset || start + size < start || start + size > map->max_offset ||
-		    !vm_map_range_free_locked(map, start, start + size))
+		    !vm_map_range_free_locked(map, start, start + size, &after))
 			kr = KERN_NO_SPACE;
 	}
 	if (kr == KERN_SUCCESS)
-		kr = vm_map_enter_locked(map, start, size, object, offset, cur_protection,
+		kr = vm_map_enter_locked(map, after, start, size, object, offset, cur_protection,
 					 max_protection, inheritance, &e);
 	if (kr == KERN_SUCCESS) {
 		e->needs_copy = needs_copy;
@@ -761,7 +818,7 @@ static bool map_has_submaps(vm_map_t map)
 kern_return_t vm_map_submap(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_map_t submap,
 			    vm_offset_t offset, boolean_t use_pmap)
 {
-	struct vm_map_entry *e;
+	struct vm_map_entry *e, *after;
 	kern_return_t kr = KERN_SUCCESS;
 
 	if (!map || !submap || map == submap || start >= end || !page_aligned(start) ||
@@ -774,13 +831,13 @@ kern_return_t vm_map_submap(vm_map_t map, vm_offset_t start, vm_offset_t end, vm
 	if (__atomic_load_n(&map->submap_users, __ATOMIC_RELAXED) || map_has_submaps(submap))
 		kr = KERN_INVALID_ARGUMENT;	/* one level of submaps (no cycles either) */
 	else if (start < map->min_offset || end > map->max_offset ||
-		 !vm_map_range_free_locked(map, start, end))
+		 !vm_map_range_free_locked(map, start, end, &after))
 		kr = KERN_NO_SPACE;
 	else if (use_pmap)
 		kr = pmap_nest(submap->pmap, map->pmap, start, end - start);
 	if (kr == KERN_SUCCESS &&
-	    (kr = vm_map_enter_locked(map, start, end - start, NULL, offset, VM_PROT_ALL, VM_PROT_ALL,
-				      VM_INHERIT_SHARE, &e)) == KERN_SUCCESS) {
+	    (kr = vm_map_enter_locked(map, after, start, end - start, NULL, offset, VM_PROT_ALL,
+				      VM_PROT_ALL, VM_INHERIT_SHARE, &e)) == KERN_SUCCESS) {
 		e->is_submap = true;
 		e->use_pmap = use_pmap;
 		e->submap = submap;
@@ -818,9 +875,26 @@ static bool entry_needs_prepare(const struct vm_map_entry *e, vm_prot_t fault_ty
 	return !e->object || ((fault_type & VM_PROT_WRITE) && e->needs_copy);
 }
 
-kern_return_t vm_map_lookup(vm_map_t *mapp, vm_offset_t vaddr, vm_prot_t fault_type,
-			    struct vm_object **object, vm_object_offset_t *offset, vm_prot_t *prot,
-			    bool *wired, vm_behavior_t *behavior, vm_map_t *real_map)
+/* lookup_result: vm_map_lookup's answers for vaddr in entry e, seen through limit. */
+static inline void lookup_result(const struct vm_map_entry *e, vm_offset_t vaddr, vm_prot_t limit,
+				 struct vm_object **object, vm_object_offset_t *offset,
+				 vm_prot_t *prot, bool *wired, vm_behavior_t *behavior)
+{
+	*object = e->object;
+	*offset = e->offset + (trunc_page(vaddr) - e->start);
+	*prot = entry_pmap_prot(e) & (limit | (limit & VM_PROT_WRITE ? VM_PROT_READ : 0));
+	*wired = e->wired_count || e->user_wired_count;
+	*behavior = e->behavior;
+}
+
+/*
+ * vm_map_lookup_slow: vm_map_lookup through a submap, or with the entry
+ * to prepare first, or to report an error.  => nothing locked on entry
+ */
+static __attribute__((noinline)) kern_return_t
+vm_map_lookup_slow(vm_map_t *mapp, vm_offset_t vaddr, vm_prot_t fault_type,
+		   struct vm_object **object, vm_object_offset_t *offset, vm_prot_t *prot,
+		   bool *wired, vm_behavior_t *behavior, vm_map_t *real_map)
 {
 	vm_map_t top = *mapp, map = top;
 	vm_prot_t limit = VM_PROT_ALL;		/* the outer entry's protection, through a submap */
@@ -862,12 +936,27 @@ kern_return_t vm_map_lookup(vm_map_t *mapp, vm_offset_t vaddr, vm_prot_t fault_t
 		vm_map_lookup_done(top, map);
 		return kr;
 	}
-	vm_object_reference(e->object);
-	*object = e->object;
-	*offset = e->offset + (trunc_page(vaddr) - e->start);
-	*prot = entry_pmap_prot(e) & (limit | (limit & VM_PROT_WRITE ? VM_PROT_READ : 0));
-	*wired = e->wired_count || e->user_wired_count;
-	*behavior = e->behavior;
+	lookup_result(e, vaddr, limit, object, offset, prot, wired, behavior);
+	return KERN_SUCCESS;
+}
+
+kern_return_t vm_map_lookup(vm_map_t *mapp, vm_offset_t vaddr, vm_prot_t fault_type,
+			    struct vm_object **object, vm_object_offset_t *offset, vm_prot_t *prot,
+			    bool *wired, vm_behavior_t *behavior, vm_map_t *real_map)
+{
+	vm_map_t map = *mapp;
+	struct vm_map_entry *e;
+
+	/* The common case: an entry of this map, allowed, ready (anything else: start over). */
+	rw_lock_read(&map->lock);
+	e = vm_map_lookup_entry_locked(map, vaddr);
+	if (!e || e->is_submap || (fault_type & ~e->protection) || entry_needs_prepare(e, fault_type)) {
+		rw_unlock_read(&map->lock);
+		return vm_map_lookup_slow(mapp, vaddr, fault_type, object, offset, prot, wired,
+					  behavior, real_map);
+	}
+	*real_map = map;
+	lookup_result(e, vaddr, VM_PROT_ALL, object, offset, prot, wired, behavior);
 	return KERN_SUCCESS;
 }
 
@@ -1148,7 +1237,9 @@ bool vm_map_range_mapped_locked(vm_map_t map, vm_offset_t start, vm_offset_t end
 
 bool vm_map_space_locked(vm_map_t map, vm_size_t size, vm_offset_t *out)
 {
-	return vm_map_find_space_locked(map, size, PAGE_SIZE, out);
+	struct vm_map_entry *after;
+
+	return vm_map_find_space_locked(map, size, PAGE_SIZE, out, &after);
 }
 
 kern_return_t vm_map_remove_locked(vm_map_t map, vm_offset_t start, vm_offset_t end)

@@ -157,8 +157,9 @@ kern_return_t vm_region(vm_map_t map, vm_address_t *address, vm_size_t *size,
  * the map holding the entry, and the protection is the lesser of both
  * entries'), making the entry's private copy first when a write needs one.
  * *real_map is the map whose pmap takes the mapping (a use_pmap submap's,
- * else the first map's).  Returns with the first map and *map read-locked
- * and a reference on *object the caller drops.
+ * else the first map's).  Returns with the first map and *map read-locked;
+ * *object is the entry's, kept alive by the entry until vm_map_lookup_done
+ * (no reference is taken).
  * => KERN_INVALID_ADDRESS (no entry), KERN_PROTECTION_FAILURE
  */
 kern_return_t vm_map_lookup(vm_map_t *map, vm_offset_t vaddr, vm_prot_t fault_type,

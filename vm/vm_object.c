@@ -21,10 +21,30 @@ static struct vm_object *vm_object_list;		/* [g] */
 static uint64_t vm_object_live;			/* [g] */
 static uint64_t vm_object_next_id = 1;			/* [g] */
 
+/*
+ * The page hash.  Writers (insert, remove) hold vm_page_hash_lock and bump
+ * their bucket's sequence number to odd before changing its chain and back
+ * to even after.  Readers take no lock: they hold the object's lock, so
+ * the pages of that object, and their object and offset fields, cannot
+ * change under them; a match is therefore always right.  Only a miss can
+ * be wrong (a concurrent change elsewhere in the chain sent the walk off
+ * it), and a miss counts only if the bucket's sequence number was even and
+ * the same before and after the walk; otherwise the lookup is redone under
+ * the lock.  Page records are never freed, so a stale pointer is always
+ * safe to follow.
+ */
+struct vm_page_bucket {
+	struct vm_page *head;		/* atomic: written under [h], read without */
+	uint64_t seq;			/* atomic: odd while [h] changes the chain */
+};
+
 static struct spinlock vm_page_hash_lock = SPINLOCK_INIT("vm_page_hash");
-static struct vm_page **vm_page_hash;			/* [h] */
+static struct vm_page_bucket *vm_page_hash;		/* [c] */
 static uint64_t vm_page_hash_mask;			/* [c] */
 static struct spinlock vm_page_busy_lock = SPINLOCK_INIT("vm_page_busy");
+
+/* Longest chain a lock-free lookup walks before it suspects a cycle made by concurrent moves. */
+#define VM_PAGE_HASH_WALK_MAX	64
 
 /* ---- the page hash ----------------------------------------------------------- */
 
@@ -35,7 +55,7 @@ void vm_object_bootstrap(void)
 
 	while (buckets < vm_page_total_count() / 4)
 		buckets <<= 1;
-	pages = atop(round_page(buckets * sizeof(struct vm_page *)));
+	pages = atop(round_page(buckets * sizeof(struct vm_page_bucket)));
 	m = vm_page_alloc_contig(pages, 1);
 	if (!m)
 		panic("vm_object_bootstrap: no %lu pages for the page hash", pages);
@@ -44,35 +64,93 @@ void vm_object_bootstrap(void)
 	vm_page_hash_mask = buckets - 1;
 }
 
-static struct vm_page **vm_page_bucket(vm_object_t object, vm_object_offset_t offset)
+static struct vm_page_bucket *vm_page_bucket(vm_object_t object, vm_object_offset_t offset)
 {
 	uint64_t h = ((uintptr_t)object >> 6) ^ (atop(offset) * 0x9e3779b97f4a7c15ul >> 20);
 
 	return &vm_page_hash[h & vm_page_hash_mask];
 }
 
-vm_page_t vm_page_lookup(vm_object_t object, vm_object_offset_t offset)
+/*
+ * bucket_walk: the page (object, offset) on b's chain as it reads now,
+ * walking at most `limit` pages; *complete says whether the walk reached
+ * the chain's end (a miss is only a miss then).
+ */
+static vm_page_t bucket_walk(struct vm_page_bucket *b, vm_object_t object,
+			     vm_object_offset_t offset, uint64_t limit, bool *complete)
 {
+	vm_page_t m = __atomic_load_n(&b->head, __ATOMIC_RELAXED);
+
+	for (; m; m = __atomic_load_n(&m->hnext, __ATOMIC_RELAXED)) {
+		if (limit-- == 0) {
+			*complete = false;
+			return NULL;
+		}
+		if (__atomic_load_n(&m->object, __ATOMIC_RELAXED) == object &&
+		    __atomic_load_n(&m->offset, __ATOMIC_RELAXED) == offset)
+			return m;
+	}
+	*complete = true;
+	return NULL;
+}
+
+/* bucket_change_begin / _end: bracket a chain change.  => vm_page_hash_lock held */
+static void bucket_change_begin(struct vm_page_bucket *b)
+{
+	__atomic_store_n(&b->seq, b->seq + 1, __ATOMIC_RELAXED);
+	/* The odd number is visible before any pointer the change writes. */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+static void bucket_change_end(struct vm_page_bucket *b)
+{
+	/* Release: the chain's new pointers are visible before the even number. */
+	__atomic_store_n(&b->seq, b->seq + 1, __ATOMIC_RELEASE);
+}
+
+/* bucket_walk_locked: the lookup redone under the lock (out of line: it is rare). */
+static __attribute__((noinline)) vm_page_t bucket_walk_locked(struct vm_page_bucket *b,
+							       vm_object_t object,
+							       vm_object_offset_t offset)
+{
+	bool complete;
 	vm_page_t m;
 
 	spin_lock(&vm_page_hash_lock);
-	for (m = *vm_page_bucket(object, offset); m; m = m->hnext)
-		if (m->object == object && m->offset == offset)
-			break;
+	m = bucket_walk(b, object, offset, UINT64_MAX, &complete);
 	spin_unlock(&vm_page_hash_lock);
 	return m;
 }
 
+vm_page_t vm_page_lookup(vm_object_t object, vm_object_offset_t offset)
+{
+	struct vm_page_bucket *b = vm_page_bucket(object, offset);
+	uint64_t seq = __atomic_load_n(&b->seq, __ATOMIC_ACQUIRE);
+	bool complete;
+	vm_page_t m = bucket_walk(b, object, offset, VM_PAGE_HASH_WALK_MAX, &complete);
+
+	if (m)
+		return m;
+	/* Acquire fence: the walk's loads are done before seq is read again. */
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (complete && !(seq & 1) && __atomic_load_n(&b->seq, __ATOMIC_RELAXED) == seq)
+		return NULL;
+	return bucket_walk_locked(b, object, offset);
+}
+
 void vm_page_insert(vm_page_t m, vm_object_t object, vm_object_offset_t offset)
 {
-	struct vm_page **b = vm_page_bucket(object, offset);
+	struct vm_page_bucket *b = vm_page_bucket(object, offset);
 
 	KASSERT(!m->object, "vm_page_insert: page 0x%lx already in an object", m->phys_addr);
-	m->object = object;
-	m->offset = offset;
+	/* Atomic stores: lock-free lookups of other objects read these fields as they walk past. */
+	__atomic_store_n(&m->object, object, __ATOMIC_RELAXED);
+	__atomic_store_n(&m->offset, offset, __ATOMIC_RELAXED);
 	spin_lock(&vm_page_hash_lock);
-	m->hnext = *b;
-	*b = m;
+	bucket_change_begin(b);
+	__atomic_store_n(&m->hnext, b->head, __ATOMIC_RELAXED);
+	__atomic_store_n(&b->head, m, __ATOMIC_RELAXED);
+	bucket_change_end(b);
 	spin_unlock(&vm_page_hash_lock);
 	m->oprev = NULL;
 	m->onext = object->pages;
@@ -83,15 +161,23 @@ void vm_page_insert(vm_page_t m, vm_object_t object, vm_object_offset_t offset)
 	vm_page_activate(m);
 }
 
+/*
+ * vm_page_remove: m->hnext is left as it was: a lock-free reader standing
+ * on m still walks on into the chain (and, if m is inserted elsewhere
+ * meanwhile, its bucket's sequence number tells it to look again).
+ */
 void vm_page_remove(vm_page_t m)
 {
 	vm_object_t object = m->object;
-	struct vm_page **pp = vm_page_bucket(object, m->offset);
+	struct vm_page_bucket *b = vm_page_bucket(object, m->offset);
+	struct vm_page **pp = &b->head;
 
 	spin_lock(&vm_page_hash_lock);
 	while (*pp != m)
 		pp = &(*pp)->hnext;
-	*pp = m->hnext;
+	bucket_change_begin(b);
+	__atomic_store_n(pp, m->hnext, __ATOMIC_RELAXED);
+	bucket_change_end(b);
 	spin_unlock(&vm_page_hash_lock);
 	if (m->oprev)
 		m->oprev->onext = m->onext;
@@ -99,8 +185,8 @@ void vm_page_remove(vm_page_t m)
 		object->pages = m->onext;
 	if (m->onext)
 		m->onext->oprev = m->oprev;
-	m->onext = m->oprev = m->hnext = NULL;
-	m->object = NULL;
+	m->onext = m->oprev = NULL;
+	__atomic_store_n(&m->object, NULL, __ATOMIC_RELAXED);
 	object->resident_count--;
 	vm_page_dequeue(m);
 }
@@ -267,20 +353,28 @@ static bool collapse_absorb(vm_object_t object, vm_object_t backing)
 		vm_page_remove(m);
 		vm_page_insert(m, object, off);	/* same page, same data: mappings stay valid */
 	}
-	object->shadow = backing->shadow;
+	__atomic_store_n(&object->shadow, backing->shadow, __ATOMIC_RELAXED);
 	object->shadow_offset += backing->shadow_offset;
-	backing->shadow = NULL;
+	__atomic_store_n(&backing->shadow, NULL, __ATOMIC_RELAXED);
 	backing->ref_count = 0;
 	return true;
 }
 
-/* collapse_level: absorb or bypass object's immediate shadows while it can.  => object locked */
+/*
+ * collapse_level: absorb or bypass object's immediate shadows while it can.
+ * Neither is possible unless the backing object has one reference or
+ * object holds every page of its range; that is checked first without the
+ * backing object's lock (its reference count changes without it anyway,
+ * so the locked check is a snapshot too; a collapse missed now is made by
+ * a later fault).  => object locked
+ */
 static void collapse_level(vm_object_t object)
 {
 	for (;;) {
 		vm_object_t backing = object->shadow;
 
-		if (!backing)
+		if (!backing || (__atomic_load_n(&backing->ref_count, __ATOMIC_RELAXED) != 1 &&
+				 object->resident_count != atop(object->size)))
 			return;
 		mutex_lock(&backing->lock);
 		if (backing->ref_count == 1) {
@@ -293,7 +387,7 @@ static void collapse_level(vm_object_t object)
 		} else if (object->resident_count == atop(object->size)) {
 			/* Bypass: every page of our range is ours; the backing shows through nowhere. */
 			vm_object_reference(backing->shadow);
-			object->shadow = backing->shadow;
+			__atomic_store_n(&object->shadow, backing->shadow, __ATOMIC_RELAXED);
 			object->shadow_offset += backing->shadow_offset;
 			mutex_unlock(&backing->lock);
 			vm_object_deallocate(backing);	/* our reference; another holder may be gone now */
@@ -317,7 +411,13 @@ void vm_object_collapse(vm_object_t object)
 		vm_object_t next;
 
 		collapse_level(obj);
-		if (!(next = obj->shadow))
+		/*
+		 * A shadow that has no shadow has nothing to collapse into it:
+		 * stop without its lock.  Read unlocked, a NULL is final (a
+		 * shadow pointer never goes from NULL to an object), and obj's
+		 * lock keeps next (obj's reference) alive.
+		 */
+		if (!(next = obj->shadow) || !__atomic_load_n(&next->shadow, __ATOMIC_RELAXED))
 			break;
 		mutex_lock(&next->lock);
 		if (obj != object)

@@ -31,7 +31,7 @@ struct vm_object {
 	int ref_count;			/* atomic; 0 only once, by the last deallocate */
 	uint64_t id;			/* [c] for printing */
 	vm_object_offset_t size;	/* [c] bytes, page multiple */
-	struct vm_object *shadow;	/* [o] where absent pages come from */
+	struct vm_object *shadow;	/* [o] where absent pages come from (atomic: collapse peeks) */
 	vm_object_offset_t shadow_offset; /* [o] our offset 0 is the shadow's shadow_offset */
 	struct vm_page *pages;		/* [o] resident pages (list) */
 	uint64_t resident_count;	/* [o] */

@@ -167,6 +167,13 @@ static unsigned order_for(uint64_t npages)
 	return order;
 }
 
+/* vm_page_fresh: a page just allocated keeps nothing of a past life. */
+static void vm_page_fresh(struct vm_page *m)
+{
+	KASSERT(!m->md.pv_list, "vm_page_alloc: page 0x%lx still mapped", m->phys_addr);
+	m->md.attrs = 0;
+}
+
 vm_page_t vm_page_alloc_contig(uint64_t npages, uint64_t align_pages)
 {
 	unsigned order;
@@ -182,10 +189,8 @@ vm_page_t vm_page_alloc_contig(uint64_t npages, uint64_t align_pages)
 	if (m && npages < (1ul << order))	/* give back the tail past npages */
 		free_run_locked(m + npages, (1ul << order) - npages);
 	spin_unlock(&vm_page_free_lock);
-	for (uint64_t i = 0; m && i < npages; i++) {	/* nothing of a past life */
-		KASSERT(!m[i].md.pv_list, "vm_page_alloc: page 0x%lx still mapped", m[i].phys_addr);
-		m[i].md.attrs = 0;
-	}
+	for (uint64_t i = 0; m && i < npages; i++)
+		vm_page_fresh(&m[i]);
 	return m;
 }
 
@@ -347,9 +352,17 @@ uint64_t vm_page_queue_count(enum vm_page_queue_id q)
 	return __atomic_load_n(&vm_page_queues[q].count, __ATOMIC_RELAXED);
 }
 
+/* vm_page_alloc: vm_page_alloc_contig(1, 1) without the run arithmetic (every fault allocates). */
 vm_page_t vm_page_alloc(void)
 {
-	return vm_page_alloc_contig(1, 1);
+	struct vm_page *m;
+
+	spin_lock(&vm_page_free_lock);
+	m = vm_page_may_take_locked(1) ? alloc_block_locked(0) : NULL;
+	spin_unlock(&vm_page_free_lock);
+	if (m)
+		vm_page_fresh(m);
+	return m;
 }
 
 void vm_page_free(vm_page_t m)
@@ -383,7 +396,8 @@ void vm_page_startup(const struct vm_phys_seg *ranges, int nranges)
 		uint64_t npages = atop(ranges[i].end - ranges[i].start);
 
 		KASSERT(page_aligned(ranges[i].start) && page_aligned(ranges[i].end),
-			"vm_page_startup: unaligned range");
+			"vm_page_startup: unaligned range %d [0x%lx, 0x%lx) of %d", i, ranges[i].start,
+			ranges[i].end, nranges);
 		s->start = ranges[i].start;
 		s->end = ranges[i].end;
 		s->pages = array;

@@ -28,15 +28,28 @@
 
 /*
  * Lock legend for the object fields: [o] the owning object's lock,
- * [h] vm_page_hash_lock (vm_object.c).
+ * [h] written under vm_page_hash_lock, read without it (vm_object.c).
  */
 
-struct pv_entry;
+struct pmap;
 struct vm_object;
 
-/* What the pmap keeps per physical page (its machine-independent part). */
+/* One mapping of a page: {pmap, va, level}, on the list of the page that starts it. */
+struct pv_entry {
+	struct pv_entry *next;		/* [p] */
+	struct pmap *pmap;		/* [p] NULL: an unused embedded entry */
+	vm_offset_t va;			/* [p] */
+	int level;			/* [p] */
+};
+
+/*
+ * What the pmap keeps per physical page (its machine-independent part).
+ * Most pages have one mapping: its pv entry is pv_embedded, so mapping
+ * them allocates nothing; further mappings get entries from a zone.
+ */
 struct pmap_page {
 	struct pv_entry *pv_list;	/* [p] mappings of this page */
+	struct pv_entry pv_embedded;	/* [p] on pv_list while pv_embedded.pmap is set */
 	uint16_t pv_count;		/* [p] */
 	uint16_t pt_valid;		/* [p] valid entries, when the page is a page table */
 	uint16_t pt_nest;		/* [p] pmaps sharing this page table by nesting */

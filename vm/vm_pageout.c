@@ -37,6 +37,12 @@ uint64_t vm_pageout_free_target(void)
 	return pageout_target;
 }
 
+uint64_t vm_pageout_progress(void)
+{
+	return __atomic_load_n(&pageout_st.freed_clean, __ATOMIC_RELAXED) +
+	       __atomic_load_n(&pageout_st.paged_out, __ATOMIC_RELAXED);
+}
+
 void vm_pageout_stats(struct vm_pageout_stats *st)
 {
 	*st = pageout_st;

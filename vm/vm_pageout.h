@@ -36,6 +36,8 @@ struct vm_pageout_stats {
 void vm_pageout_start(uint64_t free_target, uint64_t reserve);
 void vm_pageout_stats(struct vm_pageout_stats *st);
 uint64_t vm_pageout_free_target(void);
+/* vm_pageout_progress: pages the daemon has freed or written so far (0 without a daemon). */
+uint64_t vm_pageout_progress(void);
 /* vm_pageout_kick: wake the daemon (the allocator calls it when memory runs low). */
 void vm_pageout_kick(void);
 

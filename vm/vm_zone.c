@@ -103,7 +103,7 @@ void zfree(struct zone *z, void *item)
 	*(void **)item = zp->free;
 	zp->free = item;
 	z->items_used--;
-	if (zp->inuse == 0) {
+	if (zp->inuse == 0 && z->pages > z->min_pages) {
 		zone_partial_remove(z, zp);
 		release = zp->page;
 		z->pages--;
@@ -116,4 +116,17 @@ void zfree(struct zone *z, void *item)
 uint64_t zone_items_used(struct zone *z)
 {
 	return __atomic_load_n(&z->items_used, __ATOMIC_RELAXED);
+}
+
+bool zone_prime(struct zone *z, uint64_t pages)
+{
+	bool ok = true;
+
+	spin_lock(&z->lock);
+	while (ok && z->pages < pages)
+		ok = zone_page_new_locked(z) != NULL;
+	if (ok)
+		z->min_pages = pages;
+	spin_unlock(&z->lock);
+	return ok;
 }

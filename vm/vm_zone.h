@@ -2,7 +2,8 @@
  * vm_zone.h: zones of fixed-size structures (pmaps, mapping records, and
  * later map entries and objects), carved from whole pages.  A page goes
  * back to the page allocator as soon as none of its items is in use, so
- * that zones do not hide pages from the accounting checks.
+ * that zones do not hide pages from the accounting checks; only the pages
+ * zone_prime gave a zone at boot stay (they are part of the baseline).
  *
  * Each zone has its own spinlock; zalloc may take vm_page_free_lock inside
  * it, never the other way round.  Zones never allocate from themselves, so
@@ -11,6 +12,7 @@
 #ifndef VM_VM_ZONE_H
 #define VM_VM_ZONE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +27,7 @@ struct zone {
 	struct zone_page *partial;	/* [l] pages with a free item */
 	uint64_t items_used;		/* [l] */
 	uint64_t pages;			/* [l] */
+	uint64_t min_pages;		/* [l] kept even when empty (zone_prime) */
 };
 
 #define ZONE_INIT(zname, zsize) \
@@ -35,5 +38,11 @@ void *zalloc(struct zone *z);
 /* zfree: give back an item from zalloc(z). */
 void zfree(struct zone *z, void *item);
 uint64_t zone_items_used(struct zone *z);
+/*
+ * zone_prime: give z `pages` pages now and keep that many from then on, so
+ * that the first items allocated later need no page.  => at boot, before
+ * the accounting baseline; false if the pages cannot be had
+ */
+bool zone_prime(struct zone *z, uint64_t pages);
 
 #endif

@@ -32,13 +32,6 @@
 #define PMAP_MAX_NESTS	8
 #define LEVEL_PAGES(l)	(1ul << (9 * (l)))	/* 4 KiB pages a level-l leaf maps */
 
-struct pv_entry {
-	struct pv_entry *next;		/* [l] */
-	pmap_t pmap;
-	vm_offset_t va;
-	int level;
-};
-
 struct pmap_nest {
 	vm_offset_t start, end;
 	pmap_t grand;
@@ -96,9 +89,36 @@ static pt_entry_t *pt_va(vm_paddr_t pa)
 	return PHYS_TO_DMAP(pa);
 }
 
-static vm_page_t pt_page(vm_paddr_t table_pa)
+/*
+ * pt_page: the record of a page-table page, NULL for the kernel's boot
+ * tables.  A physical address always has the same record, so the answers
+ * are remembered (a small direct-mapped cache; it can never be stale):
+ * the tables a pmap works on come back again and again, and finding the
+ * segment each time costs more than the rest of a table update.
+ * => pmap_lock held (it covers the cache)
+ */
+#define PT_PAGE_CACHE	64
+
+struct pt_page_slot {
+	vm_paddr_t pa;
+	vm_page_t m;
+};
+
+static struct pt_page_slot pt_page_cache[PT_PAGE_CACHE];	/* [l] */
+
+/* pt_page_fill: the cache's miss, out of line so that a hit needs no stack frame. */
+static __attribute__((noinline)) vm_page_t pt_page_fill(struct pt_page_slot *c, vm_paddr_t table_pa)
 {
-	return vm_page_lookup_phys(table_pa);	/* NULL for the kernel's boot tables */
+	c->m = vm_page_lookup_phys(table_pa);
+	c->pa = table_pa;
+	return c->m;
+}
+
+static inline vm_page_t pt_page(vm_paddr_t table_pa)
+{
+	struct pt_page_slot *c = &pt_page_cache[atop(table_pa) % PT_PAGE_CACHE];
+
+	return c->pa == table_pa ? c->m : pt_page_fill(c, table_pa);
 }
 
 static vm_paddr_t pt_alloc(void)
@@ -114,7 +134,7 @@ static vm_paddr_t pt_alloc(void)
 	return m->phys_addr;
 }
 
-static void pt_count(vm_paddr_t table_pa, int delta)
+static inline void pt_count(vm_paddr_t table_pa, int delta)
 {
 	vm_page_t m = pt_page(table_pa);
 
@@ -200,13 +220,16 @@ static struct pte_loc pmap_lookup(pmap_t p, vm_offset_t va)
 {
 	struct pte_loc loc = { .table_pa = p->root_pa };
 
-	for (int l = PT_LEVELS - 1;; l--) {
+	/* Unrolled: each level's index shift becomes a constant (every fault walks here). */
+#pragma GCC unroll 3
+	for (int l = PT_LEVELS - 1; l >= 0; l--) {
 		loc.e = &pt_va(loc.table_pa)[PT_INDEX(va, l)];
 		loc.level = l;
 		if (l == 0 || !(*loc.e & PTE_V) || PTE_IS_LEAF(*loc.e))
-			return loc;
+			break;
 		loc.table_pa = PTE_TO_PA(*loc.e);
 	}
+	return loc;
 }
 
 /* pmap_lookup_table: the table holding va's level-`level` entry (the path must exist). */
@@ -233,6 +256,22 @@ static void pv_insert(vm_page_t m, struct pv_entry *pv, pmap_t p, vm_offset_t va
 	p->pv_count++;
 }
 
+/*
+ * pv_alloc_locked: an entry for a new mapping of m: its embedded one if
+ * free, else one from the zone (the zone lock comes after pmap_lock).
+ * => pmap_lock held; NULL if the zone is out of memory
+ */
+static struct pv_entry *pv_alloc_locked(vm_page_t m)
+{
+	if (!m->md.pv_embedded.pmap)
+		return &m->md.pv_embedded;
+	return zalloc(&pv_zone);
+}
+
+/*
+ * pv_unlink: take the entry for (p, va) off m's list.  Returns it for the
+ * caller to free, or NULL if it was m's embedded entry (free again now).
+ */
 static struct pv_entry *pv_unlink(vm_page_t m, pmap_t p, vm_offset_t va)
 {
 	for (struct pv_entry **pp = &m->md.pv_list; *pp; pp = &(*pp)->next) {
@@ -242,7 +281,10 @@ static struct pv_entry *pv_unlink(vm_page_t m, pmap_t p, vm_offset_t va)
 			*pp = pv->next;
 			m->md.pv_count--;
 			p->pv_count--;
-			return pv;
+			if (pv != &m->md.pv_embedded)
+				return pv;
+			pv->pmap = NULL;
+			return NULL;
 		}
 	}
 	panic("pmap: no pv entry for 0x%lx in pmap %p (page 0x%lx)", va, (void *)p, m->phys_addr);
@@ -264,16 +306,15 @@ static uint8_t pte_attrs(pt_entry_t e)
 /* ---- leaves ------------------------------------------------------------------ */
 
 /*
- * pmap_leaf_clear: remove the leaf at loc (mapping va at loc->level): its
- * statistics, its pv entry (to the batch), the page's gathered A/D bits.
+ * pmap_leaf_forget: the bookkeeping of removing leaf `old` (mapping va at
+ * loc->level): statistics, its pv entry (to the batch), the page's
+ * gathered A/D bits, the shootdown.  The entry itself is the caller's.
  */
-static void pmap_leaf_clear(pmap_t p, struct pte_loc *loc, vm_offset_t va, struct pmap_batch *b)
+static inline __attribute__((always_inline)) void
+pmap_leaf_forget(pmap_t p, struct pte_loc *loc, pt_entry_t old, vm_offset_t va, struct pmap_batch *b)
 {
-	pt_entry_t old = *loc->e;
 	uint64_t n = LEVEL_PAGES(loc->level);
 
-	*loc->e = 0;
-	pt_count(loc->table_pa, -1);
 	p->resident -= n;
 	if (old & PTE_SW_WIRED)
 		p->wired -= n;
@@ -282,10 +323,22 @@ static void pmap_leaf_clear(pmap_t p, struct pte_loc *loc, vm_offset_t va, struc
 		struct pv_entry *pv = pv_unlink(m, p, va);
 
 		m->md.attrs |= pte_attrs(old);
-		pv->next = b->free_pvs;
-		b->free_pvs = pv;
+		if (pv) {
+			pv->next = b->free_pvs;
+			b->free_pvs = pv;
+		}
 	}
 	batch_flush(b, p, va, va + PT_LEVEL_SIZE(loc->level));
+}
+
+/* pmap_leaf_clear: remove the leaf at loc (mapping va at loc->level), with its bookkeeping. */
+static void pmap_leaf_clear(pmap_t p, struct pte_loc *loc, vm_offset_t va, struct pmap_batch *b)
+{
+	pt_entry_t old = *loc->e;
+
+	*loc->e = 0;
+	pt_count(loc->table_pa, -1);
+	pmap_leaf_forget(p, loc, old, va, b);
 }
 
 /*
@@ -378,6 +431,11 @@ static void pmap_prune(pmap_t p, vm_offset_t va, struct pmap_batch *b)
 		pt_count(tables[l + 1], -1);
 		batch_free_table(b, tables[l]);
 	}
+}
+
+static bool pmap_batch_empty(const struct pmap_batch *b)
+{
+	return b->start == b->end && !b->free_tables && !b->free_pvs;
 }
 
 /* pmap_batch_finish: shoot down what the batch changed, then free what it released. */
@@ -609,13 +667,60 @@ static void pmap_enter_update(pmap_t p, struct pte_loc *loc, vm_offset_t va, pt_
 		batch_flush(b, p, va, va + PT_LEVEL_SIZE(loc->level));
 }
 
-static kern_return_t pmap_enter_locked(pmap_t p, vm_offset_t va, vm_page_t m, vm_prot_t prot,
-				       unsigned flags, int level, struct pv_entry **pvp,
-				       struct pmap_batch *b)
+/*
+ * pmap_flush_new_local: after an invalid entry became valid.  The hart may
+ * have cached the invalid entry (priv spec 4.2.1, "Supervisor
+ * Memory-Management Fence Instruction"); other harts refault and see the
+ * new one, so no shootdown.  One 4 KiB page is a single fence.
+ */
+static void pmap_flush_new_local(vm_offset_t va, int level)
 {
-	pt_entry_t npte = pmap_pte_make(p, m, prot, flags);
+	if (level == 0)
+		__asm__ volatile("sfence.vma %0, zero" :: "r"(va) : "memory");
+	else
+		tlb_flush_local(va, va + PT_LEVEL_SIZE(level));
+}
+
+/* pv_discard: give back an entry from pv_alloc_locked that was not used. */
+static void pv_discard(vm_page_t m, struct pv_entry *pv)
+{
+	if (pv != &m->md.pv_embedded)
+		zfree(&pv_zone, pv);
+}
+
+/*
+ * pmap_install_locked: the new leaf npte at loc for m at va, and its pv
+ * entry.  The slot was free (counted now) or held a leaf the caller
+ * forgot (the table's count stays).
+ */
+static inline __attribute__((always_inline)) void
+pmap_install_locked(pmap_t p, struct pte_loc *loc, vm_offset_t va, vm_page_t m, pt_entry_t npte,
+		    struct pv_entry *pv)
+{
+	uint64_t n = LEVEL_PAGES(loc->level);
+
+	if (!(*loc->e & PTE_V))
+		pt_count(loc->table_pa, +1);
+	*loc->e = npte;
+	p->resident += n;
+	if (npte & PTE_SW_WIRED)
+		p->wired += n;
+	pv_insert(m, pv, p, va, loc->level);
+	pmap_flush_new_local(va, loc->level);
+}
+
+/*
+ * pmap_enter_slow_locked: pmap_enter's cases other than a free or swapped
+ * slot under existing tables with m's embedded pv entry free: an update in
+ * place, m mapped elsewhere too, missing tables, a large mapping in the
+ * way; loc is where the walk for va ended.
+ */
+static __attribute__((noinline)) kern_return_t
+pmap_enter_slow_locked(pmap_t p, vm_offset_t va, vm_page_t m, pt_entry_t npte, int level,
+		       struct pte_loc loc, struct pmap_batch *b)
+{
 	struct pt_reserve r = { .n = 0 };
-	struct pte_loc loc = pmap_lookup(p, va);
+	struct pv_entry *pv;
 	bool occupied;
 	int needed;
 
@@ -623,10 +728,12 @@ static kern_return_t pmap_enter_locked(pmap_t p, vm_offset_t va, vm_page_t m, vm
 		pmap_enter_update(p, &loc, va, npte, b);
 		return KERN_SUCCESS;
 	}
-	if (loc.level == level && !(*loc.e & PTE_V))	/* the common case: tables there, slot free */
+	if (!(pv = pv_alloc_locked(m)))
+		return KERN_RESOURCE_SHORTAGE;
+	if (loc.level == level && !(*loc.e & PTE_V))	/* tables there, slot free */
 		goto install;
 	if (loc.level == level && PTE_IS_LEAF(*loc.e)) {	/* another page of the same size: swap */
-		pmap_leaf_clear(p, &loc, va, b);
+		pmap_leaf_forget(p, &loc, *loc.e, va, b);
 		goto install;
 	}
 	needed = pmap_path_state(p, va, level, &occupied);
@@ -635,20 +742,13 @@ static kern_return_t pmap_enter_locked(pmap_t p, vm_offset_t va, vm_page_t m, vm
 	if (!pt_reserve_fill(&r, needed) ||
 	    (occupied && pmap_remove_locked(p, va, va + PT_LEVEL_SIZE(level), b) != KERN_SUCCESS)) {
 		pt_reserve_release(&r);
+		pv_discard(m, pv);
 		return KERN_RESOURCE_SHORTAGE;
 	}
 	loc = pmap_entry_alloc(p, va, level, &r);
 	pt_reserve_release(&r);
 install:
-	*loc.e = npte;
-	pt_count(loc.table_pa, +1);
-	p->resident += LEVEL_PAGES(level);
-	if (flags & PMAP_WIRED)
-		p->wired += LEVEL_PAGES(level);
-	pv_insert(m, *pvp, p, va, level);
-	*pvp = NULL;
-	/* An invalid entry may have been cached here (priv spec 4.2.1); other harts refault. */
-	tlb_flush_local(va, va + PT_LEVEL_SIZE(level));
+	pmap_install_locked(p, &loc, va, m, npte, pv);
 	return KERN_SUCCESS;
 }
 
@@ -684,7 +784,8 @@ static kern_return_t pmap_enter_check(pmap_t p, vm_offset_t va, vm_page_t m, vm_
 kern_return_t pmap_enter(pmap_t p, vm_offset_t va, vm_page_t m, vm_prot_t prot, unsigned flags)
 {
 	struct pmap_batch b = { 0 };
-	struct pv_entry *pv;
+	struct pte_loc loc;
+	pt_entry_t npte;
 	kern_return_t kr;
 	int level;
 
@@ -692,17 +793,29 @@ kern_return_t pmap_enter(pmap_t p, vm_offset_t va, vm_page_t m, vm_prot_t prot, 
 		return kr;
 	if (prot == VM_PROT_NONE)
 		return pmap_remove(p, va, va + PT_LEVEL_SIZE(level));
-	if (!(pv = zalloc(&pv_zone)))
-		return KERN_RESOURCE_SHORTAGE;
+	npte = pmap_pte_make(p, m, prot, flags);
 	spin_lock(&pmap_lock);
-	if (pmap_nested(p, va, va + PT_LEVEL_SIZE(level)))
-		kr = KERN_INVALID_ADDRESS;
-	else
-		kr = pmap_enter_locked(p, va, m, prot, flags, level, &pv, &b);
-	pmap_batch_finish(&b);
+	if (pmap_nested(p, va, va + PT_LEVEL_SIZE(level))) {
+		spin_unlock(&pmap_lock);
+		return KERN_INVALID_ADDRESS;
+	}
+	loc = pmap_lookup(p, va);
+	/*
+	 * The common cases: the tables are there, the slot is free or holds
+	 * another page of the same size (a copy-on-write fault swaps it),
+	 * and m is mapped nowhere else.
+	 */
+	if (loc.level == level && !m->md.pv_embedded.pmap &&
+	    !((*loc.e & PTE_V) && PTE_TO_PA(*loc.e) == m->phys_addr)) {
+		if (*loc.e & PTE_V)		/* a leaf: pmap_lookup stops at those */
+			pmap_leaf_forget(p, &loc, *loc.e, va, &b);
+		pmap_install_locked(p, &loc, va, m, npte, &m->md.pv_embedded);
+	} else {
+		kr = pmap_enter_slow_locked(p, va, m, npte, level, loc, &b);
+	}
+	if (!pmap_batch_empty(&b))
+		pmap_batch_finish(&b);
 	spin_unlock(&pmap_lock);
-	if (pv)
-		zfree(&pv_zone, pv);
 	return kr;
 }
 
@@ -939,8 +1052,8 @@ void *pmap_direct_map(vm_paddr_t pa)
 }
 
 /*
- * pmap_zero_page / pmap_copy_page: 8-byte accesses, 16 per loop trip, so
- * that the loop adds 2 instructions per 128 bytes to the floor (512
+ * pmap_zero_page / pmap_copy_page: 8-byte accesses, 32 per loop trip, so
+ * that the loop adds 2 instructions per 256 bytes to the floor (512
  * stores; 512 loads + 512 stores).
  */
 void pmap_zero_page(vm_page_t m)
@@ -948,10 +1061,25 @@ void pmap_zero_page(vm_page_t m)
 	uint64_t *p = pmap_direct_map(m->phys_addr);
 	uint64_t *end = p + PAGE_SIZE / 8;
 
-	for (; p < end; p += 16) {
+	for (; p < end; p += 32) {
 		p[0] = 0; p[1] = 0; p[2] = 0; p[3] = 0; p[4] = 0; p[5] = 0; p[6] = 0; p[7] = 0;
 		p[8] = 0; p[9] = 0; p[10] = 0; p[11] = 0; p[12] = 0; p[13] = 0; p[14] = 0; p[15] = 0;
+		p[16] = 0; p[17] = 0; p[18] = 0; p[19] = 0; p[20] = 0; p[21] = 0; p[22] = 0; p[23] = 0;
+		p[24] = 0; p[25] = 0; p[26] = 0; p[27] = 0; p[28] = 0; p[29] = 0; p[30] = 0; p[31] = 0;
 	}
+}
+
+/* copy_16: 16 words, all loaded before any is stored (s and d never overlap). */
+static inline __attribute__((always_inline)) void copy_16(uint64_t *__restrict d,
+							   const uint64_t *__restrict s)
+{
+	uint64_t w0 = s[0], w1 = s[1], w2 = s[2], w3 = s[3], w4 = s[4], w5 = s[5];
+	uint64_t w6 = s[6], w7 = s[7], w8 = s[8], w9 = s[9], w10 = s[10], w11 = s[11];
+	uint64_t w12 = s[12], w13 = s[13], w14 = s[14], w15 = s[15];
+
+	d[0] = w0; d[1] = w1; d[2] = w2; d[3] = w3; d[4] = w4; d[5] = w5; d[6] = w6;
+	d[7] = w7; d[8] = w8; d[9] = w9; d[10] = w10; d[11] = w11; d[12] = w12;
+	d[13] = w13; d[14] = w14; d[15] = w15;
 }
 
 void pmap_copy_page(vm_page_t src, vm_page_t dst)
@@ -960,14 +1088,9 @@ void pmap_copy_page(vm_page_t src, vm_page_t dst)
 	uint64_t *__restrict d = pmap_direct_map(dst->phys_addr);
 	const uint64_t *end = s + PAGE_SIZE / 8;
 
-	for (; s < end; s += 16, d += 16) {
-		uint64_t w0 = s[0], w1 = s[1], w2 = s[2], w3 = s[3], w4 = s[4], w5 = s[5];
-		uint64_t w6 = s[6], w7 = s[7], w8 = s[8], w9 = s[9], w10 = s[10], w11 = s[11];
-		uint64_t w12 = s[12], w13 = s[13], w14 = s[14], w15 = s[15];
-
-		d[0] = w0; d[1] = w1; d[2] = w2; d[3] = w3; d[4] = w4; d[5] = w5; d[6] = w6;
-		d[7] = w7; d[8] = w8; d[9] = w9; d[10] = w10; d[11] = w11; d[12] = w12;
-		d[13] = w13; d[14] = w14; d[15] = w15;
+	for (; s < end; s += 32, d += 32) {
+		copy_16(d, s);
+		copy_16(d + 16, s + 16);
 	}
 }
 
@@ -1199,6 +1322,7 @@ void pmap_reference(pmap_t p)
 void pmap_destroy(pmap_t p)
 {
 	struct pmap_batch b = { 0 };
+	vm_page_t root;
 
 	if (__atomic_sub_fetch(&p->refcount, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
@@ -1214,8 +1338,9 @@ void pmap_destroy(pmap_t p)
 	b.harts |= __atomic_load_n(&p->harts_used, __ATOMIC_ACQUIRE);
 	pmap_batch_finish(&b);
 	spin_unlock(&pmap_lock);
-	pt_page(p->root_pa)->flags &= ~VM_PAGE_PT;
-	vm_page_free(pt_page(p->root_pa));
+	root = vm_page_lookup_phys(p->root_pa);	/* pmap_lock is not held: not pt_page */
+	root->flags &= ~VM_PAGE_PT;
+	vm_page_free(root);
 	zfree(&pmap_zone, p);
 }
 
@@ -1293,6 +1418,9 @@ void pmap_bootstrap(vm_paddr_t kernel_root_pa)
 			panic("pmap_bootstrap: no page for a kernel level-1 table");
 		*e = PA_TO_PTE(l1) | PTE_V;
 	}
+	/* A page's first mapping uses its embedded pv entry; a second one rarely grows the zone. */
+	if (!zone_prime(&pv_zone, 1))
+		panic("pmap_bootstrap: no page for pv entries");
 	asid_hw_max = pmap_asid_probe();
 	asid_max = asid_hw_max;
 	h->pmap_active = k;

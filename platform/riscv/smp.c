@@ -32,6 +32,8 @@ struct smp_call_slot {
 static struct smp_call_slot smp_calls[HART_MAX];
 
 extern char secondary_start[];
+#define BOOT_MAILBOXES	16	/* as start.S */
+extern uint64_t boot_mailbox[BOOT_MAILBOXES];
 extern char boot_stack_top[];
 
 struct hart *hart_by_hartid(uint32_t hartid)
@@ -88,6 +90,11 @@ static bool smp_start_one(struct hart *h)
 	h->kstack_top = (uint64_t)pmap_direct_map(stack->phys_addr) + THREAD_STACK_SIZE;
 	h->pmap_active = kernel_pmap;
 	r = sbi_hart_start(h->hartid, KIMG_TO_PHYS(secondary_start), (uint64_t)h);
+	if (r.error == SBI_ERR_ALREADY_AVAILABLE && h->hartid < BOOT_MAILBOXES) {
+		/* It arrived at the boot entry on its own and waits there (start.S). */
+		__atomic_store_n(&boot_mailbox[h->hartid], (uint64_t)h, __ATOMIC_RELEASE);
+		r.error = 0;
+	}
 	if (r.error) {
 		kprintf("smp: hart %u did not start (SBI error %ld)\n", h->hartid, r.error);
 		vm_page_free_contig(stack, THREAD_STACK_SIZE / PAGE_SIZE);

@@ -15,11 +15,24 @@
 #define PTE_FLAGS_RWX	0xef	/* V R W X G A D */
 #define PTE_FLAGS_RW	0xe7	/* V R W G A D */
 #define SATP_SV39	(8 << 60)
+#define BOOT_MAILBOXES	16	/* hart ids that can be handed a struct hart (as smp.c) */
 
 	.section .text.boot, "ax"
 	.option norvc
 	.globl _start
 _start:
+	/*
+	 * Only the first hart to arrive boots.  Under heavy host load QEMU
+	 * and OpenSBI 1.1 have been seen to release a second hart here while
+	 * the first was still booting; it would share the boot stack.  It
+	 * waits instead for the boot hart to hand it its struct hart through
+	 * boot_mailbox[hartid] (SBI then refuses hart_start: it is running).
+	 */
+	lla	t0, boot_lottery
+	li	t1, 1
+	amoswap.w.aqrl t1, t1, (t0)
+	bnez	t1, boot_loser
+
 	/* Boot hart: stack at its physical address, build the early table. */
 	mv	s0, a0
 	mv	s1, a1
@@ -58,6 +71,22 @@ _start:
 	mv	a0, s0
 	mv	a1, s1
 	j	paging_enable
+
+boot_loser:
+	csrw	sie, zero
+	li	t1, BOOT_MAILBOXES
+	bgeu	a0, t1, 2f		/* no mailbox: stay out of the way */
+	lla	t0, boot_mailbox
+	slli	t1, a0, 3
+	add	t0, t0, t1
+1:	ld	a1, 0(t0)
+	bnez	a1, 3f
+	.4byte	0x0100000f		/* pause */
+	j	1b
+2:	wfi
+	j	2b
+3:	fence	r, r			/* kernel_satp was written before the mailbox */
+	j	secondary_start
 
 /*
  * Secondary harts: a0 = hart id, a1 = kernel virtual address of their struct
@@ -106,6 +135,10 @@ secondary_high_addr:	.dword secondary_high
 	.balign 8
 	.globl kernel_satp
 kernel_satp:		.dword 0
+boot_lottery:		.word 0		/* 1 once a hart has taken the boot path */
+	.balign 8
+	.globl boot_mailbox
+boot_mailbox:		.space 8 * BOOT_MAILBOXES	/* struct hart * for a stray hart */
 
 	/* Outside [_bss_start, _bss_end): in use while C clears .bss. */
 	.section .boot_bss, "aw", @nobits

@@ -76,7 +76,9 @@ void tlb_shootdown(uint64_t harts, uint64_t start, uint64_t end)
 	me = 1ul << h->index;
 	if (harts & me)
 		tlb_flush_local(start, end);
-	targets = harts & ~me & smp_online_mask();
+	targets = harts & ~me;
+	if (targets)
+		targets &= smp_online_mask();
 	if (targets) {
 		struct tlb_request *r = &tlb_requests[h->index];
 

@@ -170,10 +170,11 @@ static void trap_interrupt(struct trap_frame *tf)
  */
 void trap_handler(struct trap_frame *tf)
 {
-	struct thread *t = thread_current();
+	/* Interrupts are off: this thread cannot move to another hart while it reads cur. */
+	struct hart *h = hart_self();
+	struct thread *t = h ? h->cur : NULL;
 	static int trap_depth_early;	/* before the first thread exists */
 	int *depth = t ? &t->trap_depth : &trap_depth_early;
-	struct hart *h;
 
 	if (++*depth > TRAP_DEPTH_MAX) {
 		console_panic_mode();

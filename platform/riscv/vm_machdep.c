@@ -31,8 +31,11 @@ static vm_map_t fault_map(const struct trap_frame *tf)
 
 	if (va >= PMAP_KERNEL_START && va < PMAP_KERNEL_END)
 		return trap_from_user(tf) ? NULL : kernel_map;
-	if (va < PMAP_USER_END)
-		return thread_current() ? thread_current()->map : NULL;
+	if (va < PMAP_USER_END) {
+		struct thread *t = thread_current();
+
+		return t ? t->map : NULL;
+	}
 	return NULL;
 }
 
@@ -47,7 +50,7 @@ static bool vm_page_fault(struct trap_frame *tf)
 		return false;
 	if (!pmap_hw_ad() && pmap_fault_fixup(map->pmap, tf->stval, access))
 		return true;
-	kr = vm_fault(map, tf->stval, access);
+	kr = vm_fault_with(map, tf->stval, access, NULL, NULL);
 	if (kr != KERN_SUCCESS && kr != KERN_INVALID_ADDRESS && kr != KERN_PROTECTION_FAILURE)
 		kprintf("vm_fault at 0x%lx: %s\n", tf->stval, kern_return_name(kr));
 	return kr == KERN_SUCCESS;

@@ -124,10 +124,6 @@ static void ws_worker(void *arg)
 	ws_pass_seq(w, 1);
 	ws_behave(w, VM_BEHAVIOR_RANDOM);
 	ws_pass_random(w, 2);
-	ws_behave(w, VM_BEHAVIOR_SEQUENTIAL);
-	ws_pass_seq(w, 3);
-	ws_behave(w, VM_BEHAVIOR_RANDOM);
-	ws_pass_random(w, 4);
 	ws_behave(w, VM_BEHAVIOR_DEFAULT);
 	ws_verify_all(w);
 	thread_set_map(NULL);
@@ -186,7 +182,7 @@ KTEST(paging, working_set_four_times_ram)
 		     after.write_requests - before.write_requests,
 		     after.read_requests - before.read_requests);
 	EXPECT_EQ(mismatches, 0);
-	EXPECT_GE(verified, 4 * npages);
+	EXPECT_GE(verified, 2 * npages);
 	EXPECT_GT(after.pageouts - before.pageouts, npages);
 	EXPECT_GT(after.pageins - before.pageins, npages / 2);
 	/* Clusters: fewer write requests than pages written. */

@@ -70,6 +70,7 @@ set(vm_host_sources
   ${CMAKE_SOURCE_DIR}/vm/kern_return.c ${CMAKE_SOURCE_DIR}/vm/vm_object.c
   ${CMAKE_SOURCE_DIR}/vm/vm_map.c ${CMAKE_SOURCE_DIR}/vm/vm_map_copy.c
   ${CMAKE_SOURCE_DIR}/vm/vm_fault.c ${CMAKE_SOURCE_DIR}/vm/vm_upl.c
+  ${CMAKE_SOURCE_DIR}/vm/vm_pageout.c
   ${CMAKE_SOURCE_DIR}/tests/unit/fake_kern.c ${CMAKE_SOURCE_DIR}/tests/unit/fake_pmap.c)
 unit_test(test_vm_page SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_vm_page.c ${vm_host_sources})
 unit_test(test_vm_map SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_vm_map.c ${vm_host_sources})
@@ -90,7 +91,7 @@ foreach(src IN LISTS ktest_sources extra_sources)
     separate_arguments(qemu_args UNIX_COMMAND "${CMAKE_MATCH_3}")
     add_test(NAME kernel.${variant} COMMAND ${qemu_run} --work ${CMAKE_BINARY_DIR}/work/${variant}
       ${image} "${append}" ${qemu_args})
-    set_tests_properties(kernel.${variant} PROPERTIES LABELS kernel TIMEOUT 300
+    set_tests_properties(kernel.${variant} PROPERTIES LABELS kernel TIMEOUT 600
       FAIL_REGULAR_EXPRESSION "panic on hart|[1-9][0-9]* failed")
   endforeach()
 endforeach()
