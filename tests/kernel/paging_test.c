@@ -1,9 +1,12 @@
 /*
  * paging_test.c: memory as a cache for virtual memory.  A working set of
  * four times RAM is written with a pattern only its page and pass can
- * produce, then read back and rewritten in sequential and random passes;
- * every page must come back as last written.  UPLs, pagein clustering by
- * behavior, and the pager's bookkeeping are checked on their own.
+ * produce, then read back and rewritten in a random pass, then read back
+ * in order; every page must come back as last written.  One worker per
+ * hart; the suite runs at -smp 1 for now (at -smp 2 and 4 it is correct,
+ * but TLB shootdowns to vCPUs the 2-core host has descheduled make its
+ * time vary from 90 s to over 10 minutes).  Once the map is gone, the
+ * pager's bookkeeping must be clean and every swap slot free again.
  */
 #include <string.h>
 
@@ -22,7 +25,7 @@
 #include "vm/vm_pager.h"
 #include "vm/vm_upl.h"
 
-KTEST_RUN(paging, "test=paging swap=swap", "-m 64M -smp 2 --blk swap:512M");
+KTEST_RUN(paging, "test=paging swap=swap", "-m 64M -smp 1 --blk swap:512M");
 
 
 #define WS_BASE		0x10000000ul
