@@ -274,6 +274,23 @@ static kern_return_t dp_io(bool write, uint64_t code, upl_t upl, uint32_t i, uin
 	return kr;
 }
 
+/* dp_io_runs: one request per run of consecutive pages of upl; page i at slot code + i. */
+static kern_return_t dp_io_runs(bool write, uint64_t code, upl_t upl)
+{
+	kern_return_t kr = KERN_SUCCESS;
+
+	for (uint32_t i = 0; kr == KERN_SUCCESS && i < upl->npages;) {
+		uint32_t j = i;
+
+		while (j < upl->npages && upl->pages[j])
+			j++;
+		if (j > i)
+			kr = dp_io(write, code + i, upl, i, j);
+		i = j + 1;
+	}
+	return kr;
+}
+
 /*
  * dp_block_cluster: the cluster block blkno of object writes to, made on
  * first use (with the object's record) or when the old one went bad.
@@ -351,7 +368,7 @@ static void dp_record(vm_object_t object, upl_t upl, uint64_t base, bool ok)
 static kern_return_t dp_data_return(vm_object_t object, upl_t upl)
 {
 	uint64_t first = atop(upl->offset) % DP_CLUSTER_PAGES, cluster, base;
-	kern_return_t kr = KERN_SUCCESS;
+	kern_return_t kr;
 
 	if (first + upl->npages > DP_CLUSTER_PAGES) {
 		upl_abort(upl);
@@ -367,15 +384,7 @@ static kern_return_t dp_data_return(vm_object_t object, upl_t upl)
 		return KERN_RESOURCE_SHORTAGE;
 	}
 	base = cluster + first;
-	for (uint32_t i = 0; kr == KERN_SUCCESS && i < upl->npages;) {
-		uint32_t j = i;
-
-		while (j < upl->npages && upl->pages[j])
-			j++;
-		if (j > i)
-			kr = dp_io(true, base + i, upl, i, j);
-		i = j + 1;
-	}
+	kr = dp_io_runs(true, base, upl);
 	dp_record(object, upl, base, kr == KERN_SUCCESS);
 	if (kr != KERN_SUCCESS) {
 		upl_abort(upl);
@@ -454,15 +463,7 @@ static kern_return_t dp_data_request(vm_object_t object, vm_object_offset_t offs
 	if (kr != KERN_SUCCESS)
 		return kr;
 	/* Pages another pagein is filling are left out: read each run of the rest. */
-	for (uint32_t i = 0; kr == KERN_SUCCESS && i < upl->npages;) {
-		uint32_t j = i;
-
-		while (j < upl->npages && upl->pages[j])
-			j++;
-		if (j > i)
-			kr = dp_io(false, code + i, upl, i, j);
-		i = j + 1;
-	}
+	kr = dp_io_runs(false, code, upl);
 	if (kr != KERN_SUCCESS) {
 		upl_abort(upl);
 		return KERN_MEMORY_ERROR;
