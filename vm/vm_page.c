@@ -26,6 +26,7 @@ static uint32_t vm_page_nwaiters;				/* [f] threads in vm_page_wait */
 struct spinlock vm_page_queue_lock = SPINLOCK_INIT("vm_page_queue");
 struct vm_page_queue vm_page_queues[VM_PAGE_Q_COUNT];		/* [q] */
 void (*vm_page_low_hook)(void);					/* [c] the pageout daemon's kick */
+static bool vm_page_queueing;					/* [c] set once paging starts */
 static int vm_phys_nsegs;					/* [c] */
 
 static uint64_t vm_page_pfn(const struct vm_page *m)
@@ -326,8 +327,15 @@ void vm_page_enqueue_locked(vm_page_t m, enum vm_page_queue_id id)
 	q->count++;
 }
 
+void vm_page_queues_enable(void)
+{
+	vm_page_queueing = true;
+}
+
 void vm_page_activate(vm_page_t m)
 {
+	if (!vm_page_queueing)
+		return;			/* no daemon to look at them: keep faults cheap */
 	spin_lock(&vm_page_queue_lock);
 	vm_page_enqueue_locked(m, VM_PAGE_Q_ACTIVE);
 	spin_unlock(&vm_page_queue_lock);
@@ -342,6 +350,8 @@ void vm_page_deactivate(vm_page_t m)
 
 void vm_page_dequeue(vm_page_t m)
 {
+	if (__atomic_load_n(&m->queue, __ATOMIC_RELAXED) == VM_PAGE_Q_NONE)
+		return;			/* never queued: it has stayed so, under its object's lock */
 	spin_lock(&vm_page_queue_lock);
 	vm_page_dequeue_locked(m);
 	spin_unlock(&vm_page_queue_lock);

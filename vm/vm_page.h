@@ -152,6 +152,8 @@ extern struct vm_page_queue vm_page_queues[VM_PAGE_Q_COUNT];
 /* vm_page_enqueue_locked: put m at the tail of queue q (taking it off its own). */
 void vm_page_enqueue_locked(vm_page_t m, enum vm_page_queue_id q);
 void vm_page_dequeue_locked(vm_page_t m);
+/* vm_page_queues_enable: object pages join the queues from now on (when paging starts). */
+void vm_page_queues_enable(void);
 void vm_page_activate(vm_page_t m);
 void vm_page_deactivate(vm_page_t m);
 void vm_page_dequeue(vm_page_t m);

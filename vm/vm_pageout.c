@@ -235,6 +235,7 @@ void vm_pageout_start(uint64_t free_target, uint64_t reserve)
 
 	KASSERT(!pageout_target, "vm_pageout_start: started twice");
 	pageout_target = free_target ? free_target : MAX(total / 32, 256ul);
+	vm_page_queues_enable();
 	vm_page_set_reserve(reserve ? reserve : MAX(total / 128, 64ul));
 	if (!thread_create("pageout", pageout_thread, NULL, THREAD_ANY_HART))
 		panic("vm_pageout_start: no thread");

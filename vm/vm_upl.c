@@ -184,20 +184,13 @@ kern_return_t upl_abort_range(upl_t upl, vm_offset_t offset, vm_size_t size, int
 	return KERN_SUCCESS;
 }
 
+/* The whole range leaves the UPL, so FREE_ON_EMPTY frees it. */
 kern_return_t upl_commit(upl_t upl)
 {
-	if (!upl)
-		return KERN_INVALID_ARGUMENT;
-	upl_commit_range(upl, 0, ptoa(upl->npages), 0, NULL);
-	upl_free(upl);
-	return KERN_SUCCESS;
+	return upl_commit_range(upl, 0, upl ? ptoa(upl->npages) : 0, UPL_COMMIT_FREE_ON_EMPTY, NULL);
 }
 
 kern_return_t upl_abort(upl_t upl)
 {
-	if (!upl)
-		return KERN_INVALID_ARGUMENT;
-	upl_abort_range(upl, 0, ptoa(upl->npages), 0, NULL);
-	upl_free(upl);
-	return KERN_SUCCESS;
+	return upl_abort_range(upl, 0, upl ? ptoa(upl->npages) : 0, UPL_ABORT_FREE_ON_EMPTY, NULL);
 }

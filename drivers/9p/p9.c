@@ -45,7 +45,7 @@ const char *p9_strerror(int err)
 	case P9_ENOSPC:			return "no space left on device";
 	case P9_EROFS:			return "read-only file system";
 	case P9_ENAMETOOLONG:		return "file name too long";
-	case P9_ENOSYS:			return "function not implemented";
+	case P9_ENOSYS:			return "operation unknown to the server";
 	case P9_ENOTEMPTY:		return "directory not empty";
 	case P9_EPROTO:			return "protocol error";
 	case P9_EMSGSIZE:		return "message too long";

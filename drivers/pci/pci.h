@@ -77,7 +77,7 @@ enum pci_bar_kind {
 struct pci_bar {
 	enum pci_bar_kind kind;		/* [c] */
 	bool prefetchable;		/* [c] */
-	uint64_t size;			/* [c] 0 = not implemented */
+	uint64_t size;			/* [c] 0 = the function has no such BAR */
 	uint64_t pci_addr;		/* [c] address on the bus (what the BAR holds) */
 	uint64_t cpu_addr;		/* [c] where the CPU reaches it */
 	volatile void *kva;		/* [c] kernel mapping, made on first pci_bar_map */
