@@ -3,11 +3,15 @@
  *
  *   swap=SERIAL[,SERIAL...]   whole virtio-blk disks (found by serial) as
  *                             segments of the default pager's pool
+ *   swapfile=TAG[:DIR]        swap files on a virtio-9p share, added and
+ *                             removed as the pool fills and empties
+ *                             (kern/swapfile.c: more parameters)
  *   pageout.free_target=N     pages the daemon keeps free (default RAM/32)
  *   pageout.reserve=N         pages only the pageout path may take (RAM/128)
  *
- * With no swap= the machine runs without a pageout daemon: memory is not
- * overcommitted and an exhausted allocation fails at once.
+ * With neither swap= nor swapfile= the machine runs without a pageout
+ * daemon: memory is not overcommitted and an exhausted allocation fails at
+ * once.
  */
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +21,7 @@
 #include "kern/cmdline.h"
 #include "kern/kernel.h"
 #include "kern/swap.h"
+#include "kern/swapfile.h"
 #include "vm/default_pager.h"
 #include "vm/vm_pageout.h"
 
@@ -68,17 +73,20 @@ static kern_return_t swap_add_disk(const char *serial)
 int swap_init(void)
 {
 	char list[128], *p, *next;
+	bool disks = cmdline_get("swap", list, sizeof(list));
 	int n = 0;
 
-	if (!cmdline_get("swap", list, sizeof(list)))
+	if (!disks && !cmdline_flag("swapfile"))
 		return 0;
 	default_pager_init();
-	for (p = list; p && *p; p = next) {
+	for (p = disks ? list : NULL; p && *p; p = next) {
 		next = strchr(p, ',');
 		if (next)
 			*next++ = '\0';
 		n += swap_add_disk(p) == KERN_SUCCESS;
 	}
+	if (!swapfile_init() && n == 0)
+		return 0;
 	vm_pageout_start(cmdline_get_u64("pageout.free_target", 0), cmdline_get_u64("pageout.reserve", 0));
 	kprintf("pageout: daemon started, free target %lu pages, reserve %lu pages\n",
 		vm_pageout_free_target(), vm_page_reserve());

@@ -19,14 +19,21 @@
 
 #define DP_HASH_BUCKETS		1024
 #define DP_SEG_SHIFT		40
-enum dp_cluster_state { DP_CLUSTER_FREE, DP_CLUSTER_OWNED, DP_CLUSTER_BAD };
+/*
+ * A cluster is FREE, OWNED by the one block that writes to it, ORPHANED
+ * (its block moved on, but some of the block's pages still live there; it
+ * is free again once they are gone) or BAD (a write failed: never again).
+ * A cluster's slots only ever hold pages of the block that owned it.
+ */
+enum dp_cluster_state { DP_CLUSTER_FREE, DP_CLUSTER_OWNED, DP_CLUSTER_ORPHANED, DP_CLUSTER_BAD };
 
 struct dp_block {
 	struct dp_block *hnext;			/* [d] hash chain */
 	struct dp_block *onext;			/* [d] the object's blocks */
 	vm_object_t object;			/* [d] */
 	uint64_t blkno;				/* [d] object offset / cluster bytes */
-	uint64_t cluster;			/* [d] code of the cluster it writes to, 0 = none yet */
+	uint64_t cluster;			/* [d] code of the cluster it writes to, 0 = none */
+	uint32_t writers;			/* [d] writes to that cluster in flight */
 	uint64_t slot[DP_CLUSTER_PAGES];	/* [d] slot codes */
 };
 
@@ -66,10 +73,20 @@ static uint64_t dp_code_cluster(uint64_t code)
 	return dp_code_page(code) / DP_CLUSTER_PAGES;
 }
 
+/* dp_cluster_free_locked: cluster c of seg is free again. */
+static void dp_cluster_free_locked(struct swap_segment *seg, uint64_t c)
+{
+	seg->state[c] = DP_CLUSTER_FREE;
+	seg->free_clusters++;
+}
+
 /* dp_slot_use_locked / dp_slot_free_locked: a slot starts or stops holding a page. */
 static void dp_slot_use_locked(uint64_t code)
 {
-	dp_code_segment(code)->used[dp_code_cluster(code)]++;
+	struct swap_segment *seg = dp_code_segment(code);
+
+	seg->used[dp_code_cluster(code)]++;
+	seg->used_pages++;
 	dp_stats.used_pages++;
 }
 
@@ -81,20 +98,48 @@ static void dp_slot_free_locked(uint64_t code)
 	KASSERT(seg->used[c], "default_pager: freeing a slot of cluster %lu of %s that holds none", c,
 		seg->name);
 	seg->used[c]--;
+	seg->used_pages--;
 	dp_stats.used_pages--;
+	if (seg->used[c] == 0 && seg->state[c] == DP_CLUSTER_ORPHANED)
+		dp_cluster_free_locked(seg, c);
 }
 
-/* dp_cluster_release_locked: a block lets go of its cluster (it must hold no page). */
-static void dp_cluster_release_locked(uint64_t code)
+/*
+ * dp_block_set_cluster_locked: block b writes to cluster code (0: none)
+ * from now on; its old cluster is free, or orphaned while it holds pages.
+ */
+static void dp_block_set_cluster_locked(struct dp_block *b, uint64_t code)
 {
-	struct swap_segment *seg = dp_code_segment(code);
-	uint64_t c = dp_code_cluster(code);
+	if (b->cluster) {
+		struct swap_segment *seg = dp_code_segment(b->cluster);
+		uint64_t c = dp_code_cluster(b->cluster);
 
-	KASSERT(seg->used[c] == 0, "default_pager: releasing cluster %lu of %s with pages", c, seg->name);
-	if (seg->state[c] == DP_CLUSTER_OWNED) {
-		seg->state[c] = DP_CLUSTER_FREE;
-		seg->free_clusters++;
+		seg->refs--;
+		if (seg->state[c] == DP_CLUSTER_OWNED) {
+			if (seg->used[c])
+				seg->state[c] = DP_CLUSTER_ORPHANED;
+			else
+				dp_cluster_free_locked(seg, c);
+		}
 	}
+	b->cluster = code;
+	if (code)
+		dp_code_segment(code)->refs++;
+}
+
+/*
+ * dp_block_trim_locked: a block holding no page and no write in flight
+ * gives its cluster back (the next pageout takes a fresh one), so that
+ * freed memory frees swap space too.
+ */
+static void dp_block_trim_locked(struct dp_block *b)
+{
+	if (!b->cluster || b->writers)
+		return;
+	for (int i = 0; i < DP_CLUSTER_PAGES; i++)
+		if (b->slot[i])
+			return;
+	dp_block_set_cluster_locked(b, 0);
 }
 
 /* dp_cluster_alloc_locked: a free cluster for one block; its first slot code, 0 if none. */
@@ -211,10 +256,15 @@ static void dp_discard(vm_object_t object, vm_object_offset_t offset)
 {
 	uint64_t old;
 
+	struct dp_block *b;
+
 	spin_lock(&dp_lock);
 	old = dp_set_locked(object, offset, 0);
 	if (old)
 		dp_slot_free_locked(old);
+	b = dp_block_find_locked(object, atop(offset) / DP_CLUSTER_PAGES);
+	if (b)
+		dp_block_trim_locked(b);
 	spin_unlock(&dp_lock);
 }
 
@@ -237,8 +287,7 @@ static void dp_terminate(vm_object_t object)
 		for (int i = 0; i < DP_CLUSTER_PAGES; i++)
 			if (b->slot[i])
 				dp_slot_free_locked(b->slot[i]);
-		if (b->cluster)
-			dp_cluster_release_locked(b->cluster);
+		dp_block_set_cluster_locked(b, 0);
 		dp_unhash_locked(b);
 	}
 	spin_unlock(&dp_lock);
@@ -274,26 +323,62 @@ static kern_return_t dp_io(bool write, uint64_t code, upl_t upl, uint32_t i, uin
 	return kr;
 }
 
-/* dp_io_runs: one request per run of consecutive pages of upl; page i at slot code + i. */
-static kern_return_t dp_io_runs(bool write, uint64_t code, upl_t upl)
+/*
+ * dp_io_runs: move the pages of upl to or from their slot codes (page i
+ * at codes[i]), one request per run of pages whose codes follow each
+ * other in one segment.  Slots without a page or a code are skipped.
+ */
+static kern_return_t dp_io_runs(bool write, const uint64_t *codes, upl_t upl)
 {
 	kern_return_t kr = KERN_SUCCESS;
 
 	for (uint32_t i = 0; kr == KERN_SUCCESS && i < upl->npages;) {
-		uint32_t j = i;
+		uint32_t j = i + 1;
 
-		while (j < upl->npages && upl->pages[j])
+		if (!upl->pages[i] || !codes[i]) {
+			i++;
+			continue;
+		}
+		while (j < upl->npages && upl->pages[j] && codes[j] == codes[i] + (j - i))
 			j++;
-		if (j > i)
-			kr = dp_io(write, code + i, upl, i, j);
-		i = j + 1;
+		kr = dp_io(write, codes[i], upl, i, j);
+		i = j;
 	}
 	return kr;
 }
 
 /*
+ * dp_codes_hold_locked / dp_codes_release: codes[i] in flight: the
+ * segments they name stay in the pool until released.  => dp_lock held
+ */
+static void dp_codes_hold_locked(const uint64_t *codes, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (codes[i])
+			dp_code_segment(codes[i])->io_busy++;
+}
+
+static void dp_codes_release(const uint64_t *codes, uint32_t n)
+{
+	spin_lock(&dp_lock);
+	for (uint32_t i = 0; i < n; i++)
+		if (codes[i])
+			dp_code_segment(codes[i])->io_busy--;
+	spin_unlock(&dp_lock);
+}
+
+/* dp_cluster_usable_locked: code names a cluster new pages may be written to. */
+static bool dp_cluster_usable_locked(uint64_t code)
+{
+	struct swap_segment *seg = dp_code_segment(code);
+
+	return !seg->draining && seg->state[dp_code_cluster(code)] == DP_CLUSTER_OWNED;
+}
+
+/*
  * dp_block_cluster: the cluster block blkno of object writes to, made on
- * first use (with the object's record) or when the old one went bad.
+ * first use (with the object's record), or when the old one went bad or
+ * its segment is being drained; held as in flight until dp_block_written.
  * => nothing locked; 0 if memory or the pool ran out
  */
 static uint64_t dp_block_cluster(vm_object_t object, uint64_t blkno)
@@ -309,18 +394,20 @@ static uint64_t dp_block_cluster(vm_object_t object, uint64_t blkno)
 	}
 	spin_lock(&dp_lock);
 	b = object->pager_data ? dp_block_get_locked(object, blkno, &spare) : NULL;
-	if (b && (!b->cluster || dp_code_segment(b->cluster)->state[dp_code_cluster(b->cluster)] ==
-		  DP_CLUSTER_BAD)) {
+	if (b && (!b->cluster || !dp_cluster_usable_locked(b->cluster))) {
 		uint64_t fresh = dp_cluster_alloc_locked();
 
+		/* Pages left in the old cluster keep their slots there until rewritten or moved. */
 		if (fresh)
-			b->cluster = fresh;	/* pages left in a bad one keep their slots there */
+			dp_block_set_cluster_locked(b, fresh);
 		else
 			dp_stats.full++;
 	}
-	if (b && b->cluster &&
-	    dp_code_segment(b->cluster)->state[dp_code_cluster(b->cluster)] == DP_CLUSTER_OWNED)
+	if (b && b->cluster && dp_cluster_usable_locked(b->cluster)) {
 		cluster = b->cluster;
+		dp_codes_hold_locked(&cluster, 1);
+		b->writers++;
+	}
 	spin_unlock(&dp_lock);
 	mutex_unlock(&object->lock);
 	if (dpo)
@@ -330,23 +417,37 @@ static uint64_t dp_block_cluster(vm_object_t object, uint64_t blkno)
 	return cluster;
 }
 
+/* dp_block_written: the write dp_block_cluster handed out cluster for is over. */
+static void dp_block_written(vm_object_t object, uint64_t blkno, uint64_t cluster)
+{
+	struct dp_block *b;
+
+	spin_lock(&dp_lock);
+	dp_code_segment(cluster)->io_busy--;
+	b = dp_block_find_locked(object, blkno);
+	KASSERT(b && b->writers, "default_pager: write done on a block not written to");
+	b->writers--;
+	dp_block_trim_locked(b);
+	spin_unlock(&dp_lock);
+}
+
 /*
- * dp_record: after the write of upl into its block's cluster (at slot
- * `first` + i for page i): on success record the new homes, releasing
- * older ones; on failure the cluster is bad and the pages' old copies,
- * which the write may have half overwritten, are forgotten.
+ * dp_record: after the write of upl's pages to codes[i]: on success record
+ * the new homes, releasing older ones; on failure the cluster is bad and
+ * the pages' old copies, which the write may have half overwritten, are
+ * forgotten.
  */
-static void dp_record(vm_object_t object, upl_t upl, uint64_t base, bool ok)
+static void dp_record(vm_object_t object, upl_t upl, const uint64_t *codes, bool ok)
 {
 	mutex_lock(&object->lock);
 	spin_lock(&dp_lock);
-	if (!ok)
-		dp_cluster_bad_locked(base);
 	for (uint32_t i = 0; i < upl->npages; i++) {
-		uint64_t code = ok ? base + i : 0, old;
+		uint64_t code = ok ? codes[i] : 0, old;
 
-		if (!upl->pages[i])
+		if (!upl->pages[i] || !codes[i])
 			continue;
+		if (!ok)
+			dp_cluster_bad_locked(codes[i]);
 		old = dp_set_locked(object, upl->offset + ptoa(i), code);
 		if (old == code)
 			continue;		/* rewritten in place */
@@ -367,7 +468,7 @@ static void dp_record(vm_object_t object, upl_t upl, uint64_t base, bool ok)
  */
 static kern_return_t dp_data_return(vm_object_t object, upl_t upl)
 {
-	uint64_t first = atop(upl->offset) % DP_CLUSTER_PAGES, cluster, base;
+	uint64_t first = atop(upl->offset) % DP_CLUSTER_PAGES, cluster, codes[DP_CLUSTER_PAGES];
 	kern_return_t kr;
 
 	if (first + upl->npages > DP_CLUSTER_PAGES) {
@@ -383,9 +484,11 @@ static kern_return_t dp_data_return(vm_object_t object, upl_t upl)
 		upl_abort(upl);
 		return KERN_RESOURCE_SHORTAGE;
 	}
-	base = cluster + first;
-	kr = dp_io_runs(true, base, upl);
-	dp_record(object, upl, base, kr == KERN_SUCCESS);
+	for (uint32_t i = 0; i < upl->npages; i++)
+		codes[i] = cluster + first + i;
+	kr = dp_io_runs(true, codes, upl);
+	dp_record(object, upl, codes, kr == KERN_SUCCESS);
+	dp_block_written(object, atop(upl->offset) / DP_CLUSTER_PAGES, cluster);
 	if (kr != KERN_SUCCESS) {
 		upl_abort(upl);
 		return kr;
@@ -443,6 +546,41 @@ static void dp_window_locked(vm_object_t object, vm_object_offset_t offset, vm_b
 	*hi += PAGE_SIZE;
 }
 
+/*
+ * dp_pagein_codes: where each page of a pagein UPL lives now, held in
+ * flight.  Its pages are busy, so no other pagein or move changes these
+ * homes until the UPL is done.  Pages the store no longer holds (dropped
+ * since the window was sized) leave the UPL.  => nothing locked
+ */
+static void dp_pagein_codes(vm_object_t object, upl_t upl, uint64_t *codes)
+{
+	mutex_lock(&object->lock);
+	spin_lock(&dp_lock);
+	for (uint32_t i = 0; i < upl->npages; i++)
+		codes[i] = upl->pages[i] ? dp_get_locked(object, upl->offset + ptoa(i)) : 0;
+	dp_codes_hold_locked(codes, upl->npages);
+	spin_unlock(&dp_lock);
+	mutex_unlock(&object->lock);
+	for (uint32_t i = 0; i < upl->npages; i++)
+		if (upl->pages[i] && !codes[i])
+			upl_abort_range(upl, ptoa(i), PAGE_SIZE, 0, NULL);
+}
+
+/*
+ * dp_pagein: read a pagein UPL's pages from the store.  => nothing locked;
+ * the UPL is left to the caller; KERN_MEMORY_ERROR if a read failed
+ */
+static kern_return_t dp_pagein(vm_object_t object, upl_t upl)
+{
+	uint64_t codes[UPL_MAX_PAGES];
+	kern_return_t kr;
+
+	dp_pagein_codes(object, upl, codes);
+	kr = dp_io_runs(false, codes, upl);
+	dp_codes_release(codes, upl->npages);
+	return kr == KERN_SUCCESS ? KERN_SUCCESS : KERN_MEMORY_ERROR;
+}
+
 /* dp_data_request: read the window around offset in one request, through a pagein UPL. */
 static kern_return_t dp_data_request(vm_object_t object, vm_object_offset_t offset,
 				     vm_behavior_t behavior)
@@ -463,10 +601,10 @@ static kern_return_t dp_data_request(vm_object_t object, vm_object_offset_t offs
 	if (kr != KERN_SUCCESS)
 		return kr;
 	/* Pages another pagein is filling are left out: read each run of the rest. */
-	kr = dp_io_runs(false, code, upl);
+	kr = dp_pagein(object, upl);
 	if (kr != KERN_SUCCESS) {
 		upl_abort(upl);
-		return KERN_MEMORY_ERROR;
+		return kr;
 	}
 	/* Neighbours read ahead wait on the inactive queue: unused, they are the first to go. */
 	for (uint32_t i = 0; i < upl->npages; i++)
@@ -551,44 +689,295 @@ void default_pager_stats(struct default_pager_stats *st)
 	spin_unlock(&dp_lock);
 }
 
-/*
- * default_pager_check: the slots the object records hold are exactly the
- * pages the clusters count as used (bad clusters aside).
- */
-int default_pager_check(void (*report)(const char *fmt, ...))
+/* ---- draining -------------------------------------------------------------- */
+
+#define DP_DRAIN_BATCH	16		/* blocks one look through the records collects */
+
+struct dp_move {
+	vm_object_t object;		/* referenced */
+	uint64_t blkno;
+};
+
+static bool dp_segment_valid_locked(const struct swap_segment *seg)
 {
-	uint64_t recorded = 0, counted = 0, free_seen;
-	int bad = 0;
+	return seg >= dp_segments && seg < dp_segments + DP_MAX_SEGMENTS && seg->in_use;
+}
 
-	spin_lock(&dp_lock);
-	for (int h = 0; h < DP_HASH_BUCKETS; h++)
-		for (struct dp_block *b = dp_hash[h]; b; b = b->hnext)
-			for (int i = 0; i < DP_CLUSTER_PAGES; i++)
-				recorded += b->slot[i] != 0;
-	for (int i = 0; i < DP_MAX_SEGMENTS; i++) {
-		const struct swap_segment *seg = &dp_segments[i];
+/* dp_block_in_segment_locked: some page of b lives in seg. */
+static bool dp_block_in_segment_locked(const struct dp_block *b, const struct swap_segment *seg)
+{
+	for (int i = 0; i < DP_CLUSTER_PAGES; i++)
+		if (b->slot[i] && dp_code_segment(b->slot[i]) == seg)
+			return true;
+	return false;
+}
 
-		if (!seg->in_use)
-			continue;
-		free_seen = 0;
-		for (uint64_t c = 0; c < seg->nclusters; c++) {
-			counted += seg->used[c];
-			free_seen += seg->state[c] == DP_CLUSTER_FREE;
-			if (seg->state[c] == DP_CLUSTER_FREE && seg->used[c]) {
-				report("default_pager_check: %s: free cluster %lu holds %u pages\n",
-				       seg->name, c, seg->used[c]);
-				bad++;
+/*
+ * dp_drain_collect_locked: up to max blocks with pages in seg, their
+ * objects referenced (dying ones are left to terminate).  Blocks that
+ * only write to seg let go of it, unless a write there is in flight.
+ * => dp_lock held; returns how many were collected
+ */
+static unsigned dp_drain_collect_locked(struct swap_segment *seg, struct dp_move *mv, unsigned max)
+{
+	unsigned n = 0;
+
+	for (int h = 0; h < DP_HASH_BUCKETS && n < max; h++)
+		for (struct dp_block *b = dp_hash[h]; b && n < max; b = b->hnext) {
+			if (dp_block_in_segment_locked(b, seg)) {
+				if (vm_object_reference_live(b->object))
+					mv[n++] = (struct dp_move){ b->object, b->blkno };
+			} else if (b->cluster && dp_code_segment(b->cluster) == seg && !b->writers) {
+				dp_block_set_cluster_locked(b, 0);
 			}
 		}
-		if (free_seen != seg->free_clusters) {
-			report("default_pager_check: %s: %lu free clusters, count says %lu\n", seg->name,
-			       free_seen, seg->free_clusters);
+	return n;
+}
+
+/*
+ * dp_drop_resident_copies: resident, idle pages of the block at off lose
+ * their copy in seg (so they count as dirty: the next pageout writes them
+ * elsewhere).  *first, *end: the pages of the block still absent with a
+ * copy in seg (*first == *end if none).
+ */
+static void dp_drop_resident_copies(vm_object_t object, vm_object_offset_t off, uint32_t npages,
+				    const struct swap_segment *seg, uint32_t *first, uint32_t *end)
+{
+	*first = npages;
+	*end = 0;
+	mutex_lock(&object->lock);
+	spin_lock(&dp_lock);
+	for (uint32_t i = 0; i < npages; i++) {
+		uint64_t code = dp_get_locked(object, off + ptoa(i));
+		vm_page_t m;
+
+		if (!code || dp_code_segment(code) != seg)
+			continue;
+		m = vm_page_lookup(object, off + ptoa(i));
+		if (m && !m->busy) {
+			dp_set_locked(object, off + ptoa(i), 0);
+			dp_slot_free_locked(code);
+		} else if (!m) {
+			*first = MIN(*first, i);
+			*end = i + 1;
+		}
+	}
+	spin_unlock(&dp_lock);
+	mutex_unlock(&object->lock);
+	*end = MAX(*end, *first);
+}
+
+/*
+ * dp_move_absent: read the absent pages of [off, off + size) that live in
+ * seg into the busy pages of a pagein UPL, write them to their block's
+ * new cluster and record them there, then drop the pages again: the data
+ * stays in the store.  Faults on those pages wait while they are busy.
+ */
+static kern_return_t dp_move_absent(vm_object_t object, vm_object_offset_t off, vm_size_t size,
+				    const struct swap_segment *seg)
+{
+	uint64_t cluster, held[DP_CLUSTER_PAGES], from[DP_CLUSTER_PAGES], to[DP_CLUSTER_PAGES];
+	uint64_t first = atop(off) % DP_CLUSTER_PAGES, n = 0;
+	kern_return_t kr;
+	upl_t upl;
+
+	cluster = dp_block_cluster(object, atop(off) / DP_CLUSTER_PAGES);
+	if (!cluster)
+		return KERN_RESOURCE_SHORTAGE;
+	kr = upl_request(object, off, size, UPL_RETURN_ONLY_ABSENT | UPL_NOBLOCK, &upl);
+	if (kr != KERN_SUCCESS) {
+		dp_block_written(object, atop(off) / DP_CLUSTER_PAGES, cluster);
+		return kr;
+	}
+	dp_pagein_codes(object, upl, held);
+	for (uint32_t i = 0; i < upl->npages; i++) {
+		bool here = held[i] && dp_code_segment(held[i]) == seg;
+
+		from[i] = here ? held[i] : 0;
+		to[i] = here ? cluster + first + i : 0;
+		n += here;
+	}
+	kr = dp_io_runs(false, from, upl);
+	if (kr == KERN_SUCCESS) {
+		kr = dp_io_runs(true, to, upl);
+		if (kr == KERN_SUCCESS) {
+			dp_record(object, upl, to, true);
+		} else {
+			spin_lock(&dp_lock);
+			dp_cluster_bad_locked(cluster);
+			spin_unlock(&dp_lock);
+		}
+	}
+	dp_codes_release(held, upl->npages);
+	dp_block_written(object, atop(off) / DP_CLUSTER_PAGES, cluster);
+	upl_abort(upl);
+	if (kr != KERN_SUCCESS)
+		return KERN_MEMORY_ERROR;
+	spin_lock(&dp_lock);
+	dp_stats.moved += n;
+	spin_unlock(&dp_lock);
+	return KERN_SUCCESS;
+}
+
+/* dp_block_move: block blkno of object keeps nothing in seg any more (if it goes well). */
+static kern_return_t dp_block_move(vm_object_t object, uint64_t blkno, const struct swap_segment *seg)
+{
+	vm_object_offset_t off = ptoa(blkno * DP_CLUSTER_PAGES);
+	uint32_t npages, first, end;
+
+	mutex_lock(&object->lock);
+	npages = off < object->size ? (uint32_t)MIN(DP_CLUSTER_PAGES, atop(object->size - off)) : 0;
+	mutex_unlock(&object->lock);
+	dp_drop_resident_copies(object, off, npages, seg, &first, &end);
+	if (first == end)
+		return KERN_SUCCESS;
+	return dp_move_absent(object, off + ptoa(first), ptoa(end - first), seg);
+}
+
+kern_return_t default_pager_drain_start(struct swap_segment *seg)
+{
+	kern_return_t kr = KERN_SUCCESS;
+	uint64_t need = 0, room = 0;
+
+	spin_lock(&dp_lock);
+	if (!dp_segment_valid_locked(seg) || seg->draining) {
+		kr = KERN_INVALID_ARGUMENT;
+	} else {
+		for (uint64_t c = 0; c < seg->nclusters; c++)
+			need += seg->used[c] != 0;
+		for (int i = 0; i < DP_MAX_SEGMENTS; i++)
+			if (&dp_segments[i] != seg && dp_segments[i].in_use && !dp_segments[i].draining)
+				room += dp_segments[i].free_clusters;
+		if (need > room)
+			kr = KERN_RESOURCE_SHORTAGE;
+		else
+			seg->draining = true;
+	}
+	spin_unlock(&dp_lock);
+	return kr;
+}
+
+kern_return_t default_pager_drain_step(struct swap_segment *seg, unsigned max_blocks, bool *empty)
+{
+	struct dp_move mv[DP_DRAIN_BATCH];
+	kern_return_t kr = KERN_SUCCESS;
+	unsigned n;
+
+	*empty = false;
+	spin_lock(&dp_lock);
+	if (!dp_segment_valid_locked(seg) || !seg->draining) {
+		spin_unlock(&dp_lock);
+		return KERN_INVALID_ARGUMENT;
+	}
+	n = dp_drain_collect_locked(seg, mv, MIN(max_blocks, DP_DRAIN_BATCH));
+	*empty = n == 0 && seg->used_pages == 0 && seg->refs == 0 && seg->io_busy == 0;
+	spin_unlock(&dp_lock);
+	for (unsigned i = 0; i < n; i++) {
+		if (kr == KERN_SUCCESS)
+			kr = dp_block_move(mv[i].object, mv[i].blkno, seg);
+		vm_object_deallocate(mv[i].object);
+	}
+	return kr;
+}
+
+kern_return_t default_pager_drain_cancel(struct swap_segment *seg)
+{
+	kern_return_t kr = KERN_SUCCESS;
+
+	spin_lock(&dp_lock);
+	if (!dp_segment_valid_locked(seg) || !seg->draining)
+		kr = KERN_INVALID_ARGUMENT;
+	else
+		seg->draining = false;		/* orphaned clusters free themselves as they empty */
+	spin_unlock(&dp_lock);
+	return kr;
+}
+
+kern_return_t default_pager_remove_segment(struct swap_segment *seg)
+{
+	const struct swap_segment_ops *ops = NULL;
+	kern_return_t kr = KERN_SUCCESS;
+	uint8_t *used = NULL;
+	void *dev = NULL;
+
+	spin_lock(&dp_lock);
+	if (!dp_segment_valid_locked(seg) || !seg->draining) {
+		kr = KERN_INVALID_ARGUMENT;
+	} else if (seg->used_pages || seg->refs || seg->io_busy) {
+		kr = KERN_FAILURE;
+	} else {
+		ops = seg->ops;
+		dev = seg->dev;
+		used = seg->used;
+		seg->in_use = false;
+		dp_stats.segments--;
+		dp_stats.segments_removed++;
+	}
+	spin_unlock(&dp_lock);
+	if (kr != KERN_SUCCESS)
+		return kr;
+	xmfree((caddr_t)used, kernel_heap);
+	if (ops->release)
+		ops->release(dev);
+	return KERN_SUCCESS;
+}
+
+/* dp_check_segment_locked: seg's cluster states and counts agree; returns problems. */
+static int dp_check_segment_locked(const struct swap_segment *seg, uint64_t refs,
+				   void (*report)(const char *fmt, ...))
+{
+	uint64_t free_seen = 0, used = 0;
+	int bad = 0;
+
+	for (uint64_t c = 0; c < seg->nclusters; c++) {
+		used += seg->used[c];
+		free_seen += seg->state[c] == DP_CLUSTER_FREE;
+		if ((seg->state[c] == DP_CLUSTER_FREE && seg->used[c]) ||
+		    (seg->state[c] == DP_CLUSTER_ORPHANED && !seg->used[c])) {
+			report("default_pager_check: %s: cluster %lu in state %d holds %u pages\n",
+			       seg->name, c, seg->state[c], seg->used[c]);
 			bad++;
 		}
 	}
-	if (recorded != counted || recorded != dp_stats.used_pages) {
-		report("default_pager_check: objects record %lu slots, clusters count %lu, stats %lu\n",
-		       recorded, counted, dp_stats.used_pages);
+	if (free_seen != seg->free_clusters || used != seg->used_pages || refs != seg->refs) {
+		report("default_pager_check: %s: %lu free clusters, %lu used pages, %lu owning blocks;"
+		       " counts say %lu, %lu, %lu\n", seg->name, free_seen, used, refs,
+		       seg->free_clusters, seg->used_pages, seg->refs);
+		bad++;
+	}
+	return bad;
+}
+
+/*
+ * default_pager_check: the slots the object records hold are exactly the
+ * pages the clusters count as used; each block's cluster is owned (or
+ * bad), and each segment's counts match its clusters.
+ */
+int default_pager_check(void (*report)(const char *fmt, ...))
+{
+	uint64_t recorded = 0, refs[DP_MAX_SEGMENTS] = { 0 };
+	int bad = 0, state;
+
+	spin_lock(&dp_lock);
+	for (int h = 0; h < DP_HASH_BUCKETS; h++)
+		for (struct dp_block *b = dp_hash[h]; b; b = b->hnext) {
+			for (int i = 0; i < DP_CLUSTER_PAGES; i++)
+				recorded += b->slot[i] != 0;
+			if (!b->cluster)
+				continue;
+			refs[(b->cluster >> DP_SEG_SHIFT) - 1]++;
+			state = dp_code_segment(b->cluster)->state[dp_code_cluster(b->cluster)];
+			if (state == DP_CLUSTER_FREE || state == DP_CLUSTER_ORPHANED) {
+				report("default_pager_check: a block writes to a free or orphaned cluster\n");
+				bad++;
+			}
+		}
+	for (int i = 0; i < DP_MAX_SEGMENTS; i++)
+		if (dp_segments[i].in_use)
+			bad += dp_check_segment_locked(&dp_segments[i], refs[i], report);
+	if (recorded != dp_stats.used_pages) {
+		report("default_pager_check: objects record %lu slots, stats say %lu\n", recorded,
+		       dp_stats.used_pages);
 		bad++;
 	}
 	spin_unlock(&dp_lock);

@@ -38,7 +38,7 @@ struct swap_segment_ops {
 	 * => KERN_SUCCESS, or KERN_MEMORY_ERROR if the device failed it
 	 */
 	kern_return_t (*io)(void *dev, bool write, uint64_t slot, vm_page_t *pages, uint32_t npages);
-	/* release: the segment has left the pool (drained): give its device or file back. */
+	/* release: the segment has left the pool (drained): give its device or file back. May sleep. */
 	void (*release)(void *dev);
 };
 
@@ -51,6 +51,9 @@ struct swap_segment {
 	uint8_t *state;				/* [d] per cluster: free, owned by a block, bad */
 	uint64_t free_clusters;			/* [d] */
 	uint64_t bad_clusters;			/* [d] */
+	uint64_t used_pages;			/* [d] slots holding a page */
+	uint64_t refs;				/* [d] blocks writing to one of its clusters */
+	uint64_t io_busy;			/* [d] pages being read or written */
 	uint64_t cursor;			/* [d] where to look for a free cluster next */
 	bool draining;				/* [d] no new clusters; being emptied */
 	bool in_use;				/* [d] the slot of the pool is taken */
@@ -66,6 +69,8 @@ struct default_pager_stats {
 	uint64_t write_requests, read_requests;
 	uint64_t write_errors, read_errors;
 	uint64_t full;				/* pageouts refused: no free cluster */
+	uint64_t moved;				/* pages moved out of draining segments */
+	uint64_t segments_removed;
 };
 
 /* default_pager_init: become vm_pager_default (once). */
@@ -79,6 +84,29 @@ void default_pager_init(void);
 kern_return_t default_pager_add_segment(const char *name, const struct swap_segment_ops *ops,
 					void *dev, uint64_t npages, struct swap_segment **out);
 void default_pager_stats(struct default_pager_stats *st);
+
+/*
+ * Draining takes a segment out of the pool without losing a page:
+ * default_pager_drain_start stops new clusters there; each
+ * default_pager_drain_step moves the pages of up to max_blocks object
+ * blocks into the rest of the pool (absent pages are read, written to a
+ * new cluster and recorded there; resident ones lose their copy there and
+ * go out again with the next pageout); once a step reports the segment
+ * empty, default_pager_remove_segment takes it out and releases it.
+ * default_pager_drain_cancel puts it back in service instead.
+ * => KERN_INVALID_ARGUMENT: seg not in the pool (start: or already draining;
+ *    step, cancel: or not draining)
+ * => start, KERN_RESOURCE_SHORTAGE: the rest of the pool has too few free
+ *    clusters for the blocks seg holds pages of
+ * => step, KERN_RESOURCE_SHORTAGE: no free cluster elsewhere or no page to
+ *    move through; KERN_MEMORY_ERROR: a read or write failed (the pages
+ *    stay where they were); either way a later step may succeed
+ * => remove: KERN_FAILURE if seg still holds pages or I/O
+ */
+kern_return_t default_pager_drain_start(struct swap_segment *seg);
+kern_return_t default_pager_drain_step(struct swap_segment *seg, unsigned max_blocks, bool *empty);
+kern_return_t default_pager_drain_cancel(struct swap_segment *seg);
+kern_return_t default_pager_remove_segment(struct swap_segment *seg);
 /* default_pager_segment: segment i of the pool (NULL if that slot is empty). */
 const struct swap_segment *default_pager_segment(int i);
 

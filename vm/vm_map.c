@@ -527,6 +527,22 @@ static void entry_unwire_pages(vm_map_t map, struct vm_map_entry *e)
 	mutex_unlock(&e->object->lock);
 }
 
+/*
+ * entry_drop_private_pages: an entry going away whose object no other
+ * entry maps at the same offsets (one_mapping: the other references are
+ * the other pieces of a clipped entry, or transient) takes the object's
+ * pages and paged-out copies in its range with it, rather than leave
+ * them until the object dies.  => map write-locked
+ */
+static void entry_drop_private_pages(struct vm_map_entry *e)
+{
+	if (e->is_submap || !e->object || !__atomic_load_n(&e->object->one_mapping, __ATOMIC_ACQUIRE))
+		return;
+	if (e->offset == 0 && e->end - e->start >= e->object->size)
+		return;				/* the last deallocate frees it all at once */
+	vm_object_page_remove(e->object, e->offset, e->offset + (e->end - e->start));
+}
+
 /* vm_map_delete_locked: remove every entry in [start, end), wired or not. */
 static kern_return_t vm_map_delete_locked(vm_map_t map, vm_offset_t start, vm_offset_t end)
 {
@@ -542,6 +558,7 @@ static kern_return_t vm_map_delete_locked(vm_map_t map, vm_offset_t start, vm_of
 			pmap_unnest(map->pmap, e->start, e->end - e->start);
 		else
 			pmap_remove(map->pmap, e->start, e->end);
+		entry_drop_private_pages(e);
 		entry_unlink(map, e);
 		entry_dispose(e);
 		e = next;
@@ -861,10 +878,12 @@ static kern_return_t vm_map_lookup_prepare_locked(struct vm_map_entry *e, vm_pro
 		if (!(e->object = vm_object_allocate(e->end - e->start)))
 			return KERN_RESOURCE_SHORTAGE;
 		e->offset = 0;
+		e->object->one_mapping = true;
 	}
 	if ((fault_type & VM_PROT_WRITE) && e->needs_copy) {
 		if (!vm_object_shadow(&e->object, &e->offset, e->end - e->start))
 			return KERN_RESOURCE_SHORTAGE;
+		e->object->one_mapping = true;	/* the entry's own copy */
 		e->needs_copy = false;
 	}
 	return KERN_SUCCESS;

@@ -90,8 +90,7 @@ static struct vm_map_entry *entry_copy(vm_map_t src_map, struct vm_map_entry *sr
 	e->prev = e->next = e->left = e->right = e->parent = NULL;
 	e->wired_count = e->user_wired_count = 0;
 	e->is_shared = false;
-	if (e->object)
-		vm_object_reference(e->object);
+	vm_object_share(e->object);
 	if (eager || src->is_shared || src->wired_count || src->user_wired_count) {
 		if (entry_copy_eager(e) != KERN_SUCCESS) {
 			vm_map_entry_free(e);
@@ -291,7 +290,7 @@ static kern_return_t fork_entry(vm_map_t parent, struct vm_map_entry *e, vm_map_
 			__atomic_fetch_add(&c->submap->submap_users, 1, __ATOMIC_RELAXED);
 			vm_map_reference(c->submap);
 		} else {
-			vm_object_reference(c->object);
+			vm_object_share(c->object);
 		}
 		e->is_shared = c->is_shared = !e->is_submap;
 		break;

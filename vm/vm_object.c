@@ -249,6 +249,34 @@ static void vm_page_free_object_page(vm_page_t m)
 	vm_page_free(m);
 }
 
+/*
+ * vm_object_page_remove: throw away object's pages and their paged-out
+ * copies in [start, end) (page aligned): nothing uses them any more.
+ * Busy pages are waited for; wired ones are left alone.
+ * => object referenced, unlocked
+ */
+void vm_object_page_remove(vm_object_t object, vm_object_offset_t start, vm_object_offset_t end)
+{
+	vm_page_t m, next;
+
+	mutex_lock(&object->lock);
+again:
+	for (m = object->pages; m; m = next) {
+		next = m->onext;
+		if (m->offset < start || m->offset >= end || m->wire_count)
+			continue;
+		if (m->busy) {
+			vm_page_wait_busy(m);
+			goto again;
+		}
+		vm_page_free_object_page(m);
+	}
+	if (object->pager_data)
+		for (vm_object_offset_t off = start; off < end; off += PAGE_SIZE)
+			vm_pager_default->discard(object, off);
+	mutex_unlock(&object->lock);
+}
+
 /* ---- objects ------------------------------------------------------------------ */
 
 vm_object_t vm_object_allocate(vm_object_offset_t size)
@@ -279,6 +307,25 @@ void vm_object_reference(vm_object_t object)
 	KASSERT(__atomic_load_n(&object->ref_count, __ATOMIC_RELAXED) > 0,
 		"vm_object_reference: object %lu is dead", object->id);
 	__atomic_fetch_add(&object->ref_count, 1, __ATOMIC_RELAXED);
+}
+
+void vm_object_share(vm_object_t object)
+{
+	if (!object)
+		return;
+	__atomic_store_n(&object->one_mapping, false, __ATOMIC_RELEASE);
+	vm_object_reference(object);
+}
+
+bool vm_object_reference_live(vm_object_t object)
+{
+	int c = __atomic_load_n(&object->ref_count, __ATOMIC_RELAXED);
+
+	while (c > 0)
+		if (__atomic_compare_exchange_n(&object->ref_count, &c, c + 1, false, __ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			return true;
+	return false;
 }
 
 static void vm_object_free(vm_object_t object)

@@ -36,6 +36,9 @@ struct vm_object {
 	struct vm_page *pages;		/* [o] resident pages (list) */
 	uint64_t resident_count;	/* [o] */
 	void *pager_data;		/* [o] the default pager's record of paged-out pages, or NULL */
+	bool one_mapping;		/* atomic: each page is mapped by at most one map entry, so a
+					   range no entry maps any more is garbage (set when an entry
+					   makes the object for itself, cleared when it is shared) */
 	struct vm_object *gnext, *gprev;/* [g] all objects, for accounting and checks */
 };
 typedef struct vm_object *vm_object_t;
@@ -43,9 +46,24 @@ typedef struct vm_object *vm_object_t;
 /* vm_object_bootstrap: the page hash; => after vm_page_startup */
 void vm_object_bootstrap(void);
 
+/*
+ * vm_object_page_remove: throw away object's pages and their paged-out
+ * copies in [start, end): their only user let go of them.  Busy pages are
+ * waited for, wired ones left.  => object referenced, unlocked
+ */
+void vm_object_page_remove(vm_object_t object, vm_object_offset_t start, vm_object_offset_t end);
 /* vm_object_allocate: an empty anonymous (zero-fill) object of `size` bytes, one reference. */
 vm_object_t vm_object_allocate(vm_object_offset_t size);
 void vm_object_reference(vm_object_t object);
+/* vm_object_share: a reference for a second view of the same pages (a shared or copied entry). */
+void vm_object_share(vm_object_t object);
+/*
+ * vm_object_reference_live: take a reference unless the count is already
+ * 0 (for holders of a bare pointer, like the pageout daemon: the last
+ * deallocate drops the count before it takes the object lock, so holding
+ * that lock does not keep the count from reaching 0).  => false if dying
+ */
+bool vm_object_reference_live(vm_object_t object);
 /*
  * vm_object_deallocate: drop a reference; the last one frees the pages
  * (removing their mappings) and drops the reference on the shadow.

@@ -73,22 +73,6 @@ static void pageout_balance(void)
 }
 
 /*
- * pageout_reference_live: take a reference unless the count is already 0.
- * The last deallocate drops the count before it takes the object lock, so
- * holding the lock does not keep the count from reaching 0 meanwhile.
- */
-static bool pageout_reference_live(vm_object_t obj)
-{
-	int c = __atomic_load_n(&obj->ref_count, __ATOMIC_RELAXED);
-
-	while (c > 0)
-		if (__atomic_compare_exchange_n(&obj->ref_count, &c, c + 1, false, __ATOMIC_ACQUIRE,
-						__ATOMIC_RELAXED))
-			return true;
-	return false;
-}
-
-/*
  * pageout_grab: the inactive queue's head with its object locked and
  * referenced, or NULL (*more false when the queue is empty).  Pages whose
  * object is busy elsewhere go to the tail.
@@ -112,7 +96,7 @@ static vm_page_t pageout_grab(vm_object_t *objp, bool *more)
 		return NULL;
 	}
 	spin_unlock(&vm_page_queue_lock);
-	if (!pageout_reference_live(obj)) {	/* its last reference is going: leave it */
+	if (!vm_object_reference_live(obj)) {	/* its last reference is going: leave it */
 		mutex_unlock(&obj->lock);
 		return NULL;
 	}

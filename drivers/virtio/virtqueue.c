@@ -316,20 +316,40 @@ void virtq_fail_all(struct virtq *q)
 	spin_unlock(&q->lock);
 }
 
+/*
+ * virtq_wait_poll: the wait's slice ran out: look at the used ring in case
+ * an interrupt went missing.  => q->lock held (dropped meanwhile)
+ */
+static void virtq_wait_poll(struct virtq *q, struct virtq_req *r)
+{
+	spin_unlock(&q->lock);
+	virtq_interrupt(q);
+	spin_lock(&q->lock);
+	if (r->done) {
+		q->stats.rescued++;
+		kprintf("%s: queue %u: a completion came without its interrupt\n", q->vd->name,
+			q->index);
+	}
+}
+
 kern_return_t virtq_wait(struct virtq *q, struct virtq_req *r)
 {
 	uint64_t timeout = __atomic_load_n(&q->vd->timeout_ns, __ATOMIC_RELAXED);
-	uint64_t deadline = timer_now() + timer_ns_to_ticks(timeout);
+	uint64_t now = timer_now(), deadline = now + timer_ns_to_ticks(timeout);
+	uint64_t slice = timer_ns_to_ticks(VIRTQ_POLL_NS);
 	bool timed_out = false;
 
 	spin_lock(&q->lock);
 	while (!r->done) {
-		bool timed_out_now;
+		bool slept_out;
 
 		r->waiting = true;
-		timed_out_now = thread_sleep_deadline(r, &q->lock, deadline);
+		slept_out = thread_sleep_deadline(r, &q->lock, MIN(deadline, now + slice));
 		r->waiting = false;
-		if (timed_out_now && !r->done) {
+		now = timer_now();
+		if (slept_out && !r->done)
+			virtq_wait_poll(q, r);
+		if (!r->done && now >= deadline) {
 			spin_unlock(&q->lock);
 			virtio_device_fail(q->vd, "a request timed out");
 			timed_out = true;

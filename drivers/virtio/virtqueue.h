@@ -42,6 +42,7 @@ struct virtq_desc {
 #define VIRTQ_USED_F_NO_NOTIFY		1
 
 #define VIRTQ_INDIRECT_MAX	32	/* entries in one indirect table */
+#define VIRTQ_POLL_NS	(1000ull * 1000 * 1000)	/* a waiter looks at the used ring this often */
 
 /* A request in flight; the caller keeps it alive until virtq_wait returns. */
 struct virtq_req {
@@ -64,6 +65,7 @@ struct virtq_stats {
 	uint64_t notifies;		/* [q] doorbell writes */
 	uint64_t suppressed;		/* [q] doorbells EVENT_IDX said were not needed */
 	uint64_t indirect;		/* [q] requests that used an indirect table */
+	uint64_t rescued;		/* [q] completions found by polling: their interrupt was lost */
 	uint32_t inflight, max_inflight;	/* [q] */
 };
 
@@ -106,8 +108,9 @@ void virtq_free(struct virtq *q);
 kern_return_t virtq_submit(struct virtq *q, struct virtq_req *r, const struct virtq_sg *sg, int nsg);
 
 /*
- * virtq_wait: sleep until r is done.  If the device does not answer within
- * its timeout it is failed (virtio_device_fail).
+ * virtq_wait: sleep until r is done, looking at the used ring every
+ * VIRTQ_POLL_NS in case an interrupt was lost.  If the device does not
+ * answer within its timeout it is failed (virtio_device_fail).
  * => KERN_SUCCESS, KERN_OPERATION_TIMED_OUT, or KERN_ABORTED if the device
  *    was failed for another request
  */

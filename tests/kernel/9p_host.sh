@@ -4,9 +4,9 @@
 # WORK/share as the host sees it and answers in WORK/share/.hostcheck-<name>
 # ("ok" or "fail"); once QEMU is gone, nothing may be left in the share.
 set -u
+. "$(dirname "$0")/hostcheck.sh"
 work=$1 log=$2 qemu_pid=$3
 share=$work/share
-status=0 answered=" "
 
 # lines N: what the guest writes to dir/a.txt, N lines of 15 bytes.
 lines() {
@@ -34,34 +34,11 @@ check() {
 	esac
 }
 
-answer() {	# answer NAME: run the check, publish the verdict in one rename
-	if why=$(check "$1" 2>&1); then
-		verdict=ok
-		echo "9p_host: $1: ok"
-	else
-		verdict=fail status=1
-		echo "9p_host: $1: FAILED: $why"
-	fi
-	echo "$verdict" > "$share/.hostcheck-tmp"
-	mv "$share/.hostcheck-tmp" "$share/.hostcheck-$1"
-}
-
-while :; do
-	alive=yes
-	kill -0 "$qemu_pid" 2>/dev/null || alive=no
-	for name in $(tr -d '\r' < "$log" | sed -n 's/^HOSTCHECK \([a-z0-9_]*\)$/\1/p'); do
-		case $answered in
-		*" $name "*) ;;
-		*) answer "$name"; answered="$answered$name " ;;
-		esac
-	done
-	[ "$alive" = yes ] || break
-	sleep 0.1
-done
+hostcheck_serve 9p_host "$share" "$log" "$qemu_pid"
+status=$hostcheck_status
 left=$(ls -A "$share")
 if [ -n "$left" ]; then
 	echo "9p_host: files left in the share after the run: $left"
 	status=1
 fi
-[ "$answered" != " " ] || { echo "9p_host: the guest asked for no check"; status=1; }
 exit $status

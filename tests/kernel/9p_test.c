@@ -15,35 +15,12 @@
 KTEST_RUN(9p, "test=9p", "-m 256M -smp 2 --9p share --host-check tests/kernel/9p_host.sh");
 
 #define LINE_BYTES	15		/* "9p line %06d\n" */
-#define HOST_WAIT_NS	(30ull * 1000000000ull)
 
 static struct p9_client *share(void)
 {
 	struct virtio_9p *v = virtio_9p_find("share");
 
 	return v ? &v->client : NULL;
-}
-
-/* host_check: ask the host script to check `name`; true if it answered ok. */
-static bool host_check(struct p9_client *c, const char *name)
-{
-	char path[64], verdict[8] = "";
-	struct p9_file f;
-	size_t got = 0;
-
-	snprintf(path, sizeof(path), ".hostcheck-%s", name);
-	kprintf("HOSTCHECK %s\n", name);
-	for (uint64_t waited = 0; waited < HOST_WAIT_NS; waited += 20000000) {
-		if (p9_file_open(c, path, P9_FILE_READ, 0, &f) == 0) {
-			p9_file_read(&f, 0, verdict, sizeof(verdict) - 1, &got);
-			p9_file_close(&f);
-			p9_unlink(c, path);
-			return strcmp(verdict, "ok\n") == 0;
-		}
-		thread_sleep_ns(20000000);
-	}
-	ktest_report("no answer from the host for \"%s\"\n", name);
-	return false;
 }
 
 /* lines: n lines "9p line %06d\n" into buf (n * LINE_BYTES + 1 bytes). */
@@ -119,13 +96,13 @@ KTEST(9p, files_seen_from_the_host)
 	EXPECT_EQ(p9_file_read(&f, 0, (void *)rbuf, big + 1, &done), 0);
 	EXPECT_EQ(done, big);
 	EXPECT_EQ(memcmp((void *)rbuf, (void *)wbuf, big), 0);
-	EXPECT_TRUE(host_check(c, "created"));
+	EXPECT_TRUE(ktest_host_check(c, "created"));
 
 	EXPECT_EQ(p9_file_truncate(&f, 1000 * LINE_BYTES), 0);
 	EXPECT_EQ(p9_file_stat(&f, &st), 0);
 	EXPECT_EQ(st.size, 1000 * LINE_BYTES);
 	EXPECT_EQ(p9_file_close(&f), 0);
-	EXPECT_TRUE(host_check(c, "truncated"));
+	EXPECT_TRUE(ktest_host_check(c, "truncated"));
 
 	EXPECT_EQ(p9_dir_list(c, "dir", collect, &l), 0);
 	EXPECT_EQ(l.n, 2);
@@ -136,7 +113,7 @@ KTEST(9p, files_seen_from_the_host)
 	EXPECT_EQ(p9_unlink(c, "top.txt"), 0);
 	EXPECT_EQ(p9_dir_remove(c, "dir"), 0);
 	EXPECT_EQ(p9_stat(c, "top.txt", &st), P9_ENOENT);
-	EXPECT_TRUE(host_check(c, "unlinked"));
+	EXPECT_TRUE(ktest_host_check(c, "unlinked"));
 	EXPECT_EQ(p9_client_fids_in_use(c), 1);	/* the root */
 	kmem_free(kernel_map, wbuf, round_page(big + 1));
 	kmem_free(kernel_map, rbuf, round_page(big + 1));

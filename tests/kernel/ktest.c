@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "drivers/9p/p9.h"
 #include "kern/kernel.h"
 #include "kern/thread.h"
 #include "platform/riscv/trap.h"
@@ -277,4 +278,28 @@ int ktest_main(const char *suites)
 		kprintf("ktest: no test matches \"%s\"\n", suites);
 	kprintf("%d passed, %d failed\n", passed, failed);
 	return (failed || passed == 0) ? EXIT_STATUS_FAILED : EXIT_STATUS_OK;
+}
+
+#define KTEST_HOST_WAIT_NS	(30ull * 1000000000ull)
+#define KTEST_HOST_POLL_NS	(20ull * 1000000ull)
+
+bool ktest_host_check(struct p9_client *c, const char *name)
+{
+	char path[64], verdict[8] = "";
+	struct p9_file f;
+	size_t got = 0;
+
+	snprintf(path, sizeof(path), ".hostcheck-%s", name);
+	kprintf("HOSTCHECK %s\n", name);
+	for (uint64_t waited = 0; waited < KTEST_HOST_WAIT_NS; waited += KTEST_HOST_POLL_NS) {
+		if (p9_file_open(c, path, P9_FILE_READ, 0, &f) == 0) {
+			p9_file_read(&f, 0, verdict, sizeof(verdict) - 1, &got);
+			p9_file_close(&f);
+			p9_unlink(c, path);
+			return strcmp(verdict, "ok\n") == 0;
+		}
+		thread_sleep_ns(KTEST_HOST_POLL_NS);
+	}
+	ktest_report("no answer from the host for \"%s\"\n", name);
+	return false;
 }

@@ -129,6 +129,14 @@ void ktest_fault_check(const char *file, int line, bool taken, const char *what)
 		}									\
 	} while (0)
 
+struct p9_client;
+/*
+ * ktest_host_check: print "HOSTCHECK name" for the suite's --host-check
+ * script and wait (30 s at most) for its verdict in the share's
+ * .hostcheck-<name> file; true if it answered "ok".
+ */
+bool ktest_host_check(struct p9_client *c, const char *name);
+
 /* ktest_report: a report function for the invariant checkers (pmap_check, vm_map_check...). */
 void ktest_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -8,9 +8,13 @@
  * time vary from 90 s to over 10 minutes).  Once the map is gone, the
  * pager's bookkeeping must be clean and every swap slot free again.
  */
+#include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "drivers/virtio/virtio_9p.h"
 #include "kern/cmdline.h"
+#include "kern/swapfile.h"
 #include "kern/thread.h"
 #include "platform/riscv/riscv.h"
 #include "platform/riscv/hart.h"
@@ -26,6 +30,7 @@
 #include "vm/vm_upl.h"
 
 KTEST_RUN(paging, "test=paging swap=swap", "-m 64M -smp 1 --blk swap:512M");
+KTEST_RUN(swapfile, "test=swapfile swap=swap swapfile=swap swapfile.size=16M swapfile.max=15 swapfile.hiwat=8M swapfile.lowat=24M swapfile.hold=500 swapfile.retry=500", "-m 64M -smp 1 --blk swap:32M --9p swap --host-check tests/kernel/swapfile_host.sh");
 
 
 #define WS_BASE		0x10000000ul
@@ -197,4 +202,167 @@ KTEST(paging, working_set_four_times_ram)
 	EXPECT_EQ(default_pager_check(ktest_report), 0);
 	default_pager_stats(&after);
 	EXPECT_EQ(after.used_pages, 0);		/* the object's death gave back its slots */
+}
+
+/* ---- the dynamic pager ------------------------------------------------------------ */
+
+#define SF_POLL_NS	(100ull * 1000 * 1000)
+#define SF_HIWAT	(8ul << 20)		/* as the suite's command line sets it */
+
+/* sf_host_files: ask the host to see exactly n swap files (HOSTCHECK files_<n>). */
+static bool sf_host_files(struct p9_client *c, uint64_t n)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "files_%lu", n);
+	return ktest_host_check(c, name);
+}
+
+/*
+ * sf_settle: wait (up to secs) until no drain runs and the file count has
+ * not changed for a second and a half, with at least min_deleted files
+ * deleted in all.  Returns the stats then.
+ */
+static struct swapfile_stats sf_settle(uint64_t min_deleted, int secs)
+{
+	struct swapfile_stats st, last = { 0 };
+	int still = 0;
+
+	for (int i = 0; i < secs * 10; i++) {
+		swapfile_stats(&st);
+		still = st.files == last.files && !st.draining ? still + 1 : 0;
+		last = st;
+		if (st.deleted >= min_deleted && still >= 15)
+			break;
+		thread_sleep_ns(SF_POLL_NS);
+	}
+	return last;
+}
+
+/* sf_pool_free: free bytes in the pool. */
+static uint64_t sf_pool_free(void)
+{
+	struct default_pager_stats st;
+
+	default_pager_stats(&st);
+	return ptoa(st.free_pages);
+}
+
+/* sf_fill_until_low: write pages [first, last) of seeds in order until the pool is below hiwat. */
+static uint64_t sf_fill_until_low(uint32_t *seeds, uint64_t first, uint64_t last, uint32_t seed)
+{
+	uint64_t p;
+
+	for (p = first; p < last && sf_pool_free() >= SF_HIWAT; p++) {
+		seeds[p] = seed;
+		page_write(WS_BASE + ptoa(p), p, seed);
+	}
+	return p;
+}
+
+/*
+ * sf_wait_stat: poll (up to secs) until the counter at byte offset field
+ * of struct swapfile_stats exceeds floor; returns its last value.
+ */
+static uint64_t sf_wait_stat(size_t field, uint64_t floor, int secs)
+{
+	struct swapfile_stats st;
+	uint64_t v = 0;
+
+	for (int i = 0; i < secs * 10 && v <= floor; i++) {
+		swapfile_stats(&st);
+		v = *(uint64_t *)((char *)&st + field);
+		if (v <= floor)
+			thread_sleep_ns(SF_POLL_NS);
+	}
+	return v;
+}
+
+/*
+ * Swap files grow with a working set of four times RAM (on a disk of half
+ * RAM), drain and go when three quarters of it is freed (moving the live
+ * pages of the rest), are retried when the host directory refuses a new
+ * one, and are all gone once the map is; the host script checks the
+ * directory at each step.
+ */
+KTEST(swapfile, grow_drain_retry_delete)
+{
+	uint64_t ram = ptoa(vm_page_total_count()), npages = atop(4 * ram), keep = npages / 4, end;
+	struct virtio_9p *share = virtio_9p_find("swap");
+	struct swapfile_stats st, st0;
+	struct default_pager_stats dp;
+	vm_offset_t seeds = 0, addr = WS_BASE;
+	uint64_t objects0 = vm_object_count();
+	vm_map_t map = vm_map_create(pmap_create(), PAGE_SIZE, PMAP_USER_END);
+	struct ws w;
+
+	ASSERT_TRUE(map != NULL && share != NULL);
+	ASSERT_EQ(kmem_alloc(kernel_map, &seeds, round_page(npages * sizeof(uint32_t))), KERN_SUCCESS);
+	memset((void *)seeds, 0, npages * sizeof(uint32_t));
+	ASSERT_EQ(vm_allocate(map, &addr, ptoa(npages), VM_FLAGS_FIXED), KERN_SUCCESS);
+	w = (struct ws){ .map = map, .npages = npages, .seed = (uint32_t *)seeds, .worker = 1 };
+	thread_set_map(map);
+
+	/* Grow: the disk alone cannot hold the working set. */
+	ws_pass_seq(&w, 1);
+	ws_pass_random(&w, 2);
+	swapfile_stats(&st0);
+	ktest_report("grown: %lu files of %lu MiB\n", st0.files, st0.file_bytes >> 20);
+	EXPECT_GE(st0.created, 2);
+	EXPECT_EQ(st0.files, st0.created);
+	EXPECT_TRUE(sf_host_files(&share->client, st0.files));
+
+	/* Drain: free the first three quarters; files go, the live rest moves out of them. */
+	ASSERT_EQ(vm_deallocate(map, WS_BASE, ptoa(npages - keep)), KERN_SUCCESS);
+	st = sf_settle(1, 60);
+	default_pager_stats(&dp);
+	ktest_report("drained: %lu files left, %lu deleted, %lu pages moved\n", st.files, st.deleted,
+		     dp.moved);
+	EXPECT_GE(st.deleted, 1);
+	EXPECT_GT(dp.moved, 0);
+	EXPECT_EQ(st.files + st.deleted, st.created);
+	EXPECT_TRUE(sf_host_files(&share->client, st.files));
+	w.first = npages - keep;
+	w.npages = keep;
+	w.verified = w.mismatches = 0;
+	ws_verify_all(&w);
+	EXPECT_EQ(w.mismatches, 0);
+	EXPECT_EQ(w.verified, keep);
+
+	/* Retry: the host makes the directory unwritable before the pool runs low. */
+	ASSERT_TRUE(ktest_host_check(&share->client, "lock"));
+	swapfile_stats(&st0);
+	ASSERT_EQ(vm_allocate(map, &(vm_offset_t){ WS_BASE }, ptoa(npages - keep), VM_FLAGS_FIXED),
+		  KERN_SUCCESS);
+	end = sf_fill_until_low(w.seed, 0, npages - keep, 3 << 8 | 1);
+	EXPECT_GT(sf_wait_stat(offsetof(struct swapfile_stats, create_failures), st0.create_failures, 10),
+		  st0.create_failures);
+	swapfile_stats(&st);
+	EXPECT_EQ(st.created, st0.created);
+	EXPECT_TRUE(ktest_host_check(&share->client, "unlock"));
+	EXPECT_GT(sf_wait_stat(offsetof(struct swapfile_stats, created), st0.created, 10), st0.created);
+	w.verified = w.mismatches = 0;
+	ws_verify_all(&w);
+	w.first = 0;
+	w.npages = end;
+	ws_verify_all(&w);
+	ktest_report("retry: %lu pages written with the directory locked, %lu create failures;"
+		     " %lu pages verified, %lu mismatches\n", end,
+		     st.create_failures - st0.create_failures, w.verified, w.mismatches);
+	EXPECT_EQ(w.mismatches, 0);
+	EXPECT_EQ(w.verified, keep + end);
+
+	/* Empty: with the map gone every file drains away. */
+	thread_set_map(NULL);
+	EXPECT_EQ(vm_map_check(map, ktest_report), 0);
+	vm_map_deallocate(map);
+	kmem_free(kernel_map, seeds, round_page(npages * sizeof(uint32_t)));
+	settle(objects0);
+	st = sf_settle(st.created, 60);
+	EXPECT_EQ(st.files, 0);
+	EXPECT_EQ(st.deleted, st.created);
+	EXPECT_TRUE(sf_host_files(&share->client, 0));
+	EXPECT_EQ(default_pager_check(ktest_report), 0);
+	default_pager_stats(&dp);
+	EXPECT_EQ(dp.used_pages, 0);
 }
