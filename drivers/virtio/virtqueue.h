@@ -65,6 +65,8 @@ struct virtq_stats {
 	uint64_t suppressed;		/* [q] doorbells EVENT_IDX said were not needed */
 	uint64_t indirect;		/* [q] requests that used an indirect table */
 	uint32_t inflight, max_inflight;	/* [q] */
+	uint64_t polls;			/* [q] waits for the device with interrupts off */
+	uint64_t poll_instret;		/* [q] instructions those spent spinning */
 };
 
 struct virtq {
@@ -107,7 +109,9 @@ kern_return_t virtq_submit(struct virtq *q, struct virtq_req *r, const struct vi
 
 /*
  * virtq_wait: sleep until r is done.  If the device does not answer within
- * its timeout it is failed (virtio_device_fail).
+ * its timeout it is failed (virtio_device_fail).  A caller with interrupts
+ * off (which may not sleep) polls the used ring instead; the instructions
+ * spent spinning go to stats.poll_instret (device time, for benchmarks).
  * => KERN_SUCCESS, KERN_OPERATION_TIMED_OUT, or KERN_ABORTED if the device
  *    was failed for another request
  */
