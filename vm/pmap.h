@@ -98,6 +98,14 @@ kern_return_t pmap_protect(pmap_t pmap, vm_offset_t start, vm_offset_t end, vm_p
  */
 void pmap_page_protect(vm_page_t page, vm_prot_t prot);
 
+/*
+ * pmap_page_protect_many: pmap_page_protect on each of pages[0, npages)
+ * (NULL entries are skipped), with one TLB invalidation for them all
+ * instead of one per page: a pageout cluster's pages lose their mappings
+ * in one shootdown.
+ */
+void pmap_page_protect_many(vm_page_t *pages, uint32_t npages, vm_prot_t prot);
+
 /* pmap_extract: the physical address va maps to. => KERN_INVALID_ADDRESS if none */
 kern_return_t pmap_extract(pmap_t pmap, vm_offset_t va, vm_paddr_t *pa);
 

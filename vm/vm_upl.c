@@ -21,7 +21,8 @@ static bool vm_page_is_dirty(vm_object_t object, vm_page_t m)
 }
 
 /*
- * upl_take_locked: the page at off for a pageout UPL, made busy, or NULL.
+ * upl_take_locked: the page at off for a pageout UPL, made busy, or NULL
+ * (upl_request then takes its mappings away).
  * => object locked; it may be dropped and retaken while waiting on a busy page
  */
 static vm_page_t upl_take_locked(vm_object_t object, vm_object_offset_t off, int flags)
@@ -36,8 +37,6 @@ static vm_page_t upl_take_locked(vm_object_t object, vm_object_offset_t off, int
 	if (!m || m->wire_count || ((flags & UPL_RETURN_ONLY_DIRTY) && !vm_page_is_dirty(object, m)))
 		return NULL;
 	m->busy = true;
-	/* Hold still while the pager copies it: writes (or every access) fault and wait. */
-	pmap_page_protect(m, (flags & UPL_CLEAN_IN_PLACE) ? VM_PROT_READ : VM_PROT_NONE);
 	return m;
 }
 
@@ -80,6 +79,13 @@ kern_return_t upl_request(vm_object_t object, vm_object_offset_t offset, vm_size
 				       : upl_take_locked(object, off, flags);
 		upl->count += upl->pages[i] != NULL;
 	}
+	/*
+	 * Pageout: the pages hold still while the pager copies them (writes, or
+	 * every access, fault and wait on the busy page); one TLB shootdown for all.
+	 */
+	if (!absent)
+		pmap_page_protect_many(upl->pages, upl->npages,
+				       (flags & UPL_CLEAN_IN_PLACE) ? VM_PROT_READ : VM_PROT_NONE);
 	mutex_unlock(&object->lock);
 	if (short_of_memory && upl->count == 0) {
 		vm_object_deallocate(object);

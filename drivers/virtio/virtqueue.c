@@ -12,6 +12,8 @@
 #include "drivers/virtio/virtqueue.h"
 #include "kern/kernel.h"
 #include "kern/thread.h"
+#include "platform/riscv/hart.h"
+#include "platform/riscv/riscv.h"
 #include "platform/riscv/timer.h"
 #include "vm/xmalloc.h"
 
@@ -317,10 +319,37 @@ void virtq_fail_all(struct virtq *q)
 }
 
 /*
- * virtq_wait_poll: the wait's slice ran out: look at the used ring in case
- * an interrupt went missing.  => q->lock held (dropped meanwhile)
+ * virtq_poll: wait for the device with interrupts off, for a caller that
+ * may not sleep: spin until the used ring holds entries not yet taken off,
+ * then take them off as the interrupt handler would.  The spin, and only
+ * the spin, is counted in stats.poll_instret, so that a measurement can
+ * leave out the device's time: what the caller executes besides it does
+ * not depend on how long the device took.  (Not inlined: virtq_wait's
+ * own frame stays small for the usual, sleeping, caller.)
+ * => q->lock not held; true if the deadline passed first
  */
-static void virtq_wait_poll(struct virtq *q, struct virtq_req *r)
+static __attribute__((noinline)) bool virtq_poll(struct virtq *q, uint64_t deadline)
+{
+	uint64_t t0 = rdinstret(), spun;
+	bool late = false;
+
+	while (!virtq_used_pending(q) && !(late = timer_now() >= deadline))
+		;
+	spun = rdinstret() - t0;
+	spin_lock(&q->lock);
+	q->stats.polls++;
+	q->stats.poll_instret += spun;
+	spin_unlock(&q->lock);
+	if (!late)
+		virtq_interrupt(q);
+	return late;
+}
+
+/*
+ * virtq_wait_rescue: a sleeping wait's slice ran out: look at the used
+ * ring in case an interrupt went missing.  => q->lock held (dropped meanwhile)
+ */
+static void virtq_wait_rescue(struct virtq *q, struct virtq_req *r)
 {
 	spin_unlock(&q->lock);
 	virtq_interrupt(q);
@@ -337,18 +366,27 @@ kern_return_t virtq_wait(struct virtq *q, struct virtq_req *r)
 	uint64_t timeout = __atomic_load_n(&q->vd->timeout_ns, __ATOMIC_RELAXED);
 	uint64_t now = timer_now(), deadline = now + timer_ns_to_ticks(timeout);
 	uint64_t slice = timer_ns_to_ticks(VIRTQ_POLL_NS);
+	/*
+	 * Decided before the lock, which turns interrupts off.  r->done read
+	 * unlocked is only a hint (the loop checks it under the lock): a
+	 * request already answered needs neither way of waiting.
+	 */
+	bool polled = !__atomic_load_n(&r->done, __ATOMIC_RELAXED) && !intr_enabled();
 	bool timed_out = false;
 
 	spin_lock(&q->lock);
 	while (!r->done) {
-		bool slept_out;
-
-		r->waiting = true;
-		slept_out = thread_sleep_deadline(r, &q->lock, MIN(deadline, now + slice));
-		r->waiting = false;
+		if (polled) {
+			spin_unlock(&q->lock);
+			virtq_poll(q, deadline);
+			spin_lock(&q->lock);
+		} else {
+			r->waiting = true;
+			if (thread_sleep_deadline(r, &q->lock, MIN(deadline, now + slice)) && !r->done)
+				virtq_wait_rescue(q, r);
+			r->waiting = false;
+		}
 		now = timer_now();
-		if (slept_out && !r->done)
-			virtq_wait_poll(q, r);
 		if (!r->done && now >= deadline) {
 			spin_unlock(&q->lock);
 			virtio_device_fail(q->vd, "a request timed out");

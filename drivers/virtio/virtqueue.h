@@ -67,6 +67,8 @@ struct virtq_stats {
 	uint64_t indirect;		/* [q] requests that used an indirect table */
 	uint64_t rescued;		/* [q] completions found by polling: their interrupt was lost */
 	uint32_t inflight, max_inflight;	/* [q] */
+	uint64_t polls;			/* [q] waits for the device with interrupts off */
+	uint64_t poll_instret;		/* [q] instructions those spent spinning */
 };
 
 struct virtq {
@@ -110,7 +112,10 @@ kern_return_t virtq_submit(struct virtq *q, struct virtq_req *r, const struct vi
 /*
  * virtq_wait: sleep until r is done, looking at the used ring every
  * VIRTQ_POLL_NS in case an interrupt was lost.  If the device does not
- * answer within its timeout it is failed (virtio_device_fail).
+ * answer within its timeout it is failed (virtio_device_fail).  A caller
+ * with interrupts off (which may not sleep) polls the used ring instead;
+ * the instructions spent spinning go to stats.poll_instret (device time,
+ * for benchmarks).
  * => KERN_SUCCESS, KERN_OPERATION_TIMED_OUT, or KERN_ABORTED if the device
  *    was failed for another request
  */

@@ -875,17 +875,17 @@ static bool pmap_page_isolate(pmap_t p, struct pte_loc *loc, vm_offset_t va)
 	return true;
 }
 
-void pmap_page_protect(vm_page_t m, vm_prot_t prot)
+/*
+ * pmap_page_protect_locked: pmap_page_protect's work on m, the TLB
+ * invalidations gathered in b.  => pmap_lock held; prot lacks WRITE
+ */
+static void pmap_page_protect_locked(vm_page_t m, vm_prot_t prot, struct pmap_batch *b)
 {
-	struct pmap_batch b = { 0 };
 	bool remove = !(prot & (VM_PROT_READ | VM_PROT_EXECUTE));
 	struct pv_entry *pv;
 	struct pte_loc loc;
 	vm_offset_t va;
 
-	if (prot & VM_PROT_WRITE)
-		return;		/* nothing to lower */
-	spin_lock(&pmap_lock);
 	while ((pv = pmap_page_next_mapping(m, remove ? want_any : want_writable, prot, &va, &loc))) {
 		pmap_t p = pv->pmap;
 
@@ -893,13 +893,35 @@ void pmap_page_protect(vm_page_t m, vm_prot_t prot)
 		if (!pmap_page_isolate(p, &loc, va))
 			va &= ~(PT_LEVEL_SIZE(loc.level) - 1);
 		if (remove) {
-			pmap_leaf_clear(p, &loc, va, &b);
-			pmap_prune(p, va, &b);
+			pmap_leaf_clear(p, &loc, va, b);
+			pmap_prune(p, va, b);
 		} else {
 			*loc.e &= ~PTE_W;
-			batch_flush(&b, p, va, va + PT_LEVEL_SIZE(loc.level));
+			batch_flush(b, p, va, va + PT_LEVEL_SIZE(loc.level));
 		}
 	}
+}
+
+void pmap_page_protect(vm_page_t m, vm_prot_t prot)
+{
+	pmap_page_protect_many(&m, 1, prot);
+}
+
+/*
+ * One batch for all the pages: one shootdown (one IPI round) instead of
+ * one per page.  On QEMU, where every sfence.vma empties the whole soft
+ * TLB, it also saves the refill of everything touched between them.
+ */
+void pmap_page_protect_many(vm_page_t *pages, uint32_t npages, vm_prot_t prot)
+{
+	struct pmap_batch b = { 0 };
+
+	if (prot & VM_PROT_WRITE)
+		return;		/* nothing to lower */
+	spin_lock(&pmap_lock);
+	for (uint32_t i = 0; i < npages; i++)
+		if (pages[i])
+			pmap_page_protect_locked(pages[i], prot, &b);
 	pmap_batch_finish(&b);
 	spin_unlock(&pmap_lock);
 }

@@ -162,6 +162,13 @@ void pmap_page_protect(vm_page_t m, vm_prot_t prot)
 	}
 }
 
+void pmap_page_protect_many(vm_page_t *pages, uint32_t npages, vm_prot_t prot)
+{
+	for (uint32_t i = 0; i < npages; i++)
+		if (pages[i])
+			pmap_page_protect(pages[i], prot);
+}
+
 static struct fake_mapping *fake_find(pmap_t p, vm_offset_t va)
 {
 	for (struct fake_mapping *f = mappings; f; f = f->next)
