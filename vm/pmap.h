@@ -120,6 +120,12 @@ boolean_t pmap_is_modified(vm_page_t page);
 boolean_t pmap_is_referenced(vm_page_t page);
 void pmap_clear_modify(vm_page_t page);
 void pmap_clear_reference(vm_page_t page);
+/*
+ * pmap_clear_reference_many: pmap_clear_reference on each of pages[0,
+ * npages) (NULL skipped) with one TLB invalidation for them all: the
+ * pageout daemon ages a batch of pages in one shootdown.
+ */
+void pmap_clear_reference_many(vm_page_t *pages, uint32_t npages);
 
 /*
  * pmap_activate: make pmap the address space of the calling hart (satp,

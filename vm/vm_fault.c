@@ -35,22 +35,25 @@ void vm_fault_stats_get(struct vm_fault_stats *out)
 
 /*
  * fault_wait_memory: no free page: wait for the pageout daemon, if there is
- * one, to free some, for as long as it is getting anywhere (a slow disk or
- * a busy host only slows it down); give up once a whole wait went by with
- * nothing freed or written (the store is full, or nothing can be paged).
+ * one, to free some, for as long as it is getting anywhere or still trying
+ * (a slow disk, a busy host or a swap file being added only slow it down);
+ * give up once a whole wait went by with nothing freed or written and the
+ * daemon found nothing more it could do (the store is full, or nothing can
+ * be paged).
  * => nothing locked; true to try again
  */
 static bool fault_wait_memory(void)
 {
-	uint64_t before;
+	uint64_t before, gave_up;
 
 	if (!vm_page_low_hook)
 		return false;
 	do {
 		before = vm_pageout_progress();
+		gave_up = vm_pageout_gave_up();
 		if (vm_page_wait(FAULT_MEMORY_WAIT_NS))
 			return true;
-	} while (vm_pageout_progress() != before);
+	} while (vm_pageout_progress() != before || vm_pageout_gave_up() == gave_up);
 	return false;
 }
 

@@ -43,6 +43,11 @@ uint64_t vm_pageout_progress(void)
 	       __atomic_load_n(&pageout_st.paged_out, __ATOMIC_RELAXED);
 }
 
+uint64_t vm_pageout_gave_up(void)
+{
+	return __atomic_load_n(&pageout_st.gave_up, __ATOMIC_RELAXED);
+}
+
 void vm_pageout_stats(struct vm_pageout_stats *st)
 {
 	*st = pageout_st;
@@ -56,6 +61,9 @@ void vm_pageout_stats(struct vm_pageout_stats *st)
  */
 static void pageout_balance(void)
 {
+	vm_page_t aged[2 * PAGEOUT_BATCH];
+	uint32_t naged = 0;
+
 	spin_lock(&vm_page_queue_lock);
 	for (int n = 0; n < 2 * PAGEOUT_BATCH; n++) {
 		uint64_t act = vm_page_queues[VM_PAGE_Q_ACTIVE].count;
@@ -65,10 +73,12 @@ static void pageout_balance(void)
 		if (!m || 3 * inact >= act + inact)
 			break;
 		if (pmap_is_referenced(m))
-			pmap_clear_reference(m);
+			aged[naged++] = m;
 		vm_page_enqueue_locked(m, VM_PAGE_Q_INACTIVE);
 		pageout_st.deactivated++;
 	}
+	/* Still queued (so still in their objects): their bits go in one shootdown. */
+	pmap_clear_reference_many(aged, naged);
 	spin_unlock(&vm_page_queue_lock);
 }
 
@@ -106,9 +116,10 @@ static vm_page_t pageout_grab(vm_object_t *objp, bool *more)
 
 /*
  * pageout_cluster: write m and its dirty neighbours in the cluster-aligned
- * window around it.  => obj locked on entry, unlocked on return
+ * window around it.  => obj locked on entry, unlocked on return; false if
+ * nothing was written (the pager refused, or every page was busy)
  */
-static void pageout_cluster(vm_object_t obj, vm_page_t m)
+static bool pageout_cluster(vm_object_t obj, vm_page_t m)
 {
 	vm_object_offset_t win = m->offset & ~(ptoa(PAGEOUT_CLUSTER) - 1);
 	vm_size_t size = MIN(ptoa(PAGEOUT_CLUSTER), obj->size - win);
@@ -119,7 +130,7 @@ static void pageout_cluster(vm_object_t obj, vm_page_t m)
 	kr = upl_request(obj, win, size, UPL_RETURN_ONLY_DIRTY | UPL_NOBLOCK, &upl);
 	if (kr == KERN_SUCCESS && upl->count == 0) {
 		upl_abort(upl);
-		return;
+		return false;
 	}
 	if (kr == KERN_SUCCESS) {
 		uint32_t n = upl->count;
@@ -136,12 +147,13 @@ static void pageout_cluster(vm_object_t obj, vm_page_t m)
 			vm_page_activate(m);		/* stays resident: look at others first */
 		mutex_unlock(&obj->lock);
 	}
+	return kr == KERN_SUCCESS;
 }
 
 /*
  * pageout_one: decide the fate of an inactive page.  => obj locked and
  * referenced on entry; unlocked on return.  Returns whether memory was freed
- * or a write started.
+ * or written.
  */
 static bool pageout_one(vm_object_t obj, vm_page_t m)
 {
@@ -152,31 +164,35 @@ static bool pageout_one(vm_object_t obj, vm_page_t m)
 		return false;
 	}
 	if (pmap_is_referenced(m)) {
-		pmap_clear_reference(m);
+		/* Its bit is cleared when pageout_balance ages it again. */
 		vm_page_activate(m);
 		pageout_st.reactivated++;
 		mutex_unlock(&obj->lock);
 		return false;
 	}
-	pmap_page_protect(m, VM_PROT_NONE);	/* gathers the modified bit of every mapping */
 	if (vm_pager_has_page(obj, m->offset) && !pmap_is_modified(m)) {
-		vm_page_remove(m);
-		vm_page_free(m);
-		pageout_st.freed_clean++;
-		mutex_unlock(&obj->lock);
-		return true;
+		pmap_page_protect(m, VM_PROT_NONE);	/* gathers the modified bit of every mapping */
+		if (!pmap_is_modified(m)) {
+			vm_page_remove(m);
+			vm_page_free(m);
+			pageout_st.freed_clean++;
+			mutex_unlock(&obj->lock);
+			return true;
+		}
 	}
 	if (!vm_pager_default) {
 		vm_page_activate(m);
 		mutex_unlock(&obj->lock);
 		return false;
 	}
-	pageout_cluster(obj, m);
-	return true;
+	return pageout_cluster(obj, m);
 }
 
-/* pageout_scan: work until free pages reach the target or nothing more can be done. */
-static void pageout_scan(void)
+/*
+ * pageout_scan: work until free pages reach the target or nothing more can
+ * be done.  => false in the second case
+ */
+static bool pageout_scan(void)
 {
 	int fruitless = 0;
 
@@ -195,21 +211,33 @@ static void pageout_scan(void)
 		}
 		fruitless = progress ? 0 : fruitless + 1;
 	}
+	if (fruitless < 3)
+		return true;
+	__atomic_fetch_add(&pageout_st.gave_up, 1, __ATOMIC_RELAXED);
+	return false;
 }
 
+/*
+ * pageout_thread: scan whenever free pages are short or someone kicks; after
+ * a scan that found nothing to do, wait for a kick or PAGEOUT_IDLE_NS
+ * rather than spin (the store may be full until a swap file comes).
+ */
 static void pageout_thread(void *unused)
 {
+	bool stuck = false;
+
 	(void)unused;
 	vm_page_privileged(true);
 	for (;;) {
 		spin_lock(&pageout_lock);
-		while (!pageout_kicked && vm_page_free_count() >= pageout_target)
-			thread_sleep_deadline(&pageout_kicked, &pageout_lock,
-					      thread_deadline_after(PAGEOUT_IDLE_NS));
+		while (!pageout_kicked && (stuck || vm_page_free_count() >= pageout_target))
+			if (thread_sleep_deadline(&pageout_kicked, &pageout_lock,
+						  thread_deadline_after(PAGEOUT_IDLE_NS)))
+				stuck = false;
 		pageout_kicked = false;
 		spin_unlock(&pageout_lock);
 		pageout_st.wakeups++;
-		pageout_scan();
+		stuck = !pageout_scan();
 	}
 }
 

@@ -26,6 +26,7 @@ struct vm_pageout_stats {
 	uint64_t paged_out;		/* pages those wrote */
 	uint64_t failures;		/* pager refusals (store full, I/O error) */
 	uint64_t wakeups;		/* times the daemon ran */
+	uint64_t gave_up;		/* scans that ended short of the target, nothing left to do */
 };
 
 /*
@@ -38,6 +39,8 @@ void vm_pageout_stats(struct vm_pageout_stats *st);
 uint64_t vm_pageout_free_target(void);
 /* vm_pageout_progress: pages the daemon has freed or written so far (0 without a daemon). */
 uint64_t vm_pageout_progress(void);
+/* vm_pageout_gave_up: scans so far that ended with nothing more to free or write. */
+uint64_t vm_pageout_gave_up(void);
 /* vm_pageout_kick: wake the daemon (the allocator calls it when memory runs low). */
 void vm_pageout_kick(void);
 

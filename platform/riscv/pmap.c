@@ -964,36 +964,52 @@ static bool want_bit(pt_entry_t e, vm_prot_t bit)
 }
 
 /*
- * pmap_page_clear_bit: clear PTE bit (A or D) in every mapping of m and
- * the gathered attribute, and flush: a cached translation would otherwise
- * go on using the old bits (PLATFORM.md, "A and D bits").  Large mappings
- * covering m lose the bit for all their pages.
+ * pmap_page_clear_bit_locked: clear PTE bit (A or D) in every mapping of m
+ * and the gathered attribute; the flushes go to b: a cached translation
+ * would otherwise go on using the old bits (PLATFORM.md, "A and D bits").
+ * Large mappings covering m lose the bit for all their pages.
+ * => pmap_lock held
  */
-static void pmap_page_clear_bit(vm_page_t m, pt_entry_t bit, uint8_t attr)
+static void pmap_page_clear_bit_locked(vm_page_t m, pt_entry_t bit, uint8_t attr,
+				       struct pmap_batch *b)
 {
-	struct pmap_batch b = { 0 };
 	struct pv_entry *pv;
 	struct pte_loc loc;
 	vm_offset_t va;
 
-	spin_lock(&pmap_lock);
 	m->md.attrs &= (uint8_t)~attr;
 	while ((pv = pmap_page_next_mapping(m, (pmap_want_fn)want_bit, (vm_prot_t)bit, &va, &loc))) {
 		*loc.e &= ~bit;
-		batch_flush(&b, pv->pmap, va, va + PAGE_SIZE);
+		batch_flush(b, pv->pmap, va, va + PAGE_SIZE);
 	}
+}
+
+/* pmap_pages_clear_bit: the above for each page of pages (NULL skipped), one flush for all. */
+static void pmap_pages_clear_bit(vm_page_t *pages, uint32_t npages, pt_entry_t bit, uint8_t attr)
+{
+	struct pmap_batch b = { 0 };
+
+	spin_lock(&pmap_lock);
+	for (uint32_t i = 0; i < npages; i++)
+		if (pages[i])
+			pmap_page_clear_bit_locked(pages[i], bit, attr, &b);
 	pmap_batch_finish(&b);
 	spin_unlock(&pmap_lock);
 }
 
 void pmap_clear_modify(vm_page_t m)
 {
-	pmap_page_clear_bit(m, PTE_D, PMAP_ATTR_MODIFIED);
+	pmap_pages_clear_bit(&m, 1, PTE_D, PMAP_ATTR_MODIFIED);
 }
 
 void pmap_clear_reference(vm_page_t m)
 {
-	pmap_page_clear_bit(m, PTE_A, PMAP_ATTR_REFERENCED);
+	pmap_pages_clear_bit(&m, 1, PTE_A, PMAP_ATTR_REFERENCED);
+}
+
+void pmap_clear_reference_many(vm_page_t *pages, uint32_t npages)
+{
+	pmap_pages_clear_bit(pages, npages, PTE_A, PMAP_ATTR_REFERENCED);
 }
 
 /* ---- single-address queries ---------------------------------------------------- */

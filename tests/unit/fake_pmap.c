@@ -210,6 +210,7 @@ boolean_t pmap_is_modified(vm_page_t m) { (void)m; return FALSE; }
 boolean_t pmap_is_referenced(vm_page_t m) { (void)m; return FALSE; }
 void pmap_clear_modify(vm_page_t m) { (void)m; }
 void pmap_clear_reference(vm_page_t m) { (void)m; }
+void pmap_clear_reference_many(vm_page_t *pages, uint32_t npages) { (void)pages; (void)npages; }
 void pmap_activate(pmap_t p) { (void)p; }
 bool pmap_fault_fixup(pmap_t p, vm_offset_t va, vm_prot_t a) { (void)p; (void)va; (void)a; return false; }
 
