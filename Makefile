@@ -5,15 +5,16 @@
 #   make bench   instruction-count benchmarks -> $(BUILD)/bench/results.json
 #   make debug   boot QEMU halted, waiting for gdb
 # Variables: EXTRA_TESTS=dir[:dir] (extra kernel suites), TEST=regex (ctest -R),
-# ARGS="kernel command line" (run/debug), QEMU_OPTS="..." (run/debug),
+# ARGS="kernel command line" (run/debug; the default pages to the swap disk
+# and to swap files in the share, which the demo shows), QEMU_OPTS="..." (run/debug),
 # DEVICES="..." (run/debug: qemu-run.sh device shorthands; the disk image and
 # the shared directory live in $(BUILD)/run).
 BUILD ?= build
 EXTRA_TESTS ?=
 TEST ?=
-ARGS ?=
+ARGS ?= swap=swap swapfile=share swapfile.size=16M swapfile.hiwat=8M swapfile.lowat=24M swapfile.hold=500
 QEMU_OPTS ?= -m 512M -smp 4
-DEVICES ?= --blk disk:32M --9p share
+DEVICES ?= --blk disk:32M --9p share --blk swap:32M
 JOBS ?= $(shell nproc)
 IMAGE := $(BUILD)/image/kernel.elf
 # Absolute, so that the image's own CMake build (run elsewhere) finds them.

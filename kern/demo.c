@@ -9,15 +9,23 @@
 #include "kern/boot.h"
 #include "kern/kernel.h"
 #include "kern/spinlock.h"
+#include "kern/swap.h"
+#include "kern/swapfile.h"
 #include "kern/thread.h"
+#include "kern/vm_stat.h"
 #include "platform/riscv/hart.h"
 #include "platform/riscv/kmap.h"
+#include "platform/riscv/riscv.h"
 #include "platform/riscv/timer.h"
 #include "platform/riscv/vmlayout.h"
+#include "vm/default_pager.h"
 #include "vm/vm.h"
 #include "vm/vm_fault.h"
 #include "vm/vm_kern.h"
 #include "vm/vm_page.h"
+#include "vm/vm_pager.h"
+
+#define DEMO_PAGEABLE	(32ul << 20)	/* memory left to the working set */
 
 static void demo_memory(void)
 {
@@ -121,6 +129,105 @@ static void demo_vm(void)
 	vm_map_deallocate(map);
 }
 
+/* demo_page_fill / demo_page_check: a pattern only page p can have, through the user map (SUM). */
+static void demo_page_fill(vm_offset_t va, uint64_t p)
+{
+	csr_set(sstatus, SSTATUS_SUM);
+	for (uint64_t i = 0; i < PAGE_SIZE / 8; i++)
+		((volatile uint64_t *)va)[i] = p * 0x9e3779b97f4a7c15ull ^ i;
+	csr_clear(sstatus, SSTATUS_SUM);
+}
+
+static bool demo_page_check(vm_offset_t va, uint64_t p)
+{
+	bool ok = true;
+
+	csr_set(sstatus, SSTATUS_SUM);
+	for (uint64_t i = 0; i < PAGE_SIZE / 8 && ok; i++)
+		ok = ((volatile uint64_t *)va)[i] == (p * 0x9e3779b97f4a7c15ull ^ i);
+	csr_clear(sstatus, SSTATUS_SUM);
+	return ok;
+}
+
+/* demo_swap_drained: wait (up to a minute) until every swap file is gone. */
+static uint64_t demo_swap_drained(void)
+{
+	struct swapfile_stats sf;
+
+	for (int i = 0; i < 600; i++) {
+		swapfile_stats(&sf);
+		if (sf.files == 0)
+			break;
+		thread_sleep_ns(100 * 1000 * 1000);
+	}
+	return sf.files;
+}
+
+/*
+ * demo_pressure: write a working set two and a half times the memory left
+ * pageable, then read it back, while vm_stat reports; then free it and
+ * watch the swap files go.  => map is the caller's; pageable pages
+ */
+static void demo_pressure(vm_map_t map, uint64_t pageable)
+{
+	vm_offset_t base = 0x10000000;
+	uint64_t npages = 5 * pageable / 2, bad = 0;
+	struct default_pager_stats dp;
+	struct swapfile_stats sf;
+
+	if (vm_allocate(map, &base, ptoa(npages), VM_FLAGS_FIXED) != KERN_SUCCESS) {
+		kprintf("  (no room for the working set)\n");
+		return;
+	}
+	kprintf("  %lu MiB pageable, working set %lu MiB: writing it, then reading it back\n",
+		ptoa(pageable) >> 20, ptoa(npages) >> 20);
+	thread_set_map(map);
+	vm_stat_start(1000);
+	for (uint64_t p = 0; p < npages; p++)
+		demo_page_fill(base + ptoa(p), p);
+	for (uint64_t p = 0; p < npages; p++)
+		bad += !demo_page_check(base + ptoa(p), p);
+	thread_set_map(NULL);
+	default_pager_stats(&dp);
+	swapfile_stats(&sf);
+	kprintf("  read back %lu pages: %s; %lu paged out, %lu paged in, %lu swap files made\n", npages,
+		bad ? "MISMATCHES" : "identical", dp.pageouts, dp.pageins, sf.created);
+	vm_deallocate(map, base, ptoa(npages));
+	kprintf("  working set freed: the swap files drain away\n");
+	demo_swap_drained();
+	vm_stat_stop();
+	vm_stat_print();
+	swapfile_stats(&sf);
+	kprintf("  swap files: %lu made, %lu deleted, %lu left\n", sf.created, sf.deleted, sf.files);
+}
+
+/*
+ * demo_paging: with swap on, most of RAM is wired away so that a modest
+ * working set puts the rest under pressure (demo_pressure).
+ */
+static void demo_paging(void)
+{
+	uint64_t pageable = atop(DEMO_PAGEABLE), wired;
+	vm_offset_t hold = 0;
+	vm_map_t map;
+
+	if (!vm_pager_default) {
+		kprintf("  swap is off (make run's ARGS turn it on: swap=swap swapfile=share)\n");
+		return;
+	}
+	wired = vm_page_free_count() > 2 * pageable ? vm_page_free_count() - pageable : 0;
+	if (wired && kmem_alloc_wired(kernel_map, &hold, ptoa(wired)) != KERN_SUCCESS)
+		wired = 0;
+	kprintf("  %lu MiB wired to leave the working set little room\n", ptoa(wired) >> 20);
+	map = vm_map_create(pmap_create(), PAGE_SIZE, PMAP_USER_END);
+	if (map) {
+		demo_pressure(map, MIN(pageable, vm_page_free_count()));
+		vm_map_deallocate(map);
+	}
+	if (wired)
+		kmem_free(kernel_map, hold, ptoa(wired));
+}
+
 /* demo_disk: write 64 KiB to the start of a disk, read it back, compare. */
 static void demo_disk(struct virtio_blk *b)
 {
@@ -177,7 +284,10 @@ static void demo_share(struct virtio_9p *v)
 static void demo_io(void)
 {
 	for (int i = 0; i < virtio_blk_count(); i++)
-		demo_disk(virtio_blk_get(i));
+		if (swap_disk_in_use(virtio_blk_get(i)))
+			kprintf("  disk \"%s\" holds swap: left alone\n", virtio_blk_get(i)->serial);
+		else
+			demo_disk(virtio_blk_get(i));
 	if (virtio_9p_find("share"))
 		demo_share(virtio_9p_find("share"));
 	if (!virtio_blk_count() && !virtio_9p_find("share"))
@@ -197,6 +307,8 @@ int demo_main(void)
 	demo_threads();
 	kprintf("virtual memory:\n");
 	demo_vm();
+	kprintf("paging:\n");
+	demo_paging();
 	kprintf("demo done\n");
 	return EXIT_STATUS_OK;
 }

@@ -15,6 +15,7 @@
 #include "kern/kernel.h"
 #include "kern/physmem.h"
 #include "kern/swap.h"
+#include "kern/vm_stat.h"
 #include "kern/thread.h"
 #include "platform/dtb/fdt.h"
 #include "platform/riscv/hart.h"
@@ -102,6 +103,7 @@ static void boot_devices(void)
 	virtio_blk_probe();
 	virtio_9p_probe();
 	swap_init();
+	vm_stat_init();
 }
 
 /* boot_main_thread: the program, in a thread of its own (it may sleep; idle threads may not). */

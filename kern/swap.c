@@ -51,8 +51,20 @@ static kern_return_t swap_blk_io(void *dev, bool write, uint64_t slot, vm_page_t
 
 static const struct swap_segment_ops swap_blk_ops = { .io = swap_blk_io };
 
-/* swap_add_disk: the disk with this serial joins the pool. */
-static kern_return_t swap_add_disk(const char *serial)
+#define SWAP_DISKS_MAX	DP_MAX_SEGMENTS
+
+static const struct virtio_blk *swap_disks[SWAP_DISKS_MAX];	/* set at boot, then constant */
+
+bool swap_disk_in_use(const struct virtio_blk *b)
+{
+	for (int i = 0; i < SWAP_DISKS_MAX; i++)
+		if (b && swap_disks[i] == b)
+			return true;
+	return false;
+}
+
+/* swap_add_disk: the disk with this serial joins the pool (the nth disk). */
+static kern_return_t swap_add_disk(const char *serial, int n)
 {
 	struct virtio_blk *b = virtio_blk_find(serial);
 	char name[DP_NAME_MAX];
@@ -67,6 +79,8 @@ static kern_return_t swap_add_disk(const char *serial)
 				       b->capacity / (PAGE_SIZE / VIRTIO_BLK_SECTOR), NULL);
 	kprintf("swap: disk \"%s\", %lu MiB: %s\n", serial, b->capacity >> 11,
 		kr == KERN_SUCCESS ? "added" : kern_return_name(kr));
+	if (kr == KERN_SUCCESS && n < SWAP_DISKS_MAX)
+		swap_disks[n] = b;
 	return kr;
 }
 
@@ -83,7 +97,7 @@ int swap_init(void)
 		next = strchr(p, ',');
 		if (next)
 			*next++ = '\0';
-		n += swap_add_disk(p) == KERN_SUCCESS;
+		n += swap_add_disk(p, n) == KERN_SUCCESS;
 	}
 	if (!swapfile_init() && n == 0)
 		return 0;

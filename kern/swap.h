@@ -5,7 +5,13 @@
 #ifndef KERN_SWAP_H
 #define KERN_SWAP_H
 
-/* swap_init: after the drivers have probed; returns the segments added. */
+#include <stdbool.h>
+
+struct virtio_blk;
+
+/* swap_init: after the drivers have probed; returns the disks added. */
 int swap_init(void);
+/* swap_disk_in_use: b is a swap segment (nobody else may write it). */
+bool swap_disk_in_use(const struct virtio_blk *b);
 
 #endif

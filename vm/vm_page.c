@@ -334,8 +334,8 @@ void vm_page_queues_enable(void)
 
 void vm_page_activate(vm_page_t m)
 {
-	if (!vm_page_queueing)
-		return;			/* no daemon to look at them: keep faults cheap */
+	if (!vm_page_queueing || m->wire_count)
+		return;			/* no daemon to look at them, or it may not take this one */
 	spin_lock(&vm_page_queue_lock);
 	vm_page_enqueue_locked(m, VM_PAGE_Q_ACTIVE);
 	spin_unlock(&vm_page_queue_lock);
@@ -452,17 +452,23 @@ uint64_t vm_page_wired_count(void)
 }
 
 /* vm_page_wire / vm_page_unwire: => the caller serialises wirings of m. */
+/* A wired page leaves the paging queues (the daemon could do nothing with it); unwired, it is active. */
 void vm_page_wire(vm_page_t m)
 {
-	if (m->wire_count++ == 0)
+	if (m->wire_count++ == 0) {
 		__atomic_fetch_add(&vm_page_nwired, 1, __ATOMIC_RELAXED);
+		vm_page_dequeue(m);
+	}
 }
 
 void vm_page_unwire(vm_page_t m)
 {
 	KASSERT(m->wire_count > 0, "vm_page_unwire: page 0x%lx not wired", m->phys_addr);
-	if (--m->wire_count == 0)
+	if (--m->wire_count == 0) {
 		__atomic_fetch_sub(&vm_page_nwired, 1, __ATOMIC_RELAXED);
+		if (m->object)
+			vm_page_activate(m);
+	}
 }
 
 void vm_page_free_blocks(uint64_t counts[VM_PAGE_MAX_ORDER])

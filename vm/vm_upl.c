@@ -150,7 +150,7 @@ kern_return_t upl_commit_range(upl_t upl, vm_offset_t offset, vm_size_t size, in
 			continue;
 		upl->pages[i] = NULL;
 		upl->count--;
-		if (absent && (upl->flags & UPL_PRECIOUS))
+		if (absent && (upl->flags & UPL_PRECIOUS) && upl->object->pager_data)
 			vm_pager_default->discard(upl->object, m->offset);	/* now the only copy */
 		if (absent || (upl->flags & UPL_CLEAN_IN_PLACE)) {
 			if (!absent)
