@@ -102,10 +102,13 @@ static void upl_free(upl_t upl)
 	zfree(&upl_zone, upl);
 }
 
-/* upl_page_free_locked: take a busy page out of its object (waking waiters) and free it. */
+/*
+ * upl_page_free_locked: take a busy page out of its object (waking
+ * waiters) and free it.  A pageout page lost its mappings when the UPL was
+ * made and, busy since, has gained none; a pagein page never had any.
+ */
 static void upl_page_free_locked(vm_page_t m)
 {
-	pmap_page_protect(m, VM_PROT_NONE);
 	vm_page_release(m);
 	vm_page_remove(m);
 	vm_page_free(m);

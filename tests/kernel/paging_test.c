@@ -3,10 +3,12 @@
  * four times RAM is written with a pattern only its page and pass can
  * produce, then read back and rewritten in a random pass, then read back
  * in order; every page must come back as last written.  One worker per
- * hart; the suite runs at -smp 1 for now (at -smp 2 and 4 it is correct,
- * but TLB shootdowns to vCPUs the 2-core host has descheduled make its
- * time vary from 90 s to over 10 minutes).  Once the map is gone, the
- * pager's bookkeeping must be clean and every swap slot free again.
+ * hart: paging runs at -smp 1 with a disk; paging.smp4 runs four workers
+ * at -m 32M on a small disk plus swap files, so the dynamic pager adds
+ * files while they fault and drains them once the map is gone.  Once the
+ * map is gone, the pager's bookkeeping must be clean and every swap slot
+ * free again.  The swapfile suite (below) follows the swap files through
+ * growth, a drain of live pages, a refused create, and the end.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -30,6 +32,7 @@
 #include "vm/vm_upl.h"
 
 KTEST_RUN(paging, "test=paging swap=swap", "-m 64M -smp 1 --blk swap:512M");
+KTEST_RUN(paging.smp4, "test=paging swap=swap swapfile=swap swapfile.size=16M swapfile.hiwat=8M swapfile.lowat=24M swapfile.hold=500", "-m 32M -smp 4 --blk swap:64M --9p swap");
 KTEST_RUN(swapfile, "test=swapfile swap=swap swapfile=swap swapfile.size=16M swapfile.max=15 swapfile.hiwat=8M swapfile.lowat=24M swapfile.hold=500 swapfile.retry=500", "-m 64M -smp 1 --blk swap:32M --9p swap --host-check tests/kernel/swapfile_host.sh");
 
 
@@ -147,63 +150,6 @@ static void settle(uint64_t objects)
 		thread_sleep_ns(10 * 1000 * 1000);
 }
 
-/*
- * Four times RAM, in as many workers as harts (each its own quarter of the
- * range, all in one map and one object), while the daemon pages out.
- */
-KTEST(paging, working_set_four_times_ram)
-{
-	uint64_t ram = ptoa(vm_page_total_count()), npages = atop(4 * ram) * cmdline_get_u64("paging.ws_percent", 100) / 100;
-	int nworkers = MIN(hart_count, MAX_WORKERS);
-	static struct ws w[MAX_WORKERS];
-	struct thread *t[MAX_WORKERS];
-	struct default_pager_stats before, after;
-	struct vm_pageout_stats po;
-	vm_offset_t seeds = 0, addr = WS_BASE;
-	uint64_t verified = 0, mismatches = 0;
-	vm_map_t map = vm_map_create(pmap_create(), PAGE_SIZE, PMAP_USER_END);
-
-	uint64_t objects0 = vm_object_count();
-
-	ASSERT_TRUE(map != NULL && vm_pager_default != NULL);
-	ASSERT_EQ(kmem_alloc(kernel_map, &seeds, round_page(npages * sizeof(uint32_t))), KERN_SUCCESS);
-	memset((void *)seeds, 0, npages * sizeof(uint32_t));
-	ASSERT_EQ(vm_allocate(map, &addr, ptoa(npages), VM_FLAGS_FIXED), KERN_SUCCESS);
-	default_pager_stats(&before);
-	for (int i = 0; i < nworkers; i++) {
-		w[i] = (struct ws){ .map = map, .first = i * (npages / nworkers), .npages = npages / nworkers,
-				    .seed = (uint32_t *)seeds, .worker = (uint32_t)i + 1 };
-		t[i] = thread_create("ws", ws_worker, &w[i], i);
-		ASSERT_TRUE(t[i] != NULL);
-	}
-	for (int i = 0; i < nworkers; i++) {
-		thread_join(t[i]);
-		verified += w[i].verified;
-		mismatches += w[i].mismatches;
-	}
-	default_pager_stats(&after);
-	vm_pageout_stats(&po);
-	ktest_report("%d workers, %lu pages (%lu MiB, RAM %lu MiB): %lu pages verified, %lu mismatches;"
-		     " %lu paged out, %lu paged in, %lu write and %lu read requests\n",
-		     nworkers, npages, ptoa(npages) >> 20, ram >> 20, verified, mismatches,
-		     after.pageouts - before.pageouts, after.pageins - before.pageins,
-		     after.write_requests - before.write_requests,
-		     after.read_requests - before.read_requests);
-	EXPECT_EQ(mismatches, 0);
-	EXPECT_GE(verified, 2 * npages);
-	EXPECT_GT(after.pageouts - before.pageouts, npages);
-	EXPECT_GT(after.pageins - before.pageins, npages / 2);
-	/* Clusters: fewer write requests than pages written. */
-	EXPECT_LT(after.write_requests - before.write_requests, after.pageouts - before.pageouts);
-	EXPECT_EQ(vm_map_check(map, ktest_report), 0);
-	vm_map_deallocate(map);
-	kmem_free(kernel_map, seeds, round_page(npages * sizeof(uint32_t)));
-	settle(objects0);
-	EXPECT_EQ(default_pager_check(ktest_report), 0);
-	default_pager_stats(&after);
-	EXPECT_EQ(after.used_pages, 0);		/* the object's death gave back its slots */
-}
-
 /* ---- the dynamic pager ------------------------------------------------------------ */
 
 #define SF_POLL_NS	(100ull * 1000 * 1000)
@@ -276,6 +222,70 @@ static uint64_t sf_wait_stat(size_t field, uint64_t floor, int secs)
 			thread_sleep_ns(SF_POLL_NS);
 	}
 	return v;
+}
+
+/*
+ * Four times RAM, in as many workers as harts (each its own quarter of the
+ * range, all in one map and one object), while the daemon pages out.
+ */
+KTEST(paging, working_set_four_times_ram)
+{
+	uint64_t ram = ptoa(vm_page_total_count()), npages = atop(4 * ram) * cmdline_get_u64("paging.ws_percent", 100) / 100;
+	int nworkers = MIN(hart_count, MAX_WORKERS);
+	static struct ws w[MAX_WORKERS];
+	struct thread *t[MAX_WORKERS];
+	struct default_pager_stats before, after;
+	struct vm_pageout_stats po;
+	struct swapfile_stats sf;
+	vm_offset_t seeds = 0, addr = WS_BASE;
+	uint64_t verified = 0, mismatches = 0;
+	vm_map_t map = vm_map_create(pmap_create(), PAGE_SIZE, PMAP_USER_END);
+
+	uint64_t objects0 = vm_object_count();
+
+	ASSERT_TRUE(map != NULL && vm_pager_default != NULL);
+	ASSERT_EQ(kmem_alloc(kernel_map, &seeds, round_page(npages * sizeof(uint32_t))), KERN_SUCCESS);
+	memset((void *)seeds, 0, npages * sizeof(uint32_t));
+	ASSERT_EQ(vm_allocate(map, &addr, ptoa(npages), VM_FLAGS_FIXED), KERN_SUCCESS);
+	default_pager_stats(&before);
+	for (int i = 0; i < nworkers; i++) {
+		w[i] = (struct ws){ .map = map, .first = i * (npages / nworkers), .npages = npages / nworkers,
+				    .seed = (uint32_t *)seeds, .worker = (uint32_t)i + 1 };
+		t[i] = thread_create("ws", ws_worker, &w[i], i);
+		ASSERT_TRUE(t[i] != NULL);
+	}
+	for (int i = 0; i < nworkers; i++) {
+		thread_join(t[i]);
+		verified += w[i].verified;
+		mismatches += w[i].mismatches;
+	}
+	default_pager_stats(&after);
+	vm_pageout_stats(&po);
+	ktest_report("%d workers, %lu pages (%lu MiB, RAM %lu MiB): %lu pages verified, %lu mismatches;"
+		     " %lu paged out, %lu paged in, %lu write and %lu read requests\n",
+		     nworkers, npages, ptoa(npages) >> 20, ram >> 20, verified, mismatches,
+		     after.pageouts - before.pageouts, after.pageins - before.pageins,
+		     after.write_requests - before.write_requests,
+		     after.read_requests - before.read_requests);
+	EXPECT_EQ(mismatches, 0);
+	EXPECT_GE(verified, 2 * npages);
+	EXPECT_GT(after.pageouts - before.pageouts, npages);
+	EXPECT_GT(after.pageins - before.pageins, npages / 2);
+	/* Clusters: fewer write requests than pages written. */
+	EXPECT_LT(after.write_requests - before.write_requests, after.pageouts - before.pageouts);
+	EXPECT_EQ(vm_map_check(map, ktest_report), 0);
+	vm_map_deallocate(map);
+	kmem_free(kernel_map, seeds, round_page(npages * sizeof(uint32_t)));
+	settle(objects0);
+	EXPECT_EQ(default_pager_check(ktest_report), 0);
+	default_pager_stats(&after);
+	EXPECT_EQ(after.used_pages, 0);		/* the object's death gave back its slots */
+	swapfile_stats(&sf);
+	if (sf.created) {			/* the dynamic pager ran: its files drain away */
+		sf = sf_settle(sf.created, 60);
+		ktest_report("swap files: %lu created, %lu deleted\n", sf.created, sf.deleted);
+		EXPECT_EQ(sf.files, 0);
+	}
 }
 
 /*
