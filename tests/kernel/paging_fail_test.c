@@ -16,9 +16,7 @@
  * Pages are written and checked through vm_fault_with on a map the test
  * thread never runs in, so that a failed fault is a return code, not a
  * trap; the fill and the check run on the busy page through the direct
- * map.  Each page is written once, while the store has no copy of it, so
- * it counts as dirty without the modified bit a store through a mapping
- * would set.
+ * map.
  */
 #include "kern/thread.h"
 #include "platform/riscv/semihost.h"
