@@ -502,8 +502,10 @@ static kern_return_t dp_data_return(vm_object_t object, upl_t upl)
 
 /*
  * dp_window_locked: how far before and after offset to read: pages whose
- * slots continue offset's slot (so one request reads them all) and that
- * are not resident, up to the behavior's reach.  => object locked
+ * slots continue offset's slot inside its cluster (so one request reads
+ * them all, and a read error fails the pages of that cluster only, never
+ * a neighbour's whose slots happen to follow on) and that are not
+ * resident, up to the behavior's reach.  => object locked
  */
 static void dp_window_locked(vm_object_t object, vm_object_offset_t offset, vm_behavior_t behavior,
 			     vm_object_offset_t *lo, vm_object_offset_t *hi, uint64_t *code_lo)
@@ -530,8 +532,8 @@ static void dp_window_locked(vm_object_t object, vm_object_offset_t offset, vm_b
 	for (uint64_t n = 1; n <= behind && *lo >= PAGE_SIZE; n++) {
 		vm_object_offset_t o = *lo - PAGE_SIZE;
 
-		if (dp_get_locked(object, o) != *code_lo - 1 || dp_code_page(*code_lo) == 0 ||
-		    vm_page_lookup(object, o))
+		if (dp_code_page(*code_lo) % DP_CLUSTER_PAGES == 0 ||
+		    dp_get_locked(object, o) != *code_lo - 1 || vm_page_lookup(object, o))
 			break;
 		*lo = o;
 		(*code_lo)--;
@@ -539,7 +541,8 @@ static void dp_window_locked(vm_object_t object, vm_object_offset_t offset, vm_b
 	for (uint64_t n = 1; n <= ahead && *hi + PAGE_SIZE < object->size; n++) {
 		vm_object_offset_t o = *hi + PAGE_SIZE;
 
-		if (dp_get_locked(object, o) != code + n || vm_page_lookup(object, o))
+		if ((dp_code_page(code) + n) % DP_CLUSTER_PAGES == 0 ||
+		    dp_get_locked(object, o) != code + n || vm_page_lookup(object, o))
 			break;
 		*hi = o;
 	}

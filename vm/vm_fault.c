@@ -223,6 +223,25 @@ void vm_fault_page_done(vm_page_t m)
 	vm_page_release(m);
 }
 
+/*
+ * fault_fill: run fill on m, busy, with object unlocked (fill may take
+ * other objects' locks).  What fill writes goes behind the pmap's back,
+ * so no modified bit records it: for a write the store's copy, stale from
+ * now on, is dropped, which leaves the page dirty for the pageout daemon
+ * (else it would free the page as clean and the write would be lost).
+ * => object locked on entry, unlocked on return
+ */
+static void fault_fill(vm_object_t object, vm_page_t m, bool readonly, vm_prot_t fault_type,
+		       void (*fill)(vm_page_t m, void *arg), void *arg)
+{
+	if (!readonly)
+		m->busy = true;
+	if ((fault_type & VM_PROT_WRITE) && vm_pager_has_page(object, m->offset))
+		vm_pager_default->discard(object, m->offset);
+	mutex_unlock(&object->lock);
+	fill(m, arg);
+}
+
 kern_return_t vm_fault(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type)
 {
 	return vm_fault_with(map, vaddr, fault_type, NULL, NULL);
@@ -251,13 +270,8 @@ kern_return_t vm_fault_with(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_typ
 	}
 	if (readonly)
 		prot &= ~VM_PROT_WRITE;
-	if (fill) {
-		/* fill may take other objects' locks: it runs with the page busy and object unlocked. */
-		if (!readonly)
-			m->busy = true;
-		mutex_unlock(&object->lock);
-		fill(m, arg);
-	}
+	if (fill)
+		fault_fill(object, m, readonly, fault_type, fill, arg);
 	/*
 	 * Mapped under object's lock (unless fill ran), which keeps a page of
 	 * object in place; a busy page is released once mapped.  A use_pmap

@@ -46,6 +46,7 @@
 #include "platform/riscv/riscv.h"
 #include "platform/riscv/semihost.h"
 #include "tests/bench/kbench.h"
+#include "tests/kernel/region_fixture.h"
 #include "vm/default_pager.h"
 #include "vm/vm.h"
 #include "vm/vm_kern.h"
@@ -64,51 +65,28 @@ KBENCH_RUN(paging, "bench=pageout,pagein swap=swap", "-m 64M -smp 1 --blk swap:2
 #define RAW_BIG_BYTES		(8ul << 20)		/* one virtio_blk_write call */
 #define MIB			(1ul << 20)
 
-struct region {
-	vm_map_t map;
-	vm_object_t object;		/* referenced */
-	uint64_t npages;
-};
-
 /*
- * region_create: npages of a fresh object mapped at REGION_BASE in a new
- * map, which the calling thread runs in from now on.
+ * region_create: a region of npages at REGION_BASE, whose map the calling
+ * thread runs in from now on.
  * => false if memory ran out (region_destroy still cleans up)
  */
-static bool region_create(struct region *r, uint64_t npages)
+static bool region_create(struct region_fixture *r, uint64_t npages)
 {
-	vm_offset_t addr = REGION_BASE;
-	pmap_t pmap = pmap_create();
-
-	*r = (struct region){ .npages = npages };
-	r->map = pmap ? vm_map_create(pmap, PAGE_SIZE, PMAP_USER_END) : NULL;
-	if (pmap && !r->map)
-		pmap_destroy(pmap);
-	r->object = r->map ? vm_object_allocate(ptoa(npages)) : NULL;
-	if (!r->object)
+	if (!region_fixture_make(r, REGION_BASE, npages))
 		return false;
-	vm_object_reference(r->object);		/* the map takes one */
-	if (vm_map_enter(r->map, &addr, ptoa(npages), 0, VM_FLAGS_FIXED, r->object, 0, FALSE,
-			 VM_PROT_DEFAULT, VM_PROT_ALL, VM_INHERIT_DEFAULT) != KERN_SUCCESS) {
-		vm_object_deallocate(r->object);
-		return false;
-	}
 	thread_set_map(r->map);
 	return true;
 }
 
 /* region_destroy: leave the map; map and object go, and their swap slots with them. */
-static void region_destroy(struct region *r)
+static void region_destroy(struct region_fixture *r)
 {
 	thread_set_map(NULL);
-	if (r->map)
-		vm_map_deallocate(r->map);
-	if (r->object)
-		vm_object_deallocate(r->object);
+	region_fixture_drop(r);
 }
 
 /* region_fill: write i into the first word of page i (a zero-fill fault each).  => in r's map */
-static void region_fill(const struct region *r)
+static void region_fill(const struct region_fixture *r)
 {
 	csr_set(sstatus, SSTATUS_SUM);
 	for (uint64_t i = 0; i < r->npages; i++)
@@ -120,7 +98,7 @@ static void region_fill(const struct region *r)
  * region_read: read every page in order (a fault each where it is not
  * mapped).  => in r's map; false if a page does not hold its number
  */
-static bool region_read(const struct region *r)
+static bool region_read(const struct region_fixture *r)
 {
 	bool ok = true;
 
@@ -137,7 +115,7 @@ static bool region_read(const struct region *r)
  * pageout_cluster does.  => false if a UPL could not be had or the pager
  * refused one
  */
-static bool region_pageout_range(const struct region *r, uint64_t first, uint64_t n)
+static bool region_pageout_range(const struct region_fixture *r, uint64_t first, uint64_t n)
 {
 	for (uint64_t p = first; p < first + n; p += PAGEOUT_PAGES) {
 		upl_t upl;
@@ -153,13 +131,13 @@ static bool region_pageout_range(const struct region *r, uint64_t first, uint64_
 	return true;
 }
 
-static bool region_pageout(const struct region *r)
+static bool region_pageout(const struct region_fixture *r)
 {
 	return region_pageout_range(r, 0, r->npages);
 }
 
 /* region_create_paged_out: region_create, filled, then paged out.  => false on an error */
-static bool region_create_paged_out(struct region *r, uint64_t npages)
+static bool region_create_paged_out(struct region_fixture *r, uint64_t npages)
 {
 	if (!region_create(r, npages))
 		return false;
@@ -177,7 +155,7 @@ static uint64_t swap_poll_instret(void)
  * polled_cost: the instructions of fn(r), run with interrupts off, less
  * those spent spinning for the swap disk.  => 0 if fn failed
  */
-static uint64_t polled_cost(bool (*fn)(const struct region *), const struct region *r)
+static uint64_t polled_cost(bool (*fn)(const struct region_fixture *), const struct region_fixture *r)
 {
 	uint64_t t0, t1, p0, p1;
 	bool ok;
@@ -201,7 +179,7 @@ static bool paging_ready(void)
 KBENCH(pageout_per_page, "pageout.per_page", "instructions/page", 1)
 {
 	struct default_pager_stats s0, s1;
-	struct region r;
+	struct region_fixture r;
 	uint64_t cost = 0;
 
 	(void)iters;
@@ -224,7 +202,7 @@ KBENCH(pageout_per_page, "pageout.per_page", "instructions/page", 1)
 KBENCH(pagein_per_page, "pagein.per_page", "instructions/page", 1)
 {
 	struct default_pager_stats s0, s1;
-	struct region r;
+	struct region_fixture r;
 	uint64_t cost = 0;
 
 	(void)iters;
@@ -246,7 +224,7 @@ KBENCH(pagein_per_page, "pagein.per_page", "instructions/page", 1)
 KBENCH(pagein_seq_requests, "pagein.sequential.requests_per_mib", "requests/MiB", 1)
 {
 	struct default_pager_stats s0, s1;
-	struct region r;
+	struct region_fixture r;
 	uint64_t per_mib = 0;
 
 	(void)iters;
@@ -290,7 +268,7 @@ static uint64_t raw_write_ns(struct virtio_blk *b, uint64_t at, vm_offset_t buf,
 }
 
 /* pageout_round_ns: host ns to page out round i of r (ROUND_PAGES).  => 0 on an error */
-static uint64_t pageout_round_ns(const struct region *r, uint64_t i)
+static uint64_t pageout_round_ns(const struct region_fixture *r, uint64_t i)
 {
 	uint64_t t0 = semihost_elapsed_ns();
 
@@ -306,7 +284,7 @@ static uint64_t pageout_round_ns(const struct region *r, uint64_t i)
  * and *raw_ns.
  * => false on an error
  */
-static bool throughput_rounds(const struct region *r, struct virtio_blk *b, uint64_t *raw_at,
+static bool throughput_rounds(const struct region_fixture *r, struct virtio_blk *b, uint64_t *raw_at,
 			      vm_offset_t buf, uint64_t *po_ns, uint64_t *raw_ns)
 {
 	*po_ns = *raw_ns = UINT64_MAX;
@@ -328,7 +306,7 @@ KBENCH(pageout_throughput, "pageout.throughput_ratio", "permille", 1)
 	struct virtio_blk *raw = virtio_blk_find(RAW_DISK);
 	uint64_t po_ns = 0, raw_ns = 0, big_ns = 0, big_at;
 	vm_offset_t buf = 0;
-	struct region r;
+	struct region_fixture r;
 	bool ok;
 
 	(void)iters;

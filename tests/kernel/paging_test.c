@@ -21,6 +21,7 @@
 #include "platform/riscv/riscv.h"
 #include "platform/riscv/hart.h"
 #include "tests/kernel/ktest.h"
+#include "tests/kernel/region_fixture.h"
 #include "vm/default_pager.h"
 #include "vm/pmap.h"
 #include "vm/vm.h"
@@ -148,6 +149,54 @@ static void settle(uint64_t objects)
 {
 	for (int i = 0; i < 500 && vm_object_count() > objects; i++)
 		thread_sleep_ns(10 * 1000 * 1000);
+}
+
+/* ob_pageout: the dirty pages of the region's first cluster go to the store; returns how many. */
+static uint32_t ob_pageout(const struct region_fixture *r)
+{
+	upl_t upl;
+	uint32_t n;
+
+	if (upl_request(r->object, 0, ptoa(DP_CLUSTER_PAGES), UPL_RETURN_ONLY_DIRTY, &upl) != KERN_SUCCESS)
+		return 0;
+	n = upl->count;
+	EXPECT_EQ(vm_pager_default->data_return(r->object, upl), KERN_SUCCESS);
+	return n;
+}
+
+/*
+ * vm_map_copy_overwrite writes into a page behind the pmap's back (no
+ * modified bit).  Over a page paged back in, which the store still holds,
+ * the page must count as dirty all the same: the next pageout writes the
+ * new data rather than freeing the page as clean and losing it.
+ */
+KTEST(paging, copy_overwrite_dirties_a_paged_in_page)
+{
+	uint64_t objects0 = vm_object_count();
+	vm_offset_t src = WS_BASE + ptoa(DP_CLUSTER_PAGES);
+	struct region_fixture r;
+	vm_map_copy_t copy;
+
+	ASSERT_TRUE(vm_pager_default != NULL);
+	ASSERT_TRUE(region_fixture_make(&r, WS_BASE, DP_CLUSTER_PAGES));
+	ASSERT_EQ(vm_allocate(r.map, &src, PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
+	thread_set_map(r.map);
+	for (uint64_t p = 0; p < DP_CLUSTER_PAGES; p++)
+		page_write(WS_BASE + ptoa(p), p, 1);
+	page_write(src, 0, 2);
+	EXPECT_EQ(ob_pageout(&r), DP_CLUSTER_PAGES);
+	EXPECT_TRUE(page_check(WS_BASE, 0, 1));		/* paged in: clean, the store has it */
+	ASSERT_EQ(vm_map_copyin(r.map, src, PAGE_SIZE, FALSE, &copy), KERN_SUCCESS);
+	ASSERT_EQ(vm_map_copy_overwrite(r.map, WS_BASE, copy, FALSE, NULL), KERN_SUCCESS);
+	EXPECT_EQ(ob_pageout(&r), 1);
+	mutex_lock(&r.object->lock);
+	EXPECT_TRUE(vm_page_lookup(r.object, 0) == NULL);	/* written out and freed */
+	mutex_unlock(&r.object->lock);
+	EXPECT_TRUE(page_check(WS_BASE, 0, 2));		/* the new data, back from the store */
+	thread_set_map(NULL);
+	region_fixture_drop(&r);
+	settle(objects0);
+	EXPECT_EQ(default_pager_check(ktest_report), 0);
 }
 
 /* ---- the dynamic pager ------------------------------------------------------------ */
