@@ -24,32 +24,56 @@
 #include "kern/swapfile.h"
 #include "vm/default_pager.h"
 #include "vm/vm_pageout.h"
+#include "vm/xmalloc.h"
 
-/* swap_blk_io: a cluster run to or from a disk, in one request. */
-static kern_return_t swap_blk_io(void *dev, bool write, uint64_t slot, vm_page_t *pages,
-				 uint32_t npages)
-{
-	struct virtio_blk *b = dev;
+/* A request to a swap disk in flight. */
+struct swap_blk_io {
 	struct virtio_blk_req req;
 	struct dma_desc *d;
-	kern_return_t kr;
+};
 
-	kr = dma_desc_create_pages(pages, npages, write ? DMA_TO_DEVICE : DMA_FROM_DEVICE, &d);
-	if (kr != KERN_SUCCESS)
-		return kr;
-	kr = dma_desc_prepare(d, &b->vd.dma);
+/* swap_blk_start: a cluster run to or from a disk, in one request, started. */
+static kern_return_t swap_blk_start(void *dev, bool write, uint64_t slot, vm_page_t *pages,
+				    uint32_t npages, void **handle)
+{
+	struct swap_blk_io *io = (struct swap_blk_io *)xmalloc(sizeof(*io), 3, kernel_heap);
+	struct virtio_blk *b = dev;
+	kern_return_t kr = io ? KERN_SUCCESS : KERN_RESOURCE_SHORTAGE;
+
+	if (kr == KERN_SUCCESS)
+		kr = dma_desc_create_pages(pages, npages, write ? DMA_TO_DEVICE : DMA_FROM_DEVICE,
+					   &io->d);
 	if (kr == KERN_SUCCESS) {
-		kr = virtio_blk_submit(b, write ? VIRTIO_BLK_WRITE : VIRTIO_BLK_READ,
-				       slot * (PAGE_SIZE / VIRTIO_BLK_SECTOR), d, &req);
+		kr = dma_desc_prepare(io->d, &b->vd.dma);
 		if (kr == KERN_SUCCESS)
-			kr = virtio_blk_wait(&req);
-		dma_desc_complete(d);
+			kr = virtio_blk_submit(b, write ? VIRTIO_BLK_WRITE : VIRTIO_BLK_READ,
+					       slot * (PAGE_SIZE / VIRTIO_BLK_SECTOR), io->d, &io->req);
+		if (kr != KERN_SUCCESS) {
+			dma_desc_complete(io->d);
+			dma_desc_destroy(io->d);
+		}
 	}
-	dma_desc_destroy(d);
+	if (kr != KERN_SUCCESS && io)
+		xmfree((caddr_t)io, kernel_heap);
+	*handle = kr == KERN_SUCCESS ? io : NULL;
 	return kr == KERN_SUCCESS ? KERN_SUCCESS : KERN_MEMORY_ERROR;
 }
 
-static const struct swap_segment_ops swap_blk_ops = { .io = swap_blk_io };
+/* swap_blk_finish: wait for the request and give its descriptor back. */
+static kern_return_t swap_blk_finish(void *dev, void *handle)
+{
+	struct swap_blk_io *io = handle;
+	kern_return_t kr = virtio_blk_wait(&io->req);
+
+	(void)dev;
+	dma_desc_complete(io->d);
+	dma_desc_destroy(io->d);
+	xmfree((caddr_t)io, kernel_heap);
+	return kr == KERN_SUCCESS ? KERN_SUCCESS : KERN_MEMORY_ERROR;
+}
+
+static const struct swap_segment_ops swap_blk_ops = { .start = swap_blk_start,
+						      .finish = swap_blk_finish };
 
 #define SWAP_DISKS_MAX	DP_MAX_SEGMENTS
 

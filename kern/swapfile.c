@@ -115,11 +115,13 @@ static bool sf_io_chunk(struct swapfile *f, bool write, uint64_t slot, vm_page_t
 	return !err && done == len;
 }
 
-/* sf_io: the swap_segment_ops io of a swap file. */
-static kern_return_t sf_io(void *dev, bool write, uint64_t slot, vm_page_t *pages, uint32_t npages)
+/* sf_start: the swap_segment_ops start of a swap file: the move is done at once (*io = NULL). */
+static kern_return_t sf_start(void *dev, bool write, uint64_t slot, vm_page_t *pages,
+			      uint32_t npages, void **io)
 {
 	bool ok = true;
 
+	*io = NULL;
 	mutex_lock(&sf_io_lock);
 	for (uint32_t i = 0; ok && i < npages; i += SWAPFILE_STAGE_PAGES)
 		ok = sf_io_chunk(dev, write, slot + i, pages + i, MIN(npages - i, SWAPFILE_STAGE_PAGES));
@@ -144,7 +146,16 @@ static void sf_release(void *dev)
 	spin_unlock(&sf_lock);
 }
 
-static const struct swap_segment_ops sf_ops = { .io = sf_io, .release = sf_release };
+/* sf_finish: nothing is ever left in flight. */
+static kern_return_t sf_finish(void *dev, void *io)
+{
+	(void)dev;
+	(void)io;
+	return KERN_SUCCESS;
+}
+
+static const struct swap_segment_ops sf_ops = { .start = sf_start, .finish = sf_finish,
+						.release = sf_release };
 
 /* ---- growing and shrinking --------------------------------------------------- */
 

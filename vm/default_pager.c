@@ -301,26 +301,55 @@ static void dp_terminate(vm_object_t object)
 
 /* ---- I/O ------------------------------------------------------------------- */
 
-/* dp_io: one request for upl slots [i, j), at slot codes code .. code + (j - i). */
-static kern_return_t dp_io(bool write, uint64_t code, upl_t upl, uint32_t i, uint32_t j)
-{
-	struct swap_segment *seg = dp_code_segment(code);
-	kern_return_t kr = seg->ops->io(seg->dev, write, dp_code_page(code), &upl->pages[i], j - i);
+/* A request started on a segment, to be finished (waited for) later. */
+struct dp_run {
+	struct swap_segment *seg;
+	void *io;			/* the driver's handle, NULL if done at start */
+	uint32_t npages;
+	bool write;
+	kern_return_t kr;		/* of the start */
+};
 
+/* dp_run_start: start one request for upl slots [i, j), at slot codes code .. code + (j - i). */
+static void dp_run_start(bool write, uint64_t code, upl_t upl, uint32_t i, uint32_t j,
+			 struct dp_run *run)
+{
+	*run = (struct dp_run){ .seg = dp_code_segment(code), .npages = j - i, .write = write };
+	run->kr = run->seg->ops->start(run->seg->dev, write, dp_code_page(code), &upl->pages[i], j - i,
+				       &run->io);
+}
+
+/* dp_run_finish: wait for run and count it.  => its outcome */
+static kern_return_t dp_run_finish(struct dp_run *run)
+{
+	struct swap_segment *seg = run->seg;
+	kern_return_t kr = run->kr;
+
+	if (kr == KERN_SUCCESS && run->io)
+		kr = seg->ops->finish(seg->dev, run->io);
 	spin_lock(&dp_lock);
-	if (write) {
+	if (run->write) {
 		seg->write_requests++;
 		dp_stats.write_requests++;
-		seg->pages_out += j - i;
+		seg->pages_out += run->npages;
 		dp_stats.write_errors += kr != KERN_SUCCESS;
 	} else {
 		seg->read_requests++;
 		dp_stats.read_requests++;
-		seg->pages_in += j - i;
+		seg->pages_in += run->npages;
 		dp_stats.read_errors += kr != KERN_SUCCESS;
 	}
 	spin_unlock(&dp_lock);
 	return kr;
+}
+
+/* dp_io: one request for upl slots [i, j), at slot codes code .. code + (j - i), waited for. */
+static kern_return_t dp_io(bool write, uint64_t code, upl_t upl, uint32_t i, uint32_t j)
+{
+	struct dp_run run;
+
+	dp_run_start(write, code, upl, i, j, &run);
+	return dp_run_finish(&run);
 }
 
 /*
@@ -460,35 +489,71 @@ static void dp_record(vm_object_t object, upl_t upl, const uint64_t *codes, bool
 	mutex_unlock(&object->lock);
 }
 
+/* A pageout UPL being written: its requests, started, not yet finished. */
+struct dp_write {
+	vm_object_t object;		/* the UPL's reference keeps it */
+	upl_t upl;
+	uint64_t cluster;		/* held in flight (dp_block_cluster) */
+	uint64_t codes[DP_CLUSTER_PAGES];
+	struct dp_run runs[DP_CLUSTER_PAGES];
+	uint32_t nruns;
+};
+
 /*
- * dp_data_return: write a pageout UPL (inside one cluster-aligned block of
- * the object) into that block's cluster, one request per run of
- * consecutive pages, then commit it; on a write error the cluster is
- * marked bad and the UPL aborted (the pages stay resident and dirty).
+ * dp_write_start: start writing a pageout UPL (inside one cluster-aligned
+ * block of the object) into that block's cluster, one request per run of
+ * consecutive pages.  A UPL that cannot be written is aborted at once.
+ * => KERN_SUCCESS: w is to be finished with dp_write_finish
  */
-static kern_return_t dp_data_return(vm_object_t object, upl_t upl)
+static kern_return_t dp_write_start(vm_object_t object, upl_t upl, struct dp_write *w)
 {
-	uint64_t first = atop(upl->offset) % DP_CLUSTER_PAGES, cluster, codes[DP_CLUSTER_PAGES];
-	kern_return_t kr;
+	uint64_t first = atop(upl->offset) % DP_CLUSTER_PAGES;
 
 	if (first + upl->npages > DP_CLUSTER_PAGES) {
 		upl_abort(upl);
 		return KERN_INVALID_ARGUMENT;
 	}
-	if (upl->count == 0) {
-		upl_commit(upl);
-		return KERN_SUCCESS;
-	}
-	cluster = dp_block_cluster(object, atop(upl->offset) / DP_CLUSTER_PAGES);
-	if (!cluster) {
+	*w = (struct dp_write){ .object = object, .upl = upl };
+	if (upl->count)
+		w->cluster = dp_block_cluster(object, atop(upl->offset) / DP_CLUSTER_PAGES);
+	if (upl->count && !w->cluster) {
 		upl_abort(upl);
 		return KERN_RESOURCE_SHORTAGE;
 	}
-	for (uint32_t i = 0; i < upl->npages; i++)
-		codes[i] = cluster + first + i;
-	kr = dp_io_runs(true, codes, upl);
-	dp_record(object, upl, codes, kr == KERN_SUCCESS);
-	dp_block_written(object, atop(upl->offset) / DP_CLUSTER_PAGES, cluster);
+	for (uint32_t i = 0; w->cluster && i < upl->npages;) {
+		uint32_t j = i;
+
+		while (j < upl->npages && upl->pages[j]) {
+			w->codes[j] = w->cluster + first + j;
+			j++;
+		}
+		if (j > i)
+			dp_run_start(true, w->codes[i], upl, i, j, &w->runs[w->nruns++]);
+		i = j + 1;
+	}
+	return KERN_SUCCESS;
+}
+
+/*
+ * dp_write_finish: wait for w's requests, record where the pages went and
+ * commit the UPL; on a write error the cluster is marked bad and the UPL
+ * aborted (the pages stay resident and dirty).
+ */
+static kern_return_t dp_write_finish(struct dp_write *w)
+{
+	kern_return_t kr = KERN_SUCCESS;
+	upl_t upl = w->upl;
+
+	for (uint32_t r = 0; r < w->nruns; r++) {
+		kern_return_t rkr = dp_run_finish(&w->runs[r]);
+
+		if (kr == KERN_SUCCESS)
+			kr = rkr;
+	}
+	if (w->cluster) {
+		dp_record(w->object, upl, w->codes, kr == KERN_SUCCESS);
+		dp_block_written(w->object, atop(upl->offset) / DP_CLUSTER_PAGES, w->cluster);
+	}
 	if (kr != KERN_SUCCESS) {
 		upl_abort(upl);
 		return kr;
@@ -498,6 +563,56 @@ static kern_return_t dp_data_return(vm_object_t object, upl_t upl)
 	spin_unlock(&dp_lock);
 	upl_commit(upl);
 	return KERN_SUCCESS;
+}
+
+/* dp_data_return: write a pageout UPL and wait for it (dp_write_start, dp_write_finish). */
+static kern_return_t dp_data_return(vm_object_t object, upl_t upl)
+{
+	struct dp_write w;
+	kern_return_t kr = dp_write_start(object, upl, &w);
+
+	return kr == KERN_SUCCESS ? dp_write_finish(&w) : kr;
+}
+
+/*
+ * Writes in flight for data_return_async, oldest first: a new one waits
+ * for the oldest once DP_WRITES_IN_FLIGHT are out, and sync waits for all.
+ * Locking: [w] dp_write_lock (held across the waits).
+ */
+#define DP_WRITES_IN_FLIGHT	4
+
+static struct mutex dp_write_lock = MUTEX_INIT("dp_write");
+static struct dp_write dp_writes[DP_WRITES_IN_FLIGHT];	/* [w] a ring */
+static uint32_t dp_write_head, dp_write_count;		/* [w] */
+
+/* dp_write_finish_oldest: finish the oldest write in flight.  => dp_write_lock held, one in flight */
+static void dp_write_finish_oldest(void)
+{
+	dp_write_finish(&dp_writes[dp_write_head]);
+	dp_write_head = (dp_write_head + 1) % DP_WRITES_IN_FLIGHT;
+	dp_write_count--;
+}
+
+static kern_return_t dp_data_return_async(vm_object_t object, upl_t upl)
+{
+	kern_return_t kr;
+
+	mutex_lock(&dp_write_lock);
+	if (dp_write_count == DP_WRITES_IN_FLIGHT)
+		dp_write_finish_oldest();
+	kr = dp_write_start(object, upl,
+			    &dp_writes[(dp_write_head + dp_write_count) % DP_WRITES_IN_FLIGHT]);
+	dp_write_count += kr == KERN_SUCCESS;
+	mutex_unlock(&dp_write_lock);
+	return kr;
+}
+
+static void dp_sync(void)
+{
+	mutex_lock(&dp_write_lock);
+	while (dp_write_count)
+		dp_write_finish_oldest();
+	mutex_unlock(&dp_write_lock);
 }
 
 /*
@@ -625,6 +740,8 @@ static const struct vm_pager_ops dp_ops = {
 	.has_page = dp_has_page,
 	.data_request = dp_data_request,
 	.data_return = dp_data_return,
+	.data_return_async = dp_data_return_async,
+	.sync = dp_sync,
 	.discard = dp_discard,
 	.terminate = dp_terminate,
 };
@@ -643,7 +760,7 @@ kern_return_t default_pager_add_segment(const char *name, const struct swap_segm
 	struct swap_segment *seg = NULL;
 	uint8_t *used;
 
-	if (!ops || !ops->io || nclusters == 0 || nclusters > INT32_MAX)
+	if (!ops || !ops->start || !ops->finish || nclusters == 0 || nclusters > INT32_MAX)
 		return KERN_INVALID_ARGUMENT;
 	used = (uint8_t *)xmalloc((int)(2 * nclusters), 3, kernel_heap);
 	if (!used)

@@ -3,7 +3,9 @@
  * swap segments.
  *
  * A segment is a place pages can be kept: a raw disk or a swap file; its
- * driver supplies the I/O (struct swap_segment_ops).  Space is handed out
+ * driver supplies the I/O (struct swap_segment_ops): requests are started
+ * and finished apart, so that the pageout daemon may keep a few writes in
+ * flight (data_return_async) while it gathers the next cluster.  Space is handed out
  * in clusters of DP_CLUSTER_PAGES pages, one per cluster-aligned block of
  * an object that has been paged out (page i of the block lives in slot i
  * of its cluster, rewritten in place): a pageout writes a block's dirty
@@ -33,11 +35,16 @@
 
 struct swap_segment_ops {
 	/*
-	 * io: move npages pages between memory and slots [slot, slot + npages)
-	 * of the segment, in one request.  May sleep.
-	 * => KERN_SUCCESS, or KERN_MEMORY_ERROR if the device failed it
+	 * start: begin moving npages pages between memory and slots [slot,
+	 * slot + npages) of the segment, in one request; *io: the driver's
+	 * handle for finish, or NULL if the move is already done.  May sleep.
+	 * => KERN_SUCCESS, or KERN_MEMORY_ERROR if nothing could be started
+	 *    (or, done at once, the device failed it)
 	 */
-	kern_return_t (*io)(void *dev, bool write, uint64_t slot, vm_page_t *pages, uint32_t npages);
+	kern_return_t (*start)(void *dev, bool write, uint64_t slot, vm_page_t *pages,
+			       uint32_t npages, void **io);
+	/* finish: wait for the request io and release it.  => KERN_SUCCESS or KERN_MEMORY_ERROR */
+	kern_return_t (*finish)(void *dev, void *io);
 	/* release: the segment has left the pool (drained): give its device or file back. May sleep. */
 	void (*release)(void *dev);
 };

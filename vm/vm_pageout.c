@@ -115,9 +115,11 @@ static vm_page_t pageout_grab(vm_object_t *objp, bool *more)
 }
 
 /*
- * pageout_cluster: write m and its dirty neighbours in the cluster-aligned
- * window around it.  => obj locked on entry, unlocked on return; false if
- * nothing was written (the pager refused, or every page was busy)
+ * pageout_cluster: start writing m and its dirty neighbours in the
+ * cluster-aligned window around it; a few such writes stay in flight while
+ * the scan goes on (the pager finishes them, at the latest when the scan
+ * ends).  => obj locked on entry, unlocked on return; false if nothing
+ * was written (the pager refused, or every page was busy)
  */
 static bool pageout_cluster(vm_object_t obj, vm_page_t m)
 {
@@ -136,7 +138,7 @@ static bool pageout_cluster(vm_object_t obj, vm_page_t m)
 		uint32_t n = upl->count;
 
 		pageout_st.clusters++;
-		kr = vm_pager_default->data_return(obj, upl);
+		kr = vm_pager_default->data_return_async(obj, upl);
 		if (kr == KERN_SUCCESS)
 			pageout_st.paged_out += n;
 	}
@@ -211,6 +213,8 @@ static bool pageout_scan(void)
 		}
 		fruitless = progress ? 0 : fruitless + 1;
 	}
+	if (vm_pager_default)
+		vm_pager_default->sync();	/* nothing may stay busy while the daemon sleeps */
 	if (fruitless < 3)
 		return true;
 	__atomic_fetch_add(&pageout_st.gave_up, 1, __ATOMIC_RELAXED);

@@ -7,7 +7,8 @@
  * referenced again at the inactive head gets a second chance on the
  * active queue.  Of the inactive queue's oldest, a clean page (the store has its data) is freed, a dirty
  * one is written through its object's pager in a cluster-sized UPL
- * together with its dirty neighbours.  Wired and busy pages are passed
+ * together with its dirty neighbours (data_return_async: a few clusters in
+ * flight while the next is gathered; the pager's sync ends each scan).  Wired and busy pages are passed
  * over.  The daemon may use the page reserve (vm_page_set_reserve), so it
  * never waits for the memory it is freeing; a fault that finds no free
  * page sleeps in vm_page_wait until the daemon has freed some.
@@ -24,7 +25,7 @@ struct vm_pageout_stats {
 	uint64_t freed_clean;		/* freed without I/O */
 	uint64_t clusters;		/* UPLs handed to a pager */
 	uint64_t paged_out;		/* pages those wrote */
-	uint64_t failures;		/* pager refusals (store full, I/O error) */
+	uint64_t failures;		/* pager refusals (store full); write errors the pager counts */
 	uint64_t wakeups;		/* times the daemon ran */
 	uint64_t gave_up;		/* scans that ended short of the target, nothing left to do */
 };

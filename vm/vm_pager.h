@@ -35,6 +35,15 @@ struct vm_pager_ops {
 	 * => object referenced, unlocked; may sleep
 	 */
 	kern_return_t (*data_return)(vm_object_t object, struct upl *upl);
+	/*
+	 * data_return_async: start writing upl and return; the pager commits
+	 * or aborts it once the write is done, at the latest in sync.  The
+	 * pages stay busy until then (faults on them wait).
+	 * => as data_return; an error found at once aborts the UPL at once
+	 */
+	kern_return_t (*data_return_async)(vm_object_t object, struct upl *upl);
+	/* sync: finish every data_return_async in flight.  => may sleep */
+	void (*sync)(void);
 	/* discard: the copy of (object, offset) is stale or unwanted.  => object locked */
 	void (*discard)(vm_object_t object, vm_object_offset_t offset);
 	/* terminate: the object is being freed: release all it holds.  => object locked */

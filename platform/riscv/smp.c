@@ -89,12 +89,19 @@ static bool smp_start_one(struct hart *h)
 		return false;
 	h->kstack_top = (uint64_t)pmap_direct_map(stack->phys_addr) + THREAD_STACK_SIZE;
 	h->pmap_active = kernel_pmap;
-	r = sbi_hart_start(h->hartid, KIMG_TO_PHYS(secondary_start), (uint64_t)h);
-	if (r.error == SBI_ERR_ALREADY_AVAILABLE && h->hartid < BOOT_MAILBOXES) {
-		/* It arrived at the boot entry on its own and waits there (start.S). */
+	/*
+	 * A hart that arrived at the boot entry on its own waits there for its
+	 * mailbox (start.S).  SBI then refuses hart_start (it runs), or, if
+	 * its books still say the hart is stopped, accepts a start the hart
+	 * never sees (a boot under load had hart 1 "started but never
+	 * online").  Written first, the mailbox lets it go either way; a hart
+	 * started the usual way never reads it.
+	 */
+	if (h->hartid < BOOT_MAILBOXES)
 		__atomic_store_n(&boot_mailbox[h->hartid], (uint64_t)h, __ATOMIC_RELEASE);
+	r = sbi_hart_start(h->hartid, KIMG_TO_PHYS(secondary_start), (uint64_t)h);
+	if (r.error == SBI_ERR_ALREADY_AVAILABLE && h->hartid < BOOT_MAILBOXES)
 		r.error = 0;
-	}
 	if (r.error) {
 		kprintf("smp: hart %u did not start (SBI error %ld)\n", h->hartid, r.error);
 		vm_page_free_contig(stack, THREAD_STACK_SIZE / PAGE_SIZE);

@@ -6,8 +6,10 @@
  * own; it is filled by zero-fill write faults (page i holds i in its first
  * word), then paged out as the daemon pages out an inactive page: one
  * cluster-aligned UPL of PAGEOUT_PAGES at a time, upl_request with
- * RETURN_ONLY_DIRTY, then the default pager's data_return, which writes
- * the cluster in one request and commits the UPL (the pages are freed).
+ * RETURN_ONLY_DIRTY, then the default pager's data_return_async, which
+ * starts writing the cluster in one request while up to three earlier
+ * ones are still in flight, and commits each UPL once its write is done
+ * (the pages are freed); the pager's sync ends the run.
  *
  * pageout.per_page: the guest instructions of that, per page.
  * pagein.per_page: per page, reading the paged-out region back in order
@@ -111,24 +113,26 @@ static bool region_read(const struct region_fixture *r)
 
 /*
  * region_pageout_range: page out pages [first, first + n) of r, one
- * cluster-aligned UPL of PAGEOUT_PAGES at a time, as the daemon's
- * pageout_cluster does.  => false if a UPL could not be had or the pager
- * refused one
+ * cluster-aligned UPL of PAGEOUT_PAGES at a time, as the daemon's scan
+ * does: data_return_async for each, then the pager's sync.  => false if a
+ * UPL could not be had or the pager refused one
  */
 static bool region_pageout_range(const struct region_fixture *r, uint64_t first, uint64_t n)
 {
-	for (uint64_t p = first; p < first + n; p += PAGEOUT_PAGES) {
+	bool ok = true;
+
+	for (uint64_t p = first; ok && p < first + n; p += PAGEOUT_PAGES) {
 		upl_t upl;
 
-		if (upl_request(r->object, ptoa(p), ptoa(MIN(PAGEOUT_PAGES, first + n - p)),
-				UPL_RETURN_ONLY_DIRTY | UPL_NOBLOCK, &upl) != KERN_SUCCESS)
-			return false;
-		if (upl->count == 0)
+		ok = upl_request(r->object, ptoa(p), ptoa(MIN(PAGEOUT_PAGES, first + n - p)),
+				 UPL_RETURN_ONLY_DIRTY | UPL_NOBLOCK, &upl) == KERN_SUCCESS;
+		if (ok && upl->count == 0)
 			upl_abort(upl);
-		else if (vm_pager_default->data_return(r->object, upl) != KERN_SUCCESS)
-			return false;
+		else if (ok)
+			ok = vm_pager_default->data_return_async(r->object, upl) == KERN_SUCCESS;
 	}
-	return true;
+	vm_pager_default->sync();
+	return ok;
 }
 
 static bool region_pageout(const struct region_fixture *r)
