@@ -249,6 +249,18 @@ static void vm_page_free_object_page(vm_page_t m)
 	vm_page_free(m);
 }
 
+void vm_page_dirty(vm_page_t m)
+{
+	vm_object_t object = m->object;
+
+	if (!object)
+		return;
+	mutex_lock(&object->lock);
+	if (m->object == object && vm_pager_has_page(object, m->offset))
+		vm_pager_default->discard(object, m->offset);
+	mutex_unlock(&object->lock);
+}
+
 /*
  * vm_object_page_remove: throw away object's pages and their paged-out
  * copies in [start, end) (page aligned): nothing uses them any more.

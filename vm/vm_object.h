@@ -47,6 +47,13 @@ typedef struct vm_object *vm_object_t;
 void vm_object_bootstrap(void);
 
 /*
+ * vm_page_dirty: m's contents changed behind the pmap's back (a device
+ * wrote it): its store copy, stale now, is dropped, so that the pageout
+ * daemon writes the page rather than free it as clean.
+ * => m wired (it stays in its object), nothing locked
+ */
+void vm_page_dirty(vm_page_t m);
+/*
  * vm_object_page_remove: throw away object's pages and their paged-out
  * copies in [start, end): their only user let go of them.  Busy pages are
  * waited for, wired ones left.  => object referenced, unlocked

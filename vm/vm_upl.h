@@ -21,8 +21,10 @@
  * A range committed or aborted leaves the UPL; with *_FREE_ON_EMPTY the
  * UPL is freed (and *empty says so) once no page is left in it.
  *
- * Locking: a UPL belongs to one thread.  Its object is referenced while
- * the UPL lives; requests, commits and aborts take the object lock.
+ * Locking: a UPL has one holder at a time: the thread that made it, then
+ * the pager it is handed to (data_return_async finishes it from whichever
+ * thread completes the write).  Its object is referenced while the UPL
+ * lives; requests, commits and aborts take the object lock.
  */
 #ifndef VM_VM_UPL_H
 #define VM_VM_UPL_H

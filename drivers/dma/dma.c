@@ -8,6 +8,7 @@
 #include "kern/kernel.h"
 #include "vm/pmap.h"
 #include "vm/vm_map.h"
+#include "vm/vm_object.h"
 #include "vm/xmalloc.h"
 
 /* --- engines ---------------------------------------------------------------- */
@@ -345,6 +346,26 @@ kern_return_t dma_desc_segments(const struct dma_desc *d, const struct dma_segme
 	return KERN_SUCCESS;
 }
 
+/*
+ * dma_desc_dirty: the device wrote a map range's pages behind the pmap's
+ * back: no modified bit says so, so their stale store copies go
+ * (vm_page_dirty).  Page lists are left alone: a pager reading its own
+ * copy in must keep it.  => still wired
+ */
+static void dma_desc_dirty(struct dma_desc *d)
+{
+	if (!d->map || d->dir == DMA_TO_DEVICE)
+		return;
+	for (uint32_t r = 0; r < d->nruns; r++)
+		for (uint64_t pa = trunc_page(d->runs[r].pa); pa < d->runs[r].pa + d->runs[r].len;
+		     pa += PAGE_SIZE) {
+			vm_page_t m = vm_page_lookup_phys(pa);
+
+			if (m)
+				vm_page_dirty(m);
+		}
+}
+
 kern_return_t dma_desc_complete(struct dma_desc *d)
 {
 	struct dma_engine *eng;
@@ -353,6 +374,7 @@ kern_return_t dma_desc_complete(struct dma_desc *d)
 		return KERN_INVALID_ARGUMENT;
 	eng = d->eng;
 	eng->backend->unmap(eng, d);
+	dma_desc_dirty(d);
 	dma_desc_unwire(d);
 	d->state = DMA_DESC_COMPLETED;
 	d->eng = NULL;

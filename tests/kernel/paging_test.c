@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "drivers/virtio/virtio_9p.h"
+#include "drivers/virtio/virtio_blk.h"
 #include "kern/cmdline.h"
 #include "kern/swapfile.h"
 #include "kern/thread.h"
@@ -32,8 +33,8 @@
 #include "vm/vm_pager.h"
 #include "vm/vm_upl.h"
 
-KTEST_RUN(paging, "test=paging swap=swap", "-m 64M -smp 1 --blk swap:512M");
-KTEST_RUN(paging.smp4, "test=paging swap=swap swapfile=swap swapfile.size=16M swapfile.hiwat=8M swapfile.lowat=24M swapfile.hold=500", "-m 32M -smp 4 --blk swap:64M --9p swap");
+KTEST_RUN(paging, "test=paging swap=swap", "-m 64M -smp 1 --blk swap:512M --blk data:1M");
+KTEST_RUN(paging.smp4, "test=paging swap=swap swapfile=swap swapfile.size=16M swapfile.hiwat=8M swapfile.lowat=24M swapfile.hold=500", "-m 32M -smp 4 --blk swap:64M --9p swap --blk data:1M");
 KTEST_RUN(swapfile, "test=swapfile swap=swap swapfile=swap swapfile.size=16M swapfile.max=15 swapfile.hiwat=8M swapfile.lowat=24M swapfile.hold=500 swapfile.retry=500", "-m 64M -smp 1 --blk swap:32M --9p swap --host-check tests/kernel/swapfile_host.sh");
 
 
@@ -194,6 +195,41 @@ KTEST(paging, copy_overwrite_dirties_a_paged_in_page)
 	mutex_unlock(&r.object->lock);
 	EXPECT_TRUE(page_check(WS_BASE, 0, 2));		/* the new data, back from the store */
 	thread_set_map(NULL);
+	region_fixture_drop(&r);
+	settle(objects0);
+	EXPECT_EQ(default_pager_check(ktest_report), 0);
+}
+
+/*
+ * A device writing into a page (DMA from a disk) sets no modified bit
+ * either: over a page paged back in, the store's copy must go all the
+ * same, and the next pageout write the device's data.
+ */
+KTEST(paging, device_write_dirties_a_paged_in_page)
+{
+	struct virtio_blk *disk = virtio_blk_find("data");
+	uint64_t objects0 = vm_object_count();
+	struct region_fixture r;
+	vm_offset_t buf = 0;
+
+	ASSERT_TRUE(vm_pager_default != NULL && disk != NULL);
+	ASSERT_TRUE(region_fixture_make(&r, WS_BASE, DP_CLUSTER_PAGES));
+	ASSERT_EQ(kmem_alloc(kernel_map, &buf, PAGE_SIZE), KERN_SUCCESS);
+	thread_set_map(r.map);
+	for (uint64_t p = 0; p < DP_CLUSTER_PAGES; p++)
+		page_write(WS_BASE + ptoa(p), p, 1);
+	EXPECT_EQ(ob_pageout(&r), DP_CLUSTER_PAGES);
+	EXPECT_TRUE(page_check(WS_BASE, 0, 1));		/* paged in: clean, the store has it */
+	page_write(buf, 0, 3);
+	EXPECT_EQ(virtio_blk_write(disk, 0, kernel_map, buf, PAGE_SIZE), KERN_SUCCESS);
+	EXPECT_EQ(virtio_blk_read(disk, 0, r.map, WS_BASE, PAGE_SIZE), KERN_SUCCESS);
+	EXPECT_EQ(ob_pageout(&r), 1);
+	mutex_lock(&r.object->lock);
+	EXPECT_TRUE(vm_page_lookup(r.object, 0) == NULL);	/* written out and freed */
+	mutex_unlock(&r.object->lock);
+	EXPECT_TRUE(page_check(WS_BASE, 0, 3));		/* the disk's data, back from the store */
+	thread_set_map(NULL);
+	kmem_free(kernel_map, buf, PAGE_SIZE);
 	region_fixture_drop(&r);
 	settle(objects0);
 	EXPECT_EQ(default_pager_check(ktest_report), 0);
