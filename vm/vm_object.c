@@ -253,7 +253,8 @@ void vm_page_dirty(vm_page_t m)
 {
 	vm_object_t object = m->object;
 
-	if (!object)
+	/* An object never paged out (no pager record) has no copy to drop. */
+	if (!object || !__atomic_load_n(&object->pager_data, __ATOMIC_ACQUIRE))
 		return;
 	mutex_lock(&object->lock);
 	if (m->object == object && vm_pager_has_page(object, m->offset))

@@ -13,7 +13,15 @@
 #include <stdint.h>
 
 #define TLB_FLUSH_ALL		0, UINT64_MAX	/* start, end meaning "everything" */
-#define TLB_RANGE_MAX_PAGES	64		/* beyond this, flush everything */
+/*
+ * Ranges of more than this many pages get one sfence.vma for everything.
+ * QEMU 7.2, the machine this image targets, empties its whole software TLB
+ * (and jump cache) on every sfence.vma whatever its operands, so a loop of
+ * per-page fences only repeats that work (a pageout cluster's 16 fences
+ * cost about 10% of pageout throughput).  Hardware whose per-page fence
+ * is cheap wants tens of pages here.
+ */
+#define TLB_RANGE_MAX_PAGES	1
 
 /* tlb_flush_local: sfence.vma [start, end) (all address spaces) on this hart. */
 void tlb_flush_local(uint64_t start, uint64_t end);
