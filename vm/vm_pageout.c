@@ -153,11 +153,52 @@ static bool pageout_cluster(vm_object_t obj, vm_page_t m)
 }
 
 /*
- * pageout_one: decide the fate of an inactive page.  => obj locked and
- * referenced on entry; unlocked on return.  Returns whether memory was freed
- * or written.
+ * Clean pages chosen for freeing wait here, busy, their objects referenced,
+ * so that a batch loses its mappings in one TLB shootdown rather than one
+ * each (on several harts a shootdown waits for every other hart).
  */
-static bool pageout_one(vm_object_t obj, vm_page_t m)
+#define PAGEOUT_FREE_BATCH	16
+
+struct pageout_frees {
+	vm_object_t obj[PAGEOUT_FREE_BATCH];	/* referenced */
+	vm_page_t m[PAGEOUT_FREE_BATCH];	/* busy, at the inactive tail */
+	uint32_t n;
+};
+
+/*
+ * pageout_frees_flush: unmap the batch's pages in one shootdown, then free
+ * each one still clean (one written meanwhile stays, dirty, for a later
+ * pass).  => nothing locked
+ */
+static void pageout_frees_flush(struct pageout_frees *f)
+{
+	if (f->n == 0)
+		return;
+	pmap_page_protect_many(f->m, f->n, VM_PROT_NONE);
+	for (uint32_t i = 0; i < f->n; i++) {
+		vm_object_t obj = f->obj[i];
+		vm_page_t m = f->m[i];
+
+		mutex_lock(&obj->lock);
+		vm_page_release(m);		/* waiters run once the lock is free: m is gone then */
+		if (!pmap_is_modified(m) && vm_pager_has_page(obj, m->offset)) {
+			vm_page_remove(m);
+			vm_page_free(m);
+			pageout_st.freed_clean++;
+		}
+		mutex_unlock(&obj->lock);
+		vm_object_deallocate(obj);
+	}
+	f->n = 0;
+}
+
+/*
+ * pageout_one: decide the fate of an inactive page: back to the active
+ * queue, freed (clean: through f), or written with its cluster.  => obj
+ * locked and referenced on entry; unlocked on return.  Returns whether
+ * memory was (or is about to be) freed or written.
+ */
+static bool pageout_one(vm_object_t obj, vm_page_t m, struct pageout_frees *f)
 {
 	pageout_st.scans++;
 	if (m->busy || m->wire_count) {
@@ -173,14 +214,15 @@ static bool pageout_one(vm_object_t obj, vm_page_t m)
 		return false;
 	}
 	if (vm_pager_has_page(obj, m->offset) && !pmap_is_modified(m)) {
-		pmap_page_protect(m, VM_PROT_NONE);	/* gathers the modified bit of every mapping */
-		if (!pmap_is_modified(m)) {
-			vm_page_remove(m);
-			vm_page_free(m);
-			pageout_st.freed_clean++;
-			mutex_unlock(&obj->lock);
-			return true;
-		}
+		m->busy = true;
+		vm_page_deactivate(m);		/* to the tail: the scan goes on past it */
+		vm_object_reference(obj);
+		f->obj[f->n] = obj;
+		f->m[f->n++] = m;
+		mutex_unlock(&obj->lock);
+		if (f->n == PAGEOUT_FREE_BATCH)
+			pageout_frees_flush(f);
+		return true;
 	}
 	if (!vm_pager_default) {
 		vm_page_activate(m);
@@ -196,6 +238,7 @@ static bool pageout_one(vm_object_t obj, vm_page_t m)
  */
 static bool pageout_scan(void)
 {
+	struct pageout_frees frees = { .n = 0 };
 	int fruitless = 0;
 
 	while (vm_page_free_count() < pageout_target && fruitless < 3) {
@@ -208,9 +251,10 @@ static bool pageout_scan(void)
 
 			if (!m)
 				continue;
-			progress |= pageout_one(obj, m);
+			progress |= pageout_one(obj, m, &frees);
 			vm_object_deallocate(obj);
 		}
+		pageout_frees_flush(&frees);
 		fruitless = progress ? 0 : fruitless + 1;
 	}
 	if (vm_pager_default)
