@@ -1,8 +1,9 @@
 /*
  * paging_test.c: memory as a cache for virtual memory.  A working set of
- * four times RAM is written with a pattern only its page and pass can
- * produce, then read back and rewritten in a random pass, then read back
- * in order; every page must come back as last written.  One worker per
+ * four times RAM is written in order (SEQUENTIAL) with a pattern only its
+ * page and pass can produce, then read back and rewritten in a random pass
+ * (RANDOM), then in reverse (RSEQNTL), then read back in order; every page
+ * must come back as last written.  One worker per
  * hart: paging runs at -smp 1 with a disk; paging.smp4 runs four workers
  * at -m 32M on a small disk plus swap files, so the dynamic pager adds
  * files while they fault and drains them once the map is gone.  Once the
@@ -93,6 +94,19 @@ static void ws_pass_seq(struct ws *w, uint32_t pass)
 	}
 }
 
+/* ws_pass_reverse: verify and rewrite every page, last to first. */
+static void ws_pass_reverse(struct ws *w, uint32_t pass)
+{
+	for (uint64_t p = w->first + w->npages; p-- > w->first;) {
+		vm_offset_t va = WS_BASE + ptoa(p);
+
+		w->verified++;
+		w->mismatches += !page_check(va, p, w->seed[p]);
+		w->seed[p] = pass << 8 | w->worker;
+		page_write(va, p, w->seed[p]);
+	}
+}
+
 /* ws_pass_random: as many visits as pages, in a pseudo-random order. */
 static void ws_pass_random(struct ws *w, uint32_t pass)
 {
@@ -137,6 +151,8 @@ static void ws_worker(void *arg)
 	ws_pass_seq(w, 1);
 	ws_behave(w, VM_BEHAVIOR_RANDOM);
 	ws_pass_random(w, 2);
+	ws_behave(w, VM_BEHAVIOR_RSEQNTL);
+	ws_pass_reverse(w, 3);
 	ws_behave(w, VM_BEHAVIOR_DEFAULT);
 	ws_verify_all(w);
 	thread_set_map(NULL);
@@ -353,7 +369,7 @@ KTEST(paging, working_set_four_times_ram)
 		     after.write_requests - before.write_requests,
 		     after.read_requests - before.read_requests);
 	EXPECT_EQ(mismatches, 0);
-	EXPECT_GE(verified, 2 * npages);
+	EXPECT_GE(verified, 3 * npages);
 	EXPECT_GT(after.pageouts - before.pageouts, npages);
 	EXPECT_GT(after.pageins - before.pageins, npages / 2);
 	/* Clusters: fewer write requests than pages written. */
