@@ -5,7 +5,8 @@
  *                         missing) of the virtio-9p share with mount tag TAG
  *   swapfile.size=N       bytes per file (default 32M; K, M, G suffixes),
  *                         rounded down to whole clusters
- *   swapfile.max=N        files at most (default 8)
+ *   swapfile.max=N        files at most (default 8; no more than the pool
+ *                         has room for beside the disks)
  *   swapfile.hiwat=N      free pool bytes below which a file is added
  *                         (default 16M)
  *   swapfile.lowat=N      free pool bytes above which, for swapfile.hold
@@ -320,11 +321,13 @@ static int sf_remove_stale(void *arg, const struct p9_dirent *d)
 static void sf_params(void)
 {
 	uint64_t cluster = ptoa(DP_CLUSTER_PAGES);
+	struct default_pager_stats st;
 
 	sf.size = cmdline_get_u64("swapfile.size", 32ul << 20) / cluster * cluster;
 	if (sf.size == 0)
 		sf.size = cluster;
-	sf.max = MIN(cmdline_get_u64("swapfile.max", 8), SWAPFILE_MAX);
+	default_pager_stats(&st);	/* the disks already in the pool take slots too */
+	sf.max = MIN(cmdline_get_u64("swapfile.max", 8), SWAPFILE_MAX - st.segments);
 	sf.hiwat = cmdline_get_u64("swapfile.hiwat", 16ul << 20);
 	sf.lowat = cmdline_get_u64("swapfile.lowat", sf.hiwat + 2 * sf.size);
 	if (sf.lowat < sf.hiwat + sf.size) {
