@@ -49,6 +49,7 @@ struct pmap {
 	uint64_t resident;		/* [l] mapped 4 KiB pages */
 	uint64_t wired;			/* [l] wired 4 KiB pages */
 	uint64_t pv_count;		/* [l] pv entries naming this pmap */
+	uint64_t pv_large;		/* [l] of which for 2 MiB / 1 GiB mappings */
 	int nest_users;			/* [l] tables of ours other pmaps share */
 	struct pmap_nest nests[PMAP_MAX_NESTS];	/* [l] ranges we share from others */
 	int nnests;			/* [l] */
@@ -248,8 +249,20 @@ static vm_paddr_t pmap_lookup_table(pmap_t p, vm_offset_t va, int level)
 
 /* ---- pv entries ---------------------------------------------------------- */
 
+/*
+ * pv entries of large (2 MiB / 1 GiB) mappings of managed pages, in all
+ * pmaps: while there are none, a page's mappings are all on its own list
+ * and nobody need look for large ones at the heads of its blocks.
+ * [p] pmap_lock
+ */
+static uint64_t pv_large_count;
+
 static void pv_insert(vm_page_t m, struct pv_entry *pv, pmap_t p, vm_offset_t va, int level)
 {
+	if (level > 0) {
+		pv_large_count++;
+		p->pv_large++;
+	}
 	*pv = (struct pv_entry){ .next = m->md.pv_list, .pmap = p, .va = va, .level = level };
 	m->md.pv_list = pv;
 	m->md.pv_count++;
@@ -279,6 +292,10 @@ static struct pv_entry *pv_unlink(vm_page_t m, pmap_t p, vm_offset_t va)
 
 		if (pv->pmap == p && pv->va == va) {
 			*pp = pv->next;
+			if (pv->level > 0) {
+				pv_large_count--;
+				p->pv_large--;
+			}
 			m->md.pv_count--;
 			p->pv_count--;
 			if (pv != &m->md.pv_embedded)
@@ -379,6 +396,8 @@ static kern_return_t pmap_demote(pmap_t p, struct pte_loc *loc, vm_offset_t va)
 		t[i] = (old & ~PTE_PPN_MASK) | PA_TO_PTE(PTE_TO_PA(old) + i * step);
 	pt_page(table)->md.pt_valid = PT_ENTRIES;
 	pv_find(head, p, base)->level = level - 1;
+	pv_large_count -= level == 1;		/* the head's entry is a 4 KiB one now */
+	p->pv_large -= level == 1;
 	for (int i = 1; i < PT_ENTRIES; i++) {
 		struct pv_entry *pv = chain;
 
@@ -833,7 +852,7 @@ static struct pv_entry *pmap_page_next_mapping(vm_page_t m, pmap_want_fn want, v
 {
 	vm_page_t heads[PT_LEVELS] = { m };
 
-	for (int l = 1; l < PT_LEVELS; l++)
+	for (int l = 1; l < PT_LEVELS && pv_large_count; l++)
 		heads[l] = vm_page_lookup_phys(m->phys_addr & ~(PT_LEVEL_SIZE(l) - 1));
 	for (int l = 0; l < PT_LEVELS; l++) {
 		if (!heads[l] || (l > 0 && heads[l] == heads[l - 1]))
@@ -937,7 +956,7 @@ static uint8_t pmap_page_bits(vm_page_t m)
 	for (pv = m->md.pv_list; pv; pv = pv->next)
 		attrs |= pte_attrs(*pmap_lookup(pv->pmap, pv->va).e);
 	/* Large mappings covering m from their first page: */
-	for (int l = 1; l < PT_LEVELS; l++) {
+	for (int l = 1; l < PT_LEVELS && pv_large_count; l++) {
 		vm_page_t head = vm_page_lookup_phys(m->phys_addr & ~(PT_LEVEL_SIZE(l) - 1));
 
 		for (pv = head && head != m ? head->md.pv_list : NULL; pv; pv = pv->next)
@@ -1472,7 +1491,7 @@ struct pmap_check_state {
 	pmap_t p;
 	void (*report)(const char *fmt, ...);
 	int bad;
-	uint64_t resident, wired, managed;
+	uint64_t resident, wired, managed, managed_large;
 };
 
 #define CHECK(st, cond, ...)				\
@@ -1502,6 +1521,7 @@ static void pmap_check_leaf(struct pmap_check_state *st, pt_entry_t e, vm_offset
 		struct pv_entry *pv = m ? pv_find(m, p, va) : NULL;
 
 		st->managed++;
+		st->managed_large += level > 0;
 		CHECK(st, pv && pv->level == level,
 		      "pmap_check: 0x%lx -> 0x%lx has no matching pv entry\n", va, pa);
 	}
@@ -1555,6 +1575,9 @@ int pmap_check(pmap_t p, void (*report)(const char *fmt, ...))
 	      st.wired, p->wired);
 	CHECK(&st, st.managed == p->pv_count, "pmap_check: %lu managed leaves, %lu pv entries\n",
 	      st.managed, p->pv_count);
+	CHECK(&st, st.managed_large == p->pv_large && p->pv_large <= pv_large_count,
+	      "pmap_check: %lu large managed leaves, %lu large pv entries (%lu in all pmaps)\n",
+	      st.managed_large, p->pv_large, pv_large_count);
 	CHECK(&st, (p->harts_active & ~p->harts_used) == 0,
 	      "pmap_check: active on harts it never used (0x%lx, 0x%lx)\n", p->harts_active,
 	      p->harts_used);
