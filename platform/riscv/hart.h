@@ -24,6 +24,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "platform/riscv/riscv.h"
+
 struct thread;
 struct pmap;
 
@@ -66,12 +68,45 @@ static inline struct hart *hart_self(void)
 /* hart_by_hartid: the struct hart of an SBI hart id, or NULL. */
 struct hart *hart_by_hartid(uint32_t hartid);
 
-/* Interrupt enable nesting (xv6 push_off/pop_off). */
-void intr_push_off(void);
-void intr_pop_off(void);
-bool intr_enabled(void);
-void intr_enable(void);
-void intr_disable(void);
+/* Interrupt enable nesting (xv6 push_off/pop_off); inline: every spinlock pair runs them. */
+static inline bool intr_enabled(void)
+{
+	return (csr_read(sstatus) & SSTATUS_SIE) != 0;
+}
+
+static inline void intr_enable(void)
+{
+	csr_set(sstatus, SSTATUS_SIE);
+}
+
+static inline void intr_disable(void)
+{
+	csr_clear(sstatus, SSTATUS_SIE);
+}
+
+/* intr_push_off: interrupts off (read and cleared in one csrrc), one level deeper. */
+static inline void intr_push_off(void)
+{
+	bool on = (csr_read_clear(sstatus, SSTATUS_SIE) & SSTATUS_SIE) != 0;
+	struct hart *h = hart_self();
+
+	if (h->noff++ == 0)
+		h->intena = on;
+}
+
+/* intr_pop_bad: an unbalanced pop, or interrupts found on inside a push (panics). */
+void intr_pop_bad(void) __attribute__((noreturn, cold));
+
+/* intr_pop_off: one level out; interrupts back on when the outermost push found them on. */
+static inline void intr_pop_off(void)
+{
+	struct hart *h = hart_self();
+
+	if (intr_enabled() || h->noff < 1)
+		intr_pop_bad();
+	if (--h->noff == 0 && h->intena)
+		intr_enable();
+}
 
 #endif /* __ASSEMBLER__ */
 #endif

@@ -272,40 +272,9 @@ void smp_stop_others(void)
 			smp_ipi_send(i, IPI_STOP);
 }
 
-void intr_enable(void)
+void intr_pop_bad(void)
 {
-	csr_set(sstatus, SSTATUS_SIE);
-}
-
-void intr_disable(void)
-{
-	csr_clear(sstatus, SSTATUS_SIE);
-}
-
-bool intr_enabled(void)
-{
-	return (csr_read(sstatus) & SSTATUS_SIE) != 0;
-}
-
-void intr_push_off(void)
-{
-	bool on = intr_enabled();
-	struct hart *h;
-
-	intr_disable();
-	h = hart_self();
-	if (h->noff++ == 0)
-		h->intena = on;
-}
-
-void intr_pop_off(void)
-{
-	struct hart *h = hart_self();
-
 	if (intr_enabled())
 		panic("intr_pop_off: interrupts on");
-	if (h->noff < 1)
-		panic("intr_pop_off: unbalanced");
-	if (--h->noff == 0 && h->intena)
-		intr_enable();
+	panic("intr_pop_off: unbalanced");
 }
