@@ -162,23 +162,28 @@ void vm_page_insert(vm_page_t m, vm_object_t object, vm_object_offset_t offset)
 }
 
 /*
- * vm_page_remove: m->hnext is left as it was: a lock-free reader standing
- * on m still walks on into the chain (and, if m is inserted elsewhere
- * meanwhile, its bucket's sequence number tells it to look again).
+ * vm_page_unhash_locked: m leaves the page hash.  m->hnext is left as it
+ * was: a lock-free reader standing on m still walks on into the chain
+ * (and, if m is inserted elsewhere meanwhile, its bucket's sequence
+ * number tells it to look again).  => vm_page_hash_lock held
  */
-void vm_page_remove(vm_page_t m)
+static void vm_page_unhash_locked(vm_page_t m)
 {
-	vm_object_t object = m->object;
-	struct vm_page_bucket *b = vm_page_bucket(object, m->offset);
+	struct vm_page_bucket *b = vm_page_bucket(m->object, m->offset);
 	struct vm_page **pp = &b->head;
 
-	spin_lock(&vm_page_hash_lock);
 	while (*pp != m)
 		pp = &(*pp)->hnext;
 	bucket_change_begin(b);
 	__atomic_store_n(pp, m->hnext, __ATOMIC_RELAXED);
 	bucket_change_end(b);
-	spin_unlock(&vm_page_hash_lock);
+}
+
+/* vm_page_unlist: m leaves its object's page list (its paging queue is the caller's business). */
+static void vm_page_unlist(vm_page_t m)
+{
+	vm_object_t object = m->object;
+
 	if (m->oprev)
 		m->oprev->onext = m->onext;
 	else
@@ -188,7 +193,31 @@ void vm_page_remove(vm_page_t m)
 	m->onext = m->oprev = NULL;
 	__atomic_store_n(&m->object, NULL, __ATOMIC_RELAXED);
 	object->resident_count--;
-	vm_page_dequeue(m);
+}
+
+void vm_page_remove(vm_page_t m)
+{
+	vm_page_remove_many(&m, 1);
+}
+
+void vm_page_remove_many(vm_page_t *pages, uint32_t n)
+{
+	bool queued = false;
+
+	spin_lock(&vm_page_hash_lock);
+	for (uint32_t i = 0; i < n; i++)
+		vm_page_unhash_locked(pages[i]);
+	spin_unlock(&vm_page_hash_lock);
+	for (uint32_t i = 0; i < n; i++) {
+		queued |= __atomic_load_n(&pages[i]->queue, __ATOMIC_RELAXED) != VM_PAGE_Q_NONE;
+		vm_page_unlist(pages[i]);
+	}
+	if (!queued)
+		return;			/* never queued: they have stayed so, under the object lock */
+	spin_lock(&vm_page_queue_lock);
+	for (uint32_t i = 0; i < n; i++)
+		vm_page_dequeue_locked(pages[i]);
+	spin_unlock(&vm_page_queue_lock);
 }
 
 vm_page_t vm_page_alloc_object(vm_object_t object, vm_object_offset_t offset)

@@ -98,6 +98,8 @@ vm_page_t vm_page_lookup(vm_object_t object, vm_object_offset_t offset);
 vm_page_t vm_page_alloc_object(vm_object_t object, vm_object_offset_t offset);
 void vm_page_insert(vm_page_t m, vm_object_t object, vm_object_offset_t offset);
 void vm_page_remove(vm_page_t m);
+/* vm_page_remove_many: vm_page_remove on pages[0, n) of one object, each lock taken once. */
+void vm_page_remove_many(vm_page_t *pages, uint32_t n);
 /* vm_page_release: end a page's busy state and wake whoever waits for it. */
 void vm_page_release(vm_page_t m);
 /* vm_page_wait_busy: sleep until m is not busy; the object lock is dropped meanwhile. */

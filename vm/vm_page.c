@@ -252,6 +252,22 @@ void vm_page_free_contig(vm_page_t m, uint64_t npages)
 		thread_wakeup(&vm_page_nwaiters);
 }
 
+void vm_page_free_many(vm_page_t *pages, uint32_t n)
+{
+	bool wake;
+
+	for (uint32_t i = 0; i < n; i++)
+		KASSERT(pages[i]->queue == VM_PAGE_Q_NONE, "vm_page_free: page 0x%lx still queued",
+			pages[i]->phys_addr);
+	spin_lock(&vm_page_free_lock);
+	for (uint32_t i = 0; i < n; i++)
+		free_run_locked(pages[i], 1);
+	wake = vm_page_nwaiters && vm_page_nfree > vm_page_nreserve;
+	spin_unlock(&vm_page_free_lock);
+	if (wake)
+		thread_wakeup(&vm_page_nwaiters);
+}
+
 void vm_page_set_reserve(uint64_t pages)
 {
 	spin_lock(&vm_page_free_lock);

@@ -114,6 +114,8 @@ vm_page_t vm_page_alloc_contig_range(uint64_t npages, uint64_t align_pages, vm_p
 void vm_page_free_contig(vm_page_t m, uint64_t npages);
 vm_page_t vm_page_alloc(void);
 void vm_page_free(vm_page_t m);
+/* vm_page_free_many: vm_page_free on pages[0, n), the free lists' lock taken once. */
+void vm_page_free_many(vm_page_t *pages, uint32_t n);
 
 /* vm_page_lookup_phys: the record of the page at pa, NULL if pa is not managed RAM. */
 vm_page_t vm_page_lookup_phys(vm_paddr_t pa);

@@ -103,15 +103,17 @@ static void upl_free(upl_t upl)
 }
 
 /*
- * upl_page_free_locked: take a busy page out of its object (waking
- * waiters) and free it.  A pageout page lost its mappings when the UPL was
+ * upl_pages_free_locked: take busy pages out of their object (waking
+ * waiters, who find them gone once the lock is free) and free them, each
+ * lock once for all.  A pageout page lost its mappings when the UPL was
  * made and, busy since, has gained none; a pagein page never had any.
  */
-static void upl_page_free_locked(vm_page_t m)
+static void upl_pages_free_locked(vm_page_t *pages, uint32_t n)
 {
-	vm_page_release(m);
-	vm_page_remove(m);
-	vm_page_free(m);
+	for (uint32_t i = 0; i < n; i++)
+		vm_page_release(pages[i]);
+	vm_page_remove_many(pages, n);
+	vm_page_free_many(pages, n);
 }
 
 /* upl_range: slots [*first, *end) of a byte range relative to the UPL; false if outside. */
@@ -139,8 +141,9 @@ static void upl_finish(upl_t upl, int flags, boolean_t *empty)
 kern_return_t upl_commit_range(upl_t upl, vm_offset_t offset, vm_size_t size, int flags,
 			       boolean_t *empty)
 {
+	vm_page_t freed[UPL_MAX_PAGES];
+	uint32_t first, end, nfreed = 0;
 	bool absent;
-	uint32_t first, end;
 
 	if (!upl_range(upl, offset, size, &first, &end))
 		return KERN_INVALID_ARGUMENT;
@@ -160,9 +163,10 @@ kern_return_t upl_commit_range(upl_t upl, vm_offset_t offset, vm_size_t size, in
 				pmap_clear_modify(m);		/* the store holds this data now */
 			vm_page_release(m);
 		} else {
-			upl_page_free_locked(m);
+			freed[nfreed++] = m;
 		}
 	}
+	upl_pages_free_locked(freed, nfreed);
 	mutex_unlock(&upl->object->lock);
 	upl_finish(upl, flags, empty);
 	return KERN_SUCCESS;
@@ -171,7 +175,8 @@ kern_return_t upl_commit_range(upl_t upl, vm_offset_t offset, vm_size_t size, in
 kern_return_t upl_abort_range(upl_t upl, vm_offset_t offset, vm_size_t size, int flags,
 			      boolean_t *empty)
 {
-	uint32_t first, end;
+	vm_page_t freed[UPL_MAX_PAGES];
+	uint32_t first, end, nfreed = 0;
 
 	if (!upl_range(upl, offset, size, &first, &end))
 		return KERN_INVALID_ARGUMENT;
@@ -184,10 +189,11 @@ kern_return_t upl_abort_range(upl_t upl, vm_offset_t offset, vm_size_t size, int
 		upl->pages[i] = NULL;
 		upl->count--;
 		if (upl->flags & UPL_RETURN_ONLY_ABSENT)
-			upl_page_free_locked(m);	/* never filled */
+			freed[nfreed++] = m;		/* never filled */
 		else
 			vm_page_release(m);		/* still resident, still dirty */
 	}
+	upl_pages_free_locked(freed, nfreed);
 	mutex_unlock(&upl->object->lock);
 	upl_finish(upl, flags, empty);
 	return KERN_SUCCESS;
