@@ -77,6 +77,7 @@ static const struct swap_segment_ops swap_blk_ops = { .start = swap_blk_start,
 
 #define SWAP_DISKS_MAX	DP_MAX_SEGMENTS
 
+
 static const struct virtio_blk *swap_disks[SWAP_DISKS_MAX];	/* set at boot, then constant */
 
 bool swap_disk_in_use(const struct virtio_blk *b)
@@ -103,8 +104,10 @@ static kern_return_t swap_add_disk(const char *serial, int n)
 				       b->capacity / (PAGE_SIZE / VIRTIO_BLK_SECTOR), NULL);
 	kprintf("swap: disk \"%s\", %lu MiB: %s\n", serial, b->capacity >> 11,
 		kr == KERN_SUCCESS ? "added" : kern_return_name(kr));
-	if (kr == KERN_SUCCESS && n < SWAP_DISKS_MAX)
+	if (kr == KERN_SUCCESS && n < SWAP_DISKS_MAX) {
 		swap_disks[n] = b;
+		__atomic_store_n(&b->vd.timeout_ns, SWAP_IO_TIMEOUT_NS, __ATOMIC_RELAXED);
+	}
 	return kr;
 }
 

@@ -36,6 +36,7 @@
 #include "kern/cmdline.h"
 #include "kern/kernel.h"
 #include "kern/spinlock.h"
+#include "kern/swap.h"
 #include "kern/swapfile.h"
 #include "kern/thread.h"
 #include "platform/riscv/timer.h"
@@ -359,6 +360,7 @@ static bool sf_share(void)
 		return false;
 	}
 	sf.client = &share->client;
+	__atomic_store_n(&share->vd.timeout_ns, SWAP_IO_TIMEOUT_NS, __ATOMIC_RELAXED);
 	err = p9_dir_create(sf.client, sf.dir, 0700);
 	if (err && err != P9_EEXIST) {
 		kprintf("swapfile: cannot make %s: %s: swap files off\n", sf.dir, p9_strerror(err));
