@@ -912,8 +912,11 @@ static void pmap_page_protect_locked(vm_page_t m, vm_prot_t prot, struct pmap_ba
 		if (!pmap_page_isolate(p, &loc, va))
 			va &= ~(PT_LEVEL_SIZE(loc.level) - 1);
 		if (remove) {
+			vm_page_t table = pt_page(loc.table_pa);
+
 			pmap_leaf_clear(p, &loc, va, b);
-			pmap_prune(p, va, b);
+			if (table && !table->md.pt_valid)	/* its table emptied: free it and above */
+				pmap_prune(p, va, b);
 		} else {
 			*loc.e &= ~PTE_W;
 			batch_flush(b, p, va, va + PT_LEVEL_SIZE(loc.level));
