@@ -467,8 +467,11 @@ uint64_t vm_page_wired_count(void)
 	return __atomic_load_n(&vm_page_nwired, __ATOMIC_RELAXED);
 }
 
-/* vm_page_wire / vm_page_unwire: => the caller serialises wirings of m. */
-/* A wired page leaves the paging queues (the daemon could do nothing with it); unwired, it is active. */
+/*
+ * vm_page_wire / vm_page_unwire: a wired page leaves the paging queues (the
+ * daemon could do nothing with it); unwired, it is active again.
+ * => the caller serialises wirings of m
+ */
 void vm_page_wire(vm_page_t m)
 {
 	if (m->wire_count++ == 0) {
