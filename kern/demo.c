@@ -149,18 +149,17 @@ static bool demo_page_check(vm_offset_t va, uint64_t p)
 	return ok;
 }
 
-/* demo_swap_drained: wait (up to a minute) until every swap file is gone. */
-static uint64_t demo_swap_drained(void)
+/* demo_swap_drain_wait: wait (up to a minute) until every swap file is gone. */
+static void demo_swap_drain_wait(void)
 {
 	struct swapfile_stats sf;
 
 	for (int i = 0; i < 600; i++) {
 		swapfile_stats(&sf);
 		if (sf.files == 0)
-			break;
+			return;
 		thread_sleep_ns(100 * 1000 * 1000);
 	}
-	return sf.files;
 }
 
 /*
@@ -194,7 +193,7 @@ static void demo_pressure(vm_map_t map, uint64_t pageable)
 		bad ? "MISMATCHES" : "identical", dp.pageouts, dp.pageins, sf.created);
 	vm_deallocate(map, base, ptoa(npages));
 	kprintf("  working set freed: the swap files drain away\n");
-	demo_swap_drained();
+	demo_swap_drain_wait();
 	vm_stat_stop();
 	vm_stat_print();
 	swapfile_stats(&sf);
