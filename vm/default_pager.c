@@ -983,6 +983,8 @@ kern_return_t default_pager_drain_step(struct swap_segment *seg, unsigned max_bl
 	kern_return_t kr = KERN_SUCCESS;
 	unsigned n;
 
+	if (!empty)
+		return KERN_INVALID_ARGUMENT;
 	*empty = false;
 	spin_lock(&dp_lock);
 	if (!dp_segment_valid_locked(seg) || !seg->draining) {
@@ -1040,6 +1042,46 @@ kern_return_t default_pager_remove_segment(struct swap_segment *seg)
 	if (ops->release)
 		ops->release(dev);
 	return KERN_SUCCESS;
+}
+
+/* A segment's figures, gathered under dp_lock for default_pager_print. */
+struct dp_seg_view {
+	char name[DP_NAME_MAX];
+	uint64_t clusters[4];		/* by enum dp_cluster_state */
+	uint64_t used_pages, refs, io_busy;
+	bool draining;
+};
+
+void default_pager_print(int (*print)(const char *fmt, ...))
+{
+	struct dp_seg_view v[DP_MAX_SEGMENTS];
+	struct default_pager_stats st;
+	int n = 0;
+
+	spin_lock(&dp_lock);
+	for (int i = 0; i < DP_MAX_SEGMENTS; i++) {
+		const struct swap_segment *seg = &dp_segments[i];
+
+		if (!seg->in_use)
+			continue;
+		v[n] = (struct dp_seg_view){ .used_pages = seg->used_pages, .refs = seg->refs,
+					     .io_busy = seg->io_busy, .draining = seg->draining };
+		memcpy(v[n].name, seg->name, DP_NAME_MAX);
+		for (uint64_t c = 0; c < seg->nclusters; c++)
+			v[n].clusters[seg->state[c]]++;
+		n++;
+	}
+	spin_unlock(&dp_lock);
+	default_pager_stats(&st);
+	print("default pager: %lu segments, %lu of %lu pages free, %lu held; %lu out, %lu in, %lu moved\n",
+	      st.segments, st.free_pages, st.total_pages, st.used_pages, st.pageouts, st.pageins,
+	      st.moved);
+	for (int i = 0; i < n; i++)
+		print("  %-20s clusters %lu free %lu owned %lu orphaned %lu bad; %lu pages, %lu blocks"
+		      " writing, %lu in flight%s\n", v[i].name, v[i].clusters[DP_CLUSTER_FREE],
+		      v[i].clusters[DP_CLUSTER_OWNED], v[i].clusters[DP_CLUSTER_ORPHANED],
+		      v[i].clusters[DP_CLUSTER_BAD], v[i].used_pages, v[i].refs, v[i].io_busy,
+		      v[i].draining ? ", draining" : "");
 }
 
 /* dp_check_segment_locked: seg's cluster states and counts agree; returns problems. */

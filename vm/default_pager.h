@@ -102,7 +102,7 @@ void default_pager_stats(struct default_pager_stats *st);
  * empty, default_pager_remove_segment takes it out and releases it.
  * default_pager_drain_cancel puts it back in service instead.
  * => KERN_INVALID_ARGUMENT: seg not in the pool (start: or already draining;
- *    step, cancel: or not draining)
+ *    step, cancel: or not draining; step: empty NULL)
  * => start, KERN_RESOURCE_SHORTAGE: the rest of the pool has too few free
  *    clusters for the blocks seg holds pages of
  * => step, KERN_RESOURCE_SHORTAGE: no free cluster elsewhere or no page to
@@ -116,6 +116,12 @@ kern_return_t default_pager_drain_cancel(struct swap_segment *seg);
 kern_return_t default_pager_remove_segment(struct swap_segment *seg);
 /* default_pager_segment: segment i of the pool (NULL if that slot is empty). */
 const struct swap_segment *default_pager_segment(int i);
+
+/*
+ * default_pager_print: the pool's totals, then one line per segment:
+ * clusters by state, pages held, blocks writing to it, I/O in flight.
+ */
+void default_pager_print(int (*print)(const char *fmt, ...));
 
 /* default_pager_check: every object record agrees with the clusters' counts; returns problems. */
 int default_pager_check(void (*report)(const char *fmt, ...));

@@ -682,9 +682,10 @@ int vm_object_check(vm_object_t object, void (*report)(const char *fmt, ...))
 void vm_object_print(vm_object_t object, bool full, int (*print)(const char *fmt, ...))
 {
 	for (int depth = 0; object; object = object->shadow, depth++) {
-		print("%*sobject %lu: size 0x%lx, %d refs, %lu resident%s", 2 * depth + 4, "", object->id,
-		      object->size, object->ref_count, object->resident_count,
-		      object->shadow ? ", shadows at " : "\n");
+		print("%*sobject %lu: size 0x%lx, %d refs, %lu resident%s%s%s", 2 * depth + 4, "",
+		      object->id, object->size, object->ref_count, object->resident_count,
+		      object->one_mapping ? ", one mapping" : "",
+		      object->pager_data ? ", paged out" : "", object->shadow ? ", shadows at " : "\n");
 		if (object->shadow)
 			print("0x%lx:\n", object->shadow_offset);
 		for (vm_page_t m = full ? object->pages : NULL; m; m = m->onext)

@@ -138,16 +138,37 @@ static void upl_finish(upl_t upl, int flags, boolean_t *empty)
 		upl_free(upl);
 }
 
-kern_return_t upl_commit_range(upl_t upl, vm_offset_t offset, vm_size_t size, int flags,
-			       boolean_t *empty)
+/*
+ * upl_page_done_locked: m leaves the UPL, committed or aborted; whether it
+ * stays resident (else the caller frees it):
+ *   commit, pagein:  stays, valid (PRECIOUS: the store's copy is dropped)
+ *   commit, pageout: freed, or with CLEAN_IN_PLACE stays, clean
+ *   abort, pagein:   freed, never filled
+ *   abort, pageout:  stays, still dirty
+ * => object locked
+ */
+static bool upl_page_done_locked(upl_t upl, vm_page_t m, bool commit)
+{
+	bool absent = upl->flags & UPL_RETURN_ONLY_ABSENT;
+
+	if (!commit)
+		return !absent;
+	if (absent && (upl->flags & UPL_PRECIOUS) && upl->object->pager_data)
+		vm_pager_default->discard(upl->object, m->offset);	/* now the only copy */
+	if (!absent && (upl->flags & UPL_CLEAN_IN_PLACE))
+		pmap_clear_modify(m);		/* the store holds this data now */
+	return absent || (upl->flags & UPL_CLEAN_IN_PLACE);
+}
+
+/* upl_range_done: commit or abort [offset, offset + size) of upl. */
+static kern_return_t upl_range_done(upl_t upl, vm_offset_t offset, vm_size_t size, int flags,
+				    boolean_t *empty, bool commit)
 {
 	vm_page_t freed[UPL_MAX_PAGES];
 	uint32_t first, end, nfreed = 0;
-	bool absent;
 
 	if (!upl_range(upl, offset, size, &first, &end))
 		return KERN_INVALID_ARGUMENT;
-	absent = upl->flags & UPL_RETURN_ONLY_ABSENT;
 	mutex_lock(&upl->object->lock);
 	for (uint32_t i = first; i < end; i++) {
 		vm_page_t m = upl->pages[i];
@@ -156,15 +177,10 @@ kern_return_t upl_commit_range(upl_t upl, vm_offset_t offset, vm_size_t size, in
 			continue;
 		upl->pages[i] = NULL;
 		upl->count--;
-		if (absent && (upl->flags & UPL_PRECIOUS) && upl->object->pager_data)
-			vm_pager_default->discard(upl->object, m->offset);	/* now the only copy */
-		if (absent || (upl->flags & UPL_CLEAN_IN_PLACE)) {
-			if (!absent)
-				pmap_clear_modify(m);		/* the store holds this data now */
+		if (upl_page_done_locked(upl, m, commit))
 			vm_page_release(m);
-		} else {
+		else
 			freed[nfreed++] = m;
-		}
 	}
 	upl_pages_free_locked(freed, nfreed);
 	mutex_unlock(&upl->object->lock);
@@ -172,31 +188,16 @@ kern_return_t upl_commit_range(upl_t upl, vm_offset_t offset, vm_size_t size, in
 	return KERN_SUCCESS;
 }
 
+kern_return_t upl_commit_range(upl_t upl, vm_offset_t offset, vm_size_t size, int flags,
+			       boolean_t *empty)
+{
+	return upl_range_done(upl, offset, size, flags, empty, true);
+}
+
 kern_return_t upl_abort_range(upl_t upl, vm_offset_t offset, vm_size_t size, int flags,
 			      boolean_t *empty)
 {
-	vm_page_t freed[UPL_MAX_PAGES];
-	uint32_t first, end, nfreed = 0;
-
-	if (!upl_range(upl, offset, size, &first, &end))
-		return KERN_INVALID_ARGUMENT;
-	mutex_lock(&upl->object->lock);
-	for (uint32_t i = first; i < end; i++) {
-		vm_page_t m = upl->pages[i];
-
-		if (!m)
-			continue;
-		upl->pages[i] = NULL;
-		upl->count--;
-		if (upl->flags & UPL_RETURN_ONLY_ABSENT)
-			freed[nfreed++] = m;		/* never filled */
-		else
-			vm_page_release(m);		/* still resident, still dirty */
-	}
-	upl_pages_free_locked(freed, nfreed);
-	mutex_unlock(&upl->object->lock);
-	upl_finish(upl, flags, empty);
-	return KERN_SUCCESS;
+	return upl_range_done(upl, offset, size, flags, empty, false);
 }
 
 /* The whole range leaves the UPL, so FREE_ON_EMPTY frees it. */

@@ -187,9 +187,28 @@ static bool paging_ready(void)
 	return vm_pager_default && virtio_blk_find(SWAP_DISK) && virtio_blk_find(RAW_DISK);
 }
 
-KBENCH(pageout_per_page, "pageout.per_page", "instructions/page", 1)
+/*
+ * paged_cost: polled_cost of fn over r per page, noting the pages the
+ * pager moved (out: written, else read) and its requests.  => 0 unless it
+ * moved exactly COST_PAGES
+ */
+static uint64_t paged_cost(bool (*fn)(const struct region_fixture *), const struct region_fixture *r,
+			   bool out)
 {
 	struct default_pager_stats s0, s1;
+	uint64_t cost, pages, requests;
+
+	default_pager_stats(&s0);
+	cost = polled_cost(fn, r);
+	default_pager_stats(&s1);
+	pages = out ? s1.pageouts - s0.pageouts : s1.pageins - s0.pageins;
+	requests = out ? s1.write_requests - s0.write_requests : s1.read_requests - s0.read_requests;
+	kbench_note("\"pages\":%lu,\"%s_requests\":%lu", pages, out ? "write" : "read", requests);
+	return pages == COST_PAGES ? cost / COST_PAGES : 0;
+}
+
+KBENCH(pageout_per_page, "pageout.per_page", "instructions/page", 1)
+{
 	struct region_fixture r;
 	uint64_t cost = 0;
 
@@ -198,38 +217,24 @@ KBENCH(pageout_per_page, "pageout.per_page", "instructions/page", 1)
 		return 0;
 	if (region_create(&r, COST_PAGES)) {
 		region_fill(&r);
-		default_pager_stats(&s0);
-		cost = polled_cost(region_pageout, &r);
-		default_pager_stats(&s1);
-		if (s1.pageouts - s0.pageouts != COST_PAGES)
-			cost = 0;
-		kbench_note("\"pages\":%lu,\"write_requests\":%lu", s1.pageouts - s0.pageouts,
-			    s1.write_requests - s0.write_requests);
+		cost = paged_cost(region_pageout, &r, true);
 	}
 	region_destroy(&r);
-	return cost / COST_PAGES;
+	return cost;
 }
 
 KBENCH(pagein_per_page, "pagein.per_page", "instructions/page", 1)
 {
-	struct default_pager_stats s0, s1;
 	struct region_fixture r;
 	uint64_t cost = 0;
 
 	(void)iters;
 	if (!paging_ready())
 		return 0;
-	if (region_create_paged_out(&r, COST_PAGES)) {
-		default_pager_stats(&s0);
-		cost = polled_cost(region_read, &r);
-		default_pager_stats(&s1);
-		if (s1.pageins - s0.pageins != COST_PAGES)
-			cost = 0;
-		kbench_note("\"pages\":%lu,\"read_requests\":%lu", s1.pageins - s0.pageins,
-			    s1.read_requests - s0.read_requests);
-	}
+	if (region_create_paged_out(&r, COST_PAGES))
+		cost = paged_cost(region_read, &r, false);
 	region_destroy(&r);
-	return cost / COST_PAGES;
+	return cost;
 }
 
 KBENCH(pagein_seq_requests, "pagein.sequential.requests_per_mib", "requests/MiB", 1)

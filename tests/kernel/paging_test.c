@@ -429,6 +429,7 @@ KTEST(swapfile, grow_drain_retry_delete)
 	default_pager_stats(&dp);
 	ktest_report("drained: %lu files left, %lu deleted, %lu pages moved\n", st.files, st.deleted,
 		     dp.moved);
+	default_pager_print(kprintf);
 	EXPECT_GE(st.deleted, 1);
 	EXPECT_GT(dp.moved, 0);
 	EXPECT_EQ(st.files + st.deleted, st.created);
