@@ -1,7 +1,7 @@
 /*
  * lock.c: see lock.h.  The interlock protects the lock's fields; waiters
- * sleep on the lock's address and recheck after every wakeup.  The slow
- * paths are kept out of line, so that the fast ones need no stack frame.
+ * sleep on the lock's address and recheck after every wakeup.  The fast
+ * paths of mutex_lock/unlock and rw_lock/unlock_read are inline in lock.h.
  */
 #include "kern/kernel.h"
 #include "kern/lock.h"
@@ -19,7 +19,7 @@ static bool mutex_cas(struct mutex *m, uintptr_t from, uintptr_t to)
 }
 
 /* mutex_lock_slow: take m, sleeping while another thread has it. */
-static __attribute__((noinline)) void mutex_lock_slow(struct mutex *m, uintptr_t self)
+void mutex_lock_slow(struct mutex *m, uintptr_t self)
 {
 	spin_lock(&m->interlock);
 	for (;;) {
@@ -41,21 +41,13 @@ static __attribute__((noinline)) void mutex_lock_slow(struct mutex *m, uintptr_t
 	spin_unlock(&m->interlock);
 }
 
-void mutex_lock(struct mutex *m)
-{
-	uintptr_t self = (uintptr_t)thread_current();
-
-	if (!mutex_cas(m, 0, self))
-		mutex_lock_slow(m, self);
-}
-
 bool mutex_trylock(struct mutex *m)
 {
 	return mutex_cas(m, 0, (uintptr_t)thread_current());
 }
 
 /* mutex_unlock_slow: the owner word was not just self: a waiter to wake, or a caller's bug. */
-static __attribute__((noinline)) void mutex_unlock_slow(struct mutex *m, uintptr_t self)
+void mutex_unlock_slow(struct mutex *m, uintptr_t self)
 {
 	if ((__atomic_load_n(&m->owner, __ATOMIC_RELAXED) & ~MUTEX_WAITERS) != self)
 		panic("mutex_unlock: %s not held by this thread", m->name);
@@ -63,14 +55,6 @@ static __attribute__((noinline)) void mutex_unlock_slow(struct mutex *m, uintptr
 	__atomic_store_n(&m->owner, 0, __ATOMIC_RELEASE);
 	spin_unlock(&m->interlock);
 	thread_wakeup(m);
-}
-
-void mutex_unlock(struct mutex *m)
-{
-	uintptr_t self = (uintptr_t)thread_current(), o = self;
-
-	if (!__atomic_compare_exchange_n(&m->owner, &o, 0, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
-		mutex_unlock_slow(m, self);
 }
 
 bool mutex_owned(struct mutex *m)
@@ -128,7 +112,7 @@ void rw_init(struct rwlock *l, const char *name)
 }
 
 /* rw_lock_read_slow: under the interlock, wait until no writer holds or waits; then read. */
-static __attribute__((noinline)) void rw_lock_read_slow(struct rwlock *l)
+void rw_lock_read_slow(struct rwlock *l)
 {
 	spin_lock(&l->interlock);
 	while ((rw_want_locked(l) & RW_WRITER) || l->writers_waiting)
@@ -136,20 +120,6 @@ static __attribute__((noinline)) void rw_lock_read_slow(struct rwlock *l)
 	__atomic_fetch_add(&l->state, RW_READER, __ATOMIC_ACQUIRE);
 	rw_unwant_locked(l);
 	spin_unlock(&l->interlock);
-}
-
-void rw_lock_read(struct rwlock *l)
-{
-	for (;;) {
-		uintptr_t s = rw_state(l);
-
-		if (s & (RW_WRITER | RW_WANTED)) {
-			rw_lock_read_slow(l);
-			return;
-		}
-		if (rw_cas(l, s, s + RW_READER, __ATOMIC_ACQUIRE))
-			return;
-	}
 }
 
 /* rw_lock_write_slow: under the interlock, wait (counted as waiting) until the lock is free. */
@@ -196,24 +166,10 @@ static __attribute__((noinline)) void rw_release_slow(struct rwlock *l, uintptr_
 }
 
 /* rw_unlock_read_slow: a waiter to wake, or a caller's bug. */
-static __attribute__((noinline)) void rw_unlock_read_slow(struct rwlock *l, uintptr_t s)
+void rw_unlock_read_slow(struct rwlock *l, uintptr_t s)
 {
 	KASSERT(s >= RW_READER && !(s & RW_WRITER), "rw_unlock_read: %s not read-held", l->name);
 	rw_release_slow(l, RW_READER, false);
-}
-
-void rw_unlock_read(struct rwlock *l)
-{
-	for (;;) {
-		uintptr_t s = rw_state(l);
-
-		if ((s & (RW_WANTED | RW_WRITER)) || s < RW_READER) {
-			rw_unlock_read_slow(l, s);
-			return;
-		}
-		if (rw_cas(l, s, s - RW_READER, __ATOMIC_RELEASE))
-			return;
-	}
 }
 
 void rw_unlock_write(struct rwlock *l)

@@ -30,10 +30,36 @@ struct mutex {
 #define MUTEX_INIT(n) { .owner = 0, .interlock = SPINLOCK_INIT(n), .waiters = 0, .name = (n) }
 
 void mutex_init(struct mutex *m, const char *name);
-void mutex_lock(struct mutex *m);
 bool mutex_trylock(struct mutex *m);
-void mutex_unlock(struct mutex *m);
 bool mutex_owned(struct mutex *m);
+#if defined(__riscv)	/* the image inlines the fast paths (see spinlock.h) */
+#include "kern/thread.h"
+
+/* The slow paths: m was not free / m's owner word was not just self. */
+void mutex_lock_slow(struct mutex *m, uintptr_t self);
+void mutex_unlock_slow(struct mutex *m, uintptr_t self);
+
+static inline void mutex_lock(struct mutex *m)
+{
+	uintptr_t self = (uintptr_t)thread_current(), o = 0;
+
+	if (!__atomic_compare_exchange_n(&m->owner, &o, self, false, __ATOMIC_ACQUIRE,
+					 __ATOMIC_RELAXED))
+		mutex_lock_slow(m, self);
+}
+
+static inline void mutex_unlock(struct mutex *m)
+{
+	uintptr_t self = (uintptr_t)thread_current(), o = self;
+
+	if (!__atomic_compare_exchange_n(&m->owner, &o, 0, false, __ATOMIC_RELEASE,
+					 __ATOMIC_RELAXED))
+		mutex_unlock_slow(m, self);
+}
+#else
+void mutex_lock(struct mutex *m);
+void mutex_unlock(struct mutex *m);
+#endif
 
 /*
  * rwlock: any number of readers or one writer.  A waiting writer blocks
@@ -61,10 +87,42 @@ struct rwlock {
 #define RWLOCK_INIT(n) { .state = 0, .interlock = SPINLOCK_INIT(n), .name = (n) }
 
 void rw_init(struct rwlock *l, const char *name);
-void rw_lock_read(struct rwlock *l);
 void rw_lock_write(struct rwlock *l);
-void rw_unlock_read(struct rwlock *l);
 void rw_unlock_write(struct rwlock *l);
+#if defined(__riscv)	/* the image inlines the read fast paths (see spinlock.h) */
+/* The slow paths: a writer holds or waits / a waiter to wake, or a caller's bug. */
+void rw_lock_read_slow(struct rwlock *l);
+void rw_unlock_read_slow(struct rwlock *l, uintptr_t s);
+
+static inline void rw_lock_read(struct rwlock *l)
+{
+	uintptr_t s = __atomic_load_n(&l->state, __ATOMIC_RELAXED);
+
+	do {
+		if (s & (RW_WRITER | RW_WANTED)) {
+			rw_lock_read_slow(l);
+			return;
+		}
+	} while (!__atomic_compare_exchange_n(&l->state, &s, s + RW_READER, false, __ATOMIC_ACQUIRE,
+					      __ATOMIC_RELAXED));
+}
+
+static inline void rw_unlock_read(struct rwlock *l)
+{
+	uintptr_t s = __atomic_load_n(&l->state, __ATOMIC_RELAXED);
+
+	do {
+		if ((s & (RW_WANTED | RW_WRITER)) || s < RW_READER) {
+			rw_unlock_read_slow(l, s);
+			return;
+		}
+	} while (!__atomic_compare_exchange_n(&l->state, &s, s - RW_READER, false, __ATOMIC_RELEASE,
+					      __ATOMIC_RELAXED));
+}
+#else
+void rw_lock_read(struct rwlock *l);
+void rw_unlock_read(struct rwlock *l);
+#endif
 /* rw_downgrade: the writer becomes a reader without letting another writer in. */
 void rw_downgrade(struct rwlock *l);
 bool rw_write_held(struct rwlock *l);

@@ -1,6 +1,7 @@
 /*
  * spinlock.c: test-and-test-and-set lock with acquire/release ordering
- * (C11 atomics compile to amoswap.w.aq / amoswap.w.rl).
+ * (C11 atomics compile to amoswap.w.aq / amoswap.w.rl).  The uncontended
+ * paths are inline in spinlock.h; these are the rest.
  */
 #include "kern/spinlock.h"
 #include "kern/kernel.h"
@@ -19,20 +20,16 @@ bool spin_held(struct spinlock *lk)
 	return __atomic_load_n(&lk->locked, __ATOMIC_RELAXED) && lk->owner == hart_self();
 }
 
-void spin_lock(struct spinlock *lk)
+void spin_lock_slow(struct spinlock *lk)
 {
-	intr_push_off();
-	if (spin_held(lk))
+	if (lk->owner == hart_self())
 		panic("spin_lock: %s already held by this hart", lk->name);
-	for (;;) {
-		if (!__atomic_exchange_n(&lk->locked, 1, __ATOMIC_ACQUIRE))
-			break;
+	do {
 		while (__atomic_load_n(&lk->locked, __ATOMIC_RELAXED)) {
 			__asm__ volatile(".4byte 0x0100000f");	/* pause (Zihintpause) */
 			smp_spin_poll();	/* the holder may be waiting on us for a TLB shootdown */
 		}
-	}
-	lk->owner = hart_self();
+	} while (__atomic_exchange_n(&lk->locked, 1, __ATOMIC_ACQUIRE));
 }
 
 bool spin_trylock(struct spinlock *lk)
@@ -46,11 +43,7 @@ bool spin_trylock(struct spinlock *lk)
 	return false;
 }
 
-void spin_unlock(struct spinlock *lk)
+void spin_unlock_bad(struct spinlock *lk)
 {
-	if (!spin_held(lk))
-		panic("spin_unlock: %s not held by this hart", lk->name);
-	lk->owner = NULL;
-	__atomic_store_n(&lk->locked, 0, __ATOMIC_RELEASE);
-	intr_pop_off();
+	panic("spin_unlock: %s not held by this hart", lk->name);
 }

@@ -7,6 +7,7 @@
 #define KERN_SPINLOCK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct hart;
 
@@ -19,8 +20,38 @@ struct spinlock {
 #define SPINLOCK_INIT(n) { .locked = 0, .name = (n), .owner = 0 }
 
 void spin_init(struct spinlock *lk, const char *name);
+#if defined(__riscv)
+/*
+ * The image inlines the uncontended paths (every fault takes several
+ * locks); the host unit tests, which run vm/ elsewhere, link their own.
+ */
+#include "platform/riscv/hart.h"
+
+/* spin_lock_slow: lk was held: panic if by this hart, else spin until it is free. */
+void spin_lock_slow(struct spinlock *lk);
+/* spin_unlock_bad: lk is not held by this hart (panics). */
+void spin_unlock_bad(struct spinlock *lk) __attribute__((noreturn, cold));
+
+static inline void spin_lock(struct spinlock *lk)
+{
+	intr_push_off();
+	if (__atomic_exchange_n(&lk->locked, 1, __ATOMIC_ACQUIRE))
+		spin_lock_slow(lk);
+	lk->owner = hart_self();
+}
+
+static inline void spin_unlock(struct spinlock *lk)
+{
+	if (lk->owner != hart_self())
+		spin_unlock_bad(lk);
+	lk->owner = NULL;
+	__atomic_store_n(&lk->locked, 0, __ATOMIC_RELEASE);
+	intr_pop_off();
+}
+#else
 void spin_lock(struct spinlock *lk);
 void spin_unlock(struct spinlock *lk);
+#endif
 /* spin_trylock: take the lock if free; true on success. */
 bool spin_trylock(struct spinlock *lk);
 /* spin_held: true if the calling hart holds lk. */

@@ -26,21 +26,6 @@ static struct thread *timed_head;		/* [s] sorted by wake_time */
 static int thread_next_id;			/* [s] */
 static int threads_live;			/* [s] */
 
-/*
- * thread_current: with interrupts off between reading tp and h->cur: a tick
- * in between could move this thread to another hart, whose cur is not us.
- */
-struct thread *thread_current(void)
-{
-	uint64_t sstatus = csr_read_clear(sstatus, SSTATUS_SIE);
-	struct hart *h = hart_self();
-	struct thread *t = h ? h->cur : NULL;
-
-	if (sstatus & SSTATUS_SIE)
-		csr_set(sstatus, SSTATUS_SIE);
-	return t;
-}
-
 const char *thread_current_name(void)
 {
 	struct thread *t = thread_current();

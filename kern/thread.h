@@ -111,7 +111,26 @@ int thread_wakeup(const void *chan);
 void thread_set_pmap(struct pmap *pmap);
 /* thread_set_map: run in map (its pmap) from now on; NULL: the kernel's. */
 void thread_set_map(struct vm_map *map);
+#if defined(__riscv)	/* the image; the host unit tests supply their own */
+#include "platform/riscv/hart.h"
+
+/*
+ * thread_current: with interrupts off between reading tp and h->cur: a tick
+ * in between could move this thread to another hart, whose cur is not us.
+ */
+static inline struct thread *thread_current(void)
+{
+	bool on = (csr_read_clear(sstatus, SSTATUS_SIE) & SSTATUS_SIE) != 0;
+	struct hart *h = hart_self();
+	struct thread *t = h ? h->cur : NULL;
+
+	if (on)
+		intr_enable();
+	return t;
+}
+#else
 struct thread *thread_current(void);
+#endif
 const char *thread_current_name(void);
 /* thread_count: threads that exist (not FREE), for accounting checks. */
 int thread_count(void);

@@ -99,9 +99,13 @@ done
 bios=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
 [ -f "$bios" ] || { echo "qemu-run: $bios missing (apt-get install opensbi)" >&2; exit 2; }
 
-# shellcheck disable=SC2086 # icount and gdb are option lists
+# shellcheck disable=SC2086 # cpu, icount and gdb are option lists
+# The harts have the V extension (the pmap zeroes and copies pages with it)
+# unless the options name a -cpu of their own.
+cpu="-cpu rv64,v=true"
+for o in "$@"; do [ "$o" != "-cpu" ] || cpu=""; done
 set -- qemu-system-riscv64 -M virt -bios "$bios" -kernel "$image" -append "$append" \
-	-display none -monitor none -serial stdio \
+	-display none -monitor none -serial stdio $cpu \
 	-semihosting-config enable=on,target=native $icount $gdb "$@"
 [ -n "$host_check" ] || exec "$@" < /dev/null
 

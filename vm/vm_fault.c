@@ -188,12 +188,13 @@ static kern_return_t fault_page_locked(vm_object_t object, vm_object_offset_t of
  * => object locked on return
  */
 static kern_return_t fault_page(vm_object_t object, vm_object_offset_t offset, vm_prot_t fault_type,
-				vm_behavior_t behavior, vm_page_t *mp, bool *readonly)
+				vm_behavior_t behavior, vm_page_t *mp, bool *readonly, bool locked)
 {
 	kern_return_t kr;
 
-	for (;;) {
-		mutex_lock(&object->lock);
+	for (;; locked = false) {
+		if (!locked)
+			mutex_lock(&object->lock);
 		kr = fault_page_locked(object, offset, fault_type, behavior, mp, readonly);
 		if (kr == KERN_ABORTED)
 			continue;
@@ -210,7 +211,7 @@ static kern_return_t fault_page(vm_object_t object, vm_object_offset_t offset, v
 kern_return_t vm_fault_page(vm_object_t object, vm_object_offset_t offset, vm_prot_t fault_type,
 			    vm_behavior_t behavior, vm_page_t *mp, bool *readonly)
 {
-	kern_return_t kr = fault_page(object, offset, fault_type, behavior, mp, readonly);
+	kern_return_t kr = fault_page(object, offset, fault_type, behavior, mp, readonly, false);
 
 	if (kr == KERN_SUCCESS && !*readonly)
 		(*mp)->busy = true;	/* the caller maps it after we unlock */
@@ -242,34 +243,89 @@ static void fault_fill(vm_object_t object, vm_page_t m, bool readonly, vm_prot_t
 	fill(m, arg);
 }
 
-kern_return_t vm_fault(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type)
+/*
+ * fault_enter_wait: pmap_enter found no page for a table: wait for memory
+ * unlocked, the page kept busy instead, and enter it again; then finish
+ * the fault as fault_common would.
+ * => object locked unless filled; the map still locked by the lookup
+ */
+static __attribute__((noinline)) kern_return_t
+fault_enter_wait(vm_map_t map, const struct vm_map_lookup_info *info, vm_offset_t vaddr,
+		 vm_page_t m, bool readonly, bool filled)
 {
-	return vm_fault_with(map, vaddr, fault_type, NULL, NULL);
+	kern_return_t kr = KERN_RESOURCE_SHORTAGE;
+
+	if (!readonly && !filled)
+		m->busy = true;
+	if (!filled)
+		mutex_unlock(&info->object->lock);
+	while (kr == KERN_RESOURCE_SHORTAGE && fault_wait_memory())
+		kr = pmap_enter(info->real_map->pmap, trunc_page(vaddr), m, info->prot,
+				info->wired ? PMAP_WIRED : 0);
+	vm_page_release(m);
+	vm_map_lookup_done(map, info->map);
+	return kr;
 }
 
-kern_return_t vm_fault_with(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type,
-			    void (*fill)(vm_page_t m, void *arg), void *arg)
+/*
+ * fault_object: the page for (object, offset) and whether it may only be
+ * read (fault_page's answers), with object locked on return either way.
+ * The two commonest cases are answered here without the chain walk: a
+ * page of object itself that nobody is filling (a soft fault: the mapping
+ * went, the page stayed), and a new zero page for an object with nothing
+ * below it and no pager copy.
+ */
+static inline kern_return_t fault_object(vm_object_t object, vm_object_offset_t offset,
+					 vm_prot_t fault_type, vm_behavior_t behavior, vm_page_t *mp,
+					 bool *readonly)
 {
-	vm_map_t found = map, real;
+	vm_page_t m;
+
+	mutex_lock(&object->lock);
+	m = vm_page_lookup(object, offset);
+	if (m && !m->busy) {
+		stat_inc(&vm_fault_counts.soft);
+		*readonly = false;
+		*mp = m;
+		return KERN_SUCCESS;
+	}
+	if (!m && !object->shadow && !vm_pager_has_page(object, offset) &&
+	    (m = vm_page_alloc_object(object, offset))) {
+		m->busy = false;	/* nobody can see it: object stays locked until it is mapped */
+		pmap_zero_page(m);
+		stat_inc(&vm_fault_counts.zero_fill);
+		*readonly = false;
+		*mp = m;
+		return KERN_SUCCESS;
+	}
+	return fault_page(object, offset, fault_type, behavior, mp, readonly, true);
+}
+
+/*
+ * fault_common: vm_fault_with's work; inlined into vm_fault and
+ * vm_fault_with, so that the trap's fault (no fill) has no fill tests.
+ */
+static inline __attribute__((always_inline)) kern_return_t
+fault_common(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type,
+	     void (*fill)(vm_page_t m, void *arg), void *arg)
+{
+	struct vm_map_lookup_info info = { .map = map };
 	vm_object_t object;
-	vm_object_offset_t offset;
-	vm_behavior_t behavior;
-	vm_prot_t prot;
-	bool wired, readonly;
+	bool readonly;
 	vm_page_t m;
 	kern_return_t kr;
 
-	kr = vm_map_lookup(&found, vaddr, fault_type, &object, &offset, &prot, &wired, &behavior, &real);
-	if (kr != KERN_SUCCESS)
+	if ((kr = vm_map_lookup_info(&info, vaddr, fault_type)) != KERN_SUCCESS)
 		return kr;
-	kr = fault_page(object, offset, fault_type, behavior, &m, &readonly);
+	object = info.object;
+	kr = fault_object(object, info.offset, fault_type, info.behavior, &m, &readonly);
 	if (kr != KERN_SUCCESS) {
 		mutex_unlock(&object->lock);
-		vm_map_lookup_done(map, found);
+		vm_map_lookup_done(map, info.map);
 		return kr;
 	}
 	if (readonly)
-		prot &= ~VM_PROT_WRITE;
+		info.prot &= ~VM_PROT_WRITE;
 	if (fill)
 		fault_fill(object, m, readonly, fault_type, fill, arg);
 	/*
@@ -277,23 +333,25 @@ kern_return_t vm_fault_with(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_typ
 	 * object in place; a busy page is released once mapped.  A use_pmap
 	 * submap is mapped at the same addresses in its own (nested) pmap.
 	 */
-	kr = pmap_enter(real->pmap, trunc_page(vaddr), m, prot, wired ? PMAP_WIRED : 0);
-	if (kr == KERN_RESOURCE_SHORTAGE && vm_page_low_hook) {
-		/* No page for a table: wait unlocked, the page kept busy instead. */
-		if (!readonly && !fill)
-			m->busy = true;
-		if (!fill)
-			mutex_unlock(&object->lock);
-		while (kr == KERN_RESOURCE_SHORTAGE && fault_wait_memory())
-			kr = pmap_enter(real->pmap, trunc_page(vaddr), m, prot, wired ? PMAP_WIRED : 0);
-		vm_page_release(m);
-		vm_map_lookup_done(map, found);
-		return kr;
-	}
+	kr = pmap_enter(info.real_map->pmap, trunc_page(vaddr), m, info.prot,
+			info.wired ? PMAP_WIRED : 0);
+	if (kr == KERN_RESOURCE_SHORTAGE && vm_page_low_hook)
+		return fault_enter_wait(map, &info, vaddr, m, readonly, fill != NULL);
 	if (readonly || fill)
 		vm_page_release(m);
 	if (!fill)
 		mutex_unlock(&object->lock);
-	vm_map_lookup_done(map, found);
+	vm_map_lookup_done(map, info.map);
 	return kr;
+}
+
+kern_return_t vm_fault(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type)
+{
+	return fault_common(map, vaddr, fault_type, NULL, NULL);
+}
+
+kern_return_t vm_fault_with(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type,
+			    void (*fill)(vm_page_t m, void *arg), void *arg)
+{
+	return fault_common(map, vaddr, fault_type, fill, arg);
 }

@@ -896,14 +896,13 @@ static bool entry_needs_prepare(const struct vm_map_entry *e, vm_prot_t fault_ty
 
 /* lookup_result: vm_map_lookup's answers for vaddr in entry e, seen through limit. */
 static inline void lookup_result(const struct vm_map_entry *e, vm_offset_t vaddr, vm_prot_t limit,
-				 struct vm_object **object, vm_object_offset_t *offset,
-				 vm_prot_t *prot, bool *wired, vm_behavior_t *behavior)
+				 struct vm_map_lookup_info *info)
 {
-	*object = e->object;
-	*offset = e->offset + (trunc_page(vaddr) - e->start);
-	*prot = entry_pmap_prot(e) & (limit | (limit & VM_PROT_WRITE ? VM_PROT_READ : 0));
-	*wired = e->wired_count || e->user_wired_count;
-	*behavior = e->behavior;
+	info->object = e->object;
+	info->offset = e->offset + (trunc_page(vaddr) - e->start);
+	info->prot = entry_pmap_prot(e) & (limit | (limit & VM_PROT_WRITE ? VM_PROT_READ : 0));
+	info->wired = e->wired_count || e->user_wired_count;
+	info->behavior = e->behavior;
 }
 
 /*
@@ -911,16 +910,14 @@ static inline void lookup_result(const struct vm_map_entry *e, vm_offset_t vaddr
  * to prepare first, or to report an error.  => nothing locked on entry
  */
 static __attribute__((noinline)) kern_return_t
-vm_map_lookup_slow(vm_map_t *mapp, vm_offset_t vaddr, vm_prot_t fault_type,
-		   struct vm_object **object, vm_object_offset_t *offset, vm_prot_t *prot,
-		   bool *wired, vm_behavior_t *behavior, vm_map_t *real_map)
+vm_map_lookup_slow(struct vm_map_lookup_info *info, vm_offset_t vaddr, vm_prot_t fault_type)
 {
-	vm_map_t top = *mapp, map = top;
+	vm_map_t top = info->map, map = top;
 	vm_prot_t limit = VM_PROT_ALL;		/* the outer entry's protection, through a submap */
 	struct vm_map_entry *e;
 	kern_return_t kr = KERN_SUCCESS;
 
-	*real_map = map;
+	info->real_map = map;
 	rw_lock_read(&map->lock);
 	for (;;) {
 		if (!(e = vm_map_lookup_entry_locked(map, vaddr)))
@@ -935,9 +932,9 @@ vm_map_lookup_slow(vm_map_t *mapp, vm_offset_t vaddr, vm_prot_t fault_type,
 			vaddr = vaddr - e->start + e->offset;
 			limit &= e->protection;
 			if (e->use_pmap)
-				*real_map = sub;	/* shared tables: map it there */
+				info->real_map = sub;	/* shared tables: map it there */
 			rw_lock_read(&sub->lock);
-			*mapp = map = sub;
+			info->map = map = sub;
 			continue;
 		}
 		if (!entry_needs_prepare(e, fault_type))
@@ -955,7 +952,27 @@ vm_map_lookup_slow(vm_map_t *mapp, vm_offset_t vaddr, vm_prot_t fault_type,
 		vm_map_lookup_done(top, map);
 		return kr;
 	}
-	lookup_result(e, vaddr, limit, object, offset, prot, wired, behavior);
+	lookup_result(e, vaddr, limit, info);
+	return KERN_SUCCESS;
+}
+
+kern_return_t vm_map_lookup_info(struct vm_map_lookup_info *info, vm_offset_t vaddr,
+				 vm_prot_t fault_type)
+{
+	vm_map_t map = info->map;
+	struct vm_map_entry *e;
+
+	/* The common case: the hint's entry, allowed, ready (anything else: start over). */
+	rw_lock_read(&map->lock);
+	e = map->hint;
+	if (!e || vaddr < e->start || vaddr >= e->end)
+		e = vm_map_lookup_entry_locked(map, vaddr);
+	if (!e || e->is_submap || (fault_type & ~e->protection) || entry_needs_prepare(e, fault_type)) {
+		rw_unlock_read(&map->lock);
+		return vm_map_lookup_slow(info, vaddr, fault_type);
+	}
+	info->real_map = map;
+	lookup_result(e, vaddr, VM_PROT_ALL, info);
 	return KERN_SUCCESS;
 }
 
@@ -963,27 +980,19 @@ kern_return_t vm_map_lookup(vm_map_t *mapp, vm_offset_t vaddr, vm_prot_t fault_t
 			    struct vm_object **object, vm_object_offset_t *offset, vm_prot_t *prot,
 			    bool *wired, vm_behavior_t *behavior, vm_map_t *real_map)
 {
-	vm_map_t map = *mapp;
-	struct vm_map_entry *e;
+	struct vm_map_lookup_info info = { .map = *mapp };
+	kern_return_t kr = vm_map_lookup_info(&info, vaddr, fault_type);
 
-	/* The common case: an entry of this map, allowed, ready (anything else: start over). */
-	rw_lock_read(&map->lock);
-	e = vm_map_lookup_entry_locked(map, vaddr);
-	if (!e || e->is_submap || (fault_type & ~e->protection) || entry_needs_prepare(e, fault_type)) {
-		rw_unlock_read(&map->lock);
-		return vm_map_lookup_slow(mapp, vaddr, fault_type, object, offset, prot, wired,
-					  behavior, real_map);
-	}
-	*real_map = map;
-	lookup_result(e, vaddr, VM_PROT_ALL, object, offset, prot, wired, behavior);
+	*mapp = info.map;
+	if (kr != KERN_SUCCESS)
+		return kr;
+	*object = info.object;
+	*offset = info.offset;
+	*prot = info.prot;
+	*wired = info.wired;
+	*behavior = info.behavior;
+	*real_map = info.real_map;
 	return KERN_SUCCESS;
-}
-
-void vm_map_lookup_done(vm_map_t top, vm_map_t found)
-{
-	if (found != top)
-		rw_unlock_read(&found->lock);
-	rw_unlock_read(&top->lock);
 }
 
 /* ---- wiring ---------------------------------------------------------------------------- */

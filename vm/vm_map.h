@@ -166,7 +166,27 @@ kern_return_t vm_map_lookup(vm_map_t *map, vm_offset_t vaddr, vm_prot_t fault_ty
 			    struct vm_object **object, vm_object_offset_t *offset, vm_prot_t *prot,
 			    bool *wired, vm_behavior_t *behavior, vm_map_t *real_map);
 /* vm_map_lookup_done: unlock what vm_map_lookup locked (the first map and, below it, *map). */
-void vm_map_lookup_done(vm_map_t top, vm_map_t found);
+static inline void vm_map_lookup_done(vm_map_t top, vm_map_t found)
+{
+	if (found != top)
+		rw_unlock_read(&found->lock);
+	rw_unlock_read(&top->lock);
+}
+
+/* vm_map_lookup's answers in one place, for the fault path (its out-parameters, named alike). */
+struct vm_map_lookup_info {
+	vm_map_t map;			/* in: the map faulted in; out: the map holding the entry */
+	vm_map_t real_map;
+	struct vm_object *object;
+	vm_object_offset_t offset;
+	vm_prot_t prot;
+	vm_behavior_t behavior;
+	bool wired;
+};
+
+/* vm_map_lookup_info: vm_map_lookup with its answers in *info (info->map set by the caller). */
+kern_return_t vm_map_lookup_info(struct vm_map_lookup_info *info, vm_offset_t vaddr,
+				 vm_prot_t fault_type);
 
 /*
  * Map copies (Mach's vm_map_copy_t): a detached snapshot of a range that

@@ -17,6 +17,7 @@
  */
 #include <string.h>
 
+#include "kern/boot.h"
 #include "kern/kernel.h"
 #include "kern/spinlock.h"
 #include "platform/riscv/hart.h"
@@ -800,25 +801,19 @@ static kern_return_t pmap_enter_check(pmap_t p, vm_offset_t va, vm_page_t m, vm_
 	return KERN_SUCCESS;
 }
 
-kern_return_t pmap_enter(pmap_t p, vm_offset_t va, vm_page_t m, vm_prot_t prot, unsigned flags)
+/*
+ * pmap_enter_locked: m at va in p at `level` (the arguments checked), loc
+ * where the walk for va ended.  => pmap_lock held
+ */
+static __attribute__((noinline)) kern_return_t
+pmap_enter_locked(pmap_t p, vm_offset_t va, vm_page_t m, pt_entry_t npte, int level,
+		  struct pte_loc loc)
 {
 	struct pmap_batch b = { 0 };
-	struct pte_loc loc;
-	pt_entry_t npte;
-	kern_return_t kr;
-	int level;
+	kern_return_t kr = KERN_SUCCESS;
 
-	if ((kr = pmap_enter_check(p, va, m, prot, flags, &level)) != KERN_SUCCESS)
-		return kr;
-	if (prot == VM_PROT_NONE)
-		return pmap_remove(p, va, va + PT_LEVEL_SIZE(level));
-	npte = pmap_pte_make(p, m, prot, flags);
-	spin_lock(&pmap_lock);
-	if (pmap_nested(p, va, va + PT_LEVEL_SIZE(level))) {
-		spin_unlock(&pmap_lock);
+	if (pmap_nested(p, va, va + PT_LEVEL_SIZE(level)))
 		return KERN_INVALID_ADDRESS;
-	}
-	loc = pmap_lookup(p, va);
 	/*
 	 * The common cases: the tables are there, the slot is free or holds
 	 * another page of the same size (a copy-on-write fault swaps it),
@@ -834,6 +829,47 @@ kern_return_t pmap_enter(pmap_t p, vm_offset_t va, vm_page_t m, vm_prot_t prot, 
 	}
 	if (!pmap_batch_empty(&b))
 		pmap_batch_finish(&b);
+	return kr;
+}
+
+/* pmap_enter_general: pmap_enter with every argument checked (large pages, bad input). */
+static __attribute__((noinline)) kern_return_t
+pmap_enter_general(pmap_t p, vm_offset_t va, vm_page_t m, vm_prot_t prot, unsigned flags)
+{
+	kern_return_t kr;
+	int level;
+
+	if ((kr = pmap_enter_check(p, va, m, prot, flags, &level)) != KERN_SUCCESS)
+		return kr;
+	if (prot == VM_PROT_NONE)
+		return pmap_remove(p, va, va + PT_LEVEL_SIZE(level));
+	spin_lock(&pmap_lock);
+	kr = pmap_enter_locked(p, va, m, pmap_pte_make(p, m, prot, flags), level, pmap_lookup(p, va));
+	spin_unlock(&pmap_lock);
+	return kr;
+}
+
+kern_return_t pmap_enter(pmap_t p, vm_offset_t va, vm_page_t m, vm_prot_t prot, unsigned flags)
+{
+	pt_entry_t npte;
+	struct pte_loc loc;
+	kern_return_t kr = KERN_SUCCESS;
+
+	/*
+	 * Every fault comes here with one 4 KiB page: check it in a few
+	 * instructions and map it into a free slot of existing tables of a
+	 * pmap with nothing nested; anything else takes the general path.
+	 */
+	if (!p || !m || (flags & ~PMAP_WIRED) || !prot_valid(prot) || prot == VM_PROT_NONE ||
+	    !page_aligned(va) || !pmap_in_range(p, va, va + PAGE_SIZE))
+		return pmap_enter_general(p, va, m, prot, flags);
+	npte = pmap_pte_make(p, m, prot, flags);
+	spin_lock(&pmap_lock);
+	loc = pmap_lookup(p, va);
+	if (loc.level == 0 && !(*loc.e & PTE_V) && !m->md.pv_embedded.pmap && !p->nnests)
+		pmap_install_locked(p, &loc, va, m, npte, &m->md.pv_embedded);
+	else
+		kr = pmap_enter_locked(p, va, m, npte, 0, loc);
 	spin_unlock(&pmap_lock);
 	return kr;
 }
@@ -1112,14 +1148,50 @@ void *pmap_direct_map(vm_paddr_t pa)
 }
 
 /*
- * pmap_zero_page / pmap_copy_page: 8-byte accesses, 32 per loop trip, so
- * that the loop adds 2 instructions per 256 bytes to the floor (512
- * stores; 512 loads + 512 stores).
+ * pmap_zero_page / pmap_copy_page: with the V extension, page_vector.S
+ * (VLEN * 8 bits per instruction).  Without it, 8-byte accesses, 32 per
+ * loop trip, so that the loop adds 2 instructions per 256 bytes to the
+ * floor (512 stores; 512 loads + 512 stores).
  */
+void page_zero_vector(void *page);
+void page_copy_vector(void *dst, const void *src);
+
+static bool pmap_vector_hw;		/* [c] the harts have V (riscv,isa) */
+static bool pmap_vector;		/* [c] zero and copy with it (tests and benchmarks toggle) */
+
+/* isa_has_v: a riscv,isa string ("rv64imafdcv_zicsr...") names the single-letter V extension. */
+static bool isa_has_v(const char *isa)
+{
+	if (strncmp(isa, "rv64", 4) != 0)
+		return false;
+	for (const char *c = isa + 4; *c && *c != '_'; c++)
+		if (*c == 'v')
+			return true;
+	return false;
+}
+
+bool pmap_page_vector_set(bool on)
+{
+	bool was = pmap_vector;
+
+	pmap_vector = on && pmap_vector_hw;
+	return was;
+}
+
+bool pmap_page_vector(void)
+{
+	return pmap_vector;
+}
+
 void pmap_zero_page(vm_page_t m)
 {
 	uint64_t *p = pmap_direct_map(m->phys_addr);
 	uint64_t *end = p + PAGE_SIZE / 8;
+
+	if (pmap_vector) {
+		page_zero_vector(p);
+		return;
+	}
 
 	for (; p < end; p += 32) {
 		p[0] = 0; p[1] = 0; p[2] = 0; p[3] = 0; p[4] = 0; p[5] = 0; p[6] = 0; p[7] = 0;
@@ -1148,6 +1220,10 @@ void pmap_copy_page(vm_page_t src, vm_page_t dst)
 	uint64_t *__restrict d = pmap_direct_map(dst->phys_addr);
 	const uint64_t *end = s + PAGE_SIZE / 8;
 
+	if (pmap_vector) {
+		page_copy_vector(d, s);
+		return;
+	}
 	for (; s < end; s += 32, d += 32) {
 		copy_16(d, s);
 		copy_16(d + 16, s + 16);
@@ -1404,7 +1480,7 @@ void pmap_destroy(pmap_t p)
 	zfree(&pmap_zone, p);
 }
 
-static bool pmap_hw_ad_bits;		/* [c] the hart sets PTE A and D itself */
+bool pmap_hw_ad_bits;			/* [c] the hart sets PTE A and D itself */
 static volatile int pmap_ad_probe_faults;
 
 static bool pmap_ad_probe_fault(struct trap_frame *tf)
@@ -1433,11 +1509,6 @@ static void pmap_ad_probe(void)
 	pmap_hw_ad_bits = pmap_ad_probe_faults == 0 && pmap_is_modified(m) && pmap_is_referenced(m);
 	pmap_remove(kernel_pmap, va, va + PAGE_SIZE);
 	vm_page_free(m);
-}
-
-bool pmap_hw_ad(void)
-{
-	return pmap_hw_ad_bits;
 }
 
 /* pmap_asid_probe: how many ASID bits satp keeps (write all ones, read back). */
@@ -1486,6 +1557,7 @@ void pmap_bootstrap(vm_paddr_t kernel_root_pa)
 	h->pmap_active = k;
 	k->harts_used = tlb_all_harts();
 	pmap_ad_probe();
+	pmap_vector_hw = pmap_vector = isa_has_v(platform.isa);
 }
 
 /* ---- checking and printing ------------------------------------------------------ */

@@ -4,6 +4,7 @@
 #ifndef PLATFORM_RISCV_PMAP_MD_H
 #define PLATFORM_RISCV_PMAP_MD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "vm/pmap.h"
@@ -11,7 +12,19 @@
 /* pmap_bootstrap: kernel_pmap adopts the kernel table at kernel_root_pa (kmap.c). */
 void pmap_bootstrap(vm_paddr_t kernel_root_pa);
 /* pmap_hw_ad: the harts set PTE A/D themselves (no A/D faults to fix up). */
-bool pmap_hw_ad(void);
+extern bool pmap_hw_ad_bits;	/* [c] set once by pmap_ad_probe */
+
+static inline bool pmap_hw_ad(void)
+{
+	return pmap_hw_ad_bits;
+}
+/*
+ * pmap_page_vector_set: zero and copy pages with the V extension (the
+ * default when the harts have it) or not (on is ignored without it);
+ * returns the old setting.  pmap_page_vector: the setting.
+ */
+bool pmap_page_vector_set(bool on);
+bool pmap_page_vector(void);
 /* vm_machdep_init: route page faults to vm_fault (vm_machdep.c). */
 void vm_machdep_init(void);
 /* pmap_asid_limit: use at most `max` ASIDs (tests force rollovers); returns the old limit. */

@@ -17,6 +17,7 @@
 #define SSTATUS_SIE	(1ul << 1)	/* interrupts enabled in S-mode */
 #define SSTATUS_SPIE	(1ul << 5)	/* SIE before the trap */
 #define SSTATUS_SPP	(1ul << 8)	/* previous mode: 1 = S, 0 = U */
+#define SSTATUS_VS_MASK	(3ul << 9)	/* vector state: 0 off, 1 initial, 2 clean, 3 dirty */
 #define SSTATUS_FS_MASK	(3ul << 13)	/* FPU state: 0 off, 1 initial, 2 clean, 3 dirty */
 #define SSTATUS_SUM	(1ul << 18)	/* S-mode may access U pages */
 #define SSTATUS_MXR	(1ul << 19)	/* loads from execute-only pages */

@@ -2,6 +2,13 @@
  * trap.S: the single trap vector.  sscratch is 0 while the hart is in
  * S-mode and holds its struct hart while in U-mode, so one csrrw tells the
  * two cases apart (and gives a U-mode trap the hart's kernel stack).
+ *
+ * Every trap first saves the registers a C call may change (the caller-
+ * saved ones) and the trap CSRs.  A page fault then goes to trap_short,
+ * which leaves the callee-saved registers where they are: C code keeps
+ * them, and a thread switch saves them itself.  Everything else, and a
+ * page fault trap_short did not resolve, saves the rest of the frame and
+ * goes to trap_handler, which sees (and may change) every register.
  */
 #include "platform/riscv/hart.h"
 #include "platform/riscv/trap.h"
@@ -23,7 +30,7 @@ trap_vector:
 	addi	t0, sp, TRAP_FRAME_SIZE
 	SAVE(t0, 2)
 	SAVE(tp, 4)
-	j	.Lsave_rest
+	j	.Lsave_caller
 
 .Lfrom_user:
 	sd	sp, HART_USER_SP(tp)
@@ -35,14 +42,11 @@ trap_vector:
 	csrr	t0, sscratch		/* U-mode tp */
 	SAVE(t0, 4)
 
-.Lsave_rest:
+.Lsave_caller:
 	csrw	sscratch, zero
 	SAVE(x1, 1)
-	SAVE(x3, 3)
 	SAVE(x6, 6)
 	SAVE(x7, 7)
-	SAVE(x8, 8)
-	SAVE(x9, 9)
 	SAVE(x10, 10)
 	SAVE(x11, 11)
 	SAVE(x12, 12)
@@ -51,16 +55,6 @@ trap_vector:
 	SAVE(x15, 15)
 	SAVE(x16, 16)
 	SAVE(x17, 17)
-	SAVE(x18, 18)
-	SAVE(x19, 19)
-	SAVE(x20, 20)
-	SAVE(x21, 21)
-	SAVE(x22, 22)
-	SAVE(x23, 23)
-	SAVE(x24, 24)
-	SAVE(x25, 25)
-	SAVE(x26, 26)
-	SAVE(x27, 27)
 	SAVE(x28, 28)
 	SAVE(x29, 29)
 	SAVE(x30, 30)
@@ -78,11 +72,54 @@ trap_vector:
 	sd	t0, TF_FPREC+8(sp)
 	addi	s0, sp, TF_FPREC+16
 
+	/* Exception causes 12..15 (the page faults) take the short path. */
+	addi	t2, t2, -12	/* EXC_INST_PAGE_FAULT */
+	sltiu	t2, t2, 4
+	li	a1, 0
+	beqz	t2, .Lsave_callee
+	mv	a0, sp
+	call	trap_short
+	bnez	a0, .Lshort_failed
+
+	ld	s0, TF_FPREC(sp)	/* resolved: the callee-saved registers are as they were */
+	j	.Lrestore_caller
+
+.Lshort_failed:
+	li	a1, 1		/* trap_handler: the handler has had its go */
+.Lsave_callee:
+	ld	t0, TF_FPREC(sp)	/* the trapped s0 */
+	SAVE(t0, 8)
+	SAVE(x3, 3)
+	SAVE(x9, 9)
+	SAVE(x18, 18)
+	SAVE(x19, 19)
+	SAVE(x20, 20)
+	SAVE(x21, 21)
+	SAVE(x22, 22)
+	SAVE(x23, 23)
+	SAVE(x24, 24)
+	SAVE(x25, 25)
+	SAVE(x26, 26)
+	SAVE(x27, 27)
 	mv	a0, sp
 	call	trap_handler
 
 	.globl trap_return
 trap_return:			/* sp = frame to resume */
+	LOAD(x3, 3)
+	LOAD(x8, 8)
+	LOAD(x9, 9)
+	LOAD(x18, 18)
+	LOAD(x19, 19)
+	LOAD(x20, 20)
+	LOAD(x21, 21)
+	LOAD(x22, 22)
+	LOAD(x23, 23)
+	LOAD(x24, 24)
+	LOAD(x25, 25)
+	LOAD(x26, 26)
+	LOAD(x27, 27)
+.Lrestore_caller:
 	ld	t0, TF_SEPC(sp)
 	ld	t1, TF_SSTATUS(sp)
 	csrw	sepc, t0
@@ -98,12 +135,9 @@ trap_return:			/* sp = frame to resume */
 	 * saved the frame.
 	 */
 	LOAD(x1, 1)
-	LOAD(x3, 3)
 	LOAD(x5, 5)
 	LOAD(x6, 6)
 	LOAD(x7, 7)
-	LOAD(x8, 8)
-	LOAD(x9, 9)
 	LOAD(x10, 10)
 	LOAD(x11, 11)
 	LOAD(x12, 12)
@@ -112,16 +146,6 @@ trap_return:			/* sp = frame to resume */
 	LOAD(x15, 15)
 	LOAD(x16, 16)
 	LOAD(x17, 17)
-	LOAD(x18, 18)
-	LOAD(x19, 19)
-	LOAD(x20, 20)
-	LOAD(x21, 21)
-	LOAD(x22, 22)
-	LOAD(x23, 23)
-	LOAD(x24, 24)
-	LOAD(x25, 25)
-	LOAD(x26, 26)
-	LOAD(x27, 27)
 	LOAD(x28, 28)
 	LOAD(x29, 29)
 	LOAD(x30, 30)

@@ -130,13 +130,14 @@ static bool trap_semihost_absent(struct trap_frame *tf)
 	return true;
 }
 
-static void trap_exception(struct trap_frame *tf)
+/* trap_exception: handler_tried: trap_short ran the cause's handler already, to no avail. */
+static void trap_exception(struct trap_frame *tf, bool handler_tried)
 {
 	uint64_t cause = tf->scause;
 
 	if (cause == EXC_BREAKPOINT && trap_semihost_absent(tf))
 		return;
-	if (cause < EXC_COUNT && trap_handlers[cause] && trap_handlers[cause](tf))
+	if (!handler_tried && cause < EXC_COUNT && trap_handlers[cause] && trap_handlers[cause](tf))
 		return;
 	if (trap_fault_hook && trap_fault_hook(tf))
 		return;
@@ -162,13 +163,24 @@ static void trap_interrupt(struct trap_frame *tf)
 	}
 }
 
+/* trap_preempt_check: on the way out of a trap, preempt if the tick asked and tf's code allows. */
+static void trap_preempt_check(const struct trap_frame *tf)
+{
+	struct hart *h = hart_self();
+
+	if (h->need_resched && (tf->sstatus & SSTATUS_SPIE) && h->noff == 0)
+		thread_preempt();
+}
+
 /*
- * trap_handler: called by trap.S with interrupts off.  Exceptions run their
- * handler with interrupts as they were before the trap (a page fault may
- * sleep); interrupts run with them off.  Preemption happens on the way out
- * when the tick asked for it and the interrupted code could be preempted.
+ * trap_handler: called by trap.S with interrupts off and the whole frame
+ * saved.  Exceptions run their handler with interrupts as they were
+ * before the trap (a page fault may sleep); interrupts run with them off.
+ * Preemption happens on the way out when the tick asked for it and the
+ * interrupted code could be preempted.  handler_tried: trap_short ran the
+ * handler already and it did not resolve the trap.
  */
-void trap_handler(struct trap_frame *tf)
+void trap_handler(struct trap_frame *tf, bool handler_tried)
 {
 	/* Interrupts are off: this thread cannot move to another hart while it reads cur. */
 	struct hart *h = hart_self();
@@ -186,11 +198,38 @@ void trap_handler(struct trap_frame *tf)
 	} else {
 		if (tf->sstatus & SSTATUS_SPIE)
 			intr_enable();
-		trap_exception(tf);
+		trap_exception(tf, handler_tried);
 		intr_disable();
 	}
 	--*depth;
-	h = hart_self();
-	if (h->need_resched && (tf->sstatus & SSTATUS_SPIE) && h->noff == 0)
-		thread_preempt();
+	trap_preempt_check(tf);
+}
+
+/*
+ * trap_short: trap.S's path for the page faults: the frame holds only the
+ * caller-saved registers and the CSRs (the handler may read and change
+ * those, not the callee-saved ones).  Runs the cause's handler as
+ * trap_handler would.  Returns 0 when it resolved the fault; nonzero sends
+ * trap.S on to save the rest and call trap_handler (no handler, no thread
+ * yet, too deep, or not resolved).  => interrupts off
+ */
+int trap_short(struct trap_frame *tf)
+{
+	struct hart *h = hart_self();
+	struct thread *t = h ? h->cur : NULL;
+	trap_handler_t fn = trap_handlers[tf->scause];
+	bool ok;
+
+	if (!fn || !t || t->trap_depth >= TRAP_DEPTH_MAX)
+		return 1;
+	t->trap_depth++;
+	if (tf->sstatus & SSTATUS_SPIE)
+		intr_enable();
+	ok = fn(tf);
+	intr_disable();
+	t->trap_depth--;
+	if (!ok)
+		return 1;
+	trap_preempt_check(tf);
+	return 0;
 }

@@ -46,6 +46,10 @@ void trap_set_handler(unsigned cause, trap_handler_t fn);
 /* trap_set_fault_hook: called for any exception no handler resolved. */
 void trap_set_fault_hook(trap_handler_t fn);
 
+/* Called by trap.S (see there and trap.c). */
+void trap_handler(struct trap_frame *tf, bool handler_tried);
+int trap_short(struct trap_frame *tf);
+
 bool trap_from_user(const struct trap_frame *tf);
 const char *trap_cause_name(uint64_t scause);
 /* trap_report: decoded report: cause, sepc, stval, registers, backtrace. */

@@ -19,28 +19,41 @@ struct user_run_state {
 void user_enter(uint64_t entry, uint64_t usp, uint64_t arg, uint64_t sstatus)
 	__attribute__((noreturn));
 
-uint64_t user_run(uint64_t entry, uint64_t usp, uint64_t arg)
+/* user_run_enter: user_run's way in: park the kernel stack and sret to entry. */
+static __attribute__((noinline, noreturn)) void
+user_run_enter(struct user_run_state *run, uint64_t entry, uint64_t usp, uint64_t arg)
 {
 	struct thread *t = thread_current();
-	struct user_run_state run = { .trap_depth = t->trap_depth };
 	uint64_t sp;
 
-	if (kjmp_set(run.resume) == 0) {
-		__asm__ volatile("mv %0, sp" : "=r"(sp));
-		intr_disable();		/* from here to sret: no switch while kstack_top is set */
-		t->user_state = &run;
-		/* Traps from U-mode go below this frame, here and after any migration. */
-		t->utrap_sp = ROUND_DOWN(sp - 64, 16);
-		hart_self()->kstack_top = t->utrap_sp;
-		user_enter(entry, usp, arg,
-			   (csr_read(sstatus) & ~(SSTATUS_SPP | SSTATUS_SUM)) | SSTATUS_SPIE);
-	}
-	t = thread_current();
+	__asm__ volatile("mv %0, sp" : "=r"(sp));
+	intr_disable();		/* from here to sret: no switch while kstack_top is set */
+	t->user_state = run;
+	/* Traps from U-mode go below this frame, here and after any migration. */
+	t->utrap_sp = ROUND_DOWN(sp - 64, 16);
+	hart_self()->kstack_top = t->utrap_sp;
+	user_enter(entry, usp, arg, (csr_read(sstatus) & ~(SSTATUS_SPP | SSTATUS_SUM)) | SSTATUS_SPIE);
+}
+
+/* user_run_left: user_run's way out, back from user_run_exit (on whichever hart). */
+static __attribute__((noinline)) void user_run_left(void)
+{
+	struct thread *t = thread_current();
+
 	t->utrap_sp = 0;
 	t->user_state = NULL;
 	intr_push_off();
 	hart_self()->kstack_top = t->stack_top;
 	intr_pop_off();
+}
+
+uint64_t user_run(uint64_t entry, uint64_t usp, uint64_t arg)
+{
+	struct user_run_state run = { .trap_depth = thread_current()->trap_depth };
+
+	if (kjmp_set(run.resume) == 0)
+		user_run_enter(&run, entry, usp, arg);
+	user_run_left();
 	return run.value;
 }
 

@@ -50,7 +50,7 @@ static bool vm_page_fault(struct trap_frame *tf)
 		return false;
 	if (!pmap_hw_ad() && pmap_fault_fixup(map->pmap, tf->stval, access))
 		return true;
-	kr = vm_fault_with(map, tf->stval, access, NULL, NULL);
+	kr = vm_fault(map, tf->stval, access);
 	if (kr != KERN_SUCCESS && kr != KERN_INVALID_ADDRESS && kr != KERN_PROTECTION_FAILURE)
 		kprintf("vm_fault at 0x%lx: %s\n", tf->stval, kern_return_name(kr));
 	return kr == KERN_SUCCESS;

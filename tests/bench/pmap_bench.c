@@ -4,6 +4,7 @@
  */
 #include "kern/thread.h"
 #include "platform/riscv/hart.h"
+#include "platform/riscv/pmap_md.h"
 #include "platform/riscv/riscv.h"
 #include "platform/riscv/smp.h"
 #include "platform/riscv/tlb.h"
@@ -97,7 +98,8 @@ KBENCH(pmap_protect, "pmap.protect", "instructions/page", 1)
 	return pmap_bench_range(op_protect);
 }
 
-KBENCH(pmap_zero_page, "pmap.zero_page", "instructions/page", 256)
+/* zero_page_cost / copy_page_cost: instructions per page, the way pmap_page_vector says. */
+static uint64_t zero_page_cost(uint64_t iters)
 {
 	vm_page_t m = vm_page_alloc();
 	uint64_t t0, t1;
@@ -112,7 +114,7 @@ KBENCH(pmap_zero_page, "pmap.zero_page", "instructions/page", 256)
 	return (t1 - t0) / iters;
 }
 
-KBENCH(pmap_copy_page, "pmap.copy_page", "instructions/page", 256)
+static uint64_t copy_page_cost(uint64_t iters)
 {
 	vm_page_t m = vm_page_alloc_contig(2, 1);
 	uint64_t t0, t1;
@@ -125,6 +127,37 @@ KBENCH(pmap_copy_page, "pmap.copy_page", "instructions/page", 256)
 	t1 = rdinstret();
 	vm_page_free_contig(m, 2);
 	return (t1 - t0) / iters;
+}
+
+/* scalar: run cost with the V extension's loops turned off. */
+static uint64_t scalar(uint64_t (*cost)(uint64_t), uint64_t iters)
+{
+	bool was = pmap_page_vector_set(false);
+	uint64_t n = cost(iters);
+
+	pmap_page_vector_set(was);
+	return n;
+}
+
+/* With V (the default where the harts have it: VLEN=128 under QEMU), then without. */
+KBENCH(pmap_zero_page, "pmap.zero_page", "instructions/page", 256)
+{
+	return zero_page_cost(iters);
+}
+
+KBENCH(pmap_copy_page, "pmap.copy_page", "instructions/page", 256)
+{
+	return copy_page_cost(iters);
+}
+
+KBENCH(pmap_zero_page_scalar, "pmap.zero_page.scalar", "instructions/page", 256)
+{
+	return scalar(zero_page_cost, iters);
+}
+
+KBENCH(pmap_copy_page_scalar, "pmap.copy_page.scalar", "instructions/page", 256)
+{
+	return scalar(copy_page_cost, iters);
 }
 
 struct shootdown_bench {

@@ -465,12 +465,14 @@ KTEST(pmap, bad_input_is_refused)
 	vm_page_free(m);
 }
 
-KTEST(pmap, zero_and_copy_page)
+/* zero_and_copy: pmap_zero_page and pmap_copy_page, in whichever way pmap_page_vector says. */
+static void zero_and_copy(void)
 {
 	vm_page_t a = page_with(0x8000), b = vm_page_alloc();
 	const uint64_t *wa, *wb;
 
 	ASSERT_TRUE(a && b);
+	memset(pmap_direct_map(b->phys_addr), 0xa5, PAGE_SIZE);
 	pmap_copy_page(a, b);
 	wb = pmap_direct_map(b->phys_addr);
 	for (unsigned i = 0; i < PAGE_SIZE / 8; i++)
@@ -479,8 +481,32 @@ KTEST(pmap, zero_and_copy_page)
 	wa = pmap_direct_map(a->phys_addr);
 	for (unsigned i = 0; i < PAGE_SIZE / 8; i++)
 		ASSERT_EQ(wa[i], 0);
+	/* The pages around were left alone (b follows a's copy, whatever their order). */
+	for (unsigned i = 0; i < PAGE_SIZE / 8; i++)
+		ASSERT_EQ(wb[i], 0x8000 + i);
 	vm_page_free(a);
 	vm_page_free(b);
+}
+
+KTEST(pmap, zero_and_copy_page)
+{
+	bool was = pmap_page_vector_set(false);
+
+	/* The harts have V (qemu-run.sh asks for it), so the vector loops are the default. */
+	EXPECT_TRUE(was);
+	zero_and_copy();
+	EXPECT_FALSE(pmap_page_vector());
+	pmap_page_vector_set(true);
+	EXPECT_TRUE(pmap_page_vector());
+	zero_and_copy();
+	/* The vector unit is off again, and interrupts are as they were, both ways. */
+	EXPECT_EQ(csr_read(sstatus) & SSTATUS_VS_MASK, 0);
+	EXPECT_TRUE(intr_enabled());
+	intr_disable();
+	zero_and_copy();
+	EXPECT_FALSE(intr_enabled());
+	intr_enable();
+	pmap_page_vector_set(was);
 }
 
 /*
