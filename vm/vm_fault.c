@@ -7,7 +7,9 @@
  * again, so two faults on one page do the work once.  A page the pager
  * holds is paged in with nothing locked, then the walk starts over; a
  * fault that finds no free page waits for the pageout daemon, also with
- * nothing locked (the daemon must be able to lock the object).
+ * nothing locked (the daemon must be able to lock the object).  The two
+ * commonest faults skip the walk (fault_object): a soft one, whose page
+ * is still in the top object, and a zero fill with nothing below the top.
  */
 #include "kern/kernel.h"
 #include "vm/pmap.h"
@@ -183,8 +185,9 @@ static kern_return_t fault_page_locked(vm_object_t object, vm_object_offset_t of
 }
 
 /*
- * fault_page: lock object and run fault_page_locked until it settles,
- * waiting for memory (unlocked) when there is none.
+ * fault_page: lock object (unless the caller holds it: locked) and run
+ * fault_page_locked until it settles, waiting for memory (unlocked) when
+ * there is none.
  * => object locked on return
  */
 static kern_return_t fault_page(vm_object_t object, vm_object_offset_t offset, vm_prot_t fault_type,

@@ -23,7 +23,8 @@ struct vm_fault_stats {
  * vm_fault: make vaddr accessible for fault_type in map (entering the
  * mapping in map's pmap).
  * => KERN_INVALID_ADDRESS (nothing mapped), KERN_PROTECTION_FAILURE (the
- *    entry forbids it), KERN_RESOURCE_SHORTAGE (no page)
+ *    entry forbids it), KERN_RESOURCE_SHORTAGE (no page), KERN_MEMORY_ERROR
+ *    (the backing store could not read the page back)
  * => no spinlock held; may sleep
  */
 kern_return_t vm_fault(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type);

@@ -11,13 +11,14 @@
 
 /* pmap_bootstrap: kernel_pmap adopts the kernel table at kernel_root_pa (kmap.c). */
 void pmap_bootstrap(vm_paddr_t kernel_root_pa);
-/* pmap_hw_ad: the harts set PTE A/D themselves (no A/D faults to fix up). */
 extern bool pmap_hw_ad_bits;	/* [c] set once by pmap_ad_probe */
 
+/* pmap_hw_ad: the harts set PTE A/D themselves (no A/D faults to fix up). */
 static inline bool pmap_hw_ad(void)
 {
 	return pmap_hw_ad_bits;
 }
+
 /*
  * pmap_page_vector_set: zero and copy pages with the V extension (the
  * default when the harts have it) or not (on is ignored without it);
