@@ -36,7 +36,10 @@ _Static_assert(__builtin_offsetof(struct trap_frame, sepc) == TF_SEPC, "trap fra
 /*
  * An exception handler returns true if it resolved the trap (the frame may
  * have been changed to resume elsewhere), false to fall through to the
- * expected-fault hook and then to the unexpected-trap report.
+ * expected-fault hook and then to the unexpected-trap report.  A page
+ * fault's handler runs on trap.S's short path: of the frame it may read
+ * and change only ra, sp, tp, t0-t6, a0-a7 and the CSRs (the callee-saved
+ * registers are still in the hart, not in the frame).
  */
 typedef bool (*trap_handler_t)(struct trap_frame *tf);
 
