@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct hart;
 
@@ -47,6 +48,30 @@ static inline void spin_unlock(struct spinlock *lk)
 	lk->owner = NULL;
 	__atomic_store_n(&lk->locked, 0, __ATOMIC_RELEASE);
 	intr_pop_off();
+}
+
+/*
+ * spin_lock_irqsave / spin_unlock_irqrestore: the same lock for a short
+ * section on a hot path: SIE is kept in the returned word and put back,
+ * not counted in the hart's nesting (spin_lock inside stays correct).
+ */
+static inline uint64_t spin_lock_irqsave(struct spinlock *lk)
+{
+	uint64_t sie = csr_read_clear(sstatus, SSTATUS_SIE) & SSTATUS_SIE;
+
+	if (__atomic_exchange_n(&lk->locked, 1, __ATOMIC_ACQUIRE))
+		spin_lock_slow(lk);
+	lk->owner = hart_self();
+	return sie;
+}
+
+static inline void spin_unlock_irqrestore(struct spinlock *lk, uint64_t sie)
+{
+	if (lk->owner != hart_self())
+		spin_unlock_bad(lk);
+	lk->owner = NULL;
+	__atomic_store_n(&lk->locked, 0, __ATOMIC_RELEASE);
+	csr_set(sstatus, sie);
 }
 #else
 void spin_lock(struct spinlock *lk);

@@ -854,6 +854,7 @@ kern_return_t pmap_enter(pmap_t p, vm_offset_t va, vm_page_t m, vm_prot_t prot, 
 	pt_entry_t npte;
 	struct pte_loc loc;
 	kern_return_t kr = KERN_SUCCESS;
+	uint64_t sie;
 
 	/*
 	 * Every fault comes here with one 4 KiB page: check it in a few
@@ -864,13 +865,13 @@ kern_return_t pmap_enter(pmap_t p, vm_offset_t va, vm_page_t m, vm_prot_t prot, 
 	    !page_aligned(va) || !pmap_in_range(p, va, va + PAGE_SIZE))
 		return pmap_enter_general(p, va, m, prot, flags);
 	npte = pmap_pte_make(p, m, prot, flags);
-	spin_lock(&pmap_lock);
+	sie = spin_lock_irqsave(&pmap_lock);
 	loc = pmap_lookup(p, va);
 	if (loc.level == 0 && !(*loc.e & PTE_V) && !m->md.pv_embedded.pmap && !p->nnests)
 		pmap_install_locked(p, &loc, va, m, npte, &m->md.pv_embedded);
 	else
 		kr = pmap_enter_locked(p, va, m, npte, 0, loc);
-	spin_unlock(&pmap_lock);
+	spin_unlock_irqrestore(&pmap_lock, sie);
 	return kr;
 }
 
