@@ -24,6 +24,14 @@ static struct thread threads[THREAD_MAX];	/* [s] state FREE = slot unused */
 static struct thread *runq_head, *runq_tail;	/* [s] */
 static struct thread *timed_head;		/* [s] sorted by wake_time */
 static int thread_next_id;			/* [s] */
+
+/*
+ * Sleepers by channel: a thread asleep on a channel is on its bucket's
+ * list, in the order it went to sleep, so that a wakeup looks only at
+ * the threads that may be on its channel (not at every slot).
+ */
+#define SLEEPQ_BUCKETS	64
+static struct thread *sleepq[SLEEPQ_BUCKETS];	/* [s] linked by sq_next */
 static int threads_live;			/* [s] */
 
 const char *thread_current_name(void)
@@ -289,6 +297,37 @@ static void timed_remove_locked(struct thread *t)
 	}
 }
 
+/* sleepq_bucket: the list chan's sleepers are on (channels are addresses). */
+static struct thread **sleepq_bucket(const void *chan)
+{
+	uintptr_t h = (uintptr_t)chan;
+
+	return &sleepq[((h >> 3) ^ (h >> 9) ^ (h >> 15)) % SLEEPQ_BUCKETS];
+}
+
+/* sleepq_insert_locked: t, about to sleep on t->wchan, goes last on its bucket. */
+static void sleepq_insert_locked(struct thread *t)
+{
+	struct thread **pp = sleepq_bucket(t->wchan);
+
+	while (*pp)
+		pp = &(*pp)->sq_next;
+	t->sq_next = NULL;
+	*pp = t;
+}
+
+/* sleepq_remove_locked: t leaves its bucket (a wakeup or its deadline ended the sleep). */
+static void sleepq_remove_locked(struct thread *t)
+{
+	struct thread **pp = sleepq_bucket(t->wchan);
+
+	while (*pp != t)
+		pp = &(*pp)->sq_next;
+	*pp = t->sq_next;
+	t->sq_next = NULL;
+	t->wchan = NULL;
+}
+
 /* thread_sleep_locked: sleep with sched_lock held (it is held again on return). */
 static void thread_sleep_locked(const void *chan, uint64_t deadline)
 {
@@ -298,6 +337,8 @@ static void thread_sleep_locked(const void *chan, uint64_t deadline)
 	t->wake_time = deadline;
 	t->timed_out = false;
 	t->state = THREAD_SLEEPING;
+	if (chan)
+		sleepq_insert_locked(t);
 	if (deadline) {
 		timed_insert_locked(t);
 		timer_deadline_hint(deadline);
@@ -364,6 +405,8 @@ static void thread_kick_idle_locked(struct thread *t)
 
 static void thread_wake_locked(struct thread *t, bool timed_out)
 {
+	if (t->wchan)
+		sleepq_remove_locked(t);
 	if (t->wake_time && !timed_out)
 		timed_remove_locked(t);
 	t->timed_out = timed_out;
@@ -374,15 +417,16 @@ static void thread_wake_locked(struct thread *t, bool timed_out)
 /* thread_wakeup_locked: thread_wakeup with sched_lock held. */
 static int thread_wakeup_locked(const void *chan)
 {
+	struct thread **pp = sleepq_bucket(chan), *t;
 	int n = 0;
 
-	for (int i = 0; i < THREAD_MAX && chan; i++) {
-		struct thread *t = &threads[i];
-
-		if (t->state == THREAD_SLEEPING && t->wchan == chan) {
-			thread_wake_locked(t, false);
-			n++;
+	while (chan && (t = *pp)) {
+		if (t->wchan != chan) {
+			pp = &t->sq_next;
+			continue;
 		}
+		thread_wake_locked(t, false);	/* takes t off the list: *pp moves on */
+		n++;
 	}
 	return n;
 }

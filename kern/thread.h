@@ -5,7 +5,8 @@
  * runnable thread allowed on it, else its idle thread.  The tick preempts
  * (time slice = one tick) whenever the interrupted code has interrupts on.
  * Sleep/wakeup follows xv6: sleep on a channel while releasing a spinlock,
- * so no wakeup is lost between the test and the sleep.
+ * so no wakeup is lost between the test and the sleep.  Sleepers wait in
+ * queues hashed by channel, so a wakeup looks only at its channel's.
  *
  * Locking legend: [s] sched_lock, [c] constant after creation,
  * [t] the thread itself.
@@ -49,6 +50,7 @@ struct thread {
 	void (*entry)(void *);		/* [c] */
 	void *arg;			/* [c] */
 	const void *wchan;		/* [s] channel slept on, NULL if none */
+	struct thread *sq_next;		/* [s] next sleeper in wchan's sleep queue bucket */
 	uint64_t wake_time;		/* [s] timed sleep deadline (timer ticks), 0 = none */
 	bool timed_out;			/* [s] the deadline, not a wakeup, ended the sleep */
 	bool detached;			/* [s] free on exit; no join */

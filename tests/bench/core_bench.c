@@ -73,6 +73,50 @@ KBENCH(thread_switch, "thread.switch", "instructions/switch", 1000)
 	return b.instret / (2 * iters);
 }
 
+#define WAKEUP_SLEEPERS	16
+
+static int wakeup_chans[WAKEUP_SLEEPERS];
+static volatile bool wakeup_done;
+static int wakeup_asleep;		/* atomic: sleepers that have gone to sleep once */
+
+static void wakeup_sleeper(void *chan)
+{
+	__atomic_fetch_add(&wakeup_asleep, 1, __ATOMIC_RELAXED);
+	while (!wakeup_done)
+		thread_sleep(chan, NULL);
+}
+
+/*
+ * thread.wakeup.missed: a wakeup nobody sleeps for (a lock or page
+ * released with no waiter left), while 16 threads sleep on other
+ * channels.  The sleepers share the measuring thread's hart, so each has
+ * gone to sleep by the time the count says it ran.
+ */
+KBENCH(thread_wakeup_missed, "thread.wakeup.missed", "instructions/op", 1000)
+{
+	struct thread *t[WAKEUP_SLEEPERS];
+	int nobody, n = 0;
+	uint64_t t0, t1;
+
+	wakeup_done = false;
+	wakeup_asleep = 0;
+	for (; n < WAKEUP_SLEEPERS; n++)
+		if (!(t[n] = thread_create("sleeper", wakeup_sleeper, &wakeup_chans[n], 0)))
+			break;
+	while (__atomic_load_n(&wakeup_asleep, __ATOMIC_RELAXED) < n)
+		thread_yield();
+	t0 = rdinstret();
+	for (uint64_t i = 0; i < iters; i++)
+		thread_wakeup(&nobody);
+	t1 = rdinstret();
+	wakeup_done = true;
+	for (int i = 0; i < n; i++) {
+		thread_wakeup(&wakeup_chans[i]);
+		thread_join(t[i]);
+	}
+	return n == WAKEUP_SLEEPERS ? (t1 - t0) / iters : 0;
+}
+
 struct ipi_bench {
 	uint64_t iters;
 	uint64_t sender;		/* instructions on hart 0 over all calls */

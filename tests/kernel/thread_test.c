@@ -151,6 +151,74 @@ KTEST(threads, wakeup_without_sleepers)
 	EXPECT_EQ(thread_wakeup(NULL), 0);
 }
 
+/* Two channels 2 MiB apart share a sleep queue bucket (the hash looks at bits 3..20). */
+#define CHAN_A		((const void *)0x1000)
+#define CHAN_B		((const void *)(0x1000 + (2ul << 20)))
+
+struct chan_sleep {
+	struct spinlock lk;
+	int asleep;			/* [lk] */
+	int woken;			/* [lk] */
+	bool go_a, go_b;		/* [lk] */
+};
+
+static struct chan_sleep chan_sleep = { .lk = SPINLOCK_INIT("chan_sleep") };
+
+static void chan_sleeper(void *arg)
+{
+	const void *chan = arg;
+	struct chan_sleep *c = &chan_sleep;
+
+	spin_lock(&c->lk);
+	c->asleep++;
+	while (!(chan == CHAN_A ? c->go_a : c->go_b))
+		thread_sleep(chan, &c->lk);
+	c->woken++;
+	spin_unlock(&c->lk);
+}
+
+/* chan_sleep_wait: until n sleepers went to sleep (they do so holding the lock we take). */
+static void chan_sleep_wait(int n)
+{
+	for (;;) {
+		spin_lock(&chan_sleep.lk);
+		if (chan_sleep.asleep == n)
+			return;		/* locked: all n are asleep */
+		spin_unlock(&chan_sleep.lk);
+		thread_yield();
+	}
+}
+
+KTEST(threads, wakeup_wakes_only_its_channel)
+{
+	struct chan_sleep *c = &chan_sleep;
+	struct thread *t[3];
+	const void *chans[3] = { CHAN_A, CHAN_B, CHAN_A };
+	uint64_t deadline;
+
+	*c = (struct chan_sleep){ .lk = SPINLOCK_INIT("chan_sleep") };
+	for (int i = 0; i < 3; i++)
+		ASSERT_TRUE((t[i] = thread_create("chan", chan_sleeper, (void *)chans[i], THREAD_ANY_HART)));
+	chan_sleep_wait(3);
+	c->go_a = true;
+	EXPECT_EQ(thread_wakeup(CHAN_A), 2);	/* both of A's, not B's in the same bucket */
+	spin_unlock(&c->lk);
+	thread_join(t[0]);
+	thread_join(t[2]);
+	spin_lock(&c->lk);
+	EXPECT_EQ(c->woken, 2);
+	/* A timed sleep on A's channel ends by its deadline and leaves the queue. */
+	deadline = thread_deadline_after(MS);
+	EXPECT_TRUE(thread_sleep_deadline(CHAN_A, &c->lk, deadline));
+	EXPECT_EQ(thread_wakeup(CHAN_A), 0);
+	c->go_b = true;
+	EXPECT_EQ(thread_wakeup(CHAN_B), 1);
+	spin_unlock(&c->lk);
+	thread_join(t[1]);
+	EXPECT_EQ(c->woken, 3);
+	EXPECT_EQ(thread_wakeup(CHAN_B), 0);
+}
+
 struct order {
 	struct spinlock lk;
 	int next;
