@@ -53,7 +53,8 @@ static inline void spin_unlock(struct spinlock *lk)
 /*
  * spin_lock_irqsave / spin_unlock_irqrestore: the same lock for a short
  * section on a hot path: SIE is kept in the returned word and put back,
- * not counted in the hart's nesting (spin_lock inside stays correct).
+ * not counted in the hart's nesting.  spin_lock/unlock pairs inside stay
+ * correct; the section must not release a lock taken before it.
  */
 static inline uint64_t spin_lock_irqsave(struct spinlock *lk)
 {
@@ -76,6 +77,8 @@ static inline void spin_unlock_irqrestore(struct spinlock *lk, uint64_t sie)
 #else
 void spin_lock(struct spinlock *lk);
 void spin_unlock(struct spinlock *lk);
+uint64_t spin_lock_irqsave(struct spinlock *lk);
+void spin_unlock_irqrestore(struct spinlock *lk, uint64_t sie);
 #endif
 /* spin_trylock: take the lock if free; true on success. */
 bool spin_trylock(struct spinlock *lk);

@@ -141,17 +141,18 @@ vm_page_t vm_page_lookup(vm_object_t object, vm_object_offset_t offset)
 void vm_page_insert(vm_page_t m, vm_object_t object, vm_object_offset_t offset)
 {
 	struct vm_page_bucket *b = vm_page_bucket(object, offset);
+	uint64_t sie;
 
 	KASSERT(!m->object, "vm_page_insert: page 0x%lx already in an object", m->phys_addr);
 	/* Atomic stores: lock-free lookups of other objects read these fields as they walk past. */
 	__atomic_store_n(&m->object, object, __ATOMIC_RELAXED);
 	__atomic_store_n(&m->offset, offset, __ATOMIC_RELAXED);
-	spin_lock(&vm_page_hash_lock);
+	sie = spin_lock_irqsave(&vm_page_hash_lock);
 	bucket_change_begin(b);
 	__atomic_store_n(&m->hnext, b->head, __ATOMIC_RELAXED);
 	__atomic_store_n(&b->head, m, __ATOMIC_RELAXED);
 	bucket_change_end(b);
-	spin_unlock(&vm_page_hash_lock);
+	spin_unlock_irqrestore(&vm_page_hash_lock, sie);
 	m->oprev = NULL;
 	m->onext = object->pages;
 	if (m->onext)

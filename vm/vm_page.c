@@ -350,11 +350,13 @@ void vm_page_queues_enable(void)
 
 void vm_page_activate(vm_page_t m)
 {
+	uint64_t sie;
+
 	if (!vm_page_queueing || m->wire_count)
 		return;			/* no daemon to look at them, or it may not take this one */
-	spin_lock(&vm_page_queue_lock);
+	sie = spin_lock_irqsave(&vm_page_queue_lock);
 	vm_page_enqueue_locked(m, VM_PAGE_Q_ACTIVE);
-	spin_unlock(&vm_page_queue_lock);
+	spin_unlock_irqrestore(&vm_page_queue_lock, sie);
 }
 
 void vm_page_deactivate(vm_page_t m)
@@ -382,10 +384,10 @@ uint64_t vm_page_queue_count(enum vm_page_queue_id q)
 vm_page_t vm_page_alloc(void)
 {
 	struct vm_page *m;
+	uint64_t sie = spin_lock_irqsave(&vm_page_free_lock);
 
-	spin_lock(&vm_page_free_lock);
 	m = vm_page_may_take_locked(1) ? alloc_block_locked(0) : NULL;
-	spin_unlock(&vm_page_free_lock);
+	spin_unlock_irqrestore(&vm_page_free_lock, sie);
 	if (m)
 		vm_page_fresh(m);
 	return m;

@@ -72,6 +72,18 @@ void spin_unlock(struct spinlock *lk)
 	lk->locked = 0;
 }
 
+uint64_t spin_lock_irqsave(struct spinlock *lk)
+{
+	spin_lock(lk);
+	return 0;
+}
+
+void spin_unlock_irqrestore(struct spinlock *lk, uint64_t sie)
+{
+	(void)sie;
+	spin_unlock(lk);
+}
+
 bool spin_trylock(struct spinlock *lk)
 {
 	if (lk->locked)
