@@ -63,10 +63,14 @@ void trap_init_hart(void)
 	csr_clear(sstatus, SSTATUS_FS_MASK | SSTATUS_SUM);
 }
 
-void trap_set_handler(unsigned cause, trap_handler_t fn)
+trap_handler_t trap_set_handler(unsigned cause, trap_handler_t fn)
 {
+	trap_handler_t old;
+
 	KASSERT(cause < EXC_COUNT);
+	old = trap_handlers[cause];
 	trap_handlers[cause] = fn;
+	return old;
 }
 
 void trap_set_fault_hook(trap_handler_t fn)

@@ -44,8 +44,8 @@ _Static_assert(__builtin_offsetof(struct trap_frame, sepc) == TF_SEPC, "trap fra
 typedef bool (*trap_handler_t)(struct trap_frame *tf);
 
 void trap_init_hart(void);
-/* trap_set_handler: install the handler for synchronous exception `cause` (< 16). */
-void trap_set_handler(unsigned cause, trap_handler_t fn);
+/* trap_set_handler: install the handler for synchronous exception `cause` (< 16); returns the old one. */
+trap_handler_t trap_set_handler(unsigned cause, trap_handler_t fn);
 /* trap_set_fault_hook: called for any exception no handler resolved. */
 void trap_set_fault_hook(trap_handler_t fn);
 

@@ -15,6 +15,8 @@
 #include "platform/riscv/timer.h"
 #include "tests/kernel/ktest.h"
 #include "tests/kernel/user_fixture.h"
+#include "vm/vm.h"
+#include "vm/vm_fault.h"
 
 KTEST_RUN(trap, "test=trap", "-m 256M -smp 1");
 KTEST_RUN(trap_smp2, "test=trap", "-m 256M -smp 2");
@@ -190,13 +192,85 @@ static bool user_load_fault(struct trap_frame *tf)
 	user_run_exit(0xdead);
 }
 
+#define REGS_VA	0x900000ul
+
+static struct user_fixture *regs_fixture;
+static vm_page_t regs_page;
+static int regs_faults;
+
+void ktest_clobber_caller_saved(void);	/* clobber.S */
+
+/*
+ * regs_fault: map a fresh page at REGS_VA (on the short path: caller-saved
+ * registers only), with every caller-saved register clobbered first.
+ */
+static bool regs_fault(struct trap_frame *tf)
+{
+	if (!trap_from_user(tf) || tf->stval != REGS_VA || regs_page)
+		return false;
+	ktest_clobber_caller_saved();
+	regs_faults++;
+	regs_page = vm_page_alloc();
+	return regs_page &&
+	       pmap_enter(regs_fixture->pmap, REGS_VA, regs_page, VM_PROT_DEFAULT, 0) == KERN_SUCCESS;
+}
+
+/*
+ * A page fault resolved on trap.S's short path gives every register back:
+ * the U-mode program sets all 29 it can, stores to an unmapped page, and
+ * exits with the number of the first register that changed (0: none).
+ */
+KTEST(trap, page_fault_keeps_every_register)
+{
+	struct user_fixture f;
+	trap_handler_t old;
+
+	ASSERT_TRUE(user_fixture_make(&f));
+	regs_fixture = &f;
+	regs_page = NULL;
+	regs_faults = 0;
+	old = trap_set_handler(EXC_STORE_PAGE_FAULT, regs_fault);
+	EXPECT_EQ(user_fixture_run(&f, user_prog_regs, REGS_VA), 0);
+	trap_set_handler(EXC_STORE_PAGE_FAULT, old);
+	EXPECT_EQ(regs_faults, 1);
+	ASSERT_TRUE(regs_page != NULL);
+	EXPECT_EQ(*(uint64_t *)pmap_direct_map(regs_page->phys_addr), REGS_VA);
+	pmap_remove(f.pmap, REGS_VA, REGS_VA + PAGE_SIZE);
+	vm_page_free(regs_page);
+	user_fixture_drop(&f);
+}
+
+int ktest_store_keeping_callee_saved(uint64_t addr);	/* clobber.S */
+
+/* The same from S-mode, through the VM (a zero-fill fault that allocates and may sleep). */
+KTEST(trap, kernel_page_fault_keeps_callee_saved)
+{
+	pmap_t p = pmap_create();
+	vm_map_t map = p ? vm_map_create(p, PAGE_SIZE, PMAP_USER_END) : NULL;
+	vm_address_t a = REGS_VA;
+	struct vm_fault_stats before, after;
+
+	ASSERT_TRUE(map != NULL);
+	ASSERT_EQ(vm_allocate(map, &a, PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
+	thread_set_map(map);
+	vm_fault_stats_get(&before);
+	csr_set(sstatus, SSTATUS_SUM);
+	EXPECT_EQ(ktest_store_keeping_callee_saved(a), 0);
+	csr_clear(sstatus, SSTATUS_SUM);
+	vm_fault_stats_get(&after);
+	thread_set_map(NULL);
+	EXPECT_EQ(after.zero_fill - before.zero_fill, 1);
+	vm_map_deallocate(map);
+}
+
 KTEST(trap, user_mode_cannot_touch_kernel_memory)
 {
 	struct user_fixture f;
 	uint64_t kernel_va = (uint64_t)&platform;
+	trap_handler_t old;
 
 	ASSERT_TRUE(user_fixture_make(&f));
-	trap_set_handler(EXC_LOAD_PAGE_FAULT, user_load_fault);
+	old = trap_set_handler(EXC_LOAD_PAGE_FAULT, user_load_fault);
 	/* A U-mode load of a kernel address and of an unmapped one: page faults, not data. */
 	EXPECT_EQ(user_fixture_run(&f, user_prog_load, kernel_va), 0xdead);
 	EXPECT_EQ(user_fault_addr, kernel_va);
@@ -204,7 +278,7 @@ KTEST(trap, user_mode_cannot_touch_kernel_memory)
 	EXPECT_EQ(user_fault_addr, 0x1000);
 	/* Its own stack it may read (the program exits with what it loaded... a1, not a0: 0 is fine). */
 	EXPECT_EQ(user_fixture_run(&f, user_prog_load, USER_STACK_VA), USER_STACK_VA);
-	trap_set_handler(EXC_LOAD_PAGE_FAULT, NULL);
+	trap_set_handler(EXC_LOAD_PAGE_FAULT, old);
 	user_fixture_drop(&f);
 }
 

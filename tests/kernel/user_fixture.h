@@ -15,6 +15,7 @@
 
 extern char user_progs_start[], user_progs_end[];
 extern char user_prog_echo[], user_prog_load[], user_prog_loop[], user_prog_spin[];
+extern char user_prog_regs[];
 
 struct user_fixture {
 	pmap_t pmap;
