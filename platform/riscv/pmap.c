@@ -459,10 +459,9 @@ static bool pmap_batch_empty(const struct pmap_batch *b)
 }
 
 /* pmap_batch_finish: shoot down what the batch changed, then free what it released. */
-static void pmap_batch_finish(struct pmap_batch *b)
+/* pmap_batch_free: give back the tables and pv entries b collected.  => after the flush */
+static __attribute__((noinline)) void pmap_batch_free(struct pmap_batch *b)
 {
-	if (b->start != b->end)
-		tlb_shootdown(b->harts, b->start, b->end);
 	while (b->free_tables) {
 		vm_page_t m = b->free_tables;
 
@@ -476,6 +475,14 @@ static void pmap_batch_finish(struct pmap_batch *b)
 		b->free_pvs = pv->next;
 		zfree(&pv_zone, pv);
 	}
+}
+
+static inline void pmap_batch_finish(struct pmap_batch *b)
+{
+	if (b->start != b->end)
+		tlb_shootdown(b->harts, b->start, b->end);
+	if (b->free_tables || b->free_pvs)
+		pmap_batch_free(b);
 	*b = (struct pmap_batch){ 0 };
 }
 

@@ -68,15 +68,13 @@ static void tlb_wait(struct tlb_request *r)
 
 void tlb_shootdown(uint64_t harts, uint64_t start, uint64_t end)
 {
-	struct hart *h;
-	uint64_t me, targets;
+	/* Interrupts off (SIE kept here, not in the hart's nesting): no move to another hart. */
+	uint64_t sie = csr_read_clear(sstatus, SSTATUS_SIE) & SSTATUS_SIE;
+	struct hart *h = hart_self();
+	uint64_t me = 1ul << h->index, targets = harts & ~me;
 
-	intr_push_off();
-	h = hart_self();
-	me = 1ul << h->index;
 	if (harts & me)
 		tlb_flush_local(start, end);
-	targets = harts & ~me;
 	if (targets)
 		targets &= smp_online_mask();
 	if (targets) {
@@ -89,7 +87,7 @@ void tlb_shootdown(uint64_t harts, uint64_t start, uint64_t end)
 		tlb_wait(r);
 		__atomic_fetch_add(&tlb_shootdown_total, 1, __ATOMIC_RELAXED);
 	}
-	intr_pop_off();
+	csr_set(sstatus, sie);
 }
 
 uint64_t tlb_shootdowns(void)
