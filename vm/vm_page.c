@@ -260,8 +260,15 @@ void vm_page_free_many(vm_page_t *pages, uint32_t n)
 		KASSERT(pages[i]->queue == VM_PAGE_Q_NONE, "vm_page_free: page 0x%lx still queued",
 			pages[i]->phys_addr);
 	spin_lock(&vm_page_free_lock);
-	for (uint32_t i = 0; i < n; i++)
-		free_run_locked(pages[i], 1);
+	for (uint32_t i = 0, run; i < n; i += run) {
+		/* Pages that follow each other physically go back as the blocks they form. */
+		for (run = 1; i + run < n && pages[i + run] == pages[i] + run &&
+			      pages[i + run]->seg == pages[i]->seg; run++)
+			if (pages[i + run]->flags & VM_PAGE_FREE)
+				panic("vm_page_free: page 0x%lx is already free",
+				      pages[i + run]->phys_addr);
+		free_run_locked(pages[i], run);
+	}
 	wake = vm_page_nwaiters && vm_page_nfree > vm_page_nreserve;
 	spin_unlock(&vm_page_free_lock);
 	if (wake)

@@ -939,6 +939,39 @@ static bool pmap_page_isolate(pmap_t p, struct pte_loc *loc, vm_offset_t va)
 }
 
 /*
+ * pmap_page_protect_small: pmap_page_protect_locked while no large managed
+ * mapping exists anywhere: then every mapping of m is a 4 KiB leaf on m's
+ * own list, found without looking at block heads and never split.
+ * => pmap_lock held
+ */
+static void pmap_page_protect_small(vm_page_t m, bool remove, struct pmap_batch *b)
+{
+	struct pv_entry *pv;
+
+	if (!remove) {
+		for (pv = m->md.pv_list; pv; pv = pv->next) {
+			pt_entry_t *e = pmap_lookup(pv->pmap, pv->va).e;
+
+			if (*e & PTE_W) {
+				*e &= ~PTE_W;
+				batch_flush(b, pv->pmap, pv->va, pv->va + PAGE_SIZE);
+			}
+		}
+		return;
+	}
+	while ((pv = m->md.pv_list)) {		/* each removal takes the head off */
+		pmap_t p = pv->pmap;
+		vm_offset_t va = pv->va;
+		struct pte_loc loc = pmap_lookup(p, va);
+		vm_page_t table = pt_page(loc.table_pa);
+
+		pmap_leaf_clear(p, &loc, va, b);
+		if (table && !table->md.pt_valid)	/* its table emptied: free it and above */
+			pmap_prune(p, va, b);
+	}
+}
+
+/*
  * pmap_page_protect_locked: pmap_page_protect's work on m, the TLB
  * invalidations gathered in b.  => pmap_lock held; prot lacks WRITE
  */
@@ -949,6 +982,10 @@ static void pmap_page_protect_locked(vm_page_t m, vm_prot_t prot, struct pmap_ba
 	struct pte_loc loc;
 	vm_offset_t va;
 
+	if (!pv_large_count) {
+		pmap_page_protect_small(m, remove, b);
+		return;
+	}
 	while ((pv = pmap_page_next_mapping(m, remove ? want_any : want_writable, prot, &va, &loc))) {
 		pmap_t p = pv->pmap;
 

@@ -130,6 +130,40 @@ UTEST(vm_page, partial_free_of_a_run)
 	UT_EXPECT_EQ(vm_page_check(count_report), 0);
 }
 
+/*
+ * vm_page_free_many gives back pages that follow each other physically as
+ * the blocks they form: a 64-page aligned run in order, in two pieces
+ * split by a page of another run, and in reverse, all leave the
+ * allocator's free blocks as they were.
+ */
+UTEST(vm_page, free_many_merges_runs)
+{
+	uint64_t before[VM_PAGE_MAX_ORDER], after[VM_PAGE_MAX_ORDER], free0;
+	vm_page_t pages[65], m, other;
+
+	startup_once();
+	free0 = vm_page_free_count();
+	vm_page_free_blocks(before);
+	for (int order = 0; order < 3; order++) {
+		m = vm_page_alloc_contig(64, 64);
+		other = vm_page_alloc();
+		UT_ASSERT(m != NULL && other != NULL);
+		for (int i = 0; i < 64; i++)
+			pages[i] = order == 2 ? &m[63 - i] : &m[i];
+		if (order == 1) {		/* another page in the middle */
+			memmove(&pages[33], &pages[32], 32 * sizeof(pages[0]));
+			pages[32] = other;
+		}
+		vm_page_free_many(pages, order == 1 ? 65 : 64);
+		if (order != 1)
+			vm_page_free(other);
+		UT_EXPECT_EQ(vm_page_free_count(), free0);
+		UT_EXPECT_EQ(vm_page_check(count_report), 0);
+		vm_page_free_blocks(after);	/* merged back into the blocks there were */
+		UT_EXPECT(memcmp(before, after, sizeof(before)) == 0);
+	}
+}
+
 UTEST(vm_page, lookup_and_bad_requests)
 {
 	startup_once();
