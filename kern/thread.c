@@ -24,6 +24,7 @@ static struct thread threads[THREAD_MAX];	/* [s] state FREE = slot unused */
 static struct thread *runq_head, *runq_tail;	/* [s] */
 static struct thread *timed_head;		/* [s] sorted by wake_time */
 static int thread_next_id;			/* [s] */
+static int threads_live;			/* [s] */
 
 /*
  * Sleepers by channel: a thread asleep on a channel is on its bucket's
@@ -32,7 +33,6 @@ static int thread_next_id;			/* [s] */
  */
 #define SLEEPQ_BUCKETS	64
 static struct thread *sleepq[SLEEPQ_BUCKETS];	/* [s] linked by sq_next */
-static int threads_live;			/* [s] */
 
 const char *thread_current_name(void)
 {
