@@ -33,20 +33,31 @@ void spin_lock_slow(struct spinlock *lk);
 /* spin_unlock_bad: lk is not held by this hart (panics). */
 void spin_unlock_bad(struct spinlock *lk) __attribute__((noreturn, cold));
 
-static inline void spin_lock(struct spinlock *lk)
+/* spin_acquire / spin_release: the lock itself, with interrupts already off. */
+static inline void spin_acquire(struct spinlock *lk)
 {
-	intr_push_off();
 	if (__atomic_exchange_n(&lk->locked, 1, __ATOMIC_ACQUIRE))
 		spin_lock_slow(lk);
 	lk->owner = hart_self();
 }
 
-static inline void spin_unlock(struct spinlock *lk)
+static inline void spin_release(struct spinlock *lk)
 {
 	if (lk->owner != hart_self())
 		spin_unlock_bad(lk);
 	lk->owner = NULL;
 	__atomic_store_n(&lk->locked, 0, __ATOMIC_RELEASE);
+}
+
+static inline void spin_lock(struct spinlock *lk)
+{
+	intr_push_off();
+	spin_acquire(lk);
+}
+
+static inline void spin_unlock(struct spinlock *lk)
+{
+	spin_release(lk);
 	intr_pop_off();
 }
 
@@ -60,18 +71,13 @@ static inline uint64_t spin_lock_irqsave(struct spinlock *lk)
 {
 	uint64_t sie = csr_read_clear(sstatus, SSTATUS_SIE) & SSTATUS_SIE;
 
-	if (__atomic_exchange_n(&lk->locked, 1, __ATOMIC_ACQUIRE))
-		spin_lock_slow(lk);
-	lk->owner = hart_self();
+	spin_acquire(lk);
 	return sie;
 }
 
 static inline void spin_unlock_irqrestore(struct spinlock *lk, uint64_t sie)
 {
-	if (lk->owner != hart_self())
-		spin_unlock_bad(lk);
-	lk->owner = NULL;
-	__atomic_store_n(&lk->locked, 0, __ATOMIC_RELEASE);
+	spin_release(lk);
 	csr_set(sstatus, sie);
 }
 #else

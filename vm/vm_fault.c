@@ -124,6 +124,27 @@ static vm_page_t fault_find_locked(vm_object_t object, vm_object_offset_t offset
 }
 
 /*
+ * fault_new_page: a new page of object at offset, copied from src or
+ * zero-filled; not busy, since nobody can see it while object stays
+ * locked until it is mapped.  NULL if there is no free page.
+ * => object locked
+ */
+static inline vm_page_t fault_new_page(vm_object_t object, vm_object_offset_t offset, vm_page_t src)
+{
+	vm_page_t m = vm_page_alloc_object(object, offset);
+
+	if (!m)
+		return NULL;
+	m->busy = false;
+	if (src)
+		pmap_copy_page(src, m);
+	else
+		pmap_zero_page(m);
+	stat_inc(src ? &vm_fault_counts.cow : &vm_fault_counts.zero_fill);
+	return m;
+}
+
+/*
  * fault_page_locked: vm_fault_page's work with object locked: the page
  * found on the chain, or a new page of object, zero-filled or copied from
  * the one below for a write.  A page of object itself (found or new) comes
@@ -165,18 +186,11 @@ static kern_return_t fault_page_locked(vm_object_t object, vm_object_offset_t of
 		*mp = src;
 		return KERN_SUCCESS;
 	}
-	m = vm_page_alloc_object(object, offset);
-	if (m)
-		m->busy = false;	/* nobody can see it: object stays locked until it is mapped */
-	if (m && src)
-		pmap_copy_page(src, m);
-	else if (m)
-		pmap_zero_page(m);
+	m = fault_new_page(object, offset, src);
 	if (src)
 		vm_page_release(src);	/* before collapse may free the object src lives in */
 	if (!m)
 		return KERN_RESOURCE_SHORTAGE;
-	stat_inc(src ? &vm_fault_counts.cow : &vm_fault_counts.zero_fill);
 	/* The copy may have hidden the last use of a shadow; a sibling may have gone meanwhile. */
 	if (object->shadow)
 		vm_object_collapse(object);
@@ -293,10 +307,7 @@ static inline kern_return_t fault_object(vm_object_t object, vm_object_offset_t 
 		return KERN_SUCCESS;
 	}
 	if (!m && !object->shadow && !vm_pager_has_page(object, offset) &&
-	    (m = vm_page_alloc_object(object, offset))) {
-		m->busy = false;	/* nobody can see it: object stays locked until it is mapped */
-		pmap_zero_page(m);
-		stat_inc(&vm_fault_counts.zero_fill);
+	    (m = fault_new_page(object, offset, NULL))) {
 		*readonly = false;
 		*mp = m;
 		return KERN_SUCCESS;

@@ -938,6 +938,16 @@ static bool pmap_page_isolate(pmap_t p, struct pte_loc *loc, vm_offset_t va)
 	return true;
 }
 
+/* pmap_page_unmap_at: pmap_page_protect's removal of the leaf at loc (mapping va in p). */
+static void pmap_page_unmap_at(pmap_t p, struct pte_loc *loc, vm_offset_t va, struct pmap_batch *b)
+{
+	vm_page_t table = pt_page(loc->table_pa);
+
+	pmap_leaf_clear(p, loc, va, b);
+	if (table && !table->md.pt_valid)	/* its table emptied: free it and above */
+		pmap_prune(p, va, b);
+}
+
 /*
  * pmap_page_protect_small: pmap_page_protect_locked while no large managed
  * mapping exists anywhere: then every mapping of m is a 4 KiB leaf on m's
@@ -948,26 +958,18 @@ static void pmap_page_protect_small(vm_page_t m, bool remove, struct pmap_batch 
 {
 	struct pv_entry *pv;
 
-	if (!remove) {
-		for (pv = m->md.pv_list; pv; pv = pv->next) {
-			pt_entry_t *e = pmap_lookup(pv->pmap, pv->va).e;
+	while (remove && (pv = m->md.pv_list)) {	/* each removal takes the head off */
+		struct pte_loc loc = pmap_lookup(pv->pmap, pv->va);
 
-			if (*e & PTE_W) {
-				*e &= ~PTE_W;
-				batch_flush(b, pv->pmap, pv->va, pv->va + PAGE_SIZE);
-			}
-		}
-		return;
+		pmap_page_unmap_at(pv->pmap, &loc, pv->va, b);
 	}
-	while ((pv = m->md.pv_list)) {		/* each removal takes the head off */
-		pmap_t p = pv->pmap;
-		vm_offset_t va = pv->va;
-		struct pte_loc loc = pmap_lookup(p, va);
-		vm_page_t table = pt_page(loc.table_pa);
+	for (pv = m->md.pv_list; pv; pv = pv->next) {	/* left: write-protect */
+		pt_entry_t *e = pmap_lookup(pv->pmap, pv->va).e;
 
-		pmap_leaf_clear(p, &loc, va, b);
-		if (table && !table->md.pt_valid)	/* its table emptied: free it and above */
-			pmap_prune(p, va, b);
+		if (*e & PTE_W) {
+			*e &= ~PTE_W;
+			batch_flush(b, pv->pmap, pv->va, pv->va + PAGE_SIZE);
+		}
 	}
 }
 
@@ -993,11 +995,7 @@ static void pmap_page_protect_locked(vm_page_t m, vm_prot_t prot, struct pmap_ba
 		if (!pmap_page_isolate(p, &loc, va))
 			va &= ~(PT_LEVEL_SIZE(loc.level) - 1);
 		if (remove) {
-			vm_page_t table = pt_page(loc.table_pa);
-
-			pmap_leaf_clear(p, &loc, va, b);
-			if (table && !table->md.pt_valid)	/* its table emptied: free it and above */
-				pmap_prune(p, va, b);
+			pmap_page_unmap_at(p, &loc, va, b);
 		} else {
 			*loc.e &= ~PTE_W;
 			batch_flush(b, p, va, va + PT_LEVEL_SIZE(loc.level));
