@@ -1,7 +1,7 @@
 /*
  * lock.c: see lock.h.  The interlock protects the lock's fields; waiters
  * sleep on the lock's address and recheck after every wakeup.  The fast
- * paths of mutex_lock/unlock and rw_lock/unlock_read are inline in lock.h.
+ * paths of mutex_lock/trylock/unlock and rw_lock/trylock/unlock_read are inline in lock.h.
  */
 #include "kern/kernel.h"
 #include "kern/lock.h"
@@ -41,18 +41,17 @@ void mutex_lock_slow(struct mutex *m, uintptr_t self)
 	spin_unlock(&m->interlock);
 }
 
-bool mutex_trylock(struct mutex *m)
+/*
+ * mutex_unlock_slow: the owner word was o, not just self, and is 0 now: a
+ * waiter to wake, or a caller's bug.  A waiter set MUTEX_WAITERS and
+ * slept under the interlock, so taking it here orders the wakeup after
+ * that sleep.
+ */
+void mutex_unlock_slow(struct mutex *m, uintptr_t self, uintptr_t o)
 {
-	return mutex_cas(m, 0, (uintptr_t)thread_current());
-}
-
-/* mutex_unlock_slow: the owner word was not just self: a waiter to wake, or a caller's bug. */
-void mutex_unlock_slow(struct mutex *m, uintptr_t self)
-{
-	if ((__atomic_load_n(&m->owner, __ATOMIC_RELAXED) & ~MUTEX_WAITERS) != self)
+	if ((o & ~MUTEX_WAITERS) != self)
 		panic("mutex_unlock: %s not held by this thread", m->name);
-	spin_lock(&m->interlock);		/* a waiter: hand over under the interlock */
-	__atomic_store_n(&m->owner, 0, __ATOMIC_RELEASE);
+	spin_lock(&m->interlock);
 	spin_unlock(&m->interlock);
 	thread_wakeup(m);
 }
@@ -147,8 +146,9 @@ void rw_lock_write(struct rwlock *l)
 }
 
 /*
- * rw_release_slow: take delta off the state under the interlock; wake the
- * sleepers if wake_all or if the last reader left.
+ * rw_release_slow: take delta off the state under the interlock (none
+ * left to take: the caller has), and wake the sleepers if wake_all or if
+ * the last reader left.
  */
 static __attribute__((noinline)) void rw_release_slow(struct rwlock *l, uintptr_t delta,
 						      bool wake_all)
@@ -165,11 +165,17 @@ static __attribute__((noinline)) void rw_release_slow(struct rwlock *l, uintptr_
 		thread_wakeup(l);
 }
 
-/* rw_unlock_read_slow: a waiter to wake, or a caller's bug. */
+/*
+ * rw_unlock_read_slow: the reader has left already (s: the state before):
+ * wake whoever waits, or report a caller's bug.  A writer that found
+ * readers slept under the interlock, so taking it here orders the wakeup
+ * after that sleep.
+ */
 void rw_unlock_read_slow(struct rwlock *l, uintptr_t s)
 {
-	KASSERT(s >= RW_READER && !(s & RW_WRITER), "rw_unlock_read: %s not read-held", l->name);
-	rw_release_slow(l, RW_READER, false);
+	if (s < RW_READER || (s & RW_WRITER))
+		panic("rw_unlock_read: %s not read-held", l->name);
+	rw_release_slow(l, 0, false);
 }
 
 void rw_unlock_write(struct rwlock *l)

@@ -15,8 +15,8 @@ struct thread;
 
 /*
  * The owner word is the owning thread, or 0; bit 0 (MUTEX_WAITERS) says a
- * thread sleeps on it.  Taking a free mutex and releasing one nobody waits
- * for are a single compare-and-swap; the interlock is only for sleeping.
+ * thread sleeps on it.  Taking a free mutex is a single compare-and-swap,
+ * releasing one a single swap to 0; the interlock is only for sleeping.
  */
 #define MUTEX_WAITERS	1ul
 
@@ -30,14 +30,16 @@ struct mutex {
 #define MUTEX_INIT(n) { .owner = 0, .interlock = SPINLOCK_INIT(n), .waiters = 0, .name = (n) }
 
 void mutex_init(struct mutex *m, const char *name);
-bool mutex_trylock(struct mutex *m);
 bool mutex_owned(struct mutex *m);
 #if defined(__riscv)	/* the image inlines the fast paths (see spinlock.h) */
 #include "kern/thread.h"
 
-/* The slow paths: m was not free / m's owner word was not just self. */
+/*
+ * The slow paths: m was not free / m's owner word was o, not just self
+ * (it is 0 already).
+ */
 void mutex_lock_slow(struct mutex *m, uintptr_t self);
-void mutex_unlock_slow(struct mutex *m, uintptr_t self);
+void mutex_unlock_slow(struct mutex *m, uintptr_t self, uintptr_t o);
 
 static inline void mutex_lock(struct mutex *m)
 {
@@ -48,16 +50,26 @@ static inline void mutex_lock(struct mutex *m)
 		mutex_lock_slow(m, self);
 }
 
+/* mutex_trylock: take m if it is free; true on success (never sleeps). */
+static inline bool mutex_trylock(struct mutex *m)
+{
+	uintptr_t o = 0;
+
+	return __atomic_compare_exchange_n(&m->owner, &o, (uintptr_t)thread_current(), false,
+					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
 static inline void mutex_unlock(struct mutex *m)
 {
-	uintptr_t self = (uintptr_t)thread_current(), o = self;
+	uintptr_t self = (uintptr_t)thread_current(), o;
 
-	if (!__atomic_compare_exchange_n(&m->owner, &o, 0, false, __ATOMIC_RELEASE,
-					 __ATOMIC_RELAXED))
-		mutex_unlock_slow(m, self);
+	o = __atomic_exchange_n(&m->owner, 0, __ATOMIC_RELEASE);
+	if (o != self)
+		mutex_unlock_slow(m, self, o);
 }
 #else
 void mutex_lock(struct mutex *m);
+bool mutex_trylock(struct mutex *m);
 void mutex_unlock(struct mutex *m);
 #endif
 
@@ -68,8 +80,10 @@ void mutex_unlock(struct mutex *m);
  * The state word counts readers (in units of RW_READER) and says whether
  * a writer holds the lock (RW_WRITER) and whether anyone sleeps or waits
  * on it (RW_WANTED).  While RW_WANTED is clear, taking and releasing the
- * lock are single compare-and-swaps of that word; once it is set, every
- * change goes through the interlock, so sleepers are never missed.
+ * lock are single compare-and-swaps of that word (a reader leaves with one
+ * atomic subtraction); once it is set, every change but a reader's leaving
+ * goes through the interlock, and a reader that leaves then takes the
+ * interlock to wake the sleepers, so none is ever missed.
  */
 #define RW_WRITER	1ul
 #define RW_WANTED	2ul
@@ -90,7 +104,10 @@ void rw_init(struct rwlock *l, const char *name);
 void rw_lock_write(struct rwlock *l);
 void rw_unlock_write(struct rwlock *l);
 #if defined(__riscv)	/* the image inlines the read fast paths (see spinlock.h) */
-/* The slow paths: a writer holds or waits / a waiter to wake, or a caller's bug. */
+/*
+ * The slow paths: a writer holds or waits / a waiter to wake, or a
+ * caller's bug (s: the state before the reader was taken off it).
+ */
 void rw_lock_read_slow(struct rwlock *l);
 void rw_unlock_read_slow(struct rwlock *l, uintptr_t s);
 
@@ -107,20 +124,26 @@ static inline void rw_lock_read(struct rwlock *l)
 					      __ATOMIC_RELAXED));
 }
 
-static inline void rw_unlock_read(struct rwlock *l)
+/* rw_trylock_read: rw_lock_read unless that would wait (false: not taken). */
+static inline bool rw_trylock_read(struct rwlock *l)
 {
 	uintptr_t s = __atomic_load_n(&l->state, __ATOMIC_RELAXED);
 
-	do {
-		if ((s & (RW_WANTED | RW_WRITER)) || s < RW_READER) {
-			rw_unlock_read_slow(l, s);
-			return;
-		}
-	} while (!__atomic_compare_exchange_n(&l->state, &s, s - RW_READER, false, __ATOMIC_RELEASE,
-					      __ATOMIC_RELAXED));
+	return !(s & (RW_WRITER | RW_WANTED)) &&
+	       __atomic_compare_exchange_n(&l->state, &s, s + RW_READER, false, __ATOMIC_ACQUIRE,
+					   __ATOMIC_RELAXED);
+}
+
+static inline void rw_unlock_read(struct rwlock *l)
+{
+	uintptr_t s = __atomic_fetch_sub(&l->state, RW_READER, __ATOMIC_RELEASE);
+
+	if ((s & (RW_WANTED | RW_WRITER)) || s < RW_READER)
+		rw_unlock_read_slow(l, s);
 }
 #else
 void rw_lock_read(struct rwlock *l);
+bool rw_trylock_read(struct rwlock *l);
 void rw_unlock_read(struct rwlock *l);
 #endif
 /* rw_downgrade: the writer becomes a reader without letting another writer in. */

@@ -41,6 +41,15 @@ static inline void spin_acquire(struct spinlock *lk)
 	lk->owner = hart_self();
 }
 
+/* spin_try_acquire: spin_acquire, except that a held lock is not waited for (false). */
+static inline bool spin_try_acquire(struct spinlock *lk)
+{
+	if (__atomic_exchange_n(&lk->locked, 1, __ATOMIC_ACQUIRE))
+		return false;
+	lk->owner = hart_self();
+	return true;
+}
+
 static inline void spin_release(struct spinlock *lk)
 {
 	if (lk->owner != hart_self())

@@ -117,17 +117,19 @@ void thread_set_map(struct vm_map *map);
 #include "platform/riscv/hart.h"
 
 /*
- * thread_current: with interrupts off between reading tp and h->cur: a tick
- * in between could move this thread to another hart, whose cur is not us.
+ * thread_current: this hart's cur, read by one load through tp: a thread
+ * moves to another hart only through a trap, which comes before or after
+ * that one instruction, and tp is always the hart it runs on.  (Reading tp
+ * and then h->cur in two instructions could read another thread's hart.)
+ * tp is 0 on the boot hart before its struct hart is set up: no thread.
  */
 static inline struct thread *thread_current(void)
 {
-	bool on = (csr_read_clear(sstatus, SSTATUS_SIE) & SSTATUS_SIE) != 0;
-	struct hart *h = hart_self();
-	struct thread *t = h ? h->cur : NULL;
+	struct thread *t;
 
-	if (on)
-		intr_enable();
+	if (!hart_self())
+		return NULL;
+	__asm__ volatile("ld %0, %1(tp)" : "=r"(t) : "i"(__builtin_offsetof(struct hart, cur)));
 	return t;
 }
 #else

@@ -75,6 +75,16 @@ kern_return_t pmap_enter(pmap_t pmap, vm_offset_t va, vm_page_t page, vm_prot_t 
 			 unsigned flags);
 
 /*
+ * pmap_enter_fast: pmap_enter, done only when that is quick: a 4 KiB page
+ * mapped nowhere else, into a free slot of page tables that exist, in a
+ * pmap nothing is nested into, with no lock held by anyone else.  Never
+ * waits, sleeps or allocates.
+ * => true: mapped as pmap_enter would; false: nothing changed (bad input
+ *    included), pmap_enter does the rest
+ */
+bool pmap_enter_fast(pmap_t pmap, vm_offset_t va, vm_page_t page, vm_prot_t prot, unsigned flags);
+
+/*
  * pmap_remove: remove every mapping in [start, end); a large mapping only
  * partly inside is split first.  Empty page tables are freed.
  * => KERN_INVALID_ARGUMENT if unaligned or start > end; KERN_INVALID_ADDRESS

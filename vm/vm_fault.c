@@ -8,18 +8,21 @@
  * holds is paged in with nothing locked, then the walk starts over; a
  * fault that finds no free page waits for the pageout daemon, also with
  * nothing locked (the daemon must be able to lock the object).  The two
- * commonest faults skip the walk (fault_object): a soft one, whose page
- * is still in the top object, and a zero fill with nothing below the top.
+ * commonest faults, a soft one (the page is still in the top object) and
+ * a zero fill with nothing below the top, have a path of their own that
+ * never sleeps (vm_fault_quick), which the trap tries first.
  */
 #include "kern/kernel.h"
 #include "vm/pmap.h"
 #include "vm/vm_fault.h"
+#include "vm/vm_fault_quick.h"
 #include "vm/vm_pageout.h"
 #include "vm/vm_pager.h"
 
 #define FAULT_MEMORY_WAIT_NS	(2ull * 1000000000ull)	/* the daemon freed nothing for this long: give up */
 
-static struct vm_fault_stats vm_fault_counts;	/* atomic fields */
+static struct vm_fault_stats vm_fault_counts;	/* atomic fields; soft_quick unused */
+uint64_t vm_fault_soft_quick_count;
 
 static void stat_inc(uint64_t *c)
 {
@@ -30,7 +33,9 @@ void vm_fault_stats_get(struct vm_fault_stats *out)
 {
 	out->zero_fill = __atomic_load_n(&vm_fault_counts.zero_fill, __ATOMIC_RELAXED);
 	out->cow = __atomic_load_n(&vm_fault_counts.cow, __ATOMIC_RELAXED);
-	out->soft = __atomic_load_n(&vm_fault_counts.soft, __ATOMIC_RELAXED);
+	out->soft_quick = __atomic_load_n(&vm_fault_soft_quick_count, __ATOMIC_RELAXED);
+	/* The quick ones are counted only there. */
+	out->soft = __atomic_load_n(&vm_fault_counts.soft, __ATOMIC_RELAXED) + out->soft_quick;
 	out->shadow_read = __atomic_load_n(&vm_fault_counts.shadow_read, __ATOMIC_RELAXED);
 	out->pagein = __atomic_load_n(&vm_fault_counts.pagein, __ATOMIC_RELAXED);
 }
@@ -285,37 +290,6 @@ fault_enter_wait(vm_map_t map, const struct vm_map_lookup_info *info, vm_offset_
 }
 
 /*
- * fault_object: the page for (object, offset) and whether it may only be
- * read (fault_page's answers), with object locked on return either way.
- * The two commonest cases are answered here without the chain walk: a
- * page of object itself that nobody is filling (a soft fault: the mapping
- * went, the page stayed), and a new zero page for an object with nothing
- * below it and no pager copy.
- */
-static inline kern_return_t fault_object(vm_object_t object, vm_object_offset_t offset,
-					 vm_prot_t fault_type, vm_behavior_t behavior, vm_page_t *mp,
-					 bool *readonly)
-{
-	vm_page_t m;
-
-	mutex_lock(&object->lock);
-	m = vm_page_lookup(object, offset);
-	if (m && !m->busy) {
-		stat_inc(&vm_fault_counts.soft);
-		*readonly = false;
-		*mp = m;
-		return KERN_SUCCESS;
-	}
-	if (!m && !object->shadow && !vm_pager_has_page(object, offset) &&
-	    (m = fault_new_page(object, offset, NULL))) {
-		*readonly = false;
-		*mp = m;
-		return KERN_SUCCESS;
-	}
-	return fault_page(object, offset, fault_type, behavior, mp, readonly, true);
-}
-
-/*
  * fault_common: vm_fault_with's work; inlined into vm_fault and
  * vm_fault_with, so that the trap's fault (no fill) has no fill tests.
  */
@@ -332,7 +306,7 @@ fault_common(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type,
 	if ((kr = vm_map_lookup_info(&info, vaddr, fault_type)) != KERN_SUCCESS)
 		return kr;
 	object = info.object;
-	kr = fault_object(object, info.offset, fault_type, info.behavior, &m, &readonly);
+	kr = fault_page(object, info.offset, fault_type, info.behavior, &m, &readonly, false);
 	if (kr != KERN_SUCCESS) {
 		mutex_unlock(&object->lock);
 		vm_map_lookup_done(map, info.map);
@@ -368,4 +342,26 @@ kern_return_t vm_fault_with(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_typ
 			    void (*fill)(vm_page_t m, void *arg), void *arg)
 {
 	return fault_common(map, vaddr, fault_type, fill, arg);
+}
+
+bool vm_fault_quick_zero_fill(vm_map_t map, const struct vm_map_entry *e, vm_offset_t vaddr)
+{
+	vm_object_t object = e->object;
+	vm_object_offset_t offset = vm_map_entry_object_offset(e, vaddr);
+	vm_page_t m;
+	bool done = false;
+
+	if (__atomic_load_n(&object->shadow, __ATOMIC_RELAXED) || !mutex_trylock(&object->lock))
+		return false;
+	if (!object->shadow && !vm_page_lookup(object, offset) && !vm_pager_has_page(object, offset) &&
+	    (m = fault_new_page(object, offset, NULL)))
+		done = pmap_enter(map->pmap, trunc_page(vaddr), m, vm_map_entry_pmap_prot(e),
+				  vm_fault_quick_flags(e)) == KERN_SUCCESS;
+	mutex_unlock(&object->lock);
+	return done;
+}
+
+bool vm_fault_quick(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type)
+{
+	return vm_fault_quick_with(map, vaddr, fault_type, pmap_enter_fast);
 }

@@ -15,6 +15,7 @@ struct vm_fault_stats {
 	uint64_t zero_fill;	/* a fresh zeroed page */
 	uint64_t cow;		/* a page copied for a write */
 	uint64_t soft;		/* the page was there: only the mapping was missing */
+	uint64_t soft_quick;	/* of those, resolved by vm_fault_quick */
 	uint64_t shadow_read;	/* a page below the top object, mapped read-only */
 	uint64_t pagein;	/* a page brought back from the backing store */
 };
@@ -28,6 +29,17 @@ struct vm_fault_stats {
  * => no spinlock held; may sleep
  */
 kern_return_t vm_fault(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type);
+
+/*
+ * vm_fault_quick: vm_fault for a soft fault, where that costs least (the
+ * trap tries it before anything else, with interrupts still off): vaddr
+ * in map's lookup hint, the entry ready for fault_type, the page resident
+ * in the entry's own object and not busy, nothing else mapped at vaddr,
+ * and no lock involved held by anyone.  Never sleeps, waits or allocates.
+ * => true: mapped as vm_fault would have; false: nothing changed (a NULL
+ *    map included), vm_fault does the rest
+ */
+bool vm_fault_quick(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type);
 
 /*
  * vm_fault_with: vm_fault, calling fill(page, arg) on the page before it is

@@ -12,6 +12,7 @@
 #include "kern/kernel.h"
 #include "vm/vm_fault.h"
 #include "vm/vm_map.h"
+#include "vm/vm_map_internal.h"
 #include "vm/vm_object.h"
 #include "vm/vm_zone.h"
 
@@ -493,17 +494,6 @@ static struct vm_map_entry *clip_range_locked(vm_map_t map, vm_offset_t start, v
 	return first;	/* the clips kept it in place: it now starts at start or above */
 }
 
-/* entry_pmap_prot: what the pmap may give: no write while the object is shared copy-on-write. */
-static vm_prot_t entry_pmap_prot(const struct vm_map_entry *e)
-{
-	vm_prot_t p = e->protection;
-
-	if (e->needs_copy)
-		p &= ~VM_PROT_WRITE;
-	if (p & VM_PROT_WRITE)
-		p |= VM_PROT_READ;	/* Sv39 has no write-only pages */
-	return p;
-}
 
 /*
  * entry_unwire_pages: drop the wiring of every page the entry wired.  The
@@ -744,7 +734,7 @@ kern_return_t vm_protect(vm_map_t map, vm_address_t addr, vm_size_t size, boolea
 			e->protection = new_prot;
 		}
 		if (old & ~e->protection)	/* only lowering touches the pmap */
-			pmap_protect(map->pmap, e->start, e->end, entry_pmap_prot(e));
+			pmap_protect(map->pmap, e->start, e->end, vm_map_entry_pmap_prot(e));
 	}
 	range_op_end(map, start, end);
 	return KERN_SUCCESS;
@@ -889,22 +879,6 @@ static kern_return_t vm_map_lookup_prepare_locked(struct vm_map_entry *e, vm_pro
 	return KERN_SUCCESS;
 }
 
-static bool entry_needs_prepare(const struct vm_map_entry *e, vm_prot_t fault_type)
-{
-	return !e->object || ((fault_type & VM_PROT_WRITE) && e->needs_copy);
-}
-
-/* lookup_result: vm_map_lookup's answers for vaddr in entry e, seen through limit. */
-static inline void lookup_result(const struct vm_map_entry *e, vm_offset_t vaddr, vm_prot_t limit,
-				 struct vm_map_lookup_info *info)
-{
-	info->object = e->object;
-	info->offset = e->offset + (trunc_page(vaddr) - e->start);
-	info->prot = entry_pmap_prot(e) & (limit | (limit & VM_PROT_WRITE ? VM_PROT_READ : 0));
-	info->wired = e->wired_count || e->user_wired_count;
-	info->behavior = e->behavior;
-}
-
 /*
  * vm_map_lookup_slow: vm_map_lookup through a submap, or with the entry
  * to prepare first, or to report an error.  => nothing locked on entry
@@ -937,7 +911,7 @@ vm_map_lookup_slow(struct vm_map_lookup_info *info, vm_offset_t vaddr, vm_prot_t
 			info->map = map = sub;
 			continue;
 		}
-		if (!entry_needs_prepare(e, fault_type))
+		if (!vm_map_entry_needs_prepare(e, fault_type))
 			break;
 		rw_unlock_read(&map->lock);	/* the entry changes: take the lock for writing */
 		rw_lock_write(&map->lock);
@@ -952,7 +926,7 @@ vm_map_lookup_slow(struct vm_map_lookup_info *info, vm_offset_t vaddr, vm_prot_t
 		vm_map_lookup_done(top, map);
 		return kr;
 	}
-	lookup_result(e, vaddr, limit, info);
+	vm_map_lookup_result(e, vaddr, limit, info);
 	return KERN_SUCCESS;
 }
 
@@ -967,12 +941,12 @@ kern_return_t vm_map_lookup_info(struct vm_map_lookup_info *info, vm_offset_t va
 	e = map->hint;
 	if (!e || vaddr < e->start || vaddr >= e->end)
 		e = vm_map_lookup_entry_locked(map, vaddr);
-	if (!e || e->is_submap || (fault_type & ~e->protection) || entry_needs_prepare(e, fault_type)) {
+	if (!e || !vm_map_entry_fault_ready(e, fault_type)) {
 		rw_unlock_read(&map->lock);
 		return vm_map_lookup_slow(info, vaddr, fault_type);
 	}
 	info->real_map = map;
-	lookup_result(e, vaddr, VM_PROT_ALL, info);
+	vm_map_lookup_result(e, vaddr, VM_PROT_ALL, info);
 	return KERN_SUCCESS;
 }
 
@@ -1023,7 +997,7 @@ static kern_return_t entry_fault_wire(vm_map_t map, struct vm_map_entry *e, vm_o
 	kr = vm_fault_page(e->object, e->offset + (va - e->start), access | VM_PROT_WRITE, e->behavior,
 			   &m, &readonly);
 	if (kr == KERN_SUCCESS) {
-		prot = entry_pmap_prot(e) & ~(readonly ? VM_PROT_WRITE : 0);
+		prot = vm_map_entry_pmap_prot(e) & ~(readonly ? VM_PROT_WRITE : 0);
 		kr = pmap_enter(map->pmap, va, m, prot, PMAP_WIRED);
 		if (kr == KERN_SUCCESS) {
 			mutex_lock(&m->object->lock);
@@ -1273,11 +1247,6 @@ bool vm_map_space_locked(vm_map_t map, vm_size_t size, vm_offset_t *out)
 kern_return_t vm_map_remove_locked(vm_map_t map, vm_offset_t start, vm_offset_t end)
 {
 	return vm_map_delete_locked(map, start, end);
-}
-
-vm_prot_t vm_map_entry_pmap_prot(const struct vm_map_entry *e)
-{
-	return entry_pmap_prot(e);
 }
 
 kern_return_t vm_map_entry_prepare_locked(struct vm_map_entry *e, vm_prot_t fault_type)

@@ -33,18 +33,10 @@ static uint64_t vm_object_next_id = 1;			/* [g] */
  * the lock.  Page records are never freed, so a stale pointer is always
  * safe to follow.
  */
-struct vm_page_bucket {
-	struct vm_page *head;		/* atomic: written under [h], read without */
-	uint64_t seq;			/* atomic: odd while [h] changes the chain */
-};
-
 static struct spinlock vm_page_hash_lock = SPINLOCK_INIT("vm_page_hash");
-static struct vm_page_bucket *vm_page_hash;		/* [c] */
-static uint64_t vm_page_hash_mask;			/* [c] */
+struct vm_page_bucket *vm_page_hash;		/* [c] */
+uint64_t vm_page_hash_mask;			/* [c] */
 static struct spinlock vm_page_busy_lock = SPINLOCK_INIT("vm_page_busy");
-
-/* Longest chain a lock-free lookup walks before it suspects a cycle made by concurrent moves. */
-#define VM_PAGE_HASH_WALK_MAX	64
 
 /* ---- the page hash ----------------------------------------------------------- */
 
@@ -62,36 +54,6 @@ void vm_object_bootstrap(void)
 	vm_page_hash = pmap_direct_map(m->phys_addr);
 	memset(vm_page_hash, 0, ptoa(pages));
 	vm_page_hash_mask = buckets - 1;
-}
-
-static struct vm_page_bucket *vm_page_bucket(vm_object_t object, vm_object_offset_t offset)
-{
-	uint64_t h = ((uintptr_t)object >> 6) ^ (atop(offset) * 0x9e3779b97f4a7c15ul >> 20);
-
-	return &vm_page_hash[h & vm_page_hash_mask];
-}
-
-/*
- * bucket_walk: the page (object, offset) on b's chain as it reads now,
- * walking at most `limit` pages; *complete says whether the walk reached
- * the chain's end (a miss is only a miss then).
- */
-static vm_page_t bucket_walk(struct vm_page_bucket *b, vm_object_t object,
-			     vm_object_offset_t offset, uint64_t limit, bool *complete)
-{
-	vm_page_t m = __atomic_load_n(&b->head, __ATOMIC_RELAXED);
-
-	for (; m; m = __atomic_load_n(&m->hnext, __ATOMIC_RELAXED)) {
-		if (limit-- == 0) {
-			*complete = false;
-			return NULL;
-		}
-		if (__atomic_load_n(&m->object, __ATOMIC_RELAXED) == object &&
-		    __atomic_load_n(&m->offset, __ATOMIC_RELAXED) == offset)
-			return m;
-	}
-	*complete = true;
-	return NULL;
 }
 
 /* bucket_change_begin / _end: bracket a chain change.  => vm_page_hash_lock held */
@@ -117,20 +79,14 @@ static __attribute__((noinline)) vm_page_t bucket_walk_locked(struct vm_page_buc
 	vm_page_t m;
 
 	spin_lock(&vm_page_hash_lock);
-	m = bucket_walk(b, object, offset, UINT64_MAX, &complete);
+	m = vm_page_bucket_walk(b, object, offset, UINT64_MAX, &complete);
 	spin_unlock(&vm_page_hash_lock);
 	return m;
 }
 
-vm_page_t vm_page_lookup(vm_object_t object, vm_object_offset_t offset)
+vm_page_t vm_page_lookup_missed(struct vm_page_bucket *b, vm_object_t object,
+				vm_object_offset_t offset, uint64_t seq, bool complete)
 {
-	struct vm_page_bucket *b = vm_page_bucket(object, offset);
-	uint64_t seq = __atomic_load_n(&b->seq, __ATOMIC_ACQUIRE);
-	bool complete;
-	vm_page_t m = bucket_walk(b, object, offset, VM_PAGE_HASH_WALK_MAX, &complete);
-
-	if (m)
-		return m;
 	/* Acquire fence: the walk's loads are done before seq is read again. */
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	if (complete && !(seq & 1) && __atomic_load_n(&b->seq, __ATOMIC_RELAXED) == seq)

@@ -92,8 +92,87 @@ bool vm_object_shadow(vm_object_t *object, vm_object_offset_t *offset, vm_object
  */
 void vm_object_collapse(vm_object_t object);
 
+/*
+ * The page hash, keyed by (object, offset) (vm_object.c says how lookups
+ * go without its lock); here so that a lookup that finds its page is
+ * inline.
+ */
+struct vm_page_bucket {
+	struct vm_page *head;		/* atomic: written under [h], read without */
+	uint64_t seq;			/* atomic: odd while [h] changes the chain */
+};
+
+extern struct vm_page_bucket *vm_page_hash;
+extern uint64_t vm_page_hash_mask;
+
+/* Longest chain a lock-free lookup walks before it suspects a cycle made by concurrent moves. */
+#define VM_PAGE_HASH_WALK_MAX	64
+
+static inline struct vm_page_bucket *vm_page_bucket(vm_object_t object, vm_object_offset_t offset)
+{
+	uint64_t h = ((uintptr_t)object >> 6) ^ (atop(offset) * 0x9e3779b97f4a7c15ul >> 20);
+
+	return &vm_page_hash[h & vm_page_hash_mask];
+}
+
+/*
+ * vm_page_lookup_missed: the end of vm_page_lookup when its walk found
+ * nothing: the miss counts if the walk was complete and the bucket did
+ * not change meanwhile (seq as read before it), else the walk is redone
+ * under the hash's lock.
+ */
+vm_page_t vm_page_lookup_missed(struct vm_page_bucket *b, vm_object_t object,
+				vm_object_offset_t offset, uint64_t seq, bool complete);
+
+/*
+ * vm_page_bucket_walk: the page (object, offset) on b's chain as it reads
+ * now, walking at most `limit` pages; *complete says whether the walk
+ * reached the chain's end (a miss is only a miss then).
+ */
+static inline vm_page_t vm_page_bucket_walk(struct vm_page_bucket *b, vm_object_t object,
+					    vm_object_offset_t offset, uint64_t limit,
+					    bool *complete)
+{
+	for (vm_page_t m = __atomic_load_n(&b->head, __ATOMIC_RELAXED); m;
+	     m = __atomic_load_n(&m->hnext, __ATOMIC_RELAXED)) {
+		if (limit-- == 0) {
+			*complete = false;
+			return NULL;
+		}
+		if (__atomic_load_n(&m->object, __ATOMIC_RELAXED) == object &&
+		    __atomic_load_n(&m->offset, __ATOMIC_RELAXED) == offset)
+			return m;
+	}
+	*complete = true;
+	return NULL;
+}
+
+/* vm_page_lookup: object's resident page at offset, or NULL.  => object locked */
+static inline vm_page_t vm_page_lookup(vm_object_t object, vm_object_offset_t offset)
+{
+	struct vm_page_bucket *b = vm_page_bucket(object, offset);
+	uint64_t seq = __atomic_load_n(&b->seq, __ATOMIC_ACQUIRE);
+	bool complete;
+	vm_page_t m = vm_page_bucket_walk(b, object, offset, VM_PAGE_HASH_WALK_MAX, &complete);
+
+	return m ? m : vm_page_lookup_missed(b, object, offset, seq, complete);
+}
+
+/*
+ * vm_page_lookup_unlocked: a look for object's page at offset without its
+ * lock, which calls nothing: NULL may be wrong (a concurrent change), and
+ * a page found may leave before the lock is taken (check its object and
+ * offset again under it).
+ */
+static inline vm_page_t vm_page_lookup_unlocked(vm_object_t object, vm_object_offset_t offset)
+{
+	bool complete;
+
+	return vm_page_bucket_walk(vm_page_bucket(object, offset), object, offset,
+				   VM_PAGE_HASH_WALK_MAX, &complete);
+}
+
 /* Resident pages.  => object locked */
-vm_page_t vm_page_lookup(vm_object_t object, vm_object_offset_t offset);
 /* vm_page_alloc_object: a fresh (not zeroed) busy page at offset, NULL if none free. */
 vm_page_t vm_page_alloc_object(vm_object_t object, vm_object_offset_t offset);
 void vm_page_insert(vm_page_t m, vm_object_t object, vm_object_offset_t offset);

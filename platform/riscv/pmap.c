@@ -28,6 +28,7 @@
 #include "platform/riscv/vmlayout.h"
 #include "vm/pmap.h"
 #include "platform/riscv/pmap_md.h"
+#include "vm/vm_fault_quick.h"
 #include "vm/vm_zone.h"
 
 #define PMAP_MAX_NESTS	8
@@ -54,6 +55,15 @@ struct pmap {
 	int nest_users;			/* [l] tables of ours other pmaps share */
 	struct pmap_nest nests[PMAP_MAX_NESTS];	/* [l] ranges we share from others */
 	int nnests;			/* [l] */
+	/*
+	 * The level-0 table pmap_enter_fast last walked to, so that the next
+	 * page of the same 2 MiB needs no walk: walk_tag is that 2 MiB's
+	 * address | 1 (0: none).  Forgotten whenever an entry that points to
+	 * a table is cleared or set (pmap_walk_forget).
+	 */
+	vm_offset_t walk_tag;		/* [l] */
+	pt_entry_t *walk_table;		/* [l] through the direct map */
+	vm_page_t walk_table_m;		/* [l] its page record */
 };
 
 /* Where a walk ended: the entry, the table holding it, and its level. */
@@ -114,6 +124,25 @@ static __attribute__((noinline)) vm_page_t pt_page_fill(struct pt_page_slot *c, 
 	c->m = vm_page_lookup_phys(table_pa);
 	c->pa = table_pa;
 	return c->m;
+}
+
+static inline vm_offset_t trunc_2m(vm_offset_t va)
+{
+	return va & ~(PT_LEVEL_SIZE(1) - 1);
+}
+
+/* pmap_walk_forget: p's tables change shape: pmap_enter_fast walks again. */
+static inline void pmap_walk_forget(pmap_t p)
+{
+	p->walk_tag = 0;
+}
+
+/* pt_page_cached: pt_page if the cache has it, else NULL. */
+static inline vm_page_t pt_page_cached(vm_paddr_t table_pa)
+{
+	struct pt_page_slot *c = &pt_page_cache[atop(table_pa) % PT_PAGE_CACHE];
+
+	return c->pa == table_pa ? c->m : NULL;
 }
 
 static inline vm_page_t pt_page(vm_paddr_t table_pa)
@@ -448,6 +477,7 @@ static void pmap_prune(pmap_t p, vm_offset_t va, struct pmap_batch *b)
 		if (!m || m->md.pt_valid || m->md.pt_nest || (p->is_kernel && l == 1))
 			return;
 		*entries[l + 1] = 0;
+		pmap_walk_forget(p);
 		pt_count(tables[l + 1], -1);
 		batch_free_table(b, tables[l]);
 	}
@@ -716,24 +746,33 @@ static void pv_discard(vm_page_t m, struct pv_entry *pv)
 }
 
 /*
- * pmap_install_locked: the new leaf npte at loc for m at va, and its pv
- * entry.  The slot was free (counted now) or held a leaf the caller
- * forgot (the table's count stays).
+ * pmap_install_at: the new leaf npte at loc for m at va, and its pv
+ * entry.  The slot was free (counted now in table, the record of loc's
+ * table, unless NULL) or held a leaf the caller forgot (the table's count
+ * stays).
  */
 static inline __attribute__((always_inline)) void
-pmap_install_locked(pmap_t p, struct pte_loc *loc, vm_offset_t va, vm_page_t m, pt_entry_t npte,
-		    struct pv_entry *pv)
+pmap_install_at(pmap_t p, struct pte_loc *loc, vm_offset_t va, vm_page_t m, pt_entry_t npte,
+		struct pv_entry *pv, vm_page_t table)
 {
 	uint64_t n = LEVEL_PAGES(loc->level);
 
-	if (!(*loc->e & PTE_V))
-		pt_count(loc->table_pa, +1);
+	if (!(*loc->e & PTE_V) && table)
+		table->md.pt_valid++;
 	*loc->e = npte;
 	p->resident += n;
 	if (npte & PTE_SW_WIRED)
 		p->wired += n;
 	pv_insert(m, pv, p, va, loc->level);
 	pmap_flush_new_local(va, loc->level);
+}
+
+/* pmap_install_locked: pmap_install_at, with the table's record looked up. */
+static inline __attribute__((always_inline)) void
+pmap_install_locked(pmap_t p, struct pte_loc *loc, vm_offset_t va, vm_page_t m, pt_entry_t npte,
+		    struct pv_entry *pv)
+{
+	pmap_install_at(p, loc, va, m, npte, pv, (*loc->e & PTE_V) ? NULL : pt_page(loc->table_pa));
 }
 
 /*
@@ -785,6 +824,27 @@ static bool pmap_run_managed(vm_page_t m, uint64_t n)
 	vm_page_t last = vm_page_lookup_phys(m->phys_addr + ptoa(n - 1));
 
 	return last && last->seg == m->seg && last == m + (n - 1);
+}
+
+/* The protections a leaf can have, as a set of vm_prot_t values: not NONE, no W without R. */
+#define PROT_LEAF_SET	((1u << VM_PROT_READ) | (1u << (VM_PROT_READ | VM_PROT_WRITE)) |	\
+			 (1u << VM_PROT_EXECUTE) | (1u << (VM_PROT_READ | VM_PROT_EXECUTE)) |	\
+			 (1u << VM_PROT_ALL))
+
+/*
+ * pmap_enter_page_args: the arguments name one 4 KiB page to map at va,
+ * with flags at most PMAP_WIRED: pmap_enter_check's answer for them, and
+ * prot not NONE, in a few instructions.
+ */
+static inline bool pmap_enter_page_args(pmap_t p, vm_offset_t va, vm_page_t m, vm_prot_t prot,
+					unsigned flags)
+{
+	if (!p || !m || (flags & ~PMAP_WIRED) || (unsigned)prot > VM_PROT_ALL ||
+	    !((PROT_LEAF_SET >> prot) & 1) || !page_aligned(va))
+		return false;
+	if (p->is_kernel)
+		return va - PMAP_KERNEL_START < PMAP_KERNEL_END - PMAP_KERNEL_START;
+	return va < PMAP_USER_END;
 }
 
 /* pmap_enter_check: the argument checks of pmap_enter; the level it maps at in *level. */
@@ -868,8 +928,7 @@ kern_return_t pmap_enter(pmap_t p, vm_offset_t va, vm_page_t m, vm_prot_t prot, 
 	 * instructions and map it into a free slot of existing tables of a
 	 * pmap with nothing nested; anything else takes the general path.
 	 */
-	if (!p || !m || (flags & ~PMAP_WIRED) || !prot_valid(prot) || prot == VM_PROT_NONE ||
-	    !page_aligned(va) || !pmap_in_range(p, va, va + PAGE_SIZE))
+	if (!pmap_enter_page_args(p, va, m, prot, flags))
 		return pmap_enter_general(p, va, m, prot, flags);
 	npte = pmap_pte_make(p, m, prot, flags);
 	sie = spin_lock_irqsave(&pmap_lock);
@@ -880,6 +939,65 @@ kern_return_t pmap_enter(pmap_t p, vm_offset_t va, vm_page_t m, vm_prot_t prot, 
 		kr = pmap_enter_locked(p, va, m, npte, 0, loc);
 	spin_unlock_irqrestore(&pmap_lock, sie);
 	return kr;
+}
+
+/*
+ * pmap_enter_free_slot: pmap_enter_fast's work, for arguments pmap_enter
+ * would accept (pmap_enter_page_args): m into a free 4 KiB slot of tables
+ * that exist (found through p's walk cache when it can), if m is mapped
+ * nowhere, p nests nothing and pmap_lock is free.  => interrupts off
+ */
+static inline bool pmap_enter_free_slot(pmap_t p, vm_offset_t va, vm_page_t m, vm_prot_t prot,
+					unsigned flags)
+{
+	struct pte_loc loc;
+	vm_page_t table;
+	bool done = false;
+
+	if (!spin_try_acquire(&pmap_lock))
+		return false;
+	if (p->nnests) {
+		spin_release(&pmap_lock);
+		return false;
+	}
+	if (p->walk_tag == (trunc_2m(va) | 1)) {
+		loc = (struct pte_loc){ &p->walk_table[PT_INDEX(va, 0)], 0, 0 };
+		table = p->walk_table_m;
+	} else {
+		loc = pmap_lookup(p, va);
+		table = pt_page_cached(loc.table_pa);
+		if (loc.level == 0 && table) {
+			p->walk_tag = trunc_2m(va) | 1;
+			p->walk_table = pt_va(loc.table_pa);
+			p->walk_table_m = table;
+		}
+	}
+	if (loc.level == 0 && !(*loc.e & PTE_V) && !m->md.pv_embedded.pmap && table) {
+		pmap_install_at(p, &loc, va, m, pmap_pte_make(p, m, prot, flags), &m->md.pv_embedded,
+				table);
+		done = true;
+	}
+	spin_release(&pmap_lock);
+	return done;
+}
+
+bool pmap_enter_fast(pmap_t p, vm_offset_t va, vm_page_t m, vm_prot_t prot, unsigned flags)
+{
+	uint64_t sie;
+	bool done;
+
+	if (!pmap_enter_page_args(p, va, m, prot, flags))
+		return false;
+	sie = csr_read_clear(sstatus, SSTATUS_SIE) & SSTATUS_SIE;
+	done = pmap_enter_free_slot(p, va, m, prot, flags);
+	csr_set(sstatus, sie);
+	return done;
+}
+
+bool pmap_fault_quick(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type)
+{
+	/* The VM passes what pmap_enter accepts: a page-aligned va of map's range, the entry's prot. */
+	return vm_fault_quick_with(map, vaddr, fault_type, pmap_enter_free_slot);
 }
 
 /* ---- per-page operations ----------------------------------------------------- */
@@ -1379,6 +1497,7 @@ static kern_return_t pmap_nest_chunk(pmap_t grand, pmap_t subord, vm_offset_t va
 	pt_reserve_release(&rg);
 	pt_reserve_release(&rs);
 	*sl.e = PA_TO_PTE(gl.table_pa) | PTE_V;
+	pmap_walk_forget(subord);
 	pt_count(sl.table_pa, +1);
 	pt_page(gl.table_pa)->md.pt_nest++;
 	grand->nest_users++;
@@ -1393,6 +1512,7 @@ static void pmap_unnest_chunk(pmap_t grand, pmap_t subord, vm_offset_t va, struc
 	vm_paddr_t table = PTE_TO_PA(*e);
 
 	*e = 0;
+	pmap_walk_forget(subord);
 	pt_count(l1, -1);
 	pt_page(table)->md.pt_nest--;
 	grand->nest_users--;

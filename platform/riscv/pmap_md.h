@@ -9,6 +9,8 @@
 
 #include "vm/pmap.h"
 
+struct vm_map;
+
 /* pmap_bootstrap: kernel_pmap adopts the kernel table at kernel_root_pa (kmap.c). */
 void pmap_bootstrap(vm_paddr_t kernel_root_pa);
 extern bool pmap_hw_ad_bits;	/* [c] set once by pmap_ad_probe */
@@ -26,6 +28,11 @@ static inline bool pmap_hw_ad(void)
  */
 bool pmap_page_vector_set(bool on);
 bool pmap_page_vector(void);
+/*
+ * pmap_fault_quick: vm_fault_quick with this pmap's part inline in it: the
+ * trap's first try at a page fault (vm_machdep.c).  => interrupts off
+ */
+bool pmap_fault_quick(struct vm_map *map, vm_offset_t vaddr, vm_prot_t fault_type);
 /* vm_machdep_init: route page faults to vm_fault (vm_machdep.c). */
 void vm_machdep_init(void);
 /* pmap_asid_limit: use at most `max` ASIDs (tests force rollovers); returns the old limit. */

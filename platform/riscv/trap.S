@@ -4,8 +4,9 @@
  * two cases apart (and gives a U-mode trap the hart's kernel stack).
  *
  * Every trap first saves the registers a C call may change (the caller-
- * saved ones) and the trap CSRs.  A page fault then goes to trap_short,
- * which leaves the callee-saved registers where they are: C code keeps
+ * saved ones) and the trap CSRs.  A page fault then goes to its cause's
+ * quick handler (trap_set_quick_handler), if any, and then to trap_short;
+ * both leave the callee-saved registers where they are: C code keeps
  * them, and a thread switch saves them itself.  Everything else, and a
  * page fault trap_short did not resolve, saves the rest of the frame and
  * goes to trap_handler, which sees (and may change) every register.
@@ -23,8 +24,8 @@ trap_vector:
 	csrrw	tp, sscratch, tp
 	bnez	tp, .Lfrom_user
 
-	/* From S-mode: sscratch now holds the kernel tp; stay on this stack. */
-	csrr	tp, sscratch
+	/* From S-mode: sscratch now holds the kernel tp (back to 0 with it); stay on this stack. */
+	csrrw	tp, sscratch, zero
 	addi	sp, sp, -TRAP_FRAME_SIZE
 	SAVE(t0, 5)
 	addi	t0, sp, TRAP_FRAME_SIZE
@@ -39,11 +40,10 @@ trap_vector:
 	SAVE(t0, 5)
 	ld	t0, HART_USER_SP(tp)
 	SAVE(t0, 2)
-	csrr	t0, sscratch		/* U-mode tp */
+	csrrw	t0, sscratch, zero	/* U-mode tp; sscratch 0 while in S-mode */
 	SAVE(t0, 4)
 
 .Lsave_caller:
-	csrw	sscratch, zero
 	SAVE(x1, 1)
 	SAVE(x6, 6)
 	SAVE(x7, 7)
@@ -73,15 +73,24 @@ trap_vector:
 	addi	s0, sp, TF_FPREC+16
 
 	/* Exception causes 12..15 (the page faults) take the short path. */
-	addi	t2, t2, -12	/* EXC_INST_PAGE_FAULT */
-	sltiu	t2, t2, 4
+	addi	t1, t2, -12	/* EXC_INST_PAGE_FAULT */
+	sltiu	t1, t1, 4
 	li	a1, 0
-	beqz	t2, .Lsave_callee
+	beqz	t1, .Lsave_callee
+	/* First the cause's quick handler, if it has one, with interrupts still off. */
+1:	auipc	t0, %pcrel_hi(trap_quick)
+	slli	t2, t2, 3
+	add	t0, t0, t2
+	ld	t0, %pcrel_lo(1b)(t0)
 	mv	a0, sp
-	call	trap_short
+	beqz	t0, 2f
+	jalr	t0
+	bnez	a0, .Lresolved
+	mv	a0, sp
+2:	call	trap_short
 	bnez	a0, .Lshort_failed
-
-	ld	s0, TF_FPREC(sp)	/* resolved: the callee-saved registers are as they were */
+.Lresolved:
+	ld	s0, TF_FPREC(sp)	/* the callee-saved registers are as they were */
 	j	.Lrestore_caller
 
 .Lshort_failed:

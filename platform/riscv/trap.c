@@ -19,6 +19,9 @@
 extern char trap_vector[];
 
 static trap_handler_t trap_handlers[EXC_COUNT];
+/* Each cause's quick handler and the handler it belongs to; trap.S calls trap_quick[cause]. */
+trap_handler_t trap_quick[EXC_COUNT];	/* quick_fn while quick_owner is installed, else NULL */
+static trap_handler_t trap_quick_fn[EXC_COUNT], trap_quick_owner[EXC_COUNT];
 static trap_handler_t trap_fault_hook;
 static uint64_t trap_reports;
 
@@ -69,18 +72,26 @@ trap_handler_t trap_set_handler(unsigned cause, trap_handler_t fn)
 
 	KASSERT(cause < EXC_COUNT);
 	old = trap_handlers[cause];
+	trap_quick[cause] = NULL;	/* no quick handler ahead of the wrong handler */
 	trap_handlers[cause] = fn;
+	if (fn && fn == trap_quick_owner[cause])
+		trap_quick[cause] = trap_quick_fn[cause];
 	return old;
+}
+
+void trap_set_quick_handler(unsigned cause, trap_handler_t quick, trap_handler_t owner)
+{
+	KASSERT(cause >= EXC_INST_PAGE_FAULT && cause <= EXC_STORE_PAGE_FAULT);
+	trap_quick[cause] = NULL;
+	trap_quick_fn[cause] = quick;
+	trap_quick_owner[cause] = owner;
+	if (quick && owner && trap_handlers[cause] == owner)
+		trap_quick[cause] = quick;
 }
 
 void trap_set_fault_hook(trap_handler_t fn)
 {
 	trap_fault_hook = fn;
-}
-
-bool trap_from_user(const struct trap_frame *tf)
-{
-	return (tf->sstatus & SSTATUS_SPP) == 0;
 }
 
 unsigned trap_instr_len(uint64_t sepc)

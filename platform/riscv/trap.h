@@ -19,6 +19,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "platform/riscv/riscv.h"
+
 struct trap_frame {
 	uint64_t ra, sp, gp, tp;			/* x1 .. x4 */
 	uint64_t t0, t1, t2;				/* x5 .. x7 */
@@ -46,6 +48,15 @@ typedef bool (*trap_handler_t)(struct trap_frame *tf);
 void trap_init_hart(void);
 /* trap_set_handler: install the handler for synchronous exception `cause` (< 16); returns the old one. */
 trap_handler_t trap_set_handler(unsigned cause, trap_handler_t fn);
+/*
+ * trap_set_quick_handler: a page fault (cause 12..15) first goes to quick,
+ * while owner is the cause's handler (trap_set_handler switches it on and
+ * off): with interrupts still off, before anything else; it must not
+ * sleep or turn them on.  It resolves what owner would resolve the same
+ * way, or returns false and changes nothing (owner then runs).  Same
+ * frame rules as a page fault's handler.
+ */
+void trap_set_quick_handler(unsigned cause, trap_handler_t quick, trap_handler_t owner);
 /* trap_set_fault_hook: called for any exception no handler resolved. */
 void trap_set_fault_hook(trap_handler_t fn);
 
@@ -53,7 +64,11 @@ void trap_set_fault_hook(trap_handler_t fn);
 void trap_handler(struct trap_frame *tf, bool handler_tried);
 int trap_short(struct trap_frame *tf);
 
-bool trap_from_user(const struct trap_frame *tf);
+/* trap_from_user: the trap came from U-mode (sstatus.SPP clear). */
+static inline bool trap_from_user(const struct trap_frame *tf)
+{
+	return (tf->sstatus & SSTATUS_SPP) == 0;
+}
 const char *trap_cause_name(uint64_t scause);
 /* trap_report: decoded report: cause, sepc, stval, registers, backtrace. */
 void trap_report(const struct trap_frame *tf);

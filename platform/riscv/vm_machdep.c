@@ -25,24 +25,22 @@ static vm_prot_t fault_access(uint64_t scause)
 	}
 }
 
-static vm_map_t fault_map(const struct trap_frame *tf)
+/* fault_map: the map tf's fault is in, for thread t (NULL before the first thread). */
+static vm_map_t fault_map(const struct trap_frame *tf, const struct thread *t)
 {
 	uint64_t va = tf->stval;
 
-	if (va >= PMAP_KERNEL_START && va < PMAP_KERNEL_END)
-		return trap_from_user(tf) ? NULL : kernel_map;
-	if (va < PMAP_USER_END) {
-		struct thread *t = thread_current();
-
+	if (va < PMAP_USER_END)
 		return t ? t->map : NULL;
-	}
+	if (va - PMAP_KERNEL_START < PMAP_KERNEL_END - PMAP_KERNEL_START)
+		return trap_from_user(tf) ? NULL : kernel_map;
 	return NULL;
 }
 
 /* vm_page_fault: resolve the fault or leave it to the next handler (false). */
 static bool vm_page_fault(struct trap_frame *tf)
 {
-	vm_map_t map = fault_map(tf);
+	vm_map_t map = fault_map(tf, thread_current());
 	vm_prot_t access = fault_access(tf->scause);
 	kern_return_t kr;
 
@@ -56,9 +54,26 @@ static bool vm_page_fault(struct trap_frame *tf)
 	return kr == KERN_SUCCESS;
 }
 
+/*
+ * vm_page_fault_quick: trap.S's first try, with interrupts still off: the
+ * faults vm_fault_quick resolves, through pmap_fault_quick (an A/D-bit
+ * fault finds its page mapped, which the quick path leaves alone).
+ */
+static bool vm_page_fault_quick(struct trap_frame *tf)
+{
+	struct thread *t = thread_current();
+
+	/* No thread yet: no lock could have an owner; vm_page_fault knows that case. */
+	return t && pmap_fault_quick(fault_map(tf, t), tf->stval, fault_access(tf->scause));
+}
+
 void vm_machdep_init(void)
 {
-	trap_set_handler(EXC_LOAD_PAGE_FAULT, vm_page_fault);
-	trap_set_handler(EXC_STORE_PAGE_FAULT, vm_page_fault);
-	trap_set_handler(EXC_INST_PAGE_FAULT, vm_page_fault);
+	static const unsigned causes[] = { EXC_LOAD_PAGE_FAULT, EXC_STORE_PAGE_FAULT,
+					   EXC_INST_PAGE_FAULT };
+
+	for (unsigned i = 0; i < sizeof(causes) / sizeof(causes[0]); i++) {
+		trap_set_handler(causes[i], vm_page_fault);
+		trap_set_quick_handler(causes[i], vm_page_fault_quick, vm_page_fault);
+	}
 }

@@ -471,11 +471,66 @@ KTEST(pmap, bad_input_is_refused)
 	EXPECT_EQ(pmap_nest(p, p, 0, MIB2), KERN_INVALID_ARGUMENT);
 	EXPECT_EQ(pmap_nest(kernel_pmap, p, 0, MIB2), KERN_INVALID_ARGUMENT);
 	EXPECT_EQ(pmap_unnest(p, 0, MIB2), KERN_INVALID_ARGUMENT);
+	/* pmap_enter_fast turns the same down (false) and maps nothing. */
+	EXPECT_FALSE(pmap_enter_fast(NULL, UVA, m, VM_PROT_READ, 0));
+	EXPECT_FALSE(pmap_enter_fast(p, UVA, NULL, VM_PROT_READ, 0));
+	EXPECT_FALSE(pmap_enter_fast(p, UVA + 8, m, VM_PROT_READ, 0));
+	EXPECT_FALSE(pmap_enter_fast(p, UVA, m, VM_PROT_WRITE, 0));
+	EXPECT_FALSE(pmap_enter_fast(p, UVA, m, VM_PROT_NONE, 0));
+	EXPECT_FALSE(pmap_enter_fast(p, UVA, m, 0x10, 0));
+	EXPECT_FALSE(pmap_enter_fast(p, UVA, m, VM_PROT_READ, PMAP_LARGE_2M | PMAP_WIRED));
+	EXPECT_FALSE(pmap_enter_fast(p, PMAP_USER_END, m, VM_PROT_READ, 0));
+	EXPECT_FALSE(pmap_enter_fast(p, PMAP_KERNEL_START, m, VM_PROT_READ, 0));
+	EXPECT_FALSE(pmap_enter_fast(kernel_pmap, UVA, m, VM_PROT_READ, 0));
 	/* Only the two good enters took effect. */
 	EXPECT_EQ(pmap_resident_count(p), 2);
 	EXPECT_PMAP_OK(p);
 	pmap_destroy(p);
 	vm_page_free(m);
+}
+
+/*
+ * pmap_enter_fast remembers the last level-0 table it walked to.  Once
+ * that table is freed (its last mapping removed) and its page reused, the
+ * next fast enter must walk again and find the new table.
+ */
+KTEST(pmap, enter_fast_walks_again_after_a_table_goes)
+{
+	pmap_t p = pmap_create();
+	vm_page_t a = page_with(0xa000), b = page_with(0xb000), c = page_with(0xc000), d;
+	const uint64_t *w;
+	vm_paddr_t pa = 0;
+
+	ASSERT_TRUE(p && a && b && c);
+	EXPECT_FALSE(pmap_enter_fast(p, UVA, a, VM_PROT_READ, 0));	/* no tables yet */
+	EXPECT_EQ(pmap_resident_count(p), 0);
+	EXPECT_EQ(pmap_enter(p, UVA, a, VM_PROT_READ, 0), KERN_SUCCESS);
+	EXPECT_TRUE(pmap_enter_fast(p, UVA + PAGE_SIZE, b, VM_PROT_READ | VM_PROT_WRITE, PMAP_WIRED));
+	EXPECT_EQ(pmap_extract(p, UVA + PAGE_SIZE, &pa), KERN_SUCCESS);
+	EXPECT_EQ(pa, b->phys_addr);
+	EXPECT_EQ(pmap_wired_count(p), 1);
+	EXPECT_FALSE(pmap_enter_fast(p, UVA, c, VM_PROT_READ, 0));	/* taken: left as it is */
+	EXPECT_FALSE(pmap_enter_fast(p, UVA + 2 * PAGE_SIZE, a, VM_PROT_READ, 0));	/* a is mapped */
+	EXPECT_EQ(pmap_extract(p, UVA, &pa), KERN_SUCCESS);
+	EXPECT_EQ(pa, a->phys_addr);
+	EXPECT_PMAP_OK(p);
+	EXPECT_EQ(pmap_remove(p, UVA, UVA + 2 * PAGE_SIZE), KERN_SUCCESS);	/* the table goes */
+	d = page_with(0xd000);		/* most likely on the freed table's page */
+	ASSERT_TRUE(d != NULL);
+	EXPECT_EQ(pmap_enter(p, UVA + 3 * PAGE_SIZE, a, VM_PROT_READ, 0), KERN_SUCCESS);
+	EXPECT_TRUE(pmap_enter_fast(p, UVA, c, VM_PROT_READ, 0));
+	EXPECT_EQ(pmap_extract(p, UVA, &pa), KERN_SUCCESS);
+	EXPECT_EQ(pa, c->phys_addr);
+	w = pmap_direct_map(d->phys_addr);
+	for (unsigned i = 0; i < PAGE_SIZE / 8; i++)
+		ASSERT_EQ(w[i], 0xd000 + i);
+	EXPECT_EQ(pmap_resident_count(p), 2);
+	EXPECT_PMAP_OK(p);
+	pmap_destroy(p);
+	vm_page_free(a);
+	vm_page_free(b);
+	vm_page_free(c);
+	vm_page_free(d);
 }
 
 /* zero_and_copy: pmap_zero_page and pmap_copy_page, in whichever way pmap_page_vector says. */

@@ -9,6 +9,7 @@
 #include "kern/thread.h"
 #include "platform/riscv/hart.h"
 #include "platform/riscv/riscv.h"
+#include "platform/riscv/trap.h"
 #include "tests/kernel/ktest.h"
 #include "vm/vm.h"
 #include "vm/vm_fault.h"
@@ -154,6 +155,130 @@ KTEST(vm, zero_fill_and_soft_faults)
 	EXPECT_FAULT(EXC_LOAD_PAGE_FAULT, (void)ktest_uread(a + 8 * PAGE_SIZE));	/* no entry */
 	EXPECT_EQ(vm_fault(map, a, VM_PROT_WRITE), KERN_PROTECTION_FAILURE);
 	EXPECT_EQ(vm_fault(map, a + 8 * PAGE_SIZE, VM_PROT_READ), KERN_INVALID_ADDRESS);
+	thread_set_map(NULL);
+	EXPECT_MAP_OK(map);
+	vm_map_deallocate(map);
+}
+
+/*
+ * The trap tries the quick path first: soft faults, read or write, end
+ * there, except where a page table is missing (the removal freed the
+ * emptied one): vm_fault makes it.
+ */
+KTEST(vm, soft_faults_take_the_quick_path)
+{
+	vm_map_t map = user_map();
+	vm_address_t a = UBASE;
+	struct vm_fault_stats s0, s1;
+
+	ASSERT_TRUE(map != NULL);
+	ASSERT_EQ(vm_allocate(map, &a, 16 * PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
+	thread_set_map(map);
+	for (int i = 0; i < 16; i++)
+		ktest_uwrite(a + ptoa(i), 0x100 + i);
+	pmap_remove(map->pmap, a, a + 16 * PAGE_SIZE);
+	vm_fault_stats_get(&s0);
+	for (int i = 0; i < 16; i++)
+		EXPECT_EQ(ktest_uread(a + ptoa(i)), 0x100 + i);	/* the first makes the table */
+	pmap_remove(map->pmap, a + PAGE_SIZE, a + 2 * PAGE_SIZE);
+	ktest_uwrite(a + PAGE_SIZE, 0x200);			/* a soft fault for a write */
+	EXPECT_EQ(ktest_uread(a + PAGE_SIZE), 0x200);
+	vm_fault_stats_get(&s1);
+	EXPECT_EQ(s1.soft_quick - s0.soft_quick, 16);
+	EXPECT_EQ(s1.soft - s0.soft, 17);
+	EXPECT_EQ(s1.zero_fill + s1.cow + s1.shadow_read, s0.zero_fill + s0.cow + s0.shadow_read);
+	thread_set_map(NULL);
+	EXPECT_MAP_OK(map);
+	vm_map_deallocate(map);
+}
+
+struct held_object {
+	vm_object_t object;
+	int held;		/* atomic: 1 while the helper holds the lock */
+};
+
+static void hold_object(void *arg)
+{
+	struct held_object *h = arg;
+
+	mutex_lock(&h->object->lock);
+	__atomic_store_n(&h->held, 1, __ATOMIC_RELEASE);
+	thread_sleep_ns(20 * 1000 * 1000);
+	__atomic_store_n(&h->held, 0, __ATOMIC_RELEASE);
+	mutex_unlock(&h->object->lock);
+}
+
+/* The quick path never waits: with the object's lock taken, the fault goes to vm_fault, which does. */
+KTEST(vm, a_held_object_sends_the_fault_the_long_way)
+{
+	vm_map_t map = user_map(), found;
+	vm_address_t a = UBASE;
+	struct vm_fault_stats s0, s1;
+	struct held_object h = { 0 };
+	vm_object_offset_t offset;
+	vm_behavior_t behavior;
+	struct thread *t;
+	vm_prot_t prot;
+	bool wired;
+
+	ASSERT_TRUE(map != NULL);
+	ASSERT_EQ(vm_allocate(map, &a, PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
+	thread_set_map(map);
+	ktest_uwrite(a, 0x77);
+	found = map;
+	ASSERT_EQ(vm_map_lookup(&found, a, VM_PROT_READ, &h.object, &offset, &prot, &wired, &behavior,
+				&found), KERN_SUCCESS);
+	vm_map_lookup_done(map, found);
+	pmap_remove(map->pmap, a, a + PAGE_SIZE);
+	t = thread_create("hold_object", hold_object, &h, THREAD_ANY_HART);
+	ASSERT_TRUE(t != NULL);
+	while (!__atomic_load_n(&h.held, __ATOMIC_ACQUIRE))
+		thread_yield();
+	vm_fault_stats_get(&s0);
+	EXPECT_EQ(ktest_uread(a), 0x77);
+	EXPECT_EQ(__atomic_load_n(&h.held, __ATOMIC_ACQUIRE), 0);	/* the fault waited for it */
+	vm_fault_stats_get(&s1);
+	EXPECT_EQ(s1.soft - s0.soft, 1);
+	EXPECT_EQ(s1.soft_quick, s0.soft_quick);
+	thread_join(t);
+	thread_set_map(NULL);
+	EXPECT_MAP_OK(map);
+	vm_map_deallocate(map);
+}
+
+static int replaced_handler_calls;
+
+static bool count_then_fault(struct trap_frame *tf)
+{
+	replaced_handler_calls++;
+	return vm_fault(thread_current()->map, tf->stval, VM_PROT_READ) == KERN_SUCCESS;
+}
+
+/* A handler installed in place of the VM's sees every fault: no quick path runs ahead of it. */
+KTEST(vm, a_replaced_fault_handler_sees_soft_faults)
+{
+	vm_map_t map = user_map();
+	vm_address_t a = UBASE;
+	struct vm_fault_stats s0, s1;
+	trap_handler_t old;
+
+	ASSERT_TRUE(map != NULL);
+	ASSERT_EQ(vm_allocate(map, &a, 2 * PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
+	thread_set_map(map);
+	ktest_uwrite(a, 0x99);
+	ktest_uwrite(a + PAGE_SIZE, 1);		/* stays mapped: its table stays */
+	pmap_remove(map->pmap, a, a + PAGE_SIZE);
+	replaced_handler_calls = 0;
+	old = trap_set_handler(EXC_LOAD_PAGE_FAULT, count_then_fault);
+	EXPECT_EQ(ktest_uread(a), 0x99);
+	EXPECT_EQ(replaced_handler_calls, 1);
+	trap_set_handler(EXC_LOAD_PAGE_FAULT, old);
+	pmap_remove(map->pmap, a, a + PAGE_SIZE);
+	vm_fault_stats_get(&s0);
+	EXPECT_EQ(ktest_uread(a), 0x99);			/* the VM's again, quick path and all */
+	vm_fault_stats_get(&s1);
+	EXPECT_EQ(replaced_handler_calls, 1);
+	EXPECT_EQ(s1.soft_quick - s0.soft_quick, 1);
 	thread_set_map(NULL);
 	EXPECT_MAP_OK(map);
 	vm_map_deallocate(map);

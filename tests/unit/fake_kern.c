@@ -186,6 +186,14 @@ void rw_lock_read(struct rwlock *l)
 	l->state += RW_READER;
 }
 
+bool rw_trylock_read(struct rwlock *l)
+{
+	if (l->state & RW_WRITER)
+		return false;
+	l->state += RW_READER;
+	return true;
+}
+
 void rw_lock_write(struct rwlock *l)
 {
 	if (l->state)

@@ -64,10 +64,16 @@ static vm_map_t new_map(void)
 	return vm_map_create(pmap_create(), PAGE_SIZE, PMAP_USER_END);
 }
 
+/* The trap's order: the quick path first, vm_fault when it declines. */
+static kern_return_t fault_like_the_trap(vm_map_t map, vm_offset_t va, vm_prot_t type)
+{
+	return vm_fault_quick(map, va, type) ? KERN_SUCCESS : vm_fault(map, va, type);
+}
+
 /* The MMU's view: the fault that makes va accessible, then the access. */
 static kern_return_t map_write(vm_map_t map, vm_offset_t va, uint64_t v)
 {
-	kern_return_t kr = vm_fault(map, va, VM_PROT_WRITE);
+	kern_return_t kr = fault_like_the_trap(map, va, VM_PROT_WRITE);
 	vm_paddr_t pa;
 
 	if (kr != KERN_SUCCESS)
@@ -80,7 +86,7 @@ static kern_return_t map_write(vm_map_t map, vm_offset_t va, uint64_t v)
 
 static kern_return_t map_read(vm_map_t map, vm_offset_t va, uint64_t *v)
 {
-	kern_return_t kr = vm_fault(map, va, VM_PROT_READ);
+	kern_return_t kr = fault_like_the_trap(map, va, VM_PROT_READ);
 	vm_paddr_t pa;
 
 	if (kr == KERN_SUCCESS && !(kr = pmap_extract(map->pmap, va, &pa)))
@@ -110,6 +116,81 @@ UTEST(vm_map, basic_calls)
 	UT_EXPECT_EQ(vm_region(map, &b, &size, &info), KERN_SUCCESS);
 	UT_EXPECT_EQ(info.max_protection, VM_PROT_READ);
 	UT_EXPECT_EQ(vm_map_check(map, count_report), 0);
+	vm_map_deallocate(map);
+	UT_EXPECT_EQ(vm_object_count(), 0);
+}
+
+/* quick_declines: vm_fault_quick turns the fault down and maps nothing. */
+static bool quick_declines(vm_map_t map, vm_offset_t va, vm_prot_t type)
+{
+	return !vm_fault_quick(map, va, type) && fake_pmap_prot(map->pmap, va) == VM_PROT_NONE;
+}
+
+UTEST(vm_map, quick_fault_takes_only_what_it_can)
+{
+	struct vm_fault_stats s0, s1;
+	vm_map_t map, child;
+	vm_address_t a = WIN;
+	vm_object_t object;
+	vm_paddr_t pa, pa2;
+	vm_page_t m;
+	uint64_t v = 0;
+
+	setup_once();
+	map = new_map();
+	UT_ASSERT(map && vm_allocate(map, &a, 4 * PAGE_SIZE, VM_FLAGS_FIXED) == KERN_SUCCESS);
+	UT_EXPECT(quick_declines(map, a, VM_PROT_WRITE));	/* no object yet: vm_fault makes it */
+	UT_EXPECT_EQ(vm_fault(map, a, VM_PROT_WRITE), KERN_SUCCESS);
+	vm_fault_stats_get(&s0);
+	UT_EXPECT(vm_fault_quick(map, a + PAGE_SIZE, VM_PROT_WRITE));	/* a zero fill */
+	UT_EXPECT_EQ(fake_pmap_prot(map->pmap, a + PAGE_SIZE), VM_PROT_DEFAULT);
+	UT_ASSERT(pmap_extract(map->pmap, a + PAGE_SIZE, &pa) == KERN_SUCCESS);
+	*(uint64_t *)pmap_direct_map(pa) = 0x55;
+	pmap_remove(map->pmap, a, a + 4 * PAGE_SIZE);
+	UT_EXPECT(vm_fault_quick(map, a + PAGE_SIZE, VM_PROT_READ));	/* a soft fault */
+	UT_EXPECT_EQ(fake_pmap_prot(map->pmap, a + PAGE_SIZE), VM_PROT_DEFAULT);
+	UT_EXPECT_EQ(pmap_extract(map->pmap, a + PAGE_SIZE, &pa2), KERN_SUCCESS);
+	UT_EXPECT_EQ(pa2, pa);
+	vm_fault_stats_get(&s1);
+	UT_EXPECT_EQ(s1.zero_fill - s0.zero_fill, 1);
+	UT_EXPECT_EQ(s1.soft - s0.soft, 1);
+	UT_EXPECT_EQ(s1.soft_quick - s0.soft_quick, 1);
+	pmap_remove(map->pmap, a, a + 4 * PAGE_SIZE);
+
+	/* What it leaves to vm_fault, changing nothing. */
+	UT_EXPECT(!vm_fault_quick(NULL, a, VM_PROT_READ));
+	UT_EXPECT(quick_declines(map, a + 8 * PAGE_SIZE, VM_PROT_READ));	/* no entry */
+	rw_lock_write(&map->lock);
+	UT_EXPECT(quick_declines(map, a, VM_PROT_READ));
+	rw_unlock_write(&map->lock);
+	object = vm_map_lookup_entry_locked(map, a)->object;
+	mutex_lock(&object->lock);
+	UT_EXPECT(quick_declines(map, a, VM_PROT_READ));
+	m = vm_page_lookup(object, 0);
+	UT_ASSERT(m != NULL);
+	mutex_unlock(&object->lock);
+	m->busy = true;
+	UT_EXPECT(quick_declines(map, a, VM_PROT_READ));
+	m->busy = false;
+	UT_EXPECT_EQ(vm_protect(map, a, PAGE_SIZE, FALSE, VM_PROT_READ), KERN_SUCCESS);
+	UT_EXPECT(quick_declines(map, a, VM_PROT_WRITE));
+	UT_EXPECT_EQ(vm_protect(map, a, PAGE_SIZE, FALSE, VM_PROT_DEFAULT), KERN_SUCCESS);
+
+	/* After a fork: a read maps the shared page read-only; a write is a copy. */
+	child = vm_map_fork(map);
+	UT_ASSERT(child != NULL);
+	UT_EXPECT(quick_declines(map, a + PAGE_SIZE, VM_PROT_WRITE));	/* needs_copy */
+	UT_EXPECT(vm_fault_quick(map, a + PAGE_SIZE, VM_PROT_READ));
+	UT_EXPECT_EQ(fake_pmap_prot(map->pmap, a + PAGE_SIZE), VM_PROT_READ);
+	UT_EXPECT_EQ(map_write(map, a, 7), KERN_SUCCESS);		/* the shadow comes */
+	pmap_remove(map->pmap, a + PAGE_SIZE, a + 2 * PAGE_SIZE);
+	UT_EXPECT(quick_declines(map, a + PAGE_SIZE, VM_PROT_READ));	/* below the shadow */
+	UT_EXPECT_EQ(map_read(map, a + PAGE_SIZE, &v), KERN_SUCCESS);
+	UT_EXPECT_EQ(v, 0x55);
+	UT_EXPECT_EQ(map_read(child, a, &v), KERN_SUCCESS);
+	UT_EXPECT_EQ(v, 0);
+	UT_EXPECT_EQ(vm_map_check(map, count_report), 0);
+	vm_map_deallocate(child);
 	vm_map_deallocate(map);
 	UT_EXPECT_EQ(vm_object_count(), 0);
 }
