@@ -355,8 +355,8 @@ bool vm_fault_quick_zero_fill(vm_map_t map, const struct vm_map_entry *e, vm_off
 		return false;
 	if (!object->shadow && !vm_page_lookup(object, offset) && !vm_pager_has_page(object, offset) &&
 	    (m = fault_new_page(object, offset, NULL)))
-		done = pmap_enter(map->pmap, trunc_page(vaddr), m, vm_map_entry_pmap_prot(e),
-				  vm_fault_quick_flags(e)) == KERN_SUCCESS;
+		done = pmap_enter(map->pmap, trunc_page(vaddr), m, vm_map_entry_pmap_prot(e), 0) ==
+		       KERN_SUCCESS;
 	mutex_unlock(&object->lock);
 	return done;
 }

@@ -33,11 +33,13 @@ kern_return_t vm_fault(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type);
 /*
  * vm_fault_quick: vm_fault for a soft fault, where that costs least (the
  * trap tries it before anything else, with interrupts still off): vaddr
- * in map's lookup hint, the entry ready for fault_type, the page resident
- * in the entry's own object and not busy, nothing else mapped at vaddr,
- * and no lock involved held by anyone.  Never sleeps, waits or allocates.
- * => true: mapped as vm_fault would have; false: nothing changed (a NULL
- *    map included), vm_fault does the rest
+ * in map's lookup hint, the entry ready for fault_type and not wired, the
+ * page resident in the entry's own object and not busy, nothing mapped at
+ * vaddr yet, and no lock involved held by anyone.  Also the zero fill of
+ * an object with nothing below it.  Never sleeps or waits.
+ * => true: mapped as vm_fault would have; false (a NULL map included):
+ *    vm_fault does the rest, and nothing changed, except that a page it
+ *    zero-filled but could not map stays in the object
  */
 bool vm_fault_quick(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type);
 

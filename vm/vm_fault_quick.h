@@ -24,16 +24,10 @@ extern uint64_t vm_fault_soft_quick_count;	/* atomic */
  */
 bool vm_fault_quick_zero_fill(vm_map_t map, const struct vm_map_entry *e, vm_offset_t vaddr);
 
-/* vm_fault_quick_flags: the pmap_enter flags of a fault in e. */
-static inline unsigned vm_fault_quick_flags(const struct vm_map_entry *e)
-{
-	return e->wired_count || e->user_wired_count ? PMAP_WIRED : 0;
-}
-
 /*
  * vm_fault_quick_with: vm_fault_quick, with enter as its pmap_enter_fast
- * (called with arguments that pmap_enter would accept).  Inlined with its
- * caller's enter.
+ * (called with arguments that pmap_enter would accept; the entry is not
+ * wired, so no flags).  Inlined with its caller's enter.
  *
  * The page is first looked for without the object's lock, so that a
  * copy-on-write fault, whose page is further down, leaves at once.  A
@@ -60,8 +54,7 @@ vm_fault_quick_with(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type,
 		done = vm_fault_quick_zero_fill(map, e, vaddr);
 	} else if (mutex_trylock(&object->lock)) {
 		done = m->object == object && m->offset == offset && !m->busy &&
-		       enter(map->pmap, trunc_page(vaddr), m, vm_map_entry_pmap_prot(e),
-			     vm_fault_quick_flags(e));
+		       enter(map->pmap, trunc_page(vaddr), m, vm_map_entry_pmap_prot(e), 0);
 		if (done)
 			__atomic_fetch_add(&vm_fault_soft_quick_count, 1, __ATOMIC_RELAXED);
 		mutex_unlock(&object->lock);

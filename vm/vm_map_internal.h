@@ -65,8 +65,9 @@ static inline void vm_map_lookup_result(const struct vm_map_entry *e, vm_offset_
 
 /*
  * vm_map_lookup_quick: vm_map_lookup's commonest case, without waiting:
- * vaddr is in map's hint entry, which is ready for the fault (the answers
- * are read from the entry), and no writer holds or wants map's lock.
+ * vaddr is in map's hint entry, which is ready for the fault and not
+ * wired (its pages stay mapped: it hardly ever faults), and no writer
+ * holds or wants map's lock.  The answers are read from the entry.
  * => the entry, map read-locked (vm_map_lookup_done(map, map)); NULL:
  *    nothing locked
  */
@@ -78,7 +79,8 @@ static inline const struct vm_map_entry *vm_map_lookup_quick(vm_map_t map, vm_of
 	if (!rw_trylock_read(&map->lock))
 		return NULL;
 	e = map->hint;
-	if (!e || vaddr < e->start || vaddr >= e->end || !vm_map_entry_fault_ready(e, fault_type)) {
+	if (!e || vaddr < e->start || vaddr >= e->end || !vm_map_entry_fault_ready(e, fault_type) ||
+	    e->wired_count || e->user_wired_count) {
 		rw_unlock_read(&map->lock);
 		return NULL;
 	}

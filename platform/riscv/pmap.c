@@ -25,6 +25,7 @@
 #include "platform/riscv/riscv.h"
 #include "platform/riscv/tlb.h"
 #include "platform/riscv/trap.h"
+#include "platform/riscv/vm_machdep.h"
 #include "platform/riscv/vmlayout.h"
 #include "vm/pmap.h"
 #include "platform/riscv/pmap_md.h"
@@ -994,10 +995,17 @@ bool pmap_enter_fast(pmap_t p, vm_offset_t va, vm_page_t m, vm_prot_t prot, unsi
 	return done;
 }
 
-bool pmap_fault_quick(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type)
+bool pmap_page_fault_quick(struct trap_frame *tf)
 {
-	/* The VM passes what pmap_enter accepts: a page-aligned va of map's range, the entry's prot. */
-	return vm_fault_quick_with(map, vaddr, fault_type, pmap_enter_free_slot);
+	struct thread *t = thread_current();
+
+	/*
+	 * No thread yet: no lock could have an owner; vm_page_fault knows that
+	 * case.  The VM passes what pmap_enter accepts: a page-aligned va of
+	 * the map's range, the entry's protection.
+	 */
+	return t && vm_fault_quick_with(vm_machdep_fault_map(tf, t), tf->stval,
+					vm_machdep_fault_access(tf->scause), pmap_enter_free_slot);
 }
 
 /* ---- per-page operations ----------------------------------------------------- */

@@ -9,7 +9,7 @@
 
 #include "vm/pmap.h"
 
-struct vm_map;
+struct trap_frame;
 
 /* pmap_bootstrap: kernel_pmap adopts the kernel table at kernel_root_pa (kmap.c). */
 void pmap_bootstrap(vm_paddr_t kernel_root_pa);
@@ -29,10 +29,12 @@ static inline bool pmap_hw_ad(void)
 bool pmap_page_vector_set(bool on);
 bool pmap_page_vector(void);
 /*
- * pmap_fault_quick: vm_fault_quick with this pmap's part inline in it: the
- * trap's first try at a page fault (vm_machdep.c).  => interrupts off
+ * pmap_page_fault_quick: the page faults' quick handler (trap.h): the
+ * fault's map and access (vm_machdep.h) through vm_fault_quick, with this
+ * pmap's part inline in it, which is why it lives in pmap.c.
+ * => interrupts off
  */
-bool pmap_fault_quick(struct vm_map *map, vm_offset_t vaddr, vm_prot_t fault_type);
+bool pmap_page_fault_quick(struct trap_frame *tf);
 /* vm_machdep_init: route page faults to vm_fault (vm_machdep.c). */
 void vm_machdep_init(void);
 /* pmap_asid_limit: use at most `max` ASIDs (tests force rollovers); returns the old limit. */
