@@ -124,8 +124,8 @@ static void demo_vm(void)
 		vm_map_deallocate(child);
 	}
 	vm_fault_stats_get(&st);
-	kprintf("  faults so far: %lu zero-fill, %lu copy-on-write, %lu soft\n", st.zero_fill, st.cow,
-		st.soft);
+	kprintf("  faults so far: %lu zero-fill, %lu copy-on-write, %lu soft (%lu on the quick path)\n",
+		st.zero_fill, st.cow, st.soft, st.soft_quick);
 	vm_map_deallocate(map);
 }
 

@@ -20,7 +20,7 @@ bool vm_map_range_mapped_locked(vm_map_t map, vm_offset_t start, vm_offset_t end
 bool vm_map_space_locked(vm_map_t map, vm_size_t size, vm_offset_t *out);
 kern_return_t vm_map_remove_locked(vm_map_t map, vm_offset_t start, vm_offset_t end);
 
-/* vm_map_entry_pmap_prot: what the pmap may give: no write while the object is shared copy-on-write. */
+/* vm_map_entry_pmap_prot: what the pmap may give: no write while the object is shared COW. */
 static inline vm_prot_t vm_map_entry_pmap_prot(const struct vm_map_entry *e)
 {
 	vm_prot_t p = e->protection;
@@ -38,7 +38,10 @@ static inline bool vm_map_entry_needs_prepare(const struct vm_map_entry *e, vm_p
 	return !e->object || ((fault_type & VM_PROT_WRITE) && e->needs_copy);
 }
 
-/* vm_map_entry_fault_ready: e takes a fault of fault_type as it is: allowed, no submap, nothing to prepare. */
+/*
+ * vm_map_entry_fault_ready: e takes a fault of fault_type as it is: the
+ * access allowed, no submap, nothing to prepare.
+ */
 static inline bool vm_map_entry_fault_ready(const struct vm_map_entry *e, vm_prot_t fault_type)
 {
 	return !e->is_submap && !(fault_type & ~e->protection) &&
