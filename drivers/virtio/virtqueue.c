@@ -346,19 +346,30 @@ static __attribute__((noinline)) bool virtq_poll(struct virtq *q, uint64_t deadl
 }
 
 /*
- * virtq_wait_rescue: a sleeping wait's slice ran out: look at the used
- * ring in case an interrupt went missing.  => q->lock held (dropped meanwhile)
+ * virtq_wait_rescue: a wait's slice ran out with r not done: look at the
+ * used ring in case an interrupt went missing (a sleeping wait), else ring
+ * the doorbell again in case the device missed it.  Both happen under
+ * QEMU's single-threaded TCG, which drops the fences of 2.6.7.2 and 2.7.10
+ * that order our index writes against the device's event index reads.  A
+ * doorbell the device did not need costs it one look at the ring.
+ * => q->lock held (dropped meanwhile)
  */
-static void virtq_wait_rescue(struct virtq *q, struct virtq_req *r)
+static void virtq_wait_rescue(struct virtq *q, struct virtq_req *r, bool polled)
 {
 	spin_unlock(&q->lock);
-	virtq_interrupt(q);
+	if (!polled)
+		virtq_interrupt(q);
 	spin_lock(&q->lock);
 	if (r->done) {
 		q->stats.rescued++;
 		kprintf("%s: queue %u: a completion came without its interrupt\n", q->vd->name,
 			q->index);
+		return;
 	}
+	q->stats.rerung++;
+	spin_unlock(&q->lock);
+	virtio_notify(q->vd, q->index, q->notify_off);
+	spin_lock(&q->lock);
 }
 
 kern_return_t virtq_wait(struct virtq *q, struct virtq_req *r)
@@ -376,16 +387,20 @@ kern_return_t virtq_wait(struct virtq *q, struct virtq_req *r)
 
 	spin_lock(&q->lock);
 	while (!r->done) {
+		uint64_t until = MIN(deadline, now + slice);
+		bool slice_over;
+
 		if (polled) {
 			spin_unlock(&q->lock);
-			virtq_poll(q, deadline);
+			slice_over = virtq_poll(q, until);
 			spin_lock(&q->lock);
 		} else {
 			r->waiting = true;
-			if (thread_sleep_deadline(r, &q->lock, MIN(deadline, now + slice)) && !r->done)
-				virtq_wait_rescue(q, r);
+			slice_over = thread_sleep_deadline(r, &q->lock, until);
 			r->waiting = false;
 		}
+		if (slice_over && !r->done)
+			virtq_wait_rescue(q, r, polled);
 		now = timer_now();
 		if (!r->done && now >= deadline) {
 			spin_unlock(&q->lock);

@@ -42,7 +42,7 @@ struct virtq_desc {
 #define VIRTQ_USED_F_NO_NOTIFY		1
 
 #define VIRTQ_INDIRECT_MAX	32	/* entries in one indirect table */
-#define VIRTQ_POLL_NS	(1000ull * 1000 * 1000)	/* a waiter looks at the used ring this often */
+#define VIRTQ_POLL_NS	(10ull * 1000 * 1000)	/* a waiter looks at the used ring this often */
 
 /* A request in flight; the caller keeps it alive until virtq_wait returns. */
 struct virtq_req {
@@ -66,6 +66,7 @@ struct virtq_stats {
 	uint64_t suppressed;		/* [q] doorbells EVENT_IDX said were not needed */
 	uint64_t indirect;		/* [q] requests that used an indirect table */
 	uint64_t rescued;		/* [q] completions found by polling: their interrupt was lost */
+	uint64_t rerung;		/* [q] doorbells rung again for a request still out after a slice */
 	uint32_t inflight, max_inflight;	/* [q] */
 	uint64_t polls;			/* [q] waits for the device with interrupts off */
 	uint64_t poll_instret;		/* [q] instructions those spent spinning */
@@ -111,7 +112,8 @@ kern_return_t virtq_submit(struct virtq *q, struct virtq_req *r, const struct vi
 
 /*
  * virtq_wait: sleep until r is done, looking at the used ring every
- * VIRTQ_POLL_NS in case an interrupt was lost.  If the device does not
+ * VIRTQ_POLL_NS in case an interrupt was lost, and ringing the doorbell
+ * again in case the device did not hear it.  If the device does not
  * answer within its timeout it is failed (virtio_device_fail).  A caller
  * with interrupts off (which may not sleep) polls the used ring instead;
  * the instructions spent spinning go to stats.poll_instret (device time,
