@@ -68,6 +68,8 @@ void pmap_destroy(pmap_t pmap);
  * => KERN_INVALID_ARGUMENT for an unaligned va or page, unknown flags, a
  *    large mapping without PMAP_WIRED, or prot with WRITE but not READ
  *    (reserved in Sv39); VM_PROT_NONE removes the mapping instead
+ * => KERN_NO_SPACE for a large mapping over page tables that other pmaps
+ *    share (pmap_nest; nothing changed)
  * => KERN_RESOURCE_SHORTAGE if a page table or mapping record cannot be
  *    allocated (nothing changed)
  */

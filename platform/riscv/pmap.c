@@ -681,6 +681,44 @@ static int pmap_path_state(pmap_t p, vm_offset_t va, int level, bool *occupied)
 	}
 }
 
+/* pt_lent: the table at pa is shared with other pmaps (pmap_nest). */
+static bool pt_lent(vm_paddr_t pa)
+{
+	vm_page_t m = pt_page(pa);
+
+	return m && m->md.pt_nest;
+}
+
+/*
+ * pmap_range_lent: a level-0 table under [va, va + size of level) is
+ * shared with other pmaps, so a large leaf there would cut them off.
+ */
+static bool pmap_range_lent(pmap_t p, vm_offset_t va, int level)
+{
+	vm_paddr_t table = p->root_pa;
+	pt_entry_t e;
+
+	if (!p->nest_users || level == 0)
+		return false;
+	for (int l = PT_LEVELS - 1;; l--) {
+		e = pt_va(table)[PT_INDEX(va, l)];
+		if (!(e & PTE_V) || PTE_IS_LEAF(e))
+			return false;
+		if (l == level)
+			break;
+		table = PTE_TO_PA(e);
+	}
+	if (level == 1)
+		return pt_lent(PTE_TO_PA(e));
+	for (int i = 0; i < PT_ENTRIES; i++) {
+		pt_entry_t s = pt_va(PTE_TO_PA(e))[i];
+
+		if ((s & PTE_V) && !PTE_IS_LEAF(s) && pt_lent(PTE_TO_PA(s)))
+			return true;
+	}
+	return false;
+}
+
 /* pmap_entry_alloc: va's entry at `level`, linking reserved tables where missing. */
 static struct pte_loc pmap_entry_alloc(pmap_t p, vm_offset_t va, int level, struct pt_reserve *r)
 {
@@ -795,6 +833,8 @@ pmap_enter_slow_locked(pmap_t p, vm_offset_t va, vm_page_t m, pt_entry_t npte, i
 		pmap_enter_update(p, &loc, va, npte, b);
 		return KERN_SUCCESS;
 	}
+	if (pmap_range_lent(p, va, level))
+		return KERN_NO_SPACE;
 	if (!(pv = pv_alloc_locked(m)))
 		return KERN_RESOURCE_SHORTAGE;
 	if (loc.level == level && !(*loc.e & PTE_V))	/* tables there, slot free */
@@ -814,6 +854,7 @@ pmap_enter_slow_locked(pmap_t p, vm_offset_t va, vm_page_t m, pt_entry_t npte, i
 	}
 	loc = pmap_entry_alloc(p, va, level, &r);
 	pt_reserve_release(&r);
+	KASSERT(!(*loc.e & PTE_V), "pmap_enter: a table stayed at 0x%lx", va);
 install:
 	pmap_install_locked(p, &loc, va, m, npte, pv);
 	return KERN_SUCCESS;

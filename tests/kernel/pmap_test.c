@@ -265,7 +265,7 @@ KTEST(pmap, referenced_and_modified_bits)
 KTEST(pmap, nesting_is_seen_through_two_pmaps)
 {
 	pmap_t grand = pmap_create(), a = pmap_create(), b = pmap_create();
-	vm_page_t m = page_with(0x5000);
+	vm_page_t m = page_with(0x5000), run = vm_page_alloc_contig(512, 512);
 	vm_offset_t base = 64 * MIB2;
 	vm_paddr_t pa;
 
@@ -278,6 +278,13 @@ KTEST(pmap, nesting_is_seen_through_two_pmaps)
 	EXPECT_EQ(pmap_extract(a, base + MIB2, &pa), KERN_SUCCESS);
 	EXPECT_EQ(pa, m->phys_addr);
 	EXPECT_EQ(pmap_extract(b, base + MIB2, &pa), KERN_SUCCESS);
+	/* A large page over the shared table would cut a and b off from it. */
+	ASSERT_TRUE(run != NULL);
+	EXPECT_EQ(pmap_enter(grand, base + MIB2, run, VM_PROT_DEFAULT, PMAP_LARGE_2M | PMAP_WIRED),
+		  KERN_NO_SPACE);
+	EXPECT_EQ(pmap_extract(grand, base + MIB2, &pa), KERN_SUCCESS);
+	EXPECT_EQ(pa, m->phys_addr);
+	vm_page_free_contig(run, 512);
 	thread_set_pmap(a);
 	EXPECT_EQ(ktest_uread(base + MIB2), 0x5000);
 	thread_set_pmap(b);
