@@ -42,16 +42,18 @@ void mutex_lock_slow(struct mutex *m, uintptr_t self)
 }
 
 /*
- * mutex_unlock_slow: the owner word was o, not just self, and is 0 now: a
- * waiter to wake, or a caller's bug.  A waiter set MUTEX_WAITERS and
- * slept under the interlock, so taking it here orders the wakeup after
- * that sleep.
+ * mutex_unlock_slow: the owner word is not just self: a waiter to wake,
+ * or a caller's bug.  MUTEX_WAITERS is only set, and the owner word only
+ * changed while it is, under the interlock: release there, so the wakeup
+ * comes after the waiter's sleep.  m's address is no more than a sleep
+ * channel after the interlock.
  */
-void mutex_unlock_slow(struct mutex *m, uintptr_t self, uintptr_t o)
+void mutex_unlock_slow(struct mutex *m, uintptr_t self)
 {
-	if ((o & ~MUTEX_WAITERS) != self)
+	if ((__atomic_load_n(&m->owner, __ATOMIC_RELAXED) & ~MUTEX_WAITERS) != self)
 		panic("mutex_unlock: %s not held by this thread", m->name);
 	spin_lock(&m->interlock);
+	__atomic_store_n(&m->owner, 0, __ATOMIC_RELEASE);
 	spin_unlock(&m->interlock);
 	thread_wakeup(m);
 }
@@ -146,9 +148,9 @@ void rw_lock_write(struct rwlock *l)
 }
 
 /*
- * rw_release_slow: take delta off the state under the interlock (none
- * left to take: the caller has), and wake the sleepers if wake_all or if
- * the last reader left.
+ * rw_release_slow: take delta off the state under the interlock, and wake
+ * the sleepers if wake_all or if the last reader left.  l's address is no
+ * more than a sleep channel after the interlock.
  */
 static __attribute__((noinline)) void rw_release_slow(struct rwlock *l, uintptr_t delta,
 						      bool wake_all)
@@ -165,17 +167,14 @@ static __attribute__((noinline)) void rw_release_slow(struct rwlock *l, uintptr_
 		thread_wakeup(l);
 }
 
-/*
- * rw_unlock_read_slow: the reader has left already (s: the state before):
- * wake whoever waits, or report a caller's bug.  A writer that found
- * readers slept under the interlock, so taking it here orders the wakeup
- * after that sleep.
- */
-void rw_unlock_read_slow(struct rwlock *l, uintptr_t s)
+/* rw_unlock_read_slow: leave as a reader and wake whoever waits, or report a caller's bug. */
+void rw_unlock_read_slow(struct rwlock *l)
 {
+	uintptr_t s = rw_state(l);
+
 	if (s < RW_READER || (s & RW_WRITER))
 		panic("rw_unlock_read: %s not read-held", l->name);
-	rw_release_slow(l, 0, false);
+	rw_release_slow(l, RW_READER, false);
 }
 
 void rw_unlock_write(struct rwlock *l)

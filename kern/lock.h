@@ -15,8 +15,10 @@ struct thread;
 
 /*
  * The owner word is the owning thread, or 0; bit 0 (MUTEX_WAITERS) says a
- * thread sleeps on it.  Taking a free mutex is a single compare-and-swap,
- * releasing one a single swap to 0; the interlock is only for sleeping.
+ * thread sleeps on it.  Taking a free mutex and releasing one nobody
+ * waits for are single compare-and-swaps.  With MUTEX_WAITERS set the
+ * owner releases under the interlock, and touches the mutex no more after
+ * that, so that the thread it lets in may free the mutex at once.
  */
 #define MUTEX_WAITERS	1ul
 
@@ -34,12 +36,9 @@ bool mutex_owned(struct mutex *m);
 #if defined(__riscv)	/* the image inlines the fast paths (see spinlock.h) */
 #include "kern/thread.h"
 
-/*
- * The slow paths: m was not free / m's owner word was o, not just self
- * (it is 0 already).
- */
+/* The slow paths: m was not free / m's owner word is not just self. */
 void mutex_lock_slow(struct mutex *m, uintptr_t self);
-void mutex_unlock_slow(struct mutex *m, uintptr_t self, uintptr_t o);
+void mutex_unlock_slow(struct mutex *m, uintptr_t self);
 
 static inline void mutex_lock(struct mutex *m)
 {
@@ -61,11 +60,11 @@ static inline bool mutex_trylock(struct mutex *m)
 
 static inline void mutex_unlock(struct mutex *m)
 {
-	uintptr_t self = (uintptr_t)thread_current(), o;
+	uintptr_t self = (uintptr_t)thread_current(), o = self;
 
-	o = __atomic_exchange_n(&m->owner, 0, __ATOMIC_RELEASE);
-	if (o != self)
-		mutex_unlock_slow(m, self, o);
+	if (!__atomic_compare_exchange_n(&m->owner, &o, 0, false, __ATOMIC_RELEASE,
+					 __ATOMIC_RELAXED))
+		mutex_unlock_slow(m, self);
 }
 #else
 void mutex_lock(struct mutex *m);
@@ -80,10 +79,10 @@ void mutex_unlock(struct mutex *m);
  * The state word counts readers (in units of RW_READER) and says whether
  * a writer holds the lock (RW_WRITER) and whether anyone sleeps or waits
  * on it (RW_WANTED).  While RW_WANTED is clear, taking and releasing the
- * lock are single compare-and-swaps of that word (a reader leaves with one
- * atomic subtraction); once it is set, every change but a reader's leaving
- * goes through the interlock, and a reader that leaves then takes the
- * interlock to wake the sleepers, so none is ever missed.
+ * lock are single compare-and-swaps of that word; once it is set, every
+ * change goes through the interlock, so no sleeper is missed, and a
+ * thread that releases touches the lock no more after the interlock, so
+ * that the thread it lets in may free the lock at once.
  */
 #define RW_WRITER	1ul
 #define RW_WANTED	2ul
@@ -104,12 +103,9 @@ void rw_init(struct rwlock *l, const char *name);
 void rw_lock_write(struct rwlock *l);
 void rw_unlock_write(struct rwlock *l);
 #if defined(__riscv)	/* the image inlines the read fast paths (see spinlock.h) */
-/*
- * The slow paths: a writer holds or waits / a waiter to wake, or a
- * caller's bug (s: the state before the reader was taken off it).
- */
+/* The slow paths: a writer holds or waits / a waiter to wake, or a caller's bug. */
 void rw_lock_read_slow(struct rwlock *l);
-void rw_unlock_read_slow(struct rwlock *l, uintptr_t s);
+void rw_unlock_read_slow(struct rwlock *l);
 
 static inline void rw_lock_read(struct rwlock *l)
 {
@@ -136,10 +132,15 @@ static inline bool rw_trylock_read(struct rwlock *l)
 
 static inline void rw_unlock_read(struct rwlock *l)
 {
-	uintptr_t s = __atomic_fetch_sub(&l->state, RW_READER, __ATOMIC_RELEASE);
+	uintptr_t s = __atomic_load_n(&l->state, __ATOMIC_RELAXED);
 
-	if ((s & (RW_WANTED | RW_WRITER)) || s < RW_READER)
-		rw_unlock_read_slow(l, s);
+	do {
+		if ((s & (RW_WANTED | RW_WRITER)) || s < RW_READER) {
+			rw_unlock_read_slow(l);
+			return;
+		}
+	} while (!__atomic_compare_exchange_n(&l->state, &s, s - RW_READER, false, __ATOMIC_RELEASE,
+					      __ATOMIC_RELAXED));
 }
 #else
 void rw_lock_read(struct rwlock *l);
