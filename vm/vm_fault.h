@@ -25,7 +25,8 @@ struct vm_fault_stats {
  * mapping in map's pmap).
  * => KERN_INVALID_ADDRESS (nothing mapped), KERN_PROTECTION_FAILURE (the
  *    entry forbids it), KERN_RESOURCE_SHORTAGE (no page), KERN_MEMORY_ERROR
- *    (the backing store could not read the page back)
+ *    (the backing store could not read the page back), KERN_INVALID_ARGUMENT
+ *    (NULL map)
  * => no spinlock held; may sleep
  */
 kern_return_t vm_fault(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type);

@@ -26,7 +26,11 @@ kern_return_t kmem_alloc_aligned(vm_map_t map, vm_offset_t *addrp, vm_size_t siz
  */
 kern_return_t kmem_alloc_contig(vm_map_t map, vm_offset_t *addrp, vm_size_t size, vm_offset_t mask,
 				int flags);
-/* kmem_free: free [addr, addr+size) from any kmem_alloc; a bad range is reported and ignored. */
+/*
+ * kmem_free: free [addr, addr+size) from any kmem_alloc, rounded out to
+ * pages as vm_deallocate does; a range vm_deallocate refuses is reported
+ * and ignored.
+ */
 void kmem_free(vm_map_t map, vm_offset_t addr, vm_size_t size);
 
 #endif

@@ -936,6 +936,8 @@ kern_return_t vm_map_lookup_info(struct vm_map_lookup_info *info, vm_offset_t va
 	vm_map_t map = info->map;
 	struct vm_map_entry *e;
 
+	if (!map)
+		return KERN_INVALID_ARGUMENT;
 	/* The common case: the hint's entry, allowed, ready (anything else: start over). */
 	rw_lock_read(&map->lock);
 	e = map->hint;
@@ -1091,6 +1093,8 @@ struct map_check {
 	vm_map_t map;
 	void (*report)(const char *fmt, ...);
 	int bad;
+	const void *run_target;		/* object or submap of the entries just checked */
+	int run;			/* how many adjacent entries name it */
 };
 
 #define MCHECK(mc, cond, ...)				\
@@ -1122,6 +1126,28 @@ static int check_tree(struct map_check *mc, struct vm_map_entry *e, struct vm_ma
 	return 1 + MAX(hl, hr);
 }
 
+/*
+ * check_entry_refs: each entry holds a reference to its object or submap,
+ * so a run of adjacent entries naming one (a range clipped into pieces)
+ * needs at least that many.  Other holders only add to the count.
+ */
+static void check_entry_refs(struct map_check *mc, struct vm_map_entry *e)
+{
+	const void *target = e->is_submap ? (const void *)e->submap : (const void *)e->object;
+	int refs;
+
+	if (!target) {
+		mc->run_target = NULL;
+		return;
+	}
+	mc->run = target == mc->run_target ? mc->run + 1 : 1;
+	mc->run_target = target;
+	refs = __atomic_load_n(e->is_submap ? &e->submap->ref_count : &e->object->ref_count,
+			       __ATOMIC_RELAXED);
+	MCHECK(mc, refs >= mc->run, "vm_map_check: 0x%lx: %d entries in a row name %s %p, %d refs\n",
+	       e->start, mc->run, e->is_submap ? "submap" : "object", target, refs);
+}
+
 /* check_entry: one entry's own invariants. */
 static void check_entry(struct map_check *mc, struct vm_map_entry *e)
 {
@@ -1145,6 +1171,7 @@ static void check_entry(struct map_check *mc, struct vm_map_entry *e)
 		       "vm_map_check: 0x%lx runs past its object's end\n", e->start);
 		mc->bad += vm_object_check(e->object, mc->report);
 	}
+	check_entry_refs(mc, e);
 }
 
 int vm_map_check(vm_map_t map, void (*report)(const char *fmt, ...))
@@ -1158,6 +1185,8 @@ int vm_map_check(vm_map_t map, void (*report)(const char *fmt, ...))
 		check_entry(&mc, e);
 		size += e->end - e->start;
 		MCHECK(&mc, e->next || map->last == e, "vm_map_check: last entry is not map->last\n");
+		if (e->is_submap && (!e->next || !e->next->is_submap || e->next->submap != e->submap))
+			mc.bad += vm_map_check(e->submap, report);	/* parent locked first */
 	}
 	MCHECK(&mc, !map->last || map->last->end <= map->max_offset, "vm_map_check: entry past the end\n");
 	MCHECK(&mc, n == map->nentries, "vm_map_check: %d entries listed, count says %d\n", n,
@@ -1178,18 +1207,39 @@ static const char *prot_str(vm_prot_t p, char buf[4])
 	return buf;
 }
 
-void vm_map_print(vm_map_t map, bool full, int (*print)(const char *fmt, ...))
+/* map_print_lock: read-lock map for printing; with try, only if that needs no wait. */
+static bool map_print_lock(vm_map_t map, bool try, int indent, int (*print)(const char *fmt, ...))
+{
+	if (!try) {
+		rw_lock_read(&map->lock);
+		return true;
+	}
+	if (rw_trylock_read(&map->lock))
+		return true;
+	print("%*smap %p: locked, not printed\n", indent, "", (void *)map);
+	return false;
+}
+
+/*
+ * map_print_locked: the header line and the entries of map that meet
+ * [lo, hi), indented by indent; with full, the object chains behind them
+ * and the entries of submaps (locked after map, as lookups do; skipped if
+ * try and the lock is taken).  => map read-locked
+ */
+static void map_print_locked(vm_map_t map, vm_offset_t lo, vm_offset_t hi, bool full, bool try,
+			     int indent, int (*print)(const char *fmt, ...))
 {
 	static const char *const inherit[] = { "share", "copy", "none" };
 	static const char *const behavior[] = { "default", "random", "sequential", "rseqntl" };
 
-	rw_lock_read(&map->lock);
-	print("map %p: 0x%lx-0x%lx, %d entries, 0x%lx bytes\n", (void *)map, map->min_offset,
-	      map->max_offset, map->nentries, map->size);
+	print("%*smap %p: 0x%lx-0x%lx, %d entries, 0x%lx bytes\n", indent, "", (void *)map,
+	      map->min_offset, map->max_offset, map->nentries, map->size);
 	for (struct vm_map_entry *e = map->first; e; e = e->next) {
 		char p[4], m[4];
 
-		print("  0x%016lx-0x%016lx %s/%s %s %s wired %u/%u", e->start, e->end,
+		if (e->end <= lo || e->start >= hi)
+			continue;
+		print("%*s  0x%016lx-0x%016lx %s/%s %s %s wired %u/%u", indent, "", e->start, e->end,
 		      prot_str(e->protection, p), prot_str(e->max_protection, m),
 		      inherit[e->inheritance], behavior[e->behavior], e->wired_count,
 		      e->user_wired_count);
@@ -1201,9 +1251,33 @@ void vm_map_print(vm_map_t map, bool full, int (*print)(const char *fmt, ...))
 			      e->needs_copy ? " needs_copy" : "", e->is_shared ? " shared" : "");
 		else
 			print(" zero-fill\n");
-		if (full && !e->is_submap && e->object)
-			vm_object_print(e->object, false, print);
+		if (!full)
+			continue;
+		if (!e->is_submap && e->object) {
+			vm_object_print_at(e->object, false, indent + 4, print);
+		} else if (e->is_submap && map_print_lock(e->submap, try, indent + 4, print)) {
+			map_print_locked(e->submap, e->offset, e->offset + (e->end - e->start), full,
+					 try, indent + 4, print);
+			rw_unlock_read(&e->submap->lock);
+		}
 	}
+}
+
+void vm_map_print(vm_map_t map, bool full, int (*print)(const char *fmt, ...))
+{
+	rw_lock_read(&map->lock);
+	map_print_locked(map, 0, ~0ul, full, false, 0, print);
+	rw_unlock_read(&map->lock);
+}
+
+void vm_map_print_near(vm_map_t map, vm_offset_t addr, int (*print)(const char *fmt, ...))
+{
+	vm_offset_t lo = addr > VM_MAP_PRINT_NEAR ? addr - VM_MAP_PRINT_NEAR : 0;
+	vm_offset_t hi = addr < ~0ul - VM_MAP_PRINT_NEAR ? addr + VM_MAP_PRINT_NEAR : ~0ul;
+
+	if (!map_print_lock(map, true, 0, print))
+		return;
+	map_print_locked(map, lo, hi, true, true, 0, print);
 	rw_unlock_read(&map->lock);
 }
 

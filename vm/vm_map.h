@@ -160,7 +160,8 @@ kern_return_t vm_region(vm_map_t map, vm_address_t *address, vm_size_t *size,
  * else the first map's).  Returns with the first map and *map read-locked;
  * *object is the entry's, kept alive by the entry until vm_map_lookup_done
  * (no reference is taken).
- * => KERN_INVALID_ADDRESS (no entry), KERN_PROTECTION_FAILURE
+ * => KERN_INVALID_ADDRESS (no entry), KERN_PROTECTION_FAILURE,
+ *    KERN_INVALID_ARGUMENT (NULL map; nothing locked)
  */
 kern_return_t vm_map_lookup(vm_map_t *map, vm_offset_t vaddr, vm_prot_t fault_type,
 			    struct vm_object **object, vm_object_offset_t *offset, vm_prot_t *prot,
@@ -233,8 +234,19 @@ vm_map_entry_t vm_map_lookup_entry_locked(vm_map_t map, vm_offset_t addr);
 
 /* vm_map_check: every invariant; returns the violations reported. */
 int vm_map_check(vm_map_t map, void (*report)(const char *fmt, ...));
-/* vm_map_print: one line per entry; with full, the objects and chains behind them. */
+/*
+ * vm_map_print: one line per entry; with full, the objects and chains
+ * behind them and the entries of submaps, indented under their entry.
+ */
 void vm_map_print(vm_map_t map, bool full, int (*print)(const char *fmt, ...));
+
+/*
+ * vm_map_print_near: vm_map_print (full) of the entries within
+ * VM_MAP_PRINT_NEAR of addr, for fault reports and panics: it never
+ * waits for a lock (a locked map or submap is left out, and said so).
+ */
+#define VM_MAP_PRINT_NEAR	(64ul * 1024)
+void vm_map_print_near(vm_map_t map, vm_offset_t addr, int (*print)(const char *fmt, ...));
 /* vm_map_entry_count: live entries in all maps, for accounting checks. */
 uint64_t vm_map_entry_count(void);
 

@@ -107,6 +107,23 @@ static struct vm_map_entry *entry_copy(vm_map_t src_map, struct vm_map_entry *sr
 	return e;
 }
 
+/*
+ * copyin_check_locked: every entry of [start, end) (mapped without a hole)
+ * may be copied: readable, and not a submap.  Checked before anything is
+ * clipped, so that a refused copy leaves the map as it was.
+ */
+static kern_return_t copyin_check_locked(vm_map_t map, vm_offset_t start, vm_offset_t end)
+{
+	for (struct vm_map_entry *e = vm_map_lookup_entry_locked(map, start); e && e->start < end;
+	     e = e->next) {
+		if (e->is_submap)
+			return KERN_INVALID_ARGUMENT;
+		if (!(e->protection & VM_PROT_READ))
+			return KERN_PROTECTION_FAILURE;
+	}
+	return KERN_SUCCESS;
+}
+
 kern_return_t vm_map_copyin(vm_map_t src_map, vm_address_t src_addr, vm_size_t len,
 			    boolean_t src_destroy, vm_map_copy_t *copy_result)
 {
@@ -126,15 +143,11 @@ kern_return_t vm_map_copyin(vm_map_t src_map, vm_address_t src_addr, vm_size_t l
 	rw_lock_write(&src_map->lock);
 	if (!vm_map_range_mapped_locked(src_map, start, end))
 		kr = KERN_INVALID_ADDRESS;
-	else
+	else if ((kr = copyin_check_locked(src_map, start, end)) == KERN_SUCCESS)
 		e = vm_map_clip_locked(src_map, start, end, &kr);
 	for (; kr == KERN_SUCCESS && e && e->start < end; e = e->next) {
 		struct vm_map_entry *c;
 
-		if (!(e->protection & VM_PROT_READ) || e->is_submap) {
-			kr = e->is_submap ? KERN_INVALID_ARGUMENT : KERN_PROTECTION_FAILURE;
-			break;
-		}
 		if (!(c = entry_copy(src_map, e, end - start <= VM_MAP_COPY_SMALL))) {
 			kr = KERN_RESOURCE_SHORTAGE;
 			break;

@@ -638,15 +638,21 @@ int vm_object_check(vm_object_t object, void (*report)(const char *fmt, ...))
 
 void vm_object_print(vm_object_t object, bool full, int (*print)(const char *fmt, ...))
 {
+	vm_object_print_at(object, full, 4, print);
+}
+
+void vm_object_print_at(vm_object_t object, bool full, int indent,
+			int (*print)(const char *fmt, ...))
+{
 	for (int depth = 0; object; object = object->shadow, depth++) {
-		print("%*sobject %lu: size 0x%lx, %d refs, %lu resident%s%s%s", 2 * depth + 4, "",
+		print("%*sobject %lu: size 0x%lx, %d refs, %lu resident%s%s%s", 2 * depth + indent, "",
 		      object->id, object->size, object->ref_count, object->resident_count,
 		      object->one_mapping ? ", one mapping" : "",
 		      object->pager_data ? ", paged out" : "", object->shadow ? ", shadows at " : "\n");
 		if (object->shadow)
 			print("0x%lx:\n", object->shadow_offset);
 		for (vm_page_t m = full ? object->pages : NULL; m; m = m->onext)
-			print("%*s0x%lx -> page 0x%lx%s\n", 2 * depth + 6, "", m->offset, m->phys_addr,
-			      m->busy ? " busy" : "");
+			print("%*s0x%lx -> page 0x%lx%s\n", 2 * depth + indent + 2, "", m->offset,
+			      m->phys_addr, m->busy ? " busy" : "");
 	}
 }

@@ -208,5 +208,8 @@ uint64_t vm_object_count(void);
 int vm_object_check(vm_object_t object, void (*report)(const char *fmt, ...));
 /* vm_object_print: one line per object of the chain (and, with full, per page). */
 void vm_object_print(vm_object_t object, bool full, int (*print)(const char *fmt, ...));
+/* vm_object_print_at: vm_object_print indented by indent columns (vm_map_print's nesting). */
+void vm_object_print_at(vm_object_t object, bool full, int indent,
+			int (*print)(const char *fmt, ...));
 
 #endif

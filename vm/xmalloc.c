@@ -22,7 +22,7 @@
 struct block {
 	uint64_t size;			/* bytes, header included, multiple of 16 */
 	uint32_t tag;			/* BLOCK_FREE or BLOCK_USED */
-	uint32_t pad;
+	uint32_t check;			/* while used: block_check(this block) */
 	struct block *next_free;	/* only while free */
 };
 
@@ -80,6 +80,16 @@ static struct block *block_fit(struct block *b, size_t need, size_t align)
 	return (struct block *)(user - BLOCK_HDR);
 }
 
+/*
+ * block_check: a used block's second word, from its own address, so that
+ * xmfree of a pointer into the middle of a block does not take the data
+ * there for a header unless it also names that address.
+ */
+static uint32_t block_check(const struct block *b)
+{
+	return (uint32_t)((uintptr_t)b >> 4) ^ 0x9e3779b9u;
+}
+
 /* free_insert: put b on the sorted free list and merge it with free neighbours. */
 static void free_insert(struct heap *heap, struct block *b)
 {
@@ -121,6 +131,7 @@ static void take(struct heap *heap, struct block *b, struct block *at, size_t ne
 	}
 	at->size = need;
 	at->tag = BLOCK_USED;
+	at->check = block_check(at);
 	heap->used += need;
 }
 
@@ -160,7 +171,7 @@ int xmfree(caddr_t ptr, heapaddr_t h)
 		return -1;
 	b = (struct block *)(ptr - BLOCK_HDR);
 	spin_lock(&heap->lock);
-	if (b->tag == BLOCK_USED && (char *)b + b->size <= heap->end) {
+	if (b->tag == BLOCK_USED && b->check == block_check(b) && (char *)b + b->size <= heap->end) {
 		heap->used -= b->size;
 		free_insert(heap, b);
 		rc = 0;

@@ -13,6 +13,7 @@
 #include "platform/riscv/riscv.h"
 #include "platform/riscv/semihost.h"
 #include "platform/riscv/trap.h"
+#include "platform/riscv/vm_machdep.h"
 
 #define TRAP_DEPTH_MAX 4
 
@@ -157,6 +158,7 @@ static void trap_exception(struct trap_frame *tf, bool handler_tried)
 	if (trap_fault_hook && trap_fault_hook(tf))
 		return;
 	trap_report(tf);
+	vm_machdep_fault_print(tf);
 	panic("unexpected trap: %s at 0x%lx", trap_cause_name(cause), tf->sepc);
 }
 

@@ -30,6 +30,17 @@ static bool vm_page_fault(struct trap_frame *tf)
 	return kr == KERN_SUCCESS;
 }
 
+void vm_machdep_fault_print(const struct trap_frame *tf)
+{
+	vm_map_t map;
+
+	if (tf->scause != EXC_LOAD_PAGE_FAULT && tf->scause != EXC_STORE_PAGE_FAULT &&
+	    tf->scause != EXC_INST_PAGE_FAULT)
+		return;
+	if ((map = vm_machdep_fault_map(tf, thread_current())))
+		vm_map_print_near(map, tf->stval, kprintf);
+}
+
 void vm_machdep_init(void)
 {
 	static const unsigned causes[] = { EXC_LOAD_PAGE_FAULT, EXC_STORE_PAGE_FAULT,

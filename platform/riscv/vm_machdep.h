@@ -36,4 +36,7 @@ static inline vm_map_t vm_machdep_fault_map(const struct trap_frame *tf, const s
 	return NULL;
 }
 
+/* vm_machdep_fault_print: for a report of an unresolved page fault: the map around its address. */
+void vm_machdep_fault_print(const struct trap_frame *tf);
+
 #endif

@@ -84,6 +84,29 @@ void ktest_report(const char *fmt, ...)
 	va_end(ap);
 }
 
+char ktest_captured[4096];
+static size_t ktest_captured_len;
+
+int ktest_capture(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(ktest_captured + ktest_captured_len,
+		      sizeof(ktest_captured) - ktest_captured_len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		ktest_captured_len = MIN(ktest_captured_len + (size_t)n, sizeof(ktest_captured) - 1);
+	return n;
+}
+
+void ktest_capture_reset(void)
+{
+	ktest_captured_len = 0;
+	ktest_captured[0] = '\0';
+}
+
 uint64_t ktest_uread(uint64_t va)
 {
 	uint64_t v;

@@ -141,6 +141,15 @@ bool ktest_host_check(struct p9_client *c, const char *name);
 void ktest_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
+ * ktest_capture: a print function for the printers (vm_map_print,
+ * pmap_print...) that appends to ktest_captured (4 KiB, kept terminated);
+ * ktest_capture_reset empties it.
+ */
+extern char ktest_captured[4096];
+int ktest_capture(const char *fmt, ...);
+void ktest_capture_reset(void);
+
+/*
  * ktest_uread / ktest_uwrite: S-mode access to a user address of the
  * thread's address space, sstatus.SUM set only around the access (faults
  * go to the VM or to EXPECT_FAULT like any other).

@@ -608,22 +608,6 @@ KTEST(pmap, ad_fault_fixup)
 	vm_page_free(m);
 }
 
-static char print_buf[2048];
-static size_t print_len;
-
-static int print_capture(const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(print_buf + print_len, sizeof(print_buf) - print_len, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		print_len = MIN(print_len + (size_t)n, sizeof(print_buf) - 1);
-	return n;
-}
-
 KTEST(pmap, print_shows_every_mapping)
 {
 	pmap_t p = pmap_create();
@@ -634,17 +618,17 @@ KTEST(pmap, print_shows_every_mapping)
 	ASSERT_EQ(pmap_enter(p, UVA, m, VM_PROT_READ | VM_PROT_EXECUTE, 0), KERN_SUCCESS);
 	ASSERT_EQ(pmap_enter(p, 8 * MIB2, run, VM_PROT_DEFAULT, PMAP_LARGE_2M | PMAP_WIRED),
 		  KERN_SUCCESS);
-	print_len = 0;
-	pmap_print(p, print_capture);
-	EXPECT_TRUE(strstr(print_buf, "513 resident, 512 wired") != NULL);
+	ktest_capture_reset();
+	pmap_print(p, ktest_capture);
+	EXPECT_TRUE(strstr(ktest_captured, "513 resident, 512 wired") != NULL);
 	snprintf(want, sizeof(want), "  0x0000000001000000-0x0000000001200000 -> 0x%010lx rw-ua- 2M wired\n",
 		 run->phys_addr);
-	EXPECT_TRUE(strstr(print_buf, want) != NULL);
+	EXPECT_TRUE(strstr(ktest_captured, want) != NULL);
 	snprintf(want, sizeof(want), "  0x0000000010000000-0x0000000010001000 -> 0x%010lx r-xua- 4K\n",
 		 m->phys_addr);
-	EXPECT_TRUE(strstr(print_buf, want) != NULL);
-	if (!strstr(print_buf, want))
-		kprintf("%s", print_buf);
+	EXPECT_TRUE(strstr(ktest_captured, want) != NULL);
+	if (!strstr(ktest_captured, want))
+		kprintf("%s", ktest_captured);
 	pmap_destroy(p);
 	vm_page_free(m);
 	vm_page_free_contig(run, 512);

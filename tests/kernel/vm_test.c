@@ -4,6 +4,7 @@
  * ktest accounting (pages, wired pages, objects, entries) after each case.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "kern/thread.h"
@@ -341,9 +342,16 @@ KTEST(vm, wire_and_unwire_counts)
 
 KTEST(vm, kmem_variants)
 {
-	vm_offset_t w, p, al, c;
+	vm_offset_t w, ww, p, al, c;
 	vm_paddr_t pa0, pa;
+	uint64_t wired0 = vm_page_wired_count();
 
+	ASSERT_EQ(kmem_alloc_wired(kernel_map, &ww, 2 * PAGE_SIZE), KERN_SUCCESS);
+	EXPECT_EQ(vm_page_wired_count(), wired0 + 2);		/* backed and wired at once */
+	EXPECT_EQ(pmap_extract(kernel_pmap, ww + PAGE_SIZE, &pa), KERN_SUCCESS);
+	EXPECT_EQ(*(volatile uint64_t *)(ww + PAGE_SIZE), 0);
+	kmem_free(kernel_map, ww, 2 * PAGE_SIZE);
+	EXPECT_EQ(vm_page_wired_count(), wired0);
 	ASSERT_EQ(kmem_alloc(kernel_map, &w, 3 * PAGE_SIZE), KERN_SUCCESS);
 	EXPECT_EQ(*(volatile uint64_t *)(w + 2 * PAGE_SIZE), 0);	/* zeroed, wired: no fault */
 	*(volatile uint64_t *)w = 5;
@@ -617,6 +625,13 @@ KTEST(vm, kernel_heaps_exist)
 #define CC_R2		(UBASE + 0x100000)	/* protected and unprotected */
 #define CC_R3		(UBASE + 0x200000)	/* deallocated and allocated again */
 
+/* A copy of CC_R made while the workers ran, and what each page's owner slot held then. */
+struct cc_copy {
+	vm_map_t map;
+	vm_offset_t base;
+	uint64_t seen[CC_PAGES];
+};
+
 struct cc {
 	vm_map_t map;
 	int nworkers;
@@ -624,11 +639,47 @@ struct cc {
 	uint64_t last[CC_PAGES];	/* the last value each page's owner wrote */
 	volatile int failures;
 	struct ktest_ctx *ctx;
+	struct cc_copy snapshot;	/* vm_map_copyin + copyout in the first round */
+	struct cc_copy child;		/* vm_map_fork in the second */
 };
 
 static uint64_t cc_value(int w, uint64_t seq)
 {
 	return ((uint64_t)w << 40) | seq;
+}
+
+/* cc_copy_take: remember what copy (CC_R of c->map at some moment) holds in each owner's slot. */
+static void cc_copy_take(struct cc *c, struct cc_copy *copy, vm_map_t map, vm_offset_t base)
+{
+	copy->map = map;
+	copy->base = base;
+	for (int p = 0; p < CC_PAGES; p++)
+		copy->seen[p] = load_in(map, base + ptoa(p) + 8 * (p % c->nworkers));
+}
+
+/*
+ * cc_copy_ok: each slot of the copy held a value its owner wrote (or the
+ * zero before its first write), and still holds it: the workers' later
+ * writes went to their own map only.
+ */
+static void cc_copy_ok(struct cc *c, struct cc_copy *copy, const char *what)
+{
+	int older = 0;
+
+	if (!copy->map)
+		return;
+	for (int p = 0; p < CC_PAGES; p++) {
+		int w = p % c->nworkers;
+		uint64_t v = copy->seen[p], seq = v & ((1ul << 40) - 1);
+
+		EXPECT_TRUE(v == 0 || (v >> 40 == (uint64_t)w && seq >= 1 && seq <= CC_WRITES));
+		EXPECT_EQ(load_in(copy->map, copy->base + ptoa(p) + 8 * w), v);
+		older += seq < CC_WRITES;
+	}
+	ktest_report("%s: %d of %d pages hold a value older than the last write\n", what, older,
+		     CC_PAGES);
+	EXPECT_MAP_OK(copy->map);
+	vm_map_deallocate(copy->map);
 }
 
 /* cc_worker: owns pages w, w+n, ...: writes them and reads them back; reads the others too. */
@@ -668,11 +719,25 @@ static int cc_mutator(struct cc *c)
 		EXPECT_EQ(vm_protect(c->map, CC_R2, 4 * PAGE_SIZE, FALSE, round & 1 ? VM_PROT_DEFAULT : VM_PROT_NONE),
 			  KERN_SUCCESS);
 		EXPECT_EQ(vm_map_wire(c->map, CC_R, CC_R + 8 * PAGE_SIZE, VM_PROT_DEFAULT, FALSE), KERN_SUCCESS);
-		if (vm_map_copyin(c->map, CC_R, ptoa(CC_PAGES), FALSE, &copy) == KERN_SUCCESS)
-			vm_map_copy_discard(copy);	/* copy-on-write under the workers' feet */
+		/* Copy-on-write under the workers' feet: the first copy and fork are kept. */
+		if (vm_map_copyin(c->map, CC_R, ptoa(CC_PAGES), FALSE, &copy) == KERN_SUCCESS) {
+			vm_map_t snap = round == 0 ? user_map() : NULL;
+			vm_address_t at = 0;
+
+			if (snap && vm_map_copyout(snap, &at, copy) == KERN_SUCCESS)
+				cc_copy_take(c, &c->snapshot, snap, at);
+			else
+				vm_map_copy_discard(copy);
+			if (snap && !c->snapshot.map)
+				vm_map_deallocate(snap);
+		}
 		EXPECT_EQ(vm_map_unwire(c->map, CC_R, CC_R + 8 * PAGE_SIZE, FALSE), KERN_SUCCESS);
-		if ((child = vm_map_fork(c->map)) != NULL)
-			vm_map_deallocate(child);
+		if ((child = vm_map_fork(c->map)) != NULL) {
+			if (round == 1)
+				cc_copy_take(c, &c->child, child, CC_R);
+			else
+				vm_map_deallocate(child);
+		}
 		EXPECT_EQ(vm_deallocate(c->map, CC_R3, 4 * PAGE_SIZE), KERN_SUCCESS);
 		EXPECT_EQ(vm_allocate(c->map, &a, 4 * PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
 		if (round % 8 == 0)
@@ -717,6 +782,9 @@ KTEST(vm, concurrent_faults_and_map_changes)
 		EXPECT_EQ(c.last[p], cc_value(w, CC_WRITES));
 	}
 	thread_set_map(NULL);
+	EXPECT_TRUE(c.snapshot.map != NULL);
+	cc_copy_ok(&c, &c.snapshot, "copy");
+	cc_copy_ok(&c, &c.child, "fork");
 	EXPECT_MAP_OK(c.map);
 	vm_map_deallocate(c.map);
 }
@@ -764,6 +832,65 @@ KTEST(vm, submaps_shared_and_nested)
 	vm_map_deallocate(a);
 	vm_map_deallocate(b);
 	vm_map_deallocate(c);
+	vm_map_deallocate(sub);
+}
+
+/* printed: the text vm_map_print(full) / vm_map_print_near gives for map. */
+static const char *printed(vm_map_t map, bool near, vm_offset_t addr)
+{
+	ktest_capture_reset();
+	if (near)
+		vm_map_print_near(map, addr, ktest_capture);
+	else
+		vm_map_print(map, true, ktest_capture);
+	return ktest_captured;
+}
+
+/*
+ * vm_map_print goes into submaps, indented under their entry; the fault
+ * report's vm_map_print_near shows only the entries near the address and
+ * never waits for the map's lock.
+ */
+KTEST(vm, printers_show_submaps_and_the_fault_neighbourhood)
+{
+	vm_map_t sub = vm_map_create(pmap_create(), SUB_BASE, SUB_BASE + SUB_SIZE), a = user_map();
+	vm_address_t s = SUB_BASE, near1 = UBASE, near2 = UBASE + 8 * PAGE_SIZE;
+	vm_address_t far = UBASE + 64 * PAGE_SIZE, r = SUB_BASE;
+	vm_region_basic_info_data_t info;
+	vm_size_t size;
+	char want[96];
+
+	ASSERT_TRUE(sub && a);
+	ASSERT_EQ(vm_allocate(sub, &s, 4 * PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
+	ASSERT_EQ(vm_map_submap(a, SUB_BASE, SUB_BASE + SUB_SIZE, sub, SUB_BASE, FALSE), KERN_SUCCESS);
+	store_in(a, SUB_BASE + PAGE_SIZE, 1);
+	ASSERT_EQ(vm_region(sub, &r, &size, &info), KERN_SUCCESS);
+	snprintf(want, sizeof(want), "\n    map %p: 0x%lx-0x%lx, 1 entries", (void *)sub, SUB_BASE,
+		 SUB_BASE + SUB_SIZE);
+	EXPECT_TRUE(strstr(printed(a, false, 0), want) != NULL);
+	snprintf(want, sizeof(want), "\n        object %lu: size 0x4000, 1 refs, 1 resident",
+		 info.object_id);
+	EXPECT_TRUE(strstr(ktest_captured, want) != NULL);
+	if (!strstr(ktest_captured, want))
+		kprintf("%s", ktest_captured);
+	ASSERT_EQ(vm_allocate(a, &near1, PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
+	ASSERT_EQ(vm_allocate(a, &near2, PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
+	ASSERT_EQ(vm_allocate(a, &far, PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
+	printed(a, true, UBASE + 4 * PAGE_SIZE);
+	snprintf(want, sizeof(want), "  0x%016lx-", near1);
+	EXPECT_TRUE(strstr(ktest_captured, want) != NULL);
+	snprintf(want, sizeof(want), "  0x%016lx-", near2);
+	EXPECT_TRUE(strstr(ktest_captured, want) != NULL);
+	snprintf(want, sizeof(want), "  0x%016lx-", far);
+	EXPECT_TRUE(strstr(ktest_captured, want) == NULL);
+	snprintf(want, sizeof(want), "  0x%016lx-", SUB_BASE);
+	EXPECT_TRUE(strstr(ktest_captured, want) == NULL);
+	rw_lock_write(&a->lock);
+	snprintf(want, sizeof(want), "map %p: locked, not printed\n", (void *)a);
+	EXPECT_EQ(strcmp(printed(a, true, UBASE), want), 0);
+	rw_unlock_write(&a->lock);
+	EXPECT_MAP_OK(a);
+	vm_map_deallocate(a);
 	vm_map_deallocate(sub);
 }
 

@@ -354,6 +354,65 @@ UTEST(vm_map, fork_chain_stays_short)
 	UT_EXPECT_EQ(vm_object_count(), 0);
 }
 
+/*
+ * corrupt: set field to bad, expect vm_map_check to report it, put it
+ * back and expect a clean check: each invariant the checkers promise is
+ * one a broken map fails.
+ */
+#define CORRUPT(map, field, bad)						\
+	do {									\
+		__typeof__(field) saved_ = (field);				\
+		(field) = (bad);						\
+		reports = 0;							\
+		UT_EXPECT(vm_map_check((map), count_report) > 0);		\
+		UT_EXPECT(reports > 0);						\
+		(field) = saved_;						\
+		UT_EXPECT_EQ(vm_map_check((map), count_report), 0);		\
+	} while (0)
+
+UTEST(vm_map, checkers_catch_each_corruption)
+{
+	vm_map_t map;
+	vm_address_t a = WIN, b = WIN + 8 * PAGE_SIZE;
+	struct vm_map_entry *first, *mid;
+	vm_object_t object;
+
+	setup_once();
+	map = new_map();
+	UT_ASSERT(map && vm_allocate(map, &a, 4 * PAGE_SIZE, VM_FLAGS_FIXED) == KERN_SUCCESS);
+	UT_ASSERT(vm_allocate(map, &b, PAGE_SIZE, VM_FLAGS_FIXED) == KERN_SUCCESS);
+	for (int i = 0; i < 4; i++)
+		UT_ASSERT(map_write(map, a + ptoa(i), (uint64_t)i) == KERN_SUCCESS);
+	/* Three entries over one object: its references are counted in a run. */
+	UT_ASSERT(vm_protect(map, a + PAGE_SIZE, PAGE_SIZE, TRUE, VM_PROT_READ) == KERN_SUCCESS);
+	UT_ASSERT(map->nentries == 4);
+	UT_EXPECT_EQ(vm_map_check(map, count_report), 0);
+	first = map->first;
+	mid = first->next;
+	object = mid->object;
+	UT_ASSERT(object && first->object == object && mid->next->object == object);
+	CORRUPT(map, mid->protection, VM_PROT_ALL);		/* above max_protection */
+	CORRUPT(map, mid->inheritance, 7);
+	CORRUPT(map, mid->behavior, 9);
+	CORRUPT(map, mid->start, first->start);			/* overlaps the entry before */
+	CORRUPT(map, mid->end, mid->start);			/* empty */
+	CORRUPT(map, mid->gap_before, PAGE_SIZE);
+	CORRUPT(map, map->root->max_gap, map->root->max_gap + PAGE_SIZE);
+	CORRUPT(map, map->root->height, map->root->height + 1);
+	UT_ASSERT(map->root->left != NULL);
+	CORRUPT(map, map->root->left->parent, map->root->left);
+	CORRUPT(map, map->last, mid);
+	CORRUPT(map, map->nentries, 5);
+	CORRUPT(map, map->size, map->size + PAGE_SIZE);
+	CORRUPT(map, mid->offset, object->size);		/* past the object's end */
+	CORRUPT(map, object->ref_count, 2);			/* three entries hold it */
+	CORRUPT(map, object->resident_count, 3);
+	CORRUPT(map, mid->next->prev, first);
+	reports = 0;
+	vm_map_deallocate(map);
+	UT_EXPECT_EQ(vm_object_count(), 0);
+}
+
 int main(int argc, char **argv)
 {
 	return utest_main(argc, argv);
