@@ -108,17 +108,22 @@ static struct vm_map_entry *entry_copy(vm_map_t src_map, struct vm_map_entry *sr
 }
 
 /*
- * copyin_check_locked: every entry of [start, end) (mapped without a hole)
- * may be copied: readable, and not a submap.  Checked before anything is
- * clipped, so that a refused copy leaves the map as it was.
+ * copy_range_check_locked: [start, end) of map is mapped without a hole
+ * (else KERN_INVALID_ADDRESS), holds no submap unless submaps_ok (else
+ * KERN_INVALID_ARGUMENT), and every entry allows need (else
+ * KERN_PROTECTION_FAILURE).  Checked before anything is clipped, so that
+ * a refused copy leaves the map as it was.  => map locked
  */
-static kern_return_t copyin_check_locked(vm_map_t map, vm_offset_t start, vm_offset_t end)
+static kern_return_t copy_range_check_locked(vm_map_t map, vm_offset_t start, vm_offset_t end,
+					     vm_prot_t need, bool submaps_ok)
 {
+	if (!vm_map_range_mapped_locked(map, start, end))
+		return KERN_INVALID_ADDRESS;
 	for (struct vm_map_entry *e = vm_map_lookup_entry_locked(map, start); e && e->start < end;
 	     e = e->next) {
-		if (e->is_submap)
+		if (e->is_submap && !submaps_ok)
 			return KERN_INVALID_ARGUMENT;
-		if (!(e->protection & VM_PROT_READ))
+		if ((e->protection & need) != need)
 			return KERN_PROTECTION_FAILURE;
 	}
 	return KERN_SUCCESS;
@@ -141,9 +146,7 @@ kern_return_t vm_map_copyin(vm_map_t src_map, vm_address_t src_addr, vm_size_t l
 	*copy = (struct vm_map_copy){ .start = start, .offset = src_addr - start, .size = len };
 	tail = &copy->entries;
 	rw_lock_write(&src_map->lock);
-	if (!vm_map_range_mapped_locked(src_map, start, end))
-		kr = KERN_INVALID_ADDRESS;
-	else if ((kr = copyin_check_locked(src_map, start, end)) == KERN_SUCCESS)
+	if ((kr = copy_range_check_locked(src_map, start, end, VM_PROT_READ, false)) == KERN_SUCCESS)
 		e = vm_map_clip_locked(src_map, start, end, &kr);
 	for (; kr == KERN_SUCCESS && e && e->start < end; e = e->next) {
 		struct vm_map_entry *c;
@@ -212,18 +215,11 @@ static vm_page_t copy_source_page(vm_map_copy_t copy, vm_offset_t sa, kern_retur
 /* overwrite_check: [start, end) of map is mapped and writable. */
 static kern_return_t overwrite_check(vm_map_t map, vm_offset_t start, vm_offset_t end)
 {
-	kern_return_t kr = KERN_SUCCESS;
+	kern_return_t kr = KERN_INVALID_ADDRESS;
 
 	rw_lock_read(&map->lock);
-	if (start < map->min_offset || end > map->max_offset ||
-	    !vm_map_range_mapped_locked(map, start, end)) {
-		kr = KERN_INVALID_ADDRESS;
-	} else {
-		for (struct vm_map_entry *e = vm_map_lookup_entry_locked(map, start); e && e->start < end;
-		     e = e->next)
-			if (!(e->protection & VM_PROT_WRITE))
-				kr = KERN_PROTECTION_FAILURE;
-	}
+	if (start >= map->min_offset && end <= map->max_offset)
+		kr = copy_range_check_locked(map, start, end, VM_PROT_WRITE, true);
 	rw_unlock_read(&map->lock);
 	return kr;
 }
