@@ -979,14 +979,16 @@ static uint16_t *entry_wire_counter(struct vm_map_entry *e, boolean_t user_wire)
 }
 
 /*
- * entry_fault_wire: bring in the page at va and map it wired.  A wired page
- * must be the entry's own (a later write must not move the mapping to a
- * copy), so the object-level fault is always a write: it copies a page up
- * from the chain; the mapping keeps the entry's protection.
+ * entry_fault_wire: bring in the page at va, map it (wired in the pmap with
+ * PMAP_WIRED) and wire the page.  A wired page must be the entry's own (a
+ * later write must not move the mapping to a copy), so the object-level
+ * fault is always a write: it copies a page up from the chain; the mapping
+ * keeps the entry's protection.
  * => map write-locked (so the entry is prepared here, not by vm_map_lookup)
+ * => *mp: the page, in e->object
  */
 static kern_return_t entry_fault_wire(vm_map_t map, struct vm_map_entry *e, vm_offset_t va,
-				      vm_prot_t access)
+				      vm_prot_t access, int pmap_flags, vm_page_t *mp)
 {
 	kern_return_t kr = vm_map_lookup_prepare_locked(e, access | VM_PROT_WRITE);
 	bool readonly;
@@ -1000,11 +1002,12 @@ static kern_return_t entry_fault_wire(vm_map_t map, struct vm_map_entry *e, vm_o
 			   &m, &readonly);
 	if (kr == KERN_SUCCESS) {
 		prot = vm_map_entry_pmap_prot(e) & ~(readonly ? VM_PROT_WRITE : 0);
-		kr = pmap_enter(map->pmap, va, m, prot, PMAP_WIRED);
+		kr = pmap_enter(map->pmap, va, m, prot, pmap_flags);
 		if (kr == KERN_SUCCESS) {
 			mutex_lock(&m->object->lock);
 			vm_page_wire(m);
 			mutex_unlock(&m->object->lock);
+			*mp = m;
 		}
 		vm_fault_page_done(m);
 	}
@@ -1016,7 +1019,8 @@ static kern_return_t entry_fault_wire(vm_map_t map, struct vm_map_entry *e, vm_o
 static kern_return_t entry_wire_pages(vm_map_t map, struct vm_map_entry *e, vm_prot_t access)
 {
 	for (vm_offset_t va = e->start; va < e->end; va += PAGE_SIZE) {
-		kern_return_t kr = entry_fault_wire(map, e, va, access);
+		vm_page_t m;
+		kern_return_t kr = entry_fault_wire(map, e, va, access, PMAP_WIRED, &m);
 
 		if (kr != KERN_SUCCESS) {
 			struct vm_map_entry part = *e;
@@ -1085,6 +1089,66 @@ kern_return_t vm_map_unwire(vm_map_t map, vm_offset_t start, vm_offset_t end, bo
 			entry_unwire_pages(map, e);
 	range_op_end(map, start, end);
 	return KERN_SUCCESS;
+}
+
+/*
+ * The I/O hold (Apple's IOPL, AIX's xmattach): the pages themselves are
+ * wired and their objects referenced by the holder, not the map entries.
+ * The range may be deallocated while held (the entries go at once, as in
+ * Mach); the pages stay in their objects, wired, until released, so a
+ * device never writes a page that was freed and reused.
+ */
+
+/* entry_hold_pages: hold e's pages in [start, end) into pages[]; on error none stays held. */
+static kern_return_t entry_hold_pages(vm_map_t map, struct vm_map_entry *e, vm_offset_t start,
+				      vm_offset_t end, vm_prot_t access, vm_page_t *pages)
+{
+	for (vm_offset_t va = start; va < end; va += PAGE_SIZE) {
+		vm_page_t m;
+		kern_return_t kr = entry_fault_wire(map, e, va, access, 0, &m);
+
+		if (kr != KERN_SUCCESS) {
+			vm_map_hold_release(pages, (uint32_t)atop(va - start), false);
+			return kr;
+		}
+		vm_object_page_hold(m);
+		pages[atop(va - start)] = m;
+	}
+	return KERN_SUCCESS;
+}
+
+kern_return_t vm_map_hold_pages(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_prot_t access,
+				vm_page_t *pages)
+{
+	struct vm_map_entry *e, *first;
+	kern_return_t kr;
+	vm_page_t *out = pages;
+
+	if (!pages || access == VM_PROT_NONE || (access & ~VM_PROT_ALL) || end < start)
+		return KERN_INVALID_ARGUMENT;
+	if (!(first = range_op_begin(map, start, end - start, &start, &end, &kr)))
+		return kr;
+	for (e = first; e && e->start < end; e = e->next)
+		if ((access & ~e->protection) || e->is_submap) {
+			range_op_end(map, start, end);
+			return e->is_submap ? KERN_INVALID_ARGUMENT : KERN_PROTECTION_FAILURE;
+		}
+	for (e = first; e && e->start < end; e = e->next) {
+		kr = entry_hold_pages(map, e, e->start, MIN(e->end, end), access, out);
+		if (kr != KERN_SUCCESS) {
+			vm_map_hold_release(pages, (uint32_t)(out - pages), false);
+			break;
+		}
+		out += atop(MIN(e->end, end) - e->start);
+	}
+	range_op_end(map, start, end);
+	return kr;
+}
+
+void vm_map_hold_release(vm_page_t *pages, uint32_t npages, bool dirty)
+{
+	for (uint32_t i = 0; i < npages; i++)
+		vm_object_page_unhold(pages[i], dirty);
 }
 
 /* ---- checking and printing -------------------------------------------------------------- */

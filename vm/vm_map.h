@@ -118,6 +118,24 @@ kern_return_t vm_behavior_set(vm_map_t map, vm_address_t addr, vm_size_t size,
 kern_return_t vm_map_wire(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_prot_t access_type,
 			  boolean_t user_wire);
 kern_return_t vm_map_unwire(vm_map_t map, vm_offset_t start, vm_offset_t end, boolean_t user_wire);
+/*
+ * vm_map_hold_pages: the I/O wiring of [start, end) (Apple's IOPL): fault
+ * each page in for access (always its entry's own page, as vm_map_wire
+ * makes it), wire the page and reference its object for the caller, and
+ * store it in pages[] (one per page of the range, in order).  The entries
+ * are not wired: vm_deallocate of a held range succeeds and removes the
+ * entries at once, while the held pages stay wired in their objects (their
+ * memory is neither freed nor reused) until vm_map_hold_release; a fork
+ * copies an entry whose object has held pages at once, so that the parent
+ * keeps the pages a device writes.
+ * => map unlocked; KERN_INVALID_ARGUMENT on bad arguments or a submap in
+ *    the range, KERN_INVALID_ADDRESS on a hole, KERN_PROTECTION_FAILURE if
+ *    an entry's protection lacks access, a fault's error; nothing held on error
+ */
+kern_return_t vm_map_hold_pages(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_prot_t access,
+				vm_page_t *pages);
+/* vm_map_hold_release: end the holds on pages[0..npages); dirty: a device wrote them. */
+void vm_map_hold_release(vm_page_t *pages, uint32_t npages, bool dirty);
 
 /*
  * vm_map_submap: map submap's [offset, offset + end - start) at [start,

@@ -5,8 +5,9 @@
  * an object copy-on-write marks both entries needs_copy and takes write
  * access away in the source pmap, so the first write on either side
  * shadows the object and copies the page (vm_fault).  An entry whose
- * object is shared (SHARE inheritance) or wired is copied at once: a
- * shadow on one side would otherwise keep seeing the other sharers' writes.
+ * object is shared (SHARE inheritance), wired, or has pages held for I/O
+ * is copied at once: a shadow on one side would otherwise keep seeing the
+ * other sharers' writes, and the parent would lose what a device writes.
  */
 #include <string.h>
 
@@ -91,7 +92,8 @@ static struct vm_map_entry *entry_copy(vm_map_t src_map, struct vm_map_entry *sr
 	e->wired_count = e->user_wired_count = 0;
 	e->is_shared = false;
 	vm_object_share(e->object);
-	if (eager || src->is_shared || src->wired_count || src->user_wired_count) {
+	if (eager || src->is_shared || src->wired_count || src->user_wired_count ||
+	    (src->object && __atomic_load_n(&src->object->io_held_count, __ATOMIC_RELAXED))) {
 		if (entry_copy_eager(e) != KERN_SUCCESS) {
 			vm_map_entry_free(e);
 			return NULL;

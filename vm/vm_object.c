@@ -148,6 +148,7 @@ static void vm_page_unlist(vm_page_t m)
 	if (m->onext)
 		m->onext->oprev = m->oprev;
 	m->onext = m->oprev = NULL;
+	m->discarded = false;
 	__atomic_store_n(&m->object, NULL, __ATOMIC_RELAXED);
 	object->resident_count--;
 }
@@ -248,10 +249,40 @@ void vm_page_dirty(vm_page_t m)
 	mutex_unlock(&object->lock);
 }
 
+void vm_object_page_hold(vm_page_t m)
+{
+	vm_object_t object = m->object;
+
+	vm_object_reference(object);
+	mutex_lock(&object->lock);
+	KASSERT(m->wire_count > 0 && m->object == object, "vm_object_page_hold: page 0x%lx not wired",
+		m->phys_addr);
+	object->io_held_count++;
+	mutex_unlock(&object->lock);
+}
+
+void vm_object_page_unhold(vm_page_t m, bool dirty)
+{
+	vm_object_t object = m->object;
+
+	if (dirty)
+		vm_page_dirty(m);
+	mutex_lock(&object->lock);
+	KASSERT(object->io_held_count > 0, "vm_object_page_unhold: object %lu holds nothing",
+		object->id);
+	object->io_held_count--;
+	vm_page_unwire(m);
+	if (!m->wire_count && m->discarded)
+		vm_page_free_object_page(m);
+	mutex_unlock(&object->lock);
+	vm_object_deallocate(object);
+}
+
 /*
  * vm_object_page_remove: throw away object's pages and their paged-out
  * copies in [start, end) (page aligned): nothing uses them any more.
- * Busy pages are waited for; wired ones are left alone.
+ * Busy pages are waited for; wired ones are left, marked discarded, for
+ * vm_object_page_unhold to free.
  * => object referenced, unlocked
  */
 void vm_object_page_remove(vm_object_t object, vm_object_offset_t start, vm_object_offset_t end)
@@ -262,8 +293,12 @@ void vm_object_page_remove(vm_object_t object, vm_object_offset_t start, vm_obje
 again:
 	for (m = object->pages; m; m = next) {
 		next = m->onext;
-		if (m->offset < start || m->offset >= end || m->wire_count)
+		if (m->offset < start || m->offset >= end)
 			continue;
+		if (m->wire_count) {
+			m->discarded = true;	/* freed by its last hold's release */
+			continue;
+		}
 		if (m->busy) {
 			vm_page_wait_busy(m);
 			goto again;
@@ -584,10 +619,11 @@ uint64_t vm_object_count(void)
 /* vm_object_check_one: one object's invariants.  => object locked */
 static int vm_object_check_one(vm_object_t object, void (*report)(const char *fmt, ...))
 {
-	uint64_t n = 0;
+	uint64_t n = 0, wired = 0;
 	int bad = 0;
 
 	for (vm_page_t m = object->pages; m; m = m->onext, n++) {
+		wired += m->wire_count;
 		if (m->object != object || m->offset >= object->size || !page_aligned(m->offset) ||
 		    vm_page_lookup(object, m->offset) != m) {
 			report("vm_object_check: object %lu page 0x%lx at 0x%lx misfiled\n", object->id,
@@ -598,6 +634,11 @@ static int vm_object_check_one(vm_object_t object, void (*report)(const char *fm
 	if (n != object->resident_count) {
 		report("vm_object_check: object %lu lists %lu pages, counts %lu\n", object->id, n,
 		       object->resident_count);
+		bad++;
+	}
+	if (object->io_held_count > wired) {	/* every hold is a wiring of a page here */
+		report("vm_object_check: object %lu holds %u pages for I/O, %lu wirings\n", object->id,
+		       object->io_held_count, wired);
 		bad++;
 	}
 	if (object->shadow && !page_aligned(object->shadow_offset)) {

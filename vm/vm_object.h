@@ -39,6 +39,8 @@ struct vm_object {
 	bool one_mapping;		/* atomic: each page is mapped by at most one map entry, so a
 					   range no entry maps any more is garbage (set when an entry
 					   makes the object for itself, cleared when it is shared) */
+	uint32_t io_held_count;		/* [o] pages held for I/O (vm_map_hold_pages): a fork copies
+					   the entries over this object at once */
 	struct vm_object *gnext, *gprev;/* [g] all objects, for accounting and checks */
 };
 typedef struct vm_object *vm_object_t;
@@ -54,9 +56,20 @@ void vm_object_bootstrap(void);
  */
 void vm_page_dirty(vm_page_t m);
 /*
+ * vm_object_page_hold: m, wired in its object, is held for I/O: its object
+ * gets a reference and counts the hold (vm_map_hold_pages).
+ * vm_object_page_unhold ends it: dirty says a device wrote m (its store
+ * copy goes); the wiring is dropped, m is freed if its range was
+ * discarded meanwhile, and the reference goes.
+ * => object unlocked
+ */
+void vm_object_page_hold(vm_page_t m);
+void vm_object_page_unhold(vm_page_t m, bool dirty);
+/*
  * vm_object_page_remove: throw away object's pages and their paged-out
  * copies in [start, end): their only user let go of them.  Busy pages are
- * waited for, wired ones left.  => object referenced, unlocked
+ * waited for; wired ones are left, marked discarded: freed when their last
+ * I/O hold ends (vm_object_page_unhold).  => object referenced, unlocked
  */
 void vm_object_page_remove(vm_object_t object, vm_object_offset_t start, vm_object_offset_t end);
 /* vm_object_allocate: an empty anonymous (zero-fill) object of `size` bytes, one reference. */

@@ -203,9 +203,11 @@ static kern_return_t dma_desc_alloc(uint64_t start, uint64_t len, enum dma_direc
 	*d = (struct dma_desc){ .magic = DMA_DESC_MAGIC, .state = DMA_DESC_CREATED, .dir = dir,
 				.addr = start, .len = len, .cap = (uint32_t)cap,
 				.runs = d->inline_runs, .segs = d->inline_segs,
-				.seg_src = d->inline_src, .bounce = d->inline_bounce };
+				.seg_src = d->inline_src, .bounce = d->inline_bounce,
+				.held = d->inline_held };
 	if (cap > DMA_DESC_INLINE) {
-		size_t each = 2 * sizeof(struct dma_run) + sizeof(struct dma_segment) + sizeof(int32_t);
+		size_t each = 2 * sizeof(struct dma_run) + sizeof(struct dma_segment) +
+			      sizeof(vm_page_t) + sizeof(int32_t);
 		char *p = xmalloc((int)(cap * each), 3, kernel_heap);
 
 		if (!p) {
@@ -215,7 +217,8 @@ static kern_return_t dma_desc_alloc(uint64_t start, uint64_t len, enum dma_direc
 		d->runs = (struct dma_run *)p;
 		d->seg_src = d->runs + cap;
 		d->segs = (struct dma_segment *)(d->seg_src + cap);
-		d->bounce = (int32_t *)(d->segs + cap);
+		d->held = (vm_page_t *)(d->segs + cap);
+		d->bounce = (int32_t *)(d->held + cap);
 	}
 	*out = d;
 	return KERN_SUCCESS;
@@ -275,35 +278,38 @@ static void dma_desc_add_run(struct dma_desc *d, uint64_t pa, uint64_t len)
 }
 
 /*
- * dma_desc_wire: wire a virtual descriptor's pages and collect their
- * physical runs.  => on error nothing stays wired
+ * dma_desc_hold: hold a virtual descriptor's pages (vm_map_hold_pages: the
+ * pages, not the map entries, stay wired until complete, whatever happens
+ * to the range meanwhile) and collect their physical runs.
+ * => on error nothing is held
  */
-static kern_return_t dma_desc_wire(struct dma_desc *d)
+static kern_return_t dma_desc_hold(struct dma_desc *d)
 {
 	vm_offset_t start = trunc_page(d->addr), end = round_page(d->addr + d->len);
 	vm_prot_t prot = (d->dir & DMA_FROM_DEVICE) ? VM_PROT_READ | VM_PROT_WRITE : VM_PROT_READ;
-	kern_return_t kr = vm_map_wire(d->map, start, end, prot, FALSE);
+	kern_return_t kr = vm_map_hold_pages(d->map, start, end, prot, d->held);
 
 	if (kr != KERN_SUCCESS)
 		return kr;
 	for (vm_offset_t va = d->addr; va < d->addr + d->len;) {
 		uint64_t chunk = MIN(d->addr + d->len - va, PAGE_SIZE - (va & PAGE_MASK));
-		vm_paddr_t pa;
 
-		if (pmap_extract(d->map->pmap, trunc_page(va), &pa) != KERN_SUCCESS) {
-			vm_map_unwire(d->map, start, end, FALSE);
-			return KERN_MEMORY_FAILURE;
-		}
-		dma_desc_add_run(d, pa + (va & PAGE_MASK), chunk);
+		dma_desc_add_run(d, d->held[atop(va - start)]->phys_addr + (va & PAGE_MASK), chunk);
 		va += chunk;
 	}
 	return KERN_SUCCESS;
 }
 
-static void dma_desc_unwire(struct dma_desc *d)
+/*
+ * dma_desc_release: end a virtual descriptor's holds.  The device may have
+ * written the pages behind the pmap's back (no modified bit says so), so
+ * after a device write their stale store copies go (vm_page_dirty).  Page
+ * lists are left alone: a pager reading its own copy in must keep it.
+ */
+static void dma_desc_release(struct dma_desc *d)
 {
 	if (d->map)
-		vm_map_unwire(d->map, trunc_page(d->addr), round_page(d->addr + d->len), FALSE);
+		vm_map_hold_release(d->held, d->cap, d->dir & DMA_FROM_DEVICE);
 }
 
 kern_return_t dma_desc_prepare(struct dma_desc *d, struct dma_engine *eng)
@@ -315,7 +321,7 @@ kern_return_t dma_desc_prepare(struct dma_desc *d, struct dma_engine *eng)
 	d->nruns = 0;
 	kr = KERN_SUCCESS;
 	if (d->map)
-		kr = dma_desc_wire(d);
+		kr = dma_desc_hold(d);
 	else if (d->pages)
 		for (uint64_t i = 0; i < atop(d->len); i++)
 			dma_desc_add_run(d, d->pages[i]->phys_addr, PAGE_SIZE);
@@ -325,7 +331,7 @@ kern_return_t dma_desc_prepare(struct dma_desc *d, struct dma_engine *eng)
 		return kr;
 	kr = eng->backend->map(eng, d);
 	if (kr != KERN_SUCCESS) {
-		dma_desc_unwire(d);
+		dma_desc_release(d);
 		return kr;
 	}
 	d->eng = eng;
@@ -346,26 +352,6 @@ kern_return_t dma_desc_segments(const struct dma_desc *d, const struct dma_segme
 	return KERN_SUCCESS;
 }
 
-/*
- * dma_desc_dirty: the device wrote a map range's pages behind the pmap's
- * back: no modified bit says so, so their stale store copies go
- * (vm_page_dirty).  Page lists are left alone: a pager reading its own
- * copy in must keep it.  => still wired
- */
-static void dma_desc_dirty(struct dma_desc *d)
-{
-	if (!d->map || d->dir == DMA_TO_DEVICE)
-		return;
-	for (uint32_t r = 0; r < d->nruns; r++)
-		for (uint64_t pa = trunc_page(d->runs[r].pa); pa < d->runs[r].pa + d->runs[r].len;
-		     pa += PAGE_SIZE) {
-			vm_page_t m = vm_page_lookup_phys(pa);
-
-			if (m)
-				vm_page_dirty(m);
-		}
-}
-
 kern_return_t dma_desc_complete(struct dma_desc *d)
 {
 	struct dma_engine *eng;
@@ -374,8 +360,7 @@ kern_return_t dma_desc_complete(struct dma_desc *d)
 		return KERN_INVALID_ARGUMENT;
 	eng = d->eng;
 	eng->backend->unmap(eng, d);
-	dma_desc_dirty(d);
-	dma_desc_unwire(d);
+	dma_desc_release(d);
 	d->state = DMA_DESC_COMPLETED;
 	d->eng = NULL;
 	spin_lock(&eng->lock);

@@ -110,10 +110,12 @@ struct dma_desc {
 	struct dma_segment *segs;	/* [d] what the device gets, in order */
 	struct dma_run *seg_src;	/* [d] physical source of each segment */
 	int32_t *bounce;		/* [d] pool index backing segment i, -1 = none */
+	vm_page_t *held;		/* [d] virtual descriptors: the pages held while prepared */
 	struct dma_run inline_runs[DMA_DESC_INLINE];
 	struct dma_segment inline_segs[DMA_DESC_INLINE];
 	struct dma_run inline_src[DMA_DESC_INLINE];
 	int32_t inline_bounce[DMA_DESC_INLINE];
+	vm_page_t inline_held[DMA_DESC_INLINE];
 };
 #define DMA_DESC_MAGIC	0x444d4131	/* "DMA1" */
 
@@ -149,12 +151,17 @@ kern_return_t dma_desc_create_physical(uint64_t pa, uint64_t len, enum dma_direc
 kern_return_t dma_desc_create_pages(vm_page_t *pages, uint32_t npages, enum dma_direction dir,
 				    struct dma_desc **out);
 /*
- * dma_desc_prepare: wire the memory (virtual descriptors: for write access
- * if the device writes it, which breaks copy-on-write first) and give the
- * device I/O addresses through eng.  Bounced data the device reads is
- * copied now.
+ * dma_desc_prepare: wire the memory and give the device I/O addresses
+ * through eng.  Bounced data the device reads is copied now.  A virtual
+ * descriptor holds its pages (vm_map_hold_pages; for write access if the
+ * device writes them, which breaks copy-on-write first): until complete
+ * they stay wired and their objects alive even if the range is
+ * deallocated meanwhile.  vm_deallocate of such a range succeeds and
+ * removes the entries at once (Mach's choice); the memory is freed only
+ * by dma_desc_complete, so a device still writing never reaches a page
+ * that was given to someone else.
  * => KERN_INVALID_ARGUMENT if d is not a live descriptor or is prepared already
- * => the vm_map_wire error if the range is not mapped with the access needed
+ * => the vm_map_hold_pages error if the range is not mapped with the access needed
  * => KERN_RESOURCE_SHORTAGE if the engine's bounce pool is short; nothing held
  */
 kern_return_t dma_desc_prepare(struct dma_desc *d, struct dma_engine *eng);

@@ -17,6 +17,7 @@
 #include "platform/riscv/hart.h"
 #include "tests/kernel/ktest.h"
 #include "vm/pmap.h"
+#include "vm/vm_fault.h"
 #include "vm/vm_kern.h"
 #include "vm/vm_page.h"
 
@@ -298,6 +299,125 @@ KTEST(blk, device_write_breaks_copy_on_write)
 	EXPECT_EQ(mismatches(src, len, 6), 0);
 	EXPECT_EQ(vm_deallocate(kernel_map, dst, len), KERN_SUCCESS);
 	kmem_free(kernel_map, (vm_offset_t)src, len);
+	kmem_free(kernel_map, (vm_offset_t)disk_data, len);
+}
+
+/*
+ * A prepared buffer outlives vm_deallocate of its range: the entry goes at
+ * once, but the pages stay wired and allocated until dma_desc_complete, so
+ * what the device writes after the deallocate lands in them and never in
+ * memory handed out since.  Then complete frees them.
+ */
+KTEST(blk, prepared_memory_outlives_deallocate)
+{
+	const uint64_t n = 4, len = ptoa(n), fresh_pages = 64;
+	struct virtio_blk *b = disk("d0");
+	uint8_t *disk_data = kbuf(len);
+	vm_map_t map = vm_map_create(pmap_create(), PAGE_SIZE, PMAP_USER_END);
+	vm_offset_t buf = 0;
+	uint8_t *fresh = kbuf(ptoa(fresh_pages));
+	struct dma_desc *d;
+	struct virtio_blk_req req;
+	vm_page_t held[4];
+	uint64_t free0, wired0, free_prepared;
+
+	ASSERT_TRUE(b && disk_data && map && fresh);
+	fill(disk_data, len, 41);
+	ASSERT_EQ(virtio_blk_write(b, 40000, kernel_map, (vm_offset_t)disk_data, len), KERN_SUCCESS);
+	ASSERT_EQ(vm_allocate(map, &buf, len, VM_FLAGS_ANYWHERE), KERN_SUCCESS);
+	ASSERT_EQ(dma_desc_create_virtual(map, buf, len, DMA_FROM_DEVICE, &d), KERN_SUCCESS);
+	free0 = vm_page_free_count();
+	wired0 = vm_page_wired_count();
+	ASSERT_EQ(dma_desc_prepare(d, &b->vd.dma), KERN_SUCCESS);
+	for (uint64_t i = 0; i < n; i++) {
+		vm_paddr_t pa;
+
+		ASSERT_EQ(pmap_extract(map->pmap, buf + ptoa(i), &pa), KERN_SUCCESS);
+		held[i] = vm_page_lookup_phys(pa);
+	}
+	EXPECT_EQ(vm_page_wired_count(), wired0 + n);
+	free_prepared = vm_page_free_count();
+	EXPECT_TRUE(free_prepared <= free0 - n);
+
+	/* Mach's choice: the deallocate succeeds, the pages stay wired and in use. */
+	EXPECT_EQ(vm_deallocate(map, buf, len), KERN_SUCCESS);
+	EXPECT_EQ(vm_page_wired_count(), wired0 + n);
+	EXPECT_TRUE(vm_page_free_count() <= free_prepared + 2);	/* page tables only */
+	for (uint64_t i = 0; i < n; i++) {
+		EXPECT_TRUE(held[i]->wire_count == 1 && held[i]->object != NULL);
+		EXPECT_FALSE(held[i]->flags & VM_PAGE_FREE);
+	}
+	/* Memory handed out now is not the held memory. */
+	memset(fresh, 0xa5, ptoa(fresh_pages));
+	for (uint64_t i = 0; i < fresh_pages; i++) {
+		vm_paddr_t pa;
+
+		ASSERT_EQ(pmap_extract(kernel_pmap, (vm_offset_t)fresh + ptoa(i), &pa), KERN_SUCCESS);
+		for (uint64_t j = 0; j < n; j++)
+			EXPECT_NE(pa, held[j]->phys_addr);
+	}
+
+	/* The device writes after the deallocate: into the held pages, nowhere else. */
+	EXPECT_EQ(virtio_blk_submit(b, VIRTIO_BLK_READ, 40000, d, &req), KERN_SUCCESS);
+	EXPECT_EQ(virtio_blk_wait(&req), KERN_SUCCESS);
+	if (d->bounce[0] < 0)		/* bounced data reaches the pages at complete */
+		for (uint64_t i = 0; i < n; i++)
+			EXPECT_EQ(mismatch_at(pmap_direct_map(held[i]->phys_addr), PAGE_SIZE, 41,
+					      ptoa(i)), PAGE_SIZE);
+	for (uint64_t i = 0; i < ptoa(fresh_pages); i++)
+		if (fresh[i] != 0xa5) {
+			EXPECT_EQ(fresh[i], 0xa5);
+			break;
+		}
+
+	/* Complete: the pages are unwired and freed with their object. */
+	EXPECT_EQ(dma_desc_complete(d), KERN_SUCCESS);
+	EXPECT_EQ(vm_page_wired_count(), wired0);
+	EXPECT_TRUE(vm_page_free_count() >= free_prepared + n);
+	for (uint64_t i = 0; i < n; i++)
+		EXPECT_TRUE(held[i]->object == NULL);
+	EXPECT_EQ(dma_desc_destroy(d), KERN_SUCCESS);
+	vm_map_deallocate(map);
+	kmem_free(kernel_map, (vm_offset_t)fresh, ptoa(fresh_pages));
+	kmem_free(kernel_map, (vm_offset_t)disk_data, len);
+}
+
+/*
+ * A fork while a device writes a prepared buffer copies that range at
+ * once: the parent keeps the pages the device writes, even when it writes
+ * the range itself before the device is done (a copy-on-write share would
+ * move the parent's mapping to a copy the device never sees).
+ */
+KTEST(blk, fork_keeps_prepared_pages_with_the_parent)
+{
+	const uint64_t len = ptoa(2);
+	struct virtio_blk *b = disk("d0");
+	uint8_t *disk_data = kbuf(len);
+	vm_map_t map = vm_map_create(pmap_create(), PAGE_SIZE, PMAP_USER_END), child;
+	vm_offset_t buf = 0;
+	struct dma_desc *d;
+	struct virtio_blk_req req;
+	vm_paddr_t pa, held0;
+
+	ASSERT_TRUE(b && disk_data && map);
+	fill(disk_data, len, 43);
+	ASSERT_EQ(virtio_blk_write(b, 40100, kernel_map, (vm_offset_t)disk_data, len), KERN_SUCCESS);
+	ASSERT_EQ(vm_allocate(map, &buf, len, VM_FLAGS_ANYWHERE), KERN_SUCCESS);
+	ASSERT_EQ(dma_desc_create_virtual(map, buf, len, DMA_FROM_DEVICE, &d), KERN_SUCCESS);
+	ASSERT_EQ(dma_desc_prepare(d, &b->vd.dma), KERN_SUCCESS);
+	ASSERT_EQ(pmap_extract(map->pmap, buf, &held0), KERN_SUCCESS);
+	ASSERT_TRUE((child = vm_map_fork(map)) != NULL);
+	EXPECT_EQ(vm_fault(map, buf, VM_PROT_WRITE), KERN_SUCCESS);	/* the parent writes */
+	EXPECT_EQ(virtio_blk_submit(b, VIRTIO_BLK_READ, 40100, d, &req), KERN_SUCCESS);
+	EXPECT_EQ(virtio_blk_wait(&req), KERN_SUCCESS);
+	EXPECT_EQ(dma_desc_complete(d), KERN_SUCCESS);
+	/* The parent's mapping is still the held page, now holding the device's data. */
+	ASSERT_EQ(pmap_extract(map->pmap, buf, &pa), KERN_SUCCESS);
+	EXPECT_EQ(pa, held0);
+	EXPECT_EQ(mismatches(pmap_direct_map(pa), PAGE_SIZE, 43), 0);
+	EXPECT_EQ(dma_desc_destroy(d), KERN_SUCCESS);
+	vm_map_deallocate(child);
+	vm_map_deallocate(map);
 	kmem_free(kernel_map, (vm_offset_t)disk_data, len);
 }
 
