@@ -112,7 +112,8 @@ set -- qemu-system-riscv64 -M virt -bios "$bios" -kernel "$image" -append "$appe
 # With a host-side checker: QEMU's console goes to a log the checker reads.
 need_work --host-check
 log="$work/console.log"
-"$@" < /dev/null > "$log" 2>&1 &
+: > "$log"		# there before the checker looks for it (it stops when the log is gone)
+"$@" < /dev/null >> "$log" 2>&1 &
 qemu_pid=$!
 "$top/$host_check" "$work" "$log" "$qemu_pid" > "$work/host-check.log" 2>&1 &
 check_pid=$!
