@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "drivers/iommu/iommu.h"
 #include "drivers/virtio/virtio_9p.h"
 #include "drivers/virtio/virtio_blk.h"
 #include "kern/boot.h"
@@ -302,6 +303,8 @@ int demo_main(void)
 	demo_devices();
 	kprintf("devices:\n");
 	demo_io();
+	if (iommu_unit)		/* the disk and share traffic above went through it */
+		iommu_print(iommu_unit, kprintf);
 	kprintf("threads:\n");
 	demo_threads();
 	kprintf("virtual memory:\n");

@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "drivers/iommu/iommu.h"
 #include "drivers/pci/pci.h"
 #include "drivers/uart/ns16550.h"
 #include "drivers/virtio/virtio_9p.h"
@@ -100,6 +101,7 @@ static void boot_devices(void)
 		kprintf("pci: enumeration incomplete (%s)\n", kern_return_name(kr));
 	if (pci_count())
 		pci_print(kprintf);
+	iommu_init();		/* before the drivers: their devices go behind it */
 	virtio_blk_probe();
 	virtio_9p_probe();
 	swap_init();

@@ -287,9 +287,12 @@ uint64_t vm_page_reserve(void)
 	return __atomic_load_n(&vm_page_nreserve, __ATOMIC_RELAXED);
 }
 
-void vm_page_privileged(bool on)
+bool vm_page_privileged(bool on)
 {
+	bool was = thread_current()->vm_privileged;
+
 	thread_current()->vm_privileged = on;
+	return was;
 }
 
 bool vm_page_wait(uint64_t ns)

@@ -132,8 +132,11 @@ vm_page_t vm_page_nth(vm_page_t m, uint64_t n);
  */
 void vm_page_set_reserve(uint64_t pages);
 uint64_t vm_page_reserve(void);
-/* vm_page_privileged: let the calling thread dip into the reserve (or not). */
-void vm_page_privileged(bool on);
+/*
+ * vm_page_privileged: let the calling thread dip into the reserve (or
+ * not).  => whether it could before, for a section to put back
+ */
+bool vm_page_privileged(bool on);
 /*
  * vm_page_wait: sleep until free pages rise above the reserve or `ns`
  * passes; kicks the pageout daemon first.  => true if memory is there

@@ -75,7 +75,7 @@ static kern_return_t dma_bounce_map(struct dma_engine *eng, struct dma_desc *d)
 	uint32_t n = 0;
 
 	for (uint32_t i = 0; i < d->nruns; i++) {
-		struct dma_run r = d->runs[i];
+		struct iommu_run r = d->runs[i];
 
 		if (r.pa + r.len <= eng->dma_limit) {
 			d->segs[n] = (struct dma_segment){ r.pa, r.len };
@@ -95,7 +95,7 @@ static kern_return_t dma_bounce_map(struct dma_engine *eng, struct dma_desc *d)
 				return KERN_RESOURCE_SHORTAGE;
 			}
 			d->segs[n] = (struct dma_segment){ dma_bounce_pa(eng, idx) + off, chunk };
-			d->seg_src[n] = (struct dma_run){ r.pa, chunk };
+			d->seg_src[n] = (struct iommu_run){ r.pa, chunk };
 			d->bounce[n++] = idx;
 			if (d->dir & DMA_TO_DEVICE)
 				memcpy(pmap_direct_map(d->segs[n - 1].ioaddr), pmap_direct_map(r.pa), chunk);
@@ -132,22 +132,80 @@ static const struct dma_backend dma_bounce = {
 	.unmap = dma_bounce_unmap,
 };
 
+/*
+ * iommu: the runs get consecutive I/O addresses in the device's domain.
+ * Inner run boundaries fall on page boundaries (a map range's pages, a
+ * page list, or one physical run), so the descriptor is one segment.
+ */
+static kern_return_t dma_iommu_map(struct dma_engine *eng, struct dma_desc *d)
+{
+	int prot = IOMMU_PROT_READ | ((d->dir & DMA_FROM_DEVICE) ? IOMMU_PROT_WRITE : 0);
+	uint64_t iova;
+	kern_return_t kr = iommu_map(eng->domain, d->runs, d->nruns, prot, &iova, &d->io_npages);
+
+	if (kr != KERN_SUCCESS)
+		return kr;
+	d->segs[0] = (struct dma_segment){ iova, d->len };
+	d->bounce[0] = -1;
+	d->nsegs = 1;
+	return KERN_SUCCESS;
+}
+
+static void dma_iommu_unmap(struct dma_engine *eng, struct dma_desc *d)
+{
+	iommu_unmap(eng->domain, d->segs[0].ioaddr, d->io_npages);
+	d->nsegs = 0;
+}
+
+static const struct dma_backend dma_iommu = {
+	.name = "iommu",
+	.map = dma_iommu_map,
+	.unmap = dma_iommu_unmap,
+};
+
+static const struct dma_backend *const dma_backends[] = {
+	[DMA_BACKEND_PASSTHROUGH] = &dma_passthrough,
+	[DMA_BACKEND_BOUNCE] = &dma_bounce,
+	[DMA_BACKEND_IOMMU] = &dma_iommu,
+	[DMA_BACKEND_IOMMU_STRICT] = &dma_iommu,
+	[DMA_BACKEND_IOMMU_DEFERRED] = &dma_iommu,
+};
+
 const char *dma_backend_name(enum dma_backend_kind kind)
 {
-	return kind == DMA_BACKEND_BOUNCE ? dma_bounce.name
-	     : kind == DMA_BACKEND_PASSTHROUGH ? dma_passthrough.name : "?";
+	return (unsigned)kind < ARRAY_SIZE(dma_backends) ? dma_backends[kind]->name : "?";
+}
+
+/* dma_engine_iommu_init: the device's own domain, below its limit, attached. */
+static kern_return_t dma_engine_iommu_init(struct dma_engine *eng, enum dma_backend_kind kind)
+{
+	enum iommu_policy policy = kind == DMA_BACKEND_IOMMU_STRICT ? IOMMU_STRICT
+				 : kind == DMA_BACKEND_IOMMU_DEFERRED ? IOMMU_DEFERRED
+				 : iommu_unit->default_policy;
+	kern_return_t kr = iommu_domain_create(iommu_unit, policy, eng->dma_limit, &eng->domain);
+
+	if (kr != KERN_SUCCESS)
+		return kr;
+	kr = iommu_device_attach(iommu_unit, eng->device_id, eng->name, eng->domain);
+	if (kr != KERN_SUCCESS) {
+		iommu_domain_destroy(eng->domain);
+		eng->domain = NULL;
+	}
+	return kr;
 }
 
 kern_return_t dma_engine_init(struct dma_engine *eng, const char *name, enum dma_backend_kind kind,
-			      uint64_t dma_limit, uint32_t bounce_pages)
+			      uint64_t dma_limit, uint32_t bounce_pages, uint32_t device_id)
 {
-	if (!eng || dma_limit <= PAGE_SIZE ||
-	    (kind != DMA_BACKEND_PASSTHROUGH && kind != DMA_BACKEND_BOUNCE) ||
-	    (kind == DMA_BACKEND_BOUNCE && bounce_pages == 0))
+	if (!eng || dma_limit <= PAGE_SIZE || (unsigned)kind >= ARRAY_SIZE(dma_backends) ||
+	    (kind == DMA_BACKEND_BOUNCE && bounce_pages == 0) ||
+	    (dma_backends[kind] == &dma_iommu && !iommu_unit))
 		return KERN_INVALID_ARGUMENT;
-	*eng = (struct dma_engine){ .name = name, .dma_limit = dma_limit };
+	*eng = (struct dma_engine){ .name = name, .dma_limit = dma_limit, .device_id = device_id,
+				    .backend = dma_backends[kind] };
 	spin_init(&eng->lock, "dma_engine");
-	eng->backend = kind == DMA_BACKEND_BOUNCE ? &dma_bounce : &dma_passthrough;
+	if (eng->backend == &dma_iommu)
+		return dma_engine_iommu_init(eng, kind);
 	if (kind != DMA_BACKEND_BOUNCE)
 		return KERN_SUCCESS;
 	eng->bounce_free = (uint32_t *)xmalloc((int)(bounce_pages * sizeof(uint32_t)), 3, kernel_heap);
@@ -169,6 +227,11 @@ kern_return_t dma_engine_init(struct dma_engine *eng, const char *name, enum dma
 
 void dma_engine_destroy(struct dma_engine *eng)
 {
+	if (eng->domain) {
+		iommu_device_detach(iommu_unit, eng->device_id);
+		iommu_domain_destroy(eng->domain);
+		eng->domain = NULL;
+	}
 	if (!eng->bounce_npages)
 		return;
 	KASSERT(eng->bounce_nfree == eng->bounce_npages, "dma_engine_destroy: %s has bounce pages out",
@@ -206,7 +269,7 @@ static kern_return_t dma_desc_alloc(uint64_t start, uint64_t len, enum dma_direc
 				.seg_src = d->inline_src, .bounce = d->inline_bounce,
 				.held = d->inline_held };
 	if (cap > DMA_DESC_INLINE) {
-		size_t each = 2 * sizeof(struct dma_run) + sizeof(struct dma_segment) +
+		size_t each = 2 * sizeof(struct iommu_run) + sizeof(struct dma_segment) +
 			      sizeof(vm_page_t) + sizeof(int32_t);
 		char *p = xmalloc((int)(cap * each), 3, kernel_heap);
 
@@ -214,7 +277,7 @@ static kern_return_t dma_desc_alloc(uint64_t start, uint64_t len, enum dma_direc
 			xmfree((caddr_t)d, kernel_heap);
 			return KERN_RESOURCE_SHORTAGE;
 		}
-		d->runs = (struct dma_run *)p;
+		d->runs = (struct iommu_run *)p;
 		d->seg_src = d->runs + cap;
 		d->segs = (struct dma_segment *)(d->seg_src + cap);
 		d->held = (vm_page_t *)(d->segs + cap);
@@ -267,14 +330,14 @@ static bool dma_desc_live(const struct dma_desc *d)
 /* dma_desc_add_run: append [pa, pa + len), merging with the last run if contiguous. */
 static void dma_desc_add_run(struct dma_desc *d, uint64_t pa, uint64_t len)
 {
-	struct dma_run *last = d->nruns ? &d->runs[d->nruns - 1] : NULL;
+	struct iommu_run *last = d->nruns ? &d->runs[d->nruns - 1] : NULL;
 
 	if (last && last->pa + last->len == pa) {
 		last->len += len;
 		return;
 	}
 	KASSERT(d->nruns < d->cap, "dma_desc_add_run: more runs than pages");
-	d->runs[d->nruns++] = (struct dma_run){ pa, len };
+	d->runs[d->nruns++] = (struct iommu_run){ pa, len };
 }
 
 /*
@@ -384,28 +447,46 @@ kern_return_t dma_desc_destroy(struct dma_desc *d)
 
 kern_return_t dma_alloc_coherent(struct dma_engine *eng, size_t size, void **kva, uint64_t *ioaddr)
 {
-	uint64_t npages = atop(round_page(size));
+	uint64_t npages = atop(round_page(size)), mapped;
 	vm_page_t m;
 
 	if (!eng || size == 0 || !kva || !ioaddr)
 		return KERN_INVALID_ARGUMENT;
-	m = vm_page_alloc_contig_range(npages, 1, 0, eng->dma_limit);
+	/* Behind the IOMMU the device reaches any page: the limit is on I/O addresses. */
+	m = vm_page_alloc_contig_range(npages, 1, 0, eng->domain ? UINT64_MAX : eng->dma_limit);
 	if (!m)
 		return KERN_RESOURCE_SHORTAGE;
+	*ioaddr = m->phys_addr;
+	if (eng->domain) {
+		struct iommu_run run = { m->phys_addr, ptoa(npages) };
+
+		if (iommu_map(eng->domain, &run, 1, IOMMU_PROT_READ | IOMMU_PROT_WRITE, ioaddr,
+			      &mapped) != KERN_SUCCESS) {
+			vm_page_free_contig(m, npages);
+			return KERN_RESOURCE_SHORTAGE;
+		}
+	}
 	for (uint64_t i = 0; i < npages; i++)
 		vm_page_wire(&m[i]);
 	*kva = pmap_direct_map(m->phys_addr);
 	memset(*kva, 0, ptoa(npages));
-	*ioaddr = m->phys_addr;
 	return KERN_SUCCESS;
 }
 
 void dma_free_coherent(struct dma_engine *eng, size_t size, void *kva, uint64_t ioaddr)
 {
-	uint64_t npages = atop(round_page(size));
-	vm_page_t m = vm_page_lookup_phys(ioaddr);
+	uint64_t npages = atop(round_page(size)), pa = ioaddr;
+	vm_page_t m;
+	int prot;
 
-	KASSERT(m && pmap_direct_map(ioaddr) == kva, "dma_free_coherent: 0x%lx is not coherent memory",
+	if (eng->domain) {
+		if (!iommu_domain_lookup(eng->domain, ioaddr, &pa, &prot))
+			panic("dma_free_coherent: 0x%lx is not mapped for %s", ioaddr, eng->name);
+		iommu_unmap(eng->domain, ioaddr, npages);
+		iommu_flush(eng->domain);	/* no stale translation may outlive the pages */
+	}
+	m = vm_page_lookup_phys(pa);
+	KASSERT(m && pmap_direct_map(pa) == kva, "dma_free_coherent: 0x%lx is not coherent memory",
 		ioaddr);
 	for (uint64_t i = 0; i < npages; i++)
 		vm_page_unwire(&m[i]);

@@ -9,15 +9,21 @@
  * IOMemoryDescriptor::prepare/complete; AIX xmattach/xmemdma/xmdetach).
  *
  * The engine's backend decides what an I/O address is:
+ *   iommu        an address in the device's IOMMU domain (drivers/iommu),
+ *                mapped at prepare with the direction's access (TO_DEVICE:
+ *                read; FROM_DEVICE: read and write, the PTE format having
+ *                no write-only page) and unmapped at complete by the
+ *                domain's policy; a whole descriptor is one segment, and a
+ *                device limited to 32 bits gets addresses below 4 GiB
+ *                wherever its buffers lie.  The default for PCI devices.
  *   passthrough  the physical address (devices that reach all of RAM)
  *   bounce       the physical address where the device can reach it; other
  *                pages are copied through bounce pages below the device's
  *                DMA limit (a 32-bit device on a machine with RAM above 4 GiB)
- * An IOMMU backend plugs in as a third struct dma_backend: map and unmap a
- * descriptor's physical runs in the device's I/O page tables.
  *
  * Rings and other memory the CPU and the device share for a long time come
- * from dma_alloc_coherent: wired, zeroed, and reachable by the device as is.
+ * from dma_alloc_coherent: wired, zeroed, and reachable by the device as is
+ * (through the IOMMU: mapped for reading and writing until freed).
  *
  * Locking legend: [c] constant after creation, [e] engine lock,
  * [d] the descriptor's owner (one thread uses a descriptor at a time).
@@ -28,6 +34,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "drivers/iommu/iommu.h"
 #include "kern/spinlock.h"
 #include "vm/vm.h"
 #include "vm/vm_page.h"
@@ -41,6 +48,9 @@ enum dma_direction {
 enum dma_backend_kind {
 	DMA_BACKEND_PASSTHROUGH,
 	DMA_BACKEND_BOUNCE,
+	DMA_BACKEND_IOMMU,		/* in a domain with the IOMMU unit's policy */
+	DMA_BACKEND_IOMMU_STRICT,	/* in a domain with a policy of its own */
+	DMA_BACKEND_IOMMU_DEFERRED,
 };
 
 /* One address range as the device sees it. */
@@ -71,19 +81,16 @@ struct dma_engine_stats {
 struct dma_engine {
 	const char *name;			/* [c] */
 	const struct dma_backend *backend;	/* [c] */
-	uint64_t dma_limit;			/* [c] first physical address the device cannot reach */
+	uint64_t dma_limit;			/* [c] first address the device cannot reach (I/O
+						   addresses behind the IOMMU, physical otherwise) */
+	uint32_t device_id;			/* [c] PCI requester ID (iommu backend) */
+	struct iommu_domain *domain;		/* [c] the device's domain (iommu backend) */
 	struct spinlock lock;
 	vm_page_t bounce_pages;			/* [c] the pool (bounce backend) */
 	uint32_t bounce_npages;			/* [c] */
 	uint32_t *bounce_free;			/* [e] stack of free pool indices */
 	uint32_t bounce_nfree;			/* [e] */
 	struct dma_engine_stats stats;		/* [e] */
-};
-
-/* A physically contiguous piece of the described memory. */
-struct dma_run {
-	uint64_t pa;
-	uint64_t len;
 };
 
 enum dma_desc_state {
@@ -105,15 +112,16 @@ struct dma_desc {
 	uint64_t len;			/* [c] */
 	struct dma_engine *eng;		/* [d] engine while prepared */
 	uint32_t nruns, nsegs;		/* [d] */
+	uint64_t io_npages;		/* [d] iommu backend: I/O pages mapped from segs[0] */
 	uint32_t cap;			/* [c] entries in runs, segs, bounce */
-	struct dma_run *runs;		/* [d] physical pieces, in order */
+	struct iommu_run *runs;		/* [d] physical pieces, in order */
 	struct dma_segment *segs;	/* [d] what the device gets, in order */
-	struct dma_run *seg_src;	/* [d] physical source of each segment */
+	struct iommu_run *seg_src;	/* [d] physical source of each segment */
 	int32_t *bounce;		/* [d] pool index backing segment i, -1 = none */
 	vm_page_t *held;		/* [d] virtual descriptors: the pages held while prepared */
-	struct dma_run inline_runs[DMA_DESC_INLINE];
+	struct iommu_run inline_runs[DMA_DESC_INLINE];
 	struct dma_segment inline_segs[DMA_DESC_INLINE];
-	struct dma_run inline_src[DMA_DESC_INLINE];
+	struct iommu_run inline_src[DMA_DESC_INLINE];
 	int32_t inline_bounce[DMA_DESC_INLINE];
 	vm_page_t inline_held[DMA_DESC_INLINE];
 };
@@ -121,14 +129,17 @@ struct dma_desc {
 
 /*
  * dma_engine_init: an engine for one device.
- * => dma_limit: first physical address the device cannot reach (UINT64_MAX: all)
- * => bounce_pages: size of the bounce pool (bounce backend; 0 for passthrough)
- * => KERN_INVALID_ARGUMENT on a bad kind or limit, KERN_RESOURCE_SHORTAGE if
- *    the pool cannot be allocated below the limit
+ * => dma_limit: first address the device cannot reach (UINT64_MAX: all)
+ * => bounce_pages: size of the bounce pool (bounce backend; 0 otherwise)
+ * => device_id: the device's PCI requester ID (iommu backend: it gets a
+ *    domain of its own in iommu_unit, with the unit's policy)
+ * => KERN_INVALID_ARGUMENT on a bad kind or limit, or the iommu backend
+ *    without an IOMMU; KERN_RESOURCE_SHORTAGE if the pool cannot be
+ *    allocated below the limit, or the domain cannot be made
  */
 kern_return_t dma_engine_init(struct dma_engine *eng, const char *name, enum dma_backend_kind kind,
-			      uint64_t dma_limit, uint32_t bounce_pages);
-/* dma_engine_destroy: free the pool.  => no descriptor may still be prepared on it */
+			      uint64_t dma_limit, uint32_t bounce_pages, uint32_t device_id);
+/* dma_engine_destroy: free the pool or the domain.  => no descriptor may still be prepared on it */
 void dma_engine_destroy(struct dma_engine *eng);
 const char *dma_backend_name(enum dma_backend_kind kind);
 

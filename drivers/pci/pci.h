@@ -97,6 +97,12 @@ struct pci_device {
 	volatile uint8_t *cfg;		/* [c] its 4 KiB of ECAM */
 };
 
+/* pci_requester_id: the ID the function's transactions carry (bus << 8 | device << 3 | function). */
+static inline uint32_t pci_requester_id(const struct pci_device *pd)
+{
+	return (uint32_t)pd->bus << 8 | (uint32_t)pd->dev << 3 | pd->fn;
+}
+
 typedef void (*pci_intx_handler_t)(void *arg);
 
 /*

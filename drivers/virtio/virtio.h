@@ -116,6 +116,17 @@ kern_return_t virtio_pci_attach(struct virtio_device *vd, struct pci_device *pd,
 				uint64_t wanted, enum dma_backend_kind dma, uint64_t dma_limit);
 
 /*
+ * virtio_dma_choice: the DMA backend and address limit for the index-th
+ * device of driver (in probe order), from the command line:
+ * DRIVER.dma=KIND[,KIND...] (one per device, the last for the rest; KIND
+ * iommu (the unit's policy), iommu-strict, iommu-deferred, passthrough or
+ * bounce; default iommu when the IOMMU is on, passthrough otherwise),
+ * DRIVER.dma_bits=N (the devices' address width; bounce: 32 unless given).
+ */
+void virtio_dma_choice(const char *driver, int index, enum dma_backend_kind *kind,
+		       uint64_t *limit);
+
+/*
  * virtio_queue_create: set up queue `index` with at most max_size entries.
  * => KERN_INVALID_ARGUMENT if the device has no such queue
  * => KERN_RESOURCE_SHORTAGE if ring memory cannot be had

@@ -81,8 +81,8 @@ static int virtio_9p_rpc(void *ctx, const void *tbuf, size_t tlen, void *rbuf, s
 		kr = virtq_wait(v->q, &req);
 	virtio_9p_release(td);
 	virtio_9p_release(rd);
-	if (kr == KERN_SUCCESS && req.used_len > rcap)
-		kr = KERN_FAILURE;
+	if (kr == KERN_SUCCESS && (req.used_len > rcap || req.used_len == 0))
+		kr = KERN_FAILURE;	/* too long, or refused by the IOMMU: nothing written */
 	if (kr != KERN_SUCCESS) {
 		__atomic_fetch_add(&v->transport_errors, 1, __ATOMIC_RELAXED);
 		return virtio_9p_errno(kr);
@@ -119,6 +119,8 @@ static kern_return_t virtio_9p_attach(struct pci_device *pd)
 				VIRTIO_BIT(VIRTIO_F_EVENT_IDX);
 	struct p9_transport t = { .rpc = virtio_9p_rpc, .max_msize = VIRTIO_9P_MAX_MSIZE };
 	struct virtio_9p *v;
+	enum dma_backend_kind dma;
+	uint64_t dma_limit;
 	kern_return_t kr;
 	int err;
 
@@ -128,7 +130,8 @@ static kern_return_t virtio_9p_attach(struct pci_device *pd)
 	if (!v)
 		return KERN_RESOURCE_SHORTAGE;
 	memset(v, 0, sizeof(*v));
-	kr = virtio_pci_attach(&v->vd, pd, "virtio-9p", wanted, DMA_BACKEND_PASSTHROUGH, UINT64_MAX);
+	virtio_dma_choice("virtio_9p", ninep_ndevs, &dma, &dma_limit);
+	kr = virtio_pci_attach(&v->vd, pd, "virtio-9p", wanted, dma, dma_limit);
 	if (kr != KERN_SUCCESS) {
 		virtio_9p_free(v, false);
 		return kr;

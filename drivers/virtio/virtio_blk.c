@@ -95,26 +95,39 @@ kern_return_t virtio_blk_submit(struct virtio_blk *blk, enum virtio_blk_op op, u
 				struct dma_desc *buf, struct virtio_blk_req *req)
 {
 	const struct dma_segment *data = NULL;
-	struct dma_segment hdr, status, id;
-	struct virtq_sg sg[3];
 	uint32_t ndata = 0;
-	int nsg = 0;
 	kern_return_t kr;
-	uint16_t s;
 
 	if (!blk || !req)
 		return KERN_INVALID_ARGUMENT;
-	*req = (struct virtio_blk_req){ .blk = blk, .op = op, .slot = VIRTIO_BLK_NO_SLOT };
 	if (op == VIRTIO_BLK_READ || op == VIRTIO_BLK_WRITE) {
 		kr = virtio_blk_check_data(blk, op, sector, buf, &data, &ndata);
 		if (kr != KERN_SUCCESS)
 			return kr;
-		req->bytes = buf->len;
-	} else if (op == VIRTIO_BLK_FLUSH || op == VIRTIO_BLK_GET_ID) {
-		sector = 0;
-	} else {
-		return KERN_INVALID_ARGUMENT;
 	}
+	return virtio_blk_submit_segments(blk, op, sector, data, ndata, req);
+}
+
+kern_return_t virtio_blk_submit_segments(struct virtio_blk *blk, enum virtio_blk_op op,
+					 uint64_t sector, const struct dma_segment *data,
+					 uint32_t ndata, struct virtio_blk_req *req)
+{
+	struct dma_segment hdr, status, id;
+	struct virtq_sg sg[3];
+	int nsg = 0;
+	kern_return_t kr;
+	uint16_t s;
+
+	if (!blk || !req || (ndata && !data) || ndata > blk->seg_max ||
+	    ((op == VIRTIO_BLK_READ || op == VIRTIO_BLK_WRITE) != (ndata != 0)))
+		return KERN_INVALID_ARGUMENT;
+	*req = (struct virtio_blk_req){ .blk = blk, .op = op, .slot = VIRTIO_BLK_NO_SLOT };
+	for (uint32_t i = 0; i < ndata; i++)
+		req->bytes += data[i].len;
+	if (op == VIRTIO_BLK_FLUSH || op == VIRTIO_BLK_GET_ID)
+		sector = 0;
+	else if (op != VIRTIO_BLK_READ && op != VIRTIO_BLK_WRITE)
+		return KERN_INVALID_ARGUMENT;
 	if (op == VIRTIO_BLK_FLUSH && !blk->has_flush) {
 		req->vq.done = true;		/* no volatile cache: nothing to flush */
 		return KERN_SUCCESS;
@@ -183,8 +196,9 @@ kern_return_t virtio_blk_wait(struct virtio_blk_req *req)
 	if (req->slot == VIRTIO_BLK_NO_SLOT)
 		return req->vq.done ? KERN_SUCCESS : KERN_INVALID_ARGUMENT;
 	kr = virtq_wait(blk->q, &req->vq);
-	if (kr == KERN_SUCCESS)
-		kr = virtio_blk_status(blk->slots[req->slot].status);
+	if (kr == KERN_SUCCESS)		/* nothing written, not even the status: an I/O error */
+		kr = req->vq.used_len ? virtio_blk_status(blk->slots[req->slot].status)
+				      : KERN_MEMORY_ERROR;
 	virtio_blk_slot_put(blk, req->slot);
 	req->slot = VIRTIO_BLK_NO_SLOT;
 	virtio_blk_account(blk, req, kr);
@@ -367,9 +381,8 @@ static kern_return_t virtio_blk_attach(struct pci_device *pd)
 		VIRTIO_BIT(VIRTIO_BLK_F_RO) | VIRTIO_BIT(VIRTIO_BLK_F_BLK_SIZE) |
 		VIRTIO_BIT(VIRTIO_BLK_F_FLUSH) | VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) |
 		VIRTIO_BIT(VIRTIO_F_EVENT_IDX);
-	char backend[16] = "passthrough";
-	bool bounce = cmdline_get("virtio_blk.dma", backend, sizeof(backend)) &&
-		      strcmp(backend, "bounce") == 0;
+	enum dma_backend_kind dma;
+	uint64_t dma_limit;
 	struct virtio_blk *blk;
 	kern_return_t kr;
 
@@ -379,9 +392,8 @@ static kern_return_t virtio_blk_attach(struct pci_device *pd)
 	if (!blk)
 		return KERN_RESOURCE_SHORTAGE;
 	memset(blk, 0, sizeof(*blk));
-	kr = virtio_pci_attach(&blk->vd, pd, "virtio-blk", wanted,
-			       bounce ? DMA_BACKEND_BOUNCE : DMA_BACKEND_PASSTHROUGH,
-			       bounce ? 1ull << 32 : UINT64_MAX);
+	virtio_dma_choice("virtio_blk", blk_ndevs, &dma, &dma_limit);
+	kr = virtio_pci_attach(&blk->vd, pd, "virtio-blk", wanted, dma, dma_limit);
 	if (kr != KERN_SUCCESS) {
 		virtio_blk_free(blk, false);
 		return kr;

@@ -9,6 +9,7 @@
  *   VIRTIO_BLK_S_OK      KERN_SUCCESS
  *   VIRTIO_BLK_S_IOERR   KERN_MEMORY_ERROR
  *   VIRTIO_BLK_S_UNSUPP  KERN_NOT_SUPPORTED
+ *   nothing written      KERN_MEMORY_ERROR (the IOMMU refused the transfer)
  * virtio_blk_read/write are the synchronous form over (map, address, length).
  *
  * Request layout (5.2.6): le32 type; le32 reserved; le64 sector | data | u8 status.
@@ -123,7 +124,21 @@ struct virtio_blk *virtio_blk_find(const char *serial);
  */
 kern_return_t virtio_blk_submit(struct virtio_blk *blk, enum virtio_blk_op op, uint64_t sector,
 				struct dma_desc *buf, struct virtio_blk_req *req);
-/* virtio_blk_wait: sleep until req is answered; its status as above. */
+/*
+ * virtio_blk_submit_segments: start op with these data segments as they
+ * are: no descriptor, engine, direction, length or disk-size check (what a
+ * faulty driver would hand the device; behind the IOMMU, its translation
+ * judges them).  => KERN_INVALID_ARGUMENT for an unknown op, data with
+ * FLUSH or GET_ID or none with READ or WRITE, more than seg_max segments
+ */
+kern_return_t virtio_blk_submit_segments(struct virtio_blk *blk, enum virtio_blk_op op,
+					 uint64_t sector, const struct dma_segment *data,
+					 uint32_t ndata, struct virtio_blk_req *req);
+/*
+ * virtio_blk_wait: sleep until req is answered; its status as above.  A
+ * request the device returned without writing anything (the IOMMU refused
+ * it) is KERN_MEMORY_ERROR.
+ */
 kern_return_t virtio_blk_wait(struct virtio_blk_req *req);
 
 /* Synchronous I/O on [addr, addr + len) of map (split as the device's limits require). */

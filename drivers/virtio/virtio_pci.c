@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "drivers/virtio/virtio.h"
+#include "drivers/virtio/virtq_bus.h"
 #include "drivers/virtio/virtqueue.h"
+#include "kern/cmdline.h"
 #include "kern/kernel.h"
 
 /* Transitional device IDs (4.1.2.3) for the devices this image drives. */
@@ -168,7 +170,7 @@ kern_return_t virtio_pci_attach(struct virtio_device *vd, struct pci_device *pd,
 	if ((kr = virtio_negotiate(vd, wanted)) != KERN_SUCCESS)
 		return kr;
 	kr = dma_engine_init(&vd->dma, vd->name, dma, dma_limit,
-			     dma == DMA_BACKEND_BOUNCE ? 2048 : 0);
+			     dma == DMA_BACKEND_BOUNCE ? 2048 : 0, pci_requester_id(pd));
 	if (kr != KERN_SUCCESS) {
 		virtio_status_set(vd, VIRTIO_STATUS_FAILED);
 		kprintf("%s: no DMA engine (%s)\n", vd->name, kern_return_name(kr));
@@ -179,6 +181,54 @@ kern_return_t virtio_pci_attach(struct virtio_device *vd, struct pci_device *pd,
 bool virtio_has_feature(const struct virtio_device *vd, unsigned bit)
 {
 	return (vd->features >> bit) & 1;
+}
+
+/* virtio_doorbell: the notify register of q (4.1.4.4: offset queue_notify_off x multiplier). */
+static volatile uint16_t *virtio_doorbell(struct virtio_device *vd, const struct virtq *q)
+{
+	return (volatile uint16_t *)(vd->notify + (uint32_t)q->notify_off * vd->notify_mult);
+}
+
+/* virtio_dma_kind: a backend by name, false if there is no such one here. */
+static bool virtio_dma_kind(const char *name, size_t len, enum dma_backend_kind *kind)
+{
+	static const struct { const char *name; enum dma_backend_kind kind; bool iommu; } kinds[] = {
+		{ "passthrough", DMA_BACKEND_PASSTHROUGH, false },
+		{ "bounce", DMA_BACKEND_BOUNCE, false },
+		{ "iommu", DMA_BACKEND_IOMMU, true },
+		{ "iommu-strict", DMA_BACKEND_IOMMU_STRICT, true },
+		{ "iommu-deferred", DMA_BACKEND_IOMMU_DEFERRED, true },
+	};
+
+	for (unsigned i = 0; i < ARRAY_SIZE(kinds); i++)
+		if (strlen(kinds[i].name) == len && strncmp(kinds[i].name, name, len) == 0 &&
+		    (!kinds[i].iommu || iommu_unit)) {
+			*kind = kinds[i].kind;
+			return true;
+		}
+	return false;
+}
+
+void virtio_dma_choice(const char *driver, int index, enum dma_backend_kind *kind, uint64_t *limit)
+{
+	char key[32], val[96];
+	const char *item = val, *comma;
+	unsigned long bits;
+
+	*kind = iommu_unit ? DMA_BACKEND_IOMMU : DMA_BACKEND_PASSTHROUGH;
+	snprintf(key, sizeof(key), "%s.dma", driver);
+	if (cmdline_get(key, val, sizeof(val))) {
+		/* The index-th item of the list, or its last. */
+		for (int i = 0; i < index && (comma = strchr(item, ',')) != NULL; i++)
+			item = comma + 1;
+		comma = strchr(item, ',');
+		if (!virtio_dma_kind(item, comma ? (size_t)(comma - item) : strlen(item), kind))
+			kprintf("%s: %s=%s: device %d: not available, dma %s\n", driver, key, val, index,
+				dma_backend_name(*kind));
+	}
+	snprintf(key, sizeof(key), "%s.dma_bits", driver);
+	bits = cmdline_get_u64(key, *kind == DMA_BACKEND_BOUNCE ? 32 : 64);
+	*limit = bits >= 64 || bits < 20 ? UINT64_MAX : 1ull << bits;
 }
 
 kern_return_t virtio_queue_create(struct virtio_device *vd, uint16_t index, uint16_t max_size,
@@ -204,6 +254,15 @@ kern_return_t virtio_queue_create(struct virtio_device *vd, uint16_t index, uint
 		return kr;
 	q->notify_off = *vreg16(vd, VIRTIO_COMMON_Q_NOFF);
 	virtq_ring_addrs(q, &desc, &avail, &used);
+	if (vd->dma.domain) {		/* behind the IOMMU: the device gets the bus's rings */
+		kr = virtq_bus_create(q, &iommu_unit->hw, vd->dma.device_id, virtio_doorbell(vd, q),
+				      &q->bus);
+		if (kr != KERN_SUCCESS) {
+			virtq_free(q);
+			return kr;
+		}
+		virtq_bus_addrs(q->bus, &desc, &avail, &used);
+	}
 	*vreg16(vd, VIRTIO_COMMON_Q_SIZE) = size;
 	vwrite64(vd, VIRTIO_COMMON_Q_DESC, desc);
 	vwrite64(vd, VIRTIO_COMMON_Q_DRIVER, avail);
@@ -218,6 +277,13 @@ kern_return_t virtio_queue_create(struct virtio_device *vd, uint16_t index, uint
 
 void virtio_notify(struct virtio_device *vd, uint16_t index, uint16_t notify_off)
 {
+	struct virtq *q = vd->queues[index];
+
+	if (q && q->bus) {		/* the bus takes the ring to the device */
+		if (virtq_bus_forward(q->bus))
+			virtq_interrupt(q);
+		return;
+	}
 	/* Ring writes must reach memory before the doorbell reaches the device. */
 	__asm__ volatile("fence w,o" ::: "memory");
 	*(volatile uint16_t *)(vd->notify + (uint32_t)notify_off * vd->notify_mult) = index;

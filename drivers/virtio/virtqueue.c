@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "drivers/virtio/virtio.h"
+#include "drivers/virtio/virtq_bus.h"
 #include "drivers/virtio/virtqueue.h"
 #include "kern/kernel.h"
 #include "kern/thread.h"
@@ -81,6 +82,8 @@ kern_return_t virtq_alloc(struct virtio_device *vd, uint16_t index, uint16_t siz
 
 void virtq_free(struct virtq *q)
 {
+	if (q->bus)
+		virtq_bus_destroy(q->bus);
 	if (q->itable)
 		dma_free_coherent(&q->vd->dma, q->itable_bytes, q->itable, q->itable_io);
 	if (q->ring)
@@ -270,6 +273,8 @@ void virtq_interrupt(struct virtq *q)
 	uint16_t *avail = virtq_avail(q);
 	bool freed = false;
 
+	if (q->bus)
+		virtq_bus_return(q->bus);	/* the device's completions reach our ring through it */
 	spin_lock(&q->lock);
 	for (;;) {
 		uint16_t idx = __atomic_load_n(&used[1], __ATOMIC_ACQUIRE);
@@ -294,14 +299,18 @@ void virtq_interrupt(struct virtq *q)
 	spin_unlock(&q->lock);
 }
 
-bool virtq_used_pending(const struct virtq *q)
+bool virtq_used_pending(struct virtq *q)
 {
+	if (q->bus)
+		virtq_bus_return(q->bus);	/* completions reach our ring through it */
 	return __atomic_load_n(&virtq_used_hdr(q)[1], __ATOMIC_ACQUIRE) !=
 	       __atomic_load_n(&q->last_used, __ATOMIC_RELAXED);
 }
 
 void virtq_fail_all(struct virtq *q)
 {
+	if (q->bus)
+		virtq_bus_reset(q->bus);
 	spin_lock(&q->lock);
 	for (uint16_t i = 0; i < q->size; i++) {
 		struct virtq_req *r = q->reqs[i];

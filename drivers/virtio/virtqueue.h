@@ -28,6 +28,7 @@
 #include "kern/spinlock.h"
 
 struct virtio_device;
+struct virtq_bus;
 
 struct virtq_desc {
 	uint64_t addr;
@@ -90,6 +91,7 @@ struct virtq {
 	uint16_t avail_idx;		/* [q] our copy of avail->idx */
 	uint16_t last_used;		/* [q] next used entry to look at */
 	struct virtq_req **reqs;	/* [q] request owning each head */
+	struct virtq_bus *bus;		/* [c] the way to a device behind the IOMMU, or NULL */
 	struct virtq_stats stats;	/* [q] */
 };
 
@@ -126,8 +128,11 @@ kern_return_t virtq_wait(struct virtq *q, struct virtq_req *r);
 /* virtq_interrupt: take every used entry off the ring and wake its waiter. */
 void virtq_interrupt(struct virtq *q);
 
-/* virtq_used_pending: the device has returned entries not yet taken off the ring. */
-bool virtq_used_pending(const struct virtq *q);
+/*
+ * virtq_used_pending: the device has returned entries not yet taken off
+ * the ring (behind the IOMMU, the bus is asked to pass them on first).
+ */
+bool virtq_used_pending(struct virtq *q);
 
 /* virtq_fail_all: the device was reset: fail every request in flight, reset the ring. */
 void virtq_fail_all(struct virtq *q);

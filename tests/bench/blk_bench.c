@@ -7,7 +7,8 @@
  * destroy the descriptor.  The request is polled with interrupts off so
  * that waiting for the device (host time) is not counted.
  * blk.write.throughput is host time: 64 MiB written sequentially, in MiB/s,
- * with the raw bytes and nanoseconds.
+ * with the raw bytes and nanoseconds.  The disk is passthrough: these
+ * figures are the driver's (iommu_bench.c measures the IOMMU's share).
  */
 #include "drivers/dma/dma.h"
 #include "drivers/virtio/virtio_blk.h"
@@ -18,7 +19,7 @@
 #include "vm/pmap.h"
 #include "vm/vm_kern.h"
 
-KBENCH_RUN(blk, "bench=blk,dma", "-m 256M -smp 1 --blk bench:128M");
+KBENCH_RUN(blk, "bench=blk.read,blk.write,dma virtio_blk.dma=passthrough", "-m 256M -smp 1 --blk bench:128M");
 
 #define THROUGHPUT_BYTES	(64ull << 20)
 #define THROUGHPUT_BUF		(8ull << 20)
@@ -150,7 +151,7 @@ static uint64_t dma_bench_physical(enum dma_backend_kind kind, uint64_t iters)
 	struct dma_desc *d;
 
 	if (page && dma_engine_init(&eng, "bench", kind, kind == DMA_BACKEND_BOUNCE ? mid : UINT64_MAX,
-				    kind == DMA_BACKEND_BOUNCE ? 16 : 0) == KERN_SUCCESS) {
+				    kind == DMA_BACKEND_BOUNCE ? 16 : 0, 0xff00) == KERN_SUCCESS) {
 		if (dma_desc_create_physical(page->phys_addr, PAGE_SIZE, DMA_TO_DEVICE, &d) == KERN_SUCCESS) {
 			cost = dma_bench_run(d, &eng, iters);
 			dma_desc_destroy(d);
@@ -174,6 +175,12 @@ KBENCH(dma_bounce, "dma.prepare_complete.4k.bounce", "instructions/4KiB", 256)
 	return dma_bench_physical(DMA_BACKEND_BOUNCE, iters);
 }
 
+/* Through the IOMMU (the unit's policy: strict unless the run says iommu.policy=deferred). */
+KBENCH(dma_iommu, "dma.prepare_complete.4k.iommu", "instructions/4KiB", 256)
+{
+	return iommu_unit ? dma_bench_physical(DMA_BACKEND_IOMMU, iters) : 0;
+}
+
 /* dma.prepare_complete.4k.virtual: a kernel_map page, wired and unwired each time (passthrough). */
 KBENCH(dma_virtual, "dma.prepare_complete.4k.virtual", "instructions/4KiB", 256)
 {
@@ -184,7 +191,7 @@ KBENCH(dma_virtual, "dma.prepare_complete.4k.virtual", "instructions/4KiB", 256)
 
 	if (kmem_alloc(kernel_map, &buf, PAGE_SIZE) != KERN_SUCCESS)
 		return 0;
-	if (dma_engine_init(&eng, "bench", DMA_BACKEND_PASSTHROUGH, UINT64_MAX, 0) == KERN_SUCCESS &&
+	if (dma_engine_init(&eng, "bench", DMA_BACKEND_PASSTHROUGH, UINT64_MAX, 0, 0) == KERN_SUCCESS &&
 	    dma_desc_create_virtual(kernel_map, buf, PAGE_SIZE, DMA_TO_DEVICE, &d) == KERN_SUCCESS) {
 		cost = dma_bench_run(d, &eng, iters);
 		dma_desc_destroy(d);

@@ -56,7 +56,7 @@
 #include "vm/vm_pager.h"
 #include "vm/vm_upl.h"
 
-KBENCH_RUN(paging, "bench=pageout,pagein swap=swap", "-m 64M -smp 1 --blk swap:256M --blk raw:128M");
+KBENCH_RUN(paging, "bench=pageout,pagein swap=swap virtio_blk.dma=passthrough", "-m 64M -smp 1 --blk swap:256M --blk raw:128M");
 
 #define SWAP_DISK		"swap"
 #define RAW_DISK		"raw"

@@ -1,0 +1,486 @@
+/*
+ * iommu_hw.c: the IOMMU model, the hardware half (see iommu_hw.h).
+ * Section numbers are those of the RISC-V IOMMU specification v1.0.
+ */
+#include <string.h>
+
+#include "drivers/iommu/iommu_hw.h"
+#include "kern/kernel.h"
+#include "platform/riscv/pte.h"
+#include "vm/pmap.h"
+#include "vm/vm_page.h"
+
+/* hw_load: the doubleword at physical pa, false if pa is not memory (an access fault). */
+static bool hw_load(uint64_t pa, uint64_t *val)
+{
+	if ((pa & 7) || !vm_page_lookup_phys(pa))
+		return false;
+	*val = __atomic_load_n((uint64_t *)pmap_direct_map(pa), __ATOMIC_ACQUIRE);
+	return true;
+}
+
+static bool hw_store(uint64_t pa, const void *src, size_t len)
+{
+	if (!vm_page_lookup_phys(pa) || !vm_page_lookup_phys(pa + len - 1))
+		return false;
+	memcpy(pmap_direct_map(pa), src, len);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	return true;
+}
+
+void iommu_hw_reset(struct iommu_hw *hw)
+{
+	*hw = (struct iommu_hw){
+		.capabilities = RIO_CAP_VERSION_1_0 | RIO_CAP_SV39 | RIO_CAP_IGS_WSI |
+				(56ull << RIO_CAP_PAS_SHIFT),
+		.ddtp = RIO_DDTP_MODE_OFF,
+	};
+	spin_init(&hw->lock, "iommu_hw");
+}
+
+/* ---- faults (3.2) ------------------------------------------------------------------ */
+
+static uint32_t hw_queue_entries(uint64_t qb)
+{
+	return 2u << (qb & RIO_QB_LOG2SZ_MASK);
+}
+
+/*
+ * hw_fault: queue a record, unless the queue is off, overflowed or full
+ * (then the record is lost and fqof says so until software clears it).
+ * => [h] held
+ */
+static void hw_fault(struct iommu_hw *hw, uint32_t cause, uint32_t ttyp, uint32_t did, uint64_t iova)
+{
+	uint32_t n = hw_queue_entries(hw->fqb);
+	struct rio_fault_record rec = { .dw0 = RIO_FAULT_DW0(cause, ttyp, did), .iotval = iova };
+
+	if (!(hw->fqcsr & RIO_FQCSR_FQON) || (hw->fqcsr & (RIO_FQCSR_FQOF | RIO_FQCSR_FQMF))) {
+		hw->stats.faults_lost++;
+		return;
+	}
+	if ((hw->fqt + 1) % n == hw->fqh) {
+		hw->fqcsr |= RIO_FQCSR_FQOF;
+		hw->stats.faults_lost++;
+	} else if (!hw_store(RIO_PPN_TO_PA(hw->fqb) + (uint64_t)hw->fqt * sizeof(rec), &rec,
+			     sizeof(rec))) {
+		hw->fqcsr |= RIO_FQCSR_FQMF;
+		hw->stats.faults_lost++;
+	} else {
+		hw->fqt = (hw->fqt + 1) % n;
+		hw->stats.faults++;
+	}
+	if (hw->fqcsr & RIO_FQCSR_FIE)
+		hw->ipsr |= RIO_IPSR_FIP;
+}
+
+/* ---- the device directory (2.3, steps 1-7) --------------------------------------------- */
+
+static int hw_ddt_levels(uint64_t ddtp)
+{
+	switch (ddtp & RIO_DDTP_MODE_MASK) {
+	case RIO_DDTP_MODE_1LVL: return 1;
+	case RIO_DDTP_MODE_2LVL: return 2;
+	case RIO_DDTP_MODE_3LVL: return 3;
+	default: return 0;
+	}
+}
+
+/* hw_dc_misconfigured: the checks of 2.1.4 that apply to this IOMMU's capabilities. */
+static bool hw_dc_misconfigured(const struct iommu_hw *hw, const struct rio_device_context *dc)
+{
+	uint64_t smode = dc->fsc >> RIO_ATP_MODE_SHIFT;
+
+	return (dc->tc & (RIO_TC_RESERVED | RIO_TC_EN_ATS | RIO_TC_EN_PRI | RIO_TC_PRPR | RIO_TC_T2GPA |
+			  RIO_TC_PDTV | RIO_TC_DPE | RIO_TC_SADE | RIO_TC_GADE | RIO_TC_SBE |
+			  RIO_TC_SXL)) ||	/* no ATS, no PDT, no A/D updates, little-endian, Sv39 */
+	       (dc->ta & RIO_TA_RESERVED) || (dc->fsc & RIO_IOSATP_RESERVED) ||
+	       (smode != RIO_ATP_MODE_BARE && smode != RIO_ATP_MODE_SV39) ||
+	       (dc->iohgatp >> RIO_ATP_MODE_SHIFT) != RIO_ATP_MODE_BARE;	/* no second stage */
+}
+
+/* hw_dc_walk: read device_id's context from the directory.  => 0 or a fault cause */
+static uint32_t hw_dc_walk(struct iommu_hw *hw, uint32_t did, struct rio_device_context *dc)
+{
+	int levels = hw_ddt_levels(hw->ddtp);
+	uint64_t table = RIO_PPN_TO_PA(hw->ddtp), e;
+
+	if ((levels == 1 && did >> RIO_DDI0_BITS) ||
+	    (levels == 2 && did >> (RIO_DDI0_BITS + RIO_DDI1_BITS)))
+		return RIO_CAUSE_TTYPE_DISALLOWED;	/* wider than the directory */
+	for (int lvl = levels - 1; lvl > 0; lvl--) {
+		if (!hw_load(table + 8ull * RIO_DDI(did, lvl), &e))
+			return RIO_CAUSE_DDT_LOAD_ACCESS;
+		if (!(e & RIO_DDTE_V))
+			return RIO_CAUSE_DDT_INVALID;
+		if (e & ~(RIO_PPN_MASK | RIO_DDTE_V))
+			return RIO_CAUSE_DDT_MISCONFIGURED;
+		table = RIO_PPN_TO_PA(e);
+	}
+	table += (uint64_t)RIO_DC_BYTES * RIO_DDI(did, 0);
+	if (!hw_load(table, &dc->tc) || !hw_load(table + 8, &dc->iohgatp) ||
+	    !hw_load(table + 16, &dc->ta) || !hw_load(table + 24, &dc->fsc))
+		return RIO_CAUSE_DDT_LOAD_ACCESS;
+	if (!(dc->tc & RIO_TC_V))
+		return RIO_CAUSE_DDT_INVALID;
+	return hw_dc_misconfigured(hw, dc) ? RIO_CAUSE_DDT_MISCONFIGURED : 0;
+}
+
+/* hw_dc_find: device_id's context, from the cache or the directory.  => 0 or a cause */
+static uint32_t hw_dc_find(struct iommu_hw *hw, uint32_t did, struct rio_device_context *dc)
+{
+	struct iommu_hw_dce *slot;
+	uint32_t cause;
+
+	for (int i = 0; i < IOMMU_HW_DC_ENTRIES; i++)
+		if (hw->dc_cache[i].valid && hw->dc_cache[i].device_id == did) {
+			hw->stats.dc_hits++;
+			*dc = hw->dc_cache[i].dc;
+			return 0;
+		}
+	hw->stats.dc_misses++;
+	if ((cause = hw_dc_walk(hw, did, dc)) != 0)
+		return cause;		/* faults are not cached */
+	slot = &hw->dc_cache[hw->dc_victim++ % IOMMU_HW_DC_ENTRIES];
+	*slot = (struct iommu_hw_dce){ .valid = true, .device_id = did, .dc = *dc };
+	return 0;
+}
+
+/* ---- first-stage translation (2.3 step 17: the privileged spec's Sv39 walk) ------------ */
+
+static struct iommu_hw_tlbe *hw_iotlb_lookup(struct iommu_hw *hw, uint32_t pscid, uint64_t vpn)
+{
+	struct iommu_hw_tlbe *set = hw->iotlb[vpn % IOMMU_HW_IOTLB_SETS];
+
+	for (int w = 0; w < IOMMU_HW_IOTLB_WAYS; w++)
+		if (set[w].valid && set[w].pscid == pscid && set[w].vpn == vpn)
+			return &set[w];
+	return NULL;
+}
+
+static void hw_iotlb_fill(struct iommu_hw *hw, uint32_t pscid, uint64_t vpn, uint64_t pte)
+{
+	uint32_t set = vpn % IOMMU_HW_IOTLB_SETS, way = hw->iotlb_victim[set]++ % IOMMU_HW_IOTLB_WAYS;
+
+	hw->iotlb[set][way] = (struct iommu_hw_tlbe){ .valid = true, .pscid = pscid, .vpn = vpn,
+						       .pte = pte };
+	hw->iotlb_busy |= 1ull << set;
+}
+
+/*
+ * hw_walk: the leaf for iova in the Sv39 table at root, turned into a 4 KiB
+ * leaf for iova's page (a superpage's PPN advanced to the page).
+ * => 0 or the fault cause for `access`
+ */
+static uint32_t hw_walk(uint64_t root, uint64_t iova, enum iommu_access access, uint64_t *leaf)
+{
+	uint32_t page_fault = access == IOMMU_WRITE ? RIO_CAUSE_WRITE_PAGE : RIO_CAUSE_READ_PAGE;
+	uint64_t table = root, pte;
+
+	if (!SV39_CANONICAL(iova))
+		return page_fault;
+	for (int lvl = PT_LEVELS - 1; lvl >= 0; lvl--) {
+		if (!hw_load(table + 8 * PT_INDEX(iova, lvl), &pte))
+			return access == IOMMU_WRITE ? RIO_CAUSE_WRITE_ACCESS : RIO_CAUSE_READ_ACCESS;
+		if (!(pte & PTE_V) || ((pte & PTE_W) && !(pte & PTE_R)) || (pte >> 54))
+			return page_fault;	/* invalid, reserved encoding, N/PBMT not offered */
+		if (!PTE_IS_LEAF(pte)) {
+			table = PTE_TO_PA(pte);
+			continue;
+		}
+		if (PTE_TO_PA(pte) & (PT_LEVEL_SIZE(lvl) - 1))
+			return page_fault;	/* misaligned superpage */
+		*leaf = pte + PA_TO_PTE(iova & (PT_LEVEL_SIZE(lvl) - 1) & ~(uint64_t)PAGE_MASK);
+		return 0;
+	}
+	return page_fault;			/* a pointer at level 0 */
+}
+
+/* hw_leaf_allows: a device request (user mode, no A/D updates) may make `access` through pte. */
+static bool hw_leaf_allows(uint64_t pte, enum iommu_access access)
+{
+	uint64_t need = PTE_U | PTE_A | (access == IOMMU_WRITE ? PTE_W | PTE_D : PTE_R);
+
+	return (pte & need) == need;
+}
+
+/* hw_translate_page: iova's page for (dc, access).  => 0 or a fault cause */
+static uint32_t hw_translate_page(struct iommu_hw *hw, const struct rio_device_context *dc,
+				  uint64_t iova, enum iommu_access access, uint64_t *pa)
+{
+	uint32_t pscid = (dc->ta >> RIO_TA_PSCID_SHIFT) & RIO_TA_PSCID_MASK, cause;
+	uint64_t vpn = iova >> PAGE_SHIFT, leaf;
+	struct iommu_hw_tlbe *t;
+
+	hw->stats.translations++;
+	if ((dc->fsc >> RIO_ATP_MODE_SHIFT) == RIO_ATP_MODE_BARE) {
+		*pa = iova & ~(uint64_t)PAGE_MASK;
+		return 0;
+	}
+	if ((t = hw_iotlb_lookup(hw, pscid, vpn)) != NULL) {
+		hw->stats.iotlb_hits++;
+		leaf = t->pte;
+	} else {
+		hw->stats.iotlb_misses++;
+		cause = hw_walk((dc->fsc & RIO_ATP_PPN_MASK) << PAGE_SHIFT, iova, access, &leaf);
+		if (cause)
+			return cause;
+		if (hw_leaf_allows(leaf, access))
+			hw_iotlb_fill(hw, pscid, vpn, leaf);
+	}
+	if (!hw_leaf_allows(leaf, access))
+		return access == IOMMU_WRITE ? RIO_CAUSE_WRITE_PAGE : RIO_CAUSE_READ_PAGE;
+	*pa = PTE_TO_PA(leaf);
+	return 0;
+}
+
+/* hw_add_run: append [pa, pa + len) to runs, merging with the last.  => false if full */
+static bool hw_add_run(struct iommu_run *runs, uint32_t max, uint32_t *n, uint64_t pa, uint64_t len)
+{
+	if (*n && runs[*n - 1].pa + runs[*n - 1].len == pa) {
+		runs[*n - 1].len += len;
+		return true;
+	}
+	if (*n == max)
+		return false;
+	runs[(*n)++] = (struct iommu_run){ pa, len };
+	return true;
+}
+
+kern_return_t iommu_hw_translate(struct iommu_hw *hw, uint32_t device_id, uint64_t iova,
+				 uint64_t len, enum iommu_access access, struct iommu_run *runs,
+				 uint32_t max, uint32_t *nruns)
+{
+	uint32_t ttyp = access == IOMMU_WRITE ? RIO_TTYP_UNTRANSLATED_WRITE
+					      : RIO_TTYP_UNTRANSLATED_READ, cause = 0;
+	struct rio_device_context dc;
+	uint64_t mode, pa, va = iova;
+	kern_return_t kr = KERN_SUCCESS;
+
+	*nruns = 0;
+	if (len == 0 || iova + len < iova)
+		return KERN_INVALID_ARGUMENT;
+	spin_lock(&hw->lock);
+	mode = hw->ddtp & RIO_DDTP_MODE_MASK;
+	if (mode == RIO_DDTP_MODE_OFF)
+		cause = RIO_CAUSE_ALL_DISALLOWED;
+	else if (mode == RIO_DDTP_MODE_BARE)
+		kr = hw_add_run(runs, max, nruns, iova, len) ? KERN_SUCCESS : KERN_NO_SPACE;
+	else if ((cause = hw_dc_find(hw, device_id, &dc)) == 0)
+		for (; va < iova + len; va = trunc_page(va) + PAGE_SIZE) {
+			uint64_t chunk = MIN(iova + len - va, PAGE_SIZE - (va & PAGE_MASK));
+
+			if ((cause = hw_translate_page(hw, &dc, va, access, &pa)) != 0)
+				break;
+			if (!hw_add_run(runs, max, nruns, pa + (va & PAGE_MASK), chunk)) {
+				kr = KERN_NO_SPACE;
+				break;
+			}
+		}
+	if (cause) {
+		/* DTF keeps translation faults, never directory faults, from the queue (Table 11). */
+		if (cause < RIO_CAUSE_ALL_DISALLOWED && (dc.tc & RIO_TC_DTF))
+			hw->stats.faults_silent++;
+		else
+			hw_fault(hw, cause, ttyp, device_id, va);
+		kr = KERN_PROTECTION_FAILURE;
+	}
+	spin_unlock(&hw->lock);
+	return kr;
+}
+
+uint32_t iommu_hw_iotlb_count(struct iommu_hw *hw, uint32_t pscid)
+{
+	uint32_t n = 0;
+
+	spin_lock(&hw->lock);
+	for (int s = 0; s < IOMMU_HW_IOTLB_SETS; s++)
+		for (int w = 0; w < IOMMU_HW_IOTLB_WAYS; w++)
+			n += hw->iotlb[s][w].valid && (pscid == UINT32_MAX ||
+						       hw->iotlb[s][w].pscid == pscid);
+	spin_unlock(&hw->lock);
+	return n;
+}
+
+/* ---- commands (3.1) -------------------------------------------------------------------- */
+
+/* hw_iotinval_vma: drop the IOTLB entries the command selects (AV, PSCV). */
+static void hw_iotinval_vma(struct iommu_hw *hw, const struct rio_command *c)
+{
+	bool av = c->dw0 & RIO_IOTINVAL_AV, pscv = c->dw0 & RIO_IOTINVAL_PSCV;
+	uint32_t pscid = (c->dw0 >> RIO_IOTINVAL_PSCID_SHIFT) & RIO_TA_PSCID_MASK;
+	uint64_t vpn = RIO_IOTINVAL_ADDR_OF(c->dw1) >> PAGE_SHIFT;
+	/* One address lives in one set only. */
+	uint64_t sets = av ? hw->iotlb_busy & (1ull << (vpn % IOMMU_HW_IOTLB_SETS)) : hw->iotlb_busy;
+
+	for (; sets; sets &= sets - 1) {
+		int s = __builtin_ctzll(sets);
+		bool left = false;
+
+		for (int w = 0; w < IOMMU_HW_IOTLB_WAYS; w++) {
+			struct iommu_hw_tlbe *t = &hw->iotlb[s][w];
+
+			if (t->valid && (!pscv || t->pscid == pscid) && (!av || t->vpn == vpn))
+				t->valid = false;
+			left |= t->valid;
+		}
+		if (!left)
+			hw->iotlb_busy &= ~(1ull << s);
+	}
+}
+
+static void hw_iodir_inval_ddt(struct iommu_hw *hw, const struct rio_command *c)
+{
+	uint32_t did = (uint32_t)(c->dw0 >> RIO_IODIR_DID_SHIFT);
+
+	for (int i = 0; i < IOMMU_HW_DC_ENTRIES; i++)
+		if (!(c->dw0 & RIO_IODIR_DV) || hw->dc_cache[i].device_id == did)
+			hw->dc_cache[i].valid = false;
+}
+
+/*
+ * hw_command: run one command.  => false if it is illegal (a reserved
+ * encoding or bit: GV is refused, there being no second stage).
+ */
+static bool hw_command(struct iommu_hw *hw, const struct rio_command *c)
+{
+	uint32_t op = (uint32_t)RIO_CMD_OPCODE(c), func = (uint32_t)RIO_CMD_FUNC3(c), data;
+
+	if (op == RIO_OP_IOTINVAL && func == RIO_FUNC_VMA) {
+		if (c->dw0 & ~(0x3ffull | RIO_IOTINVAL_AV | (RIO_TA_PSCID_MASK << 12) | RIO_IOTINVAL_PSCV) ||
+		    (c->dw1 & ~RIO_IOTINVAL_ADDR(~0ull)))
+			return false;
+		hw_iotinval_vma(hw, c);
+	} else if (op == RIO_OP_IODIR && func == RIO_FUNC_INVAL_DDT) {
+		if ((c->dw0 & ~(0x3ffull | RIO_IODIR_DV | (~0ull << RIO_IODIR_DID_SHIFT))) || c->dw1)
+			return false;
+		hw_iodir_inval_ddt(hw, c);
+	} else if (op == RIO_OP_IOFENCE && func == RIO_FUNC_IOFENCE_C) {
+		if (c->dw0 & (0x3ffffull << 14) || (c->dw0 & RIO_IOFENCE_WSI) || (c->dw1 >> 62))
+			return false;		/* WSI: fctl.WSI is clear */
+		data = (uint32_t)(c->dw0 >> RIO_IOFENCE_DATA_SHIFT);
+		/* Translations in flight are done when this runs: the pipeline is the lock. */
+		if ((c->dw0 & RIO_IOFENCE_AV) && !hw_store(RIO_IOFENCE_ADDR_OF(c->dw1), &data, 4)) {
+			hw->cqcsr |= RIO_CQCSR_CQMF;
+			return true;
+		}
+	} else {
+		return false;
+	}
+	hw->stats.commands++;
+	return true;
+}
+
+/* hw_run_commands: execute from cqh up to cqt; stop at an illegal one.  => [h] held */
+static void hw_run_commands(struct iommu_hw *hw)
+{
+	uint32_t n = hw_queue_entries(hw->cqb);
+	struct rio_command c;
+
+	while ((hw->cqcsr & RIO_CQCSR_CQON) && !(hw->cqcsr & (RIO_CQCSR_CMD_ILL | RIO_CQCSR_CQMF)) &&
+	       hw->cqh != hw->cqt) {
+		uint64_t at = RIO_PPN_TO_PA(hw->cqb) + (uint64_t)hw->cqh * sizeof(c);
+
+		if (!hw_load(at, &c.dw0) || !hw_load(at + 8, &c.dw1)) {
+			hw->cqcsr |= RIO_CQCSR_CQMF;
+			break;
+		}
+		if (!hw_command(hw, &c)) {
+			hw->cqcsr |= RIO_CQCSR_CMD_ILL;
+			break;
+		}
+		if (hw->cqcsr & RIO_CQCSR_CQMF)
+			break;		/* the fence's store faulted: cqh stays on it */
+		hw->cqh = (hw->cqh + 1) % n;
+	}
+	if ((hw->cqcsr & RIO_CQCSR_CIE) && (hw->cqcsr & RIO_CQCSR_RW1C))
+		hw->ipsr |= RIO_IPSR_CIP;
+}
+
+/* ---- registers (ch. 5) ---------------------------------------------------------------- */
+
+uint64_t iommu_hw_read(struct iommu_hw *hw, uint32_t off)
+{
+	uint64_t v;
+
+	spin_lock(&hw->lock);
+	switch (off) {
+	case RIO_REG_CAPABILITIES: v = hw->capabilities; break;
+	case RIO_REG_FCTL: v = hw->fctl; break;
+	case RIO_REG_DDTP: v = hw->ddtp; break;
+	case RIO_REG_CQB: v = hw->cqb; break;
+	case RIO_REG_CQH: v = hw->cqh; break;
+	case RIO_REG_CQT: v = hw->cqt; break;
+	case RIO_REG_FQB: v = hw->fqb; break;
+	case RIO_REG_FQH: v = hw->fqh; break;
+	case RIO_REG_FQT: v = hw->fqt; break;
+	case RIO_REG_CQCSR: v = hw->cqcsr; break;
+	case RIO_REG_FQCSR: v = hw->fqcsr; break;
+	case RIO_REG_IPSR: v = hw->ipsr; break;
+	default: v = 0; break;
+	}
+	spin_unlock(&hw->lock);
+	return v;
+}
+
+/* hw_write_ddtp: a mode the IOMMU has (WARL: others leave the register as it was). */
+static void hw_write_ddtp(struct iommu_hw *hw, uint64_t val)
+{
+	uint64_t mode = val & RIO_DDTP_MODE_MASK;
+
+	if (mode > RIO_DDTP_MODE_3LVL)
+		return;
+	hw->ddtp = mode | (val & RIO_PPN_MASK);
+}
+
+/* hw_write_csr: a queue's csr: enable bit (0 -> 1 resets the queue), RW1C bits. */
+static void hw_write_cqcsr(struct iommu_hw *hw, uint32_t val)
+{
+	if ((val & RIO_CQCSR_CQEN) && !(hw->cqcsr & RIO_CQCSR_CQEN)) {
+		hw->cqh = 0;
+		hw->cqcsr = RIO_CQCSR_CQEN | RIO_CQCSR_CQON;
+	} else if (!(val & RIO_CQCSR_CQEN)) {
+		hw->cqcsr = 0;
+	}
+	hw->cqcsr &= ~(val & RIO_CQCSR_RW1C);
+	hw->cqcsr = (hw->cqcsr & ~RIO_CQCSR_CIE) | (val & RIO_CQCSR_CIE);
+	hw_run_commands(hw);		/* clearing cmd_ill resumes the queue */
+}
+
+static void hw_write_fqcsr(struct iommu_hw *hw, uint32_t val)
+{
+	if ((val & RIO_FQCSR_FQEN) && !(hw->fqcsr & RIO_FQCSR_FQEN)) {
+		hw->fqt = 0;
+		hw->fqcsr = RIO_FQCSR_FQEN | RIO_FQCSR_FQON;
+	} else if (!(val & RIO_FQCSR_FQEN)) {
+		hw->fqcsr = 0;
+	}
+	hw->fqcsr &= ~(val & RIO_FQCSR_RW1C);
+	hw->fqcsr = (hw->fqcsr & ~RIO_FQCSR_FIE) | (val & RIO_FQCSR_FIE);
+}
+
+void iommu_hw_write(struct iommu_hw *hw, uint32_t off, uint64_t val)
+{
+	spin_lock(&hw->lock);
+	switch (off) {
+	case RIO_REG_DDTP: hw_write_ddtp(hw, val); break;
+	case RIO_REG_CQB:
+		hw->cqb = val & (RIO_PPN_MASK | RIO_QB_LOG2SZ_MASK);
+		hw->cqt = 0;
+		break;
+	case RIO_REG_CQT:
+		hw->cqt = (uint32_t)val & (hw_queue_entries(hw->cqb) - 1);
+		hw_run_commands(hw);
+		break;
+	case RIO_REG_FQB:
+		hw->fqb = val & (RIO_PPN_MASK | RIO_QB_LOG2SZ_MASK);
+		hw->fqh = 0;
+		break;
+	case RIO_REG_FQH: hw->fqh = (uint32_t)val & (hw_queue_entries(hw->fqb) - 1); break;
+	case RIO_REG_CQCSR: hw_write_cqcsr(hw, (uint32_t)val); break;
+	case RIO_REG_FQCSR: hw_write_fqcsr(hw, (uint32_t)val); break;
+	case RIO_REG_IPSR: hw->ipsr &= ~((uint32_t)val & (RIO_IPSR_CIP | RIO_IPSR_FIP)); break;
+	default: break;		/* read-only or absent */
+	}
+	spin_unlock(&hw->lock);
+}

@@ -1,0 +1,117 @@
+/*
+ * iommu_hw.h: the IOMMU model, the hardware half.  QEMU 7.2's virt machine
+ * has no IOMMU, so the image carries one: a RISC-V IOMMU (v1.0) that
+ * reads the structures its driver (drivers/iommu/iommu.c) builds in memory
+ * and the commands it queues, exactly as hardware would (riscv_iommu.h):
+ * the device directory (1, 2 or 3 levels), base-format device contexts,
+ * Sv39 I/O page tables, the command queue and the fault queue.
+ *
+ * It caches as hardware does, and only a command empties a cache:
+ *   the IOTLB    IOMMU_HW_IOTLB_SETS x IOMMU_HW_IOTLB_WAYS leaf
+ *                translations tagged by PSCID and I/O page, filled by
+ *                walks, emptied by IOTINVAL.VMA;
+ *   the DC cache IOMMU_HW_DC_ENTRIES device contexts tagged by device_id,
+ *                emptied by IODIR.INVAL_DDT.
+ * A driver that changes a table and forgets the command goes on being
+ * served the old translation: the tests rely on it.
+ *
+ * The bus (drivers/virtio/virtq_bus.c) asks iommu_hw_translate for every
+ * address a device uses, with the access the device makes; a fault is
+ * recorded in the fault queue and fails that transfer.
+ *
+ * Locking: one spinlock [h] serialises register writes, commands and
+ * translations, as one hardware translation pipeline would.
+ */
+#ifndef DRIVERS_IOMMU_IOMMU_HW_H
+#define DRIVERS_IOMMU_IOMMU_HW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "drivers/iommu/riscv_iommu.h"
+#include "kern/spinlock.h"
+#include "vm/kern_return.h"
+
+#define IOMMU_HW_IOTLB_SETS	64	/* at most 64: iotlb_busy has a bit per set */
+#define IOMMU_HW_IOTLB_WAYS	4
+#define IOMMU_HW_DC_ENTRIES	16
+
+enum iommu_access {
+	IOMMU_READ = 1,		/* the device reads memory */
+	IOMMU_WRITE = 2,	/* the device writes memory */
+};
+
+struct iommu_hw_tlbe {
+	bool valid;
+	uint32_t pscid;
+	uint64_t vpn;		/* I/O page number */
+	uint64_t pte;		/* the leaf, as read */
+};
+
+struct iommu_hw_dce {
+	bool valid;
+	uint32_t device_id;
+	struct rio_device_context dc;
+};
+
+struct iommu_hw_stats {
+	uint64_t translations;		/* [h] pages translated */
+	uint64_t iotlb_hits, iotlb_misses;	/* [h] */
+	uint64_t dc_hits, dc_misses;	/* [h] */
+	uint64_t commands;		/* [h] commands executed */
+	uint64_t faults;		/* [h] faults recorded in the queue */
+	uint64_t faults_lost;		/* [h] faults the full queue discarded */
+	uint64_t faults_silent;		/* [h] faults DTF kept from the queue */
+};
+
+/* A piece of a translated range: physically contiguous. */
+struct iommu_run {
+	uint64_t pa;
+	uint64_t len;
+};
+
+struct iommu_hw {
+	struct spinlock lock;
+	uint64_t capabilities;		/* [c] */
+	uint32_t fctl;			/* [h] */
+	uint64_t ddtp, cqb, fqb;	/* [h] */
+	uint32_t cqh, cqt, fqh, fqt;	/* [h] */
+	uint32_t cqcsr, fqcsr, ipsr;	/* [h] */
+	struct iommu_hw_tlbe iotlb[IOMMU_HW_IOTLB_SETS][IOMMU_HW_IOTLB_WAYS];	/* [h] */
+	uint8_t iotlb_victim[IOMMU_HW_IOTLB_SETS];	/* [h] round-robin replacement */
+	uint64_t iotlb_busy;		/* [h] bit s: set s holds a valid entry (a wide
+					   invalidation looks at those sets only) */
+	struct iommu_hw_dce dc_cache[IOMMU_HW_DC_ENTRIES];	/* [h] */
+	uint32_t dc_victim;		/* [h] */
+	struct iommu_hw_stats stats;	/* [h] */
+};
+
+/* iommu_hw_reset: the state after reset: iommu_mode Off, queues off, caches empty. */
+void iommu_hw_reset(struct iommu_hw *hw);
+
+/*
+ * iommu_hw_read / iommu_hw_write: the register interface (offsets
+ * RIO_REG_*, 4- or 8-byte registers as the specification sizes them).
+ * Writing cqt runs the queued commands at once.  An unknown offset reads 0
+ * and ignores writes.
+ */
+uint64_t iommu_hw_read(struct iommu_hw *hw, uint32_t off);
+void iommu_hw_write(struct iommu_hw *hw, uint32_t off, uint64_t val);
+
+/*
+ * iommu_hw_translate: the device device_id accesses [iova, iova + len)
+ * for `access`: the physical runs it reaches, in order, merged where
+ * contiguous, into runs[0 .. *nruns) (at most max).
+ * => KERN_SUCCESS; KERN_PROTECTION_FAILURE if any page does not translate
+ *    or lacks the access (a fault record names the first such page; no run
+ *    is to be used); KERN_NO_SPACE if more than max runs would be needed
+ *    (no fault: the caller's limit)
+ */
+kern_return_t iommu_hw_translate(struct iommu_hw *hw, uint32_t device_id, uint64_t iova,
+				 uint64_t len, enum iommu_access access, struct iommu_run *runs,
+				 uint32_t max, uint32_t *nruns);
+
+/* iommu_hw_iotlb_count: valid IOTLB entries, those of pscid (or all with pscid = UINT32_MAX). */
+uint32_t iommu_hw_iotlb_count(struct iommu_hw *hw, uint32_t pscid);
+
+#endif

@@ -1,0 +1,239 @@
+/*
+ * iova.c: the I/O address arena (see iova.h).
+ */
+#include "drivers/iommu/iova.h"
+#include "kern/kernel.h"
+#include "vm/vm_zone.h"
+
+static struct zone iova_seg_zone = ZONE_INIT("iova_seg", sizeof(struct iova_seg));
+
+/* iova_class: the free list of a range of n pages (floor(log2 n)). */
+static unsigned iova_class(uint64_t n)
+{
+	return 63u - (unsigned)__builtin_clzll(n);
+}
+
+static struct iova_seg **iova_bucket(struct iova_arena *a, uint64_t start)
+{
+	return &a->hash[(start * 0x9e3779b97f4a7c15ull) >> 56 & (IOVA_HASH - 1)];
+}
+
+static void iova_list_insert(struct iova_arena *a, struct iova_seg *s)
+{
+	unsigned c = iova_class(s->npages);
+
+	s->free = true;
+	s->lprev = NULL;
+	s->lnext = a->freelist[c];
+	if (s->lnext)
+		s->lnext->lprev = s;
+	a->freelist[c] = s;
+	a->nonempty |= 1ull << c;
+}
+
+static void iova_list_remove(struct iova_arena *a, struct iova_seg *s)
+{
+	unsigned c = iova_class(s->npages);
+
+	if (s->lprev)
+		s->lprev->lnext = s->lnext;
+	else
+		a->freelist[c] = s->lnext;
+	if (s->lnext)
+		s->lnext->lprev = s->lprev;
+	if (!a->freelist[c])
+		a->nonempty &= ~(1ull << c);
+	s->free = false;
+}
+
+static void iova_hash_insert(struct iova_arena *a, struct iova_seg *s)
+{
+	struct iova_seg **b = iova_bucket(a, s->start);
+
+	s->lnext = *b;
+	*b = s;
+}
+
+/* iova_hash_take: the allocated range starting at page, out of the hash, or NULL. */
+static struct iova_seg *iova_hash_take(struct iova_arena *a, uint64_t page)
+{
+	for (struct iova_seg **p = iova_bucket(a, page); *p; p = &(*p)->lnext)
+		if ((*p)->start == page) {
+			struct iova_seg *s = *p;
+
+			*p = s->lnext;
+			return s;
+		}
+	return NULL;
+}
+
+kern_return_t iova_arena_init(struct iova_arena *a, uint64_t start, uint64_t end)
+{
+	struct iova_seg *s;
+
+	if (start >= end)
+		return KERN_INVALID_ARGUMENT;
+	*a = (struct iova_arena){ .start = start, .end = end };
+	spin_init(&a->lock, "iova_arena");
+	if (!(s = zalloc(&iova_seg_zone)))
+		return KERN_RESOURCE_SHORTAGE;
+	*s = (struct iova_seg){ .start = start, .npages = end - start };
+	a->first = s;
+	a->nsegs = 1;
+	iova_list_insert(a, s);
+	return KERN_SUCCESS;
+}
+
+void iova_arena_destroy(struct iova_arena *a)
+{
+	KASSERT(a->allocated_pages == 0, "iova_arena_destroy: %lu pages still allocated",
+		a->allocated_pages);
+	for (struct iova_seg *s = a->first, *next; s; s = next) {
+		next = s->next;
+		zfree(&iova_seg_zone, s);
+	}
+	a->first = NULL;
+}
+
+kern_return_t iova_alloc(struct iova_arena *a, uint64_t npages, uint64_t *page)
+{
+	unsigned want;
+	uint64_t fits;
+	struct iova_seg *s, *rest;
+
+	if (npages == 0 || npages > a->end - a->start)
+		return npages ? KERN_NO_SPACE : KERN_INVALID_ARGUMENT;
+	want = iova_class(npages) + ((npages & (npages - 1)) != 0);	/* ceil(log2 n) */
+	rest = zalloc(&iova_seg_zone);		/* before the lock: a split may need it */
+	spin_lock(&a->lock);
+	fits = want < 64 ? a->nonempty & (~0ull << want) : 0;
+	if (!fits) {
+		spin_unlock(&a->lock);
+		if (rest)
+			zfree(&iova_seg_zone, rest);
+		return KERN_NO_SPACE;
+	}
+	s = a->freelist[__builtin_ctzll(fits)];
+	if (s->npages > npages && !rest) {
+		spin_unlock(&a->lock);
+		return KERN_RESOURCE_SHORTAGE;
+	}
+	iova_list_remove(a, s);
+	if (s->npages > npages) {		/* the tail stays free */
+		*rest = (struct iova_seg){ .start = s->start + npages, .npages = s->npages - npages,
+					   .prev = s, .next = s->next };
+		if (s->next)
+			s->next->prev = rest;
+		s->next = rest;
+		s->npages = npages;
+		a->nsegs++;
+		iova_list_insert(a, rest);
+		rest = NULL;
+	}
+	iova_hash_insert(a, s);
+	a->allocated_pages += npages;
+	*page = s->start;
+	spin_unlock(&a->lock);
+	if (rest)
+		zfree(&iova_seg_zone, rest);
+	return KERN_SUCCESS;
+}
+
+/* iova_absorb_next: s takes in its successor's pages.  => the successor is on no list */
+static struct iova_seg *iova_absorb_next(struct iova_arena *a, struct iova_seg *s)
+{
+	struct iova_seg *n = s->next;
+
+	s->npages += n->npages;
+	s->next = n->next;
+	if (n->next)
+		n->next->prev = s;
+	a->nsegs--;
+	return n;
+}
+
+kern_return_t iova_free(struct iova_arena *a, uint64_t page, uint64_t npages)
+{
+	struct iova_seg *s, *gone[2] = { NULL, NULL };
+
+	spin_lock(&a->lock);
+	s = iova_hash_take(a, page);
+	if (!s || s->npages != npages) {
+		if (s)
+			iova_hash_insert(a, s);
+		spin_unlock(&a->lock);
+		return KERN_INVALID_ARGUMENT;
+	}
+	a->allocated_pages -= npages;
+	if (s->next && s->next->free) {
+		iova_list_remove(a, s->next);
+		gone[0] = iova_absorb_next(a, s);
+	}
+	if (s->prev && s->prev->free) {
+		s = s->prev;
+		iova_list_remove(a, s);
+		gone[1] = iova_absorb_next(a, s);
+	}
+	iova_list_insert(a, s);
+	spin_unlock(&a->lock);
+	for (int i = 0; i < 2; i++)
+		if (gone[i])
+			zfree(&iova_seg_zone, gone[i]);
+	return KERN_SUCCESS;
+}
+
+int iova_arena_check(struct iova_arena *a, void (*report)(const char *fmt, ...))
+{
+	uint64_t at = a->start, allocated = 0, nsegs = 0;
+	int bad = 0;
+
+	spin_lock(&a->lock);
+	for (struct iova_seg *s = a->first; s; s = s->next, nsegs++) {
+		/* The ranges tile the arena in address order. */
+		if (s->start != at || s->npages == 0 || (s->next && s->next->prev != s)) {
+			report("iova: range at page 0x%lx breaks the tiling (expected 0x%lx)\n", s->start,
+			       at);
+			bad++;
+		}
+		/* No two free ranges side by side: they would have been merged. */
+		if (s->free && s->next && s->next->free) {
+			report("iova: free ranges 0x%lx and 0x%lx not merged\n", s->start, s->next->start);
+			bad++;
+		}
+		/* Each free range on its list, each allocated one in the hash. */
+		if (s->free && !(a->nonempty & (1ull << iova_class(s->npages)))) {
+			report("iova: free range 0x%lx on an empty list\n", s->start);
+			bad++;
+		}
+		if (!s->free) {
+			struct iova_seg *h = *iova_bucket(a, s->start);
+
+			while (h && h != s)
+				h = h->lnext;
+			if (!h) {
+				report("iova: allocated range 0x%lx not in the hash\n", s->start);
+				bad++;
+			}
+			allocated += s->npages;
+		}
+		at = s->start + s->npages;
+	}
+	if (at != a->end || allocated != a->allocated_pages || nsegs != a->nsegs) {
+		report("iova: ranges end at 0x%lx (arena 0x%lx), %lu pages allocated (counted %lu), "
+		       "%lu ranges (counted %lu)\n", at, a->end, allocated, a->allocated_pages, nsegs,
+		       a->nsegs);
+		bad++;
+	}
+	spin_unlock(&a->lock);
+	return bad;
+}
+
+void iova_arena_walk(struct iova_arena *a, void (*fn)(void *arg, uint64_t start, uint64_t npages),
+		     void *arg)
+{
+	spin_lock(&a->lock);
+	for (struct iova_seg *s = a->first; s; s = s->next)
+		if (!s->free)
+			fn(arg, s->start, s->npages);
+	spin_unlock(&a->lock);
+}

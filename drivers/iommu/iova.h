@@ -1,0 +1,76 @@
+/*
+ * iova.h: an arena of I/O virtual addresses, in pages.
+ *
+ * Free ranges sit on power-of-two lists (a range of n pages on list
+ * floor(log2 n)); every range, free or allocated, is on one list in
+ * address order with its neighbours (boundary tags), and allocated ones
+ * are found by their start in a hash.  iova_alloc takes the first range of
+ * the first non-empty list that surely fits (ceil(log2 n)), a bitmap
+ * finding that list; iova_free merges with free neighbours.  Both are
+ * O(1) whatever the number of ranges.  (Bonwick's vmem "instant fit".)
+ *
+ * Locking: [a] the arena's spinlock; no other lock is taken under it
+ * except the segment zone's.
+ */
+#ifndef DRIVERS_IOMMU_IOVA_H
+#define DRIVERS_IOMMU_IOVA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kern/spinlock.h"
+#include "vm/kern_return.h"
+
+#define IOVA_CLASSES	40		/* free lists: ranges of 2^k .. 2^(k+1) - 1 pages */
+#define IOVA_HASH	256		/* buckets of allocated ranges */
+
+struct iova_seg {
+	uint64_t start, npages;		/* [a] in pages */
+	bool free;			/* [a] */
+	struct iova_seg *prev, *next;	/* [a] address order */
+	struct iova_seg *lnext, *lprev;	/* [a] its free list, or its hash chain (lnext only) */
+};
+
+struct iova_arena {
+	struct spinlock lock;
+	uint64_t start, end;		/* [c] pages [start, end) */
+	struct iova_seg *first;		/* [a] lowest range */
+	struct iova_seg *freelist[IOVA_CLASSES];	/* [a] */
+	uint64_t nonempty;		/* [a] bit k: freelist[k] has a range */
+	struct iova_seg *hash[IOVA_HASH];	/* [a] allocated ranges by start */
+	uint64_t allocated_pages;	/* [a] */
+	uint64_t nsegs;			/* [a] ranges, free and allocated */
+};
+
+/*
+ * iova_arena_init: an arena of the pages [start, end).
+ * => KERN_INVALID_ARGUMENT if empty; KERN_RESOURCE_SHORTAGE if no segment
+ */
+kern_return_t iova_arena_init(struct iova_arena *a, uint64_t start, uint64_t end);
+/* iova_arena_destroy: free the segments.  => nothing allocated any more */
+void iova_arena_destroy(struct iova_arena *a);
+
+/*
+ * iova_alloc: npages consecutive pages; their first in *page.
+ * => KERN_INVALID_ARGUMENT for 0 pages; KERN_NO_SPACE if no free range is
+ *    surely large enough; KERN_RESOURCE_SHORTAGE if a split found no segment
+ */
+kern_return_t iova_alloc(struct iova_arena *a, uint64_t npages, uint64_t *page);
+/*
+ * iova_free: give back a range iova_alloc returned, whole.
+ * => KERN_INVALID_ARGUMENT if [page, page + npages) is not such a range
+ */
+kern_return_t iova_free(struct iova_arena *a, uint64_t page, uint64_t npages);
+
+/*
+ * iova_arena_check: every invariant (ranges tile [start, end) in order, no
+ * two free ranges adjacent, each free range on its list and each allocated
+ * one in the hash, the counters); each broken one is reported.
+ * => number of problems found
+ */
+int iova_arena_check(struct iova_arena *a, void (*report)(const char *fmt, ...));
+/* iova_arena_walk: fn(arg, start, npages) for each allocated range, in order, arena locked. */
+void iova_arena_walk(struct iova_arena *a, void (*fn)(void *arg, uint64_t start, uint64_t npages),
+		     void *arg);
+
+#endif
