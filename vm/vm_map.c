@@ -1099,10 +1099,18 @@ kern_return_t vm_map_unwire(vm_map_t map, vm_offset_t start, vm_offset_t end, bo
  * device never writes a page that was freed and reused.
  */
 
-/* entry_hold_pages: hold e's pages in [start, end) into pages[]; on error none stays held. */
+/*
+ * entry_hold_pages: hold e's pages in [start, end) into pages[]; on error
+ * none stays held.  A wired entry's pages are its object's own and
+ * resident already: they are held as they are, without a fault.
+ */
 static kern_return_t entry_hold_pages(vm_map_t map, struct vm_map_entry *e, vm_offset_t start,
 				      vm_offset_t end, vm_prot_t access, vm_page_t *pages)
 {
+	if ((e->wired_count || e->user_wired_count) &&
+	    vm_object_pages_hold(e->object, e->offset + (start - e->start),
+				 (uint32_t)atop(end - start), pages))
+		return KERN_SUCCESS;
 	for (vm_offset_t va = start; va < end; va += PAGE_SIZE) {
 		vm_page_t m;
 		kern_return_t kr = entry_fault_wire(map, e, va, access, 0, &m);
@@ -1147,8 +1155,7 @@ kern_return_t vm_map_hold_pages(vm_map_t map, vm_offset_t start, vm_offset_t end
 
 void vm_map_hold_release(vm_page_t *pages, uint32_t npages, bool dirty)
 {
-	for (uint32_t i = 0; i < npages; i++)
-		vm_object_page_unhold(pages[i], dirty);
+	vm_object_pages_unhold(pages, npages, dirty);
 }
 
 /* ---- checking and printing -------------------------------------------------------------- */

@@ -261,28 +261,67 @@ void vm_object_page_hold(vm_page_t m)
 	mutex_unlock(&object->lock);
 }
 
-void vm_object_page_unhold(vm_page_t m, bool dirty)
+bool vm_object_pages_hold(vm_object_t object, vm_object_offset_t offset, uint32_t n,
+			  vm_page_t *pages)
 {
-	vm_object_t object = m->object;
-
-	if (dirty)
-		vm_page_dirty(m);
 	mutex_lock(&object->lock);
-	KASSERT(object->io_held_count > 0, "vm_object_page_unhold: object %lu holds nothing",
-		object->id);
-	object->io_held_count--;
-	vm_page_unwire(m);
-	if (!m->wire_count && m->discarded)
-		vm_page_free_object_page(m);
+	for (uint32_t i = 0; i < n; i++) {
+		vm_page_t m = vm_page_lookup(object, offset + ptoa((uint64_t)i));
+
+		if (!m || !m->wire_count || m->busy) {
+			mutex_unlock(&object->lock);
+			return false;
+		}
+		pages[i] = m;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		vm_page_wire(pages[i]);
+	object->io_held_count += n;
 	mutex_unlock(&object->lock);
-	vm_object_deallocate(object);
+	for (uint32_t i = 0; i < n; i++)
+		vm_object_reference(object);
+	return true;
+}
+
+/* unhold_run: end the holds on pages[0..n), all of one object.  => object unlocked */
+static void unhold_run(vm_object_t object, vm_page_t *pages, uint32_t n, bool dirty)
+{
+	for (uint32_t i = 0; dirty && i < n; i++)
+		vm_page_dirty(pages[i]);
+	mutex_lock(&object->lock);
+	KASSERT(object->io_held_count >= n, "vm_object_pages_unhold: object %lu holds %u, not %u",
+		object->id, object->io_held_count, n);
+	object->io_held_count -= n;
+	for (uint32_t i = 0; i < n; i++) {
+		vm_page_unwire(pages[i]);
+		if (!pages[i]->wire_count && pages[i]->discarded)
+			vm_page_free_object_page(pages[i]);
+	}
+	mutex_unlock(&object->lock);
+	for (uint32_t i = 0; i < n; i++)
+		vm_object_deallocate(object);
+}
+
+void vm_object_pages_unhold(vm_page_t *pages, uint32_t n, bool dirty)
+{
+	uint32_t i = 0;
+
+	while (i < n) {
+		vm_object_t object = pages[i]->object;
+		uint32_t run = 1;
+
+		while (i + run < n && pages[i + run]->object == object)
+			run++;
+		unhold_run(object, pages + i, run, dirty);
+		i += run;
+	}
 }
 
 /*
  * vm_object_page_remove: throw away object's pages and their paged-out
  * copies in [start, end) (page aligned): nothing uses them any more.
  * Busy pages are waited for; wired ones are left, marked discarded, for
- * vm_object_page_unhold to free.
+ * vm_object_pages_unhold to free.
  * => object referenced, unlocked
  */
 void vm_object_page_remove(vm_object_t object, vm_object_offset_t start, vm_object_offset_t end)

@@ -56,20 +56,25 @@ void vm_object_bootstrap(void);
  */
 void vm_page_dirty(vm_page_t m);
 /*
- * vm_object_page_hold: m, wired in its object, is held for I/O: its object
- * gets a reference and counts the hold (vm_map_hold_pages).
- * vm_object_page_unhold ends it: dirty says a device wrote m (its store
- * copy goes); the wiring is dropped, m is freed if its range was
- * discarded meanwhile, and the reference goes.
- * => object unlocked
+ * vm_object_page_hold: m, wired in its object (the hold's own wiring), is
+ * held for I/O: its object gets a reference and counts the hold
+ * (vm_map_hold_pages).  vm_object_pages_hold holds the n resident, wired
+ * pages of object from offset on the same way, wiring each once more
+ * (false, and nothing held, if one is absent, unwired or busy).
+ * vm_object_pages_unhold ends holds: dirty says a device wrote the pages
+ * (their store copies go); each wiring is dropped, a page is freed if its
+ * range was discarded meanwhile, and the references go.
+ * => objects unlocked
  */
 void vm_object_page_hold(vm_page_t m);
-void vm_object_page_unhold(vm_page_t m, bool dirty);
+bool vm_object_pages_hold(vm_object_t object, vm_object_offset_t offset, uint32_t n,
+			  vm_page_t *pages);
+void vm_object_pages_unhold(vm_page_t *pages, uint32_t n, bool dirty);
 /*
  * vm_object_page_remove: throw away object's pages and their paged-out
  * copies in [start, end): their only user let go of them.  Busy pages are
  * waited for; wired ones are left, marked discarded: freed when their last
- * I/O hold ends (vm_object_page_unhold).  => object referenced, unlocked
+ * I/O hold ends (vm_object_pages_unhold).  => object referenced, unlocked
  */
 void vm_object_page_remove(vm_object_t object, vm_object_offset_t start, vm_object_offset_t end);
 /* vm_object_allocate: an empty anonymous (zero-fill) object of `size` bytes, one reference. */

@@ -79,7 +79,7 @@ struct vm_page {
 	bool busy;			/* [o] being filled or copied: wait, do not touch */
 	bool wanted;			/* [o] someone waits for busy to clear */
 	bool discarded;			/* [o] removed from use while wired: freed when unwired by
-					   its I/O hold (vm_object_page_unhold) */
+					   its I/O hold (vm_object_pages_unhold) */
 	struct pmap_page md;
 };
 typedef struct vm_page *vm_page_t;

@@ -411,11 +411,12 @@ static pt_entry_t *pt_slot(uint64_t table, uint64_t iova, int lvl)
 }
 
 /*
- * pt_leaf: the level-0 PTE slot for iova (its table's address in *table),
- * making tables on the way (alloc).  => NULL if absent or no page could be
- * had.  => [d] held
+ * pt_leaf_walk: the walk of pt_leaf, which remembers the level-0 table it
+ * reaches (the domain's walk cache).  Out of line: the page allocation
+ * would otherwise burden every caller's frame.
  */
-static pt_entry_t *pt_leaf(struct iommu_domain *dom, uint64_t iova, bool alloc, uint64_t *table)
+static __attribute__((noinline)) pt_entry_t *pt_leaf_walk(struct iommu_domain *dom, uint64_t iova,
+							  bool alloc, uint64_t *table)
 {
 	uint64_t t = dom->root_pa;
 
@@ -432,8 +433,26 @@ static pt_entry_t *pt_leaf(struct iommu_domain *dom, uint64_t iova, bool alloc, 
 		}
 		t = PTE_TO_PA(*e);
 	}
+	dom->walk_region = iova >> PT_LEVEL_SHIFT(1);
+	dom->walk_table = t;
 	*table = t;
 	return pt_slot(t, iova, 0);
+}
+
+/*
+ * pt_leaf: the level-0 PTE slot for iova (its table's address in *table),
+ * making tables on the way (alloc).  => NULL if absent or no page could be
+ * had.  => [d] held
+ */
+static pt_entry_t *pt_leaf(struct iommu_domain *dom, uint64_t iova, bool alloc, uint64_t *table)
+{
+	uint64_t region = iova >> PT_LEVEL_SHIFT(1);
+
+	if (dom->walk_table && dom->walk_region == region) {	/* the last table walked to */
+		*table = dom->walk_table;
+		return pt_slot(*table, iova, 0);
+	}
+	return pt_leaf_walk(dom, iova, alloc, table);
 }
 
 /* pt_bits: a device leaf's bits: user (devices make user requests), A and D preset (no AMO_HWAD). */
@@ -443,7 +462,7 @@ static pt_entry_t pt_bits(int prot)
 }
 
 /* pt_enter_locked: map [iova, iova + len) -> pa, page by page.  => [d] held; false: no table */
-static bool pt_enter_locked(struct iommu_domain *dom, uint64_t iova, uint64_t pa, uint64_t len,
+static inline __attribute__((always_inline)) bool pt_enter_locked(struct iommu_domain *dom, uint64_t iova, uint64_t pa, uint64_t len,
 			    int prot)
 {
 	pt_entry_t bits = pt_bits(prot), *pte = NULL;
@@ -463,8 +482,11 @@ static bool pt_enter_locked(struct iommu_domain *dom, uint64_t iova, uint64_t pa
 	return true;
 }
 
-/* pt_clear_locked: unmap [iova, iova + len).  => [d] held */
-static void pt_clear_locked(struct iommu_domain *dom, uint64_t iova, uint64_t len)
+/*
+ * pt_clear_locked: unmap [iova, iova + len).  => [d] held; the IOMMU sees
+ * the clears before any command that follows (iommu_commands orders them)
+ */
+static inline __attribute__((always_inline)) void pt_clear_locked(struct iommu_domain *dom, uint64_t iova, uint64_t len)
 {
 	pt_entry_t *pte = NULL;
 	uint64_t table;
@@ -483,8 +505,6 @@ static void pt_clear_locked(struct iommu_domain *dom, uint64_t iova, uint64_t le
 			dom->stats.mapped_pages--;
 		}
 	}
-	/* The IOMMU reads PTEs with acquire: our clears are seen before any later command. */
-	__atomic_thread_fence(__ATOMIC_RELEASE);
 }
 
 /* pt_empty: no entry of the table at pa is valid. */
@@ -524,6 +544,7 @@ void iommu_domain_trim(struct iommu_domain *dom)
 
 	spin_lock(&dom->lock);
 	pt_prune_locked(dom->root_pa, PT_LEVELS - 1, dead, &n, IOMMU_PRUNE_MAX);
+	dom->walk_table = 0;			/* it may be one of them */
 	dom->stats.table_pages -= n;
 	spin_unlock(&dom->lock);
 	if (!n)
@@ -705,23 +726,6 @@ static struct iommu_magazine *iommu_hart_mag(struct iommu_domain *dom, uint64_t 
 	return &dom->cache[hart_self()->index].mag[npages - 1];
 }
 
-static kern_return_t iommu_iova_get(struct iommu_domain *dom, uint64_t npages, uint64_t *page)
-{
-	if (npages <= IOMMU_MAG_PAGES) {
-		struct iommu_magazine *m;
-		bool hit;
-
-		intr_push_off();	/* the hart's own magazine: nobody else touches it */
-		m = iommu_hart_mag(dom, npages);
-		if ((hit = m->n != 0))
-			*page = m->page[--m->n];
-		intr_pop_off();
-		if (hit)
-			return KERN_SUCCESS;
-	}
-	return iommu_iova_alloc(dom, npages, page);
-}
-
 /* iommu_iova_put: a range no translation can reach any more goes back for reuse. */
 static void iommu_iova_put(struct iommu_domain *dom, uint64_t page, uint64_t npages)
 {
@@ -776,6 +780,17 @@ static uint64_t run_pages(const struct iommu_run *r)
 	return atop(round_page(r->pa + r->len) - trunc_page(r->pa));
 }
 
+/* iommu_mag_take_locked: a cached range of npages from this hart, false if none.  => [d] held */
+static bool iommu_mag_take_locked(struct iommu_domain *dom, uint64_t npages, uint64_t *page)
+{
+	struct iommu_magazine *m;
+
+	if (npages > IOMMU_MAG_PAGES || !(m = iommu_hart_mag(dom, npages))->n)
+		return false;
+	*page = m->page[--m->n];
+	return true;
+}
+
 kern_return_t iommu_map(struct iommu_domain *dom, const struct iommu_run *runs, uint32_t nruns,
 			int prot, uint64_t *iova, uint64_t *npages)
 {
@@ -787,13 +802,19 @@ kern_return_t iommu_map(struct iommu_domain *dom, const struct iommu_run *runs, 
 		total += run_pages(&runs[i]);
 	if (total == 0)
 		return KERN_INVALID_ARGUMENT;
-	if ((kr = iommu_iova_get(dom, total, &page)) != KERN_SUCCESS)
-		return kr;
+	spin_lock(&dom->lock);		/* interrupts off: this hart's magazine is ours */
+	if (!iommu_mag_take_locked(dom, total, &page)) {
+		spin_unlock(&dom->lock);
+		if ((kr = iommu_iova_alloc(dom, total, &page)) != KERN_SUCCESS)
+			return kr;
+		spin_lock(&dom->lock);
+	}
 	at = ptoa(page);
-	spin_lock(&dom->lock);
 	for (uint32_t i = 0; i < nruns && ok; i++) {
-		ok = pt_enter_locked(dom, at, trunc_page(runs[i].pa), ptoa(run_pages(&runs[i])), prot);
-		at += ptoa(run_pages(&runs[i]));
+		uint64_t len = ptoa(run_pages(&runs[i]));
+
+		ok = pt_enter_locked(dom, at, trunc_page(runs[i].pa), len, prot);
+		at += len;
 	}
 	if (!ok)
 		pt_clear_locked(dom, ptoa(page), at - ptoa(page));

@@ -90,6 +90,7 @@ struct iommu_domain {
 	enum iommu_policy policy;	/* [c] */
 	uint64_t limit;			/* [c] first I/O address past the domain */
 	uint64_t root_pa;		/* [c] Sv39 root table */
+	uint64_t walk_region, walk_table;	/* [d] the level-0 table of the last 2 MiB walked */
 	struct spinlock lock;
 	struct iova_arena arena;
 	struct iommu_hart_cache *cache;	/* [c] one per hart */

@@ -7,6 +7,7 @@
 #include "drivers/iommu/iommu_hw.h"
 #include "kern/kernel.h"
 #include "platform/riscv/pte.h"
+#include "platform/riscv/vmlayout.h"
 #include "vm/pmap.h"
 #include "vm/vm_page.h"
 
@@ -50,7 +51,7 @@ static uint32_t hw_queue_entries(uint64_t qb)
  * (then the record is lost and fqof says so until software clears it).
  * => [h] held
  */
-static void hw_fault(struct iommu_hw *hw, uint32_t cause, uint32_t ttyp, uint32_t did, uint64_t iova)
+static __attribute__((noinline, cold)) void hw_fault(struct iommu_hw *hw, uint32_t cause, uint32_t ttyp, uint32_t did, uint64_t iova)
 {
 	uint32_t n = hw_queue_entries(hw->fqb);
 	struct rio_fault_record rec = { .dw0 = RIO_FAULT_DW0(cause, ttyp, did), .iotval = iova };
@@ -169,23 +170,39 @@ static void hw_iotlb_fill(struct iommu_hw *hw, uint32_t pscid, uint64_t vpn, uin
 
 /*
  * hw_walk: the leaf for iova in the Sv39 table at root, turned into a 4 KiB
- * leaf for iova's page (a superpage's PPN advanced to the page).
+ * leaf for iova's page (a superpage's PPN advanced to the page).  A walk
+ * that reaches a level-0 table through a pointer remembers it (the walk
+ * cache: non-leaf entries, which only IOTINVAL.VMA without AV, IODIR and
+ * ddtp forget), and the next walk in the same 2 MiB starts there.
  * => 0 or the fault cause for `access`
  */
-static uint32_t hw_walk(uint64_t root, uint64_t iova, enum iommu_access access, uint64_t *leaf)
+static uint32_t hw_walk(struct iommu_hw *hw, uint32_t pscid, uint64_t root, uint64_t iova,
+			enum iommu_access access, uint64_t *leaf)
 {
 	uint32_t page_fault = access == IOMMU_WRITE ? RIO_CAUSE_WRITE_PAGE : RIO_CAUSE_READ_PAGE;
-	uint64_t table = root, pte;
+	uint64_t table = root, pte, region = iova >> PT_LEVEL_SHIFT(1);
+	int lvl = PT_LEVELS - 1;
 
 	if (!SV39_CANONICAL(iova))
 		return page_fault;
-	for (int lvl = PT_LEVELS - 1; lvl >= 0; lvl--) {
-		if (!hw_load(table + 8 * PT_INDEX(iova, lvl), &pte))
+	if (hw->ptw.valid && hw->ptw.pscid == pscid && hw->ptw.root == root &&
+	    hw->ptw.region == region) {
+		table = hw->ptw.table;
+		lvl = 0;
+	}
+	for (; lvl >= 0; lvl--) {
+		uint64_t at = table + 8 * PT_INDEX(iova, lvl);
+
+		if (table == hw->ptw.table && hw->ptw.valid)	/* checked when it was cached */
+			pte = __atomic_load_n((uint64_t *)PHYS_TO_DMAP(at), __ATOMIC_ACQUIRE);
+		else if (!hw_load(at, &pte))
 			return access == IOMMU_WRITE ? RIO_CAUSE_WRITE_ACCESS : RIO_CAUSE_READ_ACCESS;
 		if (!(pte & PTE_V) || ((pte & PTE_W) && !(pte & PTE_R)) || (pte >> 54))
 			return page_fault;	/* invalid, reserved encoding, N/PBMT not offered */
 		if (!PTE_IS_LEAF(pte)) {
 			table = PTE_TO_PA(pte);
+			if (lvl == 1 && vm_page_lookup_phys(table))	/* memory: it may be cached */
+				hw->ptw = (struct iommu_hw_ptw){ true, pscid, root, region, table };
 			continue;
 		}
 		if (PTE_TO_PA(pte) & (PT_LEVEL_SIZE(lvl) - 1))
@@ -222,7 +239,8 @@ static uint32_t hw_translate_page(struct iommu_hw *hw, const struct rio_device_c
 		leaf = t->pte;
 	} else {
 		hw->stats.iotlb_misses++;
-		cause = hw_walk((dc->fsc & RIO_ATP_PPN_MASK) << PAGE_SHIFT, iova, access, &leaf);
+		cause = hw_walk(hw, pscid, (dc->fsc & RIO_ATP_PPN_MASK) << PAGE_SHIFT, iova, access,
+				&leaf);
 		if (cause)
 			return cause;
 		if (hw_leaf_allows(leaf, access))
@@ -313,6 +331,9 @@ static void hw_iotinval_vma(struct iommu_hw *hw, const struct rio_command *c)
 	/* One address lives in one set only. */
 	uint64_t sets = av ? hw->iotlb_busy & (1ull << (vpn % IOMMU_HW_IOTLB_SETS)) : hw->iotlb_busy;
 
+	if (!av && (!pscv || hw->ptw.pscid == pscid))
+		hw->ptw.valid = false;		/* without AV, non-leaf entries go too */
+
 	for (; sets; sets &= sets - 1) {
 		int s = __builtin_ctzll(sets);
 		bool left = false;
@@ -332,6 +353,8 @@ static void hw_iotinval_vma(struct iommu_hw *hw, const struct rio_command *c)
 static void hw_iodir_inval_ddt(struct iommu_hw *hw, const struct rio_command *c)
 {
 	uint32_t did = (uint32_t)(c->dw0 >> RIO_IODIR_DID_SHIFT);
+
+	hw->ptw.valid = false;		/* the context may name another table */
 
 	for (int i = 0; i < IOMMU_HW_DC_ENTRIES; i++)
 		if (!(c->dw0 & RIO_IODIR_DV) || hw->dc_cache[i].device_id == did)
@@ -431,6 +454,7 @@ static void hw_write_ddtp(struct iommu_hw *hw, uint64_t val)
 	if (mode > RIO_DDTP_MODE_3LVL)
 		return;
 	hw->ddtp = mode | (val & RIO_PPN_MASK);
+	hw->ptw.valid = false;
 }
 
 /* hw_write_csr: a queue's csr: enable bit (0 -> 1 resets the queue), RW1C bits. */

@@ -11,7 +11,10 @@
  *                translations tagged by PSCID and I/O page, filled by
  *                walks, emptied by IOTINVAL.VMA;
  *   the DC cache IOMMU_HW_DC_ENTRIES device contexts tagged by device_id,
- *                emptied by IODIR.INVAL_DDT.
+ *                emptied by IODIR.INVAL_DDT;
+ *   a walk cache the level-0 table of the last 2 MiB walked (non-leaf
+ *                entries), emptied by IOTINVAL.VMA without AV and by
+ *                IODIR.
  * A driver that changes a table and forgets the command goes on being
  * served the old translation: the tests rely on it.
  *
@@ -48,6 +51,15 @@ struct iommu_hw_tlbe {
 	uint64_t pte;		/* the leaf, as read */
 };
 
+/* The walk cache: the level-0 table of one 2 MiB region of one address space. */
+struct iommu_hw_ptw {
+	bool valid;
+	uint32_t pscid;
+	uint64_t root;		/* the first-stage root it was reached from */
+	uint64_t region;	/* iova >> 21 */
+	uint64_t table;		/* the level-0 table's address */
+};
+
 struct iommu_hw_dce {
 	bool valid;
 	uint32_t device_id;
@@ -81,6 +93,7 @@ struct iommu_hw {
 	uint8_t iotlb_victim[IOMMU_HW_IOTLB_SETS];	/* [h] round-robin replacement */
 	uint64_t iotlb_busy;		/* [h] bit s: set s holds a valid entry (a wide
 					   invalidation looks at those sets only) */
+	struct iommu_hw_ptw ptw;	/* [h] */
 	struct iommu_hw_dce dc_cache[IOMMU_HW_DC_ENTRIES];	/* [h] */
 	uint32_t dc_victim;		/* [h] */
 	struct iommu_hw_stats stats;	/* [h] */

@@ -32,8 +32,7 @@
 #include "vm/vm_page.h"
 
 KBENCH_RUN(iommu, "bench=iommu", "-m 256M -smp 1");
-KBENCH_RUN(blkdma, "bench=blk.throughput_ratio virtio_blk.dma=passthrough,iommu-strict,iommu-deferred,bounce",
-	   "-m 8G -smp 1 --blk pass:32M --blk strict:32M --blk deferred:32M --blk bounce:32M");
+KBENCH_RUN(blkdma, "bench=blk.throughput_ratio virtio_blk.dma=passthrough,iommu-strict,iommu-deferred,bounce", "-m 8G -smp 1 --blk pass:32M --blk strict:32M --blk deferred:32M --blk bounce:32M");
 
 /* map_unmap_cost: instructions per map + unmap of npages in a fresh domain of `policy`. */
 static uint64_t map_unmap_cost(enum iommu_policy policy, uint64_t npages, uint64_t iters)
@@ -125,7 +124,7 @@ out:
 #define RATIO_ROUND	(16ull << 20)
 #define RATIO_PIECE	(512ull << 10)	/* 128 bounce pages: within seg_max */
 #define RATIO_INFLIGHT	8
-#define ROUNDS		3
+#define ROUNDS		10
 
 /* write_round: RATIO_ROUND bytes from the run at pa to b.  => host ns, 0 on an error */
 static uint64_t write_round(struct virtio_blk *b, uint64_t pa)

@@ -74,6 +74,8 @@ set(vm_host_sources
   ${CMAKE_SOURCE_DIR}/tests/unit/fake_kern.c ${CMAKE_SOURCE_DIR}/tests/unit/fake_pmap.c)
 unit_test(test_vm_page SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_vm_page.c ${vm_host_sources})
 unit_test(test_vm_map SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_vm_map.c ${vm_host_sources})
+unit_test(test_iova SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_iova.c
+  ${CMAKE_SOURCE_DIR}/drivers/iommu/iova.c ${vm_host_sources})
 unit_test(test_p9 SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_p9.c
   ${CMAKE_SOURCE_DIR}/drivers/9p/p9.c ${CMAKE_SOURCE_DIR}/tests/unit/fake_kern.c)
 
