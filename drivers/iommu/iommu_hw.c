@@ -36,7 +36,22 @@ void iommu_hw_reset(struct iommu_hw *hw)
 				(56ull << RIO_CAP_PAS_SHIFT),
 		.ddtp = RIO_DDTP_MODE_OFF,
 	};
+	for (int i = 0; i < IOMMU_HW_GEN_SLOTS; i++)
+		hw->iotlb_gen[i] = 1;
 	spin_init(&hw->lock, "iommu_hw");
+}
+
+/* hw_gen_slot: the generation a PSCID's IOTLB entries live by. */
+static uint32_t *hw_gen_slot(struct iommu_hw *hw, uint32_t pscid)
+{
+	return &hw->iotlb_gen[pscid % IOMMU_HW_GEN_SLOTS];
+}
+
+/* hw_gen_step: every entry of the slot's PSCIDs is dead.  (0 stays "empty".) */
+static void hw_gen_step(uint32_t *gen)
+{
+	if (++*gen == 0)
+		*gen = 1;
 }
 
 /* ---- faults (3.2) ------------------------------------------------------------------ */
@@ -149,23 +164,13 @@ static uint32_t hw_dc_find(struct iommu_hw *hw, uint32_t did, struct rio_device_
 
 /* ---- first-stage translation (2.3 step 17: the privileged spec's Sv39 walk) ------------ */
 
-static struct iommu_hw_tlbe *hw_iotlb_lookup(struct iommu_hw *hw, uint32_t pscid, uint64_t vpn)
-{
-	struct iommu_hw_tlbe *set = hw->iotlb[vpn % IOMMU_HW_IOTLB_SETS];
-
-	for (int w = 0; w < IOMMU_HW_IOTLB_WAYS; w++)
-		if (set[w].valid && set[w].pscid == pscid && set[w].vpn == vpn)
-			return &set[w];
-	return NULL;
-}
-
-static void hw_iotlb_fill(struct iommu_hw *hw, uint32_t pscid, uint64_t vpn, uint64_t pte)
+static void hw_iotlb_fill(struct iommu_hw *hw, uint32_t pscid, uint32_t gen, uint64_t vpn,
+			  uint64_t pte)
 {
 	uint32_t set = vpn % IOMMU_HW_IOTLB_SETS, way = hw->iotlb_victim[set]++ % IOMMU_HW_IOTLB_WAYS;
 
-	hw->iotlb[set][way] = (struct iommu_hw_tlbe){ .valid = true, .pscid = pscid, .vpn = vpn,
+	hw->iotlb[set][way] = (struct iommu_hw_tlbe){ .gen = gen, .pscid = pscid, .vpn = vpn,
 						       .pte = pte };
-	hw->iotlb_busy |= 1ull << set;
 }
 
 /*
@@ -213,41 +218,66 @@ static uint32_t hw_walk(struct iommu_hw *hw, uint32_t pscid, uint64_t root, uint
 	return page_fault;			/* a pointer at level 0 */
 }
 
-/* hw_leaf_allows: a device request (user mode, no A/D updates) may make `access` through pte. */
-static bool hw_leaf_allows(uint64_t pte, enum iommu_access access)
-{
-	uint64_t need = PTE_U | PTE_A | (access == IOMMU_WRITE ? PTE_W | PTE_D : PTE_R);
+/* What the translations of one request need from its device context, read once. */
+struct hw_space {
+	uint32_t pscid;
+	uint32_t gen;		/* its IOTLB generation */
+	uint64_t root;		/* first-stage root, 0: iosatp Bare */
+	uint64_t need;		/* leaf bits the access needs: a device request is user mode,
+				   and nothing sets A or D for it */
+	uint32_t page_fault;	/* the cause when they are missing */
+};
 
-	return (pte & need) == need;
+static struct hw_space hw_space_of(struct iommu_hw *hw, const struct rio_device_context *dc,
+				   enum iommu_access access)
+{
+	bool bare = (dc->fsc >> RIO_ATP_MODE_SHIFT) == RIO_ATP_MODE_BARE;
+	uint32_t pscid = (uint32_t)((dc->ta >> RIO_TA_PSCID_SHIFT) & RIO_TA_PSCID_MASK);
+
+	return (struct hw_space){
+		.pscid = pscid,
+		.gen = *hw_gen_slot(hw, pscid),
+		.root = bare ? 0 : (dc->fsc & RIO_ATP_PPN_MASK) << PAGE_SHIFT,
+		.need = PTE_U | PTE_A | (access == IOMMU_WRITE ? PTE_W | PTE_D : PTE_R),
+		.page_fault = access == IOMMU_WRITE ? RIO_CAUSE_WRITE_PAGE : RIO_CAUSE_READ_PAGE };
 }
 
-/* hw_translate_page: iova's page for (dc, access).  => 0 or a fault cause */
-static uint32_t hw_translate_page(struct iommu_hw *hw, const struct rio_device_context *dc,
-				  uint64_t iova, enum iommu_access access, uint64_t *pa)
+/*
+ * hw_translate_page: iova's page in sp: the IOTLB, else a walk (its last
+ * level straight from the walk cache when that covers iova) whose leaf is
+ * cached if it allows the access.  => 0 or a fault cause
+ */
+static uint32_t hw_translate_page(struct iommu_hw *hw, const struct hw_space *sp, uint64_t iova,
+				  enum iommu_access access, uint64_t *pa)
 {
-	uint32_t pscid = (dc->ta >> RIO_TA_PSCID_SHIFT) & RIO_TA_PSCID_MASK, cause;
-	uint64_t vpn = iova >> PAGE_SHIFT, leaf;
-	struct iommu_hw_tlbe *t;
+	uint64_t vpn = iova >> PAGE_SHIFT, leaf = 0;
+	struct iommu_hw_tlbe *set = hw->iotlb[vpn % IOMMU_HW_IOTLB_SETS];
+	uint32_t cause;
 
-	hw->stats.translations++;
-	if ((dc->fsc >> RIO_ATP_MODE_SHIFT) == RIO_ATP_MODE_BARE) {
+	if (!sp->root) {
 		*pa = iova & ~(uint64_t)PAGE_MASK;
 		return 0;
 	}
-	if ((t = hw_iotlb_lookup(hw, pscid, vpn)) != NULL) {
-		hw->stats.iotlb_hits++;
-		leaf = t->pte;
-	} else {
+	for (int w = 0; w < IOMMU_HW_IOTLB_WAYS; w++)
+		if (set[w].vpn == vpn && set[w].pscid == sp->pscid && set[w].gen == sp->gen) {
+			leaf = set[w].pte;
+			break;
+		}
+	if (!leaf) {
 		hw->stats.iotlb_misses++;
-		cause = hw_walk(hw, pscid, (dc->fsc & RIO_ATP_PPN_MASK) << PAGE_SHIFT, iova, access,
-				&leaf);
-		if (cause)
-			return cause;
-		if (hw_leaf_allows(leaf, access))
-			hw_iotlb_fill(hw, pscid, vpn, leaf);
+		if (hw->ptw.valid && hw->ptw.region == iova >> PT_LEVEL_SHIFT(1) &&
+		    hw->ptw.pscid == sp->pscid && hw->ptw.root == sp->root)
+			leaf = ((volatile uint64_t *)PHYS_TO_DMAP(hw->ptw.table))[PT_INDEX(iova, 0)];
+		/* Anything but a readable leaf there takes the whole walk, which says why. */
+		if (!(leaf & PTE_V) || !(leaf & PTE_R) || (leaf >> 54)) {
+			if ((cause = hw_walk(hw, sp->pscid, sp->root, iova, access, &leaf)) != 0)
+				return cause;
+		}
+		if ((leaf & sp->need) == sp->need)
+			hw_iotlb_fill(hw, sp->pscid, sp->gen, vpn, leaf);
 	}
-	if (!hw_leaf_allows(leaf, access))
-		return access == IOMMU_WRITE ? RIO_CAUSE_WRITE_PAGE : RIO_CAUSE_READ_PAGE;
+	if ((leaf & sp->need) != sp->need)
+		return sp->page_fault;
 	*pa = PTE_TO_PA(leaf);
 	return 0;
 }
@@ -271,7 +301,7 @@ kern_return_t iommu_hw_translate(struct iommu_hw *hw, uint32_t device_id, uint64
 {
 	uint32_t ttyp = access == IOMMU_WRITE ? RIO_TTYP_UNTRANSLATED_WRITE
 					      : RIO_TTYP_UNTRANSLATED_READ, cause = 0;
-	struct rio_device_context dc;
+	struct rio_device_context dc = { 0 };
 	uint64_t mode, pa, va = iova;
 	kern_return_t kr = KERN_SUCCESS;
 
@@ -285,10 +315,12 @@ kern_return_t iommu_hw_translate(struct iommu_hw *hw, uint32_t device_id, uint64
 	else if (mode == RIO_DDTP_MODE_BARE)
 		kr = hw_add_run(runs, max, nruns, iova, len) ? KERN_SUCCESS : KERN_NO_SPACE;
 	else if ((cause = hw_dc_find(hw, device_id, &dc)) == 0)
-		for (; va < iova + len; va = trunc_page(va) + PAGE_SIZE) {
+		for (struct hw_space sp = hw_space_of(hw, &dc, access); va < iova + len;
+		     va = trunc_page(va) + PAGE_SIZE) {
 			uint64_t chunk = MIN(iova + len - va, PAGE_SIZE - (va & PAGE_MASK));
 
-			if ((cause = hw_translate_page(hw, &dc, va, access, &pa)) != 0)
+			hw->stats.translations++;
+			if ((cause = hw_translate_page(hw, &sp, va, access, &pa)) != 0)
 				break;
 			if (!hw_add_run(runs, max, nruns, pa + (va & PAGE_MASK), chunk)) {
 				kr = KERN_NO_SPACE;
@@ -314,7 +346,9 @@ uint32_t iommu_hw_iotlb_count(struct iommu_hw *hw, uint32_t pscid)
 	spin_lock(&hw->lock);
 	for (int s = 0; s < IOMMU_HW_IOTLB_SETS; s++)
 		for (int w = 0; w < IOMMU_HW_IOTLB_WAYS; w++)
-			n += hw->iotlb[s][w].valid && (pscid == UINT32_MAX ||
+			n += hw->iotlb[s][w].gen &&
+			     hw->iotlb[s][w].gen == *hw_gen_slot(hw, hw->iotlb[s][w].pscid) &&
+			     (pscid == UINT32_MAX ||
 						       hw->iotlb[s][w].pscid == pscid);
 	spin_unlock(&hw->lock);
 	return n;
@@ -322,32 +356,32 @@ uint32_t iommu_hw_iotlb_count(struct iommu_hw *hw, uint32_t pscid)
 
 /* ---- commands (3.1) -------------------------------------------------------------------- */
 
-/* hw_iotinval_vma: drop the IOTLB entries the command selects (AV, PSCV). */
+/*
+ * hw_iotinval_vma: drop the IOTLB entries the command selects: one address
+ * (AV) lives in one set, searched; a whole PSCID, or everything, is a
+ * generation step.
+ */
 static void hw_iotinval_vma(struct iommu_hw *hw, const struct rio_command *c)
 {
 	bool av = c->dw0 & RIO_IOTINVAL_AV, pscv = c->dw0 & RIO_IOTINVAL_PSCV;
 	uint32_t pscid = (c->dw0 >> RIO_IOTINVAL_PSCID_SHIFT) & RIO_TA_PSCID_MASK;
 	uint64_t vpn = RIO_IOTINVAL_ADDR_OF(c->dw1) >> PAGE_SHIFT;
-	/* One address lives in one set only. */
-	uint64_t sets = av ? hw->iotlb_busy & (1ull << (vpn % IOMMU_HW_IOTLB_SETS)) : hw->iotlb_busy;
 
-	if (!av && (!pscv || hw->ptw.pscid == pscid))
-		hw->ptw.valid = false;		/* without AV, non-leaf entries go too */
+	if (av) {
+		struct iommu_hw_tlbe *set = hw->iotlb[vpn % IOMMU_HW_IOTLB_SETS];
 
-	for (; sets; sets &= sets - 1) {
-		int s = __builtin_ctzll(sets);
-		bool left = false;
-
-		for (int w = 0; w < IOMMU_HW_IOTLB_WAYS; w++) {
-			struct iommu_hw_tlbe *t = &hw->iotlb[s][w];
-
-			if (t->valid && (!pscv || t->pscid == pscid) && (!av || t->vpn == vpn))
-				t->valid = false;
-			left |= t->valid;
-		}
-		if (!left)
-			hw->iotlb_busy &= ~(1ull << s);
+		for (int w = 0; w < IOMMU_HW_IOTLB_WAYS; w++)
+			if (set[w].vpn == vpn && (!pscv || set[w].pscid == pscid))
+				set[w].gen = 0;
+		return;
 	}
+	if (!pscv || hw->ptw.pscid == pscid)
+		hw->ptw.valid = false;		/* without AV, non-leaf entries go too */
+	if (pscv)
+		hw_gen_step(hw_gen_slot(hw, pscid));
+	else
+		for (int i = 0; i < IOMMU_HW_GEN_SLOTS; i++)
+			hw_gen_step(&hw->iotlb_gen[i]);
 }
 
 static void hw_iodir_inval_ddt(struct iommu_hw *hw, const struct rio_command *c)

@@ -35,7 +35,8 @@
 #include "kern/spinlock.h"
 #include "vm/kern_return.h"
 
-#define IOMMU_HW_IOTLB_SETS	64	/* at most 64: iotlb_busy has a bit per set */
+#define IOMMU_HW_IOTLB_SETS	64
+#define IOMMU_HW_GEN_SLOTS	64	/* IOTLB generations, by PSCID modulo this */
 #define IOMMU_HW_IOTLB_WAYS	4
 #define IOMMU_HW_DC_ENTRIES	16
 
@@ -44,8 +45,14 @@ enum iommu_access {
 	IOMMU_WRITE = 2,	/* the device writes memory */
 };
 
+/*
+ * An IOTLB entry is live while its gen equals its PSCID slot's generation
+ * (0: empty): invalidating a whole PSCID steps the generation, in one
+ * step as hardware clears its tags at once, and also drops the PSCIDs that
+ * share the slot (more than asked, never less).
+ */
 struct iommu_hw_tlbe {
-	bool valid;
+	uint32_t gen;
 	uint32_t pscid;
 	uint64_t vpn;		/* I/O page number */
 	uint64_t pte;		/* the leaf, as read */
@@ -68,7 +75,7 @@ struct iommu_hw_dce {
 
 struct iommu_hw_stats {
 	uint64_t translations;		/* [h] pages translated */
-	uint64_t iotlb_hits, iotlb_misses;	/* [h] */
+	uint64_t iotlb_misses;		/* [h] pages the IOTLB did not hold */
 	uint64_t dc_hits, dc_misses;	/* [h] */
 	uint64_t commands;		/* [h] commands executed */
 	uint64_t faults;		/* [h] faults recorded in the queue */
@@ -91,8 +98,7 @@ struct iommu_hw {
 	uint32_t cqcsr, fqcsr, ipsr;	/* [h] */
 	struct iommu_hw_tlbe iotlb[IOMMU_HW_IOTLB_SETS][IOMMU_HW_IOTLB_WAYS];	/* [h] */
 	uint8_t iotlb_victim[IOMMU_HW_IOTLB_SETS];	/* [h] round-robin replacement */
-	uint64_t iotlb_busy;		/* [h] bit s: set s holds a valid entry (a wide
-					   invalidation looks at those sets only) */
+	uint32_t iotlb_gen[IOMMU_HW_GEN_SLOTS];	/* [h] live generation per PSCID slot (never 0) */
 	struct iommu_hw_ptw ptw;	/* [h] */
 	struct iommu_hw_dce dc_cache[IOMMU_HW_DC_ENTRIES];	/* [h] */
 	uint32_t dc_victim;		/* [h] */
