@@ -242,46 +242,6 @@ static struct hw_space hw_space_of(struct iommu_hw *hw, const struct rio_device_
 		.page_fault = access == IOMMU_WRITE ? RIO_CAUSE_WRITE_PAGE : RIO_CAUSE_READ_PAGE };
 }
 
-/*
- * hw_translate_page: iova's page in sp: the IOTLB, else a walk (its last
- * level straight from the walk cache when that covers iova) whose leaf is
- * cached if it allows the access.  => 0 or a fault cause
- */
-static uint32_t hw_translate_page(struct iommu_hw *hw, const struct hw_space *sp, uint64_t iova,
-				  enum iommu_access access, uint64_t *pa)
-{
-	uint64_t vpn = iova >> PAGE_SHIFT, leaf = 0;
-	struct iommu_hw_tlbe *set = hw->iotlb[vpn % IOMMU_HW_IOTLB_SETS];
-	uint32_t cause;
-
-	if (!sp->root) {
-		*pa = iova & ~(uint64_t)PAGE_MASK;
-		return 0;
-	}
-	for (int w = 0; w < IOMMU_HW_IOTLB_WAYS; w++)
-		if (set[w].vpn == vpn && set[w].pscid == sp->pscid && set[w].gen == sp->gen) {
-			leaf = set[w].pte;
-			break;
-		}
-	if (!leaf) {
-		hw->stats.iotlb_misses++;
-		if (hw->ptw.valid && hw->ptw.region == iova >> PT_LEVEL_SHIFT(1) &&
-		    hw->ptw.pscid == sp->pscid && hw->ptw.root == sp->root)
-			leaf = ((volatile uint64_t *)PHYS_TO_DMAP(hw->ptw.table))[PT_INDEX(iova, 0)];
-		/* Anything but a readable leaf there takes the whole walk, which says why. */
-		if (!(leaf & PTE_V) || !(leaf & PTE_R) || (leaf >> 54)) {
-			if ((cause = hw_walk(hw, sp->pscid, sp->root, iova, access, &leaf)) != 0)
-				return cause;
-		}
-		if ((leaf & sp->need) == sp->need)
-			hw_iotlb_fill(hw, sp->pscid, sp->gen, vpn, leaf);
-	}
-	if ((leaf & sp->need) != sp->need)
-		return sp->page_fault;
-	*pa = PTE_TO_PA(leaf);
-	return 0;
-}
-
 /* hw_add_run: append [pa, pa + len) to runs, merging with the last.  => false if full */
 static bool hw_add_run(struct iommu_run *runs, uint32_t max, uint32_t *n, uint64_t pa, uint64_t len)
 {
@@ -295,6 +255,66 @@ static bool hw_add_run(struct iommu_run *runs, uint32_t max, uint32_t *n, uint64
 	return true;
 }
 
+/*
+ * hw_translate_pages: translate [*va, end) in sp page by page into runs:
+ * the IOTLB, else the level-0 table the walk cache holds for the page's
+ * 2 MiB (found once per 2 MiB), else a whole walk, which also says why a
+ * page does not translate.  A leaf that allows the access is cached.
+ * => 0 or a fault cause (*va: the page that faulted); *kr = KERN_NO_SPACE
+ *    if more than max runs would be needed
+ */
+static uint32_t hw_translate_pages(struct iommu_hw *hw, const struct hw_space *sp, uint64_t *va,
+				   uint64_t end, enum iommu_access access, struct iommu_run *runs,
+				   uint32_t max, uint32_t *nruns, kern_return_t *kr)
+{
+	const volatile uint64_t *table = NULL;
+	uint64_t region = ~0ull, pages = 0, misses = 0, at = *va;
+	uint32_t cause = 0;
+
+	for (; at < end; at = trunc_page(at) + PAGE_SIZE, pages++) {
+		uint64_t vpn = at >> PAGE_SHIFT, leaf = 0;
+		struct iommu_hw_tlbe *set = hw->iotlb[vpn % IOMMU_HW_IOTLB_SETS];
+
+		for (int w = 0; w < IOMMU_HW_IOTLB_WAYS; w++)
+			if (set[w].vpn == vpn && set[w].pscid == sp->pscid && set[w].gen == sp->gen) {
+				leaf = set[w].pte;
+				break;
+			}
+		if (!leaf) {
+			misses++;
+			if (vpn >> 9 != region) {
+				region = vpn >> 9;
+				table = hw->ptw.valid && hw->ptw.region == region &&
+					hw->ptw.pscid == sp->pscid && hw->ptw.root == sp->root
+					? (const volatile uint64_t *)PHYS_TO_DMAP(hw->ptw.table) : NULL;
+			}
+			if (table)
+				leaf = table[vpn & (PT_ENTRIES - 1)];
+			/* Anything but a readable leaf there takes the whole walk, which says why. */
+			if (!(leaf & PTE_V) || !(leaf & PTE_R) || (leaf >> 54)) {
+				if ((cause = hw_walk(hw, sp->pscid, sp->root, at, access, &leaf)) != 0)
+					break;
+				region = ~0ull;		/* the walk cache may have moved */
+			}
+			if ((leaf & sp->need) == sp->need)
+				hw_iotlb_fill(hw, sp->pscid, sp->gen, vpn, leaf);
+		}
+		if ((leaf & sp->need) != sp->need) {
+			cause = sp->page_fault;
+			break;
+		}
+		if (!hw_add_run(runs, max, nruns, PTE_TO_PA(leaf) + (at & PAGE_MASK),
+				MIN(end, trunc_page(at) + PAGE_SIZE) - at)) {
+			*kr = KERN_NO_SPACE;
+			break;
+		}
+	}
+	hw->stats.translations += pages;
+	hw->stats.iotlb_misses += misses;
+	*va = at;
+	return cause;
+}
+
 kern_return_t iommu_hw_translate(struct iommu_hw *hw, uint32_t device_id, uint64_t iova,
 				 uint64_t len, enum iommu_access access, struct iommu_run *runs,
 				 uint32_t max, uint32_t *nruns)
@@ -302,7 +322,7 @@ kern_return_t iommu_hw_translate(struct iommu_hw *hw, uint32_t device_id, uint64
 	uint32_t ttyp = access == IOMMU_WRITE ? RIO_TTYP_UNTRANSLATED_WRITE
 					      : RIO_TTYP_UNTRANSLATED_READ, cause = 0;
 	struct rio_device_context dc = { 0 };
-	uint64_t mode, pa, va = iova;
+	uint64_t mode, va = iova;
 	kern_return_t kr = KERN_SUCCESS;
 
 	*nruns = 0;
@@ -314,19 +334,15 @@ kern_return_t iommu_hw_translate(struct iommu_hw *hw, uint32_t device_id, uint64
 		cause = RIO_CAUSE_ALL_DISALLOWED;
 	else if (mode == RIO_DDTP_MODE_BARE)
 		kr = hw_add_run(runs, max, nruns, iova, len) ? KERN_SUCCESS : KERN_NO_SPACE;
-	else if ((cause = hw_dc_find(hw, device_id, &dc)) == 0)
-		for (struct hw_space sp = hw_space_of(hw, &dc, access); va < iova + len;
-		     va = trunc_page(va) + PAGE_SIZE) {
-			uint64_t chunk = MIN(iova + len - va, PAGE_SIZE - (va & PAGE_MASK));
+	else if ((cause = hw_dc_find(hw, device_id, &dc)) == 0) {
+		struct hw_space sp = hw_space_of(hw, &dc, access);
 
-			hw->stats.translations++;
-			if ((cause = hw_translate_page(hw, &sp, va, access, &pa)) != 0)
-				break;
-			if (!hw_add_run(runs, max, nruns, pa + (va & PAGE_MASK), chunk)) {
-				kr = KERN_NO_SPACE;
-				break;
-			}
-		}
+		if (!sp.root)		/* iosatp Bare: the address is the physical one */
+			kr = hw_add_run(runs, max, nruns, iova, len) ? KERN_SUCCESS : KERN_NO_SPACE;
+		else
+			cause = hw_translate_pages(hw, &sp, &va, iova + len, access, runs, max, nruns,
+						   &kr);
+	}
 	if (cause) {
 		/* DTF keeps translation faults, never directory faults, from the queue (Table 11). */
 		if (cause < RIO_CAUSE_ALL_DISALLOWED && (dc.tc & RIO_TC_DTF))
