@@ -525,6 +525,7 @@ static bool pt_prune_locked(uint64_t pa, int lvl, uint64_t *dead, uint32_t *n, u
 {
 	pt_entry_t *t = pt_table(pa);
 
+
 	for (int i = 0; i < PT_ENTRIES && *n < max; i++) {
 		uint64_t child = PTE_TO_PA(t[i]);
 
@@ -840,6 +841,7 @@ static void iommu_flush_locked(struct iommu_domain *dom)
 	struct iommu_flush_entry batch[IOMMU_FLUSH_BATCH];
 	uint32_t n = dom->nflush;
 
+	KASSERT(spin_held(&dom->lock), "iommu_flush_locked: domain %u not locked", dom->pscid);
 	memcpy(batch, dom->flushq, n * sizeof(batch[0]));
 	dom->nflush = 0;
 	if (n)

@@ -197,6 +197,8 @@ void iommu_flush(struct iommu_domain *dom);
  * cache back to the arena and trim its tables, so that a domain between
  * transfers holds only what its lasting mappings need (for accounting
  * checks and the checker).
+ * => interrupts on, no spinlock held (each hart empties its own
+ *    magazines); no domain of u is destroyed meanwhile
  */
 void iommu_quiesce(struct iommu *u);
 
