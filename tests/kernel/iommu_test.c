@@ -24,6 +24,7 @@
 KTEST_RUN(iommu, "test=iommu", "-m 256M -smp 1 --blk d0:64M --blk d1:1M --9p share");
 KTEST_RUN(iommu.smp4, "test=iommu", "-m 256M -smp 4 --blk d0:64M --blk d1:1M --9p share");
 KTEST_RUN(iommu.deferred, "test=iommu iommu.policy=deferred", "-m 256M -smp 2 --blk d0:64M --blk d1:1M --9p share");
+KTEST_RUN(iommu.32m.deferred, "test=iommu iommu.policy=deferred swap=swap", "-m 32M -smp 4 --blk d0:64M --blk d1:1M --9p share --blk swap:64M");
 KTEST_RUN(iommu.8g.dma32, "test=iommu virtio_blk.dma_bits=32", "-m 8G -smp 2 --blk d0:64M --blk d1:1M --9p share");
 
 static void kfree(void *p, vm_size_t size)
