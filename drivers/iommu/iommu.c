@@ -462,11 +462,19 @@ static pt_entry_t pt_bits(int prot)
 }
 
 /* pt_enter_locked: map [iova, iova + len) -> pa, page by page.  => [d] held; false: no table */
-static inline __attribute__((always_inline)) bool pt_enter_locked(struct iommu_domain *dom, uint64_t iova, uint64_t pa, uint64_t len,
-			    int prot)
+/*
+ * pt_enter_locked: map [iova, iova + len) -> pa, page by page; where a
+ * whole 64 KiB block is aligned on both sides, its 16 leaves are Svnapot
+ * leaves (one IOTLB entry serves the block).  => [d] held; false: no table
+ */
+static inline __attribute__((always_inline)) bool pt_enter_locked(struct iommu_domain *dom,
+								   uint64_t iova, uint64_t pa,
+								   uint64_t len, int prot)
 {
-	pt_entry_t bits = pt_bits(prot), *pte = NULL;
-	uint64_t table;
+	const uint64_t napot = ptoa(NAPOT_64K_PAGES);
+	pt_entry_t bits = pt_bits(prot), *pte = NULL, leaf = 0;
+	uint64_t table, block_end = 0;
+	bool big = len >= napot;
 
 	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
 		if (!pte || PT_INDEX(iova + off, 0) == 0) {
@@ -475,8 +483,17 @@ static inline __attribute__((always_inline)) bool pt_enter_locked(struct iommu_d
 		} else {
 			pte++;
 		}
+		if (off >= block_end) {
+			block_end = off + PAGE_SIZE;
+			leaf = PA_TO_PTE(pa + off) | bits;
+			if (big && !((iova + off) & (napot - 1)) && !((pa + off) & (napot - 1)) &&
+			    len - off >= napot) {
+				block_end = off + napot;
+				leaf = PTE_NAPOT_64K(pa + off) | bits;
+			}
+		}
 		KASSERT(!(*pte & PTE_V), "iommu: i/o address 0x%lx mapped twice", iova + off);
-		__atomic_store_n(pte, PA_TO_PTE(pa + off) | bits, __ATOMIC_RELAXED);
+		__atomic_store_n(pte, leaf, __ATOMIC_RELAXED);
 	}
 	dom->stats.mapped_pages += atop(len);
 	return true;
@@ -580,9 +597,7 @@ void iommu_domain_clear(struct iommu_domain *dom, uint64_t iova, uint64_t len)
 /* iommu_invalidate_pscid: every translation of the domain (IOTINVAL.VMA, PSCV only). */
 static void iommu_invalidate_pscid(struct iommu_domain *dom)
 {
-	spin_lock(&dom->lock);
-	dom->stats.invalidations++;
-	spin_unlock(&dom->lock);
+	__atomic_add_fetch(&dom->stats.invalidations, 1, __ATOMIC_RELAXED);
 	iommu_commands(dom->unit, (struct rio_command[]){ iommu_cmd_iotinval(dom->pscid, false, 0) }, 1);
 }
 
@@ -597,9 +612,7 @@ void iommu_domain_invalidate(struct iommu_domain *dom, uint64_t iova, uint64_t l
 	else
 		for (uint64_t i = 0; i < n; i++)
 			c[nc++] = iommu_cmd_iotinval(dom->pscid, true, trunc_page(iova) + ptoa(i));
-	spin_lock(&dom->lock);
-	dom->stats.invalidations += (uint64_t)nc;
-	spin_unlock(&dom->lock);
+	__atomic_add_fetch(&dom->stats.invalidations, (uint64_t)nc, __ATOMIC_RELAXED);
 	iommu_commands(dom->unit, c, nc);
 }
 
@@ -614,7 +627,7 @@ bool iommu_domain_lookup(struct iommu_domain *dom, uint64_t iova, uint64_t *pa, 
 	spin_unlock(&dom->lock);
 	if (!(e & PTE_V))
 		return false;
-	*pa = PTE_TO_PA(e) + (iova & PAGE_MASK);
+	*pa = PTE_LEAF_PA(e, iova) + (iova & PAGE_MASK);
 	*prot = IOMMU_PROT_READ | ((e & PTE_W) ? IOMMU_PROT_WRITE : 0);
 	return true;
 }
@@ -712,10 +725,11 @@ kern_return_t iommu_domain_destroy(struct iommu_domain *dom)
  * the reserve if need be: pageins and pageouts map through here, and
  * without them no page could be read back or written out.
  */
-static kern_return_t iommu_iova_alloc(struct iommu_domain *dom, uint64_t npages, uint64_t *page)
+static kern_return_t iommu_iova_alloc(struct iommu_domain *dom, uint64_t npages, uint64_t align,
+				      uint64_t phase, uint64_t *page)
 {
 	bool privileged = vm_page_privileged(true);
-	kern_return_t kr = iova_alloc(&dom->arena, npages, page);
+	kern_return_t kr = iova_alloc_aligned(&dom->arena, npages, align, align > 1 ? phase : 0, page);
 
 	vm_page_privileged(privileged);
 	return kr;
@@ -806,7 +820,10 @@ kern_return_t iommu_map(struct iommu_domain *dom, const struct iommu_run *runs, 
 	spin_lock(&dom->lock);		/* interrupts off: this hart's magazine is ours */
 	if (!iommu_mag_take_locked(dom, total, &page)) {
 		spin_unlock(&dom->lock);
-		if ((kr = iommu_iova_alloc(dom, total, &page)) != KERN_SUCCESS)
+		/* A range of 64 KiB or more shares its first page's phase in 64 KiB (Svnapot). */
+		kr = iommu_iova_alloc(dom, total, total >= NAPOT_64K_PAGES ? NAPOT_64K_PAGES : 1,
+				      atop(runs[0].pa) % NAPOT_64K_PAGES, &page);
+		if (kr != KERN_SUCCESS)
 			return kr;
 		spin_lock(&dom->lock);
 	}
@@ -819,8 +836,6 @@ kern_return_t iommu_map(struct iommu_domain *dom, const struct iommu_run *runs, 
 	}
 	if (!ok)
 		pt_clear_locked(dom, ptoa(page), at - ptoa(page));
-	else
-		dom->stats.maps++;
 	spin_unlock(&dom->lock);
 	if (!ok) {
 		iommu_iova_put(dom, page, total);	/* never reachable: no invalidation needed */
@@ -877,7 +892,6 @@ void iommu_unmap(struct iommu_domain *dom, uint64_t iova, uint64_t npages)
 	uint64_t start = trunc_page(iova);
 
 	spin_lock(&dom->lock);
-	dom->stats.unmaps++;
 	pt_clear_locked(dom, start, ptoa(npages));
 	if (dom->policy == IOMMU_DEFERRED) {
 		dom->flushq[dom->nflush++] = (struct iommu_flush_entry){ atop(start), npages };
@@ -905,16 +919,18 @@ struct iommu_check_state {
 /* check_leaf: one leaf PTE points at a live, wired page. */
 static void check_leaf(struct iommu_check_state *st, uint64_t iova, pt_entry_t e)
 {
-	vm_page_t m = vm_page_lookup_phys(PTE_TO_PA(e));
+	vm_page_t m = vm_page_lookup_phys(PTE_LEAF_PA(e, iova));
 
 	if (!m || (m->flags & VM_PAGE_FREE) || m->wire_count == 0) {
 		st->report("iommu: domain %u i/o address 0x%lx -> 0x%lx: %s\n", st->dom->pscid, iova,
-			   PTE_TO_PA(e), !m ? "not RAM" : (m->flags & VM_PAGE_FREE) ? "a free page"
-										  : "an unwired page");
+			   PTE_LEAF_PA(e, iova), !m ? "not RAM"
+			   : (m->flags & VM_PAGE_FREE) ? "a free page" : "an unwired page");
 		st->bad++;
 	}
+	/* A device leaf: user, accessed, readable, dirty if writable, never executable;
+	   Svnapot only in the 64 KiB encoding. */
 	if ((e & (PTE_V | PTE_U | PTE_A | PTE_R)) != (PTE_V | PTE_U | PTE_A | PTE_R) ||
-	    ((e & PTE_W) && !(e & PTE_D)) || (e & PTE_X)) {
+	    ((e & PTE_W) && !(e & PTE_D)) || (e & PTE_X) || ((e & PTE_N) && !PTE_NAPOT_OK(e))) {
 		st->report("iommu: domain %u i/o address 0x%lx: leaf bits 0x%lx\n", st->dom->pscid,
 			   iova, e & 0x3ff);
 		st->bad++;
@@ -955,6 +971,12 @@ static uint64_t check_table(struct iommu_check_state *st, uint64_t pa, int lvl, 
 		if (lvl == 0) {
 			check_leaf(st, va, e);
 			leaves++;
+			/* The 16 leaves of a Svnapot block are one and the same. */
+			if ((e & PTE_N) && e != pt_table(pa)[i & ~(NAPOT_64K_PAGES - 1)]) {
+				st->report("iommu: domain %u i/o address 0x%lx: its 64 KiB block "
+					   "disagrees\n", st->dom->pscid, va);
+				st->bad++;
+			}
 		} else if (PTE_IS_LEAF(e)) {	/* the driver maps 4 KiB pages only */
 			st->report("iommu: domain %u: a level-%d leaf at 0x%lx\n", st->dom->pscid, lvl,
 				   va);
@@ -1039,12 +1061,11 @@ void iommu_print(struct iommu *u, int (*print)(const char *fmt, ...))
 	for (struct iommu_device *d = u->devices; d; d = d->next) {
 		struct iommu_domain *dom = d->domain;
 
-		print("  %-20s id %02x:%02x.%u  domain %u %s, below 0x%lx: %lu pages mapped in %lu "
-		      "maps, %lu table pages, IOTLB %u, %lu invalidations, %u awaiting flush\n",
+		print("  %-20s id %02x:%02x.%u  domain %u %s, below 0x%lx: %lu pages mapped, "
+		      "%lu table pages, IOTLB %u, %lu invalidations, %u awaiting flush\n",
 		      d->name, d->device_id >> 8, (d->device_id >> 3) & 0x1f, d->device_id & 7,
 		      dom->pscid, dom->policy == IOMMU_STRICT ? "strict" : "deferred", dom->limit,
-		      dom->stats.mapped_pages, dom->stats.maps - dom->stats.unmaps,
-		      dom->stats.table_pages, iommu_hw_iotlb_count(&u->hw, dom->pscid),
+		      dom->stats.mapped_pages, dom->stats.table_pages, iommu_hw_iotlb_count(&u->hw, dom->pscid),
 		      dom->stats.invalidations, dom->nflush);
 	}
 	for (uint64_t i = u->faults_seen > IOMMU_FAULT_LOG ? u->faults_seen - IOMMU_FAULT_LOG : 0;

@@ -77,10 +77,9 @@ struct iommu_flush_entry {
 };
 
 struct iommu_domain_stats {
-	uint64_t maps, unmaps;		/* [d] */
 	uint64_t mapped_pages;		/* [d] leaf PTEs now */
 	uint64_t table_pages;		/* [d] page-table pages */
-	uint64_t invalidations;		/* [d] IOTINVAL.VMA commands sent */
+	uint64_t invalidations;		/* [a] IOTINVAL.VMA commands sent */
 	uint64_t flushes;		/* [d] deferred batches flushed */
 };
 

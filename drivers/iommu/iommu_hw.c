@@ -164,18 +164,53 @@ static uint32_t hw_dc_find(struct iommu_hw *hw, uint32_t did, struct rio_device_
 
 /* ---- first-stage translation (2.3 step 17: the privileged spec's Sv39 walk) ------------ */
 
-static void hw_iotlb_fill(struct iommu_hw *hw, uint32_t pscid, uint32_t gen, uint64_t vpn,
+/* What the translations of one request need from its device context, read once. */
+struct hw_space {
+	uint32_t pscid;
+	uint32_t gen;		/* its IOTLB generation */
+	uint64_t root;		/* first-stage root, 0: iosatp Bare */
+	uint64_t need;		/* leaf bits the access needs: a device request is user mode,
+				   and nothing sets A or D for it */
+	uint32_t page_fault;	/* the cause when they are missing */
+};
+
+/* hw_iotlb_fill: cache a leaf that allows the access: in its set, or as a 64 KiB entry. */
+static void hw_iotlb_fill(struct iommu_hw *hw, const struct hw_space *sp, uint64_t vpn,
 			  uint64_t pte)
 {
-	uint32_t set = vpn % IOMMU_HW_IOTLB_SETS, way = hw->iotlb_victim[set]++ % IOMMU_HW_IOTLB_WAYS;
+	struct iommu_hw_tlbe *e;
 
-	hw->iotlb[set][way] = (struct iommu_hw_tlbe){ .gen = gen, .pscid = pscid, .vpn = vpn,
-						       .pte = pte };
+	if (pte & PTE_N) {
+		e = &hw->iotlb64[hw->iotlb64_victim++ % IOMMU_HW_IOTLB64_ENTRIES];
+		vpn &= ~(uint64_t)(NAPOT_64K_PAGES - 1);
+	} else {
+		uint32_t set = vpn % IOMMU_HW_IOTLB_SETS;
+
+		e = &hw->iotlb[set][hw->iotlb_victim[set]++ % IOMMU_HW_IOTLB_WAYS];
+	}
+	*e = (struct iommu_hw_tlbe){ .gen = sp->gen, .pscid = sp->pscid, .vpn = vpn, .pte = pte };
+}
+
+/* hw_iotlb_probe: the cached leaf for vpn in sp (4 KiB set first, then 64 KiB entries), 0 if none. */
+static uint64_t hw_iotlb_probe(struct iommu_hw *hw, const struct hw_space *sp, uint64_t vpn)
+{
+	struct iommu_hw_tlbe *set = hw->iotlb[vpn % IOMMU_HW_IOTLB_SETS];
+	uint64_t base = vpn & ~(uint64_t)(NAPOT_64K_PAGES - 1);
+
+	for (int w = 0; w < IOMMU_HW_IOTLB_WAYS; w++)
+		if (set[w].vpn == vpn && set[w].pscid == sp->pscid && set[w].gen == sp->gen)
+			return set[w].pte;
+	for (int i = 0; i < IOMMU_HW_IOTLB64_ENTRIES; i++)
+		if (hw->iotlb64[i].vpn == base && hw->iotlb64[i].pscid == sp->pscid &&
+		    hw->iotlb64[i].gen == sp->gen)
+			return hw->iotlb64[i].pte;
+	return 0;
 }
 
 /*
  * hw_walk: the leaf for iova in the Sv39 table at root, turned into a 4 KiB
- * leaf for iova's page (a superpage's PPN advanced to the page).  A walk
+ * leaf for iova's page (a superpage's PPN advanced to the page), or a
+ * Svnapot leaf as read (PTE_LEAF_PA gives the page).  A walk
  * that reaches a level-0 table through a pointer remembers it (the walk
  * cache: non-leaf entries, which only IOTINVAL.VMA without AV, IODIR and
  * ddtp forget), and the next walk in the same 2 MiB starts there.
@@ -202,8 +237,10 @@ static uint32_t hw_walk(struct iommu_hw *hw, uint32_t pscid, uint64_t root, uint
 			pte = __atomic_load_n((uint64_t *)PHYS_TO_DMAP(at), __ATOMIC_ACQUIRE);
 		else if (!hw_load(at, &pte))
 			return access == IOMMU_WRITE ? RIO_CAUSE_WRITE_ACCESS : RIO_CAUSE_READ_ACCESS;
-		if (!(pte & PTE_V) || ((pte & PTE_W) && !(pte & PTE_R)) || (pte >> 54))
-			return page_fault;	/* invalid, reserved encoding, N/PBMT not offered */
+		if (!(pte & PTE_V) || ((pte & PTE_W) && !(pte & PTE_R)) || ((pte >> 54) & 0x1ff))
+			return page_fault;	/* invalid, a reserved encoding or bit, PBMT not offered */
+		if ((pte & PTE_N) && (lvl || !PTE_IS_LEAF(pte) || !PTE_NAPOT_OK(pte)))
+			return page_fault;	/* Svnapot: 64 KiB leaves only */
 		if (!PTE_IS_LEAF(pte)) {
 			table = PTE_TO_PA(pte);
 			if (lvl == 1 && vm_page_lookup_phys(table))	/* memory: it may be cached */
@@ -212,21 +249,13 @@ static uint32_t hw_walk(struct iommu_hw *hw, uint32_t pscid, uint64_t root, uint
 		}
 		if (PTE_TO_PA(pte) & (PT_LEVEL_SIZE(lvl) - 1))
 			return page_fault;	/* misaligned superpage */
+		/* A superpage gives iova's page; a level-0 leaf is kept as it is (Svnapot). */
 		*leaf = pte + PA_TO_PTE(iova & (PT_LEVEL_SIZE(lvl) - 1) & ~(uint64_t)PAGE_MASK);
 		return 0;
 	}
 	return page_fault;			/* a pointer at level 0 */
 }
 
-/* What the translations of one request need from its device context, read once. */
-struct hw_space {
-	uint32_t pscid;
-	uint32_t gen;		/* its IOTLB generation */
-	uint64_t root;		/* first-stage root, 0: iosatp Bare */
-	uint64_t need;		/* leaf bits the access needs: a device request is user mode,
-				   and nothing sets A or D for it */
-	uint32_t page_fault;	/* the cause when they are missing */
-};
 
 static struct hw_space hw_space_of(struct iommu_hw *hw, const struct rio_device_context *dc,
 				   enum iommu_access access)
@@ -271,15 +300,9 @@ static uint32_t hw_translate_pages(struct iommu_hw *hw, const struct hw_space *s
 	uint64_t region = ~0ull, pages = 0, misses = 0, at = *va;
 	uint32_t cause = 0;
 
-	for (; at < end; at = trunc_page(at) + PAGE_SIZE, pages++) {
-		uint64_t vpn = at >> PAGE_SHIFT, leaf = 0;
-		struct iommu_hw_tlbe *set = hw->iotlb[vpn % IOMMU_HW_IOTLB_SETS];
+	while (at < end) {
+		uint64_t vpn = at >> PAGE_SHIFT, leaf = hw_iotlb_probe(hw, sp, vpn), next;
 
-		for (int w = 0; w < IOMMU_HW_IOTLB_WAYS; w++)
-			if (set[w].vpn == vpn && set[w].pscid == sp->pscid && set[w].gen == sp->gen) {
-				leaf = set[w].pte;
-				break;
-			}
 		if (!leaf) {
 			misses++;
 			if (vpn >> 9 != region) {
@@ -290,24 +313,28 @@ static uint32_t hw_translate_pages(struct iommu_hw *hw, const struct hw_space *s
 			}
 			if (table)
 				leaf = table[vpn & (PT_ENTRIES - 1)];
-			/* Anything but a readable leaf there takes the whole walk, which says why. */
+			/* Anything but a plain readable leaf takes the whole walk, which says why. */
 			if (!(leaf & PTE_V) || !(leaf & PTE_R) || (leaf >> 54)) {
 				if ((cause = hw_walk(hw, sp->pscid, sp->root, at, access, &leaf)) != 0)
 					break;
 				region = ~0ull;		/* the walk cache may have moved */
 			}
 			if ((leaf & sp->need) == sp->need)
-				hw_iotlb_fill(hw, sp->pscid, sp->gen, vpn, leaf);
+				hw_iotlb_fill(hw, sp, vpn, leaf);
 		}
 		if ((leaf & sp->need) != sp->need) {
 			cause = sp->page_fault;
 			break;
 		}
-		if (!hw_add_run(runs, max, nruns, PTE_TO_PA(leaf) + (at & PAGE_MASK),
-				MIN(end, trunc_page(at) + PAGE_SIZE) - at)) {
+		/* A Svnapot leaf serves the rest of its 64 KiB block in one go. */
+		next = (leaf & PTE_N) ? ROUND_UP(at + 1, ptoa(NAPOT_64K_PAGES)) : trunc_page(at) + PAGE_SIZE;
+		next = MIN(end, next);
+		if (!hw_add_run(runs, max, nruns, PTE_LEAF_PA(leaf, at) + (at & PAGE_MASK), next - at)) {
 			*kr = KERN_NO_SPACE;
 			break;
 		}
+		pages += atop(round_page(next) - trunc_page(at));
+		at = next;
 	}
 	hw->stats.translations += pages;
 	hw->stats.iotlb_misses += misses;
@@ -355,6 +382,13 @@ kern_return_t iommu_hw_translate(struct iommu_hw *hw, uint32_t device_id, uint64
 	return kr;
 }
 
+/* hw_tlbe_live: e holds a translation of pscid (any with UINT32_MAX). */
+static bool hw_tlbe_live(struct iommu_hw *hw, const struct iommu_hw_tlbe *e, uint32_t pscid)
+{
+	return e->gen && e->gen == *hw_gen_slot(hw, e->pscid) &&
+	       (pscid == UINT32_MAX || e->pscid == pscid);
+}
+
 uint32_t iommu_hw_iotlb_count(struct iommu_hw *hw, uint32_t pscid)
 {
 	uint32_t n = 0;
@@ -362,10 +396,9 @@ uint32_t iommu_hw_iotlb_count(struct iommu_hw *hw, uint32_t pscid)
 	spin_lock(&hw->lock);
 	for (int s = 0; s < IOMMU_HW_IOTLB_SETS; s++)
 		for (int w = 0; w < IOMMU_HW_IOTLB_WAYS; w++)
-			n += hw->iotlb[s][w].gen &&
-			     hw->iotlb[s][w].gen == *hw_gen_slot(hw, hw->iotlb[s][w].pscid) &&
-			     (pscid == UINT32_MAX ||
-						       hw->iotlb[s][w].pscid == pscid);
+			n += hw_tlbe_live(hw, &hw->iotlb[s][w], pscid);
+	for (int i = 0; i < IOMMU_HW_IOTLB64_ENTRIES; i++)
+		n += hw_tlbe_live(hw, &hw->iotlb64[i], pscid);
 	spin_unlock(&hw->lock);
 	return n;
 }
@@ -389,6 +422,10 @@ static void hw_iotinval_vma(struct iommu_hw *hw, const struct rio_command *c)
 		for (int w = 0; w < IOMMU_HW_IOTLB_WAYS; w++)
 			if (set[w].vpn == vpn && (!pscv || set[w].pscid == pscid))
 				set[w].gen = 0;
+		for (int i = 0; i < IOMMU_HW_IOTLB64_ENTRIES; i++)	/* a block holding it */
+			if (hw->iotlb64[i].vpn == (vpn & ~(uint64_t)(NAPOT_64K_PAGES - 1)) &&
+			    (!pscv || hw->iotlb64[i].pscid == pscid))
+				hw->iotlb64[i].gen = 0;
 		return;
 	}
 	if (!pscv || hw->ptw.pscid == pscid)

@@ -8,7 +8,9 @@
  *
  * It caches as hardware does, and only a command empties a cache:
  *   the IOTLB    IOMMU_HW_IOTLB_SETS x IOMMU_HW_IOTLB_WAYS leaf
- *                translations tagged by PSCID and I/O page, filled by
+ *                translations tagged by PSCID and I/O page, and
+ *                IOMMU_HW_IOTLB64_ENTRIES for 64 KiB Svnapot leaves (which
+ *                the specification requires IOMMUs to support), filled by
  *                walks, emptied by IOTINVAL.VMA;
  *   the DC cache IOMMU_HW_DC_ENTRIES device contexts tagged by device_id,
  *                emptied by IODIR.INVAL_DDT;
@@ -37,6 +39,7 @@
 
 #define IOMMU_HW_IOTLB_SETS	64
 #define IOMMU_HW_GEN_SLOTS	64	/* IOTLB generations, by PSCID modulo this */
+#define IOMMU_HW_IOTLB64_ENTRIES 16	/* entries for 64 KiB (Svnapot) leaves */
 #define IOMMU_HW_IOTLB_WAYS	4
 #define IOMMU_HW_DC_ENTRIES	16
 
@@ -99,6 +102,8 @@ struct iommu_hw {
 	struct iommu_hw_tlbe iotlb[IOMMU_HW_IOTLB_SETS][IOMMU_HW_IOTLB_WAYS];	/* [h] */
 	uint8_t iotlb_victim[IOMMU_HW_IOTLB_SETS];	/* [h] round-robin replacement */
 	uint32_t iotlb_gen[IOMMU_HW_GEN_SLOTS];	/* [h] live generation per PSCID slot (never 0) */
+	struct iommu_hw_tlbe iotlb64[IOMMU_HW_IOTLB64_ENTRIES];	/* [h] vpn: the block's first */
+	uint32_t iotlb64_victim;	/* [h] */
 	struct iommu_hw_ptw ptw;	/* [h] */
 	struct iommu_hw_dce dc_cache[IOMMU_HW_DC_ENTRIES];	/* [h] */
 	uint32_t dc_victim;		/* [h] */

@@ -95,48 +95,74 @@ void iova_arena_destroy(struct iova_arena *a)
 	a->first = NULL;
 }
 
-kern_return_t iova_alloc(struct iova_arena *a, uint64_t npages, uint64_t *page)
+/* iova_split_after: s keeps its first n pages; the rest becomes the free range r after it. */
+static void iova_split_after(struct iova_arena *a, struct iova_seg *s, uint64_t n, struct iova_seg *r)
 {
+	*r = (struct iova_seg){ .start = s->start + n, .npages = s->npages - n, .prev = s,
+				.next = s->next };
+	if (s->next)
+		s->next->prev = r;
+	s->next = r;
+	s->npages = n;
+	a->nsegs++;
+	iova_list_insert(a, r);
+}
+
+kern_return_t iova_alloc_aligned(struct iova_arena *a, uint64_t npages, uint64_t align,
+				 uint64_t phase, uint64_t *page)
+{
+	uint64_t need = npages + align - 1, head;
 	unsigned want;
 	uint64_t fits;
-	struct iova_seg *s, *rest;
+	struct iova_seg *s, *spare[2];
 
-	if (npages == 0 || npages > a->end - a->start)
-		return npages ? KERN_NO_SPACE : KERN_INVALID_ARGUMENT;
-	want = iova_class(npages) + ((npages & (npages - 1)) != 0);	/* ceil(log2 n) */
-	rest = zalloc(&iova_seg_zone);		/* before the lock: a split may need it */
+	if (npages == 0 || align == 0 || (align & (align - 1)) || phase >= align)
+		return KERN_INVALID_ARGUMENT;
+	if (need > a->end - a->start)
+		return KERN_NO_SPACE;
+	want = iova_class(need) + ((need & (need - 1)) != 0);	/* ceil(log2 need) */
+	spare[0] = zalloc(&iova_seg_zone);	/* before the lock: splits may need them */
+	spare[1] = zalloc(&iova_seg_zone);
 	spin_lock(&a->lock);
 	fits = want < 64 ? a->nonempty & (~0ull << want) : 0;
-	if (!fits) {
+	s = fits ? a->freelist[__builtin_ctzll(fits)] : NULL;
+	head = s ? (phase - s->start) & (align - 1) : 0;
+	if (!s || ((head || s->npages > head + npages) && !spare[0]) ||
+	    (head && s->npages > head + npages && !spare[1])) {
 		spin_unlock(&a->lock);
-		if (rest)
-			zfree(&iova_seg_zone, rest);
-		return KERN_NO_SPACE;
-	}
-	s = a->freelist[__builtin_ctzll(fits)];
-	if (s->npages > npages && !rest) {
-		spin_unlock(&a->lock);
-		return KERN_RESOURCE_SHORTAGE;
+		for (int i = 0; i < 2; i++)
+			if (spare[i])
+				zfree(&iova_seg_zone, spare[i]);
+		return s ? KERN_RESOURCE_SHORTAGE : KERN_NO_SPACE;
 	}
 	iova_list_remove(a, s);
-	if (s->npages > npages) {		/* the tail stays free */
-		*rest = (struct iova_seg){ .start = s->start + npages, .npages = s->npages - npages,
-					   .prev = s, .next = s->next };
-		if (s->next)
-			s->next->prev = rest;
-		s->next = rest;
-		s->npages = npages;
-		a->nsegs++;
-		iova_list_insert(a, rest);
-		rest = NULL;
+	if (head) {			/* the pages before the aligned start stay free */
+		struct iova_seg *h = s;
+
+		s = spare[0];
+		spare[0] = spare[1];
+		spare[1] = NULL;
+		iova_split_after(a, h, head, s);
+		iova_list_remove(a, s);
+		iova_list_insert(a, h);
+	}
+	if (s->npages > npages) {	/* so do the pages after it */
+		iova_split_after(a, s, npages, spare[0]);
+		spare[0] = NULL;
 	}
 	iova_hash_insert(a, s);
 	a->allocated_pages += npages;
 	*page = s->start;
 	spin_unlock(&a->lock);
-	if (rest)
-		zfree(&iova_seg_zone, rest);
+	for (int i = 0; i < 2; i++)
+		if (spare[i])
+			zfree(&iova_seg_zone, spare[i]);
 	return KERN_SUCCESS;
+}
+
+kern_return_t iova_alloc(struct iova_arena *a, uint64_t npages, uint64_t *page)
+{
+	return iova_alloc_aligned(a, npages, 1, 0, page);
 }
 
 /* iova_absorb_next: s takes in its successor's pages.  => the successor is on no list */

@@ -57,6 +57,15 @@ void iova_arena_destroy(struct iova_arena *a);
  */
 kern_return_t iova_alloc(struct iova_arena *a, uint64_t npages, uint64_t *page);
 /*
+ * iova_alloc_aligned: iova_alloc of a range whose first page is phase
+ * modulo align (a power of two), so that I/O and physical addresses can
+ * share an alignment (Svnapot leaves).  It takes the first range surely
+ * large enough for npages + align - 1 and gives back both ends.
+ * => KERN_INVALID_ARGUMENT also for a bad align or phase
+ */
+kern_return_t iova_alloc_aligned(struct iova_arena *a, uint64_t npages, uint64_t align,
+				 uint64_t phase, uint64_t *page);
+/*
  * iova_free: give back a range iova_alloc returned, whole.
  * => KERN_INVALID_ARGUMENT if [page, page + npages) is not such a range
  */

@@ -33,6 +33,7 @@ typedef uint64_t pt_entry_t;
 #define PTE_PPN_SHIFT	10
 #define PTE_PPN_MASK	(((1ul << 44) - 1) << PTE_PPN_SHIFT)
 #define PTE_PBMT_SHIFT	61
+#define PTE_N		(1ul << 63)	/* Svnapot: a naturally aligned power-of-two range */
 
 #define PTE_RWX		(PTE_R | PTE_W | PTE_X)
 
@@ -45,6 +46,21 @@ typedef uint64_t pt_entry_t;
 #define PT_LEVEL_SHIFT(lvl)	(PAGE_SHIFT + 9 * (lvl))
 #define PT_LEVEL_SIZE(lvl)	(1ul << PT_LEVEL_SHIFT(lvl))
 #define PT_INDEX(va, lvl)	(((uint64_t)(va) >> PT_LEVEL_SHIFT(lvl)) & (PT_ENTRIES - 1))
+
+/*
+ * Svnapot (privileged spec, "Svnapot" chapter): a level-0 leaf with N set
+ * and PPN[3:0] = 1000 belongs to a 64 KiB range whose 16 PTEs are all the
+ * same; the page's own PPN takes VPN[3:0] in place of PPN[3:0].  Other
+ * encodings are reserved.
+ */
+#define NAPOT_64K_PAGES		16
+#define NAPOT_64K_PPN_LOW	0x8ul			/* PPN[3:0] of a 64 KiB leaf */
+#define PTE_NAPOT_64K(pa)	(PA_TO_PTE((pa) & ~0xfffful) | (NAPOT_64K_PPN_LOW << PTE_PPN_SHIFT) | PTE_N)
+#define PTE_NAPOT_OK(pte)	((((pte) >> PTE_PPN_SHIFT) & 0xf) == NAPOT_64K_PPN_LOW)
+/* PTE_LEAF_PA: the physical page a level-0 leaf maps for va, Svnapot or not. */
+#define PTE_LEAF_PA(pte, va)						\
+	(((pte) & PTE_N) ? (PTE_TO_PA((pte) & ~(0xful << PTE_PPN_SHIFT)) | ((va) & 0xf000ul)) \
+			 : PTE_TO_PA(pte))
 
 #define SV39_VA_BITS	39
 /* Canonical: bits 63..38 all equal. */

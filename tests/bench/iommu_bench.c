@@ -19,8 +19,8 @@
  * passthrough disk's MiB/s.  Each side writes from 8 MiB of memory above
  * 4 GiB (so that the bounce disk, a 32-bit device, copies every page) in
  * 512 KiB requests, 8 in flight; ROUNDS rounds of 16 MiB alternate between
- * the disks and the fastest round of each counts: a busy host only ever
- * slows a round down.
+ * the disks, each round starting with the next disk, and the fastest round
+ * of each counts: a busy host only ever slows a round down.
  */
 #include "drivers/dma/dma.h"
 #include "drivers/iommu/iommu.h"
@@ -124,7 +124,7 @@ out:
 #define RATIO_ROUND	(16ull << 20)
 #define RATIO_PIECE	(512ull << 10)	/* 128 bounce pages: within seg_max */
 #define RATIO_INFLIGHT	8
-#define ROUNDS		10
+#define ROUNDS		16
 
 /* write_round: RATIO_ROUND bytes from the run at pa to b.  => host ns, 0 on an error */
 static uint64_t write_round(struct virtio_blk *b, uint64_t pa)
@@ -168,7 +168,8 @@ static bool ratio_ns(uint64_t ns[4])
 	for (int i = 0; i < 4; i++)
 		ns[i] = UINT64_MAX;
 	for (int r = 0; r < ROUNDS && ok; r++)
-		for (int i = 0; i < 4 && ok; i++) {
+		for (int k = 0; k < 4 && ok; k++) {
+			int i = (r + k) % 4;		/* no disk always goes first */
 			uint64_t t = write_round(b[i], buf->phys_addr);
 
 			ok = t != 0;

@@ -15,6 +15,7 @@
 #include "drivers/virtio/virtio_9p.h"
 #include "drivers/virtio/virtio_blk.h"
 #include "drivers/virtio/virtq_bus.h"
+#include "platform/riscv/pte.h"
 #include "tests/kernel/blk_fixture.h"
 #include "tests/kernel/ktest.h"
 #include "vm/pmap.h"
@@ -518,6 +519,49 @@ KTEST(iommu, deferred_addresses_wait_for_their_flush)
 	iommu_unmap(t.dom, iova, npages);
 	iommu_flush(t.dom);
 	EXPECT_EQ(iommu_check(t.u, ktest_report), 0);
+	unit_destroy(&t, &dev, 1);
+}
+
+/* A 64 KiB-aligned contiguous run is mapped with Svnapot leaves: one IOTLB entry per block. */
+KTEST(iommu, napot_blocks_for_contiguous_runs)
+{
+	const uint64_t npages = 32;
+	struct unit t;
+	uint32_t dev = 0x30, nr;
+	vm_page_t m = vm_page_alloc_contig(npages, NAPOT_64K_PAGES);
+	struct iommu_run run, out[2];
+	uint64_t iova, n, pa, misses0;
+	int prot;
+
+	ASSERT_TRUE(m != NULL);
+	ASSERT_TRUE(unit_make(&t, 1, IOMMU_STRICT));
+	for (uint64_t i = 0; i < npages; i++)
+		vm_page_wire(&m[i]);
+	ASSERT_EQ(iommu_device_attach(t.u, dev, "dev", t.dom), KERN_SUCCESS);
+	run = (struct iommu_run){ m->phys_addr + 0x10, ptoa(npages) - 0x10 };
+	ASSERT_EQ(iommu_map(t.dom, &run, 1, IOMMU_PROT_READ, &iova, &n), KERN_SUCCESS);
+	EXPECT_EQ(n, npages);
+	EXPECT_EQ((iova - run.pa) % ptoa(NAPOT_64K_PAGES), 0);	/* the same phase in 64 KiB */
+	for (uint64_t i = 0; i < npages; i++) {
+		ASSERT_TRUE(iommu_domain_lookup(t.dom, trunc_page(iova) + ptoa(i), &pa, &prot));
+		EXPECT_EQ(pa, m->phys_addr + ptoa(i));
+	}
+	misses0 = t.u->hw.stats.iotlb_misses;
+	ASSERT_EQ(iommu_hw_translate(&t.u->hw, dev, iova, run.len, IOMMU_READ, out, 2, &nr),
+		  KERN_SUCCESS);
+	EXPECT_EQ(nr, 1);
+	EXPECT_EQ(out[0].pa, run.pa);
+	EXPECT_EQ(out[0].len, run.len);
+	EXPECT_EQ(t.u->hw.stats.iotlb_misses - misses0, 2);	/* a walk per 64 KiB */
+	EXPECT_EQ(iommu_hw_iotlb_count(&t.u->hw, t.dom->pscid), 2);
+	/* Invalidating one page of a block drops the block's entry. */
+	iommu_domain_invalidate(t.dom, trunc_page(iova) + ptoa(5), PAGE_SIZE);
+	EXPECT_EQ(iommu_hw_iotlb_count(&t.u->hw, t.dom->pscid), 1);
+	EXPECT_EQ(iommu_check(t.u, ktest_report), 0);
+	iommu_unmap(t.dom, iova, n);
+	for (uint64_t i = 0; i < npages; i++)
+		vm_page_unwire(&m[i]);
+	vm_page_free_contig(m, npages);
 	unit_destroy(&t, &dev, 1);
 }
 

@@ -119,6 +119,30 @@ UTEST(iova, bad_frees_and_sizes_are_refused)
 	iova_arena_destroy(&a);
 }
 
+UTEST(iova, aligned_ranges_have_their_phase)
+{
+	struct iova_arena a;
+	uint64_t page[64];
+
+	startup_once();
+	UT_ASSERT(iova_arena_init(&a, ARENA_START + 3, ARENA_START + 3 + ARENA_PAGES) == KERN_SUCCESS);
+	for (int i = 0; i < 64; i++) {
+		uint64_t phase = (uint64_t)i % 16, n = 1 + (uint64_t)i % 40;
+
+		UT_ASSERT(iova_alloc_aligned(&a, n, 16, phase, &page[i]) == KERN_SUCCESS);
+		UT_EXPECT_EQ(page[i] % 16, phase);
+	}
+	UT_EXPECT_EQ(iova_alloc_aligned(&a, 4, 12, 0, &page[0]), KERN_INVALID_ARGUMENT);
+	UT_EXPECT_EQ(iova_alloc_aligned(&a, 4, 16, 16, &page[0]), KERN_INVALID_ARGUMENT);
+	reports = 0;
+	UT_EXPECT_EQ(iova_arena_check(&a, count_report), 0);
+	for (int i = 0; i < 64; i++)
+		UT_EXPECT_EQ(iova_free(&a, page[i], 1 + (uint64_t)i % 40), KERN_SUCCESS);
+	UT_EXPECT_EQ(a.nsegs, 1);		/* the ends it gave back merged again */
+	UT_EXPECT_EQ(iova_arena_check(&a, count_report), 0);
+	iova_arena_destroy(&a);
+}
+
 UTEST(iova, checker_catches_a_broken_tiling)
 {
 	struct iova_arena a;
