@@ -472,28 +472,26 @@ static inline __attribute__((always_inline)) bool pt_enter_locked(struct iommu_d
 								   uint64_t len, int prot)
 {
 	const uint64_t napot = ptoa(NAPOT_64K_PAGES);
-	pt_entry_t bits = pt_bits(prot), *pte = NULL, leaf = 0;
-	uint64_t table, block_end = 0;
+	pt_entry_t bits = pt_bits(prot), *pte = NULL, leaf;
+	uint64_t table, n;
 	bool big = len >= napot;
 
-	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
-		if (!pte || PT_INDEX(iova + off, 0) == 0) {
+	for (uint64_t off = 0; off < len; off += ptoa(n), pte += n) {
+		if (!pte || PT_INDEX(iova + off, 0) == 0)
 			if (!(pte = pt_leaf(dom, iova + off, true, &table)))
 				return false;
-		} else {
-			pte++;
+		leaf = PA_TO_PTE(pa + off) | bits;
+		n = 1;
+		if (big && !((iova + off) & (napot - 1)) && !((pa + off) & (napot - 1)) &&
+		    len - off >= napot) {	/* a block in one table: its 16 leaves alike */
+			leaf = PTE_NAPOT_64K(pa + off) | bits;
+			n = NAPOT_64K_PAGES;
 		}
-		if (off >= block_end) {
-			block_end = off + PAGE_SIZE;
-			leaf = PA_TO_PTE(pa + off) | bits;
-			if (big && !((iova + off) & (napot - 1)) && !((pa + off) & (napot - 1)) &&
-			    len - off >= napot) {
-				block_end = off + napot;
-				leaf = PTE_NAPOT_64K(pa + off) | bits;
-			}
+		for (uint64_t j = 0; j < n; j++) {
+			KASSERT(!(pte[j] & PTE_V), "iommu: i/o address 0x%lx mapped twice",
+				iova + off + ptoa(j));
+			__atomic_store_n(&pte[j], leaf, __ATOMIC_RELAXED);
 		}
-		KASSERT(!(*pte & PTE_V), "iommu: i/o address 0x%lx mapped twice", iova + off);
-		__atomic_store_n(pte, leaf, __ATOMIC_RELAXED);
 	}
 	dom->stats.mapped_pages += atop(len);
 	return true;
@@ -506,7 +504,7 @@ static inline __attribute__((always_inline)) bool pt_enter_locked(struct iommu_d
 static inline __attribute__((always_inline)) void pt_clear_locked(struct iommu_domain *dom, uint64_t iova, uint64_t len)
 {
 	pt_entry_t *pte = NULL;
-	uint64_t table;
+	uint64_t table, cleared = 0;
 
 	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
 		if (!pte || PT_INDEX(iova + off, 0) == 0) {
@@ -519,7 +517,33 @@ static inline __attribute__((always_inline)) void pt_clear_locked(struct iommu_d
 		}
 		if (*pte & PTE_V) {
 			__atomic_store_n(pte, 0, __ATOMIC_RELAXED);
-			dom->stats.mapped_pages--;
+			cleared++;
+		}
+	}
+	dom->stats.mapped_pages -= cleared;
+}
+
+/*
+ * pt_clear_blocks_locked: pt_clear_locked of a range of 64 KiB or more,
+ * whose whole Svnapot blocks go 16 leaves at a time.  => [d] held
+ */
+static __attribute__((noinline)) void pt_clear_blocks_locked(struct iommu_domain *dom,
+							     uint64_t iova, uint64_t len)
+{
+	const uint64_t napot = ptoa(NAPOT_64K_PAGES);
+	uint64_t off = 0, table;
+
+	while (off < len) {
+		pt_entry_t *pte = pt_leaf(dom, iova + off, false, &table);
+
+		if (pte && (*pte & PTE_N) && !((iova + off) & (napot - 1)) && len - off >= napot) {
+			for (int j = 0; j < NAPOT_64K_PAGES; j++)
+				__atomic_store_n(&pte[j], 0, __ATOMIC_RELAXED);
+			dom->stats.mapped_pages -= NAPOT_64K_PAGES;
+			off += napot;
+		} else {
+			pt_clear_locked(dom, iova + off, PAGE_SIZE);
+			off += PAGE_SIZE;
 		}
 	}
 }
@@ -685,6 +709,16 @@ static void iommu_mags_drain_here(void *arg)
 /* iommu_mags_drain: every cached range back to the arena, each hart emptying its own. */
 static void iommu_mags_drain(struct iommu_domain *dom)
 {
+	struct iommu_flush_entry big[IOMMU_BIG_CACHE];
+	uint32_t nbig;
+
+	spin_lock(&dom->lock);
+	nbig = dom->nbig;
+	memcpy(big, dom->big, nbig * sizeof(big[0]));
+	dom->nbig = 0;
+	spin_unlock(&dom->lock);
+	for (uint32_t i = 0; i < nbig; i++)
+		iova_free(&dom->arena, big[i].page, big[i].npages);
 	for (int h = 0; h < hart_count; h++)
 		if (smp_online_mask() & (1ull << h))
 			smp_call(h, iommu_mags_drain_here, dom);
@@ -761,7 +795,14 @@ static void iommu_iova_put(struct iommu_domain *dom, uint64_t page, uint64_t npa
 			iova_free(&dom->arena, spill[i], npages);
 		return;
 	}
-	iova_free(&dom->arena, page, npages);
+	spin_lock(&dom->lock);
+	if (dom->nbig < IOMMU_BIG_CACHE) {	/* a large range: kept for a map of its size */
+		dom->big[dom->nbig++] = (struct iommu_flush_entry){ page, npages };
+		npages = 0;
+	}
+	spin_unlock(&dom->lock);
+	if (npages)
+		iova_free(&dom->arena, page, npages);
 }
 
 /* iommu_iova_put_many: iommu_iova_put of each entry, staying on one hart throughout. */
@@ -795,15 +836,31 @@ static uint64_t run_pages(const struct iommu_run *r)
 	return atop(round_page(r->pa + r->len) - trunc_page(r->pa));
 }
 
-/* iommu_mag_take_locked: a cached range of npages from this hart, false if none.  => [d] held */
-static bool iommu_mag_take_locked(struct iommu_domain *dom, uint64_t npages, uint64_t *page)
+/*
+ * iommu_cache_take_locked: a cached range of npages, false if none: from
+ * this hart's magazine, or a large one of the domain's (in phase, modulo
+ * 64 KiB, with the first physical page: Svnapot).  => [d] held
+ */
+static bool iommu_cache_take_locked(struct iommu_domain *dom, uint64_t npages, uint64_t first_pa,
+				    uint64_t *page)
 {
 	struct iommu_magazine *m;
+	uint64_t phase;
 
-	if (npages > IOMMU_MAG_PAGES || !(m = iommu_hart_mag(dom, npages))->n)
-		return false;
-	*page = m->page[--m->n];
-	return true;
+	if (npages <= IOMMU_MAG_PAGES) {
+		if (!(m = iommu_hart_mag(dom, npages))->n)
+			return false;
+		*page = m->page[--m->n];
+		return true;
+	}
+	phase = atop(first_pa) % NAPOT_64K_PAGES;
+	for (uint32_t i = 0; i < dom->nbig; i++)
+		if (dom->big[i].npages == npages && dom->big[i].page % NAPOT_64K_PAGES == phase) {
+			*page = dom->big[i].page;
+			dom->big[i] = dom->big[--dom->nbig];
+			return true;
+		}
+	return false;
 }
 
 kern_return_t iommu_map(struct iommu_domain *dom, const struct iommu_run *runs, uint32_t nruns,
@@ -818,7 +875,7 @@ kern_return_t iommu_map(struct iommu_domain *dom, const struct iommu_run *runs, 
 	if (total == 0)
 		return KERN_INVALID_ARGUMENT;
 	spin_lock(&dom->lock);		/* interrupts off: this hart's magazine is ours */
-	if (!iommu_mag_take_locked(dom, total, &page)) {
+	if (!iommu_cache_take_locked(dom, total, runs[0].pa, &page)) {
 		spin_unlock(&dom->lock);
 		/* A range of 64 KiB or more shares its first page's phase in 64 KiB (Svnapot). */
 		kr = iommu_iova_alloc(dom, total, total >= NAPOT_64K_PAGES ? NAPOT_64K_PAGES : 1,
@@ -892,7 +949,10 @@ void iommu_unmap(struct iommu_domain *dom, uint64_t iova, uint64_t npages)
 	uint64_t start = trunc_page(iova);
 
 	spin_lock(&dom->lock);
-	pt_clear_locked(dom, start, ptoa(npages));
+	if (npages >= NAPOT_64K_PAGES)
+		pt_clear_blocks_locked(dom, start, ptoa(npages));
+	else
+		pt_clear_locked(dom, start, ptoa(npages));
 	if (dom->policy == IOMMU_DEFERRED) {
 		dom->flushq[dom->nflush++] = (struct iommu_flush_entry){ atop(start), npages };
 		if (dom->nflush == IOMMU_FLUSH_BATCH)
@@ -1018,7 +1078,7 @@ static int iommu_domain_check(struct iommu_domain *dom, void (*report)(const cha
 	}
 	spin_unlock(&dom->lock);
 	/* Unmapped ranges are exactly the cached and the queued ones (quiescent domains only). */
-	waiting += mags_count(dom);
+	waiting += mags_count(dom) + dom->nbig;
 	if (st.idle != waiting) {
 		report("iommu: domain %u: %lu unmapped ranges, %u cached or queued\n", dom->pscid,
 		       st.idle, waiting);

@@ -22,8 +22,8 @@
  *             kernel may meanwhile have freed and reused.  Strict closes
  *             that window at the price of one invalidation per unmap.
  * Recently freed ranges of up to IOMMU_MAG_PAGES pages are kept per hart
- * (magazines), so that the usual map/unmap pair never takes the arena's
- * lock.
+ * (magazines), larger ones per domain (IOMMU_BIG_CACHE), so that the usual
+ * map/unmap pair never takes the arena's lock.
  *
  * Locking legend: [c] constant after creation, [u] the unit's lock (command
  * queue, directory, lists, fault log), [d] the domain's lock (page table,
@@ -48,13 +48,14 @@ enum iommu_policy {
 
 #define IOMMU_IOVA_BASE		0x100000ull	/* the first I/O address handed out */
 #define IOMMU_IOVA_TOP		(1ull << 38)	/* Sv39: higher addresses are not canonical */
-#define IOMMU_MAG_PAGES		16		/* ranges up to this many pages are cached */
-#define IOMMU_MAG_SIZE		64		/* ranges per hart and size: two deferred batches */
-#define IOMMU_FLUSH_BATCH	32		/* deferred: ranges per invalidation */
+#define IOMMU_MAG_PAGES		8		/* ranges up to this many pages are cached per hart */
+#define IOMMU_MAG_SIZE		128		/* ranges per hart and size: two deferred batches */
+#define IOMMU_FLUSH_BATCH	64		/* deferred: ranges per invalidation */
 #define IOMMU_CQ_LOG2		6		/* 64 commands */
 #define IOMMU_FQ_LOG2		6		/* 64 fault records (63 usable) */
 #define IOMMU_FAULT_LOG		16		/* faults the driver keeps to show */
 #define IOMMU_PRUNE_MAX		64		/* tables one trim may free */
+#define IOMMU_BIG_CACHE		128		/* larger freed ranges a domain keeps: two batches */
 
 /* I/O page access a mapping gives (a device write implies it may read: W needs R). */
 #define IOMMU_PROT_READ		1
@@ -95,6 +96,9 @@ struct iommu_domain {
 	struct iommu_hart_cache *cache;	/* [c] one per hart */
 	struct iommu_flush_entry flushq[IOMMU_FLUSH_BATCH];	/* [d] */
 	uint32_t nflush;		/* [d] */
+	struct iommu_flush_entry big[IOMMU_BIG_CACHE];	/* [d] freed ranges of more than
+							   IOMMU_MAG_PAGES, for maps of their size */
+	uint32_t nbig;			/* [d] */
 	uint32_t ndevices;		/* [u] */
 	struct iommu_domain *next;	/* [u] all domains */
 	struct iommu_domain_stats stats;

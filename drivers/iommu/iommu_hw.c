@@ -143,22 +143,34 @@ static uint32_t hw_dc_walk(struct iommu_hw *hw, uint32_t did, struct rio_device_
 }
 
 /* hw_dc_find: device_id's context, from the cache or the directory.  => 0 or a cause */
-static uint32_t hw_dc_find(struct iommu_hw *hw, uint32_t did, struct rio_device_context *dc)
+/* hw_dc_load: a context the cache lacks, from the directory, cached.  => 0 or a cause */
+static __attribute__((noinline)) uint32_t hw_dc_load(struct iommu_hw *hw, uint32_t did,
+						     struct rio_device_context *dc)
 {
-	struct iommu_hw_dce *slot;
 	uint32_t cause;
 
-	for (int i = 0; i < IOMMU_HW_DC_ENTRIES; i++)
-		if (hw->dc_cache[i].valid && hw->dc_cache[i].device_id == did) {
-			hw->stats.dc_hits++;
-			*dc = hw->dc_cache[i].dc;
-			return 0;
-		}
 	hw->stats.dc_misses++;
 	if ((cause = hw_dc_walk(hw, did, dc)) != 0)
 		return cause;		/* faults are not cached */
-	slot = &hw->dc_cache[hw->dc_victim++ % IOMMU_HW_DC_ENTRIES];
-	*slot = (struct iommu_hw_dce){ .valid = true, .device_id = did, .dc = *dc };
+	hw->dc_cache[hw->dc_victim++ % IOMMU_HW_DC_ENTRIES] =
+		(struct iommu_hw_dce){ .valid = true, .device_id = did, .dc = *dc };
+	return 0;
+}
+
+static uint32_t hw_dc_find(struct iommu_hw *hw, uint32_t did, struct rio_device_context *dc)
+{
+	struct iommu_hw_dce *e = &hw->dc_cache[hw->dc_last % IOMMU_HW_DC_ENTRIES];
+
+	if (e->device_id != did || !e->valid) {		/* the last one used, or a search */
+		for (e = hw->dc_cache; e < hw->dc_cache + IOMMU_HW_DC_ENTRIES; e++)
+			if (e->device_id == did && e->valid)
+				break;
+		if (e == hw->dc_cache + IOMMU_HW_DC_ENTRIES)
+			return hw_dc_load(hw, did, dc);
+		hw->dc_last = (uint32_t)(e - hw->dc_cache);
+	}
+	hw->stats.dc_hits++;
+	*dc = e->dc;
 	return 0;
 }
 
@@ -181,7 +193,9 @@ static void hw_iotlb_fill(struct iommu_hw *hw, const struct hw_space *sp, uint64
 	struct iommu_hw_tlbe *e;
 
 	if (pte & PTE_N) {
-		e = &hw->iotlb64[hw->iotlb64_victim++ % IOMMU_HW_IOTLB64_ENTRIES];
+		uint32_t set = (vpn / NAPOT_64K_PAGES) % IOMMU_HW_IOTLB64_SETS;
+
+		e = &hw->iotlb64[set][hw->iotlb64_victim[set]++ % IOMMU_HW_IOTLB_WAYS];
 		vpn &= ~(uint64_t)(NAPOT_64K_PAGES - 1);
 	} else {
 		uint32_t set = vpn % IOMMU_HW_IOTLB_SETS;
@@ -192,7 +206,9 @@ static void hw_iotlb_fill(struct iommu_hw *hw, const struct hw_space *sp, uint64
 }
 
 /* hw_iotlb_probe: the cached leaf for vpn in sp (4 KiB set first, then 64 KiB entries), 0 if none. */
-static uint64_t hw_iotlb_probe(struct iommu_hw *hw, const struct hw_space *sp, uint64_t vpn)
+static inline __attribute__((always_inline)) uint64_t hw_iotlb_probe(struct iommu_hw *hw,
+								      const struct hw_space *sp,
+								      uint64_t vpn)
 {
 	struct iommu_hw_tlbe *set = hw->iotlb[vpn % IOMMU_HW_IOTLB_SETS];
 	uint64_t base = vpn & ~(uint64_t)(NAPOT_64K_PAGES - 1);
@@ -200,10 +216,10 @@ static uint64_t hw_iotlb_probe(struct iommu_hw *hw, const struct hw_space *sp, u
 	for (int w = 0; w < IOMMU_HW_IOTLB_WAYS; w++)
 		if (set[w].vpn == vpn && set[w].pscid == sp->pscid && set[w].gen == sp->gen)
 			return set[w].pte;
-	for (int i = 0; i < IOMMU_HW_IOTLB64_ENTRIES; i++)
-		if (hw->iotlb64[i].vpn == base && hw->iotlb64[i].pscid == sp->pscid &&
-		    hw->iotlb64[i].gen == sp->gen)
-			return hw->iotlb64[i].pte;
+	set = hw->iotlb64[(vpn / NAPOT_64K_PAGES) % IOMMU_HW_IOTLB64_SETS];
+	for (int w = 0; w < IOMMU_HW_IOTLB_WAYS; w++)
+		if (set[w].vpn == base && set[w].pscid == sp->pscid && set[w].gen == sp->gen)
+			return set[w].pte;
 	return 0;
 }
 
@@ -216,8 +232,9 @@ static uint64_t hw_iotlb_probe(struct iommu_hw *hw, const struct hw_space *sp, u
  * ddtp forget), and the next walk in the same 2 MiB starts there.
  * => 0 or the fault cause for `access`
  */
-static uint32_t hw_walk(struct iommu_hw *hw, uint32_t pscid, uint64_t root, uint64_t iova,
-			enum iommu_access access, uint64_t *leaf)
+static __attribute__((noinline)) uint32_t hw_walk(struct iommu_hw *hw, uint32_t pscid,
+						  uint64_t root, uint64_t iova,
+						  enum iommu_access access, uint64_t *leaf)
 {
 	uint32_t page_fault = access == IOMMU_WRITE ? RIO_CAUSE_WRITE_PAGE : RIO_CAUSE_READ_PAGE;
 	uint64_t table = root, pte, region = iova >> PT_LEVEL_SHIFT(1);
@@ -292,9 +309,11 @@ static bool hw_add_run(struct iommu_run *runs, uint32_t max, uint32_t *n, uint64
  * => 0 or a fault cause (*va: the page that faulted); *kr = KERN_NO_SPACE
  *    if more than max runs would be needed
  */
-static uint32_t hw_translate_pages(struct iommu_hw *hw, const struct hw_space *sp, uint64_t *va,
-				   uint64_t end, enum iommu_access access, struct iommu_run *runs,
-				   uint32_t max, uint32_t *nruns, kern_return_t *kr)
+static __attribute__((noinline)) uint32_t hw_translate_pages(struct iommu_hw *hw,
+							     const struct hw_space *sp, uint64_t *va,
+							     uint64_t end, enum iommu_access access,
+							     struct iommu_run *runs, uint32_t max,
+							     uint32_t *nruns, kern_return_t *kr)
 {
 	const volatile uint64_t *table = NULL;
 	uint64_t region = ~0ull, pages = 0, misses = 0, at = *va;
@@ -313,8 +332,10 @@ static uint32_t hw_translate_pages(struct iommu_hw *hw, const struct hw_space *s
 			}
 			if (table)
 				leaf = table[vpn & (PT_ENTRIES - 1)];
-			/* Anything but a plain readable leaf takes the whole walk, which says why. */
-			if (!(leaf & PTE_V) || !(leaf & PTE_R) || (leaf >> 54)) {
+			/* Anything but a readable leaf (Svnapot in its 64 KiB form) takes the whole
+			   walk, which says why. */
+			if (!(leaf & PTE_V) || !(leaf & PTE_R) || ((leaf >> 54) & 0x1ff) ||
+			    ((leaf & PTE_N) && !PTE_NAPOT_OK(leaf))) {
 				if ((cause = hw_walk(hw, sp->pscid, sp->root, at, access, &leaf)) != 0)
 					break;
 				region = ~0ull;		/* the walk cache may have moved */
@@ -363,12 +384,20 @@ kern_return_t iommu_hw_translate(struct iommu_hw *hw, uint32_t device_id, uint64
 		kr = hw_add_run(runs, max, nruns, iova, len) ? KERN_SUCCESS : KERN_NO_SPACE;
 	else if ((cause = hw_dc_find(hw, device_id, &dc)) == 0) {
 		struct hw_space sp = hw_space_of(hw, &dc, access);
+		uint64_t leaf;
 
-		if (!sp.root)		/* iosatp Bare: the address is the physical one */
+		if (!sp.root) {		/* iosatp Bare: the address is the physical one */
 			kr = hw_add_run(runs, max, nruns, iova, len) ? KERN_SUCCESS : KERN_NO_SPACE;
-		else
+		} else if (trunc_page(iova) == trunc_page(iova + len - 1) &&
+			   ((leaf = hw_iotlb_probe(hw, &sp, iova >> PAGE_SHIFT)) & sp.need) == sp.need) {
+			/* One page the IOTLB holds (ring fields, mostly): the short way. */
+			runs[0] = (struct iommu_run){ PTE_LEAF_PA(leaf, iova) + (iova & PAGE_MASK), len };
+			*nruns = 1;
+			hw->stats.translations++;
+		} else {
 			cause = hw_translate_pages(hw, &sp, &va, iova + len, access, runs, max, nruns,
 						   &kr);
+		}
 	}
 	if (cause) {
 		/* DTF keeps translation faults, never directory faults, from the queue (Table 11). */
@@ -397,8 +426,9 @@ uint32_t iommu_hw_iotlb_count(struct iommu_hw *hw, uint32_t pscid)
 	for (int s = 0; s < IOMMU_HW_IOTLB_SETS; s++)
 		for (int w = 0; w < IOMMU_HW_IOTLB_WAYS; w++)
 			n += hw_tlbe_live(hw, &hw->iotlb[s][w], pscid);
-	for (int i = 0; i < IOMMU_HW_IOTLB64_ENTRIES; i++)
-		n += hw_tlbe_live(hw, &hw->iotlb64[i], pscid);
+	for (int s = 0; s < IOMMU_HW_IOTLB64_SETS; s++)
+		for (int w = 0; w < IOMMU_HW_IOTLB_WAYS; w++)
+			n += hw_tlbe_live(hw, &hw->iotlb64[s][w], pscid);
 	spin_unlock(&hw->lock);
 	return n;
 }
@@ -422,10 +452,11 @@ static void hw_iotinval_vma(struct iommu_hw *hw, const struct rio_command *c)
 		for (int w = 0; w < IOMMU_HW_IOTLB_WAYS; w++)
 			if (set[w].vpn == vpn && (!pscv || set[w].pscid == pscid))
 				set[w].gen = 0;
-		for (int i = 0; i < IOMMU_HW_IOTLB64_ENTRIES; i++)	/* a block holding it */
-			if (hw->iotlb64[i].vpn == (vpn & ~(uint64_t)(NAPOT_64K_PAGES - 1)) &&
-			    (!pscv || hw->iotlb64[i].pscid == pscid))
-				hw->iotlb64[i].gen = 0;
+		set = hw->iotlb64[(vpn / NAPOT_64K_PAGES) % IOMMU_HW_IOTLB64_SETS];
+		for (int w = 0; w < IOMMU_HW_IOTLB_WAYS; w++)	/* a block holding it */
+			if (set[w].vpn == (vpn & ~(uint64_t)(NAPOT_64K_PAGES - 1)) &&
+			    (!pscv || set[w].pscid == pscid))
+				set[w].gen = 0;
 		return;
 	}
 	if (!pscv || hw->ptw.pscid == pscid)

@@ -9,7 +9,8 @@
  * It caches as hardware does, and only a command empties a cache:
  *   the IOTLB    IOMMU_HW_IOTLB_SETS x IOMMU_HW_IOTLB_WAYS leaf
  *                translations tagged by PSCID and I/O page, and
- *                IOMMU_HW_IOTLB64_ENTRIES for 64 KiB Svnapot leaves (which
+ *                IOMMU_HW_IOTLB64_SETS x IOMMU_HW_IOTLB_WAYS for 64 KiB
+ *                Svnapot leaves (which
  *                the specification requires IOMMUs to support), filled by
  *                walks, emptied by IOTINVAL.VMA;
  *   the DC cache IOMMU_HW_DC_ENTRIES device contexts tagged by device_id,
@@ -39,7 +40,7 @@
 
 #define IOMMU_HW_IOTLB_SETS	64
 #define IOMMU_HW_GEN_SLOTS	64	/* IOTLB generations, by PSCID modulo this */
-#define IOMMU_HW_IOTLB64_ENTRIES 16	/* entries for 64 KiB (Svnapot) leaves */
+#define IOMMU_HW_IOTLB64_SETS	4	/* entries for 64 KiB (Svnapot) leaves: sets x ways */
 #define IOMMU_HW_IOTLB_WAYS	4
 #define IOMMU_HW_DC_ENTRIES	16
 
@@ -102,11 +103,13 @@ struct iommu_hw {
 	struct iommu_hw_tlbe iotlb[IOMMU_HW_IOTLB_SETS][IOMMU_HW_IOTLB_WAYS];	/* [h] */
 	uint8_t iotlb_victim[IOMMU_HW_IOTLB_SETS];	/* [h] round-robin replacement */
 	uint32_t iotlb_gen[IOMMU_HW_GEN_SLOTS];	/* [h] live generation per PSCID slot (never 0) */
-	struct iommu_hw_tlbe iotlb64[IOMMU_HW_IOTLB64_ENTRIES];	/* [h] vpn: the block's first */
-	uint32_t iotlb64_victim;	/* [h] */
+	struct iommu_hw_tlbe iotlb64[IOMMU_HW_IOTLB64_SETS][IOMMU_HW_IOTLB_WAYS];	/* [h] vpn: the
+							   block's first page */
+	uint8_t iotlb64_victim[IOMMU_HW_IOTLB64_SETS];	/* [h] */
 	struct iommu_hw_ptw ptw;	/* [h] */
 	struct iommu_hw_dce dc_cache[IOMMU_HW_DC_ENTRIES];	/* [h] */
 	uint32_t dc_victim;		/* [h] */
+	uint32_t dc_last;		/* [h] the entry the last translation used */
 	struct iommu_hw_stats stats;	/* [h] */
 };
 
