@@ -501,7 +501,8 @@ static inline __attribute__((always_inline)) bool pt_enter_locked(struct iommu_d
  * pt_clear_locked: unmap [iova, iova + len).  => [d] held; the IOMMU sees
  * the clears before any command that follows (iommu_commands orders them)
  */
-static inline __attribute__((always_inline)) void pt_clear_locked(struct iommu_domain *dom, uint64_t iova, uint64_t len)
+static inline __attribute__((always_inline)) void pt_clear_locked(struct iommu_domain *dom,
+								   uint64_t iova, uint64_t len)
 {
 	pt_entry_t *pte = NULL;
 	uint64_t table, cleared = 0;
@@ -523,28 +524,44 @@ static inline __attribute__((always_inline)) void pt_clear_locked(struct iommu_d
 	dom->stats.mapped_pages -= cleared;
 }
 
+/* The IOTLB entries an unmap must invalidate: addresses, or (n = IOMMU_INVAL_ALL) the PSCID. */
+struct iommu_inval {
+	uint32_t n;
+	uint64_t addr[IOMMU_INVAL_ADDRS];
+};
+#define IOMMU_INVAL_ALL	UINT32_MAX
+
 /*
  * pt_clear_blocks_locked: pt_clear_locked of a range of 64 KiB or more,
- * whose whole Svnapot blocks go 16 leaves at a time.  => [d] held
+ * whose whole Svnapot blocks go 16 leaves at a time; the address of each
+ * block and loose page is noted in iv, for strict invalidation (a range
+ * of more than IOMMU_INVAL_ADDRS of them: the whole PSCID).  => [d] held
  */
 static __attribute__((noinline)) void pt_clear_blocks_locked(struct iommu_domain *dom,
-							     uint64_t iova, uint64_t len)
+							     uint64_t iova, uint64_t len,
+							     struct iommu_inval *iv)
 {
 	const uint64_t napot = ptoa(NAPOT_64K_PAGES);
 	uint64_t off = 0, table;
 
 	while (off < len) {
 		pt_entry_t *pte = pt_leaf(dom, iova + off, false, &table);
+		uint64_t step = PAGE_SIZE;
 
 		if (pte && (*pte & PTE_N) && !((iova + off) & (napot - 1)) && len - off >= napot) {
 			for (int j = 0; j < NAPOT_64K_PAGES; j++)
 				__atomic_store_n(&pte[j], 0, __ATOMIC_RELAXED);
 			dom->stats.mapped_pages -= NAPOT_64K_PAGES;
-			off += napot;
+			step = napot;
 		} else {
 			pt_clear_locked(dom, iova + off, PAGE_SIZE);
-			off += PAGE_SIZE;
 		}
+		/* One IOTLB entry held the block or page: one address invalidates it. */
+		if (iv->n < IOMMU_INVAL_ADDRS)
+			iv->addr[iv->n++] = iova + off;
+		else
+			iv->n = IOMMU_INVAL_ALL;
+		off += step;
 	}
 }
 
@@ -621,8 +638,10 @@ void iommu_domain_clear(struct iommu_domain *dom, uint64_t iova, uint64_t len)
 /* iommu_invalidate_pscid: every translation of the domain (IOTINVAL.VMA, PSCV only). */
 static void iommu_invalidate_pscid(struct iommu_domain *dom)
 {
+	struct rio_command c = iommu_cmd_iotinval(dom->pscid, false, 0);
+
 	__atomic_add_fetch(&dom->stats.invalidations, 1, __ATOMIC_RELAXED);
-	iommu_commands(dom->unit, (struct rio_command[]){ iommu_cmd_iotinval(dom->pscid, false, 0) }, 1);
+	iommu_commands(dom->unit, &c, 1);
 }
 
 void iommu_domain_invalidate(struct iommu_domain *dom, uint64_t iova, uint64_t len)
@@ -638,6 +657,21 @@ void iommu_domain_invalidate(struct iommu_domain *dom, uint64_t iova, uint64_t l
 			c[nc++] = iommu_cmd_iotinval(dom->pscid, true, trunc_page(iova) + ptoa(i));
 	__atomic_add_fetch(&dom->stats.invalidations, (uint64_t)nc, __ATOMIC_RELAXED);
 	iommu_commands(dom->unit, c, nc);
+}
+
+/* iommu_invalidate_addrs: IOTINVAL.VMA for each address of iv (or the PSCID), then IOFENCE.C. */
+static void iommu_invalidate_addrs(struct iommu_domain *dom, const struct iommu_inval *iv)
+{
+	struct rio_command c[IOMMU_INVAL_ADDRS];
+
+	if (iv->n == IOMMU_INVAL_ALL) {
+		iommu_invalidate_pscid(dom);
+		return;
+	}
+	for (uint32_t i = 0; i < iv->n; i++)
+		c[i] = iommu_cmd_iotinval(dom->pscid, true, iv->addr[i]);
+	__atomic_add_fetch(&dom->stats.invalidations, iv->n, __ATOMIC_RELAXED);
+	iommu_commands(dom->unit, c, (int)iv->n);
 }
 
 bool iommu_domain_lookup(struct iommu_domain *dom, uint64_t iova, uint64_t *pa, int *prot)
@@ -948,9 +982,12 @@ void iommu_unmap(struct iommu_domain *dom, uint64_t iova, uint64_t npages)
 {
 	uint64_t start = trunc_page(iova);
 
+	struct iommu_inval iv;
+
 	spin_lock(&dom->lock);
+	iv.n = 0;
 	if (npages >= NAPOT_64K_PAGES)
-		pt_clear_blocks_locked(dom, start, ptoa(npages));
+		pt_clear_blocks_locked(dom, start, ptoa(npages), &iv);
 	else
 		pt_clear_locked(dom, start, ptoa(npages));
 	if (dom->policy == IOMMU_DEFERRED) {
@@ -962,7 +999,10 @@ void iommu_unmap(struct iommu_domain *dom, uint64_t iova, uint64_t npages)
 		return;
 	}
 	spin_unlock(&dom->lock);
-	iommu_domain_invalidate(dom, start, ptoa(npages));
+	if (npages >= NAPOT_64K_PAGES)
+		iommu_invalidate_addrs(dom, &iv);
+	else
+		iommu_domain_invalidate(dom, start, ptoa(npages));
 	iommu_iova_put(dom, atop(start), npages);
 }
 
@@ -1125,7 +1165,8 @@ void iommu_print(struct iommu *u, int (*print)(const char *fmt, ...))
 		      "%lu table pages, IOTLB %u, %lu invalidations, %u awaiting flush\n",
 		      d->name, d->device_id >> 8, (d->device_id >> 3) & 0x1f, d->device_id & 7,
 		      dom->pscid, dom->policy == IOMMU_STRICT ? "strict" : "deferred", dom->limit,
-		      dom->stats.mapped_pages, dom->stats.table_pages, iommu_hw_iotlb_count(&u->hw, dom->pscid),
+		      dom->stats.mapped_pages, dom->stats.table_pages,
+		      iommu_hw_iotlb_count(&u->hw, dom->pscid),
 		      dom->stats.invalidations, dom->nflush);
 	}
 	for (uint64_t i = u->faults_seen > IOMMU_FAULT_LOG ? u->faults_seen - IOMMU_FAULT_LOG : 0;

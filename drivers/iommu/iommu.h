@@ -11,8 +11,10 @@
  * iommu_map gives a list of physical runs consecutive I/O addresses and
  * writes the PTEs with the access the device may make; iommu_unmap clears
  * them and makes the addresses reusable, by the domain's policy:
- *   strict    each unmap invalidates the IOTLB for its pages (IOTINVAL.VMA,
- *             IOFENCE.C) before the addresses go back;
+ *   strict    each unmap invalidates the IOTLB for its pages (IOTINVAL.VMA
+ *             for each page or 64 KiB Svnapot block, IOMMU_INVAL_ADDRS at
+ *             most, else for the whole PSCID; then IOFENCE.C) before the
+ *             addresses go back;
  *   deferred  unmapped ranges wait in a flush queue; when IOMMU_FLUSH_BATCH
  *             have gathered (or iommu_flush is called) one IOTINVAL.VMA for
  *             the PSCID and one IOFENCE.C cover them all, and only then are
@@ -55,6 +57,7 @@ enum iommu_policy {
 #define IOMMU_FQ_LOG2		6		/* 64 fault records (63 usable) */
 #define IOMMU_FAULT_LOG		16		/* faults the driver keeps to show */
 #define IOMMU_PRUNE_MAX		64		/* tables one trim may free */
+#define IOMMU_INVAL_ADDRS	16		/* strict: per-address invalidations at most */
 #define IOMMU_BIG_CACHE		128		/* larger freed ranges a domain keeps: two batches */
 
 /* I/O page access a mapping gives (a device write implies it may read: W needs R). */

@@ -66,7 +66,8 @@ static uint32_t hw_queue_entries(uint64_t qb)
  * (then the record is lost and fqof says so until software clears it).
  * => [h] held
  */
-static __attribute__((noinline, cold)) void hw_fault(struct iommu_hw *hw, uint32_t cause, uint32_t ttyp, uint32_t did, uint64_t iova)
+static __attribute__((noinline, cold)) void hw_fault(struct iommu_hw *hw, uint32_t cause,
+						      uint32_t ttyp, uint32_t did, uint64_t iova)
 {
 	uint32_t n = hw_queue_entries(hw->fqb);
 	struct rio_fault_record rec = { .dw0 = RIO_FAULT_DW0(cause, ttyp, did), .iotval = iova };
@@ -348,8 +349,8 @@ static __attribute__((noinline)) uint32_t hw_translate_pages(struct iommu_hw *hw
 			break;
 		}
 		/* A Svnapot leaf serves the rest of its 64 KiB block in one go. */
-		next = (leaf & PTE_N) ? ROUND_UP(at + 1, ptoa(NAPOT_64K_PAGES)) : trunc_page(at) + PAGE_SIZE;
-		next = MIN(end, next);
+		next = MIN(end, (leaf & PTE_N) ? ROUND_UP(at + 1, ptoa(NAPOT_64K_PAGES))
+					       : trunc_page(at) + PAGE_SIZE);
 		if (!hw_add_run(runs, max, nruns, PTE_LEAF_PA(leaf, at) + (at & PAGE_MASK), next - at)) {
 			*kr = KERN_NO_SPACE;
 			break;

@@ -558,7 +558,10 @@ KTEST(iommu, napot_blocks_for_contiguous_runs)
 	iommu_domain_invalidate(t.dom, trunc_page(iova) + ptoa(5), PAGE_SIZE);
 	EXPECT_EQ(iommu_hw_iotlb_count(&t.u->hw, t.dom->pscid), 1);
 	EXPECT_EQ(iommu_check(t.u, ktest_report), 0);
+	/* A strict unmap invalidates block by block: no page of it translates afterwards. */
 	iommu_unmap(t.dom, iova, n);
+	EXPECT_EQ(translate(&t, dev, trunc_page(iova) + ptoa(20), &pa), RIO_CAUSE_READ_PAGE);
+	EXPECT_EQ(iommu_hw_iotlb_count(&t.u->hw, t.dom->pscid), 0);
 	for (uint64_t i = 0; i < npages; i++)
 		vm_page_unwire(&m[i]);
 	vm_page_free_contig(m, npages);
