@@ -141,7 +141,13 @@ static kern_return_t dma_iommu_map(struct dma_engine *eng, struct dma_desc *d)
 {
 	int prot = IOMMU_PROT_READ | ((d->dir & DMA_FROM_DEVICE) ? IOMMU_PROT_WRITE : 0);
 	uint64_t iova;
-	kern_return_t kr = iommu_map(eng->domain, d->runs, d->nruns, prot, &iova, &d->io_npages);
+	kern_return_t kr;
+
+	for (uint32_t i = 1; i < d->nruns; i++)
+		KASSERT(!(d->runs[i].pa & PAGE_MASK) && !((d->runs[i - 1].pa + d->runs[i - 1].len) & PAGE_MASK),
+			"dma_iommu_map: run %u of %s does not meet its neighbour on a page boundary",
+			i, eng->name);
+	kr = iommu_map(eng->domain, d->runs, d->nruns, prot, &iova, &d->io_npages);
 
 	if (kr != KERN_SUCCESS)
 		return kr;

@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "drivers/dma/dma.h"
 #include "drivers/virtio/virtio_blk.h"
 #include "tests/kernel/ktest.h"
 #include "vm/vm_kern.h"
@@ -65,6 +66,25 @@ static inline uint8_t *kbuf(vm_size_t size)
 	if (kmem_alloc(kernel_map, &a, size) != KERN_SUCCESS)
 		return NULL;
 	return (uint8_t *)a;
+}
+
+/*
+ * write_then_read: write the prepared descriptor dw at sector, then read it
+ * back through dr (prepared here); both are completed.  Each step is an
+ * expectation of the calling case.
+ */
+static inline void write_then_read(struct virtio_blk *b, struct dma_desc *dw, struct dma_desc *dr,
+				   uint64_t sector)
+{
+	struct virtio_blk_req req;
+
+	EXPECT_EQ(virtio_blk_submit(b, VIRTIO_BLK_WRITE, sector, dw, &req), KERN_SUCCESS);
+	EXPECT_EQ(virtio_blk_wait(&req), KERN_SUCCESS);
+	EXPECT_EQ(dma_desc_complete(dw), KERN_SUCCESS);
+	ASSERT_EQ(dma_desc_prepare(dr, &b->vd.dma), KERN_SUCCESS);
+	EXPECT_EQ(virtio_blk_submit(b, VIRTIO_BLK_READ, sector, dr, &req), KERN_SUCCESS);
+	EXPECT_EQ(virtio_blk_wait(&req), KERN_SUCCESS);
+	EXPECT_EQ(dma_desc_complete(dr), KERN_SUCCESS);
 }
 
 #endif

@@ -183,7 +183,6 @@ KTEST(blk, buffers_above_4g)
 	struct dma_desc *dw, *dr;
 	const struct dma_segment *segs;
 	uint32_t nsegs;
-	struct virtio_blk_req req;
 	uint64_t bounced0;
 	bool bounce;
 
@@ -209,13 +208,7 @@ KTEST(blk, buffers_above_4g)
 	for (uint32_t i = 0; i < nsegs && !b->vd.dma.domain; i++)	/* the IOMMU's choice */
 		EXPECT_TRUE(bounce ? segs[i].ioaddr + segs[i].len <= FOUR_GIB : segs[i].ioaddr >= FOUR_GIB);
 	EXPECT_EQ(nsegs, bounce ? n : 1);
-	EXPECT_EQ(virtio_blk_submit(b, VIRTIO_BLK_WRITE, 4096, dw, &req), KERN_SUCCESS);
-	EXPECT_EQ(virtio_blk_wait(&req), KERN_SUCCESS);
-	EXPECT_EQ(dma_desc_complete(dw), KERN_SUCCESS);
-	ASSERT_EQ(dma_desc_prepare(dr, &b->vd.dma), KERN_SUCCESS);
-	EXPECT_EQ(virtio_blk_submit(b, VIRTIO_BLK_READ, 4096, dr, &req), KERN_SUCCESS);
-	EXPECT_EQ(virtio_blk_wait(&req), KERN_SUCCESS);
-	EXPECT_EQ(dma_desc_complete(dr), KERN_SUCCESS);
+	write_then_read(b, dw, dr, 4096);
 	EXPECT_EQ(mismatches(pmap_direct_map(r->phys_addr), ptoa(n), 77), 0);
 	EXPECT_EQ(b->vd.dma.stats.bounced_pages - bounced0, bounce ? 2 * n : 0);
 	ktest_report("backend %s: %lu pages bounced\n", b->vd.dma.backend->name,

@@ -139,7 +139,6 @@ KTEST(iommu, dma32_device_reaches_high_memory_without_bounce)
 	struct dma_desc *dw, *dr;
 	const struct dma_segment *segs;
 	uint32_t nsegs;
-	struct virtio_blk_req req;
 
 	ASSERT_TRUE(b != NULL);
 	if (b->vd.dma.dma_limit > FOUR_GIB) {
@@ -159,13 +158,7 @@ KTEST(iommu, dma32_device_reaches_high_memory_without_bounce)
 	EXPECT_EQ(nsegs, 1);
 	EXPECT_TRUE(segs[0].ioaddr + segs[0].len <= FOUR_GIB);
 	ktest_report("buffer at 0x%lx reached at i/o address 0x%lx\n", w->phys_addr, segs[0].ioaddr);
-	EXPECT_EQ(virtio_blk_submit(b, VIRTIO_BLK_WRITE, 8192, dw, &req), KERN_SUCCESS);
-	EXPECT_EQ(virtio_blk_wait(&req), KERN_SUCCESS);
-	EXPECT_EQ(dma_desc_complete(dw), KERN_SUCCESS);
-	ASSERT_EQ(dma_desc_prepare(dr, &b->vd.dma), KERN_SUCCESS);
-	EXPECT_EQ(virtio_blk_submit(b, VIRTIO_BLK_READ, 8192, dr, &req), KERN_SUCCESS);
-	EXPECT_EQ(virtio_blk_wait(&req), KERN_SUCCESS);
-	EXPECT_EQ(dma_desc_complete(dr), KERN_SUCCESS);
+	write_then_read(b, dw, dr, 8192);
 	EXPECT_EQ(mismatches(pmap_direct_map(r->phys_addr), ptoa(n), 32), 0);
 	EXPECT_EQ(b->vd.dma.stats.bounced_pages, 0);
 	dma_desc_destroy(dw);
