@@ -90,8 +90,11 @@ kern_return_t virtq_bus_create(struct virtq *q, struct iommu_hw *hw, uint32_t de
 	b->slots = (struct virtq_bus_slot *)xmalloc((int)(b->size * sizeof(*b->slots)), 3, kernel_heap);
 	if (b->slots)
 		memset(b->slots, 0, b->size * sizeof(*b->slots));
-	b->scratch = (struct virtq_desc *)xmalloc((int)(VIRTQ_BUS_CHAIN_MAX * sizeof(*b->scratch)), 3, kernel_heap);
-	if (b->free_slots && b->slots && b->scratch &&
+	b->scratch = (struct virtq_desc *)xmalloc((int)(VIRTQ_BUS_CHAIN_MAX * sizeof(*b->scratch)), 3,
+						  kernel_heap);
+	b->heads = (uint16_t *)xmalloc((int)(b->size * sizeof(*b->heads)), 3, kernel_heap);
+	b->elems = (uint32_t *)xmalloc((int)(2 * b->size * sizeof(*b->elems)), 3, kernel_heap);
+	if (b->free_slots && b->slots && b->scratch && b->heads && b->elems &&
 	    iova_arena_init(&b->pool, 0, VIRTQ_BUS_POOL) == KERN_SUCCESS)
 		m = vm_page_alloc_contig(atop(b->bytes), 1);
 	if (!m) {
@@ -123,6 +126,10 @@ void virtq_bus_destroy(struct virtq_bus *b)
 		iova_arena_destroy(&b->pool);
 	if (b->scratch)
 		xmfree((caddr_t)b->scratch, kernel_heap);
+	if (b->heads)
+		xmfree((caddr_t)b->heads, kernel_heap);
+	if (b->elems)
+		xmfree((caddr_t)b->elems, kernel_heap);
 	if (b->slots)
 		xmfree((caddr_t)b->slots, kernel_heap);
 	if (b->free_slots)
@@ -258,17 +265,24 @@ static enum bus_outcome bus_send(struct virtq_bus *b, uint16_t head, uint32_t n)
 	return BUS_SENT;
 }
 
-/* bus_give_back: the driver's used ring gets (head, len).  => [b] held */
-static void bus_give_back(struct virtq_bus *b, uint16_t head, uint32_t len)
+/*
+ * bus_give_back: the driver's used ring gets the n elements (id, len)
+ * elems[0..2n), written as the device would, in at most two accesses (the
+ * ring wraps).  => [b] held; elements the ring refused are lost
+ */
+static void bus_give_back(struct virtq_bus *b, const uint32_t *elems, uint16_t n)
 {
-	uint32_t elem[2] = { head, len };
+	while (n) {
+		uint16_t at = b->drv_used_idx & (b->size - 1), k = MIN(n, (uint16_t)(b->size - at));
 
-	if (!bus_access(b, b->drv_used + 4 + 8ul * (b->drv_used_idx & (b->size - 1)), elem,
-			sizeof(elem), IOMMU_WRITE)) {
-		b->stats.lost++;
-		return;
+		if (!bus_access(b, b->drv_used + 4 + 8ul * at, (void *)elems, 8ul * k, IOMMU_WRITE)) {
+			b->stats.lost += k;
+			return;
+		}
+		b->drv_used_idx = (uint16_t)(b->drv_used_idx + k);
+		elems += 2 * k;
+		n = (uint16_t)(n - k);
 	}
-	b->drv_used_idx++;
 }
 
 /* bus_kick_needed: the device asked to hear of avail->idx moving from old to avail_idx. */
@@ -284,6 +298,28 @@ static bool bus_kick_needed(struct virtq_bus *b, uint16_t old)
 }
 
 /*
+ * bus_take_heads: the driver's new available entries, from drv_last_avail
+ * to avail_idx, into heads[] in at most two reads (the ring wraps).
+ * => [b] held; false if the ring does not translate
+ */
+static bool bus_take_heads(struct virtq_bus *b, uint16_t avail_idx)
+{
+	uint16_t n = (uint16_t)(avail_idx - b->drv_last_avail), done = 0;
+
+	if (n > b->size)
+		return false;			/* not a ring a driver keeps */
+	while (done < n) {
+		uint16_t at = (uint16_t)(b->drv_last_avail + done) & (b->size - 1);
+		uint16_t k = MIN((uint16_t)(n - done), (uint16_t)(b->size - at));
+
+		if (!bus_access(b, b->drv_avail + 4 + 2ul * at, b->heads + done, 2ul * k, IOMMU_READ))
+			return false;
+		done = (uint16_t)(done + k);
+	}
+	return true;
+}
+
+/*
  * bus_forward_locked: take the driver's new entries until none is left or
  * the pool is full.  => [b] held; true if some went back unsent
  */
@@ -293,14 +329,13 @@ static bool bus_forward_locked(struct virtq_bus *b)
 	bool refused = false;
 
 	b->stalled = false;
-	if (!bus_read16(b, b->drv_avail + 2, &avail_idx))
+	if (!bus_read16(b, b->drv_avail + 2, &avail_idx) || !bus_take_heads(b, avail_idx))
 		return false;			/* the ring itself does not translate */
-	while (b->drv_last_avail != avail_idx) {
+	for (uint16_t i = 0; b->drv_last_avail != avail_idx; i++) {
 		uint32_t n;
 		enum bus_outcome out = BUS_REFUSED;
 
-		if (!bus_read16(b, b->drv_avail + 4 + 2ul * (b->drv_last_avail & (b->size - 1)), &head))
-			break;
+		head = b->heads[i];
 		if (bus_chain(b, head, &n) && (out = bus_send(b, head, n)) == BUS_WAIT) {
 			b->stats.stalls++;
 			b->stalled = true;
@@ -311,7 +346,7 @@ static bool bus_forward_locked(struct virtq_bus *b)
 				"does not translate\n", b->device_id >> 8, (b->device_id >> 3) & 0x1f,
 				b->device_id & 7, b->q->index);
 			b->stats.refused++;
-			bus_give_back(b, head, 0);
+			bus_give_back(b, (uint32_t[2]){ head, 0 }, 1);
 			refused = true;
 		}
 		b->drv_last_avail++;
@@ -345,7 +380,7 @@ bool virtq_bus_forward(struct virtq_bus *b)
 /* bus_return_locked: the device's used entries since last_used.  => [b] held; any taken */
 static bool bus_return_locked(struct virtq_bus *b)
 {
-	uint16_t idx = __atomic_load_n(&bus_used(b)[1], __ATOMIC_ACQUIRE);
+	uint16_t idx = __atomic_load_n(&bus_used(b)[1], __ATOMIC_ACQUIRE), n = 0;
 	bool any = b->last_used != idx;
 
 	while (b->last_used != idx) {
@@ -363,8 +398,10 @@ static bool bus_return_locked(struct virtq_bus *b)
 		s->pool_n = 0;
 		b->free_slots[b->nfree++] = (uint16_t)slot;
 		b->stats.returned++;
-		bus_give_back(b, s->drv_head, len);
+		b->elems[2 * n] = s->drv_head;		/* passed on together below */
+		b->elems[2 * n++ + 1] = len;
 	}
+	bus_give_back(b, b->elems, n);
 	if (b->event_idx)	/* used_event: interrupt us when the device passes what we took */
 		bus_avail(b)[2 + b->size] = b->last_used;
 	return any;

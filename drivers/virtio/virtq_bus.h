@@ -79,6 +79,8 @@ struct virtq_bus {
 	struct virtq_bus_slot *slots;	/* [b] */
 	struct iova_arena pool;		/* pool descriptors, allocated in ranges */
 	struct virtq_desc *scratch;	/* [b] a request's physical descriptors while built */
+	uint16_t *heads;		/* [b] the driver's new available entries, as read */
+	uint32_t *elems;		/* [b] used elements (id, len) on their way to the driver */
 	struct virtq_bus_stats stats;	/* [b] */
 };
 
