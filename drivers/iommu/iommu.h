@@ -189,7 +189,11 @@ void iommu_device_detach(struct iommu *u, uint32_t device_id);
  */
 kern_return_t iommu_map(struct iommu_domain *dom, const struct iommu_run *runs, uint32_t nruns,
 			int prot, uint64_t *iova, uint64_t *npages);
-/* iommu_unmap: undo iommu_map of npages pages at page-aligned iova, by the domain's policy. */
+/*
+ * iommu_unmap: undo an iommu_map, by the domain's policy.  => iova and
+ * npages exactly as that iommu_map returned them (the range goes back to
+ * the caches unchecked: a range it did not map would be handed out twice)
+ */
 void iommu_unmap(struct iommu_domain *dom, uint64_t iova, uint64_t npages);
 /*
  * iommu_domain_trim: free the page tables no mapping uses any more (after
