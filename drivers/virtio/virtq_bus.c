@@ -329,32 +329,46 @@ static bool bus_forward_locked(struct virtq_bus *b)
 	bool refused = false;
 
 	b->stalled = false;
-	if (!bus_read16(b, b->drv_avail + 2, &avail_idx) || !bus_take_heads(b, avail_idx))
+	if (!bus_read16(b, b->drv_avail + 2, &avail_idx))
 		return false;			/* the ring itself does not translate */
-	for (uint16_t i = 0; b->drv_last_avail != avail_idx; i++) {
-		uint32_t n;
-		enum bus_outcome out = BUS_REFUSED;
+	for (;;) {
+		if (!bus_take_heads(b, avail_idx))
+			break;
+		for (uint16_t i = 0; b->drv_last_avail != avail_idx; i++) {
+			uint32_t n;
+			enum bus_outcome out = BUS_REFUSED;
 
-		head = b->heads[i];
-		if (bus_chain(b, head, &n) && (out = bus_send(b, head, n)) == BUS_WAIT) {
-			b->stats.stalls++;
-			b->stalled = true;
-			break;			/* the next completion forwards it */
+			head = b->heads[i];
+			if (bus_chain(b, head, &n) && (out = bus_send(b, head, n)) == BUS_WAIT) {
+				b->stats.stalls++;
+				b->stalled = true;
+				break;		/* the next completion forwards it */
+			}
+			if (out == BUS_REFUSED) {
+				kprintf("virtq_bus: device %02x:%02x.%u: queue %u: request refused: "
+					"a buffer does not translate\n", b->device_id >> 8,
+					(b->device_id >> 3) & 0x1f, b->device_id & 7, b->q->index);
+				b->stats.refused++;
+				bus_give_back(b, (uint32_t[2]){ head, 0 }, 1);
+				refused = true;
+			}
+			b->drv_last_avail++;
 		}
-		if (out == BUS_REFUSED) {
-			kprintf("virtq_bus: device %02x:%02x.%u: queue %u: request refused: a buffer "
-				"does not translate\n", b->device_id >> 8, (b->device_id >> 3) & 0x1f,
-				b->device_id & 7, b->q->index);
-			b->stats.refused++;
-			bus_give_back(b, (uint32_t[2]){ head, 0 }, 1);
-			refused = true;
-		}
-		b->drv_last_avail++;
+		if (!b->event_idx || b->stalled)
+			break;
+		/*
+		 * avail_event: ring for every entry after those taken.  Then look
+		 * again (virtio 1.1, 2.7.10): an entry added while we worked may
+		 * have been published before the driver could see this, and its
+		 * doorbell judged unneeded.
+		 */
+		bus_write16(b, b->drv_used + 4 + 8ul * b->size, b->drv_last_avail);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (!bus_read16(b, b->drv_avail + 2, &avail_idx) || avail_idx == b->drv_last_avail)
+			break;
 	}
 	if (refused)
 		bus_write16(b, b->drv_used + 2, b->drv_used_idx);
-	if (b->event_idx)	/* avail_event: ring for every entry after those taken */
-		bus_write16(b, b->drv_used + 4 + 8ul * b->size, b->drv_last_avail);
 	if (b->avail_idx != old) {
 		__atomic_thread_fence(__ATOMIC_RELEASE);	/* chains and slots before idx */
 		bus_avail(b)[1] = b->avail_idx;
