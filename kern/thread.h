@@ -60,6 +60,7 @@ struct thread {
 	uint64_t switches;		/* [s] times switched in */
 	int trap_depth;			/* [t] nested traps (trap.c) */
 	void *fault_ctx;		/* [t] owned by the test framework */
+	void *uaccess;			/* [t] recovery point of the pmap_user_access in progress */
 	struct pmap *pmap;		/* [t] address space it runs in, NULL = kernel only */
 	struct vm_map *map;		/* [t] its map (faults in the lower half go there), or NULL */
 	uint64_t utrap_sp;		/* [t] kernel sp for traps from U-mode, 0 = not in user_run */

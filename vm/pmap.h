@@ -150,6 +150,16 @@ void pmap_activate(pmap_t pmap);
 void pmap_zero_page(vm_page_t page);
 void pmap_copy_page(vm_page_t src, vm_page_t dst);
 
+/*
+ * pmap_user_access: run fn(arg) with the calling thread's user pages
+ * reachable from the kernel (and only then).  A fault on a user address
+ * meanwhile goes to vm_fault on the thread's map (paged-out pages come
+ * back); one it cannot resolve ends fn where it is.
+ * => true if fn ran to its end, false if a fault ended it
+ * => fn must take no lock and leave no state a jump out would break
+ */
+bool pmap_user_access(void (*fn)(void *), void *arg);
+
 /* pmap_direct_map: kernel virtual address of physical address pa (RAM only). */
 void *pmap_direct_map(vm_paddr_t pa);
 

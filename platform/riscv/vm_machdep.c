@@ -6,6 +6,7 @@
  */
 #include "kern/thread.h"
 #include "kern/kernel.h"
+#include "platform/riscv/kjmp.h"
 #include "platform/riscv/pmap_md.h"
 #include "platform/riscv/riscv.h"
 #include "platform/riscv/trap.h"
@@ -27,7 +28,31 @@ static bool vm_page_fault(struct trap_frame *tf)
 	kr = vm_fault(map, tf->stval, access);
 	if (kr != KERN_SUCCESS && kr != KERN_INVALID_ADDRESS && kr != KERN_PROTECTION_FAILURE)
 		kprintf("vm_fault at 0x%lx: %s\n", tf->stval, kern_return_name(kr));
+	if (kr != KERN_SUCCESS && !trap_from_user(tf) && thread_current()->uaccess &&
+	    tf->stval < PMAP_USER_END)
+		kjmp_jump(thread_current()->uaccess, 1);	/* pmap_user_access returns false */
 	return kr == KERN_SUCCESS;
+}
+
+bool pmap_user_access(void (*fn)(void *), void *arg)
+{
+	struct thread *t = thread_current();
+	void *outer = t->uaccess;
+	int depth = t->trap_depth;
+	kjmp_buf jb;
+
+	if (kjmp_set(jb) != 0) {	/* a fault vm_fault could not resolve */
+		csr_clear(sstatus, SSTATUS_SUM);
+		t->trap_depth = depth;	/* the fault's trap never returned */
+		t->uaccess = outer;
+		return false;
+	}
+	t->uaccess = jb;
+	csr_set(sstatus, SSTATUS_SUM);	/* S-mode may touch U pages: only in here */
+	fn(arg);
+	csr_clear(sstatus, SSTATUS_SUM);
+	t->uaccess = outer;
+	return true;
 }
 
 void vm_machdep_fault_print(const struct trap_frame *tf)
