@@ -14,6 +14,20 @@
 #include "vm/vm_fault.h"
 #include "vm/vm_kern.h"
 
+/*
+ * vm_page_fault_unresolved: a kernel access to user memory inside
+ * pmap_user_access ends there (does not return: pmap_user_access returns
+ * false); any other fault is left to the next handler (false).
+ */
+static bool vm_page_fault_unresolved(const struct trap_frame *tf)
+{
+	struct thread *t = thread_current();
+
+	if (t && t->uaccess && !trap_from_user(tf) && tf->stval < PMAP_USER_END)
+		kjmp_jump(t->uaccess, 1);
+	return false;
+}
+
 /* vm_page_fault: resolve the fault or leave it to the next handler (false). */
 static bool vm_page_fault(struct trap_frame *tf)
 {
@@ -22,16 +36,15 @@ static bool vm_page_fault(struct trap_frame *tf)
 	kern_return_t kr;
 
 	if (!map)
-		return false;
+		return vm_page_fault_unresolved(tf);	/* e.g. a thread with no user map */
 	if (!pmap_hw_ad() && pmap_fault_fixup(map->pmap, tf->stval, access))
 		return true;
 	kr = vm_fault(map, tf->stval, access);
-	if (kr != KERN_SUCCESS && kr != KERN_INVALID_ADDRESS && kr != KERN_PROTECTION_FAILURE)
+	if (kr == KERN_SUCCESS)
+		return true;
+	if (kr != KERN_INVALID_ADDRESS && kr != KERN_PROTECTION_FAILURE)
 		kprintf("vm_fault at 0x%lx: %s\n", tf->stval, kern_return_name(kr));
-	if (kr != KERN_SUCCESS && !trap_from_user(tf) && thread_current()->uaccess &&
-	    tf->stval < PMAP_USER_END)
-		kjmp_jump(thread_current()->uaccess, 1);	/* pmap_user_access returns false */
-	return kr == KERN_SUCCESS;
+	return vm_page_fault_unresolved(tf);
 }
 
 bool pmap_user_access(void (*fn)(void *), void *arg)
@@ -41,6 +54,7 @@ bool pmap_user_access(void (*fn)(void *), void *arg)
 	int depth = t->trap_depth;
 	kjmp_buf jb;
 
+	KASSERT(intr_enabled(), "pmap_user_access: interrupts off (a spinlock held?): a fault may sleep");
 	if (kjmp_set(jb) != 0) {	/* a fault vm_fault could not resolve */
 		csr_clear(sstatus, SSTATUS_SUM);
 		t->trap_depth = depth;	/* the fault's trap never returned */

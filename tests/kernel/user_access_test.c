@@ -221,3 +221,18 @@ KTEST(user_access, bad_arguments_table)
 	EXPECT_EQ(ureadc('x', NULL), EINVAL);
 	uspace_drop(&s);
 }
+
+/* A thread with no user map: every user address faults, and fails cleanly. */
+KTEST(user_access, thread_without_a_user_map)
+{
+	char k[8] = "abcdefg";
+	size_t n = 99;
+
+	ASSERT_TRUE(thread_current()->map == NULL);
+	EXPECT_EQ(copyin((void *)UBASE, k, sizeof(k)), EFAULT);
+	EXPECT_EQ(copyout(k, (void *)UBASE, sizeof(k)), EFAULT);
+	EXPECT_EQ(copyinstr((void *)UBASE, k, sizeof(k), &n), EFAULT);
+	EXPECT_EQ(n, 0);
+	EXPECT_EQ(fubyte((void *)UBASE), -1);
+	EXPECT_EQ(suword64((void *)UBASE, 1), -1);
+}
