@@ -518,6 +518,20 @@ static void entry_unwire_pages(vm_map_t map, struct vm_map_entry *e)
 }
 
 /*
+ * entry_unmap_in_parents: when map is a submap, the maps that hold it
+ * without use_pmap map its pages in their own pmaps: lower those mappings
+ * of e's pages too (prot as vm_object_pmap_protect takes it: NONE removes,
+ * READ write-protects).  Nested parents share map's pmap and need nothing.
+ * => map write-locked
+ */
+static inline void entry_unmap_in_parents(vm_map_t map, struct vm_map_entry *e, vm_prot_t prot)
+{
+	if (__builtin_expect(__atomic_load_n(&map->submap_users, __ATOMIC_RELAXED) != 0, 0) &&
+	    !e->is_submap && e->object)
+		vm_object_pmap_protect(e->object, e->offset, e->end - e->start, prot);
+}
+
+/*
  * entry_drop_private_pages: an entry going away whose object no other
  * entry maps at the same offsets (one_mapping: the other references are
  * the other pieces of a clipped entry, or transient) takes the object's
@@ -548,6 +562,7 @@ static kern_return_t vm_map_delete_locked(vm_map_t map, vm_offset_t start, vm_of
 			pmap_unnest(map->pmap, e->start, e->end - e->start);
 		else
 			pmap_remove(map->pmap, e->start, e->end);
+		entry_unmap_in_parents(map, e, VM_PROT_NONE);
 		entry_drop_private_pages(e);
 		entry_unlink(map, e);
 		entry_dispose(e);
@@ -733,8 +748,11 @@ kern_return_t vm_protect(vm_map_t map, vm_address_t addr, vm_size_t size, boolea
 		} else {
 			e->protection = new_prot;
 		}
-		if (old & ~e->protection)	/* only lowering touches the pmap */
+		if (old & ~e->protection) {	/* only lowering touches the pmap */
 			pmap_protect(map->pmap, e->start, e->end, vm_map_entry_pmap_prot(e));
+			entry_unmap_in_parents(map, e, (old & ~e->protection) == VM_PROT_WRITE ?
+					       VM_PROT_READ : VM_PROT_NONE);
+		}
 	}
 	range_op_end(map, start, end);
 	return KERN_SUCCESS;

@@ -63,20 +63,6 @@ static kern_return_t entry_copy_eager(struct vm_map_entry *e)
 }
 
 /*
- * object_write_protect: no pmap may write the object's pages in the range
- * any more.  Needed when the map is a submap: the writable mappings of its
- * pages sit in the parents' pmaps, not its own.
- */
-static void object_write_protect(vm_object_t object, vm_object_offset_t offset, vm_size_t size)
-{
-	mutex_lock(&object->lock);
-	for (vm_page_t m = object->pages; m; m = m->onext)
-		if (m->offset >= offset && m->offset < offset + size)
-			pmap_page_protect(m, VM_PROT_READ);
-	mutex_unlock(&object->lock);
-}
-
-/*
  * entry_copy: a detached copy of src for another map (address range and
  * attributes as src), sharing src's object copy-on-write or copied at once.
  * => src's map write-locked; NULL on shortage (src unchanged)
@@ -103,8 +89,9 @@ static struct vm_map_entry *entry_copy(vm_map_t src_map, struct vm_map_entry *sr
 	if (src->object) {
 		src->needs_copy = e->needs_copy = true;
 		pmap_protect(src_map->pmap, src->start, src->end, vm_map_entry_pmap_prot(src));
-		if (__atomic_load_n(&src_map->submap_users, __ATOMIC_RELAXED))
-			object_write_protect(src->object, src->offset, src->end - src->start);
+		if (__atomic_load_n(&src_map->submap_users, __ATOMIC_RELAXED))	/* parents' pmaps */
+			vm_object_pmap_protect(src->object, src->offset, src->end - src->start,
+					       VM_PROT_READ);
 	}
 	return e;
 }

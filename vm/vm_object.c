@@ -317,6 +317,28 @@ void vm_object_pages_unhold(vm_page_t *pages, uint32_t n, bool dirty)
 	}
 }
 
+void vm_object_pmap_protect(vm_object_t object, vm_object_offset_t offset, vm_size_t size,
+			    vm_prot_t prot)
+{
+	vm_prot_t page_prot = prot == VM_PROT_NONE ? VM_PROT_NONE : VM_PROT_READ;
+
+	mutex_lock(&object->lock);
+	for (;;) {
+		vm_object_t shadow = object->shadow;
+
+		for (vm_page_t m = object->pages; m; m = m->onext)
+			if (m->offset >= offset && m->offset - offset < size)
+				pmap_page_protect(m, page_prot);
+		if (!shadow || prot != VM_PROT_NONE)
+			break;
+		mutex_lock(&shadow->lock);	/* top of a chain before bottom */
+		offset += object->shadow_offset;
+		mutex_unlock(&object->lock);
+		object = shadow;
+	}
+	mutex_unlock(&object->lock);
+}
+
 /*
  * vm_object_page_remove: throw away object's pages and their paged-out
  * copies in [start, end) (page aligned): nothing uses them any more.

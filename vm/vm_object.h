@@ -71,6 +71,15 @@ bool vm_object_pages_hold(vm_object_t object, vm_object_offset_t offset, uint32_
 			  vm_page_t *pages);
 void vm_object_pages_unhold(vm_page_t *pages, uint32_t n, bool dirty);
 /*
+ * vm_object_pmap_protect: lower, in every pmap, the mappings of the pages
+ * that [offset, offset + size) of object shows.  prot VM_PROT_NONE removes
+ * them, down the shadow chain too (its pages are mapped read-only); any
+ * other prot write-protects the object's own pages.  For a map whose pages
+ * other pmaps map (a plain submap's parents).  => object unlocked
+ */
+void vm_object_pmap_protect(vm_object_t object, vm_object_offset_t offset, vm_size_t size,
+			    vm_prot_t prot);
+/*
  * vm_object_page_remove: throw away object's pages and their paged-out
  * copies in [start, end): their only user let go of them.  Busy pages are
  * waited for; wired ones are left, marked discarded: freed when their last

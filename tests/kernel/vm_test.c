@@ -16,6 +16,7 @@
 #include "vm/vm_fault.h"
 #include "vm/vm_kern.h"
 #include "vm/vm_object.h"
+#include "vm/vm_user.h"
 #include "vm/xmalloc.h"
 
 KTEST_RUN(vm_smp1, "test=vm", "-m 256M -smp 1");
@@ -831,6 +832,69 @@ KTEST(vm, submaps_shared_and_nested)
 	EXPECT_EQ(load_in(b, SUB_BASE + 8), 0x5ab);
 	vm_map_deallocate(a);
 	vm_map_deallocate(b);
+	vm_map_deallocate(c);
+	vm_map_deallocate(sub);
+}
+
+/* can_write / can_read: an access through map's own pmap and faults succeeds (copyout / copyin). */
+static bool can_write(vm_map_t map, vm_offset_t va, uint64_t v)
+{
+	int err;
+
+	thread_set_map(map);
+	err = copyout(&v, (void *)va, sizeof(v));
+	thread_set_map(NULL);
+	return err == 0;
+}
+
+static bool can_read(vm_map_t map, vm_offset_t va, uint64_t *v)
+{
+	int err;
+
+	thread_set_map(map);
+	err = copyin((const void *)va, v, sizeof(*v));
+	thread_set_map(NULL);
+	return err == 0;
+}
+
+/*
+ * A plain submap (use_pmap FALSE) puts the submap's pages in the parent's
+ * own pmap; lowering protection or removing memory in the submap must take
+ * them out of there too.  The object is shared with a held copy, so its
+ * pages outlive the deallocate: only the parent's mappings could show them.
+ */
+KTEST(vm, plain_submap_changes_reach_the_parent_pmap)
+{
+	vm_map_t sub = vm_map_create(pmap_create(), SUB_BASE, SUB_BASE + SUB_SIZE);
+	vm_map_t c = user_map();
+	vm_address_t s = SUB_BASE, other = 0x50000000;
+	vm_map_copy_t copy;
+	uint64_t v = 0;
+
+	ASSERT_TRUE(sub && c);
+	ASSERT_EQ(vm_allocate(sub, &s, 4 * PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
+	ASSERT_EQ(vm_map_submap(c, other, other + SUB_SIZE, sub, SUB_BASE, FALSE), KERN_SUCCESS);
+	for (int p = 0; p < 4; p++)
+		EXPECT_TRUE(can_write(c, other + ptoa(p), 10 + (uint64_t)p));
+	/* Read-only in the submap: c reads, and can no longer write. */
+	EXPECT_EQ(vm_protect(sub, SUB_BASE, PAGE_SIZE, FALSE, VM_PROT_READ), KERN_SUCCESS);
+	EXPECT_FALSE(can_write(c, other, 99));
+	EXPECT_TRUE(can_read(c, other, &v));
+	EXPECT_EQ(v, 10);
+	/* No access in the submap: c cannot read either. */
+	EXPECT_EQ(vm_protect(sub, SUB_BASE, PAGE_SIZE, FALSE, VM_PROT_NONE), KERN_SUCCESS);
+	EXPECT_FALSE(can_read(c, other, &v));
+	/* Deallocated in the submap while a copy keeps the pages: gone from c. */
+	ASSERT_EQ(vm_map_copyin(sub, SUB_BASE + PAGE_SIZE, 2 * PAGE_SIZE, FALSE, &copy), KERN_SUCCESS);
+	EXPECT_TRUE(can_read(c, other + PAGE_SIZE, &v));
+	EXPECT_EQ(vm_deallocate(sub, SUB_BASE + PAGE_SIZE, 2 * PAGE_SIZE), KERN_SUCCESS);
+	EXPECT_FALSE(can_read(c, other + PAGE_SIZE, &v));
+	EXPECT_FALSE(can_read(c, other + 2 * PAGE_SIZE, &v));
+	EXPECT_TRUE(can_read(c, other + 3 * PAGE_SIZE, &v));	/* the rest stays */
+	EXPECT_EQ(v, 13);
+	vm_map_copy_discard(copy);
+	EXPECT_MAP_OK(sub);
+	EXPECT_MAP_OK(c);
 	vm_map_deallocate(c);
 	vm_map_deallocate(sub);
 }
