@@ -858,43 +858,61 @@ static bool can_read(vm_map_t map, vm_offset_t va, uint64_t *v)
 }
 
 /*
- * A plain submap (use_pmap FALSE) puts the submap's pages in the parent's
- * own pmap; lowering protection or removing memory in the submap must take
- * them out of there too.  The object is shared with a held copy, so its
- * pages outlive the deallocate: only the parent's mappings could show them.
+ * Changes in a submap reach every map that holds it, nested (a: the
+ * submap's own page tables) or plain (c: the submap's pages in c's own
+ * pmap).  Memory added appears in both; protection lowered or memory
+ * removed leaves both.  The object is shared with a held copy, so its
+ * pages outlive the deallocate: only stale mappings could show them.
  */
-KTEST(vm, plain_submap_changes_reach_the_parent_pmap)
+KTEST(vm, submap_changes_reach_every_parent)
 {
 	vm_map_t sub = vm_map_create(pmap_create(), SUB_BASE, SUB_BASE + SUB_SIZE);
-	vm_map_t c = user_map();
+	vm_map_t a = user_map(), c = user_map();
 	vm_address_t s = SUB_BASE, other = 0x50000000;
+	vm_offset_t at[2] = { SUB_BASE, other };
+	vm_map_t in[2] = { a, c };
 	vm_map_copy_t copy;
 	uint64_t v = 0;
 
-	ASSERT_TRUE(sub && c);
-	ASSERT_EQ(vm_allocate(sub, &s, 4 * PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
+	ASSERT_TRUE(sub && a && c);
+	ASSERT_EQ(vm_map_submap(a, SUB_BASE, SUB_BASE + SUB_SIZE, sub, SUB_BASE, TRUE), KERN_SUCCESS);
 	ASSERT_EQ(vm_map_submap(c, other, other + SUB_SIZE, sub, SUB_BASE, FALSE), KERN_SUCCESS);
+	EXPECT_FALSE(can_read(c, other, &v));
+	/* Added after both parents mapped the submap: both see it. */
+	ASSERT_EQ(vm_allocate(sub, &s, 4 * PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
 	for (int p = 0; p < 4; p++)
 		EXPECT_TRUE(can_write(c, other + ptoa(p), 10 + (uint64_t)p));
-	/* Read-only in the submap: c reads, and can no longer write. */
-	EXPECT_EQ(vm_protect(sub, SUB_BASE, PAGE_SIZE, FALSE, VM_PROT_READ), KERN_SUCCESS);
-	EXPECT_FALSE(can_write(c, other, 99));
-	EXPECT_TRUE(can_read(c, other, &v));
-	EXPECT_EQ(v, 10);
-	/* No access in the submap: c cannot read either. */
-	EXPECT_EQ(vm_protect(sub, SUB_BASE, PAGE_SIZE, FALSE, VM_PROT_NONE), KERN_SUCCESS);
-	EXPECT_FALSE(can_read(c, other, &v));
-	/* Deallocated in the submap while a copy keeps the pages: gone from c. */
-	ASSERT_EQ(vm_map_copyin(sub, SUB_BASE + PAGE_SIZE, 2 * PAGE_SIZE, FALSE, &copy), KERN_SUCCESS);
-	EXPECT_TRUE(can_read(c, other + PAGE_SIZE, &v));
-	EXPECT_EQ(vm_deallocate(sub, SUB_BASE + PAGE_SIZE, 2 * PAGE_SIZE), KERN_SUCCESS);
-	EXPECT_FALSE(can_read(c, other + PAGE_SIZE, &v));
-	EXPECT_FALSE(can_read(c, other + 2 * PAGE_SIZE, &v));
-	EXPECT_TRUE(can_read(c, other + 3 * PAGE_SIZE, &v));	/* the rest stays */
+	EXPECT_TRUE(can_read(a, SUB_BASE + 3 * PAGE_SIZE, &v));
 	EXPECT_EQ(v, 13);
+	for (int i = 0; i < 2; i++) {
+		EXPECT_TRUE(can_write(in[i], at[i], 10));	/* both write page 0 */
+		EXPECT_TRUE(can_read(in[i], at[i] + PAGE_SIZE, &v));
+	}
+	/* Read-only in the submap: both read, neither writes. */
+	EXPECT_EQ(vm_protect(sub, SUB_BASE, PAGE_SIZE, FALSE, VM_PROT_READ), KERN_SUCCESS);
+	for (int i = 0; i < 2; i++) {
+		EXPECT_FALSE(can_write(in[i], at[i], 99));
+		EXPECT_TRUE(can_read(in[i], at[i], &v));
+		EXPECT_EQ(v, 10);
+	}
+	/* No access in the submap: neither reads. */
+	EXPECT_EQ(vm_protect(sub, SUB_BASE, PAGE_SIZE, FALSE, VM_PROT_NONE), KERN_SUCCESS);
+	for (int i = 0; i < 2; i++)
+		EXPECT_FALSE(can_read(in[i], at[i], &v));
+	/* Deallocated in the submap while a copy keeps the pages: gone from both. */
+	ASSERT_EQ(vm_map_copyin(sub, SUB_BASE + PAGE_SIZE, 2 * PAGE_SIZE, FALSE, &copy), KERN_SUCCESS);
+	EXPECT_EQ(vm_deallocate(sub, SUB_BASE + PAGE_SIZE, 2 * PAGE_SIZE), KERN_SUCCESS);
+	for (int i = 0; i < 2; i++) {
+		EXPECT_FALSE(can_read(in[i], at[i] + PAGE_SIZE, &v));
+		EXPECT_FALSE(can_read(in[i], at[i] + 2 * PAGE_SIZE, &v));
+		EXPECT_TRUE(can_read(in[i], at[i] + 3 * PAGE_SIZE, &v));	/* the rest stays */
+		EXPECT_EQ(v, 13);
+	}
 	vm_map_copy_discard(copy);
 	EXPECT_MAP_OK(sub);
+	EXPECT_MAP_OK(a);
 	EXPECT_MAP_OK(c);
+	vm_map_deallocate(a);
 	vm_map_deallocate(c);
 	vm_map_deallocate(sub);
 }
