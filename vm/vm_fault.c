@@ -154,13 +154,13 @@ static inline vm_page_t fault_new_page(vm_object_t object, vm_object_offset_t of
  * found on the chain, or a new page of object, zero-filled or copied from
  * the one below for a write.  A page of object itself (found or new) comes
  * back as it is, kept by the lock; one from below (*readonly) comes back
- * busy, to be released once mapped.
+ * busy, to be released once mapped.  unmap_source as vm_fault_page's.
  * => object locked on entry and return, except KERN_ABORTED (it slept or
  *    paged in, and nothing is locked: take the lock and call again)
  */
 static kern_return_t fault_page_locked(vm_object_t object, vm_object_offset_t offset,
 				       vm_prot_t fault_type, vm_behavior_t behavior, vm_page_t *mp,
-				       bool *readonly)
+				       bool *readonly, bool unmap_source)
 {
 	vm_object_t owner;
 	vm_object_offset_t owner_off;
@@ -192,6 +192,8 @@ static kern_return_t fault_page_locked(vm_object_t object, vm_object_offset_t of
 		return KERN_SUCCESS;
 	}
 	m = fault_new_page(object, offset, src);
+	if (src && m && unmap_source)
+		pmap_page_protect(src, VM_PROT_NONE);	/* other pmaps' views of this entry */
 	if (src)
 		vm_page_release(src);	/* before collapse may free the object src lives in */
 	if (!m)
@@ -210,14 +212,16 @@ static kern_return_t fault_page_locked(vm_object_t object, vm_object_offset_t of
  * => object locked on return
  */
 static kern_return_t fault_page(vm_object_t object, vm_object_offset_t offset, vm_prot_t fault_type,
-				vm_behavior_t behavior, vm_page_t *mp, bool *readonly, bool locked)
+				vm_behavior_t behavior, vm_page_t *mp, bool *readonly, bool locked,
+				bool unmap_source)
 {
 	kern_return_t kr;
 
 	for (;; locked = false) {
 		if (!locked)
 			mutex_lock(&object->lock);
-		kr = fault_page_locked(object, offset, fault_type, behavior, mp, readonly);
+		kr = fault_page_locked(object, offset, fault_type, behavior, mp, readonly,
+				       unmap_source);
 		if (kr == KERN_ABORTED)
 			continue;
 		if (kr != KERN_RESOURCE_SHORTAGE)
@@ -231,9 +235,10 @@ static kern_return_t fault_page(vm_object_t object, vm_object_offset_t offset, v
 }
 
 kern_return_t vm_fault_page(vm_object_t object, vm_object_offset_t offset, vm_prot_t fault_type,
-			    vm_behavior_t behavior, vm_page_t *mp, bool *readonly)
+			    vm_behavior_t behavior, vm_page_t *mp, bool *readonly, bool unmap_source)
 {
-	kern_return_t kr = fault_page(object, offset, fault_type, behavior, mp, readonly, false);
+	kern_return_t kr = fault_page(object, offset, fault_type, behavior, mp, readonly, false,
+				      unmap_source);
 
 	if (kr == KERN_SUCCESS && !*readonly)
 		(*mp)->busy = true;	/* the caller maps it after we unlock */
@@ -306,7 +311,8 @@ fault_common(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type,
 	if ((kr = vm_map_lookup_info(&info, vaddr, fault_type)) != KERN_SUCCESS)
 		return kr;
 	object = info.object;
-	kr = fault_page(object, info.offset, fault_type, info.behavior, &m, &readonly, false);
+	kr = fault_page(object, info.offset, fault_type, info.behavior, &m, &readonly, false,
+			__atomic_load_n(&info.map->submap_users, __ATOMIC_RELAXED) != 0);
 	if (kr != KERN_SUCCESS) {
 		mutex_unlock(&object->lock);
 		vm_map_lookup_done(map, info.map);

@@ -56,10 +56,13 @@ kern_return_t vm_fault_with(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_typ
  * vm_fault_page: the page of (object, offset) for an access of fault_type:
  * found on the chain, zero-filled in object, or copied into object for a
  * write.  Returned busy; *readonly when it lies below object and must not
- * be mapped writable.  => object referenced by the caller, unlocked
+ * be mapped writable.  unmap_source: pmaps other than the caller's map the
+ * object's range (a submap's parents): a page copied up has its source's
+ * mappings removed, or they would go on showing the old contents.
+ * => object referenced by the caller, unlocked
  */
 kern_return_t vm_fault_page(vm_object_t object, vm_object_offset_t offset, vm_prot_t fault_type,
-			    vm_behavior_t behavior, vm_page_t *mp, bool *readonly);
+			    vm_behavior_t behavior, vm_page_t *mp, bool *readonly, bool unmap_source);
 /* vm_fault_page_done: the caller has mapped (or copied) the page: end its busy state. */
 void vm_fault_page_done(vm_page_t m);
 

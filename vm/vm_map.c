@@ -1017,7 +1017,7 @@ static kern_return_t entry_fault_wire(vm_map_t map, struct vm_map_entry *e, vm_o
 		return kr;
 	vm_object_reference(e->object);
 	kr = vm_fault_page(e->object, e->offset + (va - e->start), access | VM_PROT_WRITE, e->behavior,
-			   &m, &readonly);
+			   &m, &readonly, __atomic_load_n(&map->submap_users, __ATOMIC_RELAXED) != 0);
 	if (kr == KERN_SUCCESS) {
 		prot = vm_map_entry_pmap_prot(e) & ~(readonly ? VM_PROT_WRITE : 0);
 		kr = pmap_enter(map->pmap, va, m, prot, pmap_flags);

@@ -857,64 +857,112 @@ static bool can_read(vm_map_t map, vm_offset_t va, uint64_t *v)
 	return err == 0;
 }
 
+/* Two parents of one submap: in[0] nests it (use_pmap) at at[0], in[1] maps it plainly at at[1]. */
+struct submap_pair {
+	vm_map_t sub, in[2];
+	vm_offset_t at[2];
+};
+
+static bool submap_pair_make(struct submap_pair *p)
+{
+	*p = (struct submap_pair){ vm_map_create(pmap_create(), SUB_BASE, SUB_BASE + SUB_SIZE),
+				   { user_map(), user_map() }, { SUB_BASE, 0x50000000 } };
+	return p->sub && p->in[0] && p->in[1] &&
+	       vm_map_submap(p->in[0], SUB_BASE, SUB_BASE + SUB_SIZE, p->sub, SUB_BASE, TRUE) ==
+		       KERN_SUCCESS &&
+	       vm_map_submap(p->in[1], p->at[1], p->at[1] + SUB_SIZE, p->sub, SUB_BASE, FALSE) ==
+		       KERN_SUCCESS;
+}
+
+static void submap_pair_drop(struct submap_pair *p)
+{
+	EXPECT_MAP_OK(p->sub);
+	for (int i = 0; i < 2; i++) {
+		EXPECT_MAP_OK(p->in[i]);
+		vm_map_deallocate(p->in[i]);
+	}
+	vm_map_deallocate(p->sub);
+}
+
 /*
- * Changes in a submap reach every map that holds it, nested (a: the
- * submap's own page tables) or plain (c: the submap's pages in c's own
- * pmap).  Memory added appears in both; protection lowered or memory
- * removed leaves both.  The object is shared with a held copy, so its
- * pages outlive the deallocate: only stale mappings could show them.
+ * Changes in a submap reach every map that holds it, nested (the
+ * submap's own page tables) or plain (the submap's pages in the parent's
+ * own pmap).  Memory added appears in both; protection lowered or memory
+ * removed leaves both.  The object is shared with a copy-on-write copy,
+ * so its pages outlive the deallocate: only stale mappings could show them.
  */
 KTEST(vm, submap_changes_reach_every_parent)
 {
-	vm_map_t sub = vm_map_create(pmap_create(), SUB_BASE, SUB_BASE + SUB_SIZE);
-	vm_map_t a = user_map(), c = user_map();
-	vm_address_t s = SUB_BASE, other = 0x50000000;
-	vm_offset_t at[2] = { SUB_BASE, other };
-	vm_map_t in[2] = { a, c };
+	struct submap_pair p;
+	vm_address_t s = SUB_BASE;
 	vm_map_copy_t copy;
 	uint64_t v = 0;
 
-	ASSERT_TRUE(sub && a && c);
-	ASSERT_EQ(vm_map_submap(a, SUB_BASE, SUB_BASE + SUB_SIZE, sub, SUB_BASE, TRUE), KERN_SUCCESS);
-	ASSERT_EQ(vm_map_submap(c, other, other + SUB_SIZE, sub, SUB_BASE, FALSE), KERN_SUCCESS);
-	EXPECT_FALSE(can_read(c, other, &v));
+	ASSERT_TRUE(submap_pair_make(&p));
+	EXPECT_FALSE(can_read(p.in[1], p.at[1], &v));
 	/* Added after both parents mapped the submap: both see it. */
-	ASSERT_EQ(vm_allocate(sub, &s, 4 * PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
-	for (int p = 0; p < 4; p++)
-		EXPECT_TRUE(can_write(c, other + ptoa(p), 10 + (uint64_t)p));
-	EXPECT_TRUE(can_read(a, SUB_BASE + 3 * PAGE_SIZE, &v));
-	EXPECT_EQ(v, 13);
+	ASSERT_EQ(vm_allocate(p.sub, &s, 4 * PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
+	for (int pg = 0; pg < 4; pg++)
+		EXPECT_TRUE(can_write(p.in[1], p.at[1] + ptoa(pg), 10 + (uint64_t)pg));
 	for (int i = 0; i < 2; i++) {
-		EXPECT_TRUE(can_write(in[i], at[i], 10));	/* both write page 0 */
-		EXPECT_TRUE(can_read(in[i], at[i] + PAGE_SIZE, &v));
+		EXPECT_TRUE(can_read(p.in[i], p.at[i] + 3 * PAGE_SIZE, &v));
+		EXPECT_EQ(v, 13);
+		EXPECT_TRUE(can_write(p.in[i], p.at[i], 10));	/* both write page 0 */
 	}
 	/* Read-only in the submap: both read, neither writes. */
-	EXPECT_EQ(vm_protect(sub, SUB_BASE, PAGE_SIZE, FALSE, VM_PROT_READ), KERN_SUCCESS);
+	EXPECT_EQ(vm_protect(p.sub, SUB_BASE, PAGE_SIZE, FALSE, VM_PROT_READ), KERN_SUCCESS);
 	for (int i = 0; i < 2; i++) {
-		EXPECT_FALSE(can_write(in[i], at[i], 99));
-		EXPECT_TRUE(can_read(in[i], at[i], &v));
+		EXPECT_FALSE(can_write(p.in[i], p.at[i], 99));
+		EXPECT_TRUE(can_read(p.in[i], p.at[i], &v));
 		EXPECT_EQ(v, 10);
 	}
 	/* No access in the submap: neither reads. */
-	EXPECT_EQ(vm_protect(sub, SUB_BASE, PAGE_SIZE, FALSE, VM_PROT_NONE), KERN_SUCCESS);
+	EXPECT_EQ(vm_protect(p.sub, SUB_BASE, PAGE_SIZE, FALSE, VM_PROT_NONE), KERN_SUCCESS);
 	for (int i = 0; i < 2; i++)
-		EXPECT_FALSE(can_read(in[i], at[i], &v));
-	/* Deallocated in the submap while a copy keeps the pages: gone from both. */
-	ASSERT_EQ(vm_map_copyin(sub, SUB_BASE + PAGE_SIZE, 2 * PAGE_SIZE, FALSE, &copy), KERN_SUCCESS);
-	EXPECT_EQ(vm_deallocate(sub, SUB_BASE + PAGE_SIZE, 2 * PAGE_SIZE), KERN_SUCCESS);
+		EXPECT_FALSE(can_read(p.in[i], p.at[i], &v));
+	/* Deallocated in the submap while a copy-on-write copy keeps the pages: gone from both. */
+	ASSERT_TRUE(3 * PAGE_SIZE > VM_MAP_COPY_SMALL);	/* not copied at once */
+	ASSERT_EQ(vm_map_copyin(p.sub, SUB_BASE + PAGE_SIZE, 3 * PAGE_SIZE, FALSE, &copy), KERN_SUCCESS);
+	EXPECT_EQ(vm_deallocate(p.sub, SUB_BASE + PAGE_SIZE, 2 * PAGE_SIZE), KERN_SUCCESS);
 	for (int i = 0; i < 2; i++) {
-		EXPECT_FALSE(can_read(in[i], at[i] + PAGE_SIZE, &v));
-		EXPECT_FALSE(can_read(in[i], at[i] + 2 * PAGE_SIZE, &v));
-		EXPECT_TRUE(can_read(in[i], at[i] + 3 * PAGE_SIZE, &v));	/* the rest stays */
+		EXPECT_FALSE(can_read(p.in[i], p.at[i] + PAGE_SIZE, &v));
+		EXPECT_FALSE(can_read(p.in[i], p.at[i] + 2 * PAGE_SIZE, &v));
+		EXPECT_TRUE(can_read(p.in[i], p.at[i] + 3 * PAGE_SIZE, &v));	/* the rest stays */
 		EXPECT_EQ(v, 13);
 	}
 	vm_map_copy_discard(copy);
-	EXPECT_MAP_OK(sub);
-	EXPECT_MAP_OK(a);
-	EXPECT_MAP_OK(c);
-	vm_map_deallocate(a);
-	vm_map_deallocate(c);
-	vm_map_deallocate(sub);
+	submap_pair_drop(&p);
+}
+
+/*
+ * A copy-on-write fault in a submap, taken through one parent, replaces
+ * the page for every parent: none goes on reading the old one.
+ */
+KTEST(vm, submap_cow_fault_reaches_every_parent)
+{
+	struct submap_pair p;
+	vm_address_t s = SUB_BASE;
+	vm_map_copy_t copy;
+	uint64_t v = 0;
+
+	ASSERT_TRUE(submap_pair_make(&p));
+	ASSERT_EQ(vm_allocate(p.sub, &s, 4 * PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
+	ASSERT_TRUE(4 * PAGE_SIZE > VM_MAP_COPY_SMALL);	/* copy-on-write, not copied at once */
+	for (int w = 0; w < 2; w++) {		/* the write through the nested parent, then the plain one */
+		EXPECT_TRUE(can_write(p.in[w], p.at[w], 1));
+		ASSERT_EQ(vm_map_copyin(p.sub, SUB_BASE, 4 * PAGE_SIZE, FALSE, &copy), KERN_SUCCESS);
+		for (int i = 0; i < 2; i++) {	/* both map the shared page read-only */
+			EXPECT_TRUE(can_read(p.in[i], p.at[i], &v));
+			EXPECT_EQ(v, 1);
+		}
+		EXPECT_TRUE(can_write(p.in[w], p.at[w], 2));	/* copy-on-write */
+		for (int i = 0; i < 2; i++) {
+			EXPECT_TRUE(can_read(p.in[i], p.at[i], &v));
+			EXPECT_EQ(v, 2);
+		}
+		vm_map_copy_discard(copy);
+	}
+	submap_pair_drop(&p);
 }
 
 /* printed: the text vm_map_print(full) / vm_map_print_near gives for map. */
