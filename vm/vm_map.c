@@ -1134,7 +1134,7 @@ static kern_return_t entry_hold_pages(vm_map_t map, struct vm_map_entry *e, vm_o
 		kern_return_t kr = entry_fault_wire(map, e, va, access, 0, &m);
 
 		if (kr != KERN_SUCCESS) {
-			vm_map_hold_release(pages, (uint32_t)atop(va - start), false);
+			vm_object_pages_unhold(pages, (uint32_t)atop(va - start), false);
 			return kr;
 		}
 		vm_object_page_hold(m);
@@ -1162,7 +1162,7 @@ kern_return_t vm_map_hold_pages(vm_map_t map, vm_offset_t start, vm_offset_t end
 	for (e = first; e && e->start < end; e = e->next) {
 		kr = entry_hold_pages(map, e, e->start, MIN(e->end, end), access, out);
 		if (kr != KERN_SUCCESS) {
-			vm_map_hold_release(pages, (uint32_t)(out - pages), false);
+			vm_object_pages_unhold(pages, (uint32_t)(out - pages), false);
 			break;
 		}
 		out += atop(MIN(e->end, end) - e->start);
@@ -1171,10 +1171,6 @@ kern_return_t vm_map_hold_pages(vm_map_t map, vm_offset_t start, vm_offset_t end
 	return kr;
 }
 
-void vm_map_hold_release(vm_page_t *pages, uint32_t npages, bool dirty)
-{
-	vm_object_pages_unhold(pages, npages, dirty);
-}
 
 /* ---- checking and printing -------------------------------------------------------------- */
 

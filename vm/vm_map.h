@@ -125,7 +125,7 @@ kern_return_t vm_map_unwire(vm_map_t map, vm_offset_t start, vm_offset_t end, bo
  * store it in pages[] (one per page of the range, in order).  The entries
  * are not wired: vm_deallocate of a held range succeeds and removes the
  * entries at once, while the held pages stay wired in their objects (their
- * memory is neither freed nor reused) until vm_map_hold_release; a fork
+ * memory is neither freed nor reused) until vm_object_pages_unhold; a fork
  * copies an entry whose object has held pages at once, so that the parent
  * keeps the pages a device writes.
  * => map unlocked; KERN_INVALID_ARGUMENT on bad arguments or a submap in
@@ -134,8 +134,6 @@ kern_return_t vm_map_unwire(vm_map_t map, vm_offset_t start, vm_offset_t end, bo
  */
 kern_return_t vm_map_hold_pages(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_prot_t access,
 				vm_page_t *pages);
-/* vm_map_hold_release: end the holds on pages[0..npages); dirty: a device wrote them. */
-void vm_map_hold_release(vm_page_t *pages, uint32_t npages, bool dirty);
 
 /*
  * vm_map_submap: map submap's [offset, offset + end - start) at [start,

@@ -378,7 +378,7 @@ static kern_return_t dma_desc_hold(struct dma_desc *d)
 static void dma_desc_release(struct dma_desc *d)
 {
 	if (d->map)
-		vm_map_hold_release(d->held, d->cap, d->dir & DMA_FROM_DEVICE);
+		vm_object_pages_unhold(d->held, d->cap, d->dir & DMA_FROM_DEVICE);
 }
 
 kern_return_t dma_desc_prepare(struct dma_desc *d, struct dma_engine *eng)

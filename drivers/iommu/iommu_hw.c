@@ -576,30 +576,26 @@ static void hw_write_ddtp(struct iommu_hw *hw, uint64_t val)
 	hw->ptw.valid = false;
 }
 
-/* hw_write_csr: a queue's csr: enable bit (0 -> 1 resets the queue), RW1C bits. */
-static void hw_write_cqcsr(struct iommu_hw *hw, uint32_t val)
-{
-	if ((val & RIO_CQCSR_CQEN) && !(hw->cqcsr & RIO_CQCSR_CQEN)) {
-		hw->cqh = 0;
-		hw->cqcsr = RIO_CQCSR_CQEN | RIO_CQCSR_CQON;
-	} else if (!(val & RIO_CQCSR_CQEN)) {
-		hw->cqcsr = 0;
-	}
-	hw->cqcsr &= ~(val & RIO_CQCSR_RW1C);
-	hw->cqcsr = (hw->cqcsr & ~RIO_CQCSR_CIE) | (val & RIO_CQCSR_CIE);
-	hw_run_commands(hw);		/* clearing cmd_ill resumes the queue */
-}
+_Static_assert(RIO_CQCSR_CQEN == RIO_FQCSR_FQEN && RIO_CQCSR_CIE == RIO_FQCSR_FIE &&
+	       RIO_CQCSR_CQON == RIO_FQCSR_FQON, "the queue csrs share their enable, ie and on bits");
 
-static void hw_write_fqcsr(struct iommu_hw *hw, uint32_t val)
+/*
+ * hw_write_queue_csr: a write of val to a queue's csr (the command and
+ * fault queues lay out enable, interrupt enable and on alike): enable
+ * 0 -> 1 resets the index the IOMMU owns (*index) and turns the queue on,
+ * enable 0 turns it off and clears the csr; the bits in rw1c are
+ * write-1-to-clear; the interrupt enable is as written.
+ */
+static void hw_write_queue_csr(uint32_t *csr, uint32_t *index, uint32_t val, uint32_t rw1c)
 {
-	if ((val & RIO_FQCSR_FQEN) && !(hw->fqcsr & RIO_FQCSR_FQEN)) {
-		hw->fqt = 0;
-		hw->fqcsr = RIO_FQCSR_FQEN | RIO_FQCSR_FQON;
-	} else if (!(val & RIO_FQCSR_FQEN)) {
-		hw->fqcsr = 0;
+	if ((val & RIO_CQCSR_CQEN) && !(*csr & RIO_CQCSR_CQEN)) {
+		*index = 0;
+		*csr = RIO_CQCSR_CQEN | RIO_CQCSR_CQON;
+	} else if (!(val & RIO_CQCSR_CQEN)) {
+		*csr = 0;
 	}
-	hw->fqcsr &= ~(val & RIO_FQCSR_RW1C);
-	hw->fqcsr = (hw->fqcsr & ~RIO_FQCSR_FIE) | (val & RIO_FQCSR_FIE);
+	*csr &= ~(val & rw1c);
+	*csr = (*csr & ~RIO_CQCSR_CIE) | (val & RIO_CQCSR_CIE);
 }
 
 void iommu_hw_write(struct iommu_hw *hw, uint32_t off, uint64_t val)
@@ -620,8 +616,13 @@ void iommu_hw_write(struct iommu_hw *hw, uint32_t off, uint64_t val)
 		hw->fqh = 0;
 		break;
 	case RIO_REG_FQH: hw->fqh = (uint32_t)val & (hw_queue_entries(hw->fqb) - 1); break;
-	case RIO_REG_CQCSR: hw_write_cqcsr(hw, (uint32_t)val); break;
-	case RIO_REG_FQCSR: hw_write_fqcsr(hw, (uint32_t)val); break;
+	case RIO_REG_CQCSR:
+		hw_write_queue_csr(&hw->cqcsr, &hw->cqh, (uint32_t)val, RIO_CQCSR_RW1C);
+		hw_run_commands(hw);	/* clearing cmd_ill resumes the queue */
+		break;
+	case RIO_REG_FQCSR:
+		hw_write_queue_csr(&hw->fqcsr, &hw->fqt, (uint32_t)val, RIO_FQCSR_RW1C);
+		break;
 	case RIO_REG_IPSR: hw->ipsr &= ~((uint32_t)val & (RIO_IPSR_CIP | RIO_IPSR_FIP)); break;
 	default: break;		/* read-only or absent */
 	}
