@@ -12,7 +12,8 @@ set(IMAGE_ARCH_FLAGS "-march=rv64gc -mabi=lp64d -mcmodel=medany")
 # Integer-only printf: the kernel runs with the FPU off (sstatus.FS = Off).
 set(IMAGE_LIBC_FLAGS "--specs=picolibc.specs --picolibc-buildtype=release -DPICOLIBC_INTEGER_PRINTF_SCANF")
 
-set(CMAKE_C_FLAGS_INIT "${IMAGE_ARCH_FLAGS} ${IMAGE_LIBC_FLAGS} -ffreestanding -fno-common -fno-omit-frame-pointer -fno-stack-protector -fno-pie")
-set(CMAKE_ASM_FLAGS_INIT "${IMAGE_ARCH_FLAGS} ${IMAGE_LIBC_FLAGS}")
+# The C library is the kernel's only (tools/cmake/image.cmake): the U-mode programs have none.
+set(CMAKE_C_FLAGS_INIT "${IMAGE_ARCH_FLAGS} -ffreestanding -fno-common -fno-omit-frame-pointer -fno-stack-protector -fno-pie")
+set(CMAKE_ASM_FLAGS_INIT "${IMAGE_ARCH_FLAGS}")
 # CMake passes the C flags (arch, specs) to the link too.
 set(CMAKE_EXE_LINKER_FLAGS_INIT "-nostartfiles -static")

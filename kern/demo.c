@@ -19,6 +19,7 @@
 #include "platform/riscv/riscv.h"
 #include "platform/riscv/timer.h"
 #include "platform/riscv/vmlayout.h"
+#include "task/task.h"
 #include "vm/default_pager.h"
 #include "vm/vm.h"
 #include "vm/vm_fault.h"
@@ -128,6 +129,27 @@ static void demo_vm(void)
 	kprintf("  faults so far: %lu zero-fill, %lu copy-on-write, %lu soft (%lu on the quick path)\n",
 		st.zero_fill, st.cow, st.soft, st.soft_quick);
 	vm_map_deallocate(map);
+}
+
+/*
+ * demo_tasks: a tree of three tasks in U-mode forked from one another, and
+ * the maps of those alive while the leaf runs: the image's text is one
+ * submap nested in each (use_pmap), their data copy-on-write.
+ */
+static void demo_tasks(void)
+{
+	task_t root;
+	uint64_t status;
+
+	if (task_spawn("demo_tree", 3, &root) != KERN_SUCCESS) {
+		kprintf("  (no task could start)\n");
+		return;
+	}
+	for (int i = 0; i < 100 && task_count() < 3; i++)
+		thread_sleep_ns(1000 * 1000);
+	task_print_all(true, kprintf);
+	task_wait(root, &status);
+	kprintf("  the tree's root ended with %lu; %d tasks left\n", status, task_count());
 }
 
 /* demo_page_fill / demo_page_check: a pattern only page p can have, through the user map (SUM). */
@@ -309,6 +331,8 @@ int demo_main(void)
 	demo_threads();
 	kprintf("virtual memory:\n");
 	demo_vm();
+	kprintf("tasks:\n");
+	demo_tasks();
 	kprintf("paging:\n");
 	demo_paging();
 	kprintf("demo done\n");

@@ -29,6 +29,7 @@
 #include "platform/riscv/trap.h"
 #include "platform/riscv/vmlayout.h"
 #include "platform/riscv/pmap_md.h"
+#include "task/task.h"
 #include "vm/vm_kern.h"
 #include "vm/vm_object.h"
 #include "vm/xmalloc.h"
@@ -106,6 +107,8 @@ static void boot_devices(void)
 	virtio_9p_probe();
 	swap_init();
 	vm_stat_init();
+	if (task_bootstrap() != KERN_SUCCESS)
+		kprintf("tasks: the user image did not load; no task can start\n");
 }
 
 /* boot_main_thread: the program, in a thread of its own (it may sleep; idle threads may not). */

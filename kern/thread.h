@@ -23,6 +23,7 @@
 struct spinlock;
 struct hart;
 struct pmap;
+struct task;
 struct vm_map;
 struct vm_page;
 
@@ -65,6 +66,7 @@ struct thread {
 	struct vm_map *map;		/* [t] its map (faults in the lower half go there), or NULL */
 	uint64_t utrap_sp;		/* [t] kernel sp for traps from U-mode, 0 = not in user_run */
 	void *user_state;		/* [t] owned by usermode.c */
+	struct task *task;		/* [t] the task it runs (task/task.h), or NULL */
 	bool vm_privileged;		/* [t] may take the page reserve (pageout path) */
 };
 

@@ -21,13 +21,10 @@
 #include "vm/pmap.h"
 #include "vm/vm_behavior.h"
 #include "vm/vm_inherit.h"
+#include "vm/vm_region.h"
 #include "vm/vm_types.h"
 
 struct vm_object;
-
-#define VM_FLAGS_FIXED		0x0
-#define VM_FLAGS_ANYWHERE	0x1
-#define VM_FLAGS_ALL		(VM_FLAGS_FIXED | VM_FLAGS_ANYWHERE)
 
 struct vm_map_entry {
 	struct vm_map_entry *prev, *next;	/* [m] address order */
@@ -146,23 +143,7 @@ kern_return_t vm_map_hold_pages(vm_map_t map, vm_offset_t start, vm_offset_t end
 kern_return_t vm_map_submap(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_map_t submap,
 			    vm_offset_t offset, boolean_t use_pmap);
 
-/* vm_region: what maps *address, or the next entry above it. */
-#define SM_EMPTY	0
-#define SM_PRIVATE	1
-#define SM_COW		2
-#define SM_SHARED	3
-struct vm_region_basic_info {
-	vm_prot_t protection, max_protection;
-	vm_inherit_t inheritance;
-	vm_behavior_t behavior;
-	boolean_t shared;
-	boolean_t reserved;
-	vm_object_offset_t offset;
-	unsigned short user_wired_count;
-	int share_mode;			/* SM_* */
-	uint64_t object_id;		/* 0: none yet */
-};
-typedef struct vm_region_basic_info vm_region_basic_info_data_t;
+/* vm_region: what maps *address, or the next entry above it (vm/vm_region.h). */
 /* => KERN_NO_SPACE if nothing is mapped at or above *address */
 kern_return_t vm_region(vm_map_t map, vm_address_t *address, vm_size_t *size,
 			vm_region_basic_info_data_t *info);

@@ -32,6 +32,11 @@ typedef int vm_prot_t;
 #define VM_PROT_DEFAULT	(VM_PROT_READ | VM_PROT_WRITE)
 #define VM_PROT_ALL	(VM_PROT_READ | VM_PROT_WRITE | VM_PROT_EXECUTE)
 
+/* Where vm_allocate and vm_map_enter place memory. */
+#define VM_FLAGS_FIXED		0x0
+#define VM_FLAGS_ANYWHERE	0x1
+#define VM_FLAGS_ALL		(VM_FLAGS_FIXED | VM_FLAGS_ANYWHERE)
+
 #define PAGE_SHIFT	12
 #define PAGE_SIZE	(1ul << PAGE_SHIFT)
 #define PAGE_MASK	(PAGE_SIZE - 1)

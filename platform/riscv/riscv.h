@@ -22,6 +22,11 @@
 #define SSTATUS_SUM	(1ul << 18)	/* S-mode may access U pages */
 #define SSTATUS_MXR	(1ul << 19)	/* loads from execute-only pages */
 
+/* scounteren: which counters U-mode may read (privileged spec 4.1.5) */
+#define SCOUNTEREN_CY	(1ul << 0)
+#define SCOUNTEREN_TM	(1ul << 1)
+#define SCOUNTEREN_IR	(1ul << 2)
+
 /* sie / sip bits, by interrupt number */
 #define IRQ_S_SOFT	1
 #define IRQ_S_TIMER	5

@@ -24,6 +24,8 @@ static trap_handler_t trap_handlers[EXC_COUNT];
 trap_handler_t trap_quick[EXC_COUNT];	/* quick_fn while quick_owner is installed, else NULL */
 static trap_handler_t trap_quick_fn[EXC_COUNT], trap_quick_owner[EXC_COUNT];
 static trap_handler_t trap_fault_hook;
+static trap_handler_t trap_user_exception;	/* the task layer's */
+static void (*trap_user_leave)(struct trap_frame *tf);
 static uint64_t trap_reports;
 
 static const char *const trap_exception_names[EXC_COUNT] = {
@@ -64,6 +66,8 @@ void trap_init_hart(void)
 {
 	csr_write(stvec, (uint64_t)trap_vector);
 	csr_write(sscratch, 0);
+	/* U-mode may read the cycle, time and instret counters (the benchmarks count from there). */
+	csr_write(scounteren, SCOUNTEREN_CY | SCOUNTEREN_TM | SCOUNTEREN_IR);
 	csr_clear(sstatus, SSTATUS_FS_MASK | SSTATUS_SUM);
 }
 
@@ -93,6 +97,12 @@ void trap_set_quick_handler(unsigned cause, trap_handler_t quick, trap_handler_t
 void trap_set_fault_hook(trap_handler_t fn)
 {
 	trap_fault_hook = fn;
+}
+
+void trap_set_user_hooks(trap_handler_t exception, void (*leave)(struct trap_frame *tf))
+{
+	trap_user_exception = exception;
+	trap_user_leave = leave;
 }
 
 unsigned trap_instr_len(uint64_t sepc)
@@ -157,6 +167,8 @@ static void trap_exception(struct trap_frame *tf, bool handler_tried)
 		return;
 	if (trap_fault_hook && trap_fault_hook(tf))
 		return;
+	if (trap_from_user(tf) && trap_user_exception && trap_user_exception(tf))
+		return;
 	trap_report(tf);
 	vm_machdep_fault_print(tf);
 	panic("unexpected trap: %s at 0x%lx", trap_cause_name(cause), tf->sepc);
@@ -220,6 +232,8 @@ void trap_handler(struct trap_frame *tf, bool handler_tried)
 	}
 	--*depth;
 	trap_preempt_check(tf);
+	if (trap_from_user(tf) && trap_user_leave)
+		trap_user_leave(tf);
 }
 
 /*

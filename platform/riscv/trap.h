@@ -59,6 +59,14 @@ trap_handler_t trap_set_handler(unsigned cause, trap_handler_t fn);
 void trap_set_quick_handler(unsigned cause, trap_handler_t quick, trap_handler_t owner);
 /* trap_set_fault_hook: called for any exception no handler resolved. */
 void trap_set_fault_hook(trap_handler_t fn);
+/*
+ * trap_set_user_hooks: the task layer's hooks.  exception: an exception
+ * from U-mode that neither its handler nor the fault hook resolved (before
+ * the report and panic; it ends the task rather than return).  leave:
+ * called by trap_handler last, interrupts off, before every return to
+ * U-mode it makes (a task told to end ends there).
+ */
+void trap_set_user_hooks(trap_handler_t exception, void (*leave)(struct trap_frame *tf));
 
 /* Called by trap.S (see there and trap.c). */
 void trap_handler(struct trap_frame *tf, bool handler_tried);

@@ -1,16 +1,10 @@
 /*
- * user_enter(entry, usp, arg, sstatus): leave for U-mode.  sscratch takes
- * the hart pointer (trap.S finds its kernel stack through it); interrupts
- * come back on with sret (SPIE).
+ * user_enter(tf): leave for U-mode with the registers of the frame at tf
+ * (on this thread's kernel stack, where a trap from U-mode saves its
+ * frame): trap.S's way back to U-mode does the rest.
  */
 	.section .text
 	.globl user_enter
 user_enter:
-	csrw	sepc, a0
-	csrw	sstatus, a3
-	csrw	sscratch, tp
-	mv	sp, a1
-	mv	a0, a2
-	li	ra, 0
-	li	s0, 0
-	sret
+	mv	sp, a0
+	j	trap_return

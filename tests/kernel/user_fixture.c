@@ -40,14 +40,16 @@ bool user_fixture_make(struct user_fixture *f)
 	if (pmap_enter(f->pmap, USER_CODE_VA, f->code, VM_PROT_READ | VM_PROT_EXECUTE, 0) ||
 	    pmap_enter(f->pmap, USER_STACK_VA, f->stack, VM_PROT_DEFAULT, 0))
 		return false;
-	trap_set_handler(EXC_ECALL_U, user_fixture_ecall);
+	f->ecall_was = trap_set_handler(EXC_ECALL_U, user_fixture_ecall);
+	f->ecall_set = true;
 	thread_set_pmap(f->pmap);
 	return true;
 }
 
 void user_fixture_drop(struct user_fixture *f)
 {
-	trap_set_handler(EXC_ECALL_U, NULL);
+	if (f->ecall_set)
+		trap_set_handler(EXC_ECALL_U, f->ecall_was);
 	thread_set_pmap(NULL);
 	if (f->pmap)
 		pmap_destroy(f->pmap);

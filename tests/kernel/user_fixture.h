@@ -21,6 +21,8 @@ struct user_fixture {
 	pmap_t pmap;
 	vm_page_t code, stack;
 	uint64_t ecalls;		/* ecall 2 count */
+	trap_handler_t ecall_was;	/* the handler it replaces while it exists */
+	bool ecall_set;
 };
 
 /* user_fixture_make: map the programs (R+X) and a stack (R+W); the calling thread runs in it. */

@@ -6,14 +6,39 @@ file(GLOB_RECURSE platform_sources CONFIGURE_DEPENDS
 file(GLOB_RECURSE kern_sources CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/kern/*.c)
 file(GLOB_RECURSE vm_sources CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/vm/*.c)
 file(GLOB_RECURSE driver_sources CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/drivers/*.c)
+file(GLOB_RECURSE task_sources CONFIGURE_DEPENDS
+  ${CMAKE_SOURCE_DIR}/task/*.c ${CMAKE_SOURCE_DIR}/task/*.S)
 file(GLOB ktest_asm CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/kernel/*.S)
+
+# The U-mode programs (user/): their own link at the task addresses of
+# task/task_abi.h, integer-only (tasks run with the FPU off), no C library.
+# The kernel carries the result (task/user_image.S) and loads it.
+file(GLOB user_sources CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/user/*.c ${CMAKE_SOURCE_DIR}/user/*.S)
+add_executable(user.elf ${user_sources})
+target_include_directories(user.elf PRIVATE ${CMAKE_SOURCE_DIR})
+target_compile_options(user.elf PRIVATE -march=rv64imac -mabi=lp64 -mno-relax
+  $<$<COMPILE_LANGUAGE:C>:-std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter
+    -fno-builtin -fno-tree-loop-distribute-patterns>)
+target_link_options(user.elf PRIVATE -march=rv64imac -mabi=lp64 -nostdlib
+  -T ${CMAKE_SOURCE_DIR}/user/user.ld -Wl,--no-relax)
+target_link_libraries(user.elf PRIVATE gcc)
+set_target_properties(user.elf PROPERTIES LINK_DEPENDS ${CMAKE_SOURCE_DIR}/user/user.ld)
+set_source_files_properties(${CMAKE_SOURCE_DIR}/task/user_image.S PROPERTIES
+  OBJECT_DEPENDS ${CMAKE_BINARY_DIR}/user.elf
+  COMPILE_DEFINITIONS USER_ELF_PATH="${CMAKE_BINARY_DIR}/user.elf")
 
 set(linker_script ${CMAKE_SOURCE_DIR}/platform/riscv/kernel.ld)
 
 add_library(kernel_objs OBJECT
-  ${platform_sources} ${kern_sources} ${vm_sources} ${driver_sources}
+  ${platform_sources} ${kern_sources} ${vm_sources} ${driver_sources} ${task_sources}
   ${ktest_sources} ${ktest_asm} ${kbench_sources} ${extra_sources})
+separate_arguments(image_libc_flags UNIX_COMMAND "${IMAGE_LIBC_FLAGS}")
+# A build directory configured before the flags moved here still has them cached.
+string(REPLACE "${IMAGE_LIBC_FLAGS}" "" CMAKE_C_FLAGS "${CMAKE_C_FLAGS}")
+string(REPLACE "${IMAGE_LIBC_FLAGS}" "" CMAKE_ASM_FLAGS "${CMAKE_ASM_FLAGS}")
 target_include_directories(kernel_objs PRIVATE ${CMAKE_SOURCE_DIR})
+target_compile_options(kernel_objs PRIVATE ${image_libc_flags})
+add_dependencies(kernel_objs user.elf)
 target_compile_options(kernel_objs PRIVATE
   $<$<COMPILE_LANGUAGE:C>:-std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-zero-length>
   $<$<COMPILE_LANGUAGE:ASM>:-g -I${CMAKE_SOURCE_DIR}/tests/kernel>)
@@ -23,7 +48,7 @@ set_source_files_properties(${CMAKE_SOURCE_DIR}/tests/kernel/vm_params_golden.S 
 
 function(kernel_link name ksyms)
   add_executable(${name} $<TARGET_OBJECTS:kernel_objs> ${ksyms})
-  target_link_options(${name} PRIVATE -T ${linker_script} -Wl,--gc-sections -Wl,-Map=${name}.map)
+  target_link_options(${name} PRIVATE ${image_libc_flags} -T ${linker_script} -Wl,--gc-sections -Wl,-Map=${name}.map)
   set_target_properties(${name} PROPERTIES LINK_DEPENDS ${linker_script})
 endfunction()
 
