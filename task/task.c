@@ -14,11 +14,11 @@
 #include "task/task.h"
 #include "task/task_trap.h"
 #include "task/user_image.h"
+#include "vm/vm_named_entry.h"
 
 static struct spinlock task_lock = SPINLOCK_INIT("task");
 static struct task tasks[TASK_MAX];		/* [T] */
 static struct trap_frame task_starts[TASK_MAX];	/* the registers each task's thread starts with */
-static bool task_load_data[TASK_MAX];		/* its thread copies the image's data first */
 static int task_next_id = 1;			/* [T] */
 static int tasks_live;				/* [T] */
 
@@ -47,14 +47,10 @@ static void task_free(task_t task)
 static void task_main(void *arg)
 {
 	task_t task = arg;
-	size_t slot = (size_t)(task - tasks);
-	uint64_t status = TASK_STATUS_TERMINATED;
 
 	thread_current()->task = task;
 	thread_set_map(task->map);
-	if (!task_load_data[slot] || user_image_load_data() == KERN_SUCCESS)
-		status = user_run_frame(&task_starts[slot]);
-	task_exit(status);
+	task_exit(user_run_frame(&task_starts[task - tasks]));
 }
 
 /*
@@ -63,7 +59,7 @@ static void task_main(void *arg)
  * *start.  => KERN_RESOURCE_SHORTAGE (the map is dropped)
  */
 static kern_return_t task_start(const char *name, task_t parent, vm_map_t map,
-				const struct trap_frame *start, bool load_data, task_t *out)
+				const struct trap_frame *start, task_t *out)
 {
 	task_t task = NULL;
 	size_t slot;
@@ -84,7 +80,6 @@ static kern_return_t task_start(const char *name, task_t parent, vm_map_t map,
 	}
 	snprintf(task->name, sizeof(task->name), "%s", name);
 	task_starts[task - tasks] = *start;
-	task_load_data[task - tasks] = load_data;
 	/* Only this thread reads task->thread before the task is collected, which it does after. */
 	if (!(task->thread = thread_create(name, task_main, task, THREAD_ANY_HART))) {
 		vm_map_deallocate(map);
@@ -115,7 +110,7 @@ kern_return_t task_spawn(const char *name, long arg, task_t *task)
 		vm_map_deallocate(map);
 		return kr;
 	}
-	return task_start(name, NULL, map, &start, true, task);
+	return task_start(name, NULL, map, &start, task);
 }
 
 kern_return_t task_fork(const struct trap_frame *tf, long *child_id)
@@ -129,7 +124,7 @@ kern_return_t task_fork(const struct trap_frame *tf, long *child_id)
 		return KERN_RESOURCE_SHORTAGE;
 	start.a0 = KERN_SUCCESS;	/* what the child's fork returns */
 	start.a1 = 0;
-	if ((kr = task_start(parent->name, parent, map, &start, false, &child)) == KERN_SUCCESS)
+	if ((kr = task_start(parent->name, parent, map, &start, &child)) == KERN_SUCCESS)
 		*child_id = child->id;
 	return kr;
 }
@@ -172,6 +167,8 @@ void task_exit(uint64_t status)
 
 	if (thread_current()->user_state)
 		user_run_exit(status);	/* from a trap: back to task_main first, off the trap's stack */
+	for (int i = 0; i < TASK_HANDLES_MAX; i++)
+		vm_named_entry_release(task->handles[i]);
 	thread_set_map(NULL);
 	spin_lock(&task_lock);
 	task->map = NULL;
@@ -321,16 +318,25 @@ kern_return_t task_bootstrap(void)
 	return KERN_SUCCESS;
 }
 
+vm_map_t task_map_reference(task_t task)
+{
+	vm_map_t map = NULL;
+
+	spin_lock(&task_lock);
+	if (task->state == TASK_ALIVE && task->map)
+		vm_map_reference(map = task->map);
+	spin_unlock(&task_lock);
+	return map;
+}
+
 void task_print(task_t task, bool full, int (*print)(const char *fmt, ...))
 {
 	static const char *const states[] = { "free", "alive", "ended" };
-	vm_map_t map = NULL;
+	vm_map_t map = full ? task_map_reference(task) : NULL;
 	struct task copy;
 
 	spin_lock(&task_lock);
 	copy = *task;
-	if (task->state == TASK_ALIVE && task->map && full)
-		vm_map_reference(map = task->map);
 	spin_unlock(&task_lock);
 	print("task %d (%s): %s, parent %d, %lu bytes user-wired\n", copy.id, copy.name,
 	      states[copy.state], copy.parent ? copy.parent->id : 0, copy.user_wired);

@@ -43,6 +43,7 @@ struct task {
 	bool terminating;		/* [T] task_terminate asked it to end (read unlocked by [t]) */
 	uint64_t status;		/* [T] once ZOMBIE: TASK_STATUS_* word */
 	uint64_t user_wired;		/* [t] bytes its vm_wire calls hold (<= TASK_USER_WIRE_MAX) */
+	struct vm_named_entry *handles[TASK_HANDLES_MAX];	/* [t] its handles, by name */
 };
 typedef struct task *task_t;
 
@@ -88,6 +89,8 @@ kern_return_t task_wait_child(long id, long *id_out, uint64_t *status);
 /* task_exit: end the calling task with the status word; does not return. */
 void task_exit(uint64_t status) __attribute__((noreturn));
 
+/* task_map_reference: the task's map, referenced (vm_map_deallocate), while it is alive; else NULL. */
+vm_map_t task_map_reference(task_t task);
 /* task_count: tasks that exist (alive or zombie), for accounting checks. */
 int task_count(void);
 /* task_print: one line about the task; with its map's entries when full. */

@@ -29,7 +29,22 @@
 #define TASK_TRAP_VM_REGION		12	/* (addr_inout, size_out, info_out) */
 #define TASK_TRAP_VM_WIRE		13	/* (addr, size, access) */
 #define TASK_TRAP_VM_UNWIRE		14	/* (addr, size) */
-#define TASK_TRAP_COUNT			15
+#define TASK_TRAP_MAKE_MEMORY_ENTRY	15	/* (size_inout, addr, permission, handle_out, parent) */
+#define TASK_TRAP_VM_MAP		16	/* (struct task_vm_map_args *) */
+#define TASK_TRAP_HANDLE_REGISTER	17	/* (name, handle; -1: take the name away) */
+#define TASK_TRAP_HANDLE_LOOKUP		18	/* (name, handle_out) */
+#define TASK_TRAP_HANDLE_RELEASE	19	/* (handle) */
+#define TASK_TRAP_COUNT			20
+
+/*
+ * Handles: a task names the named entries it holds (vm/vm_named_entry.h)
+ * by small numbers, as Mach names port rights, at most TASK_HANDLES_MAX at
+ * once; a parent of -1 is none.  A task hands one to an unrelated task by
+ * registering it under a name (at most TASK_HANDLE_NAME_MAX bytes, NUL
+ * included) that the other looks up: Mach's bootstrap server in small.
+ */
+#define TASK_HANDLES_MAX		16
+#define TASK_HANDLE_NAME_MAX		32
 
 /* Bytes a task may hold wired with vm_wire at once (more: KERN_RESOURCE_SHORTAGE). */
 #define TASK_USER_WIRE_MAX		0x40000
@@ -67,6 +82,16 @@
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
+
+/* TASK_TRAP_VM_MAP's arguments (vm_map's, the target being the calling task). */
+struct task_vm_map_args {
+	uint64_t address;		/* in: where (VM_FLAGS_FIXED); out: where it went */
+	uint64_t size, mask;
+	int32_t flags, handle;
+	uint64_t offset;
+	int32_t copy, cur_protection, max_protection;
+	uint32_t inheritance;
+};
 
 struct user_image_header {
 	uint32_t magic;

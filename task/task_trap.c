@@ -5,13 +5,16 @@
  * is KERN_INVALID_ADDRESS.  Outputs are checked writable before anything
  * changes, so that a trap that fails on a bad pointer has done nothing.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "kern/kernel.h"
+#include "kern/spinlock.h"
 #include "kern/thread.h"
 #include "platform/riscv/trap.h"
 #include "task/task.h"
 #include "task/task_trap.h"
+#include "vm/vm_named_entry.h"
 #include "vm/vm_user.h"
 
 typedef kern_return_t (*task_trap_t)(task_t task, struct trap_frame *tf);
@@ -184,6 +187,171 @@ static kern_return_t trap_vm_unwire(task_t task, struct trap_frame *tf)
 	return kr;
 }
 
+/* ---- handles ------------------------------------------------------------------------------ */
+
+/* handle_of: the handle task names name, NULL if none. */
+static vm_named_entry_t handle_of(task_t task, uint64_t name)
+{
+	return name < TASK_HANDLES_MAX ? task->handles[name] : NULL;
+}
+
+/* handle_free_name: a name task has not given out, -1 if it holds TASK_HANDLES_MAX. */
+static int handle_free_name(task_t task)
+{
+	for (int i = 0; i < TASK_HANDLES_MAX; i++)
+		if (!task->handles[i])
+			return i;
+	return -1;
+}
+
+/* trap_make_memory_entry: (size_inout, addr, permission, handle_out, parent or -1). */
+static kern_return_t trap_make_memory_entry(task_t task, struct trap_frame *tf)
+{
+	vm_named_entry_t parent = handle_of(task, tf->a4), ne;
+	int name = handle_free_name(task);
+	vm_size_t size;
+	kern_return_t kr;
+
+	if (!writable(tf->a0, sizeof(size)) || !writable(tf->a3, sizeof(uint64_t)))
+		return KERN_INVALID_ADDRESS;
+	if ((int64_t)tf->a4 != -1 && !parent)
+		return KERN_INVALID_ARGUMENT;
+	if (name < 0)
+		return KERN_RESOURCE_SHORTAGE;
+	copyin((const void *)tf->a0, &size, sizeof(size));
+	kr = mach_make_memory_entry_64(task->map, &size, tf->a1, (vm_prot_t)tf->a2, &ne, parent);
+	if (kr != KERN_SUCCESS)
+		return kr;
+	task->handles[name] = ne;
+	copyout(&size, (void *)tf->a0, sizeof(size));
+	suword64((void *)tf->a3, name);
+	return KERN_SUCCESS;
+}
+
+/* trap_vm_map: (struct task_vm_map_args *), the address written back. */
+static kern_return_t trap_vm_map(task_t task, struct trap_frame *tf)
+{
+	struct task_vm_map_args a;
+	vm_named_entry_t ne;
+	vm_address_t addr;
+	kern_return_t kr;
+
+	if (!writable(tf->a0, sizeof(a.address)) || copyin((const void *)tf->a0, &a, sizeof(a)) != 0)
+		return KERN_INVALID_ADDRESS;
+	if (!(ne = handle_of(task, (uint64_t)(int64_t)a.handle)))
+		return KERN_INVALID_ARGUMENT;
+	addr = a.address;
+	kr = vm_map(task->map, &addr, a.size, a.mask, a.flags, ne, a.offset, a.copy != 0,
+		    a.cur_protection, a.max_protection, a.inheritance);
+	if (kr == KERN_SUCCESS)
+		suword64((void *)tf->a0, (int64_t)addr);
+	return kr;
+}
+
+/* The names published for other tasks: Mach's bootstrap server in small. */
+#define TASK_REGISTRY_MAX	16
+
+struct task_registry_slot {
+	char name[TASK_HANDLE_NAME_MAX];	/* "" when free */
+	vm_named_entry_t entry;			/* one reference */
+};
+
+static struct spinlock task_registry_lock = SPINLOCK_INIT("task_registry");
+static struct task_registry_slot task_registry[TASK_REGISTRY_MAX];	/* [task_registry_lock] */
+
+/* registry_name: the name at user address uname. => KERN_INVALID_ADDRESS, _ARGUMENT (empty, too long) */
+static kern_return_t registry_name(uint64_t uname, char name[TASK_HANDLE_NAME_MAX])
+{
+	size_t len;
+	int err = copyinstr((const void *)uname, name, TASK_HANDLE_NAME_MAX, &len);
+
+	if (err == EFAULT)
+		return KERN_INVALID_ADDRESS;
+	return err || len < 2 ? KERN_INVALID_ARGUMENT : KERN_SUCCESS;
+}
+
+/* registry_slot_locked: the slot of name, else (free_ok) a free one, else NULL. */
+static struct task_registry_slot *registry_slot_locked(const char *name, bool free_ok)
+{
+	struct task_registry_slot *free_slot = NULL;
+
+	for (int i = 0; i < TASK_REGISTRY_MAX; i++) {
+		if (strcmp(task_registry[i].name, name) == 0)
+			return &task_registry[i];
+		if (!task_registry[i].name[0] && !free_slot)
+			free_slot = &task_registry[i];
+	}
+	return free_ok ? free_slot : NULL;
+}
+
+/* trap_handle_register: (name, handle): publish it under name (replacing); handle -1 takes it away. */
+static kern_return_t trap_handle_register(task_t task, struct trap_frame *tf)
+{
+	char name[TASK_HANDLE_NAME_MAX];
+	vm_named_entry_t ne = handle_of(task, tf->a1), old = NULL;
+	bool remove = (int64_t)tf->a1 == -1;
+	struct task_registry_slot *slot;
+	kern_return_t kr = registry_name(tf->a0, name);
+
+	if (kr != KERN_SUCCESS)
+		return kr;
+	if (!ne && !remove)
+		return KERN_INVALID_ARGUMENT;
+	spin_lock(&task_registry_lock);
+	if (!(slot = registry_slot_locked(name, !remove))) {
+		kr = remove ? KERN_FAILURE : KERN_RESOURCE_SHORTAGE;
+	} else {
+		old = slot->entry;
+		if (remove) {
+			*slot = (struct task_registry_slot){ .entry = NULL };
+		} else {
+			vm_named_entry_reference(ne);
+			memcpy(slot->name, name, sizeof(name));
+			slot->entry = ne;
+		}
+	}
+	spin_unlock(&task_registry_lock);
+	vm_named_entry_release(old);
+	return kr;
+}
+
+/* trap_handle_lookup: (name, handle_out): a handle to what name was registered with. */
+static kern_return_t trap_handle_lookup(task_t task, struct trap_frame *tf)
+{
+	char name[TASK_HANDLE_NAME_MAX];
+	int hname = handle_free_name(task);
+	struct task_registry_slot *slot;
+	vm_named_entry_t ne = NULL;
+	kern_return_t kr = registry_name(tf->a0, name);
+
+	if (kr != KERN_SUCCESS)
+		return kr;
+	if (!writable(tf->a1, sizeof(uint64_t)))
+		return KERN_INVALID_ADDRESS;
+	if (hname < 0)
+		return KERN_RESOURCE_SHORTAGE;
+	spin_lock(&task_registry_lock);
+	if ((slot = registry_slot_locked(name, false)))
+		vm_named_entry_reference(ne = slot->entry);
+	spin_unlock(&task_registry_lock);
+	if (!ne)
+		return KERN_FAILURE;	/* nothing registered under that name (yet) */
+	task->handles[hname] = ne;
+	suword64((void *)tf->a1, hname);
+	return KERN_SUCCESS;
+}
+
+static kern_return_t trap_handle_release(task_t task, struct trap_frame *tf)
+{
+	vm_named_entry_t ne = handle_of(task, tf->a0);
+
+	if (!ne)
+		return KERN_INVALID_ARGUMENT;
+	task->handles[tf->a0] = NULL;
+	vm_named_entry_release(ne);
+	return KERN_SUCCESS;
+}
+
 static const task_trap_t task_traps[TASK_TRAP_COUNT] = {
 	[TASK_TRAP_NULL] = trap_null,
 	[TASK_TRAP_EXIT] = trap_exit,
@@ -200,6 +368,11 @@ static const task_trap_t task_traps[TASK_TRAP_COUNT] = {
 	[TASK_TRAP_VM_REGION] = trap_vm_region,
 	[TASK_TRAP_VM_WIRE] = trap_vm_wire,
 	[TASK_TRAP_VM_UNWIRE] = trap_vm_unwire,
+	[TASK_TRAP_MAKE_MEMORY_ENTRY] = trap_make_memory_entry,
+	[TASK_TRAP_VM_MAP] = trap_vm_map,
+	[TASK_TRAP_HANDLE_REGISTER] = trap_handle_register,
+	[TASK_TRAP_HANDLE_LOOKUP] = trap_handle_lookup,
+	[TASK_TRAP_HANDLE_RELEASE] = trap_handle_release,
 };
 
 bool task_trap_ecall(struct trap_frame *tf)

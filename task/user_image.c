@@ -1,9 +1,11 @@
 /*
  * user_image.c: the U-mode programs linked into the image (user/, carried
- * as an ELF file by user_image.S).  Its text segment is loaded once into
- * a submap that every task nests with use_pmap (one copy of the pages and
- * of their page tables for all); its data segment is copied into each new
- * task; its header lists the programs a task may run.
+ * as an ELF file by user_image.S), laid out as the reference's shared
+ * library: the text segment in a submap every task nests with use_pmap
+ * (one copy of the pages and of their page tables for all), the data
+ * segment in a submap every task maps without it (the structure shared,
+ * each task's written pages its own, copied on write).  Its header lists
+ * the programs a task may run.
  */
 #include <string.h>
 
@@ -29,7 +31,7 @@ struct user_image_program {
 
 /* Written once by user_image_bootstrap (before any task exists), read-only after. */
 static struct {
-	vm_map_t text_map;
+	vm_map_t text_map, data_map;
 	struct user_segment text, data;
 	uint64_t entry;
 	struct user_image_program programs[USER_PROGRAMS_MAX];
@@ -159,14 +161,20 @@ static void icache_sync_all(void)
 			smp_call(i, icache_sync_here, NULL);
 }
 
-/* text_map_make: the text submap, loaded and read+execute only. */
-static kern_return_t text_map_make(void)
+/*
+ * segment_map_make: a submap over [base, base + size) holding segment s,
+ * loaded, at most max_prot, and wired: paged out, it would go to swap
+ * (its object is anonymous) although the image holds it already; a pager
+ * reading it back from the image would let it page for free.
+ * => *out; KERN_RESOURCE_SHORTAGE, a VM error
+ */
+static kern_return_t segment_map_make(const struct user_segment *s, vm_offset_t base, vm_size_t size,
+				      vm_prot_t max_prot, vm_map_t *out)
 {
-	const struct user_segment *s = &user_image.text;
 	vm_address_t start = trunc_page(s->vaddr);
-	vm_size_t size = round_page(s->vaddr + s->memsz) - start;
+	vm_size_t len = round_page(s->vaddr + s->memsz) - start;
 	pmap_t pmap = pmap_create();
-	vm_map_t map = pmap ? vm_map_create(pmap, USER_TEXT_BASE, USER_TEXT_BASE + USER_TEXT_SIZE) : NULL;
+	vm_map_t map = pmap ? vm_map_create(pmap, base, base + size) : NULL;
 	kern_return_t kr;
 
 	if (!map) {
@@ -174,61 +182,61 @@ static kern_return_t text_map_make(void)
 			pmap_destroy(pmap);
 		return KERN_RESOURCE_SHORTAGE;
 	}
-	kr = vm_allocate(map, &start, size, VM_FLAGS_FIXED);
+	kr = vm_allocate(map, &start, len, VM_FLAGS_FIXED);
 	if (kr == KERN_SUCCESS && copyout_in(map, s) != 0)
 		kr = KERN_MEMORY_FAILURE;
 	if (kr == KERN_SUCCESS)
-		kr = vm_protect(map, start, size, TRUE, VM_PROT_READ | VM_PROT_EXECUTE);
+		kr = vm_protect(map, start, len, TRUE, max_prot);
 	if (kr == KERN_SUCCESS)
-		kr = vm_protect(map, start, size, FALSE, VM_PROT_READ | VM_PROT_EXECUTE);
-	/*
-	 * Wired: paged out, the text would go to swap (its object is anonymous)
-	 * although the image holds it already; a pager reading it back from
-	 * the image would let it page for free.
-	 */
+		kr = vm_protect(map, start, len, FALSE, max_prot);
 	if (kr == KERN_SUCCESS)
-		kr = vm_map_wire(map, start, start + size, VM_PROT_READ | VM_PROT_EXECUTE, FALSE);
+		kr = vm_map_wire(map, start, start + len, max_prot, FALSE);
 	if (kr != KERN_SUCCESS) {
 		vm_map_deallocate(map);
 		return kr;
 	}
-	icache_sync_all();
-	user_image.text_map = map;
+	*out = map;
 	return KERN_SUCCESS;
 }
 
 kern_return_t user_image_bootstrap(void)
 {
+	kern_return_t kr;
+
 	if (user_image.text_map)
 		return KERN_SUCCESS;
 	if (!image_parse()) {
 		kprintf("user image: malformed\n");
 		return KERN_INVALID_ARGUMENT;
 	}
-	return text_map_make();
+	if (user_image.data.memsz &&
+	    (kr = segment_map_make(&user_image.data, USER_DATA_BASE, USER_DATA_SIZE, VM_PROT_DEFAULT,
+				   &user_image.data_map)) != KERN_SUCCESS)
+		return kr;
+	kr = segment_map_make(&user_image.text, USER_TEXT_BASE, USER_TEXT_SIZE,
+			      VM_PROT_READ | VM_PROT_EXECUTE, &user_image.text_map);
+	if (kr != KERN_SUCCESS)
+		return kr;
+	icache_sync_all();
+	return KERN_SUCCESS;
 }
 
 kern_return_t user_image_map(vm_map_t map)
 {
-	const struct user_segment *d = &user_image.data;
-	vm_address_t data = trunc_page(d->vaddr), stack = USER_STACK_TOP - USER_STACK_SIZE;
+	vm_address_t text = USER_TEXT_BASE, data = USER_DATA_BASE;
+	vm_address_t stack = USER_STACK_TOP - USER_STACK_SIZE;
 	kern_return_t kr;
 
-	kr = vm_map_submap(map, USER_TEXT_BASE, USER_TEXT_BASE + USER_TEXT_SIZE, user_image.text_map,
-			   USER_TEXT_BASE, TRUE);
-	if (kr == KERN_SUCCESS && d->memsz)
-		kr = vm_allocate(map, &data, round_page(d->vaddr + d->memsz) - data, VM_FLAGS_FIXED);
+	kr = vm_map_enter_submap(map, &text, USER_TEXT_SIZE, 0, VM_FLAGS_FIXED, user_image.text_map,
+				 USER_TEXT_BASE, TRUE, VM_PROT_READ | VM_PROT_EXECUTE,
+				 VM_PROT_READ | VM_PROT_EXECUTE, VM_INHERIT_SHARE);
+	if (kr == KERN_SUCCESS && user_image.data_map)
+		kr = vm_map_enter_submap(map, &data, USER_DATA_SIZE, 0, VM_FLAGS_FIXED,
+					 user_image.data_map, USER_DATA_BASE, FALSE, VM_PROT_DEFAULT,
+					 VM_PROT_DEFAULT, VM_INHERIT_COPY);	/* a fork copies what it wrote */
 	if (kr == KERN_SUCCESS)
 		kr = vm_allocate(map, &stack, USER_STACK_SIZE, VM_FLAGS_FIXED);
 	return kr;
-}
-
-kern_return_t user_image_load_data(void)
-{
-	const struct user_segment *d = &user_image.data;
-
-	return copyout((const void *)image_bytes(d->offset, d->filesz), (void *)d->vaddr,
-		       d->filesz) == 0 ? KERN_SUCCESS : KERN_MEMORY_FAILURE;
 }
 
 bool user_image_program(const char *name, uint64_t *main)
@@ -250,4 +258,9 @@ uint64_t user_image_entry(void)
 vm_map_t user_image_text_map(void)
 {
 	return user_image.text_map;
+}
+
+vm_map_t user_image_data_map(void)
+{
+	return user_image.data_map;
 }

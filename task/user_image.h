@@ -1,7 +1,8 @@
 /*
  * user_image.h: the U-mode programs linked into the image (user/): their
- * shared text, each task's data and stack, and the table of programs by
- * name.  Layout: task/task_abi.h.
+ * text and data submaps (the reference's shared-library example), each
+ * task's stack, and the table of programs by name.  Layout:
+ * task/task_abi.h.
  */
 #ifndef TASK_USER_IMAGE_H
 #define TASK_USER_IMAGE_H
@@ -15,27 +16,24 @@
 #define USER_PROGRAM_NAME_MAX	32
 
 /*
- * user_image_bootstrap: check the image and load its text into the
- * submap every task nests (once; later calls do nothing).
+ * user_image_bootstrap: check the image and load its text and data into
+ * the submaps every task maps (once; later calls do nothing).
  * => KERN_INVALID_ARGUMENT if the image is malformed, a VM error
  */
 kern_return_t user_image_bootstrap(void);
 /*
  * user_image_map: lay out a new task's map: the text submap nested at
- * USER_TEXT_BASE (use_pmap), room for the data and bss, the stack.
+ * USER_TEXT_BASE (use_pmap), the data submap at USER_DATA_BASE (without:
+ * the task's writes go to its own copies), the stack.
  * => a VM error (the caller drops the map)
  */
 kern_return_t user_image_map(vm_map_t map);
-/*
- * user_image_load_data: copy the initial data into the calling thread's
- * map (laid out by user_image_map).  => KERN_MEMORY_FAILURE if it cannot
- */
-kern_return_t user_image_load_data(void);
 /* user_image_program: *main = the address of program `name`'s main; false if none. */
 bool user_image_program(const char *name, uint64_t *main);
 /* user_image_entry: where a task starts (a0 = main, a1 = its argument). */
 uint64_t user_image_entry(void);
-/* user_image_text_map: the shared text submap (NULL before user_image_bootstrap). */
+/* user_image_text_map / user_image_data_map: the submaps (NULL before user_image_bootstrap). */
 vm_map_t user_image_text_map(void);
+vm_map_t user_image_data_map(void);
 
 #endif

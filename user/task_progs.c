@@ -8,13 +8,6 @@
 #define KERNEL_ADDRESS	0xffffffc000200000ul	/* the kernel's half: never a user address */
 #define UNMAPPED	0x50000000ul		/* nothing is mapped here in any task */
 
-/* fail: report check n of program `what` and return n. */
-static long fail(const char *what, long n)
-{
-	uprintf("%s: check %ld failed (task %ld)\n", what, n, task_self());
-	return n;
-}
-
 /* exit_code: exit with arg. */
 static long exit_code(long arg)
 {
@@ -51,14 +44,14 @@ static long ranges_make(struct ranges *r)
 	for (int i = 0; i < 4; i++) {
 		*all[i] = 0;
 		if (vm_allocate(all[i], RANGE_SIZE, VM_FLAGS_ANYWHERE) != KERN_SUCCESS)
-			return fail("forktree", 1);
+			return ufail("forktree", 1);
 		range_fill(*all[i], 0x1000 + i);
 	}
 	if (vm_inherit(r->share, RANGE_SIZE, VM_INHERIT_SHARE) != KERN_SUCCESS ||
 	    vm_inherit(r->copy, RANGE_SIZE, VM_INHERIT_COPY) != KERN_SUCCESS ||
 	    vm_inherit(r->none, RANGE_SIZE, VM_INHERIT_NONE) != KERN_SUCCESS ||
 	    vm_protect(r->capped, RANGE_SIZE, TRUE, VM_PROT_READ) != KERN_SUCCESS)
-		return fail("forktree", 2);
+		return ufail("forktree", 2);
 	return 0;
 }
 
@@ -70,17 +63,17 @@ static long generation_check(const struct ranges *r, long depth)
 	vm_region_basic_info_data_t info;
 
 	if (!range_holds(r->share, 0x2000 + depth - 1) || !range_holds(r->copy, 0x3000 + depth - 1))
-		return fail("forktree", 10);
+		return ufail("forktree", 10);
 	/* NONE: nothing at r->none in the child (vm_region finds the next range, or none). */
 	if (vm_region(&a, &size, &info) == KERN_SUCCESS && a <= r->none)
-		return fail("forktree", 11);
+		return ufail("forktree", 11);
 	if (vm_protect(r->capped, RANGE_SIZE, FALSE, VM_PROT_READ | VM_PROT_WRITE) !=
 	    KERN_PROTECTION_FAILURE)
-		return fail("forktree", 12);
+		return ufail("forktree", 12);
 	a = r->capped;
 	if (vm_region(&a, &size, &info) != KERN_SUCCESS || info.max_protection != VM_PROT_READ ||
 	    !range_holds(r->capped, 0x1003))
-		return fail("forktree", 13);
+		return ufail("forktree", 13);
 	return 0;
 }
 
@@ -97,7 +90,7 @@ static long generation(const struct ranges *r, long depth, long generations)
 	range_fill(r->share, 0x2000 + depth);
 	range_fill(r->copy, 0x3000 + depth);
 	if (task_fork(&child) != KERN_SUCCESS)
-		return fail("forktree", 20);
+		return ufail("forktree", 20);
 	if (child == 0) {
 		err = generation(r, depth + 1, generations);
 		range_fill(r->share, 0x4000 + depth);	/* seen by the parent */
@@ -105,11 +98,11 @@ static long generation(const struct ranges *r, long depth, long generations)
 		exit(err);
 	}
 	if (task_wait(child, &id, &status) != KERN_SUCCESS || id != child)
-		return fail("forktree", 21);
+		return ufail("forktree", 21);
 	if (status != 0)
 		return (long)status;	/* the child's own failure, already reported */
 	if (!range_holds(r->share, 0x4000 + depth) || !range_holds(r->copy, 0x3000 + depth))
-		return fail("forktree", 22);
+		return ufail("forktree", 22);
 	return 0;
 }
 
@@ -153,13 +146,13 @@ static long fault_child(long arg)
 	uint64_t status;
 
 	if (task_fork(&child) != KERN_SUCCESS)
-		return fail("fault_child", 1);
+		return ufail("fault_child", 1);
 	if (child == 0)
 		return fault_unmapped(0);
 	if (task_wait(-1, &id, &status) != KERN_SUCCESS || id != child)
-		return fail("fault_child", 2);
+		return ufail("fault_child", 2);
 	if (status != (TASK_STATUS_EXCEPTION | EXC_LOAD_PAGE_FAULT))
-		return fail("fault_child", 3);
+		return ufail("fault_child", 3);
 	return 0;
 }
 USER_PROGRAM(fault_child);
@@ -179,7 +172,7 @@ static long bad_args(long arg)
 	uint64_t status;
 
 	if (vm_allocate(&a, 2 * PAGE_SIZE, VM_FLAGS_ANYWHERE) != KERN_SUCCESS)
-		return fail("bad_args", 100);
+		return ufail("bad_args", 100);
 	const struct bad_call calls[] = {
 		{ "vm_allocate: kernel pointer", vm_allocate((vm_address_t *)k, PAGE_SIZE, VM_FLAGS_ANYWHERE),
 		  KERN_INVALID_ADDRESS },
@@ -244,13 +237,13 @@ static long wire(long arg)
 
 	if (vm_allocate(&a, 8 * PAGE_SIZE, VM_FLAGS_ANYWHERE) != KERN_SUCCESS ||
 	    vm_wire(a, 4 * PAGE_SIZE, VM_PROT_READ | VM_PROT_WRITE) != KERN_SUCCESS)
-		return fail("wire", 1);
+		return ufail("wire", 1);
 	r = a;
 	if (vm_region(&r, &size, &info) != KERN_SUCCESS || r != a || info.user_wired_count != 1)
-		return fail("wire", 2);
+		return ufail("wire", 2);
 	range_fill(a, 7);
 	if (arg == 0 && vm_unwire(a, 4 * PAGE_SIZE) != KERN_SUCCESS)
-		return fail("wire", 3);
+		return ufail("wire", 3);
 	return 0;
 }
 USER_PROGRAM(wire);
@@ -280,7 +273,7 @@ static long wait_spinner(long arg)
 	uint64_t status;
 
 	if (task_fork(&child) != KERN_SUCCESS)
-		return fail("wait_spinner", 1);
+		return ufail("wait_spinner", 1);
 	if (child == 0) {
 		yield_for(arg);
 		return 0;
@@ -296,7 +289,7 @@ static long orphans(long arg)
 
 	for (int i = 0; i < 3; i++) {
 		if (task_fork(&child) != KERN_SUCCESS)
-			return fail("orphans", 1);
+			return ufail("orphans", 1);
 		if (child == 0) {
 			yield_for(arg);
 			return 0;
@@ -338,20 +331,20 @@ static long touch(long mib)
 	uint64_t status;
 
 	if (vm_allocate(&a, pages * PAGE_SIZE, VM_FLAGS_ANYWHERE) != KERN_SUCCESS)
-		return fail("touch", 1);
+		return ufail("touch", 1);
 	pages_fill(a, pages, 1);
 	if (!pages_check(a, pages, 1))
-		return fail("touch", 2);
+		return ufail("touch", 2);
 	if (task_fork(&child) != KERN_SUCCESS)
-		return fail("touch", 3);
+		return ufail("touch", 3);
 	if (child == 0) {
 		if (!pages_check(a, pages, 1))
-			return fail("touch", 4);
+			return ufail("touch", 4);
 		pages_fill(a, pages, 2);
-		return pages_check(a, pages, 2) ? 0 : fail("touch", 5);
+		return pages_check(a, pages, 2) ? 0 : ufail("touch", 5);
 	}
 	if (task_wait(child, &id, &status) != KERN_SUCCESS || status != 0)
-		return fail("touch", 6);
-	return pages_check(a, pages, 1) ? 0 : fail("touch", 7);
+		return ufail("touch", 6);
+	return pages_check(a, pages, 1) ? 0 : ufail("touch", 7);
 }
 USER_PROGRAM(touch);

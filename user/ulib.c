@@ -79,6 +79,43 @@ kern_return_t vm_unwire(vm_address_t addr, vm_size_t size)
 	return task_trap(TASK_TRAP_VM_UNWIRE, (long)addr, (long)size, 0, 0, NULL);
 }
 
+kern_return_t mach_make_memory_entry_64(vm_size_t *size, vm_address_t addr, vm_prot_t permission,
+					long *handle, long parent)
+{
+	return task_trap5(TASK_TRAP_MAKE_MEMORY_ENTRY, (long)size, (long)addr, permission,
+			  (long)handle, parent, NULL);
+}
+
+kern_return_t vm_map(vm_address_t *addr, vm_size_t size, vm_offset_t mask, int flags, long handle,
+		     vm_offset_t offset, boolean_t copy, vm_prot_t cur_protection,
+		     vm_prot_t max_protection, vm_inherit_t inheritance)
+{
+	struct task_vm_map_args a = {
+		.address = *addr, .size = size, .mask = mask, .flags = flags, .handle = (int32_t)handle,
+		.offset = offset, .copy = copy, .cur_protection = cur_protection,
+		.max_protection = max_protection, .inheritance = inheritance,
+	};
+	kern_return_t kr = task_trap(TASK_TRAP_VM_MAP, (long)&a, 0, 0, 0, NULL);
+
+	*addr = a.address;
+	return kr;
+}
+
+kern_return_t handle_register(const char *name, long handle)
+{
+	return task_trap(TASK_TRAP_HANDLE_REGISTER, (long)name, handle, 0, 0, NULL);
+}
+
+kern_return_t handle_lookup(const char *name, long *handle)
+{
+	return task_trap(TASK_TRAP_HANDLE_LOOKUP, (long)name, (long)handle, 0, 0, NULL);
+}
+
+kern_return_t handle_release(long handle)
+{
+	return task_trap(TASK_TRAP_HANDLE_RELEASE, handle, 0, 0, 0, NULL);
+}
+
 struct ubuf {
 	char buf[256];
 	size_t n;
@@ -157,6 +194,12 @@ void uprintf(const char *fmt, ...)
 	}
 	va_end(ap);
 	task_write(b.buf, b.n);
+}
+
+long ufail(const char *what, long n)
+{
+	uprintf("%s: check %ld failed (task %ld)\n", what, n, task_self());
+	return n;
 }
 
 void *memset(void *dst, int c, size_t n)

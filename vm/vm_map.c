@@ -611,39 +611,60 @@ static kern_return_t vm_map_enter_locked(vm_map_t map, struct vm_map_entry *afte
 	return KERN_SUCCESS;
 }
 
-kern_return_t vm_map_enter(vm_map_t map, vm_offset_t *address, vm_size_t size, vm_offset_t mask,
-			   int flags, struct vm_object *object, vm_object_offset_t offset,
-			   boolean_t needs_copy, vm_prot_t cur_protection, vm_prot_t max_protection,
-			   vm_inherit_t inheritance)
+/*
+ * map_place_locked: where [start, start + size) goes: at *address as given
+ * (VM_FLAGS_FIXED) or the first free range aligned to mask + 1
+ * (VM_FLAGS_ANYWHERE, *address set); *after: the entry that will follow it.
+ * => map write-locked; KERN_NO_SPACE
+ */
+static kern_return_t map_place_locked(vm_map_t map, vm_offset_t *address, vm_size_t size,
+				      vm_offset_t mask, int flags, struct vm_map_entry **after)
+{
+	vm_offset_t start = *address;
+
+	if (flags & VM_FLAGS_ANYWHERE)
+		return vm_map_find_space_locked(map, size, MAX(PAGE_SIZE, mask + 1), address, after) ?
+		       KERN_SUCCESS : KERN_NO_SPACE;
+	if (start < map->min_offset || start + size < start || start + size > map->max_offset ||
+	    !vm_map_range_free_locked(map, start, start + size, after))
+		return KERN_NO_SPACE;
+	return KERN_SUCCESS;
+}
+
+/* enter_args_ok: what vm_map_enter and vm_map_enter_submap refuse as KERN_INVALID_ARGUMENT. */
+static bool enter_args_ok(vm_map_t map, vm_offset_t *address, vm_size_t size, vm_offset_t mask,
+			  int flags, vm_prot_t cur, vm_prot_t max, vm_inherit_t inheritance)
+{
+	return map && address && size && !(flags & ~VM_FLAGS_ALL) && round_page(size) >= size &&
+	       !((mask + 1) & mask) && !(cur & ~max) && !(max & ~VM_PROT_ALL) &&
+	       inheritance <= VM_INHERIT_LAST_VALID &&
+	       ((flags & VM_FLAGS_ANYWHERE) || (page_aligned(*address) && !(*address & mask)));
+}
+
+/* map_enter: vm_map_enter, the entry also marked shared (reached through another map) if shared. */
+static kern_return_t map_enter(vm_map_t map, vm_offset_t *address, vm_size_t size, vm_offset_t mask,
+			       int flags, struct vm_object *object, vm_object_offset_t offset,
+			       boolean_t needs_copy, bool shared, vm_prot_t cur_protection,
+			       vm_prot_t max_protection, vm_inherit_t inheritance)
 {
 	struct vm_map_entry *e, *after;
-	vm_offset_t start;
-	kern_return_t kr = KERN_SUCCESS;
+	vm_offset_t start = address ? *address : 0;
+	kern_return_t kr;
 
-	if (!map || !address || size == 0 || (flags & ~VM_FLAGS_ALL) || round_page(size) < size ||
-	    ((mask + 1) & mask) || (cur_protection & ~max_protection) || (max_protection & ~VM_PROT_ALL) ||
-	    inheritance > VM_INHERIT_LAST_VALID || !page_aligned(offset))
+	if (!enter_args_ok(map, address, size, mask, flags, cur_protection, max_protection,
+			   inheritance) || !page_aligned(offset))
 		return KERN_INVALID_ARGUMENT;
 	size = round_page(size);
 	if (object && (offset + size < offset || offset + size > object->size))
 		return KERN_INVALID_ARGUMENT;
-	if (!(flags & VM_FLAGS_ANYWHERE) && (!page_aligned(*address) || (*address & mask)))
-		return KERN_INVALID_ARGUMENT;
 	rw_lock_write(&map->lock);
-	if (flags & VM_FLAGS_ANYWHERE) {
-		if (!vm_map_find_space_locked(map, size, MAX(PAGE_SIZE, mask + 1), &start, &after))
-			kr = KERN_NO_SPACE;
-	} else {
-		start = *address;
-		if (start < map->min_offset || start + size < start || start + size > map->max_offset ||
-		    !vm_map_range_free_locked(map, start, start + size, &after))
-			kr = KERN_NO_SPACE;
-	}
+	kr = map_place_locked(map, &start, size, mask, flags, &after);
 	if (kr == KERN_SUCCESS)
 		kr = vm_map_enter_locked(map, after, start, size, object, offset, cur_protection,
 					 max_protection, inheritance, &e);
 	if (kr == KERN_SUCCESS) {
 		e->needs_copy = needs_copy;
+		e->is_shared = shared;
 		e = entry_coalesce(map, e);
 		if (e->next)
 			entry_coalesce(map, e->next);
@@ -651,6 +672,24 @@ kern_return_t vm_map_enter(vm_map_t map, vm_offset_t *address, vm_size_t size, v
 	}
 	rw_unlock_write(&map->lock);
 	return kr;
+}
+
+kern_return_t vm_map_enter(vm_map_t map, vm_offset_t *address, vm_size_t size, vm_offset_t mask,
+			   int flags, struct vm_object *object, vm_object_offset_t offset,
+			   boolean_t needs_copy, vm_prot_t cur_protection, vm_prot_t max_protection,
+			   vm_inherit_t inheritance)
+{
+	return map_enter(map, address, size, mask, flags, object, offset, needs_copy, false,
+			 cur_protection, max_protection, inheritance);
+}
+
+kern_return_t vm_map_enter_shared(vm_map_t map, vm_offset_t *address, vm_size_t size,
+				  vm_offset_t mask, int flags, struct vm_object *object,
+				  vm_object_offset_t offset, vm_prot_t cur_protection,
+				  vm_prot_t max_protection, vm_inherit_t inheritance)
+{
+	return map_enter(map, address, size, mask, flags, object, offset, FALSE, true,
+			 cur_protection, max_protection, inheritance);
 }
 
 kern_return_t vm_allocate(vm_map_t map, vm_address_t *addr, vm_size_t size, int flags)
@@ -840,38 +879,52 @@ static bool map_has_submaps(vm_map_t map)
 	return found;
 }
 
-kern_return_t vm_map_submap(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_map_t submap,
-			    vm_offset_t offset, boolean_t use_pmap)
+kern_return_t vm_map_enter_submap(vm_map_t map, vm_offset_t *address, vm_size_t size,
+				  vm_offset_t mask, int flags, vm_map_t submap, vm_offset_t offset,
+				  boolean_t use_pmap, vm_prot_t cur_protection, vm_prot_t max_protection,
+				  vm_inherit_t inheritance)
 {
 	struct vm_map_entry *e, *after;
+	vm_offset_t start = address ? *address : 0;
 	kern_return_t kr = KERN_SUCCESS;
 
-	if (!map || !submap || map == submap || start >= end || !page_aligned(start) ||
-	    !page_aligned(end) || !page_aligned(offset) || offset < submap->min_offset ||
-	    offset + (end - start) > submap->max_offset || offset + (end - start) < offset)
+	if (!enter_args_ok(map, address, size, mask, flags, cur_protection, max_protection,
+			   inheritance) || !submap || map == submap || !page_aligned(size) ||
+	    !page_aligned(offset) || offset < submap->min_offset || offset + size < offset ||
+	    offset + size > submap->max_offset)
 		return KERN_INVALID_ARGUMENT;
-	if (use_pmap && (offset != start || !IS_ALIGNED(start | end, 2 * MiB)))
-		return KERN_INVALID_ARGUMENT;
+	if (use_pmap && ((flags & VM_FLAGS_ANYWHERE) || offset != start ||
+			 !IS_ALIGNED(start | size, 2 * MiB)))
+		return KERN_INVALID_ARGUMENT;	/* nested tables: the same addresses, whole tables */
 	rw_lock_write(&map->lock);
 	if (__atomic_load_n(&map->submap_users, __ATOMIC_RELAXED) || map_has_submaps(submap))
 		kr = KERN_INVALID_ARGUMENT;	/* one level of submaps (no cycles either) */
-	else if (start < map->min_offset || end > map->max_offset ||
-		 !vm_map_range_free_locked(map, start, end, &after))
-		kr = KERN_NO_SPACE;
-	else if (use_pmap)
-		kr = pmap_nest(submap->pmap, map->pmap, start, end - start);
+	else
+		kr = map_place_locked(map, &start, size, mask, flags, &after);
+	if (kr == KERN_SUCCESS && use_pmap)
+		kr = pmap_nest(submap->pmap, map->pmap, start, size);
 	if (kr == KERN_SUCCESS &&
-	    (kr = vm_map_enter_locked(map, after, start, end - start, NULL, offset, VM_PROT_ALL,
-				      VM_PROT_ALL, VM_INHERIT_SHARE, &e)) == KERN_SUCCESS) {
+	    (kr = vm_map_enter_locked(map, after, start, size, NULL, offset, cur_protection,
+				      max_protection, inheritance, &e)) == KERN_SUCCESS) {
 		e->is_submap = true;
 		e->use_pmap = use_pmap;
 		e->submap = submap;
 		entry_reference_target(e);
+		*address = start;
 	} else if (kr != KERN_NO_SPACE && kr != KERN_INVALID_ARGUMENT && use_pmap) {
-		pmap_unnest(map->pmap, start, end - start);
+		pmap_unnest(map->pmap, start, size);
 	}
 	rw_unlock_write(&map->lock);
 	return kr;
+}
+
+kern_return_t vm_map_submap(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_map_t submap,
+			    vm_offset_t offset, boolean_t use_pmap)
+{
+	if (start >= end)
+		return KERN_INVALID_ARGUMENT;
+	return vm_map_enter_submap(map, &start, end - start, 0, VM_FLAGS_FIXED, submap, offset,
+				   use_pmap, VM_PROT_ALL, VM_PROT_ALL, VM_INHERIT_SHARE);
 }
 
 /* ---- the fault path's view ------------------------------------------------------------- */
@@ -898,8 +951,63 @@ static kern_return_t vm_map_lookup_prepare_locked(struct vm_map_entry *e, vm_pro
 }
 
 /*
+ * submap_entry_privatize_locked: a write through a submap that map holds
+ * without use_pmap.  The reference's rule: the structure of such a map is
+ * shared, the contents of its pages are not.  The part of map's entry over
+ * the submap entry at vaddr becomes map's own copy-on-write mapping of
+ * that entry's object (XNU does the same for a shared region's data):
+ * pages map holds no copy of go on showing the submap's, written ones are
+ * map's alone, and that part follows map's entry from now on (later
+ * changes in the submap reach the rest of the range, not it).
+ * => map write-locked; KERN_SUCCESS also when the entry changed meanwhile
+ *    (the caller looks again); KERN_PROTECTION_FAILURE if the submap's
+ *    entry does not allow writing, KERN_INVALID_ADDRESS if it has none
+ */
+static kern_return_t submap_entry_privatize_locked(vm_map_t map, vm_offset_t vaddr)
+{
+	struct vm_map_entry *e = vm_map_lookup_entry_locked(map, vaddr), *se;
+	vm_offset_t lo, hi;
+	vm_map_t sub;
+	kern_return_t kr;
+
+	if (!e || !e->is_submap || e->use_pmap)
+		return KERN_SUCCESS;
+	sub = e->submap;
+	vm_map_reference(sub);		/* held across e's release below */
+	rw_lock_write(&sub->lock);
+	se = vm_map_lookup_entry_locked(sub, vaddr - e->start + e->offset);
+	if (!se || se->is_submap)
+		kr = KERN_INVALID_ADDRESS;
+	else if (!(se->protection & e->protection & VM_PROT_WRITE))
+		kr = KERN_PROTECTION_FAILURE;
+	else	/* the object the copies come from: the submap entry's own */
+		kr = vm_map_lookup_prepare_locked(se, se->needs_copy ? VM_PROT_WRITE : VM_PROT_READ);
+	lo = e->start + (MAX(se ? se->start : 0, e->offset) - e->offset);
+	hi = e->start + (MIN(se ? se->end : 0, e->offset + (e->end - e->start)) - e->offset);
+	if (kr == KERN_SUCCESS && !(e = clip_range_locked(map, lo, hi, &kr)) && kr == KERN_SUCCESS)
+		kr = KERN_RESOURCE_SHORTAGE;
+	if (kr == KERN_SUCCESS) {
+		entry_release_target(e);	/* the submap: not its last reference (held above) */
+		e->is_submap = false;
+		e->object = se->object;
+		vm_object_share(e->object);
+		e->offset = se->offset + (e->offset - se->start);
+		e->needs_copy = true;
+		e->protection &= se->protection;
+		e->max_protection &= se->max_protection;
+		e->behavior = se->behavior;
+	}
+	rw_unlock_write(&sub->lock);
+	vm_map_deallocate(sub);
+	return kr;
+}
+
+/*
  * vm_map_lookup_slow: vm_map_lookup through a submap, or with the entry
- * to prepare first, or to report an error.  => nothing locked on entry
+ * to prepare first, or to report an error.  Through a submap held without
+ * use_pmap, pages are mapped read-only in the parent's pmap and a write
+ * gives the parent its own copy (submap_entry_privatize_locked).
+ * => nothing locked on entry
  */
 static __attribute__((noinline)) kern_return_t
 vm_map_lookup_slow(struct vm_map_lookup_info *info, vm_offset_t vaddr, vm_prot_t fault_type)
@@ -918,6 +1026,15 @@ vm_map_lookup_slow(struct vm_map_lookup_info *info, vm_offset_t vaddr, vm_prot_t
 			kr = KERN_PROTECTION_FAILURE;
 		if (kr != KERN_SUCCESS)
 			break;
+		if (e->is_submap && !e->use_pmap && (fault_type & VM_PROT_WRITE)) {
+			rw_unlock_read(&map->lock);	/* the parent's own copy: map changes */
+			rw_lock_write(&map->lock);
+			kr = submap_entry_privatize_locked(map, vaddr);
+			rw_downgrade(&map->lock);
+			if (kr != KERN_SUCCESS)
+				break;
+			continue;			/* look again: a plain entry now */
+		}
 		if (e->is_submap) {		/* one level: the first map stays locked */
 			vm_map_t sub = e->submap;
 
@@ -925,6 +1042,8 @@ vm_map_lookup_slow(struct vm_map_lookup_info *info, vm_offset_t vaddr, vm_prot_t
 			limit &= e->protection;
 			if (e->use_pmap)
 				info->real_map = sub;	/* shared tables: map it there */
+			else
+				limit &= ~VM_PROT_WRITE;	/* the contents are shared until written */
 			rw_lock_read(&sub->lock);
 			info->map = map = sub;
 			continue;

@@ -133,13 +133,36 @@ kern_return_t vm_map_hold_pages(vm_map_t map, vm_offset_t start, vm_offset_t end
 				vm_page_t *pages);
 
 /*
- * vm_map_submap: map submap's [offset, offset + end - start) at [start,
- * end) of map.  With use_pmap the submap's page tables are shared
- * (pmap_nest): a mapping made once is seen by every map that nests it;
- * that needs offset == start and 2 MiB alignment.  One level only: a map
- * that holds submaps cannot become one, nor can a submap hold submaps.
+ * vm_map_enter_shared: vm_map_enter of an object that other maps reach
+ * too (a named entry's): the entry is marked shared, so that a copy of it
+ * is made at once rather than copy-on-write.
+ */
+kern_return_t vm_map_enter_shared(vm_map_t map, vm_offset_t *address, vm_size_t size,
+				  vm_offset_t mask, int flags, struct vm_object *object,
+				  vm_object_offset_t offset, vm_prot_t cur_protection,
+				  vm_prot_t max_protection, vm_inherit_t inheritance);
+
+/*
+ * vm_map_enter_submap: map submap's [offset, offset + size) into map,
+ * placed as vm_map_enter places memory.  What the submap holds, and
+ * every change made in it, appears in every map that maps it.
+ *   use_pmap: the submap's page tables are shared (pmap_nest): a mapping
+ *     made once is seen by every map that nests it; that needs
+ *     VM_FLAGS_FIXED at *address == offset and 2 MiB alignment.
+ *   without: each map maps the submap's pages in its own pmap, read-only:
+ *     the structure of the map is shared, the contents of the pages are
+ *     not.  A map's first write to a submap entry's range gives it its own
+ *     copy-on-write mapping of that entry's object, which it keeps (later
+ *     changes in the submap reach the rest of the range, not that part).
+ * One level only: a map that holds submaps cannot become one, nor can a
+ * submap hold submaps.
  * => KERN_INVALID_ARGUMENT, KERN_NO_SPACE (range in use or outside the map)
  */
+kern_return_t vm_map_enter_submap(vm_map_t map, vm_offset_t *address, vm_size_t size,
+				  vm_offset_t mask, int flags, vm_map_t submap, vm_offset_t offset,
+				  boolean_t use_pmap, vm_prot_t cur_protection, vm_prot_t max_protection,
+				  vm_inherit_t inheritance);
+/* vm_map_submap: vm_map_enter_submap at [start, end), all access, VM_INHERIT_SHARE. */
 kern_return_t vm_map_submap(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_map_t submap,
 			    vm_offset_t offset, boolean_t use_pmap);
 

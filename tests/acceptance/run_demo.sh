@@ -23,6 +23,11 @@ for want in "RAM        0x080000000 - 0x0a0000000  512 MiB" \
 	    "virtio-9p 00:02.0: \"share\" mounted" \
 	    "wrote, flushed and read back 64 KiB: identical" \
 	    "wrote hello.txt (49 bytes): ok" \
+	    "task 3 (demo_tree): alive, parent 2" \
+	    "r-x/r-x share default wired 0/0 submap" \
+	    "(the leaf): shared page 3, own page 200, data 10" \
+	    "child 3 ended with 0; shared page 3, own page 100, data 8" \
+	    "the tree's root ended with 0; 0 tasks left" \
 	    "swapfile: added swap/swapfile0" \
 	    "pages: identical" \
 	    "demo done"; do

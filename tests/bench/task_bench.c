@@ -10,6 +10,7 @@
 #include "platform/riscv/riscv.h"
 #include "task/task.h"
 #include "tests/bench/kbench.h"
+#include "tests/kernel/task_fixture.h"
 #include "vm/vm_map.h"
 #include "vm/vm_user.h"
 
@@ -18,11 +19,9 @@ KBENCH_RUN(task, "bench=syscall,user.fault,task,copyin", "-m 256M -smp 1");
 /* task_figure: run program with arg; its exit code (the figure), 0 if it failed. */
 static uint64_t task_figure(const char *program, long arg)
 {
-	task_t t;
-	uint64_t status;
+	uint64_t status = task_fixture_run(program, arg);
 
-	if (task_spawn(program, arg, &t) != KERN_SUCCESS || task_wait(t, &status) != KERN_SUCCESS ||
-	    (status & (TASK_STATUS_EXCEPTION | TASK_STATUS_TERMINATED)) ||
+	if (status == ~0ull || (status & (TASK_STATUS_EXCEPTION | TASK_STATUS_TERMINATED)) ||
 	    TASK_STATUS_CODE(status) == 0xffffffff)
 		return 0;
 	return TASK_STATUS_CODE(status);

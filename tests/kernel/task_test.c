@@ -11,30 +11,20 @@
 #include "platform/riscv/riscv.h"
 #include "task/task.h"
 #include "tests/kernel/ktest.h"
+#include "tests/kernel/task_fixture.h"
 #include "vm/default_pager.h"
 #include "vm/vm_page.h"
 
 KTEST_RUN(task, "test=task swap=swap", "-m 64M -smp 1 --blk swap:64M");
 KTEST_RUN(task.smp4, "test=task swap=swap", "-m 32M -smp 4 --blk swap:64M");
 
-/* run: spawn program with arg and wait for its status word. */
-static uint64_t run(const char *program, long arg)
-{
-	task_t t;
-	uint64_t status = ~0ull;
-
-	if (task_spawn(program, arg, &t) == KERN_SUCCESS)
-		EXPECT_EQ(task_wait(t, &status), KERN_SUCCESS);
-	return status;
-}
-
 KTEST(task, spawn_exit_wait)
 {
 	int tasks = task_count();
 
-	EXPECT_EQ(run("exit_code", 0), 0);
-	EXPECT_EQ(run("exit_code", 42), 42);
-	EXPECT_EQ(run("exit_code", 0x7fffffff), 0x7fffffff);
+	EXPECT_EQ(task_fixture_run("exit_code", 0), 0);
+	EXPECT_EQ(task_fixture_run("exit_code", 42), 42);
+	EXPECT_EQ(task_fixture_run("exit_code", 0x7fffffff), 0x7fffffff);
 	EXPECT_EQ(task_count(), tasks);
 }
 
@@ -59,45 +49,45 @@ KTEST(task, spawn_bad_arguments)
 
 KTEST(task, fork_three_generations_by_inheritance)
 {
-	EXPECT_EQ(run("forktree", 3), 0);
+	EXPECT_EQ(task_fixture_run("forktree", 3), 0);
 	EXPECT_EQ(task_count(), 0);
 }
 
 KTEST(task, exception_write_to_read_only_text)
 {
-	EXPECT_EQ(run("fault_write_text", 1), TASK_STATUS_EXCEPTION | EXC_STORE_PAGE_FAULT);
+	EXPECT_EQ(task_fixture_run("fault_write_text", 1), TASK_STATUS_EXCEPTION | EXC_STORE_PAGE_FAULT);
 }
 
 KTEST(task, exception_jump_into_the_kernel)
 {
-	EXPECT_EQ(run("fault_jump_kernel", 0), TASK_STATUS_EXCEPTION | EXC_INST_PAGE_FAULT);
+	EXPECT_EQ(task_fixture_run("fault_jump_kernel", 0), TASK_STATUS_EXCEPTION | EXC_INST_PAGE_FAULT);
 }
 
 KTEST(task, exception_unmapped_access)
 {
-	EXPECT_EQ(run("fault_unmapped", 0), TASK_STATUS_EXCEPTION | EXC_LOAD_PAGE_FAULT);
+	EXPECT_EQ(task_fixture_run("fault_unmapped", 0), TASK_STATUS_EXCEPTION | EXC_LOAD_PAGE_FAULT);
 	/* The kernel went on: a task after it runs as before. */
-	EXPECT_EQ(run("exit_code", 5), 5);
+	EXPECT_EQ(task_fixture_run("exit_code", 5), 5);
 }
 
 KTEST(task, exception_in_a_child_ends_only_the_child)
 {
-	EXPECT_EQ(run("fault_child", 0), 0);
+	EXPECT_EQ(task_fixture_run("fault_child", 0), 0);
 }
 
 KTEST(task, trap_arguments_are_checked)
 {
-	EXPECT_EQ(run("bad_args", 0), 0);
+	EXPECT_EQ(task_fixture_run("bad_args", 0), 0);
 }
 
 KTEST(task, user_wiring_comes_back)
 {
 	uint64_t wired = vm_page_wired_count();
 
-	EXPECT_EQ(run("wire", 0), 0);
+	EXPECT_EQ(task_fixture_run("wire", 0), 0);
 	EXPECT_EQ(vm_page_wired_count(), wired);
 	/* Exit with the range still wired: the end of the map unwires it. */
-	EXPECT_EQ(run("wire", 1), 0);
+	EXPECT_EQ(task_fixture_run("wire", 1), 0);
 	EXPECT_EQ(vm_page_wired_count(), wired);
 }
 
@@ -139,7 +129,7 @@ KTEST(task, terminate_a_task_waiting_for_its_child)
 
 KTEST(task, orphans_end_on_their_own)
 {
-	EXPECT_EQ(run("orphans", 500000), 0);
+	EXPECT_EQ(task_fixture_run("orphans", 500000), 0);
 	EXPECT_EQ(tasks_drain(), 0);
 }
 
@@ -149,7 +139,7 @@ KTEST(task, paging_under_pressure)
 
 	/* 24 MiB, twice over with the child: more than task.smp4's machine has (32 MiB). */
 	default_pager_stats(&before);
-	EXPECT_EQ(run("touch", 24), 0);
+	EXPECT_EQ(task_fixture_run("touch", 24), 0);
 	default_pager_stats(&after);
 	if (ptoa(vm_page_total_count()) < 48ul * 1024 * 1024) {
 		/* The user faults paged out and back in. */

@@ -817,8 +817,12 @@ KTEST(vm, submaps_shared_and_nested)
 	vm_fault_stats_get(&f1);
 	EXPECT_EQ(f1.zero_fill + f1.soft + f1.cow + f1.shadow_read,
 		  f0.zero_fill + f0.soft + f0.cow + f0.shadow_read);
-	store_in(c, other + PAGE_SIZE, 0xc0);		/* c's own pmap, the submap's memory */
-	EXPECT_EQ(load_in(b, SUB_BASE + PAGE_SIZE), 0xc0);
+	/* c, without use_pmap, reads the submap's pages; what it writes is its own copy. */
+	EXPECT_EQ(load_in(c, other + 8), 0x5ab);
+	store_in(b, SUB_BASE + PAGE_SIZE, 0xb0);
+	store_in(c, other + PAGE_SIZE, 0xc0);
+	EXPECT_EQ(load_in(b, SUB_BASE + PAGE_SIZE), 0xb0);
+	EXPECT_EQ(load_in(c, other + PAGE_SIZE), 0xc0);
 	EXPECT_EQ(vm_fault(a, SUB_BASE + 5 * PAGE_SIZE, VM_PROT_READ), KERN_INVALID_ADDRESS);
 	/* A fork shares the submap, nested again in the child. */
 	vm_map_t child = vm_map_fork(a);
@@ -890,6 +894,7 @@ static void submap_pair_drop(struct submap_pair *p)
  * own pmap).  Memory added appears in both; protection lowered or memory
  * removed leaves both.  The object is shared with a copy-on-write copy,
  * so its pages outlive the deallocate: only stale mappings could show them.
+ * (The plain parent only reads: a write would give it its own copy.)
  */
 KTEST(vm, submap_changes_reach_every_parent)
 {
@@ -903,11 +908,10 @@ KTEST(vm, submap_changes_reach_every_parent)
 	/* Added after both parents mapped the submap: both see it. */
 	ASSERT_EQ(vm_allocate(p.sub, &s, 4 * PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
 	for (int pg = 0; pg < 4; pg++)
-		EXPECT_TRUE(can_write(p.in[1], p.at[1] + ptoa(pg), 10 + (uint64_t)pg));
+		EXPECT_TRUE(can_write(p.in[0], p.at[0] + ptoa(pg), 10 + (uint64_t)pg));
 	for (int i = 0; i < 2; i++) {
 		EXPECT_TRUE(can_read(p.in[i], p.at[i] + 3 * PAGE_SIZE, &v));
 		EXPECT_EQ(v, 13);
-		EXPECT_TRUE(can_write(p.in[i], p.at[i], 10));	/* both write page 0 */
 	}
 	/* Read-only in the submap: both read, neither writes. */
 	EXPECT_EQ(vm_protect(p.sub, SUB_BASE, PAGE_SIZE, FALSE, VM_PROT_READ), KERN_SUCCESS);
@@ -935,8 +939,8 @@ KTEST(vm, submap_changes_reach_every_parent)
 }
 
 /*
- * A copy-on-write fault in a submap, taken through one parent, replaces
- * the page for every parent: none goes on reading the old one.
+ * A copy-on-write fault in a submap, taken through the parent that nests
+ * it, replaces the page for every parent: none goes on reading the old one.
  */
 KTEST(vm, submap_cow_fault_reaches_every_parent)
 {
@@ -948,20 +952,65 @@ KTEST(vm, submap_cow_fault_reaches_every_parent)
 	ASSERT_TRUE(submap_pair_make(&p));
 	ASSERT_EQ(vm_allocate(p.sub, &s, 4 * PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
 	ASSERT_TRUE(4 * PAGE_SIZE > VM_MAP_COPY_SMALL);	/* copy-on-write, not copied at once */
-	for (int w = 0; w < 2; w++) {		/* the write through the nested parent, then the plain one */
-		EXPECT_TRUE(can_write(p.in[w], p.at[w], 1));
-		ASSERT_EQ(vm_map_copyin(p.sub, SUB_BASE, 4 * PAGE_SIZE, FALSE, &copy), KERN_SUCCESS);
-		for (int i = 0; i < 2; i++) {	/* both map the shared page read-only */
-			EXPECT_TRUE(can_read(p.in[i], p.at[i], &v));
-			EXPECT_EQ(v, 1);
-		}
-		EXPECT_TRUE(can_write(p.in[w], p.at[w], 2));	/* copy-on-write */
-		for (int i = 0; i < 2; i++) {
-			EXPECT_TRUE(can_read(p.in[i], p.at[i], &v));
-			EXPECT_EQ(v, 2);
-		}
-		vm_map_copy_discard(copy);
+	EXPECT_TRUE(can_write(p.in[0], p.at[0], 1));
+	ASSERT_EQ(vm_map_copyin(p.sub, SUB_BASE, 4 * PAGE_SIZE, FALSE, &copy), KERN_SUCCESS);
+	for (int i = 0; i < 2; i++) {	/* both map the shared page read-only */
+		EXPECT_TRUE(can_read(p.in[i], p.at[i], &v));
+		EXPECT_EQ(v, 1);
 	}
+	EXPECT_TRUE(can_write(p.in[0], p.at[0], 2));	/* copy-on-write */
+	for (int i = 0; i < 2; i++) {
+		EXPECT_TRUE(can_read(p.in[i], p.at[i], &v));
+		EXPECT_EQ(v, 2);
+	}
+	vm_map_copy_discard(copy);
+	submap_pair_drop(&p);
+}
+
+/*
+ * use_pmap = FALSE: the structure of the map is shared, the contents of
+ * the pages are not.  A plain parent's write gives it its own copy of the
+ * submap entry's range (copy on write): neither the submap nor another
+ * parent sees it, and that range now follows the parent's own entry.
+ * The rest of the submap still reaches it.
+ */
+KTEST(vm, submap_plain_parent_writes_its_own_copy)
+{
+	struct submap_pair p;
+	vm_map_t c = user_map();
+	vm_address_t s = SUB_BASE, t = SUB_BASE + 4 * PAGE_SIZE, at_c = 0x60000000;
+	uint64_t v = 0;
+
+	ASSERT_TRUE(c && submap_pair_make(&p));
+	ASSERT_EQ(vm_map_submap(c, at_c, at_c + SUB_SIZE, p.sub, SUB_BASE, FALSE), KERN_SUCCESS);
+	ASSERT_EQ(vm_allocate(p.sub, &s, 4 * PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
+	ASSERT_EQ(vm_allocate(p.sub, &t, PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
+	ASSERT_EQ(vm_protect(p.sub, t, PAGE_SIZE, FALSE, VM_PROT_READ), KERN_SUCCESS);
+	EXPECT_TRUE(can_write(p.in[0], SUB_BASE, 1));		/* into the submap itself */
+	EXPECT_TRUE(can_write(p.in[0], SUB_BASE + PAGE_SIZE, 11));
+	EXPECT_TRUE(can_read(p.in[1], p.at[1], &v));		/* both plain parents read it */
+	EXPECT_EQ(v, 1);
+	EXPECT_TRUE(can_read(c, at_c, &v));
+	EXPECT_EQ(v, 1);
+	EXPECT_TRUE(can_write(p.in[1], p.at[1], 2));		/* in[1]'s own copy */
+	EXPECT_TRUE(can_write(c, at_c, 3));			/* c's own copy */
+	EXPECT_TRUE(can_read(p.in[0], SUB_BASE, &v));
+	EXPECT_EQ(v, 1);
+	EXPECT_TRUE(can_read(p.in[1], p.at[1], &v));
+	EXPECT_EQ(v, 2);
+	EXPECT_TRUE(can_read(c, at_c, &v));
+	EXPECT_EQ(v, 3);
+	EXPECT_TRUE(can_read(p.in[1], p.at[1] + PAGE_SIZE, &v));	/* unwritten: the original */
+	EXPECT_EQ(v, 11);
+	/* The submap's read-only entry stays read-only for them. */
+	EXPECT_FALSE(can_write(p.in[1], p.at[1] + 4 * PAGE_SIZE, 4));
+	/* The copied range follows in[1]'s entry; the rest still follows the submap. */
+	EXPECT_EQ(vm_deallocate(p.sub, t, PAGE_SIZE), KERN_SUCCESS);
+	EXPECT_FALSE(can_read(p.in[1], p.at[1] + 4 * PAGE_SIZE, &v));
+	EXPECT_TRUE(can_read(p.in[1], p.at[1], &v));
+	EXPECT_EQ(v, 2);
+	EXPECT_MAP_OK(c);
+	vm_map_deallocate(c);
 	submap_pair_drop(&p);
 }
 
@@ -993,7 +1042,7 @@ KTEST(vm, printers_show_submaps_and_the_fault_neighbourhood)
 	ASSERT_TRUE(sub && a);
 	ASSERT_EQ(vm_allocate(sub, &s, 4 * PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
 	ASSERT_EQ(vm_map_submap(a, SUB_BASE, SUB_BASE + SUB_SIZE, sub, SUB_BASE, FALSE), KERN_SUCCESS);
-	store_in(a, SUB_BASE + PAGE_SIZE, 1);
+	EXPECT_EQ(load_in(a, SUB_BASE + PAGE_SIZE), 0);	/* a read: the submap's page, made */
 	ASSERT_EQ(vm_region(sub, &r, &size, &info), KERN_SUCCESS);
 	snprintf(want, sizeof(want), "\n    map %p: 0x%lx-0x%lx, 1 entries", (void *)sub, SUB_BASE,
 		 SUB_BASE + SUB_SIZE);
@@ -1079,10 +1128,10 @@ KTEST(vm, submap_entries_are_whole_and_protected_from_outside)
 	EXPECT_EQ(vm_protect(c, other, SUB_SIZE, FALSE, VM_PROT_READ), KERN_SUCCESS);
 	EXPECT_EQ(vm_fault(c, other, VM_PROT_WRITE), KERN_PROTECTION_FAILURE);
 	EXPECT_EQ(vm_protect(c, other, SUB_SIZE, FALSE, VM_PROT_DEFAULT), KERN_SUCCESS);
-	/* A copy of the submap's memory is a snapshot even though c's pmap maps it writable. */
-	store_in(c, other, 1);
+	/* A copy of the submap's memory is a snapshot even though a's (nested) pmap maps it writable. */
+	store_in(a, SUB_BASE, 1);
 	ASSERT_EQ(vm_map_copyin(sub, SUB_BASE, 3 * PAGE_SIZE - PAGE_SIZE, FALSE, &copy), KERN_SUCCESS);
-	store_in(c, other, 2);
+	store_in(a, SUB_BASE, 2);
 	ASSERT_EQ(vm_map_copyout(dst, &out, copy), KERN_SUCCESS);
 	EXPECT_EQ(load_in(dst, out), 1);
 	/* One level only: a map holding a submap cannot become one (no cycles). */
