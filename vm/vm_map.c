@@ -612,13 +612,14 @@ static kern_return_t vm_map_enter_locked(vm_map_t map, struct vm_map_entry *afte
 }
 
 /*
- * map_place_locked: where [start, start + size) goes: at *address as given
+ * map_place_locked: where the size bytes go: at *address as given
  * (VM_FLAGS_FIXED) or the first free range aligned to mask + 1
  * (VM_FLAGS_ANYWHERE, *address set); *after: the entry that will follow it.
  * => map write-locked; KERN_NO_SPACE
  */
-static kern_return_t map_place_locked(vm_map_t map, vm_offset_t *address, vm_size_t size,
-				      vm_offset_t mask, int flags, struct vm_map_entry **after)
+static inline __attribute__((always_inline)) kern_return_t
+map_place_locked(vm_map_t map, vm_offset_t *address, vm_size_t size, vm_offset_t mask, int flags,
+		 struct vm_map_entry **after)
 {
 	vm_offset_t start = *address;
 
@@ -642,10 +643,10 @@ static bool enter_args_ok(vm_map_t map, vm_offset_t *address, vm_size_t size, vm
 }
 
 /* map_enter: vm_map_enter, the entry also marked shared (reached through another map) if shared. */
-static kern_return_t map_enter(vm_map_t map, vm_offset_t *address, vm_size_t size, vm_offset_t mask,
-			       int flags, struct vm_object *object, vm_object_offset_t offset,
-			       boolean_t needs_copy, bool shared, vm_prot_t cur_protection,
-			       vm_prot_t max_protection, vm_inherit_t inheritance)
+static inline __attribute__((always_inline)) kern_return_t
+map_enter(vm_map_t map, vm_offset_t *address, vm_size_t size, vm_offset_t mask, int flags,
+	  struct vm_object *object, vm_object_offset_t offset, boolean_t needs_copy, bool shared,
+	  vm_prot_t cur_protection, vm_prot_t max_protection, vm_inherit_t inheritance)
 {
 	struct vm_map_entry *e, *after;
 	vm_offset_t start = address ? *address : 0;

@@ -214,6 +214,12 @@ static bool pmap_nested(pmap_t p, vm_offset_t start, vm_offset_t end)
 	return false;
 }
 
+/* pmap_nested_page: the page at va is in a range p nests (a task's nested text, say). */
+static inline bool pmap_nested_page(pmap_t p, vm_offset_t va)
+{
+	return __builtin_expect(p->nnests != 0, 0) && pmap_nested(p, va, va + PAGE_SIZE);
+}
+
 /* pmap_range_check: the common argument checks of the range calls. */
 static kern_return_t pmap_range_check(pmap_t p, vm_offset_t start, vm_offset_t end)
 {
@@ -968,14 +974,15 @@ kern_return_t pmap_enter(pmap_t p, vm_offset_t va, vm_page_t m, vm_prot_t prot, 
 	/*
 	 * Every fault comes here with one 4 KiB page: check it in a few
 	 * instructions and map it into a free slot of existing tables of a
-	 * pmap with nothing nested; anything else takes the general path.
+	 * pmap, outside what it nests; anything else takes the general path.
 	 */
 	if (!pmap_enter_page_args(p, va, m, prot, flags))
 		return pmap_enter_general(p, va, m, prot, flags);
 	npte = pmap_pte_make(p, m, prot, flags);
 	sie = spin_lock_irqsave(&pmap_lock);
 	loc = pmap_lookup(p, va);
-	if (loc.level == 0 && !(*loc.e & PTE_V) && !m->md.pv_embedded.pmap && !p->nnests)
+	if (loc.level == 0 && !(*loc.e & PTE_V) && !m->md.pv_embedded.pmap &&
+	    !pmap_nested_page(p, va))
 		pmap_install_locked(p, &loc, va, m, npte, &m->md.pv_embedded);
 	else
 		kr = pmap_enter_locked(p, va, m, npte, 0, loc);
@@ -987,7 +994,8 @@ kern_return_t pmap_enter(pmap_t p, vm_offset_t va, vm_page_t m, vm_prot_t prot, 
  * pmap_enter_free_slot: pmap_enter_fast's work, for arguments pmap_enter
  * would accept (pmap_enter_page_args): m into a free 4 KiB slot of tables
  * that exist (found through p's walk cache when it can), if m is mapped
- * nowhere, p nests nothing and pmap_lock is free.  => interrupts off
+ * nowhere, va is not in a range p nests and pmap_lock is free.
+ * => interrupts off
  */
 static inline bool pmap_enter_free_slot(pmap_t p, vm_offset_t va, vm_page_t m, vm_prot_t prot,
 					unsigned flags)
@@ -998,7 +1006,7 @@ static inline bool pmap_enter_free_slot(pmap_t p, vm_offset_t va, vm_page_t m, v
 
 	if (!spin_try_acquire(&pmap_lock))
 		return false;
-	if (p->nnests) {
+	if (pmap_nested_page(p, va)) {	/* another pmap's table: the general path */
 		spin_release(&pmap_lock);
 		return false;
 	}
