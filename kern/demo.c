@@ -141,6 +141,8 @@ static void demo_tasks(void)
 	task_t root;
 	uint64_t status;
 
+	kprintf("  three tasks, each forked from the one before; every map holds the image as the\n"
+		"  reference's shared library: its text nested (use_pmap), its data copied on write\n");
 	if (task_spawn("demo_tree", 3, &root) != KERN_SUCCESS) {
 		kprintf("  (no task could start)\n");
 		return;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "kern/kernel.h"
 #include "vm/pmap.h"
 #include "vm/vm_user.h"
 
@@ -57,15 +58,29 @@ struct user_str {
 	bool terminated;
 };
 
-/* user_str_fn: byte by byte up to the NUL or max; done counts what was copied before a fault. */
+/*
+ * user_str_fn: byte by byte up to the NUL or max, a page of the source at
+ * a time; done counts what was copied before a fault.  Only the first byte
+ * of a page can fault, so done is brought up to date before each page and
+ * the bytes are copied with locals (a char store may alias s's fields: the
+ * compiler would reload them for every byte).
+ */
 static void user_str_fn(void *arg)
 {
 	struct user_str *s = arg;
+	const char *src = s->src;
+	char *dst = s->dst;
+	size_t done = s->done, max = s->max;
 
-	while (s->done < s->max) {
-		char ch = s->src[s->done];
+	while (done < max) {
+		size_t end = MIN(max, done + (PAGE_SIZE - (((uintptr_t)src + done) & PAGE_MASK)));
+		char ch = 1;
 
-		s->dst[s->done++] = ch;
+		while (done < end && ch != '\0') {
+			ch = src[done];
+			dst[done++] = ch;
+		}
+		s->done = done;
 		if (ch == '\0') {
 			s->terminated = true;
 			return;
