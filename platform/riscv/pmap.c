@@ -997,8 +997,8 @@ kern_return_t pmap_enter(pmap_t p, vm_offset_t va, vm_page_t m, vm_prot_t prot, 
  * nowhere, va is not in a range p nests and pmap_lock is free.
  * => interrupts off
  */
-static inline bool pmap_enter_free_slot(pmap_t p, vm_offset_t va, vm_page_t m, vm_prot_t prot,
-					unsigned flags)
+static inline __attribute__((always_inline)) bool
+pmap_enter_free_slot(pmap_t p, vm_offset_t va, vm_page_t m, vm_prot_t prot, unsigned flags)
 {
 	struct pte_loc loc;
 	vm_page_t table;
