@@ -296,6 +296,7 @@ static void dp_terminate(vm_object_t object)
 		zfree(&dp_block_zone, b);
 	}
 	object->pager_data = NULL;
+	__atomic_store_n(&object->pager, NULL, __ATOMIC_RELEASE);
 	zfree(&dp_object_zone, dpo);
 }
 
@@ -404,6 +405,8 @@ static bool dp_cluster_usable_locked(uint64_t code)
 	return !seg->draining && seg->state[dp_code_cluster(code)] == DP_CLUSTER_OWNED;
 }
 
+static const struct vm_pager_ops dp_ops;
+
 /*
  * dp_block_cluster: the cluster block blkno of object writes to, made on
  * first use (with the object's record), or when the old one went bad or
@@ -419,6 +422,7 @@ static uint64_t dp_block_cluster(vm_object_t object, uint64_t blkno)
 	mutex_lock(&object->lock);
 	if (!object->pager_data && dpo) {
 		object->pager_data = dpo;
+		__atomic_store_n(&object->pager, &dp_ops, __ATOMIC_RELEASE);	/* the object's pager now */
 		dpo = NULL;
 	}
 	spin_lock(&dp_lock);

@@ -65,70 +65,6 @@ static bool fault_wait_memory(void)
 }
 
 /*
- * fault_find_locked: the first page for (object, offset) down the chain,
- * with *owner the object that holds it; object stays locked throughout
- * (the chain is locked top before bottom).  A page below object comes
- * back busy, its object unlocked; object's own page comes back as it is
- * (not busy: object's lock keeps it).  NULL: no object of the chain has
- * one.  *paged: the pager of *owner holds the page at *owner_off, and
- * *owner is referenced (for the pagein) and nothing is locked.
- * => object locked on entry and return, unless *slept: then it slept on a
- *    busy page and nothing is locked (look again)
- */
-static vm_page_t fault_find_locked(vm_object_t object, vm_object_offset_t offset,
-				   vm_object_t *owner, vm_object_offset_t *owner_off, bool *slept,
-				   bool *paged)
-{
-	vm_object_t obj = object;
-
-	*slept = *paged = false;
-	for (;;) {
-		vm_page_t m = vm_page_lookup(obj, offset);
-
-		if (m && m->busy && obj == object) {
-			/* Drops and retakes object's lock; the caller keeps object alive. */
-			vm_page_wait_busy(m);
-			continue;
-		}
-		if (m && m->busy) {
-			/* Below the top only the chain keeps obj alive: hold it over the sleep. */
-			vm_object_reference(obj);
-			mutex_unlock(&object->lock);
-			vm_page_wait_busy(m);
-			mutex_unlock(&obj->lock);
-			vm_object_deallocate(obj);
-			*slept = true;
-			return NULL;
-		}
-		if (!m && vm_pager_has_page(obj, offset)) {
-			vm_object_reference(obj);
-			if (obj != object)
-				mutex_unlock(&obj->lock);
-			mutex_unlock(&object->lock);
-			*owner = obj;
-			*owner_off = offset;
-			*paged = true;
-			return NULL;
-		}
-		if (m || !obj->shadow) {
-			if (m && obj != object)
-				m->busy = true;
-			if (obj != object)
-				mutex_unlock(&obj->lock);
-			*owner = obj;
-			return m;
-		}
-		vm_object_t next = obj->shadow;
-
-		offset += obj->shadow_offset;
-		mutex_lock(&next->lock);
-		if (obj != object)
-			mutex_unlock(&obj->lock);
-		obj = next;
-	}
-}
-
-/*
  * fault_new_page: a new page of object at offset, copied from src or
  * zero-filled; not busy, since nobody can see it while object stays
  * locked until it is mapped.  NULL if there is no free page.
@@ -165,13 +101,13 @@ static kern_return_t fault_page_locked(vm_object_t object, vm_object_offset_t of
 	vm_object_t owner;
 	vm_object_offset_t owner_off;
 	bool slept, paged;
-	vm_page_t src = fault_find_locked(object, offset, &owner, &owner_off, &slept, &paged), m;
+	vm_page_t src = vm_object_chain_find_locked(object, offset, &owner, &owner_off, &slept, &paged), m;
 	kern_return_t kr;
 
 	if (slept)
 		return KERN_ABORTED;
 	if (paged) {
-		kr = vm_pager_default->data_request(owner, owner_off, behavior);
+		kr = vm_pager_data_request(owner, owner_off, behavior);
 		vm_object_deallocate(owner);
 		if (kr == KERN_SUCCESS) {
 			stat_inc(&vm_fault_counts.pagein);
@@ -265,7 +201,7 @@ static void fault_fill(vm_object_t object, vm_page_t m, bool readonly, vm_prot_t
 	if (!readonly)
 		m->busy = true;
 	if ((fault_type & VM_PROT_WRITE) && vm_pager_has_page(object, m->offset))
-		vm_pager_default->discard(object, m->offset);
+		vm_pager_discard(object, m->offset);
 	mutex_unlock(&object->lock);
 	fill(m, arg);
 }

@@ -240,12 +240,12 @@ void vm_page_dirty(vm_page_t m)
 {
 	vm_object_t object = m->object;
 
-	/* An object never paged out (no pager record) has no copy to drop. */
-	if (!object || !__atomic_load_n(&object->pager_data, __ATOMIC_ACQUIRE))
+	/* An object never paged out (no pager) has no copy to drop. */
+	if (!object || !__atomic_load_n(&object->pager, __ATOMIC_ACQUIRE))
 		return;
 	mutex_lock(&object->lock);
 	if (m->object == object && vm_pager_has_page(object, m->offset))
-		vm_pager_default->discard(object, m->offset);
+		vm_pager_discard(object, m->offset);
 	mutex_unlock(&object->lock);
 }
 
@@ -366,9 +366,9 @@ again:
 		}
 		vm_page_free_object_page(m);
 	}
-	if (object->pager_data)
+	if (object->pager)
 		for (vm_object_offset_t off = start; off < end; off += PAGE_SIZE)
-			vm_pager_default->discard(object, off);
+			vm_pager_discard(object, off);
 	mutex_unlock(&object->lock);
 }
 
@@ -448,8 +448,7 @@ void vm_object_deallocate(vm_object_t object)
 		if (__atomic_sub_fetch(&object->ref_count, 1, __ATOMIC_ACQ_REL) > 0)
 			return;
 		mutex_lock(&object->lock);	/* the last reference: nobody can take another */
-		if (object->pager_data)
-			vm_pager_default->terminate(object);
+		vm_pager_terminate(object);
 		while (object->pages)
 			vm_page_free_object_page(object->pages);
 		shadow = object->shadow;
@@ -478,7 +477,7 @@ static bool collapse_absorb(vm_object_t object, vm_object_t backing)
 {
 	vm_page_t m, next;
 
-	if (backing->pager_data)
+	if (backing->pager)
 		return false;			/* its paged-out pages stay where they are */
 	for (m = backing->pages; m; m = m->onext)
 		if (m->busy)
@@ -570,64 +569,30 @@ void vm_object_collapse(vm_object_t object)
 		mutex_unlock(&obj->lock);
 }
 
-/*
- * vm_object_page_in: have the pager bring (obj, offset) in.
- * => obj locked on entry, unlocked on return; a reference is held across
- */
-kern_return_t vm_object_page_in(vm_object_t obj, vm_object_offset_t offset, vm_behavior_t behavior)
-{
-	kern_return_t kr;
-
-	vm_object_reference(obj);
-	mutex_unlock(&obj->lock);
-	kr = vm_pager_default->data_request(obj, offset, behavior);
-	vm_object_deallocate(obj);
-	return kr;
-}
-
 vm_page_t vm_object_chain_page(vm_object_t object, vm_object_offset_t offset, kern_return_t *kr)
 {
-	vm_object_offset_t first_offset = offset;
-	vm_object_t obj;
+	vm_object_t owner;
+	vm_object_offset_t owner_off;
+	bool slept, paged;
+	vm_page_t m;
 
 	*kr = KERN_SUCCESS;
-restart:
-	obj = object;
-	offset = first_offset;
-	mutex_lock(&obj->lock);
 	for (;;) {
-		vm_page_t m = vm_page_lookup(obj, offset);
-		vm_object_t next;
-
-		if (m && m->busy && obj == object) {
-			vm_page_wait_busy(m);
+		mutex_lock(&object->lock);
+		m = vm_object_chain_find_locked(object, offset, &owner, &owner_off, &slept, &paged);
+		if (slept)
 			continue;
-		}
-		if (m && m->busy) {	/* hold obj over the sleep, then start over (see fault_find) */
-			vm_object_reference(obj);
-			vm_page_wait_busy(m);
-			mutex_unlock(&obj->lock);
-			vm_object_deallocate(obj);
-			goto restart;
-		}
-		if (m) {
-			m->busy = true;
-			mutex_unlock(&obj->lock);
-			return m;
-		}
-		if (vm_pager_has_page(obj, offset)) {
-			if ((*kr = vm_object_page_in(obj, offset, VM_BEHAVIOR_DEFAULT)) != KERN_SUCCESS)
+		if (paged) {
+			*kr = vm_pager_data_request(owner, owner_off, VM_BEHAVIOR_DEFAULT);
+			vm_object_deallocate(owner);
+			if (*kr != KERN_SUCCESS)
 				return NULL;
-			goto restart;
+			continue;		/* resident now: look again */
 		}
-		if (!(next = obj->shadow)) {
-			mutex_unlock(&obj->lock);
-			return NULL;
-		}
-		offset += obj->shadow_offset;
-		mutex_lock(&next->lock);
-		mutex_unlock(&obj->lock);
-		obj = next;
+		if (m && owner == object)
+			m->busy = true;		/* a page further down comes back busy already */
+		mutex_unlock(&object->lock);
+		return m;
 	}
 }
 
@@ -750,7 +715,7 @@ void vm_object_print_at(vm_object_t object, bool full, int indent,
 		print("%*sobject %lu: size 0x%lx, %d refs, %lu resident%s%s%s", 2 * depth + indent, "",
 		      object->id, object->size, object->ref_count, object->resident_count,
 		      object->one_mapping ? ", one mapping" : "",
-		      object->pager_data ? ", paged out" : "", object->shadow ? ", shadows at " : "\n");
+		      object->pager ? ", paged out" : "", object->shadow ? ", shadows at " : "\n");
 		if (object->shadow)
 			print("0x%lx:\n", object->shadow_offset);
 		for (vm_page_t m = full ? object->pages : NULL; m; m = m->onext)

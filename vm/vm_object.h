@@ -25,6 +25,8 @@
 
 #define VM_OBJECT_CANARY 0x4f424a21u	/* "OBJ!" */
 
+struct vm_pager_ops;
+
 struct vm_object {
 	uint32_t canary;		/* [c] VM_OBJECT_CANARY while alive */
 	struct mutex lock;
@@ -35,7 +37,14 @@ struct vm_object {
 	vm_object_offset_t shadow_offset; /* [o] our offset 0 is the shadow's shadow_offset */
 	struct vm_page *pages;		/* [o] resident pages (list) */
 	uint64_t resident_count;	/* [o] */
-	void *pager_data;		/* [o] the default pager's record of paged-out pages, or NULL */
+	/*
+	 * Its memory object: the pager holding its paged-out pages and that
+	 * pager's record of them (NULL, NULL: none yet; the first pageout
+	 * gives an anonymous object the default pager).  Reached only through
+	 * vm/vm_pager.h.
+	 */
+	const struct vm_pager_ops *pager;	/* [o] (atomic: peeked at unlocked) */
+	void *pager_data;		/* [o] owned by the pager */
 	bool one_mapping;		/* atomic: each page is mapped by at most one map entry, so a
 					   range no entry maps any more is garbage (set when an entry
 					   makes the object for itself, cleared when it is shared) */
@@ -218,11 +227,6 @@ void vm_page_wait_busy(vm_page_t m);
  * in failed.  => object referenced, unlocked
  */
 vm_page_t vm_object_chain_page(vm_object_t object, vm_object_offset_t offset, kern_return_t *kr);
-/*
- * vm_object_page_in: ask the default pager for (obj, offset).
- * => obj locked on entry (it must have pager data), unlocked on return
- */
-kern_return_t vm_object_page_in(vm_object_t obj, vm_object_offset_t offset, vm_behavior_t behavior);
 /* vm_object_copy_range: a new object holding a copy of what [offset, +size) shows. */
 vm_object_t vm_object_copy_range(vm_object_t object, vm_object_offset_t offset, vm_size_t size);
 

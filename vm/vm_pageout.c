@@ -138,7 +138,7 @@ static bool pageout_cluster(vm_object_t obj, vm_page_t m)
 		uint32_t n = upl->count;
 
 		pageout_st.clusters++;
-		kr = vm_pager_default->data_return_async(obj, upl);
+		kr = vm_pager_data_return_async(obj, upl);
 		if (kr == KERN_SUCCESS)
 			pageout_st.paged_out += n;
 	}
@@ -258,7 +258,7 @@ static bool pageout_scan(void)
 		fruitless = progress ? 0 : fruitless + 1;
 	}
 	if (vm_pager_default)
-		vm_pager_default->sync();	/* nothing may stay busy while the daemon sleeps */
+		vm_pager_sync();	/* nothing may stay busy while the daemon sleeps */
 	if (fruitless < 3)
 		return true;
 	__atomic_fetch_add(&pageout_st.gave_up, 1, __ATOMIC_RELAXED);

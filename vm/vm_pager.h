@@ -1,9 +1,11 @@
 /*
  * vm_pager.h: what an object's backing store does for the VM (Mach's
  * memory_object data_request / data_return / terminate, as the reference's
- * "Pagers" section describes them).  Anonymous objects are backed by the
- * default pager once it is set up (vm/default_pager.c); until then, and
- * for objects it never paged out, absent pages read as zeros.
+ * "Pagers" section describes them).  Each object names its pager
+ * (object->pager, with the pager's own record in object->pager_data), and
+ * the VM reaches a pager only through the wrappers below, which take the
+ * object.  An anonymous object gets the default pager (vm/default_pager.c)
+ * when it first pages out; until then absent pages read as zeros.
  *
  * Pagers move pages only through UPLs (vm/vm_upl.h).
  */
@@ -53,10 +55,127 @@ struct vm_pager_ops {
 /* The default (anonymous-memory) pager; NULL while there is no backing store. */
 extern const struct vm_pager_ops *vm_pager_default;
 
+/* vm_pager_of: the pager object pages out to: its own, else the default one (NULL: none). */
+static inline const struct vm_pager_ops *vm_pager_of(vm_object_t object)
+{
+	const struct vm_pager_ops *pager = __atomic_load_n(&object->pager, __ATOMIC_ACQUIRE);
+
+	return pager ? pager : vm_pager_default;
+}
+
 /* vm_pager_has_page: object has a pager and it holds (object, offset).  => object locked */
 static inline bool vm_pager_has_page(vm_object_t object, vm_object_offset_t offset)
 {
-	return object->pager_data && vm_pager_default && vm_pager_default->has_page(object, offset);
+	return object->pager && object->pager->has_page(object, offset);
+}
+
+/*
+ * vm_object_chain_find_locked: the first page for (object, offset) down
+ * the chain, with *owner the object that holds it: the one walker of
+ * shadow chains.  A page below object comes back busy, its object
+ * unlocked; object's own page comes back as it is (object's lock keeps
+ * it).  NULL: no object of the chain has one.  *paged: the pager of
+ * *owner holds the page at *owner_off, *owner is referenced (for the
+ * pagein) and nothing is locked.
+ * => object locked on entry and return, unless *slept or *paged: then
+ *    nothing is locked (*slept: it waited for a busy page: look again)
+ * Here, not in vm_object.h, because it asks the pagers; inline because
+ * every fault that misses the quick path runs it.
+ */
+static inline vm_page_t
+vm_object_chain_find_locked(vm_object_t object, vm_object_offset_t offset, vm_object_t *owner,
+			    vm_object_offset_t *owner_off, bool *slept, bool *paged)
+{
+	vm_object_t obj = object;
+
+	*slept = *paged = false;
+	for (;;) {
+		vm_page_t m = vm_page_lookup(obj, offset);
+
+		if (m && m->busy && obj == object) {
+			/* Drops and retakes object's lock; the caller keeps object alive. */
+			vm_page_wait_busy(m);
+			continue;
+		}
+		if (m && m->busy) {
+			/* Below the top only the chain keeps obj alive: hold it over the sleep. */
+			vm_object_reference(obj);
+			mutex_unlock(&object->lock);
+			vm_page_wait_busy(m);
+			mutex_unlock(&obj->lock);
+			vm_object_deallocate(obj);
+			*slept = true;
+			return NULL;
+		}
+		if (!m && vm_pager_has_page(obj, offset)) {
+			vm_object_reference(obj);
+			if (obj != object)
+				mutex_unlock(&obj->lock);
+			mutex_unlock(&object->lock);
+			*owner = obj;
+			*owner_off = offset;
+			*paged = true;
+			return NULL;
+		}
+		if (m || !obj->shadow) {
+			if (m && obj != object)
+				m->busy = true;
+			if (obj != object)
+				mutex_unlock(&obj->lock);
+			*owner = obj;
+			return m;
+		}
+		vm_object_t next = obj->shadow;
+
+		offset += obj->shadow_offset;
+		mutex_lock(&next->lock);
+		if (obj != object)
+			mutex_unlock(&obj->lock);
+		obj = next;
+	}
+}
+
+/* vm_pager_data_request: the pager's data_request.  => object has a pager (has_page said so) */
+static inline kern_return_t vm_pager_data_request(vm_object_t object, vm_object_offset_t offset,
+						  vm_behavior_t behavior)
+{
+	return object->pager->data_request(object, offset, behavior);
+}
+
+/* vm_pager_data_return / _async: to the object's pager.  => KERN_FAILURE if it has none */
+static inline kern_return_t vm_pager_data_return(vm_object_t object, struct upl *upl)
+{
+	const struct vm_pager_ops *pager = vm_pager_of(object);
+
+	return pager ? pager->data_return(object, upl) : KERN_FAILURE;
+}
+
+static inline kern_return_t vm_pager_data_return_async(vm_object_t object, struct upl *upl)
+{
+	const struct vm_pager_ops *pager = vm_pager_of(object);
+
+	return pager ? pager->data_return_async(object, upl) : KERN_FAILURE;
+}
+
+/* vm_pager_discard: the pager's copy of (object, offset) is stale.  => object locked */
+static inline void vm_pager_discard(vm_object_t object, vm_object_offset_t offset)
+{
+	if (object->pager)
+		object->pager->discard(object, offset);
+}
+
+/* vm_pager_terminate: the object is being freed.  => object locked */
+static inline void vm_pager_terminate(vm_object_t object)
+{
+	if (object->pager)
+		object->pager->terminate(object);
+}
+
+/* vm_pager_sync: finish every asynchronous data_return in flight, in every pager.  => may sleep */
+static inline void vm_pager_sync(void)
+{
+	if (vm_pager_default)
+		vm_pager_default->sync();
 }
 
 #endif

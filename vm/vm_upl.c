@@ -153,8 +153,8 @@ static bool upl_page_done_locked(upl_t upl, vm_page_t m, bool commit)
 
 	if (!commit)
 		return !absent;
-	if (absent && (upl->flags & UPL_PRECIOUS) && upl->object->pager_data)
-		vm_pager_default->discard(upl->object, m->offset);	/* now the only copy */
+	if (absent && (upl->flags & UPL_PRECIOUS) && upl->object->pager)
+		vm_pager_discard(upl->object, m->offset);	/* now the only copy */
 	if (!absent && (upl->flags & UPL_CLEAN_IN_PLACE))
 		pmap_clear_modify(m);		/* the store holds this data now */
 	return absent || (upl->flags & UPL_CLEAN_IN_PLACE);

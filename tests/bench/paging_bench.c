@@ -124,7 +124,7 @@ static bool region_pageout_range(const struct region_fixture *r, uint64_t first,
 				 bool wait)
 {
 	kern_return_t (*put)(vm_object_t, upl_t) =
-		wait ? vm_pager_default->data_return : vm_pager_default->data_return_async;
+		wait ? vm_pager_data_return : vm_pager_data_return_async;
 	bool ok = true;
 
 	for (uint64_t p = first; ok && p < first + n; p += PAGEOUT_PAGES) {
@@ -137,7 +137,7 @@ static bool region_pageout_range(const struct region_fixture *r, uint64_t first,
 		else if (ok)
 			ok = put(r->object, upl) == KERN_SUCCESS;
 	}
-	vm_pager_default->sync();
+	vm_pager_sync();
 	return ok;
 }
 

@@ -165,7 +165,7 @@ static kern_return_t pf_pageout_block(const struct region_fixture *r, uint64_t b
 	kern_return_t kr = upl_request(r->object, ptoa(b * PF_BLOCK), ptoa(PF_BLOCK),
 				       UPL_RETURN_ONLY_DIRTY | UPL_NOBLOCK, &upl);
 
-	return kr == KERN_SUCCESS ? vm_pager_default->data_return(r->object, upl) : kr;
+	return kr == KERN_SUCCESS ? vm_pager_data_return(r->object, upl) : kr;
 }
 
 /* pf_bad_clusters: clusters of the pool that failed a write. */

@@ -177,7 +177,7 @@ static uint32_t ob_pageout(const struct region_fixture *r)
 	if (upl_request(r->object, 0, ptoa(DP_CLUSTER_PAGES), UPL_RETURN_ONLY_DIRTY, &upl) != KERN_SUCCESS)
 		return 0;
 	n = upl->count;
-	EXPECT_EQ(vm_pager_default->data_return(r->object, upl), KERN_SUCCESS);
+	EXPECT_EQ(vm_pager_data_return(r->object, upl), KERN_SUCCESS);
 	return n;
 }
 

@@ -146,7 +146,7 @@ static bool obj_stored(vm_object_t obj, uint64_t i)
 static void obj_discard(vm_object_t obj, uint64_t i)
 {
 	mutex_lock(&obj->lock);
-	vm_pager_default->discard(obj, ptoa(i));
+	vm_pager_discard(obj, ptoa(i));
 	mutex_unlock(&obj->lock);
 }
 
@@ -160,7 +160,7 @@ static kern_return_t obj_page_out(vm_object_t obj, uint64_t first, uint64_t n, i
 	upl_t upl;
 	kern_return_t kr = upl_request(obj, ptoa(first), ptoa(n), flags, &upl);
 
-	return kr == KERN_SUCCESS ? vm_pager_default->data_return(obj, upl) : kr;
+	return kr == KERN_SUCCESS ? vm_pager_data_return(obj, upl) : kr;
 }
 
 /*
@@ -472,7 +472,7 @@ KTEST(upl, clean_in_place_keeps_pages)
 	ASSERT_EQ(upl_request(c.obj, 0, ptoa(4), UPL_CLEAN_IN_PLACE, &upl), KERN_SUCCESS);
 	EXPECT_SLOTS(upl, 0xf);
 	EXPECT_EQ(pmap_resident_count(c.map->pmap), 4);
-	EXPECT_EQ(vm_pager_default->data_return(c.obj, upl), KERN_SUCCESS);
+	EXPECT_EQ(vm_pager_data_return(c.obj, upl), KERN_SUCCESS);
 	default_pager_stats(&s1);
 	EXPECT_EQ(s1.pageouts - s0.pageouts, 4);
 	EXPECT_EQ(s1.write_requests - s0.write_requests, 1);
@@ -497,7 +497,7 @@ KTEST(upl, clean_in_place_keeps_pages)
 	ASSERT_EQ(obj_evict(c.obj, 4), KERN_SUCCESS);
 	EXPECT_EQ(c.obj->resident_count, 0);
 	for (uint64_t i = 0; i < 4; i++) {
-		EXPECT_EQ(vm_pager_default->data_request(c.obj, ptoa(i), VM_BEHAVIOR_RANDOM),
+		EXPECT_EQ(vm_pager_data_request(c.obj, ptoa(i), VM_BEHAVIOR_RANDOM),
 			  KERN_SUCCESS);
 		ASSERT_TRUE(obj_page(c.obj, i) != NULL);
 		EXPECT_TRUE(page_holds(obj_page(c.obj, i), 4));
@@ -521,7 +521,7 @@ KTEST(upl, precious_pagein_drops_store_copy)
 	EXPECT_EQ(c.obj->resident_count, 0);
 	EXPECT_EQ(dp_used_slots(), c.before.used_slots + 4);
 	/* The pager's own pagein (not precious): the pages and the store both hold the data. */
-	EXPECT_EQ(vm_pager_default->data_request(c.obj, 0, VM_BEHAVIOR_SEQUENTIAL), KERN_SUCCESS);
+	EXPECT_EQ(vm_pager_data_request(c.obj, 0, VM_BEHAVIOR_SEQUENTIAL), KERN_SUCCESS);
 	EXPECT_EQ(c.obj->resident_count, 4);
 	for (uint64_t i = 0; i < 4; i++)
 		EXPECT_TRUE(page_holds(obj_page(c.obj, i), 5) && obj_stored(c.obj, i));
@@ -708,7 +708,7 @@ KTEST(upl, data_return_refuses_two_clusters)
 	ASSERT_TRUE(case_begin(&c, 2 * DP_CLUSTER_PAGES, 3ull << (DP_CLUSTER_PAGES - 1), 11));
 	ASSERT_EQ(upl_request(c.obj, ptoa(DP_CLUSTER_PAGES - 1), ptoa(2), 0, &upl), KERN_SUCCESS);
 	EXPECT_SLOTS(upl, 0x3);
-	EXPECT_EQ(vm_pager_default->data_return(c.obj, upl), KERN_INVALID_ARGUMENT);
+	EXPECT_EQ(vm_pager_data_return(c.obj, upl), KERN_INVALID_ARGUMENT);
 	EXPECT_EQ(upl_live_count(), c.before.upls);
 	EXPECT_EQ(c.obj->resident_count, 2);
 	EXPECT_EQ(busy_pages(c.obj, 2 * DP_CLUSTER_PAGES), 0);

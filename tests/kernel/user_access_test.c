@@ -190,7 +190,7 @@ KTEST(user_access, paged_out_pages_come_back)
 	ASSERT_EQ(upl_request(s.r.object, 0, ptoa(UPAGES), UPL_RETURN_ONLY_DIRTY, &upl),
 		  KERN_SUCCESS);
 	EXPECT_TRUE(upl->count >= 2);
-	EXPECT_EQ(vm_pager_default->data_return(s.r.object, upl), KERN_SUCCESS);
+	EXPECT_EQ(vm_pager_data_return(s.r.object, upl), KERN_SUCCESS);
 	EXPECT_EQ(s.r.object->resident_count, 0);		/* both pages out */
 	EXPECT_EQ(copyin(s.u, in, sizeof(in)), 0);
 	EXPECT_EQ(memcmp(in, out, sizeof(in)), 0);
