@@ -7,13 +7,11 @@
 #include "drivers/iommu/iommu.h"
 #include "drivers/virtio/virtio_9p.h"
 #include "drivers/virtio/virtio_blk.h"
+#include "drivers/virtio/virtio_blk_swap.h"
 #include "kern/boot.h"
 #include "kern/kernel.h"
 #include "kern/spinlock.h"
-#include "kern/swap.h"
-#include "kern/swapfile.h"
 #include "kern/thread.h"
-#include "kern/vm_stat.h"
 #include "platform/riscv/hart.h"
 #include "platform/riscv/kmap.h"
 #include "platform/riscv/riscv.h"
@@ -21,11 +19,13 @@
 #include "platform/riscv/vmlayout.h"
 #include "task/task.h"
 #include "vm/default_pager.h"
+#include "vm/dynamic_pager.h"
 #include "vm/vm.h"
 #include "vm/vm_fault.h"
 #include "vm/vm_kern.h"
 #include "vm/vm_page.h"
 #include "vm/vm_pager.h"
+#include "vm/vm_stat.h"
 
 #define DEMO_PAGEABLE	(32ul << 20)	/* memory left to the working set */
 
@@ -308,7 +308,7 @@ static void demo_share(struct virtio_9p *v)
 static void demo_io(void)
 {
 	for (int i = 0; i < virtio_blk_count(); i++)
-		if (swap_disk_in_use(virtio_blk_get(i)))
+		if (virtio_blk_swap_in_use(virtio_blk_get(i)))
 			kprintf("  disk \"%s\" holds swap: left alone\n", virtio_blk_get(i)->serial);
 		else
 			demo_disk(virtio_blk_get(i));

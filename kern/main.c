@@ -10,13 +10,13 @@
 #include "drivers/pci/pci.h"
 #include "drivers/uart/ns16550.h"
 #include "drivers/virtio/virtio_9p.h"
+#include "drivers/virtio/virtio_9p_swapfile.h"
 #include "drivers/virtio/virtio_blk.h"
+#include "drivers/virtio/virtio_blk_swap.h"
 #include "kern/boot.h"
 #include "kern/cmdline.h"
 #include "kern/kernel.h"
 #include "kern/physmem.h"
-#include "kern/swap.h"
-#include "kern/vm_stat.h"
 #include "kern/thread.h"
 #include "platform/dtb/fdt.h"
 #include "platform/riscv/hart.h"
@@ -30,8 +30,11 @@
 #include "platform/riscv/vmlayout.h"
 #include "platform/riscv/pmap_md.h"
 #include "task/task.h"
+#include "vm/default_pager.h"
 #include "vm/vm_kern.h"
 #include "vm/vm_object.h"
+#include "vm/vm_pageout.h"
+#include "vm/vm_stat.h"
 #include "vm/xmalloc.h"
 #include "tests/kernel/ktest.h"
 #include "tests/bench/kbench.h"
@@ -93,6 +96,37 @@ static void boot_console(void)
 	boot.uart = &console_uart;
 }
 
+/*
+ * boot_swap: the backing store the command line names, and the pageout
+ * daemon:
+ *   swap=SERIAL[,SERIAL...]   whole virtio-blk disks (found by serial) as
+ *                             segments of the default pager's pool
+ *                             (drivers/virtio/virtio_blk_swap.c)
+ *   swapfile=TAG[:DIR]        swap files on a virtio-9p share, added and
+ *                             removed as the pool fills and empties
+ *                             (drivers/virtio/virtio_9p_swapfile.c, and
+ *                             vm/dynamic_pager.c for the policy)
+ *   pageout.free_target=N     pages the daemon keeps free (default RAM/32)
+ *   pageout.reserve=N         pages only the pageout path may take (RAM/128)
+ * With neither swap= nor swapfile= the machine runs without a pageout
+ * daemon: memory is not overcommitted and an exhausted allocation fails at
+ * once.
+ */
+static void boot_swap(void)
+{
+	int disks;
+
+	if (!cmdline_flag("swap") && !cmdline_flag("swapfile"))
+		return;
+	default_pager_init();
+	disks = virtio_blk_swap_init();
+	if (!virtio_9p_swapfile_init() && disks == 0)
+		return;
+	vm_pageout_start(cmdline_get_u64("pageout.free_target", 0), cmdline_get_u64("pageout.reserve", 0));
+	kprintf("pageout: daemon started, free target %lu pages, reserve %lu pages\n",
+		vm_pageout_free_target(), vm_page_reserve());
+}
+
 /* boot_devices: PCIe enumeration and the drivers of what it found (they may sleep). */
 static void boot_devices(void)
 {
@@ -105,7 +139,7 @@ static void boot_devices(void)
 	iommu_init();		/* before the drivers: their devices go behind it */
 	virtio_blk_probe();
 	virtio_9p_probe();
-	swap_init();
+	boot_swap();
 	vm_stat_init();
 	if (task_bootstrap() != KERN_SUCCESS)
 		kprintf("tasks: the user image did not load; no task can start\n");

@@ -33,6 +33,15 @@
 #define DP_MAX_SEGMENTS		16
 #define DP_NAME_MAX		32
 
+/*
+ * How long a request to a swap device (disk or swap-file share) may take
+ * before the device is failed.  Failing it loses every page it holds, and
+ * a busy host can hold a write back for tens of seconds (its own
+ * dirty-page throttling), so swap devices wait far longer than virtio's
+ * default.  The I/O adapters set it on their devices.
+ */
+#define SWAP_IO_TIMEOUT_NS	(300ull * 1000 * 1000 * 1000)
+
 struct swap_segment_ops {
 	/*
 	 * start: begin moving npages pages between memory and slots [slot,

@@ -18,7 +18,7 @@
 #include "drivers/virtio/virtio_9p.h"
 #include "drivers/virtio/virtio_blk.h"
 #include "kern/cmdline.h"
-#include "kern/swapfile.h"
+#include "vm/dynamic_pager.h"
 #include "kern/thread.h"
 #include "platform/riscv/riscv.h"
 #include "platform/riscv/hart.h"

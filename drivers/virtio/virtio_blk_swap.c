@@ -1,29 +1,19 @@
 /*
- * swap.c: the backing store the command line names, and the pageout daemon.
+ * virtio_blk_swap.c: whole virtio-blk disks as segments of the default
+ * pager's pool (see virtio_blk_swap.h): a cluster run moves in one
+ * request, through a DMA descriptor.
  *
- *   swap=SERIAL[,SERIAL...]   whole virtio-blk disks (found by serial) as
- *                             segments of the default pager's pool
- *   swapfile=TAG[:DIR]        swap files on a virtio-9p share, added and
- *                             removed as the pool fills and empties
- *                             (kern/swapfile.c: more parameters)
- *   pageout.free_target=N     pages the daemon keeps free (default RAM/32)
- *   pageout.reserve=N         pages only the pageout path may take (RAM/128)
- *
- * With neither swap= nor swapfile= the machine runs without a pageout
- * daemon: memory is not overcommitted and an exhausted allocation fails at
- * once.
+ *   swap=SERIAL[,SERIAL...]   the disks, found by serial
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "drivers/dma/dma.h"
 #include "drivers/virtio/virtio_blk.h"
+#include "drivers/virtio/virtio_blk_swap.h"
 #include "kern/cmdline.h"
 #include "kern/kernel.h"
-#include "kern/swap.h"
-#include "kern/swapfile.h"
 #include "vm/default_pager.h"
-#include "vm/vm_pageout.h"
 #include "vm/xmalloc.h"
 
 /* A request to a swap disk in flight. */
@@ -80,7 +70,7 @@ static const struct swap_segment_ops swap_blk_ops = { .start = swap_blk_start,
 
 static const struct virtio_blk *swap_disks[SWAP_DISKS_MAX];	/* set at boot, then constant */
 
-bool swap_disk_in_use(const struct virtio_blk *b)
+bool virtio_blk_swap_in_use(const struct virtio_blk *b)
 {
 	for (int i = 0; i < SWAP_DISKS_MAX; i++)
 		if (b && swap_disks[i] == b)
@@ -111,25 +101,20 @@ static kern_return_t swap_add_disk(const char *serial, int n)
 	return kr;
 }
 
-int swap_init(void)
+int virtio_blk_swap_init(void)
 {
 	char list[128], *p, *next;
-	bool disks = cmdline_get("swap", list, sizeof(list));
 	int n = 0;
 
-	if (!disks && !cmdline_flag("swapfile"))
+	if (!cmdline_get("swap", list, sizeof(list)))
 		return 0;
-	default_pager_init();
-	for (p = disks ? list : NULL; p && *p; p = next) {
+	for (p = list; *p; p = next) {
 		next = strchr(p, ',');
 		if (next)
 			*next++ = '\0';
+		else
+			next = p + strlen(p);
 		n += swap_add_disk(p, n) == KERN_SUCCESS;
 	}
-	if (!swapfile_init() && n == 0)
-		return 0;
-	vm_pageout_start(cmdline_get_u64("pageout.free_target", 0), cmdline_get_u64("pageout.reserve", 0));
-	kprintf("pageout: daemon started, free target %lu pages, reserve %lu pages\n",
-		vm_pageout_free_target(), vm_page_reserve());
 	return n;
 }

@@ -6,10 +6,10 @@
 #include "kern/cmdline.h"
 #include "kern/kernel.h"
 #include "kern/spinlock.h"
-#include "kern/swapfile.h"
 #include "kern/thread.h"
-#include "kern/vm_stat.h"
+#include "vm/vm_stat.h"
 #include "vm/default_pager.h"
+#include "vm/dynamic_pager.h"
 #include "vm/vm_page.h"
 #include "vm/vm_pager.h"
 

@@ -7,8 +7,8 @@
  * (on one line).  `vm_stat=MS` on the command line prints it every MS
  * milliseconds from boot on; vm_stat_start/stop do the same on demand.
  */
-#ifndef KERN_VM_STAT_H
-#define KERN_VM_STAT_H
+#ifndef VM_VM_STAT_H
+#define VM_VM_STAT_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,0 +1,287 @@
+/*
+ * dynamic_pager.c: the dynamic pager (see dynamic_pager.h).
+ *
+ *   swapfile.size=N       bytes per file (default 32M; K, M, G suffixes),
+ *                         rounded down to whole clusters
+ *   swapfile.max=N        files at most (default 8; no more than the pool
+ *                         has room for beside the disks)
+ *   swapfile.hiwat=N      free pool bytes below which a file is added
+ *                         (default 16M)
+ *   swapfile.lowat=N      free pool bytes above which, for swapfile.hold
+ *                         ms on end, one file is drained and deleted
+ *                         (default hiwat + 2 * size; at least hiwat + size,
+ *                         so that a deletion never brings the pool back
+ *                         below hiwat by itself: no create/delete cycles)
+ *   swapfile.hold=MS      (default 2000)
+ *   swapfile.retry=MS     wait after a failed create (default 1000)
+ *
+ * Files are numbered from 0 (the lowest free number).  The file drained
+ * is the one holding fewest pages; a drain is cancelled if the pool falls
+ * below hiwat meanwhile.  The thread polls the pool every
+ * SWAPFILE_POLL_MS (and works without pause while draining).
+ *
+ * Locking legend: [t] the dynamic pager thread only, [s] sf_lock,
+ * [c] constant after dynamic_pager_start.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "kern/cmdline.h"
+#include "kern/kernel.h"
+#include "kern/spinlock.h"
+#include "kern/thread.h"
+#include "vm/default_pager.h"
+#include "vm/dynamic_pager.h"
+#include "vm/vm_pageout.h"
+
+#define SWAPFILE_MAX		DP_MAX_SEGMENTS
+#define SWAPFILE_POLL_MS	20
+#define SWAPFILE_DRAIN_BLOCKS	16
+#define MS			(1000ul * 1000)
+
+struct swapfile {
+	bool in_use;				/* [t] */
+	char name[DP_NAME_MAX];			/* [t] the store's name for it */
+	void *file;				/* [t] the store's handle */
+	struct swap_segment *seg;		/* [t] */
+};
+
+static struct {
+	const struct swapfile_store_ops *store;	/* [c] */
+	uint64_t size, max, hiwat, lowat;	/* [c] bytes, files */
+	uint64_t hold_ns, retry_ns;		/* [c] */
+} sf;
+
+static struct swapfile sf_files[SWAPFILE_MAX];		/* [t] */
+static struct swapfile_stats sf_stats;			/* [s] */
+static struct spinlock sf_lock = SPINLOCK_INIT("swapfile");
+
+/* sf_now: the time, in the scheduler's ticks (thread_deadline_after's unit). */
+static uint64_t sf_now(void)
+{
+	return thread_deadline_after(0);
+}
+
+/* sf_count: add delta to one counter of sf_stats. */
+static void sf_count(uint64_t *counter, int64_t delta)
+{
+	spin_lock(&sf_lock);
+	*counter += (uint64_t)delta;
+	spin_unlock(&sf_lock);
+}
+
+static void sf_set_draining(bool on)
+{
+	spin_lock(&sf_lock);
+	sf_stats.draining = on;
+	spin_unlock(&sf_lock);
+}
+
+/* ---- the segment's I/O: the store's ------------------------------------------ */
+
+static kern_return_t sf_start(void *dev, bool write, uint64_t slot, vm_page_t *pages,
+			      uint32_t npages, void **io)
+{
+	return sf.store->start(((struct swapfile *)dev)->file, write, slot, pages, npages, io);
+}
+
+static kern_return_t sf_finish(void *dev, void *io)
+{
+	return sf.store->finish(((struct swapfile *)dev)->file, io);
+}
+
+/* sf_release: the pool let go of the file (drained): the store deletes it. */
+static void sf_release(void *dev)
+{
+	struct swapfile *f = dev;
+
+	sf.store->destroy(f->file);
+	f->in_use = false;
+	spin_lock(&sf_lock);
+	sf_stats.files--;
+	sf_stats.deleted++;
+	spin_unlock(&sf_lock);
+}
+
+static const struct swap_segment_ops sf_ops = { .start = sf_start, .finish = sf_finish,
+						.release = sf_release };
+
+/* ---- growing and shrinking --------------------------------------------------- */
+
+/* sf_file_free: the unused entry with the lowest number, NULL if max are in use. */
+static struct swapfile *sf_file_free(void)
+{
+	for (unsigned i = 0; i < sf.max; i++)
+		if (!sf_files[i].in_use)
+			return &sf_files[i];
+	return NULL;
+}
+
+/* sf_create: make the next file and add it to the pool; false (reported) if the share refused. */
+static bool sf_create(void)
+{
+	struct swapfile *f = sf_file_free();
+	char seg_name[DP_NAME_MAX];
+	unsigned index;
+	kern_return_t kr;
+
+	if (!f)
+		return false;
+	index = (unsigned)(f - sf_files);
+	if (!(f->file = sf.store->create(index, sf.size, f->name, sizeof(f->name)))) {
+		kprintf("swapfile: trying again in %lu ms\n", sf.retry_ns / MS);
+		sf_count(&sf_stats.create_failures, 1);
+		return false;
+	}
+	snprintf(seg_name, sizeof(seg_name), "file:swapfile%u", index);
+	kr = default_pager_add_segment(seg_name, &sf_ops, f, atop(sf.size), &f->seg);
+	if (kr != KERN_SUCCESS) {
+		kprintf("swapfile: cannot add %s to the pool: %s\n", f->name, kern_return_name(kr));
+		sf.store->destroy(f->file);
+		sf_count(&sf_stats.create_failures, 1);
+		return false;
+	}
+	f->in_use = true;
+	spin_lock(&sf_lock);
+	sf_stats.files++;
+	sf_stats.created++;
+	spin_unlock(&sf_lock);
+	kprintf("swapfile: added %s, %lu MiB\n", f->name, sf.size >> 20);
+	vm_pageout_kick();		/* its writes may have been refused for want of space */
+	return true;
+}
+
+/* sf_pick_drain: the file holding the fewest pages (NULL if there is none). */
+static struct swapfile *sf_pick_drain(void)
+{
+	struct swapfile *best = NULL;
+
+	for (unsigned i = 0; i < sf.max; i++)
+		if (sf_files[i].in_use && (!best || sf_files[i].seg->used_pages < best->seg->used_pages))
+			best = &sf_files[i];
+	return best;
+}
+
+/*
+ * sf_drain_step: move part of f's pages elsewhere; remove f once it is
+ * empty.  Returns whether the drain goes on.
+ */
+static bool sf_drain_step(struct swapfile *f)
+{
+	bool empty = false;
+	kern_return_t kr = default_pager_drain_step(f->seg, SWAPFILE_DRAIN_BLOCKS, &empty);
+
+	if (kr != KERN_SUCCESS) {
+		kprintf("swapfile: draining %s: %s; keeping it for now\n", f->name, kern_return_name(kr));
+		default_pager_drain_cancel(f->seg);
+		sf_count(&sf_stats.drain_errors, 1);
+		return false;
+	}
+	if (empty && default_pager_remove_segment(f->seg) == KERN_SUCCESS)
+		return false;
+	return true;
+}
+
+/* sf_free_bytes: free space in the pool, draining segments not counted. */
+static uint64_t sf_free_bytes(void)
+{
+	struct default_pager_stats st;
+
+	default_pager_stats(&st);
+	return ptoa(st.free_pages);
+}
+
+/*
+ * sf_thread: below hiwat, add a file (cancelling a drain first, if one is
+ * running); above lowat for hold_ns on end, drain the emptiest file.
+ */
+static void sf_thread(void *arg)
+{
+	struct swapfile *draining = NULL;
+	uint64_t drain_at = 0, retry_at = 0;	/* deadlines (ticks), 0: none */
+
+	(void)arg;
+	for (;;) {
+		uint64_t free = sf_free_bytes(), now = sf_now();
+		uint64_t files = sf_stats.files;
+
+		if (free < sf.hiwat) {
+			drain_at = 0;
+			if (draining) {
+				kprintf("swapfile: the pool is filling again: keeping %s\n", draining->name);
+				default_pager_drain_cancel(draining->seg);
+				sf_count(&sf_stats.drains_cancelled, 1);
+				draining = NULL;
+			} else if (files < sf.max && now >= retry_at && !sf_create()) {
+				retry_at = thread_deadline_after(sf.retry_ns);
+			}
+		} else if (free > sf.lowat && files && !draining) {
+			if (!drain_at) {
+				drain_at = thread_deadline_after(sf.hold_ns);
+			} else if (now >= drain_at) {
+				drain_at = 0;
+				draining = sf_pick_drain();
+				if (default_pager_drain_start(draining->seg) == KERN_SUCCESS)
+					kprintf("swapfile: draining %s (%lu pages)\n", draining->name,
+						draining->seg->used_pages);
+				else
+					draining = NULL;
+			}
+		} else if (free <= sf.lowat) {
+			drain_at = 0;
+		}
+		if (draining && !sf_drain_step(draining))
+			draining = NULL;
+		sf_set_draining(draining != NULL);
+		if (draining)
+			thread_yield();
+		else
+			thread_sleep_ns(SWAPFILE_POLL_MS * MS);
+	}
+}
+
+/* ---- set-up ------------------------------------------------------------------ */
+
+/* sf_params: the command line's sizes and marks, made consistent (reported if changed). */
+static void sf_params(void)
+{
+	uint64_t cluster = ptoa(DP_CLUSTER_PAGES);
+	struct default_pager_stats st;
+
+	sf.size = cmdline_get_u64("swapfile.size", 32ul << 20) / cluster * cluster;
+	if (sf.size == 0)
+		sf.size = cluster;
+	default_pager_stats(&st);	/* the disks already in the pool take slots too */
+	sf.max = MIN(cmdline_get_u64("swapfile.max", 8), SWAPFILE_MAX - st.segments);
+	sf.hiwat = cmdline_get_u64("swapfile.hiwat", 16ul << 20);
+	sf.lowat = cmdline_get_u64("swapfile.lowat", sf.hiwat + 2 * sf.size);
+	if (sf.lowat < sf.hiwat + sf.size) {
+		kprintf("swapfile: lowat %lu below hiwat + size: using %lu\n", sf.lowat,
+			sf.hiwat + sf.size);
+		sf.lowat = sf.hiwat + sf.size;
+	}
+	sf.hold_ns = cmdline_get_u64("swapfile.hold", 2000) * MS;
+	sf.retry_ns = cmdline_get_u64("swapfile.retry", 1000) * MS;
+	sf_stats.file_bytes = sf.size;
+}
+
+bool dynamic_pager_start(const struct swapfile_store_ops *store)
+{
+	sf.store = store;
+	sf_params();
+	if (!thread_create("dynamic_pager", sf_thread, NULL, THREAD_ANY_HART)) {
+		kprintf("swapfile: no thread for the dynamic pager: swap files off\n");
+		return false;
+	}
+	kprintf("swapfile: files of %lu MiB, at most %lu; add below %lu MiB free, remove above"
+		" %lu MiB for %lu ms\n", sf.size >> 20, sf.max, sf.hiwat >> 20, sf.lowat >> 20,
+		sf.hold_ns / MS);
+	return true;
+}
+
+void swapfile_stats(struct swapfile_stats *st)
+{
+	spin_lock(&sf_lock);
+	*st = sf_stats;
+	spin_unlock(&sf_lock);
+}
