@@ -739,6 +739,96 @@ static kern_return_t dp_data_request(vm_object_t object, vm_object_offset_t offs
 	return KERN_SUCCESS;
 }
 
+/* dp_spares: n blocks for dp_absorb, linked through hnext; NULL if memory ran out. */
+static struct dp_block *dp_spares(uint64_t n)
+{
+	struct dp_block *list = NULL;
+
+	while (n--) {
+		struct dp_block *b = zalloc(&dp_block_zone);
+
+		if (!b) {
+			while (list) {
+				b = list;
+				list = list->hnext;
+				zfree(&dp_block_zone, b);
+			}
+			return NULL;
+		}
+		b->hnext = list;
+		list = b;
+	}
+	return list;
+}
+
+/* dp_absorb_block_locked: move b's slots that show through object into object's record. */
+static void dp_absorb_block_locked(vm_object_t object, struct dp_block *b, vm_object_offset_t delta,
+				   struct dp_block **spares)
+{
+	struct dp_object *bdo = b->object->pager_data, *odo = object->pager_data;
+
+	for (int i = 0; i < DP_CLUSTER_PAGES; i++) {
+		vm_object_offset_t off = ptoa(b->blkno * DP_CLUSTER_PAGES + (uint64_t)i), to = off - delta;
+		struct dp_block *ob;
+
+		if (!b->slot[i] || off < delta || to >= object->size || vm_page_lookup(object, to) ||
+		    dp_get_locked(object, to))
+			continue;		/* hidden, or outside object: backing's terminate frees it */
+		ob = dp_block_find_locked(object, atop(to) / DP_CLUSTER_PAGES);
+		if (!ob) {
+			struct dp_block *spare = *spares;
+
+			*spares = spare->hnext;
+			ob = dp_block_get_locked(object, atop(to) / DP_CLUSTER_PAGES, &spare);
+		}
+		ob->slot[atop(to) % DP_CLUSTER_PAGES] = b->slot[i];	/* the same slot, now object's */
+		odo->nslots++;
+		b->slot[i] = 0;
+		bdo->nslots--;
+	}
+}
+
+/*
+ * dp_absorb: the pager's absorb.  The slot codes move as they are: a
+ * cluster's use count does not change, only which block names the slot.
+ * Every block of backing may need two of object's (delta need not be a
+ * multiple of a cluster): they are allocated first.
+ */
+static bool dp_absorb(vm_object_t object, vm_object_t backing, vm_object_offset_t delta)
+{
+	struct dp_object *bdo = backing->pager_data, *dpo = NULL;
+	struct dp_block *spares;
+	uint64_t nblocks = 0;
+
+	spin_lock(&dp_lock);
+	for (struct dp_block *b = bdo->blocks; b; b = b->onext)
+		nblocks++;
+	spin_unlock(&dp_lock);
+	if (!object->pager_data && !(dpo = zalloc(&dp_object_zone)))
+		return false;
+	if (!(spares = dp_spares(2 * nblocks))) {
+		if (dpo)
+			zfree(&dp_object_zone, dpo);
+		return false;
+	}
+	if (dpo) {
+		*dpo = (struct dp_object){ .blocks = NULL };
+		object->pager_data = dpo;
+		__atomic_store_n(&object->pager, &dp_ops, __ATOMIC_RELEASE);
+	}
+	spin_lock(&dp_lock);
+	for (struct dp_block *b = bdo->blocks; b; b = b->onext)
+		dp_absorb_block_locked(object, b, delta, &spares);
+	spin_unlock(&dp_lock);
+	while (spares) {
+		struct dp_block *b = spares;
+
+		spares = spares->hnext;
+		zfree(&dp_block_zone, b);
+	}
+	return true;
+}
+
 static const struct vm_pager_ops dp_ops = {
 	.name = "default",
 	.has_page = dp_has_page,
@@ -748,6 +838,7 @@ static const struct vm_pager_ops dp_ops = {
 	.sync = dp_sync,
 	.discard = dp_discard,
 	.terminate = dp_terminate,
+	.absorb = dp_absorb,
 };
 
 void default_pager_init(void)

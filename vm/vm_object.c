@@ -472,16 +472,20 @@ bool vm_object_shadow(vm_object_t *object, vm_object_offset_t *offset, vm_object
 	return true;
 }
 
-/* collapse_absorb: object takes backing's pages (backing referenced only by object). */
+/*
+ * collapse_absorb: object takes backing's pages, resident and paged out
+ * (backing referenced only by object); backing's pager lets go of what
+ * object hides.  => both locked
+ */
 static bool collapse_absorb(vm_object_t object, vm_object_t backing)
 {
 	vm_page_t m, next;
 
-	if (backing->pager)
-		return false;			/* its paged-out pages stay where they are */
 	for (m = backing->pages; m; m = m->onext)
 		if (m->busy)
 			return false;		/* being filled: try another time */
+	if (backing->pager && object->pager && object->pager != backing->pager)
+		return false;			/* the copies cannot change pager */
 	for (m = backing->pages; m; m = next) {
 		vm_object_offset_t off = m->offset - object->shadow_offset;
 
@@ -494,6 +498,10 @@ static bool collapse_absorb(vm_object_t object, vm_object_t backing)
 		vm_page_remove(m);
 		vm_page_insert(m, object, off);	/* same page, same data: mappings stay valid */
 	}
+	/* Then the copies in the store, where object now has no page (a failure keeps them there). */
+	if (!vm_pager_absorb(object, backing, object->shadow_offset))
+		return false;
+	vm_pager_terminate(backing);
 	__atomic_store_n(&object->shadow, backing->shadow, __ATOMIC_RELAXED);
 	object->shadow_offset += backing->shadow_offset;
 	__atomic_store_n(&backing->shadow, NULL, __ATOMIC_RELAXED);

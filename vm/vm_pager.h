@@ -50,6 +50,14 @@ struct vm_pager_ops {
 	void (*discard)(vm_object_t object, vm_object_offset_t offset);
 	/* terminate: the object is being freed: release all it holds.  => object locked */
 	void (*terminate)(vm_object_t object);
+	/*
+	 * absorb: a collapse: object (whose pager is this one or none) takes
+	 * over the copies backing holds that show through object: backing's
+	 * offset o becomes object's o - delta, where object has neither a
+	 * resident page nor a copy.  The rest stay for backing's terminate.
+	 * => both locked; false (nothing moved) if memory for the records ran out
+	 */
+	bool (*absorb)(vm_object_t object, vm_object_t backing, vm_object_offset_t delta);
 };
 
 /* The default (anonymous-memory) pager; NULL while there is no backing store. */
@@ -169,6 +177,21 @@ static inline void vm_pager_terminate(vm_object_t object)
 {
 	if (object->pager)
 		object->pager->terminate(object);
+}
+
+/*
+ * vm_pager_absorb: object takes over backing's paged-out pages (the
+ * pager's absorb), as collapse absorbs backing.  => both locked; false if
+ * the pagers cannot (different pagers, or none can move its copies)
+ */
+static inline bool vm_pager_absorb(vm_object_t object, vm_object_t backing,
+				   vm_object_offset_t delta)
+{
+	if (!backing->pager)
+		return true;	/* nothing paged out */
+	if ((object->pager && object->pager != backing->pager) || !backing->pager->absorb)
+		return false;
+	return backing->pager->absorb(object, backing, delta);
 }
 
 /* vm_pager_sync: finish every asynchronous data_return in flight, in every pager.  => may sleep */
