@@ -19,7 +19,6 @@
 #include "vm/vm_pageout.h"
 #include "vm/vm_pager.h"
 
-#define FAULT_MEMORY_WAIT_NS	(2ull * 1000000000ull)	/* the daemon freed nothing for this long: give up */
 
 static struct vm_fault_stats vm_fault_counts;	/* atomic fields; soft_quick unused */
 uint64_t vm_fault_soft_quick_count;
@@ -38,30 +37,6 @@ void vm_fault_stats_get(struct vm_fault_stats *out)
 	out->soft = __atomic_load_n(&vm_fault_counts.soft, __ATOMIC_RELAXED) + out->soft_quick;
 	out->shadow_read = __atomic_load_n(&vm_fault_counts.shadow_read, __ATOMIC_RELAXED);
 	out->pagein = __atomic_load_n(&vm_fault_counts.pagein, __ATOMIC_RELAXED);
-}
-
-/*
- * fault_wait_memory: no free page: wait for the pageout daemon, if there is
- * one, to free some, for as long as it is getting anywhere or still trying
- * (a slow disk, a busy host or a swap file being added only slow it down);
- * give up once a whole wait went by with nothing freed or written and the
- * daemon found nothing more it could do (the store is full, or nothing can
- * be paged).
- * => nothing locked; true to try again
- */
-static bool fault_wait_memory(void)
-{
-	uint64_t before, gave_up;
-
-	if (!vm_page_low_hook)
-		return false;
-	do {
-		before = vm_pageout_progress();
-		gave_up = vm_pageout_gave_up();
-		if (vm_page_wait(FAULT_MEMORY_WAIT_NS))
-			return true;
-	} while (vm_pageout_progress() != before || vm_pageout_gave_up() == gave_up);
-	return false;
 }
 
 /*
@@ -163,7 +138,7 @@ static kern_return_t fault_page(vm_object_t object, vm_object_offset_t offset, v
 		if (kr != KERN_RESOURCE_SHORTAGE)
 			return kr;
 		mutex_unlock(&object->lock);
-		if (!fault_wait_memory()) {
+		if (!vm_pageout_wait_memory()) {
 			mutex_lock(&object->lock);
 			return kr;
 		}
@@ -222,7 +197,7 @@ fault_enter_wait(vm_map_t map, const struct vm_map_lookup_info *info, vm_offset_
 		m->busy = true;
 	if (!filled)
 		mutex_unlock(&info->object->lock);
-	while (kr == KERN_RESOURCE_SHORTAGE && fault_wait_memory())
+	while (kr == KERN_RESOURCE_SHORTAGE && vm_pageout_wait_memory())
 		kr = pmap_enter(info->real_map->pmap, trunc_page(vaddr), m, info->prot,
 				info->wired ? PMAP_WIRED : 0);
 	vm_page_release(m);

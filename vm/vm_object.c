@@ -10,6 +10,7 @@
 #include "kern/thread.h"
 #include "vm/pmap.h"
 #include "vm/vm_object.h"
+#include "vm/vm_pageout.h"
 #include "vm/vm_pager.h"
 #include "vm/vm_zone.h"
 
@@ -608,7 +609,7 @@ vm_object_t vm_object_copy_range(vm_object_t object, vm_object_offset_t offset, 
 {
 	vm_object_t copy = vm_object_allocate(size);
 
-	for (vm_object_offset_t o = 0; copy && object && o < size; o += PAGE_SIZE) {
+	for (vm_object_offset_t o = 0; copy && object && o < size;) {
 		kern_return_t kr;
 		vm_page_t src = vm_object_chain_page(object, offset + o, &kr), dst;
 
@@ -616,8 +617,10 @@ vm_object_t vm_object_copy_range(vm_object_t object, vm_object_offset_t offset, 
 			vm_object_deallocate(copy);
 			return NULL;
 		}
-		if (!src)
-			continue;		/* zeros: the copy reads zeros there too */
+		if (!src) {
+			o += PAGE_SIZE;		/* zeros: the copy reads zeros there too */
+			continue;
+		}
 		mutex_lock(&copy->lock);
 		dst = vm_page_alloc_object(copy, o);
 		if (dst) {
@@ -626,7 +629,9 @@ vm_object_t vm_object_copy_range(vm_object_t object, vm_object_offset_t offset, 
 		}
 		mutex_unlock(&copy->lock);
 		vm_page_release(src);
-		if (!dst) {
+		if (dst)
+			o += PAGE_SIZE;
+		else if (!vm_pageout_wait_memory()) {	/* the daemon frees some, or nobody can */
 			vm_object_deallocate(copy);
 			return NULL;
 		}

@@ -15,6 +15,8 @@
 #include "vm/vm_pager.h"
 #include "vm/vm_upl.h"
 
+#define PAGEOUT_MEMORY_WAIT_NS	(2ull * 1000000000ull)	/* the daemon freed nothing for this long: give up */
+
 #define PAGEOUT_BATCH		64			/* inactive pages per pass */
 #define PAGEOUT_IDLE_NS		(20ull * 1000000)	/* look again this often */
 #define PAGEOUT_CLUSTER		16			/* pages per pageout UPL */
@@ -300,4 +302,19 @@ void vm_pageout_start(uint64_t free_target, uint64_t reserve)
 	if (!thread_create("pageout", pageout_thread, NULL, THREAD_ANY_HART))
 		panic("vm_pageout_start: no thread");
 	vm_page_low_hook = vm_pageout_kick;
+}
+
+bool vm_pageout_wait_memory(void)
+{
+	uint64_t before, gave_up;
+
+	if (!vm_page_low_hook)
+		return false;
+	do {
+		before = vm_pageout_progress();
+		gave_up = vm_pageout_gave_up();
+		if (vm_page_wait(PAGEOUT_MEMORY_WAIT_NS))
+			return true;
+	} while (vm_pageout_progress() != before || vm_pageout_gave_up() == gave_up);
+	return false;
 }

@@ -45,4 +45,15 @@ uint64_t vm_pageout_gave_up(void);
 /* vm_pageout_kick: wake the daemon (the allocator calls it when memory runs low). */
 void vm_pageout_kick(void);
 
+/*
+ * vm_pageout_wait_memory: no free page: wait for the pageout daemon, if
+ * there is one, to free some, for as long as it is getting anywhere or
+ * still trying (a slow disk, a busy host or a swap file being added only
+ * slow it down); give up once a whole wait went by with nothing freed or
+ * written and the daemon found nothing more it could do (the store is
+ * full, or nothing can be paged).
+ * => no object lock held (the daemon takes them); true to try again
+ */
+bool vm_pageout_wait_memory(void);
+
 #endif

@@ -247,6 +247,32 @@ KTEST(named_entry, submap_handle_in_two_maps)
 	}
 }
 
+/*
+ * A private copy larger than what memory has left waits for the pageout
+ * daemon rather than fail while swap has room (named_entry.smp4 runs in
+ * 32 MiB: the source and its copy do not both fit).
+ */
+KTEST(named_entry, copy_under_memory_pressure)
+{
+	vm_map_t src = user_map(), dst = user_map();
+	vm_address_t a = BASE, c = 0;
+	vm_size_t size = 16ul << 20;
+	vm_named_entry_t h = NULL;
+
+	ASSERT_TRUE(src && dst);
+	ASSERT_EQ(vm_allocate(src, &a, size, VM_FLAGS_FIXED), KERN_SUCCESS);
+	for (vm_size_t off = 0; off < size; off += PAGE_SIZE)
+		ASSERT_TRUE(put(src, BASE + off, off));
+	ASSERT_EQ(mach_make_memory_entry_64(src, &size, BASE, VM_PROT_READ, &h, NULL), KERN_SUCCESS);
+	EXPECT_EQ(vm_map(dst, &c, size, 0, VM_FLAGS_ANYWHERE, h, 0, TRUE, VM_PROT_READ, VM_PROT_READ,
+			 VM_INHERIT_COPY), KERN_SUCCESS);
+	for (vm_size_t off = 0; off < size; off += 64 * PAGE_SIZE)
+		EXPECT_EQ(get(dst, c + off), off);
+	vm_named_entry_release(h);
+	vm_map_deallocate(src);
+	vm_map_deallocate(dst);
+}
+
 /* Two tasks that share no ancestor share memory through a registered handle. */
 KTEST(named_entry, two_unrelated_tasks_share_through_a_handle)
 {
