@@ -694,9 +694,10 @@ static void dp_pagein_codes(vm_object_t object, upl_t upl, uint64_t *codes)
  */
 static kern_return_t dp_pagein(vm_object_t object, upl_t upl)
 {
-	uint64_t codes[UPL_MAX_PAGES];
+	uint64_t codes[UPL_INLINE_PAGES];
 	kern_return_t kr;
 
+	KASSERT(upl->npages <= UPL_INLINE_PAGES, "dp_pagein: a window of %u pages", upl->npages);
 	dp_pagein_codes(object, upl, codes);
 	kr = dp_io_runs(false, codes, upl);
 	dp_codes_release(codes, upl->npages);

@@ -3,6 +3,7 @@
  */
 #include "kern/kernel.h"
 #include "vm/pmap.h"
+#include "vm/vm_map_internal.h"
 #include "vm/vm_pager.h"
 #include "vm/vm_upl.h"
 #include "vm/vm_zone.h"
@@ -55,6 +56,72 @@ static vm_page_t upl_absent_locked(vm_object_t object, vm_object_offset_t off, i
 	return m;
 }
 
+/* upl_array_pages: the pages an array of n items of size bytes takes. */
+static uint64_t upl_array_pages(uint64_t n, size_t size)
+{
+	return atop(round_page(n * size));
+}
+
+/* upl_array_alloc: an array of n items of size bytes in a run of pages of its own (*run). */
+static void *upl_array_alloc(uint64_t n, size_t size, vm_page_t *run)
+{
+	*run = vm_page_alloc_contig(upl_array_pages(n, size), 1);
+	return *run ? pmap_direct_map((*run)->phys_addr) : NULL;
+}
+
+/* upl_free: the UPL and its arrays go; its object loses the UPL's reference. */
+static void upl_free(upl_t upl)
+{
+	if (upl->pages_run)
+		vm_page_free_contig(upl->pages_run, upl_array_pages(upl->npages, sizeof(*upl->pages)));
+	if (upl->info_run)
+		vm_page_free_contig(upl->info_run, upl_array_pages(upl->npages, sizeof(*upl->info)));
+	if (upl->object)
+		vm_object_deallocate(upl->object);
+	zfree(&upl_zone, upl);
+}
+
+/* upl_alloc: a UPL of npages empty slots (and descriptions, with UPL_SET_INTERNAL); NULL on shortage. */
+static upl_t upl_alloc(uint32_t npages, int flags)
+{
+	upl_t upl = zalloc(&upl_zone);
+
+	if (!upl)
+		return NULL;
+	*upl = (struct upl){ .npages = npages, .flags = flags, .pages = upl->inline_pages };
+	if ((npages > UPL_INLINE_PAGES &&
+	     !(upl->pages = upl_array_alloc(npages, sizeof(*upl->pages), &upl->pages_run))) ||
+	    ((flags & UPL_SET_INTERNAL) &&
+	     !(upl->info = upl_array_alloc(npages, sizeof(*upl->info), &upl->info_run)))) {
+		upl_free(upl);
+		return NULL;
+	}
+	for (uint32_t i = 0; i < npages; i++)
+		upl->pages[i] = NULL;
+	return upl;
+}
+
+/* upl_describe_locked: what UPL_SET_INTERNAL and UPL_QUERY_OBJECT_TYPE report.  => object locked */
+static void upl_describe_locked(upl_t upl)
+{
+	bool absent = upl->flags & UPL_RETURN_ONLY_ABSENT, contiguous = true;
+
+	for (uint32_t i = 0; i < upl->npages; i++) {
+		vm_page_t m = upl->pages[i];
+
+		contiguous = contiguous && m && m->phys_addr == upl->pages[0]->phys_addr + ptoa(i);
+		if (upl->info)
+			upl->info[i] = (upl_page_info_t){
+				.phys_addr = m ? m->phys_addr : 0,
+				.dirty = m && !absent && vm_page_is_dirty(upl->object, m),
+				.absent = m && absent,
+				.precious = m && (upl->flags & UPL_PRECIOUS),
+			};
+	}
+	if ((upl->flags & UPL_QUERY_OBJECT_TYPE) && contiguous)
+		upl->flags |= UPL_PHYS_CONTIG;
+}
+
 kern_return_t upl_request(vm_object_t object, vm_object_offset_t offset, vm_size_t size, int flags,
 			  upl_t *out)
 {
@@ -62,14 +129,13 @@ kern_return_t upl_request(vm_object_t object, vm_object_offset_t offset, vm_size
 	upl_t upl;
 
 	if (!object || !out || !page_aligned(offset) || !page_aligned(size) || size == 0 ||
-	    size > ptoa(UPL_MAX_PAGES) || offset + size < offset || offset + size > object->size ||
+	    atop(size) > UINT32_MAX || offset + size < offset || offset + size > object->size ||
 	    (flags & ~UPL_FLAGS_ALL) || (absent && (flags & UPL_RETURN_ONLY_DIRTY)))
 		return KERN_INVALID_ARGUMENT;
-	upl = zalloc(&upl_zone);
-	if (!upl)
+	if (!(upl = upl_alloc((uint32_t)atop(size), flags)))
 		return KERN_RESOURCE_SHORTAGE;
-	*upl = (struct upl){ .object = object, .offset = offset, .npages = (uint32_t)atop(size),
-			     .flags = flags };
+	upl->object = object;
+	upl->offset = offset;
 	vm_object_reference(object);
 	mutex_lock(&object->lock);
 	for (uint32_t i = 0; i < upl->npages && !short_of_memory; i++) {
@@ -79,6 +145,8 @@ kern_return_t upl_request(vm_object_t object, vm_object_offset_t offset, vm_size
 				       : upl_take_locked(object, off, flags);
 		upl->count += upl->pages[i] != NULL;
 	}
+	if (flags & (UPL_SET_INTERNAL | UPL_QUERY_OBJECT_TYPE))
+		upl_describe_locked(upl);
 	/*
 	 * Pageout: the pages hold still while the pager copies them (writes, or
 	 * every access, fault and wait on the busy page); one TLB shootdown for all.
@@ -88,18 +156,41 @@ kern_return_t upl_request(vm_object_t object, vm_object_offset_t offset, vm_size
 				       (flags & UPL_CLEAN_IN_PLACE) ? VM_PROT_READ : VM_PROT_NONE);
 	mutex_unlock(&object->lock);
 	if (short_of_memory && upl->count == 0) {
-		vm_object_deallocate(object);
-		zfree(&upl_zone, upl);
+		upl_free(upl);
 		return KERN_RESOURCE_SHORTAGE;
 	}
 	*out = upl;
 	return KERN_SUCCESS;
 }
 
-static void upl_free(upl_t upl)
+kern_return_t vm_map_get_upl(vm_map_t map, vm_offset_t offset, vm_size_t *size, upl_t *upl, int flags)
 {
-	vm_object_deallocate(upl->object);
-	zfree(&upl_zone, upl);
+	struct vm_map_entry *e;
+	vm_object_t object = NULL;
+	vm_object_offset_t off = 0;
+	vm_size_t len = 0;
+	kern_return_t kr = KERN_SUCCESS;
+
+	if (!map || !size || !upl || !*size || !page_aligned(offset) || !page_aligned(*size))
+		return KERN_INVALID_ARGUMENT;
+	rw_lock_write(&map->lock);
+	if (!(e = vm_map_lookup_entry_locked(map, offset)))
+		kr = KERN_INVALID_ADDRESS;
+	else if (e->is_submap)
+		kr = KERN_INVALID_ARGUMENT;
+	else if ((kr = vm_map_entry_prepare_locked(e, 0)) == KERN_SUCCESS) {
+		vm_object_reference(object = e->object);
+		off = vm_map_entry_object_offset(e, offset);
+		len = MIN(*size, e->end - offset);
+	}
+	rw_unlock_write(&map->lock);
+	if (kr != KERN_SUCCESS)
+		return kr;
+	kr = upl_request(object, off, len, flags, upl);	/* the UPL takes its own reference */
+	vm_object_deallocate(object);
+	if (kr == KERN_SUCCESS)
+		*size = len;
+	return kr;
 }
 
 /*
@@ -164,7 +255,7 @@ static bool upl_page_done_locked(upl_t upl, vm_page_t m, bool commit)
 static kern_return_t upl_range_done(upl_t upl, vm_offset_t offset, vm_size_t size, int flags,
 				    boolean_t *empty, bool commit)
 {
-	vm_page_t freed[UPL_MAX_PAGES];
+	vm_page_t freed[UPL_INLINE_PAGES];
 	uint32_t first, end, nfreed = 0;
 
 	if (!upl_range(upl, offset, size, &first, &end))
@@ -177,10 +268,15 @@ static kern_return_t upl_range_done(upl_t upl, vm_offset_t offset, vm_size_t siz
 			continue;
 		upl->pages[i] = NULL;
 		upl->count--;
-		if (upl_page_done_locked(upl, m, commit))
+		if (upl_page_done_locked(upl, m, commit)) {
 			vm_page_release(m);
-		else
-			freed[nfreed++] = m;
+			continue;
+		}
+		freed[nfreed++] = m;
+		if (nfreed == UPL_INLINE_PAGES) {	/* a large UPL: a batch at a time */
+			upl_pages_free_locked(freed, nfreed);
+			nfreed = 0;
+		}
 	}
 	upl_pages_free_locked(freed, nfreed);
 	mutex_unlock(&upl->object->lock);

@@ -654,8 +654,6 @@ KTEST(upl, request_bad_arguments)
 		{ "unaligned size", 0, PAGE_SIZE + 8, 0 },
 		{ "empty", 0, 0, 0 },
 		{ "empty pagein", PAGE_SIZE, 0, UPL_RETURN_ONLY_ABSENT },
-		{ "too many pages", 0, ptoa(UPL_MAX_PAGES + 1), 0 },
-		{ "too many pages to page in", 0, ptoa(UPL_MAX_PAGES + 1), UPL_RETURN_ONLY_ABSENT },
 		{ "past the object", ptoa(127), ptoa(2), 0 },
 		{ "at the object's end", ptoa(128), PAGE_SIZE, UPL_RETURN_ONLY_ABSENT },
 		{ "wraps around", (vm_object_offset_t)-PAGE_SIZE, ptoa(2), 0 },
@@ -687,10 +685,9 @@ KTEST(upl, request_bad_arguments)
 	EXPECT_EQ(c.obj->resident_count, 4);
 	EXPECT_EQ(busy_pages(c.obj, 4), 0);
 	EXPECT_EQ(vm_page_free_count(), free0);
-	/* The limit itself: UPL_MAX_PAGES pages, ending at the object's end. */
-	ASSERT_EQ(upl_request(c.obj, ptoa(128 - UPL_MAX_PAGES), ptoa(UPL_MAX_PAGES), 0, &upl),
-		  KERN_SUCCESS);
-	EXPECT_EQ(upl->npages, UPL_MAX_PAGES);
+	/* The largest: the whole object, ending at its end. */
+	ASSERT_EQ(upl_request(c.obj, 0, ptoa(128), 0, &upl), KERN_SUCCESS);
+	EXPECT_EQ(upl->npages, 128);
 	EXPECT_EQ(upl_abort(upl), KERN_SUCCESS);
 	case_end(&c);
 }
@@ -868,5 +865,125 @@ KTEST(upl, pagein_window_follows_behavior)
 	EXPECT_LE(seq.requests, REGION_PAGES / DP_CLUSTER_PAGES);
 	EXPECT_LT(seq.requests, rnd.requests);
 	EXPECT_EQ(vm_map_check(c.map, ktest_report), 0);
+	case_end(&c);
+}
+
+/* ---- UPLs of any size, vm_map_get_upl, SET_INTERNAL, QUERY_OBJECT_TYPE ----------------- */
+
+/*
+ * A UPL larger than UPL_INLINE_PAGES: a pagein of 200 pages fills every
+ * slot, is committed in two ranges, and gives its slot array back.
+ */
+KTEST(upl, large_upl_pagein_commit)
+{
+	struct upl_case c;
+	boolean_t empty = FALSE;
+	upl_t upl;
+
+	ASSERT_TRUE(case_begin(&c, 256, 0, 1));
+	ASSERT_EQ(upl_request(c.obj, ptoa(16), ptoa(200), UPL_RETURN_ONLY_ABSENT, &upl), KERN_SUCCESS);
+	EXPECT_EQ(upl->npages, 200);
+	EXPECT_EQ(upl->count, 200);
+	for (uint32_t i = 0; i < 200; i++)
+		EXPECT_TRUE(upl_page(upl, i) && upl_page(upl, i)->busy);
+	EXPECT_EQ(upl_commit_range(upl, 0, ptoa(150), UPL_COMMIT_FREE_ON_EMPTY, &empty), KERN_SUCCESS);
+	EXPECT_FALSE(empty);
+	EXPECT_EQ(upl_commit_range(upl, ptoa(150), ptoa(50), UPL_COMMIT_FREE_ON_EMPTY, &empty),
+		  KERN_SUCCESS);
+	EXPECT_TRUE(empty);
+	EXPECT_EQ(c.obj->resident_count, 200);
+	EXPECT_EQ(busy_pages(c.obj, 256), 0);
+	case_end(&c);
+}
+
+/*
+ * vm_map_get_upl: the first object of the range only, *size trimmed to its
+ * entry; a hole and a submap are refused.
+ */
+KTEST(upl, vm_map_get_upl_first_object_only)
+{
+	struct upl_case c;
+	vm_address_t next = UBASE + ptoa(8);
+	vm_size_t size = ptoa(12);
+	vm_map_t sub;
+	upl_t upl;
+
+	ASSERT_TRUE(case_begin(&c, 8, 0xff, 3));
+	ASSERT_TRUE((sub = vm_map_create(pmap_create(), 0x40000000ul, 0x40200000ul)) != NULL);
+	ASSERT_TRUE((c.map = obj_map(c.obj)) != NULL);
+	ASSERT_EQ(vm_allocate(c.map, &next, ptoa(4), VM_FLAGS_FIXED), KERN_SUCCESS);
+	ASSERT_EQ(vm_map_get_upl(c.map, UBASE + ptoa(2), &size, &upl, UPL_RETURN_ONLY_DIRTY),
+		  KERN_SUCCESS);
+	EXPECT_EQ(size, ptoa(6));		/* pages 2..7 of the object; the next entry is left */
+	EXPECT_TRUE(upl->object == c.obj);
+	EXPECT_EQ(upl->offset, ptoa(2));
+	EXPECT_EQ(upl->count, 6);		/* never paged out: all dirty */
+	EXPECT_EQ(upl_abort(upl), KERN_SUCCESS);
+	/* An entry with no object yet gets one; a pagein UPL over it. */
+	size = ptoa(4);
+	ASSERT_EQ(vm_map_get_upl(c.map, next, &size, &upl, UPL_RETURN_ONLY_ABSENT), KERN_SUCCESS);
+	EXPECT_EQ(upl->count, 4);
+	EXPECT_EQ(upl_abort(upl), KERN_SUCCESS);
+	size = PAGE_SIZE;
+	EXPECT_EQ(vm_map_get_upl(c.map, UBASE + ptoa(64), &size, &upl, 0), KERN_INVALID_ADDRESS);
+	EXPECT_EQ(vm_map_get_upl(c.map, UBASE + 8, &size, &upl, 0), KERN_INVALID_ARGUMENT);
+	EXPECT_EQ(vm_map_get_upl(NULL, UBASE, &size, &upl, 0), KERN_INVALID_ARGUMENT);
+	ASSERT_EQ(vm_map_submap(c.map, 0x40000000ul, 0x40200000ul, sub, 0x40000000ul, FALSE),
+		  KERN_SUCCESS);
+	EXPECT_EQ(vm_map_get_upl(c.map, 0x40000000ul, &size, &upl, 0), KERN_INVALID_ARGUMENT);
+	vm_map_deallocate(sub);
+	case_end(&c);
+}
+
+/*
+ * UPL_SET_INTERNAL describes each slot as the UPL was made; with
+ * UPL_QUERY_OBJECT_TYPE the UPL says whether its pages are physically
+ * contiguous: pages inserted from one contiguous run in order are, the
+ * same pages in reverse order are not.
+ */
+KTEST(upl, set_internal_and_query_object_type)
+{
+	struct upl_case c;
+	upl_page_info_t *info;
+	vm_page_t run;
+	upl_t upl;
+
+	ASSERT_TRUE(case_begin(&c, 8, 0x5, 7));	/* pages 0 and 2 resident */
+	ASSERT_TRUE((run = vm_page_alloc_contig(4, 1)) != NULL);
+	ASSERT_EQ(upl_request(c.obj, 0, ptoa(4), UPL_SET_INTERNAL | UPL_QUERY_OBJECT_TYPE, &upl),
+		  KERN_SUCCESS);
+	ASSERT_TRUE((info = upl_get_internal_page_list(upl)) != NULL);
+	EXPECT_EQ(info[0].phys_addr, upl_page(upl, 0)->phys_addr);
+	EXPECT_TRUE(info[0].dirty && !info[0].absent);
+	EXPECT_EQ(info[1].phys_addr, 0);
+	EXPECT_EQ(upl->flags & UPL_PHYS_CONTIG, 0);	/* holes */
+	EXPECT_EQ(upl_abort(upl), KERN_SUCCESS);
+	ASSERT_EQ(upl_request(c.obj, ptoa(4), ptoa(4), UPL_RETURN_ONLY_ABSENT | UPL_SET_INTERNAL, &upl),
+		  KERN_SUCCESS);
+	info = upl_get_internal_page_list(upl);
+	EXPECT_TRUE(info[3].absent && !info[3].dirty && info[3].phys_addr != 0);
+	EXPECT_EQ(upl_abort(upl), KERN_SUCCESS);
+	EXPECT_TRUE(upl_get_internal_page_list(NULL) == NULL);
+	/* An object of the contiguous run, in order and then reversed. */
+	vm_object_t in_order = vm_object_allocate(ptoa(4)), reversed = vm_object_allocate(ptoa(4));
+
+	ASSERT_TRUE(in_order && reversed);
+	mutex_lock(&in_order->lock);
+	mutex_lock(&reversed->lock);
+	for (int i = 0; i < 2; i++) {
+		vm_page_insert(&run[i], in_order, ptoa(i));
+		vm_page_insert(&run[2 + i], reversed, ptoa(1 - i));
+	}
+	mutex_unlock(&reversed->lock);
+	mutex_unlock(&in_order->lock);
+	ASSERT_EQ(upl_request(in_order, 0, ptoa(2), UPL_QUERY_OBJECT_TYPE, &upl), KERN_SUCCESS);
+	EXPECT_NE(upl->flags & UPL_PHYS_CONTIG, 0);
+	EXPECT_TRUE(upl_get_internal_page_list(upl) == NULL);	/* not asked for */
+	EXPECT_EQ(upl_abort(upl), KERN_SUCCESS);
+	ASSERT_EQ(upl_request(reversed, 0, ptoa(2), UPL_QUERY_OBJECT_TYPE, &upl), KERN_SUCCESS);
+	EXPECT_EQ(upl->flags & UPL_PHYS_CONTIG, 0);
+	EXPECT_EQ(upl_abort(upl), KERN_SUCCESS);
+	vm_object_deallocate(in_order);		/* their pages go back with them */
+	vm_object_deallocate(reversed);
 	case_end(&c);
 }
