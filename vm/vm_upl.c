@@ -1,6 +1,8 @@
 /*
  * vm_upl.c: universal page lists (see vm_upl.h).
  */
+#include <string.h>
+
 #include "kern/kernel.h"
 #include "vm/pmap.h"
 #include "vm/vm_map_internal.h"
@@ -88,7 +90,9 @@ static upl_t upl_alloc(uint32_t npages, int flags)
 
 	if (!upl)
 		return NULL;
-	*upl = (struct upl){ .npages = npages, .flags = flags, .pages = upl->inline_pages };
+	upl->npages = npages;		/* zalloc zeroed the rest (inline slots empty) */
+	upl->flags = flags;
+	upl->pages = upl->inline_pages;
 	if ((npages > UPL_INLINE_PAGES &&
 	     !(upl->pages = upl_array_alloc(npages, sizeof(*upl->pages), &upl->pages_run))) ||
 	    ((flags & UPL_SET_INTERNAL) &&
@@ -96,8 +100,8 @@ static upl_t upl_alloc(uint32_t npages, int flags)
 		upl_free(upl);
 		return NULL;
 	}
-	for (uint32_t i = 0; i < npages; i++)
-		upl->pages[i] = NULL;
+	if (upl->pages_run)
+		memset(upl->pages, 0, npages * sizeof(*upl->pages));
 	return upl;
 }
 
