@@ -82,6 +82,9 @@ static kern_return_t task_start(const char *name, task_t parent, vm_map_t map,
 	task_starts[task - tasks] = *start;
 	/* Only this thread reads task->thread before the task is collected, which it does after. */
 	if (!(task->thread = thread_create(name, task_main, task, THREAD_ANY_HART))) {
+		spin_lock(&task_lock);
+		task->map = NULL;	/* task_map_reference must not find it */
+		spin_unlock(&task_lock);
 		vm_map_deallocate(map);
 		task_free(task);
 		return KERN_RESOURCE_SHORTAGE;
@@ -192,17 +195,26 @@ void task_exit(uint64_t status)
 	thread_exit(0);
 }
 
+/* task_kernel_waitable_locked: task is one the kernel may still wait for, and still task id. */
+static bool task_kernel_waitable_locked(task_t task, int id)
+{
+	return task->state != TASK_FREE && task->id == id && !task->parent && !task->detached;
+}
+
 kern_return_t task_wait(task_t task, uint64_t *status)
 {
+	int id;
+
 	if (!task || task < tasks || task >= tasks + TASK_MAX || !status)
 		return KERN_INVALID_ARGUMENT;
 	spin_lock(&task_lock);
-	if (task->state == TASK_FREE || task->parent || task->detached) {
+	id = task->id;
+	while (task_kernel_waitable_locked(task, id) && task->state != TASK_ZOMBIE)
+		thread_sleep(task, &task_lock);
+	if (!task_kernel_waitable_locked(task, id)) {	/* another wait took it */
 		spin_unlock(&task_lock);
 		return KERN_INVALID_ARGUMENT;
 	}
-	while (task->state != TASK_ZOMBIE)
-		thread_sleep(task, &task_lock);
 	*status = task->status;
 	task->detached = true;	/* collected: nobody else may wait for it */
 	spin_unlock(&task_lock);
@@ -219,7 +231,7 @@ static bool task_find_child_locked(task_t self, long id, task_t *zombie)
 	for (int i = 0; i < TASK_MAX && !*zombie; i++) {
 		task_t c = &tasks[i];
 
-		if (c->state == TASK_FREE || c->parent != self || (id != -1 && c->id != id))
+		if (c->state == TASK_FREE || c->parent != self || c->waited || (id != -1 && c->id != id))
 			continue;
 		any = true;
 		if (c->state == TASK_ZOMBIE)
@@ -228,7 +240,7 @@ static bool task_find_child_locked(task_t self, long id, task_t *zombie)
 	return any;
 }
 
-kern_return_t task_wait_child(long id, long *id_out, uint64_t *status)
+kern_return_t task_wait_child(long id, task_t *child)
 {
 	task_t self = task_current(), z;
 
@@ -246,12 +258,21 @@ kern_return_t task_wait_child(long id, long *id_out, uint64_t *status)
 		}
 		thread_sleep(self, &task_lock);
 	}
-	*id_out = z->id;
-	*status = z->status;
-	z->parent = NULL;	/* collected: no other wait finds it */
+	z->waited = true;
 	spin_unlock(&task_lock);
-	task_collect(z);
+	*child = z;
 	return KERN_SUCCESS;
+}
+
+void task_wait_end(task_t child, bool collect)
+{
+	spin_lock(&task_lock);
+	child->waited = false;
+	if (collect)
+		child->parent = NULL;	/* collected: nothing else looks for it */
+	spin_unlock(&task_lock);
+	if (collect)
+		task_collect(child);
 }
 
 kern_return_t task_terminate(task_t task)
@@ -339,7 +360,8 @@ void task_print(task_t task, bool full, int (*print)(const char *fmt, ...))
 	copy = *task;
 	spin_unlock(&task_lock);
 	print("task %d (%s): %s, parent %d, %lu bytes user-wired\n", copy.id, copy.name,
-	      states[copy.state], copy.parent ? copy.parent->id : 0, copy.user_wired);
+	      states[copy.state], copy.parent ? copy.parent->id : 0,
+	      map ? vm_map_user_wired_size(map) : 0);
 	if (map) {
 		vm_map_print(map, true, print);
 		vm_map_deallocate(map);

@@ -42,7 +42,7 @@ struct task {
 	bool detached;			/* [T] nobody will wait: freed when it ends */
 	bool terminating;		/* [T] task_terminate asked it to end (read unlocked by [t]) */
 	uint64_t status;		/* [T] once ZOMBIE: TASK_STATUS_* word */
-	uint64_t user_wired;		/* [t] bytes its vm_wire calls hold (<= TASK_USER_WIRE_MAX) */
+	bool waited;			/* [T] a wait has it, delivering its status (task_wait_end) */
 	struct vm_named_entry *handles[TASK_HANDLES_MAX];	/* [t] its handles, by name */
 };
 typedef struct task *task_t;
@@ -81,11 +81,14 @@ task_t task_current(void);
 kern_return_t task_fork(const struct trap_frame *tf, long *child_id);
 /*
  * task_wait_child: wait for a child of the calling task (id, or any with
- * -1) to end; free it, give its id and status.
+ * -1) to end; *child: it, set aside (no other wait finds it) until
+ * task_wait_end, with its id and status readable.
  * => KERN_INVALID_ARGUMENT (no such child), KERN_ABORTED (the caller was
  *    told to terminate meanwhile)
  */
-kern_return_t task_wait_child(long id, long *id_out, uint64_t *status);
+kern_return_t task_wait_child(long id, task_t *child);
+/* task_wait_end: free the child task_wait_child gave (collect), or put it back for a later wait. */
+void task_wait_end(task_t child, bool collect);
 /* task_exit: end the calling task with the status word; does not return. */
 void task_exit(uint64_t status) __attribute__((noreturn));
 

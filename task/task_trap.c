@@ -2,8 +2,10 @@
  * task_trap.c: the trap interface (task_trap.h).  Each trap takes its
  * arguments from the frame and returns a kern_return_t.  User pointers
  * are read and written only with copyin/copyout (vm/vm_user.h): a bad one
- * is KERN_INVALID_ADDRESS.  Outputs are checked writable before anything
- * changes, so that a trap that fails on a bad pointer has done nothing.
+ * is KERN_INVALID_ADDRESS.  Outputs are checked writable (the map's
+ * protection, nothing written) before anything changes, so that a trap
+ * that fails on a bad pointer has done nothing; the one trap whose effect
+ * cannot be undone, wait, gives its child back if the copy fails anyway.
  */
 #include <errno.h>
 #include <string.h>
@@ -19,13 +21,10 @@
 
 typedef kern_return_t (*task_trap_t)(task_t task, struct trap_frame *tf);
 
-/* writable: *uaddr can be written (it is written with its own value, so nothing changes). */
-static bool writable(uint64_t uaddr, size_t len)
+/* writable: the task's map lets it write [uaddr, uaddr + len) (checked, not written). */
+static bool writable(task_t task, uint64_t uaddr, size_t len)
 {
-	uint64_t buf[8];
-
-	KASSERT(len <= sizeof(buf));
-	return copyin((const void *)uaddr, buf, len) == 0 && copyout(buf, (void *)uaddr, len) == 0;
+	return vm_map_check_protection(task->map, uaddr, uaddr + len, VM_PROT_READ | VM_PROT_WRITE);
 }
 
 static kern_return_t trap_null(task_t task, struct trap_frame *tf)
@@ -73,20 +72,26 @@ static kern_return_t trap_fork(task_t task, struct trap_frame *tf)
 	return kr;
 }
 
-/* trap_wait: (id or -1, id_out, status_out). */
+/* trap_wait: (id or -1, id_out, status_out); a child whose status cannot be delivered stays. */
 static kern_return_t trap_wait(task_t task, struct trap_frame *tf)
 {
+	task_t child;
 	long id;
 	uint64_t status;
 	kern_return_t kr;
 
-	if (!writable(tf->a1, sizeof(id)) || !writable(tf->a2, sizeof(status)))
+	if (!writable(task, tf->a1, sizeof(id)) || !writable(task, tf->a2, sizeof(status)))
 		return KERN_INVALID_ADDRESS;
-	if ((kr = task_wait_child((long)tf->a0, &id, &status)) != KERN_SUCCESS)
+	if ((kr = task_wait_child((long)tf->a0, &child)) != KERN_SUCCESS)
 		return kr;
-	/* Checked writable above, and nothing else runs in this map to change that. */
-	copyout(&id, (void *)tf->a1, sizeof(id));
-	copyout(&status, (void *)tf->a2, sizeof(status));
+	id = child->id;
+	status = child->status;
+	if (copyout(&id, (void *)tf->a1, sizeof(id)) != 0 ||
+	    copyout(&status, (void *)tf->a2, sizeof(status)) != 0) {
+		task_wait_end(child, false);	/* a later wait finds it again */
+		return KERN_INVALID_ADDRESS;
+	}
+	task_wait_end(child, true);
 	return KERN_SUCCESS;
 }
 
@@ -102,12 +107,15 @@ static kern_return_t trap_vm_allocate(task_t task, struct trap_frame *tf)
 	vm_address_t addr;
 	kern_return_t kr;
 
-	if (!writable(tf->a0, sizeof(addr)))
+	if (!writable(task, tf->a0, sizeof(addr)) || copyin((const void *)tf->a0, &addr, sizeof(addr)))
 		return KERN_INVALID_ADDRESS;
-	copyin((const void *)tf->a0, &addr, sizeof(addr));
-	if ((kr = vm_allocate(task->map, &addr, tf->a1, (int)tf->a2)) == KERN_SUCCESS)
-		copyout(&addr, (void *)tf->a0, sizeof(addr));
-	return kr;
+	if ((kr = vm_allocate(task->map, &addr, tf->a1, (int)tf->a2)) != KERN_SUCCESS)
+		return kr;
+	if (copyout(&addr, (void *)tf->a0, sizeof(addr)) != 0) {
+		vm_deallocate(task->map, addr, tf->a1);	/* undone: the caller cannot know it */
+		return KERN_INVALID_ADDRESS;
+	}
+	return KERN_SUCCESS;
 }
 
 static kern_return_t trap_vm_deallocate(task_t task, struct trap_frame *tf)
@@ -162,29 +170,23 @@ static bool wire_range(uint64_t addr, uint64_t size, vm_offset_t *start, vm_offs
 static kern_return_t trap_vm_wire(task_t task, struct trap_frame *tf)
 {
 	vm_offset_t start, end;
-	kern_return_t kr;
 
 	if (!wire_range(tf->a0, tf->a1, &start, &end) || (tf->a2 & ~(uint64_t)VM_PROT_ALL))
 		return KERN_INVALID_ARGUMENT;
-	if (end - start > TASK_USER_WIRE_MAX - task->user_wired)
+	/* What the map holds user-wired now: an unwire or a deallocate gives it back. */
+	if (end - start > TASK_USER_WIRE_MAX - MIN(TASK_USER_WIRE_MAX,
+						   vm_map_user_wired_size(task->map)))
 		return KERN_RESOURCE_SHORTAGE;
-	kr = vm_map_wire(task->map, start, end, (vm_prot_t)tf->a2, TRUE);
-	if (kr == KERN_SUCCESS)
-		task->user_wired += end - start;
-	return kr;
+	return vm_map_wire(task->map, start, end, (vm_prot_t)tf->a2, TRUE);
 }
 
 static kern_return_t trap_vm_unwire(task_t task, struct trap_frame *tf)
 {
 	vm_offset_t start, end;
-	kern_return_t kr;
 
 	if (!wire_range(tf->a0, tf->a1, &start, &end))
 		return KERN_INVALID_ARGUMENT;
-	kr = vm_map_unwire(task->map, start, end, TRUE);
-	if (kr == KERN_SUCCESS)
-		task->user_wired -= MIN(end - start, task->user_wired);
-	return kr;
+	return vm_map_unwire(task->map, start, end, TRUE);
 }
 
 /* ---- handles ------------------------------------------------------------------------------ */
@@ -212,7 +214,7 @@ static kern_return_t trap_make_memory_entry(task_t task, struct trap_frame *tf)
 	vm_size_t size;
 	kern_return_t kr;
 
-	if (!writable(tf->a0, sizeof(size)) || !writable(tf->a3, sizeof(uint64_t)))
+	if (!writable(task, tf->a0, sizeof(size)) || !writable(task, tf->a3, sizeof(uint64_t)))
 		return KERN_INVALID_ADDRESS;
 	if ((int64_t)tf->a4 != -1 && !parent)
 		return KERN_INVALID_ARGUMENT;
@@ -236,7 +238,7 @@ static kern_return_t trap_vm_map(task_t task, struct trap_frame *tf)
 	vm_address_t addr;
 	kern_return_t kr;
 
-	if (!writable(tf->a0, sizeof(a.address)) || copyin((const void *)tf->a0, &a, sizeof(a)) != 0)
+	if (!writable(task, tf->a0, sizeof(a.address)) || copyin((const void *)tf->a0, &a, sizeof(a)) != 0)
 		return KERN_INVALID_ADDRESS;
 	if (!(ne = handle_of(task, (uint64_t)(int64_t)a.handle)))
 		return KERN_INVALID_ARGUMENT;
@@ -326,7 +328,7 @@ static kern_return_t trap_handle_lookup(task_t task, struct trap_frame *tf)
 
 	if (kr != KERN_SUCCESS)
 		return kr;
-	if (!writable(tf->a1, sizeof(uint64_t)))
+	if (!writable(task, tf->a1, sizeof(uint64_t)))
 		return KERN_INVALID_ADDRESS;
 	if (hname < 0)
 		return KERN_RESOURCE_SHORTAGE;

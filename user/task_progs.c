@@ -228,13 +228,39 @@ static long bad_args(long arg)
 }
 USER_PROGRAM(bad_args);
 
-/* wire: user wiring; arg 0 unwires before it exits, 1 leaves the range wired for exit to undo. */
+/* wire_quota: the whole quota wired, the range deallocated: the quota is free again. */
+static long wire_quota(void)
+{
+	vm_address_t b = 0;
+
+	if (vm_allocate(&b, PAGE_SIZE, VM_FLAGS_ANYWHERE) != KERN_SUCCESS)
+		return ufail("wire", 10);
+	for (int round = 0; round < 2; round++) {
+		vm_address_t a = 0;
+
+		if (vm_allocate(&a, TASK_USER_WIRE_MAX, VM_FLAGS_ANYWHERE) != KERN_SUCCESS ||
+		    vm_wire(a, TASK_USER_WIRE_MAX, VM_PROT_READ) != KERN_SUCCESS)
+			return ufail("wire", 11 + round);
+		if (vm_wire(b, PAGE_SIZE, VM_PROT_READ) != KERN_RESOURCE_SHORTAGE)	/* the quota is full */
+			return ufail("wire", 13);
+		if (vm_deallocate(a, TASK_USER_WIRE_MAX) != KERN_SUCCESS)
+			return ufail("wire", 14);
+	}
+	return 0;
+}
+
+/*
+ * wire: user wiring; arg 0 unwires before it exits, 1 leaves the range
+ * wired for exit to undo, 2 checks that a deallocate gives the quota back.
+ */
 static long wire(long arg)
 {
 	vm_address_t a = 0, r;
 	vm_size_t size;
 	vm_region_basic_info_data_t info;
 
+	if (arg == 2)
+		return wire_quota();
 	if (vm_allocate(&a, 8 * PAGE_SIZE, VM_FLAGS_ANYWHERE) != KERN_SUCCESS ||
 	    vm_wire(a, 4 * PAGE_SIZE, VM_PROT_READ | VM_PROT_WRITE) != KERN_SUCCESS)
 		return ufail("wire", 1);

@@ -807,7 +807,8 @@ static bool dp_absorb(vm_object_t object, vm_object_t backing, vm_object_offset_
 	spin_unlock(&dp_lock);
 	if (!object->pager_data && !(dpo = zalloc(&dp_object_zone)))
 		return false;
-	if (!(spares = dp_spares(2 * nblocks))) {
+	spares = NULL;
+	if (nblocks && !(spares = dp_spares(2 * nblocks))) {
 		if (dpo)
 			zfree(&dp_object_zone, dpo);
 		return false;

@@ -842,6 +842,49 @@ static int entry_share_mode(const struct vm_map_entry *e)
 	return (e->is_shared || e->object->ref_count > 1) ? SM_SHARED : SM_PRIVATE;
 }
 
+vm_size_t vm_map_user_wired_size(vm_map_t map)
+{
+	vm_size_t n = 0;
+
+	rw_lock_read(&map->lock);
+	for (struct vm_map_entry *e = map->first; e; e = e->next)
+		if (e->user_wired_count)
+			n += e->end - e->start;
+	rw_unlock_read(&map->lock);
+	return n;
+}
+
+boolean_t vm_map_check_protection(vm_map_t map, vm_offset_t start, vm_offset_t end,
+				  vm_prot_t protection)
+{
+	struct vm_map_entry *e;
+	vm_offset_t a = trunc_page(start);
+	boolean_t ok = map && start <= end;
+
+	if (!ok)
+		return FALSE;
+	rw_lock_read(&map->lock);
+	while (ok && a < end) {
+		e = vm_map_lookup_entry_locked(map, a);
+		ok = e && !(protection & ~e->protection);
+		if (ok && e->is_submap) {	/* one level: the submap's entry limits it too */
+			vm_map_t sub = e->submap;
+			struct vm_map_entry *se;
+
+			rw_lock_read(&sub->lock);
+			se = vm_map_lookup_entry_locked(sub, a - e->start + e->offset);
+			ok = se && !(protection & ~se->protection);
+			rw_unlock_read(&sub->lock);
+			a += PAGE_SIZE;	/* the submap's entries need not line up with e */
+			continue;
+		}
+		if (ok)
+			a = e->end;
+	}
+	rw_unlock_read(&map->lock);
+	return ok;
+}
+
 kern_return_t vm_region(vm_map_t map, vm_address_t *address, vm_size_t *size,
 			vm_region_basic_info_data_t *info)
 {

@@ -166,6 +166,16 @@ kern_return_t vm_map_enter_submap(vm_map_t map, vm_offset_t *address, vm_size_t 
 kern_return_t vm_map_submap(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_map_t submap,
 			    vm_offset_t offset, boolean_t use_pmap);
 
+/*
+ * vm_map_check_protection: every page of [start, end) is mapped with at
+ * least protection (through a submap, by the submap's entry too).
+ * => map unlocked
+ */
+boolean_t vm_map_check_protection(vm_map_t map, vm_offset_t start, vm_offset_t end,
+				  vm_prot_t protection);
+/* vm_map_user_wired_size: bytes of map's entries wired by vm_map_wire(..., user_wire). */
+vm_size_t vm_map_user_wired_size(vm_map_t map);
+
 /* vm_region: what maps *address, or the next entry above it (vm/vm_region.h). */
 /* => KERN_NO_SPACE if nothing is mapped at or above *address */
 kern_return_t vm_region(vm_map_t map, vm_address_t *address, vm_size_t *size,

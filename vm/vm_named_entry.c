@@ -174,7 +174,9 @@ kern_return_t vm_map(vm_map_t target_map, vm_address_t *address, vm_size_t size,
 	kern_return_t kr;
 
 	if (!target_map || !object || !size || len < size || !page_aligned(offset) ||
-	    offset + len < offset || offset + len > object->size || (copy && object->is_sub_map))
+	    offset + len < offset || offset + len > object->size || (copy && object->is_sub_map) ||
+	    ((cur_protection | max_protection) & ~VM_PROT_ALL) || (cur_protection & ~max_protection) ||
+	    (flags & ~VM_FLAGS_ALL) || inheritance > VM_INHERIT_LAST_VALID)
 		return KERN_INVALID_ARGUMENT;
 	if ((cur_protection | max_protection) & ~object->protection)
 		return KERN_PROTECTION_FAILURE;

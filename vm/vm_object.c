@@ -475,8 +475,8 @@ bool vm_object_shadow(vm_object_t *object, vm_object_offset_t *offset, vm_object
 
 /*
  * collapse_absorb: object takes backing's pages, resident and paged out
- * (backing referenced only by object); backing's pager lets go of what
- * object hides.  => both locked
+ * (backing's last reference, object's, already claimed: its count is 0);
+ * backing's pager lets go of what object hides.  => both locked
  */
 static bool collapse_absorb(vm_object_t object, vm_object_t backing)
 {
@@ -506,7 +506,6 @@ static bool collapse_absorb(vm_object_t object, vm_object_t backing)
 	__atomic_store_n(&object->shadow, backing->shadow, __ATOMIC_RELAXED);
 	object->shadow_offset += backing->shadow_offset;
 	__atomic_store_n(&backing->shadow, NULL, __ATOMIC_RELAXED);
-	backing->ref_count = 0;
 	return true;
 }
 
@@ -528,7 +527,20 @@ static void collapse_level(vm_object_t object)
 			return;
 		mutex_lock(&backing->lock);
 		if (backing->ref_count == 1) {
+			int one = 1;
+
+			/*
+			 * Claim the last reference before anything changes: the
+			 * swap-file drain takes references under dp_lock alone
+			 * (vm_object_reference_live, which fails on 0).
+			 */
+			if (!__atomic_compare_exchange_n(&backing->ref_count, &one, 0, false,
+							 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+				mutex_unlock(&backing->lock);
+				return;
+			}
 			if (!collapse_absorb(object, backing)) {
+				__atomic_store_n(&backing->ref_count, 1, __ATOMIC_RELEASE);
 				mutex_unlock(&backing->lock);
 				return;
 			}

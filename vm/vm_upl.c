@@ -149,8 +149,6 @@ kern_return_t upl_request(vm_object_t object, vm_object_offset_t offset, vm_size
 				       : upl_take_locked(object, off, flags);
 		upl->count += upl->pages[i] != NULL;
 	}
-	if (flags & (UPL_SET_INTERNAL | UPL_QUERY_OBJECT_TYPE))
-		upl_describe_locked(upl);
 	/*
 	 * Pageout: the pages hold still while the pager copies them (writes, or
 	 * every access, fault and wait on the busy page); one TLB shootdown for all.
@@ -158,6 +156,8 @@ kern_return_t upl_request(vm_object_t object, vm_object_offset_t offset, vm_size
 	if (!absent)
 		pmap_page_protect_many(upl->pages, upl->npages,
 				       (flags & UPL_CLEAN_IN_PLACE) ? VM_PROT_READ : VM_PROT_NONE);
+	if (flags & (UPL_SET_INTERNAL | UPL_QUERY_OBJECT_TYPE))
+		upl_describe_locked(upl);	/* after: no write can come in between */
 	mutex_unlock(&object->lock);
 	if (short_of_memory && upl->count == 0) {
 		upl_free(upl);
@@ -182,7 +182,9 @@ kern_return_t vm_map_get_upl(vm_map_t map, vm_offset_t offset, vm_size_t *size, 
 		kr = KERN_INVALID_ADDRESS;
 	else if (e->is_submap)
 		kr = KERN_INVALID_ARGUMENT;
-	else if ((kr = vm_map_entry_prepare_locked(e, 0)) == KERN_SUCCESS) {
+	/* A pagein fills pages: into the entry's own object, never one a copy shares. */
+	else if ((kr = vm_map_entry_prepare_locked(e, (flags & UPL_RETURN_ONLY_ABSENT) ?
+						   VM_PROT_WRITE : 0)) == KERN_SUCCESS) {
 		vm_object_reference(object = e->object);
 		off = vm_map_entry_object_offset(e, offset);
 		len = MIN(*size, e->end - offset);

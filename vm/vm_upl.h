@@ -108,7 +108,8 @@ kern_return_t upl_abort(upl_t upl);
  * offset: the first object only (the reference's vm_map_get_upl), so
  * *size comes back as what the UPL covers (the entry's end at most); the
  * caller asks again for the rest.  An entry with no object yet is given
- * one.  => map unlocked; KERN_INVALID_ADDRESS (nothing mapped at offset),
+ * one; a pagein (UPL_RETURN_ONLY_ABSENT) over a copy-on-write entry gets
+ * the entry's own copy first.  => map unlocked; KERN_INVALID_ADDRESS (nothing mapped at offset),
  *    KERN_INVALID_ARGUMENT (NULL, unaligned, empty, a submap: ask the
  *    submap), upl_request's errors
  */

@@ -89,6 +89,9 @@ KTEST(task, user_wiring_comes_back)
 	/* Exit with the range still wired: the end of the map unwires it. */
 	EXPECT_EQ(task_fixture_run("wire", 1), 0);
 	EXPECT_EQ(vm_page_wired_count(), wired);
+	/* The per-task quota counts what is wired now: a deallocate gives it back. */
+	EXPECT_EQ(task_fixture_run("wire", 2), 0);
+	EXPECT_EQ(vm_page_wired_count(), wired);
 }
 
 /* terminated: spawn program with arg, let it run 20 ms, terminate it; its status word. */
