@@ -147,8 +147,9 @@ static kern_return_t trap_vm_region(task_t task, struct trap_frame *tf)
 	kern_return_t kr;
 
 	memset(&info, 0, sizeof(info));	/* padding too: no kernel bytes reach the task */
-	if (copyin((const void *)tf->a0, &addr, sizeof(addr)) != 0)
-		return KERN_INVALID_ADDRESS;
+	if (!writable(task, tf->a0, sizeof(addr)) || !writable(task, tf->a1, sizeof(size)) ||
+	    !writable(task, tf->a2, sizeof(info)) || copyin((const void *)tf->a0, &addr, sizeof(addr)))
+		return KERN_INVALID_ADDRESS;	/* nothing written */
 	if ((kr = vm_region(task->map, &addr, &size, &info)) != KERN_SUCCESS)
 		return kr;
 	if (copyout(&addr, (void *)tf->a0, sizeof(addr)) != 0 ||
