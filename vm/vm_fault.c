@@ -18,6 +18,7 @@
 #include "vm/vm_fault_quick.h"
 #include "vm/vm_pageout.h"
 #include "vm/vm_pager.h"
+#include "vm/vm_ws.h"
 
 
 static struct vm_fault_stats vm_fault_counts;	/* atomic fields; soft_quick unused */
@@ -221,6 +222,8 @@ fault_common(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type,
 
 	if ((kr = vm_map_lookup_info(&info, vaddr, fault_type)) != KERN_SUCCESS)
 		return kr;
+	if (__builtin_expect(__atomic_load_n(&map->ws, __ATOMIC_ACQUIRE) != NULL, 0))
+		info.behavior = vm_ws_fault(map->ws, vaddr, info.behavior);	/* profiled */
 	object = info.object;
 	kr = fault_page(object, info.offset, fault_type, info.behavior, &m, &readonly, false,
 			__atomic_load_n(&info.map->submap_users, __ATOMIC_RELAXED) != 0);

@@ -14,6 +14,7 @@
 #include "vm/vm_map.h"
 #include "vm/vm_map_internal.h"
 #include "vm/vm_object.h"
+#include "vm/vm_ws.h"
 #include "vm/vm_zone.h"
 
 static struct zone vm_map_zone = ZONE_INIT("vm_map", sizeof(struct vm_map));
@@ -580,7 +581,25 @@ void vm_map_deallocate(vm_map_t map)
 	rw_unlock_write(&map->lock);
 	if (map->pmap && map->pmap != kernel_pmap)
 		pmap_destroy(map->pmap);
+	vm_ws_destroy(map->ws);
 	zfree(&vm_map_zone, map);
+}
+
+kern_return_t vm_map_ws_start(vm_map_t map, struct vm_ws **ws)
+{
+	vm_ws_t fresh, none = NULL;
+
+	if (!map || !ws)
+		return KERN_INVALID_ARGUMENT;
+	if (!__atomic_load_n(&map->ws, __ATOMIC_ACQUIRE)) {
+		if (!(fresh = vm_ws_create()))
+			return KERN_RESOURCE_SHORTAGE;
+		if (!__atomic_compare_exchange_n(&map->ws, &none, fresh, false, __ATOMIC_ACQ_REL,
+						 __ATOMIC_ACQUIRE))
+			vm_ws_destroy(fresh);	/* another thread's came first */
+	}
+	*ws = __atomic_load_n(&map->ws, __ATOMIC_ACQUIRE);
+	return KERN_SUCCESS;
 }
 
 /* ---- the calls ------------------------------------------------------------------------- */

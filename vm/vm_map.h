@@ -25,6 +25,7 @@
 #include "vm/vm_types.h"
 
 struct vm_object;
+struct vm_ws;
 
 struct vm_map_entry {
 	struct vm_map_entry *prev, *next;	/* [m] address order */
@@ -62,6 +63,7 @@ struct vm_map {
 	int ref_count;				/* atomic */
 	vm_size_t size;				/* [m] bytes mapped */
 	int submap_users;			/* atomic: entries of other maps that map this one */
+	struct vm_ws *ws;			/* atomic, set once: working-set profile, NULL: none */
 };
 typedef struct vm_map *vm_map_t;
 
@@ -70,6 +72,12 @@ extern vm_map_t kernel_map;
 /* vm_map_create: an empty map over [min, max) of pmap (one reference to each taken). */
 vm_map_t vm_map_create(pmap_t pmap, vm_offset_t min, vm_offset_t max);
 void vm_map_reference(vm_map_t map);
+/*
+ * vm_map_ws_start: profile map's faults from now on (working-set
+ * detection, vm/vm_ws.h); *ws: the profile (to export or seed).
+ * => KERN_SUCCESS (also if it has one already), KERN_RESOURCE_SHORTAGE
+ */
+kern_return_t vm_map_ws_start(vm_map_t map, struct vm_ws **ws);
 /* vm_map_deallocate: drop a reference; the last one removes every entry and the map. */
 void vm_map_deallocate(vm_map_t map);
 

@@ -70,7 +70,7 @@ set(vm_host_sources
   ${CMAKE_SOURCE_DIR}/vm/kern_return.c ${CMAKE_SOURCE_DIR}/vm/vm_object.c
   ${CMAKE_SOURCE_DIR}/vm/vm_map.c ${CMAKE_SOURCE_DIR}/vm/vm_map_copy.c
   ${CMAKE_SOURCE_DIR}/vm/vm_fault.c ${CMAKE_SOURCE_DIR}/vm/vm_upl.c
-  ${CMAKE_SOURCE_DIR}/vm/vm_pageout.c
+  ${CMAKE_SOURCE_DIR}/vm/vm_pageout.c ${CMAKE_SOURCE_DIR}/vm/vm_ws.c
   ${CMAKE_SOURCE_DIR}/tests/unit/fake_kern.c ${CMAKE_SOURCE_DIR}/tests/unit/fake_pmap.c)
 unit_test(test_vm_page SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_vm_page.c ${vm_host_sources})
 unit_test(test_vm_map SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_vm_map.c ${vm_host_sources})
