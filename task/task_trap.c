@@ -4,8 +4,10 @@
  * are read and written only with copyin/copyout (vm/vm_user.h): a bad one
  * is KERN_INVALID_ADDRESS.  Outputs are checked writable (the map's
  * protection, nothing written) before anything changes, so that a trap
- * that fails on a bad pointer has done nothing; the one trap whose effect
- * cannot be undone, wait, gives its child back if the copy fails anyway.
+ * that fails on a bad pointer has done nothing; should the copy of a
+ * result fail anyway (no memory left to fault its page in), the trap is
+ * undone (an allocation or mapping removed, a handle released, a waited
+ * child given back) and returns KERN_INVALID_ADDRESS.
  */
 #include <errno.h>
 #include <string.h>
@@ -221,13 +223,16 @@ static kern_return_t trap_make_memory_entry(task_t task, struct trap_frame *tf)
 		return KERN_INVALID_ARGUMENT;
 	if (name < 0)
 		return KERN_RESOURCE_SHORTAGE;
-	copyin((const void *)tf->a0, &size, sizeof(size));
+	if (copyin((const void *)tf->a0, &size, sizeof(size)) != 0)
+		return KERN_INVALID_ADDRESS;
 	kr = mach_make_memory_entry_64(task->map, &size, tf->a1, (vm_prot_t)tf->a2, &ne, parent);
 	if (kr != KERN_SUCCESS)
 		return kr;
+	if (copyout(&size, (void *)tf->a0, sizeof(size)) != 0 || suword64((void *)tf->a3, name) != 0) {
+		vm_named_entry_release(ne);	/* undone: the task could not learn its name */
+		return KERN_INVALID_ADDRESS;
+	}
 	task->handles[name] = ne;
-	copyout(&size, (void *)tf->a0, sizeof(size));
-	suword64((void *)tf->a3, name);
 	return KERN_SUCCESS;
 }
 
@@ -246,8 +251,10 @@ static kern_return_t trap_vm_map(task_t task, struct trap_frame *tf)
 	addr = a.address;
 	kr = vm_map(task->map, &addr, a.size, a.mask, a.flags, ne, a.offset, a.copy != 0,
 		    a.cur_protection, a.max_protection, a.inheritance);
-	if (kr == KERN_SUCCESS)
-		suword64((void *)tf->a0, (int64_t)addr);
+	if (kr == KERN_SUCCESS && suword64((void *)tf->a0, (int64_t)addr) != 0) {
+		vm_deallocate(task->map, addr, a.size);	/* undone: the task could not learn where */
+		return KERN_INVALID_ADDRESS;
+	}
 	return kr;
 }
 
@@ -339,8 +346,11 @@ static kern_return_t trap_handle_lookup(task_t task, struct trap_frame *tf)
 	spin_unlock(&task_registry_lock);
 	if (!ne)
 		return KERN_FAILURE;	/* nothing registered under that name (yet) */
+	if (suword64((void *)tf->a1, hname) != 0) {
+		vm_named_entry_release(ne);
+		return KERN_INVALID_ADDRESS;
+	}
 	task->handles[hname] = ne;
-	suword64((void *)tf->a1, hname);
 	return KERN_SUCCESS;
 }
 
