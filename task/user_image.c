@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "kern/kernel.h"
-#include "kern/thread.h"
 #include "platform/riscv/smp.h"
 #include "task/elf.h"
 #include "task/task_abi.h"
