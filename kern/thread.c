@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "kern/kernel.h"
+#include "kern/ksyms.h"
 #include "kern/spinlock.h"
 #include "kern/thread.h"
 #include "platform/riscv/hart.h"
@@ -53,6 +54,24 @@ void thread_set_map(struct vm_map *map)
 {
 	thread_current()->map = map;
 	thread_set_pmap(map ? map->pmap : NULL);
+}
+
+void thread_print_all(void)
+{
+	static const char *const states[] = { "free", "runnable", "running", "sleeping", "zombie" };
+
+	for (int i = 0; i < THREAD_MAX; i++) {
+		struct thread t;
+
+		spin_lock(&sched_lock);
+		t = threads[i];
+		spin_unlock(&sched_lock);
+		if (t.state == THREAD_FREE)
+			continue;
+		kprintf("  thread %d %s: %s, channel %p\n", t.id, t.name, states[t.state], t.wchan);
+		if (t.state != THREAD_RUNNING && t.ctx.sp)	/* its saved context: where it stopped */
+			ksyms_backtrace(t.ctx.ra, t.ctx.ra, t.ctx.s[0], t.ctx.sp);
+	}
 }
 
 int thread_count(void)
@@ -251,16 +270,26 @@ void thread_exit(int code)
 
 int thread_join(struct thread *t)
 {
-	int code;
+	int code = 0;
 
+	thread_join_deadline(t, 0, &code);
+	return code;
+}
+
+bool thread_join_deadline(struct thread *t, uint64_t deadline, int *code)
+{
 	spin_lock(&sched_lock);
 	KASSERT(!t->detached, "thread_join: %s is detached", t->name);
-	while (t->state != THREAD_ZOMBIE)
-		thread_sleep(t, &sched_lock);
-	code = t->exit_code;
+	while (t->state != THREAD_ZOMBIE) {
+		if (thread_sleep_deadline(t, &sched_lock, deadline)) {
+			spin_unlock(&sched_lock);
+			return false;	/* still running: it stays to be joined */
+		}
+	}
+	*code = t->exit_code;
 	spin_unlock(&sched_lock);
 	thread_slot_free(t);
-	return code;
+	return true;
 }
 
 void thread_yield(void)

@@ -87,6 +87,11 @@ struct thread *thread_create(const char *name, void (*entry)(void *), void *arg,
 void thread_detach(struct thread *t);
 /* thread_join: wait for t to exit, return its exit code and free it. */
 int thread_join(struct thread *t);
+/*
+ * thread_join_deadline: thread_join, giving up at deadline (timer ticks;
+ * 0: never): false then, t left running and still to be joined.
+ */
+bool thread_join_deadline(struct thread *t, uint64_t deadline, int *code);
 void thread_exit(int code) __attribute__((noreturn));
 
 void thread_yield(void);
@@ -141,6 +146,13 @@ struct thread *thread_current(void);
 const char *thread_current_name(void);
 /* thread_count: threads that exist (not FREE), for accounting checks. */
 int thread_count(void);
+/*
+ * thread_print_all: one line per thread (id, name, state, the channel it
+ * sleeps on) and the call chain a thread that is not running stopped in,
+ * for reports of a machine that stalled.  A snapshot: threads may move on
+ * while it prints.
+ */
+void thread_print_all(void);
 /* thread_timer_tick: called by the tick on every hart: wake expired sleepers, ask for preemption. */
 void thread_timer_tick(uint64_t now);
 /* thread_next_deadline: earliest timed-sleep deadline, UINT64_MAX if none. */

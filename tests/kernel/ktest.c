@@ -222,6 +222,26 @@ static void ktest_accounting_check(struct ktest_ctx *c, const struct ktest_accou
 	}
 }
 
+/*
+ * ktest_join: wait for the case's thread; a case still running
+ * KTEST_STALL_NS after it began gets one report of every thread and where
+ * it waits, so that a suite killed by ctest's timeout leaves a trace of
+ * why it hung.
+ */
+#define KTEST_STALL_NS		(200ull * 1000000000ull)
+
+static void ktest_join(const struct ktest_case *tc, struct thread *t)
+{
+	int code;
+
+	if (thread_join_deadline(t, thread_deadline_after(KTEST_STALL_NS), &code))
+		return;
+	kprintf("ktest: %s.%s still runs %llu s after it began; the threads:\n", tc->suite, tc->name,
+		KTEST_STALL_NS / 1000000000ull);
+	thread_print_all();
+	thread_join(t);
+}
+
 int ktest_run_case(const struct ktest_case *tc)
 {
 	struct ktest_ctx c = { .tc = tc };
@@ -237,7 +257,7 @@ int ktest_run_case(const struct ktest_case *tc)
 		return 1;
 	}
 	ktest_running = &c;
-	thread_join(t);
+	ktest_join(tc, t);
 	ktest_running = outer;
 	ktest_accounting_check(&c, &before);
 	return c.failures;
