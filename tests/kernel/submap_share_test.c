@@ -87,31 +87,49 @@ static int submap_write(vm_map_t submap, vm_offset_t va, uint64_t v)
 }
 
 /*
+ * probes_start: TASKS tasks run program with the address va, then npages
+ * are mapped at va of the data submap, the first word 0x5ba5e; it returns
+ * once each task's pmap maps va (the tasks have read it).
+ */
+static void probes_start(const char *program, vm_address_t va, vm_size_t npages, task_t *t)
+{
+	vm_map_t data = user_image_data_map();
+
+	ASSERT_TRUE(data != NULL);
+	for (int i = 0; i < TASKS; i++)
+		ASSERT_EQ(task_spawn(program, (long)va, &t[i]), KERN_SUCCESS);
+	/* Added now, while they wait (200 ms) before their first read. */
+	ASSERT_EQ(vm_allocate(data, &va, ptoa(npages), VM_FLAGS_FIXED), KERN_SUCCESS);
+	EXPECT_EQ(submap_write(data, va, 0x5ba5e), 0);
+	EXPECT_TRUE(all_map(t, TASKS, va));
+}
+
+/* probes_end: every task ended with status. */
+static void probes_end(task_t *t, uint64_t status)
+{
+	for (int i = 0; i < TASKS; i++) {
+		uint64_t s = ~0ull;
+
+		EXPECT_EQ(task_wait(t[i], &s), KERN_SUCCESS);
+		EXPECT_EQ(s, status);
+	}
+}
+
+/*
  * An object mapped into the data submap after three tasks started appears
  * in all three; taken out, it is gone from all three at once (their next
  * read of it is a fault that ends them).
  */
 KTEST(submap_share, object_added_and_removed_in_the_submap_reaches_every_task)
 {
-	vm_map_t data = user_image_data_map();
 	vm_address_t va = USER_DATA_BASE + USER_DATA_SIZE / 2;
-	uint64_t status;
 	task_t t[TASKS];
 
-	ASSERT_TRUE(data != NULL);
-	for (int i = 0; i < TASKS; i++)
-		ASSERT_EQ(task_spawn("lib_probe", (long)va, &t[i]), KERN_SUCCESS);
-	/* Added now, while they wait (200 ms) before their first read. */
-	ASSERT_EQ(vm_allocate(data, &va, PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
-	EXPECT_EQ(submap_write(data, va, 0x5ba5e), 0);
-	EXPECT_TRUE(all_map(t, TASKS, va));
-	EXPECT_EQ(vm_deallocate(data, va, PAGE_SIZE), KERN_SUCCESS);
+	probes_start("lib_probe", va, 1, t);
+	EXPECT_EQ(vm_deallocate(user_image_data_map(), va, PAGE_SIZE), KERN_SUCCESS);
 	for (int i = 0; i < TASKS; i++)
 		EXPECT_FALSE(maps_in(t[i], va));
-	for (int i = 0; i < TASKS; i++) {
-		EXPECT_EQ(task_wait(t[i], &status), KERN_SUCCESS);
-		EXPECT_EQ(status, TASK_STATUS_EXCEPTION | EXC_LOAD_PAGE_FAULT);
-	}
+	probes_end(t, TASK_STATUS_EXCEPTION | EXC_LOAD_PAGE_FAULT);
 }
 
 /*
@@ -123,20 +141,11 @@ KTEST(submap_share, protection_lowered_in_the_submap_reaches_every_task)
 {
 	vm_map_t data = user_image_data_map();
 	vm_address_t va = USER_DATA_BASE + USER_DATA_SIZE / 2;
-	uint64_t status;
 	task_t t[TASKS];
 
-	ASSERT_TRUE(data != NULL);
-	for (int i = 0; i < TASKS; i++)
-		ASSERT_EQ(task_spawn("lib_poke", (long)va, &t[i]), KERN_SUCCESS);
-	ASSERT_EQ(vm_allocate(data, &va, 2 * PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
-	EXPECT_EQ(submap_write(data, va, 0x5ba5e), 0);
-	EXPECT_TRUE(all_map(t, TASKS, va));
+	probes_start("lib_poke", va, 2, t);
 	EXPECT_EQ(vm_protect(data, va, PAGE_SIZE, FALSE, VM_PROT_READ), KERN_SUCCESS);
 	EXPECT_EQ(submap_write(data, va + PAGE_SIZE, 1), 0);	/* go */
-	for (int i = 0; i < TASKS; i++) {
-		EXPECT_EQ(task_wait(t[i], &status), KERN_SUCCESS);
-		EXPECT_EQ(status, TASK_STATUS_EXCEPTION | EXC_STORE_PAGE_FAULT);
-	}
+	probes_end(t, TASK_STATUS_EXCEPTION | EXC_STORE_PAGE_FAULT);
 	EXPECT_EQ(vm_deallocate(data, va, 2 * PAGE_SIZE), KERN_SUCCESS);
 }
