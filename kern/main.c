@@ -98,7 +98,8 @@ static void boot_console(void)
 
 /*
  * boot_swap: the backing store the command line names, and the pageout
- * daemon:
+ * daemon (for pages that have a store: file pages always, anonymous ones
+ * with swap):
  *   swap=SERIAL[,SERIAL...]   whole virtio-blk disks (found by serial) as
  *                             segments of the default pager's pool
  *                             (drivers/virtio/virtio_blk_swap.c)
@@ -108,19 +109,22 @@ static void boot_console(void)
  *                             vm/dynamic_pager.c for the policy)
  *   pageout.free_target=N     pages the daemon keeps free (default RAM/32)
  *   pageout.reserve=N         pages only the pageout path may take (RAM/128)
- * With neither swap= nor swapfile= the machine runs without a pageout
- * daemon: memory is not overcommitted and an exhausted allocation fails at
- * once.
+ *   pageout                   start the daemon even without swap: mapped
+ *                             files' pages are paged out to their files
+ * With none of swap=, swapfile= or pageout the machine runs without a
+ * pageout daemon: memory is not overcommitted and an exhausted allocation
+ * fails at once.
  */
 static void boot_swap(void)
 {
-	int disks;
+	bool store = false;
 
-	if (!cmdline_flag("swap") && !cmdline_flag("swapfile"))
-		return;
-	default_pager_init();
-	disks = virtio_blk_swap_init();
-	if (!virtio_9p_swapfile_init() && disks == 0)
+	if (cmdline_flag("swap") || cmdline_flag("swapfile")) {
+		default_pager_init();
+		store = virtio_blk_swap_init() > 0;
+		store = virtio_9p_swapfile_init() || store;
+	}
+	if (!store && !cmdline_flag("pageout"))
 		return;
 	vm_pageout_start(cmdline_get_u64("pageout.free_target", 0), cmdline_get_u64("pageout.reserve", 0));
 	kprintf("pageout: daemon started, free target %lu pages, reserve %lu pages\n",

@@ -20,6 +20,7 @@ const char *kern_return_name(kern_return_t kr)
 	case KERN_INVALID_VALUE: return "KERN_INVALID_VALUE";
 	case KERN_NOT_SUPPORTED: return "KERN_NOT_SUPPORTED";
 	case KERN_OPERATION_TIMED_OUT: return "KERN_OPERATION_TIMED_OUT";
+	case KERN_NOT_FOUND: return "KERN_NOT_FOUND";
 	default: return "KERN_(unknown)";
 	}
 }

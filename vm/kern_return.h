@@ -21,6 +21,7 @@ typedef int kern_return_t;
 #define KERN_INVALID_VALUE		18	/* a value is out of range */
 #define KERN_NOT_SUPPORTED		46	/* the device or object cannot do this */
 #define KERN_OPERATION_TIMED_OUT	49	/* no answer within the time allowed */
+#define KERN_NOT_FOUND			56	/* no such file or object */
 
 /* kern_return_name: "KERN_NO_SPACE" etc., for messages and golden files. */
 const char *kern_return_name(kern_return_t kr);

@@ -131,6 +131,8 @@ kern_return_t pmap_change_wiring(pmap_t pmap, vm_offset_t va, boolean_t wired);
 boolean_t pmap_is_modified(vm_page_t page);
 boolean_t pmap_is_referenced(vm_page_t page);
 void pmap_clear_modify(vm_page_t page);
+/* pmap_set_modify: count page as modified (written behind the pmap's back, by a device). */
+void pmap_set_modify(vm_page_t page);
 void pmap_clear_reference(vm_page_t page);
 /*
  * pmap_clear_reference_many: pmap_clear_reference on each of pages[0,

@@ -93,6 +93,10 @@ static kern_return_t fault_page_locked(vm_object_t object, vm_object_offset_t of
 		return kr;
 	}
 	*readonly = src && owner != object && !(fault_type & VM_PROT_WRITE);
+	if (src && owner != object && !*readonly && vm_page_fictitious(src)) {
+		vm_page_release(src);
+		return KERN_PROTECTION_FAILURE;	/* device memory is never copied on write */
+	}
 	if (src && owner == object) {
 		stat_inc(&vm_fault_counts.soft);
 		*mp = src;

@@ -337,8 +337,7 @@ vm_map_entry_t vm_map_lookup_entry_locked(vm_map_t map, vm_offset_t addr)
 	return NULL;
 }
 
-/* vm_map_entry_at_or_after_locked: the first entry with end > addr, else NULL. */
-static struct vm_map_entry *vm_map_entry_at_or_after_locked(vm_map_t map, vm_offset_t addr)
+struct vm_map_entry *vm_map_entry_at_or_after_locked(vm_map_t map, vm_offset_t addr)
 {
 	struct vm_map_entry *e = map->hint, *best = NULL;
 

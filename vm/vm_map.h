@@ -184,6 +184,25 @@ boolean_t vm_map_check_protection(vm_map_t map, vm_offset_t start, vm_offset_t e
 /* vm_map_user_wired_size: bytes of map's entries wired by vm_map_wire(..., user_wire). */
 vm_size_t vm_map_user_wired_size(vm_map_t map);
 
+/* vm_msync flags (Mach's vm_sync_t values). */
+#define VM_SYNC_ASYNCHRONOUS	0x01
+#define VM_SYNC_SYNCHRONOUS	0x02
+typedef unsigned vm_sync_t;
+
+/*
+ * vm_msync: write the modified pages of [address, address + size) back to
+ * their store, for the entries whose object's store is its data (a
+ * file's: vm/vnode_pager.h); the pages stay resident, clean, and the store
+ * is then flushed.  Anonymous memory and private copies are left alone.
+ * Every write is done before it returns (VM_SYNC_ASYNCHRONOUS is taken as
+ * synchronous); wired pages are not written.
+ * => map unlocked; KERN_INVALID_ARGUMENT (NULL, a range that wraps, flags
+ *    other than the two above), KERN_INVALID_ADDRESS (part of the range
+ *    unmapped: the rest is written anyway), KERN_MEMORY_ERROR (a write or
+ *    the flush failed, or the file is gone)
+ */
+kern_return_t vm_msync(vm_map_t map, vm_address_t address, vm_size_t size, vm_sync_t sync_flags);
+
 /* vm_region: what maps *address, or the next entry above it (vm/vm_region.h). */
 /* => KERN_NO_SPACE if nothing is mapped at or above *address */
 kern_return_t vm_region(vm_map_t map, vm_address_t *address, vm_size_t *size,

@@ -90,6 +90,8 @@ static inline const struct vm_map_entry *vm_map_lookup_quick(vm_map_t map, vm_of
 	return e;
 }
 
+/* vm_map_entry_at_or_after_locked: the first entry with end > addr, else NULL.  => map locked */
+struct vm_map_entry *vm_map_entry_at_or_after_locked(vm_map_t map, vm_offset_t addr);
 /* vm_map_entry_prepare_locked: give e an object (and its own copy for a write). */
 kern_return_t vm_map_entry_prepare_locked(struct vm_map_entry *e, vm_prot_t fault_type);
 

@@ -5,6 +5,7 @@
 #include "vm/vm_map_internal.h"
 #include "vm/vm_named_entry.h"
 #include "vm/vm_object.h"
+#include "vm/vm_pager.h"
 #include "vm/vm_zone.h"
 
 static struct zone vm_named_entry_zone = ZONE_INIT("vm_named_entry", sizeof(struct vm_named_entry));
@@ -165,6 +166,39 @@ kern_return_t vm_region_object_create(vm_map_t target_map, vm_size_t size,
 	return KERN_SUCCESS;
 }
 
+kern_return_t mach_memory_object_memory_entry_64(vm_object_t object, vm_size_t size,
+						vm_prot_t permission, vm_named_entry_t *handle)
+{
+	vm_named_entry_t ne;
+
+	size = round_page(size);
+	if (!object || !handle || !size || size > object->size || (permission & ~VM_PROT_ALL))
+		return KERN_INVALID_ARGUMENT;
+	if (!(ne = named_entry_alloc()))
+		return KERN_RESOURCE_SHORTAGE;
+	ne->object = object;
+	ne->size = size;
+	ne->protection = permission;
+	*handle = ne;
+	return KERN_SUCCESS;
+}
+
+/* map_copy_of_external: a private copy-on-write mapping of a pager's object (a file's). */
+static kern_return_t map_copy_of_external(vm_map_t map, vm_address_t *address, vm_size_t len,
+					  vm_offset_t mask, int flags, vm_object_t object,
+					  vm_object_offset_t offset, vm_prot_t cur_protection,
+					  vm_prot_t max_protection, vm_inherit_t inheritance)
+{
+	kern_return_t kr;
+
+	vm_object_share(object);
+	kr = vm_map_enter(map, address, len, mask, flags, object, offset, TRUE, cur_protection,
+			  max_protection, inheritance);
+	if (kr != KERN_SUCCESS)
+		vm_object_deallocate(object);
+	return kr;
+}
+
 kern_return_t vm_map(vm_map_t target_map, vm_address_t *address, vm_size_t size, vm_offset_t mask,
 		     int flags, vm_named_entry_t object, vm_object_offset_t offset, boolean_t copy,
 		     vm_prot_t cur_protection, vm_prot_t max_protection, vm_inherit_t inheritance)
@@ -178,12 +212,18 @@ kern_return_t vm_map(vm_map_t target_map, vm_address_t *address, vm_size_t size,
 	    ((cur_protection | max_protection) & ~VM_PROT_ALL) || (cur_protection & ~max_protection) ||
 	    (flags & ~VM_FLAGS_ALL) || inheritance > VM_INHERIT_LAST_VALID)
 		return KERN_INVALID_ARGUMENT;
-	if ((cur_protection | max_protection) & ~object->protection)
+	/* A copy is the mapping's own: writing it needs no write permission on the handle. */
+	if (((cur_protection | max_protection) & ~(object->protection | (copy ? VM_PROT_WRITE : 0))) ||
+	    (copy && !(object->protection & VM_PROT_READ)))
 		return KERN_PROTECTION_FAILURE;
 	if (object->is_sub_map)
 		return vm_map_enter_submap(target_map, address, len, mask, flags, object->submap,
 					   object->offset + offset, FALSE, cur_protection,
 					   max_protection, inheritance);
+	if (copy && vm_object_is_external(object->object))
+		return map_copy_of_external(target_map, address, len, mask, flags, object->object,
+					    object->offset + offset, cur_protection, max_protection,
+					    inheritance);
 	if (copy) {
 		if (!(obj = vm_object_copy_range(object->object, object->offset + offset, len)))
 			return KERN_RESOURCE_SHORTAGE;

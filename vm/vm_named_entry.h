@@ -61,11 +61,24 @@ kern_return_t mach_make_memory_entry_64(vm_map_t target_map, vm_size_t *size,
 kern_return_t vm_region_object_create(vm_map_t target_map, vm_size_t size,
 				      vm_named_entry_t *object_handle);
 /*
+ * mach_memory_object_memory_entry_64: a handle (*handle, one reference)
+ * to [0, size) of a pager's object (Mach's memory object; the reference's
+ * host and internal arguments have no use here).  The handle takes over
+ * one object reference on success.
+ * => KERN_INVALID_ARGUMENT (NULL, size 0 or past the object, unknown
+ *    permission bits), KERN_RESOURCE_SHORTAGE
+ */
+kern_return_t mach_memory_object_memory_entry_64(struct vm_object *object, vm_size_t size,
+						vm_prot_t permission, vm_named_entry_t *handle);
+/*
  * vm_map: map [offset, offset + size) of the handle into target_map,
  * placed as vm_allocate places memory (mask: alignment - 1).  An object
- * is shared with every other mapping of it, or with copy a private copy
- * made now (it does not follow later writes to the handle's object, nor
- * they its own); a submap is mapped without use_pmap (copy is refused).
+ * is shared with every other mapping of it, or with copy a private copy:
+ * of an anonymous object, made now (it does not follow later writes to
+ * the handle's object, nor they its own); of a pager's object (a file),
+ * copy-on-write (pages not yet written show the object as it is now).  A
+ * copy needs read permission, and write permission only to be shared.
+ * A submap is mapped without use_pmap (copy is refused).
  * => KERN_INVALID_ARGUMENT (NULL, size 0, an unaligned offset, a range
  *    past the handle's end, copy of a submap, what vm_map_enter refuses),
  *    KERN_PROTECTION_FAILURE (cur or max protection above the handle's

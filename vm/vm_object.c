@@ -234,7 +234,8 @@ static void vm_page_free_object_page(vm_page_t m)
 	KASSERT(m->wire_count == 0, "vm_object: freeing wired page 0x%lx", m->phys_addr);
 	pmap_page_protect(m, VM_PROT_NONE);
 	vm_page_remove(m);
-	vm_page_free(m);
+	if (!vm_page_fictitious(m))	/* a device page's record is its pager's */
+		vm_page_free(m);
 }
 
 void vm_page_dirty(vm_page_t m)
@@ -485,7 +486,7 @@ static bool collapse_absorb(vm_object_t object, vm_object_t backing)
 	for (m = backing->pages; m; m = m->onext)
 		if (m->busy)
 			return false;		/* being filled: try another time */
-	if (backing->pager && object->pager && object->pager != backing->pager)
+	if (!vm_pager_can_absorb(object, backing))
 		return false;			/* the copies cannot change pager */
 	for (m = backing->pages; m; m = next) {
 		vm_object_offset_t off = m->offset - object->shadow_offset;
@@ -625,6 +626,10 @@ vm_object_t vm_object_copy_range(vm_object_t object, vm_object_offset_t offset, 
 		kern_return_t kr;
 		vm_page_t src = vm_object_chain_page(object, offset + o, &kr), dst;
 
+		if (kr == KERN_SUCCESS && src && vm_page_fictitious(src)) {
+			vm_page_release(src);
+			kr = KERN_PROTECTION_FAILURE;	/* device memory: no copy of it */
+		}
 		if (kr != KERN_SUCCESS) {
 			vm_object_deallocate(copy);
 			return NULL;

@@ -25,6 +25,19 @@
 #define VM_PAGE_FREE		0x0001	/* [f] on a free list (head of a block) */
 #define VM_PAGE_PT		0x0002	/* a page-table page of some pmap */
 #define VM_PAGE_RESERVED	0x0004	/* [c] holds the vm_page array itself */
+#define VM_PAGE_FICTITIOUS	0x0008	/* [c] a device page (vm/device_pager.h): no RAM behind
+					   it; never queued, paged, copied or freed */
+
+/*
+ * Memory types a mapping can give a page (the reference's WIMG; Svpbmt's
+ * PBMT on RISC-V, where the harts have it; every page is DEFAULT without).
+ */
+typedef enum {
+	VM_MEMATTR_DEFAULT = 0,		/* main memory: cacheable, coherent (PMA) */
+	VM_MEMATTR_UNCACHED,		/* non-cacheable, idempotent, weakly ordered (NC) */
+	VM_MEMATTR_DEVICE,		/* non-cacheable, non-idempotent, strongly ordered I/O (IO) */
+	VM_MEMATTR_COUNT,
+} vm_memattr_t;
 
 /*
  * Lock legend for the object fields: [o] the owning object's lock,
@@ -54,6 +67,7 @@ struct pmap_page {
 	uint16_t pt_valid;		/* [p] valid entries, when the page is a page table */
 	uint16_t pt_nest;		/* [p] pmaps sharing this page table by nesting */
 	uint8_t attrs;			/* [p] PMAP_ATTR_* gathered from removed mappings */
+	uint8_t memattr;		/* [c] vm_memattr_t its mappings get (fictitious pages) */
 };
 
 /* Paging queues of object pages (the pageout daemon's view of memory). */
@@ -83,6 +97,12 @@ struct vm_page {
 	struct pmap_page md;
 };
 typedef struct vm_page *vm_page_t;
+
+/* vm_page_fictitious: m describes device memory, not a page of RAM. */
+static inline bool vm_page_fictitious(const struct vm_page *m)
+{
+	return m->flags & VM_PAGE_FICTITIOUS;
+}
 
 /* A physical segment: consecutive pages with consecutive vm_page records. */
 struct vm_phys_seg {

@@ -226,7 +226,7 @@ static bool pageout_one(vm_object_t obj, vm_page_t m, struct pageout_frees *f)
 			pageout_frees_flush(f);
 		return true;
 	}
-	if (!vm_pager_default) {
+	if (!vm_pager_of(obj)) {	/* anonymous, and no swap */
 		vm_page_activate(m);
 		mutex_unlock(&obj->lock);
 		return false;
@@ -259,8 +259,7 @@ static bool pageout_scan(void)
 		pageout_frees_flush(&frees);
 		fruitless = progress ? 0 : fruitless + 1;
 	}
-	if (vm_pager_default)
-		vm_pager_sync();	/* nothing may stay busy while the daemon sleeps */
+	vm_pager_sync();	/* nothing may stay busy while the daemon sleeps */
 	if (fruitless < 3)
 		return true;
 	__atomic_fetch_add(&pageout_st.gave_up, 1, __ATOMIC_RELAXED);

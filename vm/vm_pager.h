@@ -46,6 +46,13 @@ struct vm_pager_ops {
 	kern_return_t (*data_return_async)(vm_object_t object, struct upl *upl);
 	/* sync: finish every data_return_async in flight.  => may sleep */
 	void (*sync)(void);
+	/*
+	 * synchronize: what data_return wrote of object is made stable in the
+	 * store (vm_msync, after returning the dirty pages); NULL for a pager
+	 * whose store is not the object's own data (the default pager's).
+	 * => object referenced, unlocked; may sleep; KERN_MEMORY_ERROR
+	 */
+	kern_return_t (*synchronize)(vm_object_t object);
 	/* discard: the copy of (object, offset) is stale or unwanted.  => object locked */
 	void (*discard)(vm_object_t object, vm_object_offset_t offset);
 	/* terminate: the object is being freed: release all it holds.  => object locked */
@@ -56,6 +63,7 @@ struct vm_pager_ops {
 	 * offset o becomes object's o - delta, where object has neither a
 	 * resident page nor a copy.  The rest stay for backing's terminate.
 	 * => both locked; false (nothing moved) if memory for the records ran out
+	 * NULL: the copies never move (a file's pages stay the file's).
 	 */
 	bool (*absorb)(vm_object_t object, vm_object_t backing, vm_object_offset_t delta);
 };
@@ -69,6 +77,18 @@ static inline const struct vm_pager_ops *vm_pager_of(vm_object_t object)
 	const struct vm_pager_ops *pager = __atomic_load_n(&object->pager, __ATOMIC_ACQUIRE);
 
 	return pager ? pager : vm_pager_default;
+}
+
+/*
+ * vm_object_is_external: object's data lives in its pager's store (a
+ * file, a device), not in memory the VM made (anonymous memory, which the
+ * default pager keeps only while it is paged out).
+ */
+static inline bool vm_object_is_external(vm_object_t object)
+{
+	const struct vm_pager_ops *pager = __atomic_load_n(&object->pager, __ATOMIC_ACQUIRE);
+
+	return pager && pager != vm_pager_default;
 }
 
 /* vm_pager_has_page: object has a pager and it holds (object, offset).  => object locked */
@@ -180,18 +200,36 @@ static inline void vm_pager_terminate(vm_object_t object)
 }
 
 /*
+ * vm_pager_can_absorb: collapse may move backing's pages into object:
+ * backing has no pager, or one that moves its copies to object's pager.
+ * => both locked
+ */
+static inline bool vm_pager_can_absorb(vm_object_t object, vm_object_t backing)
+{
+	return !backing->pager ||
+	       (backing->pager->absorb && (!object->pager || object->pager == backing->pager));
+}
+
+/*
  * vm_pager_absorb: object takes over backing's paged-out pages (the
- * pager's absorb), as collapse absorbs backing.  => both locked; false if
- * the pagers cannot (different pagers, or none can move its copies)
+ * pager's absorb), as collapse absorbs backing.  => both locked,
+ * vm_pager_can_absorb; false if memory ran out
  */
 static inline bool vm_pager_absorb(vm_object_t object, vm_object_t backing,
 				   vm_object_offset_t delta)
 {
-	if (!backing->pager)
-		return true;	/* nothing paged out */
-	if ((object->pager && object->pager != backing->pager) || !backing->pager->absorb)
-		return false;
-	return backing->pager->absorb(object, backing, delta);
+	return !backing->pager || backing->pager->absorb(object, backing, delta);
+}
+
+/*
+ * vm_pager_synchronize: the pager's synchronize, if it has one.
+ * => object referenced, unlocked; KERN_SUCCESS when there is nothing to do
+ */
+static inline kern_return_t vm_pager_synchronize(vm_object_t object)
+{
+	const struct vm_pager_ops *pager = __atomic_load_n(&object->pager, __ATOMIC_ACQUIRE);
+
+	return pager && pager->synchronize ? pager->synchronize(object) : KERN_SUCCESS;
 }
 
 /* vm_pager_sync: finish every asynchronous data_return in flight, in every pager.  => may sleep */

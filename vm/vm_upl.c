@@ -199,6 +199,71 @@ kern_return_t vm_map_get_upl(vm_map_t map, vm_offset_t offset, vm_size_t *size, 
 	return kr;
 }
 
+/* Pages per UPL while vm_msync walks a range. */
+#define MSYNC_CHUNK_PAGES	256
+
+/*
+ * object_msync: [off, off + len) of object: its dirty pages returned to
+ * the pager, kept clean in place, then the pager's synchronize.
+ * => object referenced, unlocked, external
+ */
+static kern_return_t object_msync(vm_object_t object, vm_object_offset_t off, vm_size_t len)
+{
+	kern_return_t kr = KERN_SUCCESS, wkr;
+
+	for (vm_size_t done = 0; done < len; done += ptoa(MSYNC_CHUNK_PAGES)) {
+		vm_size_t n = MIN(len - done, ptoa(MSYNC_CHUNK_PAGES));
+		upl_t upl;
+
+		wkr = upl_request(object, off + done, n, UPL_RETURN_ONLY_DIRTY | UPL_CLEAN_IN_PLACE, &upl);
+		if (wkr == KERN_SUCCESS && upl->count == 0)
+			upl_abort(upl);
+		else if (wkr == KERN_SUCCESS)
+			wkr = vm_pager_data_return(object, upl);
+		if (wkr != KERN_SUCCESS)
+			kr = KERN_MEMORY_ERROR;
+	}
+	wkr = vm_pager_synchronize(object);
+	return kr != KERN_SUCCESS ? kr : wkr;
+}
+
+kern_return_t vm_msync(vm_map_t map, vm_address_t address, vm_size_t size, vm_sync_t sync_flags)
+{
+	vm_offset_t a = trunc_page(address), end = round_page(address + size);
+	kern_return_t kr = KERN_SUCCESS;
+
+	if (!map || address + size < address || end < a ||
+	    (sync_flags & ~(VM_SYNC_ASYNCHRONOUS | VM_SYNC_SYNCHRONOUS)))
+		return KERN_INVALID_ARGUMENT;
+	while (a < end) {
+		struct vm_map_entry *e;
+		vm_object_t object = NULL;
+		vm_object_offset_t off = 0;
+		vm_size_t len = 0;
+
+		rw_lock_read(&map->lock);
+		e = vm_map_lookup_entry_locked(map, a);
+		if (!e) {
+			e = vm_map_entry_at_or_after_locked(map, a);
+			kr = KERN_INVALID_ADDRESS;	/* a hole */
+		} else if (!e->is_submap && !e->needs_copy && e->object && vm_object_is_external(e->object)) {
+			vm_object_reference(object = e->object);
+			off = vm_map_entry_object_offset(e, a);
+			len = MIN(end, e->end) - a;
+		}
+		a = !e ? end : e->start > a ? e->start : e->end;
+		rw_unlock_read(&map->lock);
+		if (object) {
+			kern_return_t okr = object_msync(object, off, len);
+
+			if (okr != KERN_SUCCESS)
+				kr = okr;
+			vm_object_deallocate(object);
+		}
+	}
+	return kr;
+}
+
 /*
  * upl_pages_free_locked: take busy pages out of their object (waking
  * waiters, who find them gone once the lock is free) and free them, each

@@ -348,6 +348,22 @@ struct p9_call {
 };
 
 /*
+ * Bulk data is placed 8-byte aligned in the message buffer, as the
+ * caller's buffer usually is (a copy between misaligned addresses goes a
+ * byte at a time): Twrite's data follows a 23-byte header (size type tag
+ * fid[4] offset[8] count[4]), Rread's and Rreaddir's an 11-byte one (size
+ * type tag count[4]).  p9_data_pad: bytes before a message whose data
+ * starts data_off bytes in.
+ */
+#define P9_TWRITE_DATA_OFF	23
+#define P9_RDATA_OFF		11
+
+static size_t p9_data_pad(size_t data_off)
+{
+	return (8 - data_off % 8) % 8;
+}
+
+/*
  * p9_call_begin: a message of type with room for tbody bytes of body, and
  * for a reply body of up to rbody bytes.
  * => P9_EMSGSIZE if either exceeds msize; P9_EAGAIN if no tag is free;
@@ -358,13 +374,16 @@ static int p9_call_begin(struct p9_client *c, struct p9_call *call, uint8_t type
 {
 	size_t tcap = P9_HDR_SIZE + tbody;
 	size_t rcap = P9_HDR_SIZE + MAX(rbody, (size_t)P9_RLERROR_SIZE);
+	size_t tpad = type == P9_TWRITE ? p9_data_pad(P9_TWRITE_DATA_OFF) : 0;
+	size_t rpad = type == P9_TREAD || type == P9_TREADDIR ? p9_data_pad(P9_RDATA_OFF) : 0;
 	uint32_t tag = P9_NOTAG;
 	bool ok = true;
 
 	if (tcap > c->msize || rcap > c->msize)
 		return P9_EMSGSIZE;
 	*call = (struct p9_call){ .rcap = rcap };
-	call->buf = (uint8_t *)xmalloc((int)(ROUND_UP(tcap, 8) + rcap), P9_BUF_ALIGN, kernel_heap);
+	call->buf = (uint8_t *)xmalloc((int)(ROUND_UP(tpad + tcap, 8) + rpad + rcap), P9_BUF_ALIGN,
+				       kernel_heap);
 	if (call->buf == NULL)
 		return P9_ENOMEM;
 	if (type != P9_TVERSION) {	/* Tversion alone goes out with P9_NOTAG */
@@ -377,8 +396,8 @@ static int p9_call_begin(struct p9_client *c, struct p9_call *call, uint8_t type
 		return P9_EAGAIN;
 	}
 	call->tag = (uint16_t)tag;
-	call->t = (struct p9_wbuf){ .p = call->buf, .cap = tcap };
-	call->rbuf = call->buf + ROUND_UP(tcap, 8);
+	call->t = (struct p9_wbuf){ .p = call->buf + tpad, .cap = tcap };
+	call->rbuf = call->buf + ROUND_UP(tpad + tcap, 8) + rpad;
 	p9_put_u32(&call->t, 0);	/* size, set by p9_call_rpc */
 	p9_put_u8(&call->t, type);
 	p9_put_u16(&call->t, call->tag);

@@ -751,6 +751,25 @@ static pt_entry_t pmap_pte_make(pmap_t p, vm_page_t m, vm_prot_t prot, unsigned 
 	       (p->is_kernel ? PTE_G : PTE_U) | ((flags & PMAP_WIRED) ? PTE_SW_WIRED : 0);
 }
 
+static bool pmap_svpbmt;		/* [c] the harts have Svpbmt (riscv,isa) */
+
+/*
+ * pmap_pte_make_device: the leaf for a device page (vm_page_fictitious):
+ * unmanaged (no pv entry: nothing looks its mappings up by page; they go
+ * with their range), its memory type in PBMT where the harts have Svpbmt.
+ */
+static pt_entry_t pmap_pte_make_device(pmap_t p, vm_page_t m, vm_prot_t prot, unsigned flags)
+{
+	static const pt_entry_t pbmt[VM_MEMATTR_COUNT] = {
+		[VM_MEMATTR_DEFAULT] = PTE_PBMT_PMA,
+		[VM_MEMATTR_UNCACHED] = PTE_PBMT_NC,
+		[VM_MEMATTR_DEVICE] = PTE_PBMT_IO,
+	};
+
+	return (pmap_pte_make(p, m, prot, flags) & ~PTE_SW_MANAGED) |
+	       (pmap_svpbmt && m->md.memattr < VM_MEMATTR_COUNT ? pbmt[m->md.memattr] : 0);
+}
+
 /* pmap_enter_update: va already maps m at this size: change protection and wiring in place. */
 static void pmap_enter_update(pmap_t p, struct pte_loc *loc, vm_offset_t va, pt_entry_t npte,
 			      struct pmap_batch *b)
@@ -808,7 +827,8 @@ pmap_install_at(pmap_t p, struct pte_loc *loc, vm_offset_t va, vm_page_t m, pt_e
 	p->resident += n;
 	if (npte & PTE_SW_WIRED)
 		p->wired += n;
-	pv_insert(m, pv, p, va, loc->level);
+	if (pv)			/* NULL: a device page, unmanaged */
+		pv_insert(m, pv, p, va, loc->level);
 	pmap_flush_new_local(va, loc->level);
 }
 
@@ -841,7 +861,8 @@ pmap_enter_slow_locked(pmap_t p, vm_offset_t va, vm_page_t m, pt_entry_t npte, i
 	}
 	if (pmap_range_lent(p, va, level))
 		return KERN_NO_SPACE;
-	if (!(pv = pv_alloc_locked(m)))
+	pv = NULL;
+	if ((npte & PTE_SW_MANAGED) && !(pv = pv_alloc_locked(m)))
 		return KERN_RESOURCE_SHORTAGE;
 	if (loc.level == level && !(*loc.e & PTE_V))	/* tables there, slot free */
 		goto install;
@@ -855,7 +876,8 @@ pmap_enter_slow_locked(pmap_t p, vm_offset_t va, vm_page_t m, pt_entry_t npte, i
 	if (!pt_reserve_fill(&r, needed) ||
 	    (occupied && pmap_remove_locked(p, va, va + PT_LEVEL_SIZE(level), b) != KERN_SUCCESS)) {
 		pt_reserve_release(&r);
-		pv_discard(m, pv);
+		if (pv)
+			pv_discard(m, pv);
 		return KERN_RESOURCE_SHORTAGE;
 	}
 	loc = pmap_entry_alloc(p, va, level, &r);
@@ -888,7 +910,7 @@ static inline bool pmap_enter_page_args(pmap_t p, vm_offset_t va, vm_page_t m, v
 					unsigned flags)
 {
 	if (!p || !m || (flags & ~PMAP_WIRED) || (unsigned)prot > VM_PROT_ALL ||
-	    !((PROT_LEAF_SET >> prot) & 1) || !page_aligned(va))
+	    !((PROT_LEAF_SET >> prot) & 1) || !page_aligned(va) || vm_page_fictitious(m))
 		return false;
 	if (p->is_kernel)
 		return va - PMAP_KERNEL_START < PMAP_KERNEL_END - PMAP_KERNEL_START;
@@ -934,7 +956,7 @@ pmap_enter_locked(pmap_t p, vm_offset_t va, vm_page_t m, pt_entry_t npte, int le
 	 * another page of the same size (a copy-on-write fault swaps it),
 	 * and m is mapped nowhere else.
 	 */
-	if (loc.level == level && !m->md.pv_embedded.pmap &&
+	if (loc.level == level && (npte & PTE_SW_MANAGED) && !m->md.pv_embedded.pmap &&
 	    !((*loc.e & PTE_V) && PTE_TO_PA(*loc.e) == m->phys_addr)) {
 		if (*loc.e & PTE_V)		/* a leaf: pmap_lookup stops at those */
 			pmap_leaf_forget(p, &loc, *loc.e, va, &b);
@@ -958,8 +980,11 @@ pmap_enter_general(pmap_t p, vm_offset_t va, vm_page_t m, vm_prot_t prot, unsign
 		return kr;
 	if (prot == VM_PROT_NONE)
 		return pmap_remove(p, va, va + PT_LEVEL_SIZE(level));
+	if (vm_page_fictitious(m) && level)
+		return KERN_INVALID_ARGUMENT;	/* device pages are mapped one by one */
 	spin_lock(&pmap_lock);
-	kr = pmap_enter_locked(p, va, m, pmap_pte_make(p, m, prot, flags), level, pmap_lookup(p, va));
+	kr = pmap_enter_locked(p, va, m, vm_page_fictitious(m) ? pmap_pte_make_device(p, m, prot, flags) :
+				       pmap_pte_make(p, m, prot, flags), level, pmap_lookup(p, va));
 	spin_unlock(&pmap_lock);
 	return kr;
 }
@@ -994,7 +1019,8 @@ kern_return_t pmap_enter(pmap_t p, vm_offset_t va, vm_page_t m, vm_prot_t prot, 
  * pmap_enter_free_slot: pmap_enter_fast's work, for arguments pmap_enter
  * would accept (pmap_enter_page_args): m into a free 4 KiB slot of tables
  * that exist (found through p's walk cache when it can), if m is mapped
- * nowhere, va is not in a range p nests and pmap_lock is free.
+ * nowhere, is not a device page, va is not in a range p nests and
+ * pmap_lock is free.
  * => interrupts off
  */
 static inline __attribute__((always_inline)) bool
@@ -1004,7 +1030,7 @@ pmap_enter_free_slot(pmap_t p, vm_offset_t va, vm_page_t m, vm_prot_t prot, unsi
 	vm_page_t table;
 	bool done = false;
 
-	if (!spin_try_acquire(&pmap_lock))
+	if (vm_page_fictitious(m) || !spin_try_acquire(&pmap_lock))
 		return false;
 	if (pmap_nested_page(p, va)) {	/* another pmap's table: the general path */
 		spin_release(&pmap_lock);
@@ -1278,6 +1304,13 @@ void pmap_clear_modify(vm_page_t m)
 	pmap_pages_clear_bit(&m, 1, PTE_D, PMAP_ATTR_MODIFIED);
 }
 
+void pmap_set_modify(vm_page_t m)
+{
+	spin_lock(&pmap_lock);
+	m->md.attrs |= PMAP_ATTR_MODIFIED;
+	spin_unlock(&pmap_lock);
+}
+
 void pmap_clear_reference(vm_page_t m)
 {
 	pmap_pages_clear_bit(&m, 1, PTE_A, PMAP_ATTR_REFERENCED);
@@ -1384,6 +1417,17 @@ static bool isa_has_v(const char *isa)
 		return false;
 	for (const char *c = isa + 4; *c && *c != '_'; c++)
 		if (*c == 'v')
+			return true;
+	return false;
+}
+
+/* isa_has_ext: a riscv,isa string names the multi-letter extension ext ("_ext" up to '_' or the end). */
+static bool isa_has_ext(const char *isa, const char *ext)
+{
+	size_t n = strlen(ext);
+
+	for (const char *c = strchr(isa, '_'); c; c = strchr(c + 1, '_'))
+		if (strncmp(c + 1, ext, n) == 0 && (c[1 + n] == '_' || c[1 + n] == '\0'))
 			return true;
 	return false;
 }
@@ -1778,6 +1822,24 @@ void pmap_bootstrap(vm_paddr_t kernel_root_pa)
 	k->harts_used = tlb_all_harts();
 	pmap_ad_probe();
 	pmap_vector_hw = pmap_vector = isa_has_v(platform.isa);
+	pmap_svpbmt = isa_has_ext(platform.isa, "svpbmt");
+}
+
+bool pmap_has_svpbmt(void)
+{
+	return pmap_svpbmt;
+}
+
+pt_entry_t pmap_pte_get(pmap_t p, vm_offset_t va)
+{
+	struct pte_loc loc;
+	pt_entry_t e;
+
+	spin_lock(&pmap_lock);
+	loc = pmap_lookup(p, va);
+	e = (*loc.e & PTE_V) && PTE_IS_LEAF(*loc.e) ? *loc.e : 0;
+	spin_unlock(&pmap_lock);
+	return e;
 }
 
 /* ---- checking and printing ------------------------------------------------------ */

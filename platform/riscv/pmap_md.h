@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "platform/riscv/pte.h"
 #include "vm/pmap.h"
 
 struct trap_frame;
@@ -27,6 +28,10 @@ static inline bool pmap_hw_ad(void)
  * returns the old setting.  pmap_page_vector: the setting.
  */
 bool pmap_page_vector_set(bool on);
+/* pmap_has_svpbmt: the harts have Svpbmt: device pages get their memory type in PBMT. */
+bool pmap_has_svpbmt(void);
+/* pmap_pte_get: the leaf that maps va in pmap, 0 if none (for tests that check its bits). */
+pt_entry_t pmap_pte_get(pmap_t pmap, vm_offset_t va);
 bool pmap_page_vector(void);
 /*
  * pmap_page_fault_quick: the page faults' quick handler (trap.h): the

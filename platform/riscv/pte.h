@@ -32,7 +32,11 @@ typedef uint64_t pt_entry_t;
 #define PTE_SW_MANAGED	(1ul << 9)	/* RSW bit 1: the page has a pv entry for it */
 #define PTE_PPN_SHIFT	10
 #define PTE_PPN_MASK	(((1ul << 44) - 1) << PTE_PPN_SHIFT)
-#define PTE_PBMT_SHIFT	61
+#define PTE_PBMT_SHIFT	61		/* Svpbmt: the page's memory type */
+#define PTE_PBMT_MASK	(3ul << PTE_PBMT_SHIFT)
+#define PTE_PBMT_PMA	(0ul << PTE_PBMT_SHIFT)	/* the physical memory attributes of the address */
+#define PTE_PBMT_NC	(1ul << PTE_PBMT_SHIFT)	/* non-cacheable, idempotent, weakly ordered */
+#define PTE_PBMT_IO	(2ul << PTE_PBMT_SHIFT)	/* non-cacheable, non-idempotent, strongly ordered */
 #define PTE_N		(1ul << 63)	/* Svnapot: a naturally aligned power-of-two range */
 
 #define PTE_RWX		(PTE_R | PTE_W | PTE_X)
