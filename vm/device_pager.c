@@ -1,30 +1,87 @@
 /*
  * device_pager.c: the device pager (see device_pager.h).  Each object's
- * pager_data is a record holding one fictitious vm_page per page of the
- * range, made when the object is, inserted into the object by the first
- * fault on it and taken out again when the object goes.  The record lives
- * in pages of its own reached through the direct map (not kernel_map: the
- * object may go while a map, the kernel's too, is locked).
+ * pager_data is a record naming a run of fictitious vm_page records, one
+ * per page of the range, inserted into the object by the first fault on
+ * each and taken out again when the object goes.
+ *
+ * The page records come from a pool in the image and are never freed:
+ * the page hash is walked without locks (vm_object.h), so a record a
+ * walker may stand on must stay a vm_page record for good, as RAM's do.
+ * A run goes back to the pool when its object goes; the pool bounds the
+ * device memory mapped at once.
+ *
+ * Locking legend: [c] constant after setup, [p] device_pool_lock.
  */
 #include "kern/kernel.h"
+#include "kern/spinlock.h"
+#include "vm/device_pager.h"
 #include "vm/pmap.h"
 #include "vm/vm_pager.h"
 #include "vm/vm_upl.h"
-#include "vm/device_pager.h"
+#include "vm/vm_zone.h"
+
+#define DEVICE_POOL_PAGES	1024	/* 4 MiB of device memory mapped at once, at most */
+#define DEVICE_POOL_WORDS	(DEVICE_POOL_PAGES / 64)
 
 struct device_pager {
 	vm_paddr_t paddr;		/* [c] */
 	uint64_t npages;		/* [c] */
-	struct vm_page *pages;		/* [c] npages records, after this one */
-	vm_page_t store;		/* [c] the first of the run this record lives in */
-	uint64_t store_pages;		/* [c] its length */
+	struct vm_page *pages;		/* [c] npages records of device_pool */
 };
 
-static uint64_t device_objects;		/* atomic */
+static struct vm_page device_pool[DEVICE_POOL_PAGES];
+static uint64_t device_pool_used[DEVICE_POOL_WORDS];	/* [p] bit i: device_pool[i] taken */
+static struct spinlock device_pool_lock = SPINLOCK_INIT("device_pool");
+static struct zone device_zone = ZONE_INIT("device_pager", sizeof(struct device_pager));
 
 uint64_t device_pager_count(void)
 {
-	return __atomic_load_n(&device_objects, __ATOMIC_RELAXED);
+	return zone_items_used(&device_zone);
+}
+
+static bool pool_taken(uint64_t i)
+{
+	return device_pool_used[i / 64] & (1ull << (i % 64));
+}
+
+static void pool_mark(uint64_t first, uint64_t n, bool taken)
+{
+	for (uint64_t i = first; i < first + n; i++)
+		if (taken)
+			device_pool_used[i / 64] |= 1ull << (i % 64);
+		else
+			device_pool_used[i / 64] &= ~(1ull << (i % 64));
+}
+
+/* device_pool_take: the first free run of n records, NULL if none. */
+static struct vm_page *device_pool_take(uint64_t n)
+{
+	struct vm_page *run = NULL;
+	uint64_t start = 0, len = 0;
+
+	spin_lock(&device_pool_lock);
+	for (uint64_t i = 0; i < DEVICE_POOL_PAGES && len < n; i++) {
+		if (pool_taken(i)) {
+			len = 0;
+			continue;
+		}
+		if (len++ == 0)
+			start = i;
+	}
+	if (len == n) {
+		pool_mark(start, n, true);
+		run = &device_pool[start];
+	}
+	spin_unlock(&device_pool_lock);
+	return run;
+}
+
+/* device_pool_give: a run from device_pool_take back; its records are in no object. */
+static void device_pool_give(struct vm_page *run, uint64_t n)
+{
+	spin_lock(&device_pool_lock);
+	pool_mark((uint64_t)(run - device_pool), n, false);
+	spin_unlock(&device_pool_lock);
 }
 
 static bool device_has_page(vm_object_t object, vm_object_offset_t offset)
@@ -52,7 +109,7 @@ static kern_return_t device_data_request(vm_object_t object, vm_object_offset_t 
 	return KERN_SUCCESS;
 }
 
-/* Device pages are never queued, so never handed back; refuse anyway. */
+/* Device pages are never queued and no UPL takes them: nothing is handed back. */
 static kern_return_t device_data_return(vm_object_t object, upl_t upl)
 {
 	upl_abort(upl);
@@ -67,7 +124,7 @@ static void device_discard(vm_object_t object, vm_object_offset_t offset)
 {
 }
 
-/* device_terminate: the records leave the object (not freed: they are the record's), then go. */
+/* device_terminate: the records leave the object and go back to the pool, then the record. */
 static void device_terminate(vm_object_t object)
 {
 	struct device_pager *dev = object->pager_data;
@@ -75,12 +132,13 @@ static void device_terminate(vm_object_t object)
 	while (object->pages)
 		vm_page_remove(object->pages);
 	object->pager_data = NULL;
-	vm_page_free_contig(dev->store, dev->store_pages);
-	__atomic_fetch_sub(&device_objects, 1, __ATOMIC_RELAXED);
+	device_pool_give(dev->pages, dev->npages);
+	zfree(&device_zone, dev);
 }
 
 static const struct vm_pager_ops device_pager_ops = {
 	.name = "device",
+	.fictitious = true,
 	.has_page = device_has_page,
 	.data_request = device_data_request,
 	.data_return = device_data_return,
@@ -99,24 +157,25 @@ static bool device_range_is_ram(vm_paddr_t paddr, vm_size_t size)
 	return false;
 }
 
-/* device_record_make: the record and its fictitious pages; NULL on shortage. */
+/* device_record_make: the record and its page records; NULL if either ran out. */
 static struct device_pager *device_record_make(vm_paddr_t paddr, vm_size_t size, vm_memattr_t memattr)
 {
+	struct device_pager *dev = zalloc(&device_zone);
 	uint64_t npages = atop(size);
-	uint64_t store_pages = atop(round_page(sizeof(struct device_pager) + npages * sizeof(struct vm_page)));
-	vm_page_t store = vm_page_alloc_contig(store_pages, 1);
-	struct device_pager *dev;
 
-	if (!store)
+	if (!dev)
 		return NULL;
-	dev = pmap_direct_map(store->phys_addr);
-	*dev = (struct device_pager){ .paddr = paddr, .npages = npages,
-				      .pages = (struct vm_page *)(dev + 1), .store = store,
-				      .store_pages = store_pages };
-	for (uint64_t i = 0; i < npages; i++)
-		dev->pages[i] = (struct vm_page){ .phys_addr = paddr + ptoa(i),
-						  .flags = VM_PAGE_FICTITIOUS,
-						  .md = { .memattr = (uint8_t)memattr } };
+	if (!(dev->pages = device_pool_take(npages))) {
+		zfree(&device_zone, dev);
+		return NULL;
+	}
+	dev->paddr = paddr;
+	dev->npages = npages;
+	for (uint64_t i = 0; i < npages; i++) {	/* in no object: no walker reads these */
+		dev->pages[i].phys_addr = paddr + ptoa(i);
+		dev->pages[i].flags = VM_PAGE_FICTITIOUS;
+		dev->pages[i].md.memattr = (uint8_t)memattr;
+	}
 	return dev;
 }
 
@@ -127,20 +186,23 @@ kern_return_t device_pager_setup(vm_paddr_t paddr, vm_size_t size, vm_memattr_t 
 	vm_object_t object;
 	kern_return_t kr;
 
-	if (!handle || !size || !page_aligned(paddr) || !page_aligned(size) || paddr + size < paddr ||
+	if (!handle || !size || !page_aligned(paddr) || !page_aligned(size) ||
+	    paddr >= PMAP_PADDR_END || size > PMAP_PADDR_END - paddr ||
 	    (unsigned)memattr >= VM_MEMATTR_COUNT || (permission & ~VM_PROT_ALL))
 		return KERN_INVALID_ARGUMENT;
+	if (atop(size) > DEVICE_POOL_PAGES)
+		return KERN_RESOURCE_SHORTAGE;
 	if (device_range_is_ram(paddr, size))
 		return KERN_INVALID_ADDRESS;
 	if (!(dev = device_record_make(paddr, size, memattr)))
 		return KERN_RESOURCE_SHORTAGE;
 	if (!(object = vm_object_allocate(size))) {
-		vm_page_free_contig(dev->store, dev->store_pages);
+		device_pool_give(dev->pages, dev->npages);
+		zfree(&device_zone, dev);
 		return KERN_RESOURCE_SHORTAGE;
 	}
 	object->pager_data = dev;
 	__atomic_store_n(&object->pager, &device_pager_ops, __ATOMIC_RELEASE);
-	__atomic_fetch_add(&device_objects, 1, __ATOMIC_RELAXED);
 	kr = mach_memory_object_memory_entry_64(object, size, permission, handle);
 	if (kr != KERN_SUCCESS)
 		vm_object_deallocate(object);

@@ -10,8 +10,9 @@
  * owns.  Those pages are never on the page queues (the pageout daemon
  * never sees them), never paged out, never freed to the free lists, and
  * never copied: a write to a private (copy-on-write) mapping of one fails
- * with KERN_PROTECTION_FAILURE, and so does a copy made at once (a fork
- * copying an inherit-copy device mapping fails).
+ * with KERN_PROTECTION_FAILURE, as does vm_map_copy_overwrite to or from
+ * one; a copy made at once (a fork of an inherit-copy device mapping, a
+ * small vm_map_copyin) fails; no UPL takes them (KERN_NOT_SUPPORTED).
  *
  * Locking legend: [c] constant after setup.
  */
@@ -28,9 +29,10 @@
  * device_pager_setup: a handle (*handle, one reference) to the device
  * memory [paddr, paddr + size) (page aligned), whose mappings get memory
  * type memattr and at most permission.
- * => KERN_INVALID_ARGUMENT (NULL, size 0, unaligned, wraps, unknown
- *    memattr or permission bits), KERN_INVALID_ADDRESS (part of the range
- *    is RAM the VM manages), KERN_RESOURCE_SHORTAGE
+ * => KERN_INVALID_ARGUMENT (NULL, size 0, unaligned, past PMAP_PADDR_END,
+ *    unknown memattr or permission bits), KERN_INVALID_ADDRESS (part of
+ *    the range is RAM the VM manages), KERN_RESOURCE_SHORTAGE (no page
+ *    records left: device objects map 4 MiB at once at most)
  */
 kern_return_t device_pager_setup(vm_paddr_t paddr, vm_size_t size, vm_memattr_t memattr,
 				 vm_prot_t permission, vm_named_entry_t *handle);

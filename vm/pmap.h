@@ -30,6 +30,7 @@ typedef struct pmap *pmap_t;
 extern pmap_t kernel_pmap;
 
 #define PMAP_USER_END		0x0000004000000000ul	/* Sv39 lower half */
+#define PMAP_PADDR_END		(1ul << 56)		/* physical addresses a PTE can hold */
 #define PMAP_KERNEL_START	0xfffffffb80000000ul	/* kernel_map window, 16 GiB */
 #define PMAP_KERNEL_END		0xffffffff80000000ul
 

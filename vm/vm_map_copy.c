@@ -229,7 +229,11 @@ static void overwrite_fill(vm_page_t dst, void *arg)
 	char *to = (char *)pmap_direct_map(dst->phys_addr) + st->in_page;
 	vm_page_t src = copy_source_page(st->copy, st->sa, &st->kr);
 
-	if (src) {
+	if (vm_page_fictitious(dst) || (src && vm_page_fictitious(src))) {
+		st->kr = KERN_PROTECTION_FAILURE;	/* device memory is not copied */
+		if (src)
+			vm_page_release(src);
+	} else if (src) {
 		memcpy(to, (char *)pmap_direct_map(src->phys_addr) + (st->sa & PAGE_MASK), st->n);
 		vm_page_release(src);
 	} else {

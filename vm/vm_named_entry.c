@@ -176,6 +176,7 @@ kern_return_t mach_memory_object_memory_entry_64(vm_object_t object, vm_size_t s
 		return KERN_INVALID_ARGUMENT;
 	if (!(ne = named_entry_alloc()))
 		return KERN_RESOURCE_SHORTAGE;
+	__atomic_store_n(&object->one_mapping, false, __ATOMIC_RELAXED);	/* the handle sees it too */
 	ne->object = object;
 	ne->size = size;
 	ne->protection = permission;

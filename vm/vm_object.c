@@ -477,7 +477,8 @@ bool vm_object_shadow(vm_object_t *object, vm_object_offset_t *offset, vm_object
 /*
  * collapse_absorb: object takes backing's pages, resident and paged out
  * (backing's last reference, object's, already claimed: its count is 0);
- * backing's pager lets go of what object hides.  => both locked
+ * backing's pager lets go of what object hides.  => both locked,
+ * vm_pager_can_absorb
  */
 static bool collapse_absorb(vm_object_t object, vm_object_t backing)
 {
@@ -486,8 +487,6 @@ static bool collapse_absorb(vm_object_t object, vm_object_t backing)
 	for (m = backing->pages; m; m = m->onext)
 		if (m->busy)
 			return false;		/* being filled: try another time */
-	if (!vm_pager_can_absorb(object, backing))
-		return false;			/* the copies cannot change pager */
 	for (m = backing->pages; m; m = next) {
 		vm_object_offset_t off = m->offset - object->shadow_offset;
 
@@ -527,7 +526,8 @@ static void collapse_level(vm_object_t object)
 				 object->resident_count != atop(object->size)))
 			return;
 		mutex_lock(&backing->lock);
-		if (backing->ref_count == 1) {
+		/* Checked before the claim: a count seen at 0 says "dying" to vnode_pager_setup. */
+		if (backing->ref_count == 1 && vm_pager_can_absorb(object, backing)) {
 			int one = 1;
 
 			/*

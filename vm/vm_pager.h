@@ -21,6 +21,8 @@ struct upl;
 
 struct vm_pager_ops {
 	const char *name;
+	/* fictitious: the pages are device memory (vm_page_fictitious): no UPL takes them. */
+	bool fictitious;
 	/* has_page: the store holds a copy of (object, offset).  => object locked */
 	bool (*has_page)(vm_object_t object, vm_object_offset_t offset);
 	/*
@@ -89,6 +91,17 @@ static inline bool vm_object_is_external(vm_object_t object)
 	const struct vm_pager_ops *pager = __atomic_load_n(&object->pager, __ATOMIC_ACQUIRE);
 
 	return pager && pager != vm_pager_default;
+}
+
+/*
+ * vm_object_is_persistent: object's store keeps its data beyond the
+ * object (a file): its modified pages are written back by vm_msync.
+ */
+static inline bool vm_object_is_persistent(vm_object_t object)
+{
+	const struct vm_pager_ops *pager = __atomic_load_n(&object->pager, __ATOMIC_ACQUIRE);
+
+	return pager && pager->synchronize;
 }
 
 /* vm_pager_has_page: object has a pager and it holds (object, offset).  => object locked */

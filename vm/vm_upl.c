@@ -136,6 +136,8 @@ kern_return_t upl_request(vm_object_t object, vm_object_offset_t offset, vm_size
 	    atop(size) > UINT32_MAX || offset + size < offset || offset + size > object->size ||
 	    (flags & ~UPL_FLAGS_ALL) || (absent && (flags & UPL_RETURN_ONLY_DIRTY)))
 		return KERN_INVALID_ARGUMENT;
+	if (object->pager && object->pager->fictitious)
+		return KERN_NOT_SUPPORTED;
 	if (!(upl = upl_alloc((uint32_t)atop(size), flags)))
 		return KERN_RESOURCE_SHORTAGE;
 	upl->object = object;
@@ -205,7 +207,7 @@ kern_return_t vm_map_get_upl(vm_map_t map, vm_offset_t offset, vm_size_t *size, 
 /*
  * object_msync: [off, off + len) of object: its dirty pages returned to
  * the pager, kept clean in place, then the pager's synchronize.
- * => object referenced, unlocked, external
+ * => object referenced, unlocked, persistent
  */
 static kern_return_t object_msync(vm_object_t object, vm_object_offset_t off, vm_size_t len)
 {
@@ -245,8 +247,9 @@ kern_return_t vm_msync(vm_map_t map, vm_address_t address, vm_size_t size, vm_sy
 		e = vm_map_lookup_entry_locked(map, a);
 		if (!e) {
 			e = vm_map_entry_at_or_after_locked(map, a);
-			kr = KERN_INVALID_ADDRESS;	/* a hole */
-		} else if (!e->is_submap && !e->needs_copy && e->object && vm_object_is_external(e->object)) {
+			if (kr == KERN_SUCCESS)
+				kr = KERN_INVALID_ADDRESS;	/* a hole (a write error says more) */
+		} else if (!e->is_submap && !e->needs_copy && e->object && vm_object_is_persistent(e->object)) {
 			vm_object_reference(object = e->object);
 			off = vm_map_entry_object_offset(e, a);
 			len = MIN(end, e->end) - a;

@@ -85,6 +85,7 @@ typedef struct upl *upl_t;
  * => object referenced by the caller, unlocked
  * => KERN_INVALID_ARGUMENT: unaligned, empty, past the object, unknown
  *    flags, or ONLY_DIRTY with ONLY_ABSENT
+ * => KERN_NOT_SUPPORTED: object's pages are device memory (vm/device_pager.h)
  * => KERN_RESOURCE_SHORTAGE: no memory for a large UPL's slots, or a
  *    pagein found no free page for its first absent offset (later ones
  *    are left out of the UPL instead)

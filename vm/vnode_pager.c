@@ -155,7 +155,9 @@ static void vnode_discard(vm_object_t object, vm_object_offset_t offset)
 /*
  * vnode_terminate: write back the dirty pages (nobody else can reach
  * them: the object has no reference left), then let the file go.  A write
- * that fails is reported; its data is lost with the object.
+ * that fails is reported; its data is lost with the object.  Runs with the
+ * object locked (and, when an unmap drops the last reference, the map):
+ * the one place the file's operations are called with locks held.
  */
 static void vnode_terminate(vm_object_t object)
 {
@@ -273,24 +275,23 @@ kern_return_t vnode_pager_setup(const struct vnode_ops *ops, const void *fs, uin
 			ops->release(vnode);
 		return KERN_INVALID_ARGUMENT;
 	}
+	if (ops->getsize(vnode, &file_size) != KERN_SUCCESS) {
+		ops->release(vnode);
+		return KERN_MEMORY_ERROR;
+	}
 	if ((object = vnode_find(ops, fs, file_id, NULL, &vp)) != NULL) {
 		ops->release(vnode);
-	} else {
-		if (ops->getsize(vnode, &file_size) != KERN_SUCCESS) {
-			ops->release(vnode);
-			return KERN_MEMORY_ERROR;
-		}
-		object = vnode_create(ops, fs, file_id, vnode, file_size, permission & VM_PROT_WRITE,
-				      &vp);
-		if (!object)
-			return KERN_RESOURCE_SHORTAGE;
+		__atomic_store_n(&vp->size, file_size, __ATOMIC_RELAXED);	/* it may have grown */
+	} else if (!(object = vnode_create(ops, fs, file_id, vnode, file_size,
+					   permission & VM_PROT_WRITE, &vp))) {
+		return KERN_RESOURCE_SHORTAGE;
 	}
 	if ((permission & VM_PROT_WRITE) && !vp->writable) {
 		vm_object_deallocate(object);
 		return KERN_PROTECTION_FAILURE;	/* the file is open read-only while this object lives */
 	}
 	if (!size)
-		size = MAX(vnode_eof_page(vp), PAGE_SIZE);
+		size = MAX(round_page(file_size), PAGE_SIZE);
 	kr = mach_memory_object_memory_entry_64(object, size, permission, handle);
 	if (kr != KERN_SUCCESS)
 		vm_object_deallocate(object);

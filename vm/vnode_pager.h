@@ -15,8 +15,9 @@
  * object (found by the file's identity, its inode number).
  *
  * End of file: the handle may be larger than the file.  The last page's
- * bytes past the end read as zeros, and stores to them stay in memory
- * (they never reach the file, which keeps its size); a page wholly past
+ * bytes past the end read as zeros, and stores to them never reach the
+ * file, which keeps its size (they last while the page stays resident);
+ * a page wholly past
  * the end has no data: touching it fails with KERN_MEMORY_ERROR (the
  * documented error for a store, or a load, beyond the end of file).  The
  * file's size is looked up again when a fault falls past the size last
@@ -39,7 +40,12 @@
 #include "vm/vm_named_entry.h"
 #include "vm/vm_page.h"
 
-/* A file system's I/O on one open file.  Each may sleep; none is called with a lock held. */
+/*
+ * A file system's I/O on one open file.  Each may sleep; none is called
+ * with a lock held, except write and release when the object goes (with
+ * its lock, and the lock of the map whose unmap dropped it): they must not
+ * take VM locks.
+ */
 struct vnode_ops {
 	const char *name;
 	/*

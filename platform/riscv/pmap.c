@@ -1835,6 +1835,8 @@ pt_entry_t pmap_pte_get(pmap_t p, vm_offset_t va)
 	struct pte_loc loc;
 	pt_entry_t e;
 
+	if (!p || !pmap_in_range(p, va, va + PAGE_SIZE))
+		return 0;
 	spin_lock(&pmap_lock);
 	loc = pmap_lookup(p, va);
 	e = (*loc.e & PTE_V) && PTE_IS_LEAF(*loc.e) ? *loc.e : 0;

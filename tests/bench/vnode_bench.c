@@ -116,9 +116,13 @@ static bool region_pageout(struct vnode_region *r)
 		upl_t upl;
 
 		ok = upl_request(object, ptoa(p), ptoa(CLUSTER_PAGES), UPL_RETURN_ONLY_DIRTY | UPL_NOBLOCK,
-				 &upl) == KERN_SUCCESS && upl->count == CLUSTER_PAGES;
-		if (ok)
+				 &upl) == KERN_SUCCESS;
+		if (ok && upl->count != CLUSTER_PAGES) {
+			upl_abort(upl);
+			ok = false;
+		} else if (ok) {
 			ok = vm_pager_data_return(object, upl) == KERN_SUCCESS;
+		}
 	}
 	return ok && object->resident_count == 0;
 }

@@ -12,14 +12,16 @@
 #include "platform/riscv/pmap_md.h"
 #include "platform/riscv/riscv.h"
 #include "tests/kernel/ktest.h"
+#include "tests/kernel/map_fixture.h"
 #include "vm/device_pager.h"
 #include "vm/vm_fault.h"
 #include "vm/vm_kern.h"
 #include "vm/vm_map.h"
 #include "vm/vm_named_entry.h"
 #include "vm/vm_pager.h"
+#include "vm/vm_upl.h"
 
-KTEST_RUN(device_pager, "test=device_pager expect_svpbmt", "-m 64M -smp 1 -cpu rv64,svpbmt=on -device edu");
+KTEST_RUN(device_pager, "test=device_pager expect_svpbmt pageout", "-m 64M -smp 1 -cpu rv64,svpbmt=on -device edu");
 KTEST_RUN(device_pager.smp4, "test=device_pager swap=swap", "-m 32M -smp 4 --blk swap:64M -device edu");
 
 #define EDU_VENDOR	0x1234
@@ -28,13 +30,6 @@ KTEST_RUN(device_pager.smp4, "test=device_pager swap=swap", "-m 32M -smp 4 --blk
 #define EDU_ID_VALUE	0x010000edu
 #define EDU_LIVENESS	0x04		/* reads back the complement of what was written */
 #define BASE		0x10000000ul
-
-static vm_map_t user_map(void)
-{
-	pmap_t p = pmap_create();
-
-	return p ? vm_map_create(p, PAGE_SIZE, PMAP_USER_END) : NULL;
-}
 
 /* edu_bar: the edu device's BAR 0 (its registers), NULL if there is none. */
 static const struct pci_bar *edu_bar(void)
@@ -98,7 +93,7 @@ KTEST(device_pager, the_harts_svpbmt_is_found_as_the_machine_has_it)
 
 KTEST(device_pager, a_task_map_reads_and_writes_registers_through_its_mapping)
 {
-	vm_map_t map = user_map();
+	vm_map_t map = map_fixture_user();
 	vm_address_t a = BASE;
 	pt_entry_t pte;
 
@@ -122,7 +117,7 @@ KTEST(device_pager, a_task_map_reads_and_writes_registers_through_its_mapping)
 KTEST(device_pager, the_kernel_map_reads_a_register_and_nc_is_its_own_type)
 {
 	vm_address_t a = 0, b = BASE;
-	vm_map_t map = user_map();
+	vm_map_t map = map_fixture_user();
 
 	ASSERT_TRUE(map && edu_bar());
 	ASSERT_EQ(map_bar(kernel_map, &a, VM_FLAGS_ANYWHERE, VM_MEMATTR_DEVICE), KERN_SUCCESS);
@@ -142,7 +137,7 @@ KTEST(device_pager, the_kernel_map_reads_a_register_and_nc_is_its_own_type)
  */
 KTEST(device_pager, the_pageout_daemon_never_touches_device_pages)
 {
-	vm_map_t map = user_map(), anon = user_map();
+	vm_map_t map = map_fixture_user(), anon = map_fixture_user();
 	vm_address_t a = BASE, big = BASE;
 	vm_size_t pages = 2 * vm_page_free_count();
 	vm_object_t object;
@@ -174,10 +169,31 @@ KTEST(device_pager, the_pageout_daemon_never_touches_device_pages)
 	vm_map_deallocate(map);
 }
 
+/* Shared into a fork it reads the same registers; a copy of it fails, and so does a UPL. */
+KTEST(device_pager, a_fork_shares_device_memory_and_never_copies_it)
+{
+	vm_map_t map = map_fixture_user(), child;
+	vm_address_t a = BASE;
+	vm_size_t size = PAGE_SIZE;
+	upl_t upl;
+
+	ASSERT_TRUE(map && edu_bar());
+	ASSERT_EQ(map_bar(map, &a, VM_FLAGS_FIXED, VM_MEMATTR_DEVICE), KERN_SUCCESS);
+	EXPECT_EQ(uread32(map, a + EDU_ID), EDU_ID_VALUE);
+	ASSERT_TRUE((child = vm_map_fork(map)) != NULL);	/* VM_INHERIT_SHARE */
+	uwrite32(child, a + EDU_LIVENESS, 0xa5a5);
+	EXPECT_EQ(uread32(map, a + EDU_LIVENESS), ~0xa5a5u);
+	vm_map_deallocate(child);
+	EXPECT_EQ(vm_map_get_upl(map, a, &size, &upl, UPL_RETURN_ONLY_DIRTY), KERN_NOT_SUPPORTED);
+	EXPECT_EQ(vm_inherit(map, a, edu_bar()->size, VM_INHERIT_COPY), KERN_SUCCESS);
+	EXPECT_TRUE(vm_map_fork(map) == NULL);
+	vm_map_deallocate(map);
+}
+
 KTEST(device_pager, device_memory_is_never_copied)
 {
 	const struct pci_bar *bar = edu_bar();
-	vm_map_t map = user_map();
+	vm_map_t map = map_fixture_user();
 	vm_address_t a = BASE;
 	vm_named_entry_t h;
 

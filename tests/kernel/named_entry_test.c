@@ -8,6 +8,7 @@
 #include "kern/thread.h"
 #include "task/task.h"
 #include "tests/kernel/ktest.h"
+#include "tests/kernel/map_fixture.h"
 #include "tests/kernel/task_fixture.h"
 #include "vm/vm_map.h"
 #include "vm/vm_named_entry.h"
@@ -18,35 +19,6 @@ KTEST_RUN(named_entry.smp4, "test=named_entry swap=swap", "-m 32M -smp 4 --blk s
 
 #define BASE	0x10000000ul
 #define SIZE	(4 * PAGE_SIZE)
-
-static vm_map_t user_map(void)
-{
-	pmap_t p = pmap_create();
-
-	return p ? vm_map_create(p, PAGE_SIZE, PMAP_USER_END) : NULL;
-}
-
-/* put / get: a word at va of map, through copyout / copyin in it. */
-static bool put(vm_map_t map, vm_offset_t va, uint64_t v)
-{
-	int err;
-
-	thread_set_map(map);
-	err = copyout(&v, (void *)va, sizeof(v));
-	thread_set_map(NULL);
-	return err == 0;
-}
-
-static uint64_t get(vm_map_t map, vm_offset_t va)
-{
-	uint64_t v = ~0ull;
-
-	thread_set_map(map);
-	if (copyin((const void *)va, &v, sizeof(v)) != 0)
-		v = ~0ull;
-	thread_set_map(NULL);
-	return v;
-}
 
 /* A map with SIZE at BASE, page i holding 0x100 + i, and a handle over it with permission. */
 struct source {
@@ -59,11 +31,11 @@ static bool source_make(struct source *s, vm_prot_t permission)
 	vm_address_t a = BASE;
 	vm_size_t size = SIZE;
 
-	*s = (struct source){ .map = user_map() };
+	*s = (struct source){ .map = map_fixture_user() };
 	if (!s->map || vm_allocate(s->map, &a, SIZE, VM_FLAGS_FIXED) != KERN_SUCCESS)
 		return false;
 	for (int i = 0; i < 4; i++)
-		if (!put(s->map, BASE + ptoa(i), 0x100 + (uint64_t)i))
+		if (!map_fixture_put(s->map, BASE + ptoa(i), 0x100 + (uint64_t)i))
 			return false;
 	return mach_make_memory_entry_64(s->map, &size, BASE, permission, &s->handle, NULL) ==
 	       KERN_SUCCESS && size == SIZE;
@@ -79,7 +51,7 @@ static void source_drop(struct source *s)
 KTEST(named_entry, another_map_shares_the_range_or_copies_it)
 {
 	struct source s;
-	vm_map_t other = user_map();
+	vm_map_t other = map_fixture_user();
 	vm_address_t shared = 0, copy = 0;
 	uint64_t handles = vm_named_entry_count();
 
@@ -90,18 +62,18 @@ KTEST(named_entry, another_map_shares_the_range_or_copies_it)
 	ASSERT_EQ(vm_map(other, &copy, SIZE, 0, VM_FLAGS_ANYWHERE, s.handle, 0, TRUE,
 			 VM_PROT_DEFAULT, VM_PROT_DEFAULT, VM_INHERIT_COPY), KERN_SUCCESS);
 	for (int i = 0; i < 4; i++) {
-		EXPECT_EQ(get(other, shared + ptoa(i)), 0x100 + (uint64_t)i);
-		EXPECT_EQ(get(other, copy + ptoa(i)), 0x100 + (uint64_t)i);
+		EXPECT_EQ(map_fixture_get(other, shared + ptoa(i)), 0x100 + (uint64_t)i);
+		EXPECT_EQ(map_fixture_get(other, copy + ptoa(i)), 0x100 + (uint64_t)i);
 	}
 	/* Shared: each sees the other's writes.  The copy: neither way. */
-	EXPECT_TRUE(put(other, shared, 0xaa));
-	EXPECT_TRUE(put(s.map, BASE + PAGE_SIZE, 0xbb));
-	EXPECT_TRUE(put(other, copy + 2 * PAGE_SIZE, 0xcc));
-	EXPECT_EQ(get(s.map, BASE), 0xaa);
-	EXPECT_EQ(get(other, shared + PAGE_SIZE), 0xbb);
-	EXPECT_EQ(get(other, copy), 0x100);
-	EXPECT_EQ(get(other, copy + PAGE_SIZE), 0x101);
-	EXPECT_EQ(get(s.map, BASE + 2 * PAGE_SIZE), 0x102);
+	EXPECT_TRUE(map_fixture_put(other, shared, 0xaa));
+	EXPECT_TRUE(map_fixture_put(s.map, BASE + PAGE_SIZE, 0xbb));
+	EXPECT_TRUE(map_fixture_put(other, copy + 2 * PAGE_SIZE, 0xcc));
+	EXPECT_EQ(map_fixture_get(s.map, BASE), 0xaa);
+	EXPECT_EQ(map_fixture_get(other, shared + PAGE_SIZE), 0xbb);
+	EXPECT_EQ(map_fixture_get(other, copy), 0x100);
+	EXPECT_EQ(map_fixture_get(other, copy + PAGE_SIZE), 0x101);
+	EXPECT_EQ(map_fixture_get(s.map, BASE + 2 * PAGE_SIZE), 0x102);
 	/* The source entry is marked shared: a copy of it is made at once. */
 	vm_region_basic_info_data_t info;
 	vm_address_t r = BASE;
@@ -112,17 +84,17 @@ KTEST(named_entry, another_map_shares_the_range_or_copies_it)
 	/* The handle outlives the source map: the memory stays for the other. */
 	vm_map_deallocate(s.map);
 	s.map = NULL;
-	EXPECT_EQ(get(other, shared + PAGE_SIZE), 0xbb);
+	EXPECT_EQ(map_fixture_get(other, shared + PAGE_SIZE), 0xbb);
 	source_drop(&s);
 	EXPECT_EQ(vm_named_entry_count(), handles);
-	EXPECT_EQ(get(other, shared), 0xaa);
+	EXPECT_EQ(map_fixture_get(other, shared), 0xaa);
 	vm_map_deallocate(other);
 }
 
 KTEST(named_entry, permission_caps_protection)
 {
 	struct source s;
-	vm_map_t other = user_map();
+	vm_map_t other = map_fixture_user();
 	vm_named_entry_t ro = NULL, up = NULL;
 	vm_address_t a = 0, r;
 	vm_size_t size = SIZE;
@@ -142,8 +114,8 @@ KTEST(named_entry, permission_caps_protection)
 	ASSERT_EQ(vm_region(other, &r, &size, &info), KERN_SUCCESS);
 	EXPECT_EQ(info.max_protection, VM_PROT_READ);
 	EXPECT_EQ(vm_protect(other, a, SIZE, FALSE, VM_PROT_DEFAULT), KERN_PROTECTION_FAILURE);
-	EXPECT_FALSE(put(other, a, 1));
-	EXPECT_EQ(get(other, a + 3 * PAGE_SIZE), 0x103);
+	EXPECT_FALSE(map_fixture_put(other, a, 1));
+	EXPECT_EQ(map_fixture_get(other, a + 3 * PAGE_SIZE), 0x103);
 	/* A range whose max_protection is READ gives no writable handle. */
 	EXPECT_EQ(vm_protect(s.map, BASE, SIZE, TRUE, VM_PROT_READ), KERN_SUCCESS);
 	size = SIZE;
@@ -157,7 +129,7 @@ KTEST(named_entry, permission_caps_protection)
 KTEST(named_entry, bad_arguments_are_errors)
 {
 	struct source s;
-	vm_map_t other = user_map();
+	vm_map_t other = map_fixture_user();
 	vm_named_entry_t h = NULL;
 	vm_address_t a = 0, gap = BASE + 2 * SIZE, next = gap + PAGE_SIZE;
 	vm_size_t size = SIZE, zero = 0, two = 2 * PAGE_SIZE, wraps = ~0ul;
@@ -219,7 +191,7 @@ KTEST(named_entry, bad_arguments_are_errors)
  */
 KTEST(named_entry, submap_handle_in_two_maps)
 {
-	vm_map_t m[2] = { user_map(), user_map() };
+	vm_map_t m[2] = { map_fixture_user(), map_fixture_user() };
 	vm_address_t at[2] = { 0, 0 }, in = PAGE_SIZE;
 	vm_named_entry_t h = NULL;
 
@@ -230,21 +202,21 @@ KTEST(named_entry, submap_handle_in_two_maps)
 				 VM_PROT_DEFAULT, VM_PROT_DEFAULT, VM_INHERIT_SHARE), KERN_SUCCESS);
 	EXPECT_EQ(vm_map(m[0], &at[0], 16 * PAGE_SIZE, 0, VM_FLAGS_ANYWHERE, h, 0, TRUE,
 			 VM_PROT_DEFAULT, VM_PROT_DEFAULT, VM_INHERIT_SHARE), KERN_INVALID_ARGUMENT);
-	EXPECT_EQ(get(m[0], at[0] + in), ~0ull);	/* nothing there yet */
+	EXPECT_EQ(map_fixture_get(m[0], at[0] + in), ~0ull);	/* nothing there yet */
 	ASSERT_EQ(vm_allocate(h->submap, &in, 2 * PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
-	EXPECT_TRUE(put(h->submap, in, 0x5b));
-	EXPECT_TRUE(put(h->submap, in + PAGE_SIZE, 0x5c));
+	EXPECT_TRUE(map_fixture_put(h->submap, in, 0x5b));
+	EXPECT_TRUE(map_fixture_put(h->submap, in + PAGE_SIZE, 0x5c));
 	for (int i = 0; i < 2; i++)
-		EXPECT_EQ(get(m[i], at[i] + in), 0x5b);
-	EXPECT_TRUE(put(m[0], at[0] + in, 0x70));	/* m[0]'s own copy */
-	EXPECT_EQ(get(m[0], at[0] + in), 0x70);
-	EXPECT_EQ(get(m[1], at[1] + in), 0x5b);
-	EXPECT_EQ(get(h->submap, in), 0x5b);
+		EXPECT_EQ(map_fixture_get(m[i], at[i] + in), 0x5b);
+	EXPECT_TRUE(map_fixture_put(m[0], at[0] + in, 0x70));	/* m[0]'s own copy */
+	EXPECT_EQ(map_fixture_get(m[0], at[0] + in), 0x70);
+	EXPECT_EQ(map_fixture_get(m[1], at[1] + in), 0x5b);
+	EXPECT_EQ(map_fixture_get(h->submap, in), 0x5b);
 	EXPECT_EQ(vm_deallocate(h->submap, in, 2 * PAGE_SIZE), KERN_SUCCESS);
-	EXPECT_EQ(get(m[1], at[1] + in), ~0ull);
-	EXPECT_EQ(get(m[1], at[1] + in + PAGE_SIZE), ~0ull);
+	EXPECT_EQ(map_fixture_get(m[1], at[1] + in), ~0ull);
+	EXPECT_EQ(map_fixture_get(m[1], at[1] + in + PAGE_SIZE), ~0ull);
 	vm_named_entry_release(h);	/* the maps keep the submap */
-	EXPECT_EQ(get(m[0], at[0] + in), 0x70);
+	EXPECT_EQ(map_fixture_get(m[0], at[0] + in), 0x70);
 	for (int i = 0; i < 2; i++) {
 		EXPECT_EQ(vm_map_check(m[i], NULL), 0);
 		vm_map_deallocate(m[i]);
@@ -258,7 +230,7 @@ KTEST(named_entry, submap_handle_in_two_maps)
  */
 KTEST(named_entry, copy_under_memory_pressure)
 {
-	vm_map_t src = user_map(), dst = user_map();
+	vm_map_t src = map_fixture_user(), dst = map_fixture_user();
 	vm_address_t a = BASE, c = 0;
 	vm_size_t size = 16ul << 20;
 	vm_named_entry_t h = NULL;
@@ -266,12 +238,12 @@ KTEST(named_entry, copy_under_memory_pressure)
 	ASSERT_TRUE(src && dst);
 	ASSERT_EQ(vm_allocate(src, &a, size, VM_FLAGS_FIXED), KERN_SUCCESS);
 	for (vm_size_t off = 0; off < size; off += PAGE_SIZE)
-		ASSERT_TRUE(put(src, BASE + off, off));
+		ASSERT_TRUE(map_fixture_put(src, BASE + off, off));
 	ASSERT_EQ(mach_make_memory_entry_64(src, &size, BASE, VM_PROT_READ, &h, NULL), KERN_SUCCESS);
 	EXPECT_EQ(vm_map(dst, &c, size, 0, VM_FLAGS_ANYWHERE, h, 0, TRUE, VM_PROT_READ, VM_PROT_READ,
 			 VM_INHERIT_COPY), KERN_SUCCESS);
 	for (vm_size_t off = 0; off < size; off += 64 * PAGE_SIZE)
-		EXPECT_EQ(get(dst, c + off), off);
+		EXPECT_EQ(map_fixture_get(dst, c + off), off);
 	vm_named_entry_release(h);
 	vm_map_deallocate(src);
 	vm_map_deallocate(dst);

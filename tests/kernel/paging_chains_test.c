@@ -7,6 +7,7 @@
  */
 #include "kern/thread.h"
 #include "tests/kernel/ktest.h"
+#include "tests/kernel/map_fixture.h"
 #include "vm/default_pager.h"
 #include "vm/vm_map.h"
 #include "vm/vm_object.h"
@@ -21,13 +22,6 @@ KTEST_RUN(paging_chains.smp4, "test=paging_chains swap=swap", "-m 32M -smp 4 --b
 #define PAGES	(2 * DP_CLUSTER_PAGES)
 #define ROUNDS	8
 #define CHAIN_MAX 3
-
-static vm_map_t user_map(void)
-{
-	pmap_t p = pmap_create();
-
-	return p ? vm_map_create(p, PAGE_SIZE, PMAP_USER_END) : NULL;
-}
 
 /*
  * fill / check: page i holds round * 1000 + i; fill writes the first half
@@ -113,7 +107,7 @@ static int chain_length(vm_map_t map)
 
 KTEST(paging_chains, fork_write_page_out_repeat_stays_short)
 {
-	vm_map_t map = user_map();
+	vm_map_t map = map_fixture_user();
 	vm_address_t a = BASE;
 	struct default_pager_stats st0, st;
 	int longest = 0;

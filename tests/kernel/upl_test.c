@@ -15,6 +15,7 @@
  */
 #include "kern/thread.h"
 #include "tests/kernel/ktest.h"
+#include "tests/kernel/map_fixture.h"
 #include "vm/default_pager.h"
 #include "vm/pmap.h"
 #include "vm/vm.h"
@@ -175,21 +176,13 @@ static kern_return_t obj_evict(vm_object_t obj, uint64_t n)
 	return kr == KERN_SUCCESS ? upl_commit(upl) : kr;
 }
 
-/* user_map: an empty user map, NULL if memory ran out. */
-static vm_map_t user_map(void)
-{
-	pmap_t p = pmap_create();
-
-	return p ? vm_map_create(p, PAGE_SIZE, PMAP_USER_END) : NULL;
-}
-
 /*
  * obj_map: a user map showing obj at UBASE, made the thread's map; the
  * map holds a reference of its own.  NULL if memory ran out.
  */
 static vm_map_t obj_map(vm_object_t obj)
 {
-	vm_map_t map = user_map();
+	vm_map_t map = map_fixture_user();
 	vm_offset_t addr = UBASE;
 
 	if (!map)
@@ -837,7 +830,7 @@ static struct pagein_count region_read_in(void)
  */
 KTEST(upl, pagein_window_follows_behavior)
 {
-	struct upl_case c = { .before = accounts_now(), .map = user_map() };
+	struct upl_case c = { .before = accounts_now(), .map = map_fixture_user() };
 	vm_address_t addr = UBASE;
 	struct pagein_count seq, rnd;
 

@@ -12,6 +12,7 @@
 #include "platform/riscv/riscv.h"
 #include "platform/riscv/trap.h"
 #include "tests/kernel/ktest.h"
+#include "tests/kernel/map_fixture.h"
 #include "vm/vm.h"
 #include "vm/vm_fault.h"
 #include "vm/vm_kern.h"
@@ -26,16 +27,9 @@ KTEST_RUN(vm_smp4, "test=vm", "-m 256M -smp 4");
 
 #define EXPECT_MAP_OK(m) EXPECT_EQ(vm_map_check((m), ktest_report), 0)
 
-static vm_map_t user_map(void)
-{
-	pmap_t p = pmap_create();
-
-	return p ? vm_map_create(p, PAGE_SIZE, PMAP_USER_END) : NULL;
-}
-
 KTEST(vm, allocate_anywhere_and_fixed)
 {
-	vm_map_t map = user_map();
+	vm_map_t map = map_fixture_user();
 	vm_address_t a = 0, b = UBASE;
 	vm_region_basic_info_data_t info;
 	vm_address_t addr;
@@ -66,7 +60,7 @@ KTEST(vm, allocate_anywhere_and_fixed)
 
 KTEST(vm, protect_never_exceeds_max)
 {
-	vm_map_t map = user_map();
+	vm_map_t map = map_fixture_user();
 	vm_address_t a = UBASE;
 	vm_region_basic_info_data_t info;
 	vm_size_t size;
@@ -88,7 +82,7 @@ KTEST(vm, protect_never_exceeds_max)
 
 KTEST(vm, inherit_and_behavior_read_back)
 {
-	vm_map_t map = user_map();
+	vm_map_t map = map_fixture_user();
 	vm_address_t a = UBASE;
 	vm_region_basic_info_data_t info;
 	vm_size_t size;
@@ -112,7 +106,7 @@ KTEST(vm, inherit_and_behavior_read_back)
 
 KTEST(vm, clipping_and_coalescing)
 {
-	vm_map_t map = user_map();
+	vm_map_t map = map_fixture_user();
 	vm_address_t a = UBASE, b = UBASE + PAGE_SIZE, c = UBASE + 2 * PAGE_SIZE;
 
 	ASSERT_TRUE(map != NULL);
@@ -135,7 +129,7 @@ KTEST(vm, clipping_and_coalescing)
 
 KTEST(vm, zero_fill_and_soft_faults)
 {
-	vm_map_t map = user_map();
+	vm_map_t map = map_fixture_user();
 	vm_address_t a = UBASE;
 	struct vm_fault_stats s0, s1;
 
@@ -169,7 +163,7 @@ KTEST(vm, zero_fill_and_soft_faults)
  */
 KTEST(vm, soft_faults_take_the_quick_path)
 {
-	vm_map_t map = user_map();
+	vm_map_t map = map_fixture_user();
 	vm_address_t a = UBASE;
 	struct vm_fault_stats s0, s1;
 
@@ -213,7 +207,7 @@ static void hold_object(void *arg)
 /* The quick path never waits: with the object's lock taken, the fault goes to vm_fault, which does. */
 KTEST(vm, a_held_object_sends_the_fault_the_long_way)
 {
-	vm_map_t map = user_map(), found;
+	vm_map_t map = map_fixture_user(), found;
 	vm_address_t a = UBASE;
 	struct vm_fault_stats s0, s1;
 	struct held_object h = { 0 };
@@ -259,7 +253,7 @@ static bool count_then_fault(struct trap_frame *tf)
 /* A handler installed in place of the VM's sees every fault: no quick path runs ahead of it. */
 KTEST(vm, a_replaced_fault_handler_sees_soft_faults)
 {
-	vm_map_t map = user_map();
+	vm_map_t map = map_fixture_user();
 	vm_address_t a = UBASE;
 	struct vm_fault_stats s0, s1;
 	trap_handler_t old;
@@ -288,7 +282,7 @@ KTEST(vm, a_replaced_fault_handler_sees_soft_faults)
 
 KTEST(vm, copy_on_write_through_a_shadow)
 {
-	vm_map_t map = user_map();
+	vm_map_t map = map_fixture_user();
 	vm_object_t object = vm_object_allocate(PAGE_SIZE);
 	vm_offset_t shared = UBASE, private = UBASE + 16 * PAGE_SIZE;
 	struct vm_fault_stats s0, s1;
@@ -317,7 +311,7 @@ KTEST(vm, copy_on_write_through_a_shadow)
 
 KTEST(vm, wire_and_unwire_counts)
 {
-	vm_map_t map = user_map();
+	vm_map_t map = map_fixture_user();
 	vm_address_t a = UBASE;
 	uint64_t wired0 = vm_page_wired_count();
 	vm_paddr_t pa;
@@ -404,7 +398,7 @@ static void store_in(vm_map_t map, vm_offset_t va, uint64_t v)
 
 KTEST(vm, fork_honours_each_inheritance)
 {
-	vm_map_t parent = user_map(), child;
+	vm_map_t parent = map_fixture_user(), child;
 	vm_address_t share = UBASE, copy = UBASE + 0x100000, none = UBASE + 0x200000;
 	vm_address_t addr;
 	vm_size_t size;
@@ -453,7 +447,7 @@ KTEST(vm, three_generations_then_collapse)
 	vm_map_t g[3];
 	vm_address_t s = UBASE, c = UBASE + 0x100000;
 
-	ASSERT_TRUE((g[0] = user_map()) != NULL);
+	ASSERT_TRUE((g[0] = map_fixture_user()) != NULL);
 	ASSERT_EQ(vm_allocate(g[0], &s, 2 * PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
 	ASSERT_EQ(vm_allocate(g[0], &c, 2 * PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
 	ASSERT_EQ(vm_inherit(g[0], s, 2 * PAGE_SIZE, VM_INHERIT_SHARE), KERN_SUCCESS);
@@ -486,7 +480,7 @@ KTEST(vm, three_generations_then_collapse)
 
 KTEST(vm, a_thousand_forks_keep_the_chain_short)
 {
-	vm_map_t parent = user_map();
+	vm_map_t parent = map_fixture_user();
 	vm_address_t a = UBASE;
 	int longest = 0;
 
@@ -510,7 +504,7 @@ KTEST(vm, a_thousand_forks_keep_the_chain_short)
 
 KTEST(vm, copyin_copyout_overwrite_discard)
 {
-	vm_map_t src = user_map(), dst = user_map();
+	vm_map_t src = map_fixture_user(), dst = map_fixture_user();
 	vm_address_t a = UBASE, b = UBASE + 0x100000, out;
 	vm_map_copy_t copy;
 
@@ -722,7 +716,7 @@ static int cc_mutator(struct cc *c)
 		EXPECT_EQ(vm_map_wire(c->map, CC_R, CC_R + 8 * PAGE_SIZE, VM_PROT_DEFAULT, FALSE), KERN_SUCCESS);
 		/* Copy-on-write under the workers' feet: the first copy and fork are kept. */
 		if (vm_map_copyin(c->map, CC_R, ptoa(CC_PAGES), FALSE, &copy) == KERN_SUCCESS) {
-			vm_map_t snap = round == 0 ? user_map() : NULL;
+			vm_map_t snap = round == 0 ? map_fixture_user() : NULL;
 			vm_address_t at = 0;
 
 			if (snap && vm_map_copyout(snap, &at, copy) == KERN_SUCCESS)
@@ -756,7 +750,7 @@ KTEST(vm, concurrent_faults_and_map_changes)
 	vm_address_t r = CC_R, r2 = CC_R2, r3 = CC_R3;
 	int rounds;
 
-	c = (struct cc){ .map = user_map(), .nworkers = MIN(hart_count, 4) };
+	c = (struct cc){ .map = map_fixture_user(), .nworkers = MIN(hart_count, 4) };
 	ASSERT_TRUE(c.map != NULL);
 	ASSERT_EQ(vm_allocate(c.map, &r, ptoa(CC_PAGES), VM_FLAGS_FIXED), KERN_SUCCESS);
 	ASSERT_EQ(vm_allocate(c.map, &r2, 4 * PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
@@ -798,7 +792,7 @@ KTEST(vm, concurrent_faults_and_map_changes)
 KTEST(vm, submaps_shared_and_nested)
 {
 	vm_map_t sub = vm_map_create(pmap_create(), SUB_BASE, SUB_BASE + SUB_SIZE);
-	vm_map_t a = user_map(), b = user_map(), c = user_map();
+	vm_map_t a = map_fixture_user(), b = map_fixture_user(), c = map_fixture_user();
 	vm_address_t s = SUB_BASE, other = 0x50000000;
 	struct vm_fault_stats f0, f1;
 
@@ -870,7 +864,7 @@ struct submap_pair {
 static bool submap_pair_make(struct submap_pair *p)
 {
 	*p = (struct submap_pair){ vm_map_create(pmap_create(), SUB_BASE, SUB_BASE + SUB_SIZE),
-				   { user_map(), user_map() }, { SUB_BASE, 0x50000000 } };
+				   { map_fixture_user(), map_fixture_user() }, { SUB_BASE, 0x50000000 } };
 	return p->sub && p->in[0] && p->in[1] &&
 	       vm_map_submap(p->in[0], SUB_BASE, SUB_BASE + SUB_SIZE, p->sub, SUB_BASE, TRUE) ==
 		       KERN_SUCCESS &&
@@ -977,7 +971,7 @@ KTEST(vm, submap_cow_fault_reaches_every_parent)
 KTEST(vm, submap_plain_parent_writes_its_own_copy)
 {
 	struct submap_pair p;
-	vm_map_t c = user_map();
+	vm_map_t c = map_fixture_user();
 	vm_address_t s = SUB_BASE, t = SUB_BASE + 4 * PAGE_SIZE, at_c = 0x60000000;
 	uint64_t v = 0;
 
@@ -1032,7 +1026,7 @@ static const char *printed(vm_map_t map, bool near, vm_offset_t addr)
  */
 KTEST(vm, printers_show_submaps_and_the_fault_neighbourhood)
 {
-	vm_map_t sub = vm_map_create(pmap_create(), SUB_BASE, SUB_BASE + SUB_SIZE), a = user_map();
+	vm_map_t sub = vm_map_create(pmap_create(), SUB_BASE, SUB_BASE + SUB_SIZE), a = map_fixture_user();
 	vm_address_t s = SUB_BASE, near1 = UBASE, near2 = UBASE + 8 * PAGE_SIZE;
 	vm_address_t far = UBASE + 64 * PAGE_SIZE, r = SUB_BASE;
 	vm_region_basic_info_data_t info;
@@ -1077,7 +1071,7 @@ KTEST(vm, printers_show_submaps_and_the_fault_neighbourhood)
 
 KTEST(vm, wired_then_protected_none_then_deallocated)
 {
-	vm_map_t map = user_map();
+	vm_map_t map = map_fixture_user();
 	vm_address_t a = UBASE;
 	uint64_t wired0 = vm_page_wired_count();
 
@@ -1095,7 +1089,7 @@ KTEST(vm, wired_then_protected_none_then_deallocated)
 
 KTEST(vm, wire_count_does_not_wrap)
 {
-	vm_map_t map = user_map();
+	vm_map_t map = map_fixture_user();
 	vm_address_t a = UBASE;
 	int n = 0;
 
@@ -1113,7 +1107,7 @@ KTEST(vm, wire_count_does_not_wrap)
 KTEST(vm, submap_entries_are_whole_and_protected_from_outside)
 {
 	vm_map_t sub = vm_map_create(pmap_create(), SUB_BASE, SUB_BASE + SUB_SIZE);
-	vm_map_t a = user_map(), c = user_map(), dst = user_map();
+	vm_map_t a = map_fixture_user(), c = map_fixture_user(), dst = map_fixture_user();
 	vm_address_t s = SUB_BASE, other = 0x50000000, out;
 	vm_map_copy_t copy;
 

@@ -14,6 +14,7 @@
 #include "drivers/virtio/virtio_9p_file.h"
 #include "kern/thread.h"
 #include "tests/kernel/ktest.h"
+#include "tests/kernel/map_fixture.h"
 #include "vm/default_pager.h"
 #include "vm/vm_fault.h"
 #include "vm/vm_map.h"
@@ -34,35 +35,6 @@ static struct p9_client *share(void)
 	struct virtio_9p *v = virtio_9p_find("share");
 
 	return v ? &v->client : NULL;
-}
-
-static vm_map_t user_map(void)
-{
-	pmap_t p = pmap_create();
-
-	return p ? vm_map_create(p, PAGE_SIZE, PMAP_USER_END) : NULL;
-}
-
-/* put / get: a word at va of map, through copyout / copyin in it.  get: ~0 if it faults. */
-static bool put(vm_map_t map, vm_offset_t va, uint64_t v)
-{
-	int err;
-
-	thread_set_map(map);
-	err = copyout(&v, (void *)va, sizeof(v));
-	thread_set_map(NULL);
-	return err == 0;
-}
-
-static uint64_t get(vm_map_t map, vm_offset_t va)
-{
-	uint64_t v = ~0ull;
-
-	thread_set_map(map);
-	if (copyin((const void *)va, &v, sizeof(v)) != 0)
-		v = ~0ull;
-	thread_set_map(NULL);
-	return v;
 }
 
 /* word: what the file made by file_make holds at byte offset off (8-aligned). */
@@ -149,18 +121,18 @@ static kern_return_t map_file(vm_map_t map, const char *path, vm_prot_t prot, vm
 
 KTEST(vnode_pager, a_shared_mapping_reads_the_file_and_zeros_past_its_end)
 {
-	vm_map_t map = user_map();
+	vm_map_t map = map_fixture_user();
 
 	ASSERT_TRUE(map && share());
 	ASSERT_TRUE(file_make("vn-read", 5, true, 1));
 	ASSERT_EQ(map_file(map, "vn-read", VM_PROT_READ, 0, FALSE, BASE), KERN_SUCCESS);
 	for (uint64_t off = 0; off < ptoa(5); off += 512)
-		EXPECT_EQ(get(map, BASE + off), word(1, off));
-	EXPECT_EQ(get(map, BASE + ptoa(5)), word(1, ptoa(5)));	/* the tail's first bytes */
-	EXPECT_EQ(get(map, BASE + ptoa(5) + 96) & 0xffffffffull, word(1, ptoa(5) + 96) & 0xffffffffull);
-	EXPECT_EQ(get(map, BASE + ptoa(5) + 96) >> 32, 0u);	/* bytes 100..103: past the end */
-	EXPECT_EQ(get(map, BASE + ptoa(5) + 104), 0u);
-	EXPECT_EQ(get(map, BASE + ptoa(6) - 8), 0u);
+		EXPECT_EQ(map_fixture_get(map, BASE + off), word(1, off));
+	EXPECT_EQ(map_fixture_get(map, BASE + ptoa(5)), word(1, ptoa(5)));	/* the tail's first bytes */
+	EXPECT_EQ(map_fixture_get(map, BASE + ptoa(5) + 96) & 0xffffffffull, word(1, ptoa(5) + 96) & 0xffffffffull);
+	EXPECT_EQ(map_fixture_get(map, BASE + ptoa(5) + 96) >> 32, 0u);	/* bytes 100..103: past the end */
+	EXPECT_EQ(map_fixture_get(map, BASE + ptoa(5) + 104), 0u);
+	EXPECT_EQ(map_fixture_get(map, BASE + ptoa(6) - 8), 0u);
 	EXPECT_EQ(vnode_pager_count(), 1u);
 	vm_map_deallocate(map);
 	EXPECT_EQ(vnode_pager_count(), 0u);
@@ -170,40 +142,47 @@ KTEST(vnode_pager, a_shared_mapping_reads_the_file_and_zeros_past_its_end)
 
 KTEST(vnode_pager, a_page_past_the_end_of_file_is_a_memory_error)
 {
-	vm_map_t map = user_map();
+	vm_map_t map = map_fixture_user();
 
 	ASSERT_TRUE(map && share());
 	ASSERT_TRUE(file_make("vn-eof", 2, true, 2));
 	/* The handle covers 8 pages; the file 2 and a bit. */
 	ASSERT_EQ(map_file(map, "vn-eof", VM_PROT_DEFAULT, ptoa(8), FALSE, BASE), KERN_SUCCESS);
-	EXPECT_EQ(get(map, BASE + ptoa(2) + 8), word(2, ptoa(2) + 8));
-	EXPECT_TRUE(put(map, BASE + ptoa(2) + 2048, 77));	/* past the end, in its last page */
-	EXPECT_EQ(get(map, BASE + ptoa(3)), ~0ull);		/* wholly past: a fault that fails */
-	EXPECT_FALSE(put(map, BASE + ptoa(7), 1));
+	EXPECT_EQ(map_fixture_get(map, BASE + ptoa(2) + 8), word(2, ptoa(2) + 8));
+	EXPECT_TRUE(map_fixture_put(map, BASE + ptoa(2) + 2048, 77));	/* past the end, in its last page */
+	EXPECT_EQ(map_fixture_get(map, BASE + ptoa(3)), ~0ull);		/* wholly past: a fault that fails */
+	EXPECT_FALSE(map_fixture_put(map, BASE + ptoa(7), 1));
 	EXPECT_EQ(vm_fault(map, BASE + ptoa(4), VM_PROT_WRITE), KERN_MEMORY_ERROR);
 	EXPECT_EQ(vm_fault(map, BASE + ptoa(4), VM_PROT_READ), KERN_MEMORY_ERROR);
 	EXPECT_EQ(vm_msync(map, BASE, ptoa(8), VM_SYNC_SYNCHRONOUS), KERN_SUCCESS);
 	EXPECT_EQ(file_size("vn-eof"), ptoa(2) + TAIL);	/* the store past the end stayed in memory */
-	/* The file grows: the page that failed now reads. */
+	/* The file grows: the page that failed now reads, and a new handle covers it all. */
 	ASSERT_TRUE(file_make("vn-eof", 4, false, 2));
-	EXPECT_EQ(get(map, BASE + ptoa(3) + 16), word(2, ptoa(3) + 16));
+	EXPECT_EQ(map_fixture_get(map, BASE + ptoa(3) + 16), word(2, ptoa(3) + 16));
+	{
+		vm_named_entry_t h;
+
+		ASSERT_EQ(virtio_9p_file_entry("share", "vn-eof", VM_PROT_READ, 0, &h), KERN_SUCCESS);
+		EXPECT_EQ(h->size, ptoa(4));
+		vm_named_entry_release(h);
+	}
 	vm_map_deallocate(map);
 	EXPECT_EQ(p9_unlink(share(), "vn-eof"), 0);
 }
 
 KTEST(vnode_pager, stores_reach_the_file_on_msync_and_the_host_sees_them)
 {
-	vm_map_t map = user_map();
+	vm_map_t map = map_fixture_user();
 
 	ASSERT_TRUE(map && share());
 	ASSERT_TRUE(file_make("vn-sync", 8, true, 3));
 	ASSERT_TRUE(file_make("vn-sync.expected", 8, true, 3));
 	ASSERT_EQ(map_file(map, "vn-sync", VM_PROT_DEFAULT, 0, FALSE, BASE), KERN_SUCCESS);
 	for (uint64_t p = 0; p < 8; p += 2) {
-		EXPECT_TRUE(put(map, BASE + ptoa(p) + 8 * p, 0xabcd0000 + p));
+		EXPECT_TRUE(map_fixture_put(map, BASE + ptoa(p) + 8 * p, 0xabcd0000 + p));
 		EXPECT_TRUE(file_put_word("vn-sync.expected", ptoa(p) + 8 * p, 0xabcd0000 + p));
 	}
-	EXPECT_TRUE(put(map, BASE + ptoa(8) + 16, 0x5555));	/* in the tail, before the end */
+	EXPECT_TRUE(map_fixture_put(map, BASE + ptoa(8) + 16, 0x5555));	/* in the tail, before the end */
 	EXPECT_TRUE(file_put_word("vn-sync.expected", ptoa(8) + 16, 0x5555));
 	EXPECT_EQ(file_word("vn-sync", 8 * 2 + ptoa(2)), word(3, 8 * 2 + ptoa(2)));	/* not yet */
 	EXPECT_EQ(vm_msync(map, BASE, ptoa(9), VM_SYNC_SYNCHRONOUS), KERN_SUCCESS);
@@ -214,7 +193,7 @@ KTEST(vnode_pager, stores_reach_the_file_on_msync_and_the_host_sees_them)
 	/* The host: vn-sync is vn-sync.expected with those words changed. */
 	EXPECT_TRUE(ktest_host_check(share(), "vnode_synced"));
 	/* The pages stayed, clean: a second msync writes nothing, the words stay. */
-	EXPECT_EQ(get(map, BASE + ptoa(4) + 32), 0xabcd0004u);
+	EXPECT_EQ(map_fixture_get(map, BASE + ptoa(4) + 32), 0xabcd0004u);
 	EXPECT_EQ(vm_msync(map, BASE, ptoa(9), VM_SYNC_ASYNCHRONOUS), KERN_SUCCESS);
 	vm_map_deallocate(map);
 	EXPECT_EQ(p9_unlink(share(), "vn-sync"), 0);
@@ -223,13 +202,13 @@ KTEST(vnode_pager, stores_reach_the_file_on_msync_and_the_host_sees_them)
 
 KTEST(vnode_pager, stores_reach_the_file_when_the_object_goes)
 {
-	vm_map_t map = user_map();
+	vm_map_t map = map_fixture_user();
 
 	ASSERT_TRUE(map && share());
 	ASSERT_TRUE(file_make("vn-close", 4, false, 4));
 	ASSERT_EQ(map_file(map, "vn-close", VM_PROT_DEFAULT, 0, FALSE, BASE), KERN_SUCCESS);
-	EXPECT_TRUE(put(map, BASE + ptoa(1), 0x1111));
-	EXPECT_TRUE(put(map, BASE + ptoa(3) + 8, 0x3333));
+	EXPECT_TRUE(map_fixture_put(map, BASE + ptoa(1), 0x1111));
+	EXPECT_TRUE(map_fixture_put(map, BASE + ptoa(3) + 8, 0x3333));
 	EXPECT_EQ(vm_deallocate(map, BASE, ptoa(4)), KERN_SUCCESS);	/* the last reference */
 	EXPECT_EQ(vnode_pager_count(), 0u);
 	EXPECT_EQ(file_word("vn-close", ptoa(1)), 0x1111u);
@@ -241,20 +220,21 @@ KTEST(vnode_pager, stores_reach_the_file_when_the_object_goes)
 
 KTEST(vnode_pager, a_private_mapping_never_changes_the_file)
 {
-	vm_map_t map = user_map();
+	vm_map_t map = map_fixture_user();
 	vm_address_t other = BASE + 0x1000000;
 
 	ASSERT_TRUE(map && share());
 	ASSERT_TRUE(file_make("vn-private", 4, false, 5));
 	ASSERT_TRUE(file_make("vn-private.expected", 4, false, 5));
-	/* A read-only handle is enough for a private writable copy. */
+	/* The object can write the file (a shared writable view first)... */
+	ASSERT_EQ(map_file(map, "vn-private", VM_PROT_DEFAULT, 0, FALSE, other), KERN_SUCCESS);
+	/* ...and a read-only handle is enough for a private writable copy. */
 	ASSERT_EQ(map_file(map, "vn-private", VM_PROT_DEFAULT, 0, TRUE, BASE), KERN_SUCCESS);
-	ASSERT_EQ(map_file(map, "vn-private", VM_PROT_READ, 0, FALSE, other), KERN_SUCCESS);
-	EXPECT_EQ(get(map, BASE + ptoa(1)), word(5, ptoa(1)));
-	EXPECT_TRUE(put(map, BASE + ptoa(1), 0xdead));
-	EXPECT_TRUE(put(map, BASE + ptoa(2) + 8, 0xbeef));
-	EXPECT_EQ(get(map, BASE + ptoa(1)), 0xdeadu);
-	EXPECT_EQ(get(map, other + ptoa(1)), word(5, ptoa(1)));	/* the shared view: the file */
+	EXPECT_EQ(map_fixture_get(map, BASE + ptoa(1)), word(5, ptoa(1)));
+	EXPECT_TRUE(map_fixture_put(map, BASE + ptoa(1), 0xdead));
+	EXPECT_TRUE(map_fixture_put(map, BASE + ptoa(2) + 8, 0xbeef));
+	EXPECT_EQ(map_fixture_get(map, BASE + ptoa(1)), 0xdeadu);
+	EXPECT_EQ(map_fixture_get(map, other + ptoa(1)), word(5, ptoa(1)));	/* the shared view: the file */
 	EXPECT_EQ(vm_msync(map, BASE, ptoa(4), VM_SYNC_SYNCHRONOUS), KERN_SUCCESS);
 	EXPECT_EQ(vnode_pager_count(), 1u);			/* both views: one object */
 	vm_map_deallocate(map);
@@ -267,7 +247,7 @@ KTEST(vnode_pager, a_private_mapping_never_changes_the_file)
 
 KTEST(vnode_pager, two_mappings_of_one_file_share_one_object)
 {
-	vm_map_t a = user_map(), b = user_map();
+	vm_map_t a = map_fixture_user(), b = map_fixture_user();
 	vm_region_basic_info_data_t ia, ib;
 	vm_address_t ra = BASE, rb = BASE + 0x200000;
 	vm_size_t size;
@@ -281,11 +261,11 @@ KTEST(vnode_pager, two_mappings_of_one_file_share_one_object)
 	ASSERT_EQ(vm_region(a, &ra, &size, &ia), KERN_SUCCESS);
 	ASSERT_EQ(vm_region(b, &rb, &size, &ib), KERN_SUCCESS);
 	EXPECT_EQ(ia.object_id, ib.object_id);
-	EXPECT_TRUE(put(a, ra + 64, 0x4242));
-	EXPECT_EQ(get(b, rb + 64), 0x4242u);
+	EXPECT_TRUE(map_fixture_put(a, ra + 64, 0x4242));
+	EXPECT_EQ(map_fixture_get(b, rb + 64), 0x4242u);
 	/* The object can write the file: a read-only setup now gets it too. */
 	ASSERT_EQ(map_file(b, "vn-twice", VM_PROT_READ, 0, FALSE, BASE + 0x400000), KERN_SUCCESS);
-	EXPECT_EQ(get(b, BASE + 0x400000 + 64), 0x4242u);
+	EXPECT_EQ(map_fixture_get(b, BASE + 0x400000 + 64), 0x4242u);
 	vm_map_deallocate(a);
 	vm_map_deallocate(b);
 	EXPECT_EQ(file_word("vn-twice", 64), 0x4242u);	/* written when the object went */
@@ -294,19 +274,19 @@ KTEST(vnode_pager, two_mappings_of_one_file_share_one_object)
 
 KTEST(vnode_pager, a_file_removed_while_mapped_is_a_clean_error)
 {
-	vm_map_t map = user_map();
+	vm_map_t map = map_fixture_user();
 
 	ASSERT_TRUE(map && share());
 	ASSERT_TRUE(file_make("vn-removed", 6, false, 7));
 	ASSERT_EQ(map_file(map, "vn-removed", VM_PROT_DEFAULT, ptoa(8), FALSE, BASE), KERN_SUCCESS);
-	EXPECT_EQ(get(map, BASE), word(7, 0));
-	EXPECT_TRUE(put(map, BASE + 8, 0x77));
+	EXPECT_EQ(map_fixture_get(map, BASE), word(7, 0));
+	EXPECT_TRUE(map_fixture_put(map, BASE + 8, 0x77));
 	ASSERT_TRUE(ktest_host_check(share(), "vnode_remove"));	/* the host removes it */
 	/* The open file still reads (POSIX); syncing says the data has nowhere to go. */
-	EXPECT_EQ(get(map, BASE + ptoa(5)), word(7, ptoa(5)));
-	EXPECT_EQ(get(map, BASE + 8), 0x77u);
+	EXPECT_EQ(map_fixture_get(map, BASE + ptoa(5)), word(7, ptoa(5)));
+	EXPECT_EQ(map_fixture_get(map, BASE + 8), 0x77u);
 	EXPECT_EQ(vm_msync(map, BASE, ptoa(6), VM_SYNC_SYNCHRONOUS), KERN_MEMORY_ERROR);
-	EXPECT_EQ(vm_fault(map, BASE + ptoa(7), VM_PROT_READ), KERN_MEMORY_ERROR);
+	EXPECT_EQ(vm_fault(map, BASE + ptoa(7), VM_PROT_READ), KERN_MEMORY_ERROR);	/* no size to find */
 	vm_map_deallocate(map);
 	EXPECT_EQ(vnode_pager_count(), 0u);
 	EXPECT_EQ(p9_client_fids_in_use(share()), 1u);	/* the root only */
@@ -314,7 +294,7 @@ KTEST(vnode_pager, a_file_removed_while_mapped_is_a_clean_error)
 
 KTEST(vnode_pager, bad_arguments_are_errors)
 {
-	vm_map_t map = user_map();
+	vm_map_t map = map_fixture_user();
 	vm_named_entry_t h = NULL, w = NULL;
 
 	ASSERT_TRUE(map && share());
@@ -366,7 +346,7 @@ KTEST(vnode_pager, the_pageout_daemon_writes_dirty_file_pages_back)
 	uint64_t pages = vm_page_total_count() * 5 / 4;
 	struct vm_pageout_stats before, after;
 	struct default_pager_stats swap_before = { 0 }, swap_after = { 0 };
-	vm_map_t map = user_map();
+	vm_map_t map = map_fixture_user();
 	uint64_t bad = 0;
 	struct p9_file f;
 
@@ -380,10 +360,10 @@ KTEST(vnode_pager, the_pageout_daemon_writes_dirty_file_pages_back)
 	if (vm_pager_default)
 		default_pager_stats(&swap_before);
 	for (uint64_t p = 0; p < pages; p++)
-		if (!put(map, BASE + ptoa(p) + 8 * (p % 512), word(9, p)))
+		if (!map_fixture_put(map, BASE + ptoa(p) + 8 * (p % 512), word(9, p)))
 			bad++;
 	for (uint64_t p = 0; p < pages; p++)
-		if (get(map, BASE + ptoa(p) + 8 * (p % 512)) != word(9, p))
+		if (map_fixture_get(map, BASE + ptoa(p) + 8 * (p % 512)) != word(9, p))
 			bad++;
 	vm_pageout_stats(&after);
 	if (vm_pager_default)
