@@ -172,9 +172,13 @@ static struct device_pager *device_record_make(vm_paddr_t paddr, vm_size_t size,
 	dev->paddr = paddr;
 	dev->npages = npages;
 	for (uint64_t i = 0; i < npages; i++) {	/* in no object: no walker reads these */
-		dev->pages[i].phys_addr = paddr + ptoa(i);
-		dev->pages[i].flags = VM_PAGE_FICTITIOUS;
-		dev->pages[i].md.memattr = (uint8_t)memattr;
+		vm_page_t m = &dev->pages[i];
+
+		m->phys_addr = paddr + ptoa(i);
+		m->flags = VM_PAGE_FICTITIOUS;
+		m->wire_count = 1;	/* a wiring of its own: never queued, taken or freed */
+		m->discarded = false;
+		pmap_page_init_fictitious(m, memattr);
 	}
 	return dev;
 }

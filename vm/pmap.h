@@ -132,6 +132,13 @@ kern_return_t pmap_change_wiring(pmap_t pmap, vm_offset_t va, boolean_t wired);
 boolean_t pmap_is_modified(vm_page_t page);
 boolean_t pmap_is_referenced(vm_page_t page);
 void pmap_clear_modify(vm_page_t page);
+/*
+ * pmap_page_init_fictitious: m (phys_addr set, VM_PAGE_FICTITIOUS) is a
+ * device page: its mappings are unmanaged (no pv entry: pmap_page_protect
+ * and the A/D queries do not see them; pmap_remove of their range removes
+ * them) and get memory type memattr.
+ */
+void pmap_page_init_fictitious(vm_page_t m, vm_memattr_t memattr);
 /* pmap_set_modify: count page as modified (written behind the pmap's back, by a device). */
 void pmap_set_modify(vm_page_t page);
 void pmap_clear_reference(vm_page_t page);

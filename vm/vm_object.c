@@ -234,8 +234,7 @@ static void vm_page_free_object_page(vm_page_t m)
 	KASSERT(m->wire_count == 0, "vm_object: freeing wired page 0x%lx", m->phys_addr);
 	pmap_page_protect(m, VM_PROT_NONE);
 	vm_page_remove(m);
-	if (!vm_page_fictitious(m))	/* a device page's record is its pager's */
-		vm_page_free(m);
+	vm_page_free(m);
 }
 
 void vm_page_dirty(vm_page_t m)

@@ -362,7 +362,7 @@ void vm_page_activate(vm_page_t m)
 {
 	uint64_t sie;
 
-	if (!vm_page_queueing || m->wire_count || vm_page_fictitious(m))
+	if (!vm_page_queueing || m->wire_count)
 		return;			/* no daemon to look at them, or it may not take this one */
 	sie = spin_lock_irqsave(&vm_page_queue_lock);
 	vm_page_enqueue_locked(m, VM_PAGE_Q_ACTIVE);

@@ -130,6 +130,8 @@ kern_return_t upl_request(vm_object_t object, vm_object_offset_t offset, vm_size
 			  upl_t *out)
 {
 	bool absent = flags & UPL_RETURN_ONLY_ABSENT, short_of_memory = false;
+	uint32_t count = 0;
+	vm_page_t *pages;
 	upl_t upl;
 
 	if (!object || !out || !page_aligned(offset) || !page_aligned(size) || size == 0 ||
@@ -144,13 +146,16 @@ kern_return_t upl_request(vm_object_t object, vm_object_offset_t offset, vm_size
 	upl->offset = offset;
 	vm_object_reference(object);
 	mutex_lock(&object->lock);
+	pages = upl->pages;
 	for (uint32_t i = 0; i < upl->npages && !short_of_memory; i++) {
 		vm_object_offset_t off = offset + ptoa(i);
+		vm_page_t m = absent ? upl_absent_locked(object, off, flags, &short_of_memory)
+				     : upl_take_locked(object, off, flags);
 
-		upl->pages[i] = absent ? upl_absent_locked(object, off, flags, &short_of_memory)
-				       : upl_take_locked(object, off, flags);
-		upl->count += upl->pages[i] != NULL;
+		pages[i] = m;
+		count += m != NULL;
 	}
+	upl->count = count;
 	/*
 	 * Pageout: the pages hold still while the pager copies them (writes, or
 	 * every access, fault and wait on the busy page); one TLB shootdown for all.
@@ -329,19 +334,19 @@ static bool upl_page_done_locked(upl_t upl, vm_page_t m, bool commit)
 static kern_return_t upl_range_done(upl_t upl, vm_offset_t offset, vm_size_t size, int flags,
 				    boolean_t *empty, bool commit)
 {
-	vm_page_t freed[UPL_INLINE_PAGES];
-	uint32_t first, end, nfreed = 0;
+	vm_page_t freed[UPL_INLINE_PAGES], *pages = upl ? upl->pages : NULL;
+	uint32_t first, end, nfreed = 0, done = 0;
 
 	if (!upl_range(upl, offset, size, &first, &end))
 		return KERN_INVALID_ARGUMENT;
 	mutex_lock(&upl->object->lock);
 	for (uint32_t i = first; i < end; i++) {
-		vm_page_t m = upl->pages[i];
+		vm_page_t m = pages[i];
 
 		if (!m)
 			continue;
-		upl->pages[i] = NULL;
-		upl->count--;
+		pages[i] = NULL;
+		done++;
 		if (upl_page_done_locked(upl, m, commit)) {
 			vm_page_release(m);
 			continue;
@@ -353,6 +358,7 @@ static kern_return_t upl_range_done(upl_t upl, vm_offset_t offset, vm_size_t siz
 		}
 	}
 	upl_pages_free_locked(freed, nfreed);
+	upl->count -= done;
 	mutex_unlock(&upl->object->lock);
 	upl_finish(upl, flags, empty);
 	return KERN_SUCCESS;

@@ -754,11 +754,22 @@ static pt_entry_t pmap_pte_make(pmap_t p, vm_page_t m, vm_prot_t prot, unsigned 
 static bool pmap_svpbmt;		/* [c] the harts have Svpbmt (riscv,isa) */
 
 /*
- * pmap_pte_make_device: the leaf for a device page (vm_page_fictitious):
- * unmanaged (no pv entry: nothing looks its mappings up by page; they go
- * with their range), its memory type in PBMT where the harts have Svpbmt.
+ * A device page (vm_page_fictitious) is mapped unmanaged: no pv entry
+ * (nothing looks its mappings up by page; they go with their range).  Its
+ * embedded pv entry points at pmap_no_pv for good, so that no fast install
+ * takes it: they all end in pmap_enter_slow_locked, which makes its leaf
+ * with pmap_pte_device.
  */
-static pt_entry_t pmap_pte_make_device(pmap_t p, vm_page_t m, vm_prot_t prot, unsigned flags)
+static struct pmap pmap_no_pv;
+
+void pmap_page_init_fictitious(vm_page_t m, vm_memattr_t memattr)
+{
+	m->md.pv_embedded.pmap = &pmap_no_pv;
+	m->md.memattr = (uint8_t)memattr;
+}
+
+/* pmap_pte_device: npte (pmap_pte_make's) for device page m: unmanaged, its memory type in PBMT. */
+static pt_entry_t pmap_pte_device(pt_entry_t npte, vm_page_t m)
 {
 	static const pt_entry_t pbmt[VM_MEMATTR_COUNT] = {
 		[VM_MEMATTR_DEFAULT] = PTE_PBMT_PMA,
@@ -766,7 +777,7 @@ static pt_entry_t pmap_pte_make_device(pmap_t p, vm_page_t m, vm_prot_t prot, un
 		[VM_MEMATTR_DEVICE] = PTE_PBMT_IO,
 	};
 
-	return (pmap_pte_make(p, m, prot, flags) & ~PTE_SW_MANAGED) |
+	return (npte & ~PTE_SW_MANAGED) |
 	       (pmap_svpbmt && m->md.memattr < VM_MEMATTR_COUNT ? pbmt[m->md.memattr] : 0);
 }
 
@@ -855,6 +866,8 @@ pmap_enter_slow_locked(pmap_t p, vm_offset_t va, vm_page_t m, pt_entry_t npte, i
 	bool occupied;
 	int needed;
 
+	if (vm_page_fictitious(m))
+		npte = pmap_pte_device(npte, m);
 	if ((*loc.e & PTE_V) && loc.level == level && PTE_TO_PA(*loc.e) == m->phys_addr) {
 		pmap_enter_update(p, &loc, va, npte, b);
 		return KERN_SUCCESS;
@@ -910,7 +923,7 @@ static inline bool pmap_enter_page_args(pmap_t p, vm_offset_t va, vm_page_t m, v
 					unsigned flags)
 {
 	if (!p || !m || (flags & ~PMAP_WIRED) || (unsigned)prot > VM_PROT_ALL ||
-	    !((PROT_LEAF_SET >> prot) & 1) || !page_aligned(va) || vm_page_fictitious(m))
+	    !((PROT_LEAF_SET >> prot) & 1) || !page_aligned(va))
 		return false;
 	if (p->is_kernel)
 		return va - PMAP_KERNEL_START < PMAP_KERNEL_END - PMAP_KERNEL_START;
@@ -956,7 +969,7 @@ pmap_enter_locked(pmap_t p, vm_offset_t va, vm_page_t m, pt_entry_t npte, int le
 	 * another page of the same size (a copy-on-write fault swaps it),
 	 * and m is mapped nowhere else.
 	 */
-	if (loc.level == level && (npte & PTE_SW_MANAGED) && !m->md.pv_embedded.pmap &&
+	if (loc.level == level && !m->md.pv_embedded.pmap &&
 	    !((*loc.e & PTE_V) && PTE_TO_PA(*loc.e) == m->phys_addr)) {
 		if (*loc.e & PTE_V)		/* a leaf: pmap_lookup stops at those */
 			pmap_leaf_forget(p, &loc, *loc.e, va, &b);
@@ -983,8 +996,7 @@ pmap_enter_general(pmap_t p, vm_offset_t va, vm_page_t m, vm_prot_t prot, unsign
 	if (vm_page_fictitious(m) && level)
 		return KERN_INVALID_ARGUMENT;	/* device pages are mapped one by one */
 	spin_lock(&pmap_lock);
-	kr = pmap_enter_locked(p, va, m, vm_page_fictitious(m) ? pmap_pte_make_device(p, m, prot, flags) :
-				       pmap_pte_make(p, m, prot, flags), level, pmap_lookup(p, va));
+	kr = pmap_enter_locked(p, va, m, pmap_pte_make(p, m, prot, flags), level, pmap_lookup(p, va));
 	spin_unlock(&pmap_lock);
 	return kr;
 }
@@ -1019,8 +1031,8 @@ kern_return_t pmap_enter(pmap_t p, vm_offset_t va, vm_page_t m, vm_prot_t prot, 
  * pmap_enter_free_slot: pmap_enter_fast's work, for arguments pmap_enter
  * would accept (pmap_enter_page_args): m into a free 4 KiB slot of tables
  * that exist (found through p's walk cache when it can), if m is mapped
- * nowhere, is not a device page, va is not in a range p nests and
- * pmap_lock is free.
+ * nowhere (a device page never is: pmap_no_pv), va is not in a range p
+ * nests and pmap_lock is free.
  * => interrupts off
  */
 static inline __attribute__((always_inline)) bool
@@ -1030,7 +1042,7 @@ pmap_enter_free_slot(pmap_t p, vm_offset_t va, vm_page_t m, vm_prot_t prot, unsi
 	vm_page_t table;
 	bool done = false;
 
-	if (vm_page_fictitious(m) || !spin_try_acquire(&pmap_lock))
+	if (!spin_try_acquire(&pmap_lock))
 		return false;
 	if (pmap_nested_page(p, va)) {	/* another pmap's table: the general path */
 		spin_release(&pmap_lock);
