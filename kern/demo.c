@@ -190,9 +190,10 @@ static void demo_swap_drain_wait(void)
 /*
  * demo_pressure: write a working set two and a half times the memory left
  * pageable, then read it back, while vm_stat reports; then free it and
- * watch the swap files go.  => map is the caller's; pageable pages
+ * watch the swap files go.  => map is the caller's; pageable pages;
+ * false if a page read back differs
  */
-static void demo_pressure(vm_map_t map, uint64_t pageable)
+static bool demo_pressure(vm_map_t map, uint64_t pageable)
 {
 	vm_offset_t base = 0x10000000;
 	uint64_t npages = 5 * pageable / 2, bad = 0;
@@ -201,7 +202,7 @@ static void demo_pressure(vm_map_t map, uint64_t pageable)
 
 	if (vm_allocate(map, &base, ptoa(npages), VM_FLAGS_FIXED) != KERN_SUCCESS) {
 		kprintf("  (no room for the working set)\n");
-		return;
+		return true;
 	}
 	kprintf("  %lu MiB pageable, working set %lu MiB: writing it, then reading it back\n",
 		ptoa(pageable) >> 20, ptoa(npages) >> 20);
@@ -223,21 +224,24 @@ static void demo_pressure(vm_map_t map, uint64_t pageable)
 	vm_stat_print();
 	swapfile_stats(&sf);
 	kprintf("  swap files: %lu made, %lu deleted, %lu left\n", sf.created, sf.deleted, sf.files);
+	return bad == 0;
 }
 
 /*
  * demo_paging: with swap on, most of RAM is wired away so that a modest
- * working set puts the rest under pressure (demo_pressure).
+ * working set puts the rest under pressure (demo_pressure).  => false if
+ * what it read back differs
  */
-static void demo_paging(void)
+static bool demo_paging(void)
 {
 	uint64_t pageable = atop(DEMO_PAGEABLE), wired;
 	vm_offset_t hold = 0;
+	bool ok = true;
 	vm_map_t map;
 
 	if (!vm_pager_default) {
 		kprintf("  swap is off (make run's ARGS turn it on: swap=swap swapfile=share)\n");
-		return;
+		return true;
 	}
 	wired = vm_page_free_count() > 2 * pageable ? vm_page_free_count() - pageable : 0;
 	if (wired && kmem_alloc_wired(kernel_map, &hold, ptoa(wired)) != KERN_SUCCESS)
@@ -245,24 +249,27 @@ static void demo_paging(void)
 	kprintf("  %lu MiB wired to leave the working set little room\n", ptoa(wired) >> 20);
 	map = vm_map_create(pmap_create(), PAGE_SIZE, PMAP_USER_END);
 	if (map) {
-		demo_pressure(map, MIN(pageable, vm_page_free_count()));
+		ok = demo_pressure(map, MIN(pageable, vm_page_free_count()));
 		vm_map_deallocate(map);
 	}
 	if (wired)
 		kmem_free(kernel_map, hold, ptoa(wired));
+	return ok;
 }
 
-/* demo_disk: write 64 KiB to the start of a disk, read it back, compare. */
-static void demo_disk(struct virtio_blk *b)
+/* demo_disk: write 64 KiB to the start of a disk, read it back, compare.  => false if they differ */
+static bool demo_disk(struct virtio_blk *b)
 {
 	const vm_size_t len = 64 * 1024;
 	vm_offset_t w = 0, r = 0;
 	uint64_t irqs = b->vd.interrupts;
 	kern_return_t kr;
 
+	bool same;
+
 	if (kmem_alloc(kernel_map, &w, len) || kmem_alloc(kernel_map, &r, len)) {
 		kprintf("  disk \"%s\": no memory for the demo\n", b->serial);
-		return;
+		return true;
 	}
 	for (vm_size_t i = 0; i < len; i++)
 		((uint8_t *)w)[i] = (uint8_t)(i * 7 + i / 4096);
@@ -271,13 +278,14 @@ static void demo_disk(struct virtio_blk *b)
 		kr = virtio_blk_flush(b);
 	if (kr == KERN_SUCCESS)
 		kr = virtio_blk_read(b, 0, kernel_map, r, len);
+	same = kr == KERN_SUCCESS && memcmp((void *)w, (void *)r, len) == 0;
 	kprintf("  disk \"%s\" (%lu MiB, dma %s): wrote, flushed and read back 64 KiB: %s, %lu interrupts\n",
 		b->serial, b->capacity >> 11, b->vd.dma.backend->name,
-		kr != KERN_SUCCESS ? kern_return_name(kr)
-		: memcmp((void *)w, (void *)r, len) ? "MISMATCH" : "identical",
+		kr != KERN_SUCCESS ? kern_return_name(kr) : same ? "identical" : "MISMATCH",
 		b->vd.interrupts - irqs);
 	kmem_free(kernel_map, w, len);
 	kmem_free(kernel_map, r, len);
+	return same;
 }
 
 static int demo_list_entry(void *arg, const struct p9_dirent *d)
@@ -305,28 +313,35 @@ static void demo_share(struct virtio_9p *v)
 	p9_dir_list(&v->client, "", demo_list_entry, NULL);
 }
 
-static void demo_io(void)
+/* demo_io: the disks and the share.  => false if a disk read back something else */
+static bool demo_io(void)
 {
+	bool ok = true;
+
 	for (int i = 0; i < virtio_blk_count(); i++)
 		if (virtio_blk_swap_in_use(virtio_blk_get(i)))
 			kprintf("  disk \"%s\" holds swap: left alone\n", virtio_blk_get(i)->serial);
 		else
-			demo_disk(virtio_blk_get(i));
+			ok = demo_disk(virtio_blk_get(i)) && ok;
 	if (virtio_9p_find("share"))
 		demo_share(virtio_9p_find("share"));
 	if (!virtio_blk_count() && !virtio_9p_find("share"))
 		kprintf("  no disk or share attached (make run attaches both)\n");
+	return ok;
 }
 
+/* demo_main: the tour; EXIT_STATUS_FAILED if data read back (a disk, paged memory) differed. */
 int demo_main(void)
 {
+	bool ok;
+
 	kprintf("\nriscv-mach-vm: a Mach-style VM on RISC-V Sv39\n");
 	kprintf("memory:\n");
 	demo_memory();
 	kprintf("machine:\n");
 	demo_devices();
 	kprintf("devices:\n");
-	demo_io();
+	ok = demo_io();
 	if (iommu_unit)		/* the disk and share traffic above went through it */
 		iommu_print(iommu_unit, kprintf);
 	kprintf("threads:\n");
@@ -336,7 +351,7 @@ int demo_main(void)
 	kprintf("tasks:\n");
 	demo_tasks();
 	kprintf("paging:\n");
-	demo_paging();
-	kprintf("demo done\n");
-	return EXIT_STATUS_OK;
+	ok = demo_paging() && ok;
+	kprintf("demo done%s\n", ok ? "" : ": DATA READ BACK DIFFERED");
+	return ok ? EXIT_STATUS_OK : EXIT_STATUS_FAILED;
 }

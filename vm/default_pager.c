@@ -12,6 +12,7 @@
 #include "kern/kernel.h"
 #include "kern/spinlock.h"
 #include "vm/default_pager.h"
+#include "vm/pmap.h"
 #include "vm/vm_pager.h"
 #include "vm/vm_upl.h"
 #include "vm/vm_zone.h"
@@ -35,6 +36,7 @@ struct dp_block {
 	uint64_t cluster;			/* [d] code of the cluster it writes to, 0 = none */
 	uint32_t writers;			/* [d] writes to that cluster in flight */
 	uint64_t slot[DP_CLUSTER_PAGES];	/* [d] slot codes */
+	uint32_t sum[DP_CLUSTER_PAGES];		/* [d] pmap_page_checksum of what slot[i] holds */
 };
 
 /* An object's record: object->pager_data. */
@@ -203,6 +205,25 @@ static uint64_t dp_get_locked(vm_object_t object, vm_object_offset_t offset)
 	return b ? b->slot[page % DP_CLUSTER_PAGES] : 0;
 }
 
+/* dp_sum_locked: the checksum recorded with (object, offset)'s slot, 0 if none. */
+static uint32_t dp_sum_locked(vm_object_t object, vm_object_offset_t offset)
+{
+	uint64_t page = atop(offset);
+	struct dp_block *b = dp_block_find_locked(object, page / DP_CLUSTER_PAGES);
+
+	return b ? b->sum[page % DP_CLUSTER_PAGES] : 0;
+}
+
+/* dp_sum_set_locked: record sum with (object, offset)'s slot, whose block exists. */
+static void dp_sum_set_locked(vm_object_t object, vm_object_offset_t offset, uint32_t sum)
+{
+	uint64_t page = atop(offset);
+	struct dp_block *b = dp_block_find_locked(object, page / DP_CLUSTER_PAGES);
+
+	if (b)
+		b->sum[page % DP_CLUSTER_PAGES] = sum;
+}
+
 /*
  * dp_block_get_locked: the block of (object, blkno), made from *spare
  * (consumed) if it is not there yet.  => object->pager_data set
@@ -306,6 +327,7 @@ static void dp_terminate(vm_object_t object)
 struct dp_run {
 	struct swap_segment *seg;
 	void *io;			/* the driver's handle, NULL if done at start */
+	uint64_t code;			/* of its first page */
 	uint32_t npages;
 	bool write;
 	kern_return_t kr;		/* of the start */
@@ -315,9 +337,24 @@ struct dp_run {
 static void dp_run_start(bool write, uint64_t code, upl_t upl, uint32_t i, uint32_t j,
 			 struct dp_run *run)
 {
-	*run = (struct dp_run){ .seg = dp_code_segment(code), .npages = j - i, .write = write };
+	*run = (struct dp_run){ .seg = dp_code_segment(code), .code = code, .npages = j - i,
+				.write = write };
 	run->kr = run->seg->ops->start(run->seg->dev, write, dp_code_page(code), &upl->pages[i], j - i,
 				       &run->io);
+}
+
+/*
+ * dp_report_locked: print the first error of each kind on seg, with what
+ * the pager does about it; later ones are only counted.  => dp_lock held
+ */
+static void dp_report_locked(struct swap_segment *seg, uint8_t kind, uint64_t page, const char *what,
+			     const char *then)
+{
+	if (seg->reported & kind)
+		return;
+	seg->reported |= kind;
+	kprintf("default_pager: %s: %s at page %lu: %s (reported once per segment, all counted)\n",
+		seg->name, what, page, then);
 }
 
 /* dp_run_finish: wait for run and count it.  => its outcome */
@@ -340,30 +377,49 @@ static kern_return_t dp_run_finish(struct dp_run *run)
 		seg->pages_in += run->npages;
 		dp_stats.read_errors += kr != KERN_SUCCESS;
 	}
+	if (kr != KERN_SUCCESS)
+		dp_report_locked(seg, run->write ? DP_REPORTED_WRITE : DP_REPORTED_READ,
+				 dp_code_page(run->code), run->write ? "write error" : "read error",
+				 run->write ? "the pages stay in memory, the cluster is not used again"
+					    : "tried again, then its pages fail");
 	spin_unlock(&dp_lock);
 	return kr;
 }
 
-/* dp_io: one request for upl slots [i, j), at slot codes code .. code + (j - i), waited for. */
+/*
+ * dp_io: one request for upl slots [i, j), at slot codes code .. code +
+ * (j - i), waited for; a read that fails is tried DP_READ_TRIES times.
+ */
 static kern_return_t dp_io(bool write, uint64_t code, upl_t upl, uint32_t i, uint32_t j)
 {
 	struct dp_run run;
+	kern_return_t kr;
 
-	dp_run_start(write, code, upl, i, j, &run);
-	return dp_run_finish(&run);
+	for (int tries = 1;; tries++) {
+		dp_run_start(write, code, upl, i, j, &run);
+		kr = dp_run_finish(&run);
+		if (kr == KERN_SUCCESS || write || tries == DP_READ_TRIES)
+			return kr;
+		spin_lock(&dp_lock);
+		dp_stats.read_retries++;
+		spin_unlock(&dp_lock);
+	}
 }
 
 /*
  * dp_io_runs: move the pages of upl to or from their slot codes (page i
  * at codes[i]), one request per run of pages whose codes follow each
  * other in one segment.  Slots without a page or a code are skipped.
+ * Without failed, the first error ends it; with, every run is tried and
+ * the pages of those that failed are set in *failed (bit i: slot i).
  */
-static kern_return_t dp_io_runs(bool write, const uint64_t *codes, upl_t upl)
+static kern_return_t dp_io_runs(bool write, const uint64_t *codes, upl_t upl, uint64_t *failed)
 {
 	kern_return_t kr = KERN_SUCCESS;
 
-	for (uint32_t i = 0; kr == KERN_SUCCESS && i < upl->npages;) {
+	for (uint32_t i = 0; (kr == KERN_SUCCESS || failed) && i < upl->npages;) {
 		uint32_t j = i + 1;
+		kern_return_t rkr;
 
 		if (!upl->pages[i] || !codes[i]) {
 			i++;
@@ -371,7 +427,12 @@ static kern_return_t dp_io_runs(bool write, const uint64_t *codes, upl_t upl)
 		}
 		while (j < upl->npages && upl->pages[j] && codes[j] == codes[i] + (j - i))
 			j++;
-		kr = dp_io(write, codes[i], upl, i, j);
+		rkr = dp_io(write, codes[i], upl, i, j);
+		if (rkr != KERN_SUCCESS) {
+			kr = rkr;
+			for (uint32_t k = i; failed && k < j; k++)
+				*failed |= 1ull << k;
+		}
 		i = j;
 	}
 	return kr;
@@ -466,11 +527,13 @@ static void dp_block_written(vm_object_t object, uint64_t blkno, uint64_t cluste
 
 /*
  * dp_record: after the write of upl's pages to codes[i]: on success record
- * the new homes, releasing older ones; on failure the cluster is bad and
- * the pages' old copies, which the write may have half overwritten, are
- * forgotten.
+ * the new homes, releasing older ones, and the pages' checksums sums[i]
+ * (NULL: the pages moved unchanged, their checksums stay); on failure the
+ * cluster is bad and the pages' old copies, which the write may have half
+ * overwritten, are forgotten.
  */
-static void dp_record(vm_object_t object, upl_t upl, const uint64_t *codes, bool ok)
+static void dp_record(vm_object_t object, upl_t upl, const uint64_t *codes, const uint32_t *sums,
+		      bool ok)
 {
 	mutex_lock(&object->lock);
 	spin_lock(&dp_lock);
@@ -482,6 +545,8 @@ static void dp_record(vm_object_t object, upl_t upl, const uint64_t *codes, bool
 		if (!ok)
 			dp_cluster_bad_locked(codes[i]);
 		old = dp_set_locked(object, upl->offset + ptoa(i), code);
+		if (code && sums)
+			dp_sum_set_locked(object, upl->offset + ptoa(i), sums[i]);
 		if (old == code)
 			continue;		/* rewritten in place */
 		if (old)
@@ -555,7 +620,12 @@ static kern_return_t dp_write_finish(struct dp_write *w)
 			kr = rkr;
 	}
 	if (w->cluster) {
-		dp_record(w->object, upl, w->codes, kr == KERN_SUCCESS);
+		uint32_t sums[DP_CLUSTER_PAGES];
+
+		for (uint32_t i = 0; kr == KERN_SUCCESS && i < upl->npages; i++)
+			if (upl->pages[i] && w->codes[i])
+				sums[i] = pmap_page_checksum(upl->pages[i]);
+		dp_record(w->object, upl, w->codes, sums, kr == KERN_SUCCESS);
 		dp_block_written(w->object, atop(upl->offset) / DP_CLUSTER_PAGES, w->cluster);
 	}
 	if (kr != KERN_SUCCESS) {
@@ -674,12 +744,15 @@ static void dp_window_locked(vm_object_t object, vm_object_offset_t offset, vm_b
  * homes until the UPL is done.  Pages the store no longer holds (dropped
  * since the window was sized) leave the UPL.  => nothing locked
  */
-static void dp_pagein_codes(vm_object_t object, upl_t upl, uint64_t *codes)
+static void dp_pagein_codes(vm_object_t object, upl_t upl, uint64_t *codes, uint32_t *sums)
 {
 	mutex_lock(&object->lock);
 	spin_lock(&dp_lock);
-	for (uint32_t i = 0; i < upl->npages; i++)
+	for (uint32_t i = 0; i < upl->npages; i++) {
 		codes[i] = upl->pages[i] ? dp_get_locked(object, upl->offset + ptoa(i)) : 0;
+		if (sums)
+			sums[i] = codes[i] ? dp_sum_locked(object, upl->offset + ptoa(i)) : 0;
+	}
 	dp_codes_hold_locked(codes, upl->npages);
 	spin_unlock(&dp_lock);
 	mutex_unlock(&object->lock);
@@ -689,27 +762,55 @@ static void dp_pagein_codes(vm_object_t object, upl_t upl, uint64_t *codes)
 }
 
 /*
- * dp_pagein: read a pagein UPL's pages from the store.  => nothing locked;
- * the UPL is left to the caller; KERN_MEMORY_ERROR if a read failed
+ * dp_pagein_verify: the pages read (slot i holding codes[i], not in
+ * *failed) against their recorded checksums; a page that differs is set
+ * in *failed: the store gave back something else than was written.
  */
-static kern_return_t dp_pagein(vm_object_t object, upl_t upl)
+static void dp_pagein_verify(upl_t upl, const uint64_t *codes, const uint32_t *sums, uint64_t *failed)
 {
-	uint64_t codes[UPL_INLINE_PAGES];
-	kern_return_t kr;
-
-	KASSERT(upl->npages <= UPL_INLINE_PAGES, "dp_pagein: a window of %u pages", upl->npages);
-	dp_pagein_codes(object, upl, codes);
-	kr = dp_io_runs(false, codes, upl);
-	dp_codes_release(codes, upl->npages);
-	return kr == KERN_SUCCESS ? KERN_SUCCESS : KERN_MEMORY_ERROR;
+	for (uint32_t i = 0; i < upl->npages; i++) {
+		if (!upl->pages[i] || !codes[i] || (*failed & (1ull << i)) ||
+		    pmap_page_checksum(upl->pages[i]) == sums[i])
+			continue;
+		*failed |= 1ull << i;
+		spin_lock(&dp_lock);
+		dp_stats.checksum_errors++;
+		dp_report_locked(dp_code_segment(codes[i]), DP_REPORTED_CHECKSUM, dp_code_page(codes[i]),
+				 "checksum mismatch", "the page fails (KERN_MEMORY_ERROR)");
+		spin_unlock(&dp_lock);
+	}
 }
 
-/* dp_data_request: read the window around offset in one request, through a pagein UPL. */
+/*
+ * dp_pagein: read a pagein UPL's pages from the store, each checked
+ * against its checksum.  => nothing locked; the UPL is left to the
+ * caller; the slots whose pages failed (a read error, a checksum
+ * mismatch) in the result (bit i: slot i)
+ */
+static uint64_t dp_pagein(vm_object_t object, upl_t upl)
+{
+	uint64_t codes[UPL_INLINE_PAGES], failed = 0;
+	uint32_t sums[UPL_INLINE_PAGES];
+
+	KASSERT(upl->npages <= UPL_INLINE_PAGES, "dp_pagein: a window of %u pages", upl->npages);
+	dp_pagein_codes(object, upl, codes, sums);
+	dp_io_runs(false, codes, upl, &failed);
+	dp_pagein_verify(upl, codes, sums, &failed);
+	dp_codes_release(codes, upl->npages);
+	return failed;
+}
+
+/*
+ * dp_data_request: read the window around offset in one request, through
+ * a pagein UPL.  Pages that fail are left out (absent, their copies kept:
+ * asked again, they fail again); the others come in.
+ * => KERN_MEMORY_ERROR if the page at offset failed
+ */
 static kern_return_t dp_data_request(vm_object_t object, vm_object_offset_t offset,
 				     vm_behavior_t behavior)
 {
 	vm_object_offset_t lo, hi;
-	uint64_t code;
+	uint64_t code, failed;
 	kern_return_t kr;
 	upl_t upl;
 
@@ -724,20 +825,20 @@ static kern_return_t dp_data_request(vm_object_t object, vm_object_offset_t offs
 	if (kr != KERN_SUCCESS)
 		return kr;
 	/* Pages another pagein is filling are left out: read each run of the rest. */
-	kr = dp_pagein(object, upl);
-	if (kr != KERN_SUCCESS) {
-		upl_abort(upl);
-		return kr;
-	}
-	/* Neighbours read ahead wait on the inactive queue: unused, they are the first to go. */
-	for (uint32_t i = 0; i < upl->npages; i++)
-		if (upl->pages[i] && upl->offset + ptoa(i) != trunc_page(offset))
+	failed = dp_pagein(object, upl);
+	kr = (failed >> atop(trunc_page(offset) - upl->offset)) & 1 ? KERN_MEMORY_ERROR : KERN_SUCCESS;
+	for (uint32_t i = 0; i < upl->npages; i++) {
+		if (failed & (1ull << i))
+			upl_abort_range(upl, ptoa(i), PAGE_SIZE, 0, NULL);
+		/* Neighbours read ahead wait on the inactive queue: unused, they are the first to go. */
+		else if (upl->pages[i] && upl->offset + ptoa(i) != trunc_page(offset))
 			vm_page_deactivate(upl->pages[i]);
+	}
 	spin_lock(&dp_lock);
 	dp_stats.pageins += upl->count;
 	spin_unlock(&dp_lock);
 	upl_commit(upl);
-	return KERN_SUCCESS;
+	return kr;
 }
 
 /* dp_spares: n blocks for dp_absorb, linked through hnext; NULL if memory ran out. */
@@ -783,6 +884,7 @@ static void dp_absorb_block_locked(vm_object_t object, struct dp_block *b, vm_ob
 			ob = dp_block_get_locked(object, atop(to) / DP_CLUSTER_PAGES, &spare);
 		}
 		ob->slot[atop(to) % DP_CLUSTER_PAGES] = b->slot[i];	/* the same slot, now object's */
+		ob->sum[atop(to) % DP_CLUSTER_PAGES] = b->sum[i];
 		odo->nslots++;
 		b->slot[i] = 0;
 		bdo->nslots--;
@@ -1006,7 +1108,7 @@ static kern_return_t dp_move_absent(vm_object_t object, vm_object_offset_t off, 
 		dp_block_written(object, atop(off) / DP_CLUSTER_PAGES, cluster);
 		return kr;
 	}
-	dp_pagein_codes(object, upl, held);
+	dp_pagein_codes(object, upl, held, NULL);
 	for (uint32_t i = 0; i < upl->npages; i++) {
 		bool here = held[i] && dp_code_segment(held[i]) == seg;
 
@@ -1014,11 +1116,11 @@ static kern_return_t dp_move_absent(vm_object_t object, vm_object_offset_t off, 
 		to[i] = here ? cluster + first + i : 0;
 		n += here;
 	}
-	kr = dp_io_runs(false, from, upl);
+	kr = dp_io_runs(false, from, upl, NULL);
 	if (kr == KERN_SUCCESS) {
-		kr = dp_io_runs(true, to, upl);
+		kr = dp_io_runs(true, to, upl, NULL);
 		if (kr == KERN_SUCCESS) {
-			dp_record(object, upl, to, true);
+			dp_record(object, upl, to, NULL, true);
 		} else {
 			spin_lock(&dp_lock);
 			dp_cluster_bad_locked(cluster);
@@ -1173,6 +1275,8 @@ void default_pager_print(int (*print)(const char *fmt, ...))
 	print("default pager: %lu segments, %lu of %lu pages free, %lu held; %lu out, %lu in, %lu moved\n",
 	      st.segments, st.free_pages, st.total_pages, st.used_pages, st.pageouts, st.pageins,
 	      st.moved);
+	print("  errors: %lu read (%lu tried again), %lu write, %lu checksum\n", st.read_errors,
+	      st.read_retries, st.write_errors, st.checksum_errors);
 	for (int i = 0; i < n; i++)
 		print("  %-20s clusters %lu free %lu owned %lu orphaned %lu bad; %lu pages, %lu blocks"
 		      " writing, %lu in flight%s\n", v[i].name, v[i].clusters[DP_CLUSTER_FREE],

@@ -75,7 +75,16 @@ struct swap_segment {
 	bool in_use;				/* [d] the slot of the pool is taken */
 	uint64_t read_requests, write_requests;	/* [d] */
 	uint64_t pages_in, pages_out;		/* [d] */
+	uint8_t reported;			/* [d] DP_REPORTED_* kinds of error printed once */
 };
+
+/* Errors a segment reports on the console the first time only (swap_segment.reported). */
+#define DP_REPORTED_READ	0x1
+#define DP_REPORTED_WRITE	0x2
+#define DP_REPORTED_CHECKSUM	0x4
+
+/* Tries of a read that fails before its pages fail (the first error may be transient). */
+#define DP_READ_TRIES		3
 
 struct default_pager_stats {
 	uint64_t segments;
@@ -83,7 +92,9 @@ struct default_pager_stats {
 	uint64_t used_pages;			/* slots holding a page */
 	uint64_t pageouts, pageins;		/* pages moved */
 	uint64_t write_requests, read_requests;
-	uint64_t write_errors, read_errors;
+	uint64_t write_errors, read_errors;	/* failed requests (a retried read counts each try) */
+	uint64_t read_retries;			/* reads tried again after an error */
+	uint64_t checksum_errors;		/* pages read whose checksum did not match: lost */
 	uint64_t full;				/* pageouts refused: no free cluster */
 	uint64_t moved;				/* pages moved out of draining segments */
 	uint64_t segments_removed;

@@ -156,6 +156,14 @@ void pmap_clear_reference_many(vm_page_t *pages, uint32_t npages);
  */
 void pmap_activate(pmap_t pmap);
 
+/*
+ * pmap_page_checksum: a checksum of page's 4 KiB (Fletcher sums over 16
+ * lanes of 64-bit words, weighted by lane and folded to 32 bits): the same
+ * value on every machine, computed with the vector unit where the harts
+ * have one.
+ */
+uint32_t pmap_page_checksum(vm_page_t page);
+
 /* pmap_zero_page / pmap_copy_page: through the direct map, 8 bytes per store. */
 void pmap_zero_page(vm_page_t page);
 void pmap_copy_page(vm_page_t src, vm_page_t dst);

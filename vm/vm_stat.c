@@ -28,9 +28,10 @@ void vm_stat_print(void)
 		default_pager_stats(&dp);
 	swapfile_stats(&sf);
 	kprintf("vm_stat: free %lu active %lu inactive %lu wired %lu pageouts %lu pageins %lu"
-		" swap used %lu MiB swap files %lu\n", vm_page_free_count(),
+		" swap used %lu MiB swap files %lu swap errors %lu\n", vm_page_free_count(),
 		vm_page_queue_count(VM_PAGE_Q_ACTIVE), vm_page_queue_count(VM_PAGE_Q_INACTIVE),
-		vm_page_wired_count(), dp.pageouts, dp.pageins, ptoa(dp.used_pages) >> 20, sf.files);
+		vm_page_wired_count(), dp.pageouts, dp.pageins, ptoa(dp.used_pages) >> 20, sf.files,
+		dp.read_errors + dp.write_errors + dp.checksum_errors);
 }
 
 /* vm_stat_loop: the printer: a line every period until told to stop. */

@@ -1418,6 +1418,7 @@ void *pmap_direct_map(vm_paddr_t pa)
  */
 void page_zero_vector(void *page);
 void page_copy_vector(void *dst, const void *src);
+int page_sum_vector(const void *page, uint64_t *sum);
 
 static bool pmap_vector_hw;		/* [c] the harts have V (riscv,isa) */
 static bool pmap_vector;		/* [c] zero and copy with it (tests and benchmarks toggle) */
@@ -1455,6 +1456,34 @@ bool pmap_page_vector_set(bool on)
 bool pmap_page_vector(void)
 {
 	return pmap_vector;
+}
+
+#define SUM_LANES	16
+#define SUM_B		0x9e3779b97f4a7c15ull	/* page_vector.S's PAGE_SUM_B */
+
+/* page_sum: page_sum_vector's sum without the vector unit. */
+static uint64_t page_sum(const uint64_t *w)
+{
+	uint64_t a[SUM_LANES] = { 0 }, b[SUM_LANES] = { 0 }, sum = 0;
+
+	for (uint64_t row = 0; row < PAGE_SIZE / 8; row += SUM_LANES)
+		for (int l = 0; l < SUM_LANES; l++) {
+			a[l] += w[row + l];
+			b[l] += a[l];
+		}
+	for (int l = 0; l < SUM_LANES; l++)
+		sum += a[l] * (2 * (uint64_t)l + 1) + b[l] * SUM_B;
+	return sum;
+}
+
+uint32_t pmap_page_checksum(vm_page_t m)
+{
+	const uint64_t *w = pmap_direct_map(m->phys_addr);
+	uint64_t sum;
+
+	if (!pmap_vector || !page_sum_vector(w, &sum))
+		sum = page_sum(w);
+	return (uint32_t)(sum ^ (sum >> 32));
 }
 
 void pmap_zero_page(vm_page_t m)

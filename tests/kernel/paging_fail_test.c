@@ -6,10 +6,14 @@
  *                      anonymous memory than RAM and disk together
  *   paging_fail.read   every read of cluster 3 of the disk fails (blkdebug)
  *   paging_fail.write  every write to clusters 2 and 64 fails (blkdebug)
+ *   paging_fail.transient  the first read of cluster 3 fails, once (blkdebug)
+ *   paging_fail.corrupt    cluster 3 is overwritten behind the pager's back
  *
  * What the VM promises: an exhausted store fails the faulting access with
- * KERN_RESOURCE_SHORTAGE; a failed pagein fails the pages of that cluster
- * with KERN_MEMORY_ERROR and no others; a failed pageout leaves its pages
+ * KERN_RESOURCE_SHORTAGE; a read that fails is tried again; one that
+ * keeps failing, or that brings back something else than was written (a
+ * checksum per slot), fails the pages of that cluster with
+ * KERN_MEMORY_ERROR and no others; a failed pageout leaves its pages
  * resident and dirty and the cluster bad.  In every case no other page is
  * lost, and once the memory is gone so are its swap slots.
  *
@@ -18,6 +22,9 @@
  * trap; the fill and the check run on the busy page through the direct
  * map.
  */
+#include <string.h>
+
+#include "drivers/virtio/virtio_blk.h"
 #include "kern/thread.h"
 #include "platform/riscv/semihost.h"
 #include "tests/kernel/ktest.h"
@@ -35,6 +42,8 @@
 KTEST_RUN(paging_fail.full, "test=paging_full swap=swap", "-m 32M -smp 1 --blk swap:4M");
 KTEST_RUN(paging_fail.read, "test=paging_read_error swap=swap", "-m 32M -smp 1 --blk swap:16M:blkdebug=tests/kernel/data/blkdebug-swap-read-cluster3.conf");
 KTEST_RUN(paging_fail.write, "test=paging_write_error swap=swap", "-m 32M -smp 1 --blk swap:128M:blkdebug=tests/kernel/data/blkdebug-swap-write-clusters2-64.conf");
+KTEST_RUN(paging_fail.transient, "test=paging_read_transient swap=swap", "-m 32M -smp 1 --blk swap:16M:blkdebug=tests/kernel/data/blkdebug-swap-read-once-cluster3.conf");
+KTEST_RUN(paging_fail.corrupt, "test=paging_corrupt swap=swap", "-m 32M -smp 1 --blk swap:16M");
 
 #define PF_BASE			0x10000000ul
 #define PF_WORDS		(PAGE_SIZE / 8)
@@ -405,4 +414,84 @@ KTEST(paging_write_error, daemon_pageout_error_loses_nothing)
 	EXPECT_EQ(intact, npages);
 	pf_region_free(&r, objects0);
 	pf_pool_clean(pf_bad_clusters());
+}
+
+/* ---- a transient read error and a corrupted store ------------------------------------- */
+
+/* pf_paged_out_region: PF_READ_BLOCKS blocks written and sent out one by one: block b in cluster b. */
+static bool pf_paged_out_region(struct region_fixture *r)
+{
+	uint64_t npages = PF_READ_BLOCKS * PF_BLOCK;
+	bool ok = region_fixture_make(r, PF_BASE, npages) && pf_write_range(r, 0, npages) == 0;
+
+	for (uint64_t b = 0; ok && b < PF_READ_BLOCKS; b++)
+		ok = pf_pageout_block(r, b) == KERN_SUCCESS;
+	return ok && pf_count_where(r, 0, npages, PF_STORED) == npages;
+}
+
+/*
+ * The first read of the cluster fails; tried again, it succeeds: every
+ * page comes back intact, and the error is counted, not lost.
+ */
+KTEST(paging_read_transient, a_read_error_is_tried_again)
+{
+	uint64_t objects0 = vm_object_count(), npages = PF_READ_BLOCKS * PF_BLOCK;
+	struct default_pager_stats st0, st;
+	struct region_fixture r = { 0 };
+
+	ASSERT_TRUE(vm_pager_default != NULL);
+	ASSERT_TRUE(pf_paged_out_region(&r));
+	default_pager_stats(&st0);
+	EXPECT_EQ(pf_intact_range(&r, 0, npages), npages);
+	default_pager_stats(&st);
+	EXPECT_EQ(st.read_errors - st0.read_errors, 1);
+	EXPECT_EQ(st.read_retries - st0.read_retries, 1);
+	EXPECT_EQ(st.checksum_errors - st0.checksum_errors, 0);
+	pf_region_free(&r, objects0);
+	pf_pool_clean(0);
+}
+
+/*
+ * Cluster PF_READ_BAD_CLUSTER is overwritten on the disk behind the
+ * pager's back (zeros in half its pages, as a truncated swap file reads;
+ * another page's bytes in the rest): its pages fail with
+ * KERN_MEMORY_ERROR, never come back wrong; every other page is intact.
+ */
+KTEST(paging_corrupt, a_page_read_back_different_is_an_error_not_data)
+{
+	uint64_t objects0 = vm_object_count(), npages = PF_READ_BLOCKS * PF_BLOCK, failed = 0, intact = 0;
+	uint64_t bad = PF_READ_BAD_CLUSTER * PF_BLOCK, sectors_per_page = PAGE_SIZE / 512;
+	struct virtio_blk *disk = virtio_blk_find("swap");
+	struct default_pager_stats st0, st;
+	struct region_fixture r = { 0 };
+	vm_offset_t buf = 0;
+	bool ok;
+
+	ASSERT_TRUE(vm_pager_default && disk);
+	ASSERT_TRUE(pf_paged_out_region(&r));
+	ASSERT_EQ(kmem_alloc_wired(kernel_map, &buf, ptoa(PF_BLOCK)), KERN_SUCCESS);
+	memset((void *)buf, 0, ptoa(PF_BLOCK));
+	for (uint64_t i = PF_BLOCK / 2; i < PF_BLOCK; i++)	/* a page of another block */
+		for (uint64_t w = 0; w < PF_WORDS; w++)
+			((uint64_t *)buf)[i * PF_WORDS + w] = pf_word(i, w);
+	ASSERT_EQ(virtio_blk_write(disk, bad * sectors_per_page, kernel_map, buf, ptoa(PF_BLOCK)),
+		  KERN_SUCCESS);
+	kmem_free(kernel_map, buf, ptoa(PF_BLOCK));
+	default_pager_stats(&st0);
+	for (uint64_t p = 0; p < npages; p++) {
+		kern_return_t kr = pf_read(&r, p, &ok);
+		bool in_bad = p >= bad && p < bad + PF_BLOCK;
+
+		EXPECT_EQ(kr, in_bad ? KERN_MEMORY_ERROR : KERN_SUCCESS);
+		failed += kr == KERN_MEMORY_ERROR;
+		intact += ok;
+	}
+	default_pager_stats(&st);
+	EXPECT_EQ(failed, PF_BLOCK);
+	EXPECT_EQ(intact, npages - PF_BLOCK);
+	EXPECT_GE(st.checksum_errors - st0.checksum_errors, PF_BLOCK);
+	EXPECT_EQ(st.read_errors - st0.read_errors, 0);
+	EXPECT_EQ(pf_count_where(&r, bad, bad + PF_BLOCK, PF_STORED), PF_BLOCK);
+	pf_region_free(&r, objects0);
+	pf_pool_clean(0);
 }
