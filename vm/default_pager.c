@@ -323,6 +323,9 @@ static void dp_terminate(vm_object_t object)
 
 /* ---- I/O ------------------------------------------------------------------- */
 
+/* A pagein's failed pages are a 64-bit mask over its UPL's slots. */
+_Static_assert(UPL_INLINE_PAGES <= 64, "dp_pagein: a window of more pages than a mask holds");
+
 /* A request started on a segment, to be finished (waited for) later. */
 struct dp_run {
 	struct swap_segment *seg;
@@ -344,16 +347,22 @@ static void dp_run_start(bool write, uint64_t code, upl_t upl, uint32_t i, uint3
 }
 
 /*
- * dp_report_locked: print the first error of each kind on seg, with what
- * the pager does about it; later ones are only counted.  => dp_lock held
+ * dp_report_first_locked: the first error of this kind on seg: true once
+ * (the caller prints it, after dropping dp_lock); later ones are only
+ * counted.  => dp_lock held
  */
-static void dp_report_locked(struct swap_segment *seg, uint8_t kind, uint64_t page, const char *what,
-			     const char *then)
+static bool dp_report_first_locked(struct swap_segment *seg, uint8_t kind)
 {
-	if (seg->reported & kind)
-		return;
+	bool first = !(seg->reported & kind);
+
 	seg->reported |= kind;
-	kprintf("default_pager: %s: %s at page %lu: %s (reported once per segment, all counted)\n",
+	return first;
+}
+
+/* dp_report: print an error a segment reports once. */
+static void dp_report(const struct swap_segment *seg, const char *what, uint64_t page, const char *then)
+{
+	kprintf("default_pager: %s: %s at page %lu: %s (printed once per segment, all counted)\n",
 		seg->name, what, page, then);
 }
 
@@ -362,6 +371,7 @@ static kern_return_t dp_run_finish(struct dp_run *run)
 {
 	struct swap_segment *seg = run->seg;
 	kern_return_t kr = run->kr;
+	bool report;
 
 	if (kr == KERN_SUCCESS && run->io)
 		kr = seg->ops->finish(seg->dev, run->io);
@@ -377,12 +387,13 @@ static kern_return_t dp_run_finish(struct dp_run *run)
 		seg->pages_in += run->npages;
 		dp_stats.read_errors += kr != KERN_SUCCESS;
 	}
-	if (kr != KERN_SUCCESS)
-		dp_report_locked(seg, run->write ? DP_REPORTED_WRITE : DP_REPORTED_READ,
-				 dp_code_page(run->code), run->write ? "write error" : "read error",
-				 run->write ? "the pages stay in memory, the cluster is not used again"
-					    : "tried again, then its pages fail");
+	report = kr != KERN_SUCCESS &&
+		 dp_report_first_locked(seg, run->write ? DP_REPORTED_WRITE : DP_REPORTED_READ);
 	spin_unlock(&dp_lock);
+	if (report)
+		dp_report(seg, run->write ? "write error" : "read error", dp_code_page(run->code),
+			  run->write ? "the pages stay in memory, the cluster is not used again"
+				     : "tried up to 3 times before its pages fail");
 	return kr;
 }
 
@@ -768,6 +779,8 @@ static void dp_pagein_codes(vm_object_t object, upl_t upl, uint64_t *codes, uint
  */
 static void dp_pagein_verify(upl_t upl, const uint64_t *codes, const uint32_t *sums, uint64_t *failed)
 {
+	bool report;
+
 	for (uint32_t i = 0; i < upl->npages; i++) {
 		if (!upl->pages[i] || !codes[i] || (*failed & (1ull << i)) ||
 		    pmap_page_checksum(upl->pages[i]) == sums[i])
@@ -775,9 +788,11 @@ static void dp_pagein_verify(upl_t upl, const uint64_t *codes, const uint32_t *s
 		*failed |= 1ull << i;
 		spin_lock(&dp_lock);
 		dp_stats.checksum_errors++;
-		dp_report_locked(dp_code_segment(codes[i]), DP_REPORTED_CHECKSUM, dp_code_page(codes[i]),
-				 "checksum mismatch", "the page fails (KERN_MEMORY_ERROR)");
+		report = dp_report_first_locked(dp_code_segment(codes[i]), DP_REPORTED_CHECKSUM);
 		spin_unlock(&dp_lock);
+		if (report)
+			dp_report(dp_code_segment(codes[i]), "checksum mismatch", dp_code_page(codes[i]),
+				  "the page fails (KERN_MEMORY_ERROR)");
 	}
 }
 

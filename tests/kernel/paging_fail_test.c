@@ -452,15 +452,17 @@ KTEST(paging_read_transient, a_read_error_is_tried_again)
 }
 
 /*
- * Cluster PF_READ_BAD_CLUSTER is overwritten on the disk behind the
- * pager's back (zeros in half its pages, as a truncated swap file reads;
- * another page's bytes in the rest): its pages fail with
- * KERN_MEMORY_ERROR, never come back wrong; every other page is intact.
+ * The first half of cluster PF_READ_BAD_CLUSTER is overwritten on the
+ * disk behind the pager's back (zeros in a quarter, as a truncated swap
+ * file reads; another page's bytes in the next): those pages fail with
+ * KERN_MEMORY_ERROR, never come back wrong.  The other half comes in
+ * with the first fault's window, which the bad pages fail only in part;
+ * every other page is intact.
  */
 KTEST(paging_corrupt, a_page_read_back_different_is_an_error_not_data)
 {
 	uint64_t objects0 = vm_object_count(), npages = PF_READ_BLOCKS * PF_BLOCK, failed = 0, intact = 0;
-	uint64_t bad = PF_READ_BAD_CLUSTER * PF_BLOCK, sectors_per_page = PAGE_SIZE / 512;
+	uint64_t bad = PF_READ_BAD_CLUSTER * PF_BLOCK, sectors_per_page = PAGE_SIZE / 512, nbad = PF_BLOCK / 2;
 	struct virtio_blk *disk = virtio_blk_find("swap");
 	struct default_pager_stats st0, st;
 	struct region_fixture r = { 0 };
@@ -469,29 +471,32 @@ KTEST(paging_corrupt, a_page_read_back_different_is_an_error_not_data)
 
 	ASSERT_TRUE(vm_pager_default && disk);
 	ASSERT_TRUE(pf_paged_out_region(&r));
-	ASSERT_EQ(kmem_alloc_wired(kernel_map, &buf, ptoa(PF_BLOCK)), KERN_SUCCESS);
-	memset((void *)buf, 0, ptoa(PF_BLOCK));
-	for (uint64_t i = PF_BLOCK / 2; i < PF_BLOCK; i++)	/* a page of another block */
+	ASSERT_EQ(kmem_alloc_wired(kernel_map, &buf, ptoa(nbad)), KERN_SUCCESS);
+	memset((void *)buf, 0, ptoa(nbad));
+	for (uint64_t i = nbad / 2; i < nbad; i++)	/* a page of another block */
 		for (uint64_t w = 0; w < PF_WORDS; w++)
 			((uint64_t *)buf)[i * PF_WORDS + w] = pf_word(i, w);
-	ASSERT_EQ(virtio_blk_write(disk, bad * sectors_per_page, kernel_map, buf, ptoa(PF_BLOCK)),
+	ASSERT_EQ(virtio_blk_write(disk, bad * sectors_per_page, kernel_map, buf, ptoa(nbad)),
 		  KERN_SUCCESS);
-	kmem_free(kernel_map, buf, ptoa(PF_BLOCK));
+	kmem_free(kernel_map, buf, ptoa(nbad));
 	default_pager_stats(&st0);
+	EXPECT_EQ(pf_read(&r, bad, &ok), KERN_MEMORY_ERROR);	/* its window: the whole cluster */
+	EXPECT_EQ(pf_count_where(&r, bad + nbad, bad + PF_BLOCK, PF_RESIDENT | PF_STORED), PF_BLOCK - nbad);
+	EXPECT_EQ(pf_count_where(&r, bad, bad + nbad, PF_STORED), nbad);
 	for (uint64_t p = 0; p < npages; p++) {
 		kern_return_t kr = pf_read(&r, p, &ok);
-		bool in_bad = p >= bad && p < bad + PF_BLOCK;
+		bool in_bad = p >= bad && p < bad + nbad;
 
 		EXPECT_EQ(kr, in_bad ? KERN_MEMORY_ERROR : KERN_SUCCESS);
 		failed += kr == KERN_MEMORY_ERROR;
 		intact += ok;
 	}
 	default_pager_stats(&st);
-	EXPECT_EQ(failed, PF_BLOCK);
-	EXPECT_EQ(intact, npages - PF_BLOCK);
-	EXPECT_GE(st.checksum_errors - st0.checksum_errors, PF_BLOCK);
+	EXPECT_EQ(failed, nbad);
+	EXPECT_EQ(intact, npages - nbad);
+	EXPECT_GE(st.checksum_errors - st0.checksum_errors, nbad);
 	EXPECT_EQ(st.read_errors - st0.read_errors, 0);
-	EXPECT_EQ(pf_count_where(&r, bad, bad + PF_BLOCK, PF_STORED), PF_BLOCK);
+	EXPECT_EQ(pf_count_where(&r, bad, bad + nbad, PF_STORED), nbad);
 	pf_region_free(&r, objects0);
 	pf_pool_clean(0);
 }

@@ -597,9 +597,12 @@ KTEST(pmap, page_checksum_is_the_same_both_ways_and_sees_changes)
 	uint32_t zero, data;
 
 	ASSERT_TRUE(m != NULL);
+	EXPECT_TRUE(pmap_page_vector());	/* qemu-run.sh gives the harts V */
 	w = pmap_direct_map(m->phys_addr);
 	memset(w, 0, PAGE_SIZE);
 	zero = pmap_page_checksum(m);
+	EXPECT_EQ(csr_read(sstatus) & SSTATUS_VS_MASK, 0);	/* the vector unit is off again */
+	EXPECT_TRUE(intr_enabled());
 	pmap_page_vector_set(false);
 	EXPECT_EQ(pmap_page_checksum(m), zero);
 	for (unsigned i = 0; i < PAGE_SIZE / 8; i++)
