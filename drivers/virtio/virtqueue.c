@@ -14,6 +14,7 @@
 #include "kern/kernel.h"
 #include "kern/thread.h"
 #include "platform/riscv/hart.h"
+#include "platform/riscv/plic.h"
 #include "platform/riscv/riscv.h"
 #include "platform/riscv/timer.h"
 #include "vm/xmalloc.h"
@@ -355,20 +356,49 @@ static __attribute__((noinline)) bool virtq_poll(struct virtq *q, uint64_t deadl
 }
 
 /*
+ * virtq_irq_comes: the device's interrupt is pending, being handled, or
+ * handled since count0 (its line's count then), or becomes so within
+ * VIRTQ_LATE_NS: a completion the device made just now may be seen in the
+ * ring a moment before its interrupt is raised.
+ */
+static bool virtq_irq_comes(struct virtq *q, uint64_t count0)
+{
+	uint32_t irq = q->vd->pci->irq;
+	uint64_t until = timer_now() + timer_ns_to_ticks(VIRTQ_LATE_NS);
+
+	do {
+		if (plic_pending(irq) || plic_count(irq) != count0)
+			return true;
+	} while (timer_now() < until);
+	return false;
+}
+
+/*
  * virtq_wait_rescue: a wait's slice ran out with r not done: look at the
- * used ring in case an interrupt went missing (a sleeping wait), else ring
- * the doorbell again in case the device missed it.  Both happen under
- * QEMU's single-threaded TCG, which drops the fences of 2.6.7.2 and 2.7.10
- * that order our index writes against the device's event index reads.  A
- * doorbell the device did not need costs it one look at the ring.
+ * used ring in case an interrupt went missing (a sleeping wait; only a
+ * completion whose interrupt does not come, virtq_irq_comes, is reported
+ * lost), else ring the doorbell again in case the device missed it.  Both
+ * happen under QEMU's single-threaded TCG, which drops the fences of
+ * 2.6.7.2 and 2.7.10 that order our index writes against the device's
+ * event index reads.  A doorbell the device did not need costs it one look
+ * at the ring.
  * => q->lock held (dropped meanwhile)
  */
 static void virtq_wait_rescue(struct virtq *q, struct virtq_req *r, bool polled)
 {
+	uint64_t count0 = plic_count(q->vd->pci->irq);
+	bool late = false;
+
 	spin_unlock(&q->lock);
-	if (!polled)
+	if (!polled) {
 		virtq_interrupt(q);
+		late = __atomic_load_n(&r->done, __ATOMIC_ACQUIRE) && virtq_irq_comes(q, count0);
+	}
 	spin_lock(&q->lock);
+	if (r->done && late) {
+		q->stats.late++;	/* its interrupt was on its way */
+		return;
+	}
 	if (r->done) {
 		q->stats.rescued++;
 		kprintf("%s: queue %u: a completion came without its interrupt\n", q->vd->name,

@@ -44,6 +44,7 @@ struct virtq_desc {
 
 #define VIRTQ_INDIRECT_MAX	32	/* entries in one indirect table */
 #define VIRTQ_POLL_NS	(10ull * 1000 * 1000)	/* a waiter looks at the used ring this often */
+#define VIRTQ_LATE_NS	(1ull * 1000 * 1000)	/* a completion's interrupt may follow it by this */
 
 /* A request in flight; the caller keeps it alive until virtq_wait returns. */
 struct virtq_req {
@@ -67,6 +68,7 @@ struct virtq_stats {
 	uint64_t suppressed;		/* [q] doorbells EVENT_IDX said were not needed */
 	uint64_t indirect;		/* [q] requests that used an indirect table */
 	uint64_t rescued;		/* [q] completions found by polling: their interrupt was lost */
+	uint64_t late;			/* [q] found by polling while their interrupt waited for a hart */
 	uint64_t rerung;		/* [q] doorbells rung again for a request still out after a slice */
 	uint32_t inflight, max_inflight;	/* [q] */
 	uint64_t polls;			/* [q] waits for the device with interrupts off */

@@ -1,6 +1,7 @@
 /*
  * plic.c: register map from the PLIC specification, chapter 3:
  *   priority    base + 4 * source
+ *   pending     base + 0x1000                    (one bit per source)
  *   enable      base + 0x2000 + 0x80 * context   (one bit per source)
  *   threshold   base + 0x200000 + 0x1000 * context
  *   claim/done  base + 0x200004 + 0x1000 * context
@@ -15,6 +16,7 @@
 
 #define PLIC_MAX_SOURCES	1024
 #define PLIC_PRIORITY(s)	(4u * (s))
+#define PLIC_PENDING(s)		(0x1000u + 4u * ((s) / 32))
 #define PLIC_ENABLE(c, s)	(0x2000u + 0x80u * (c) + 4u * ((s) / 32))
 #define PLIC_THRESHOLD(c)	(0x200000u + 0x1000u * (c))
 #define PLIC_CLAIM(c)		(0x200004u + 0x1000u * (c))
@@ -24,6 +26,7 @@ struct plic_source {
 	void *arg;
 	int context;
 	uint64_t count;
+	uint32_t in_service;		/* atomic: claimed by a hart, its handler not yet done */
 };
 
 static volatile uint8_t *plic_regs;
@@ -94,6 +97,14 @@ void plic_unregister(uint32_t irq)
 	spin_unlock(&plic_lock);
 }
 
+bool plic_pending(uint32_t irq)
+{
+	if (!irq || irq > plic_ndev)
+		return false;
+	return __atomic_load_n(&plic_sources[irq].in_service, __ATOMIC_ACQUIRE) ||
+	       (*plic_reg(PLIC_PENDING(irq)) & (1u << (irq % 32)));
+}
+
 uint64_t plic_count(uint32_t irq)
 {
 	return irq < PLIC_MAX_SOURCES ? __atomic_load_n(&plic_sources[irq].count, __ATOMIC_RELAXED) : 0;
@@ -108,8 +119,10 @@ void plic_interrupt(void)
 		struct plic_source *s = &plic_sources[irq];
 
 		if (irq <= plic_ndev && s->fn) {
+			__atomic_fetch_add(&s->in_service, 1, __ATOMIC_ACQ_REL);
 			__atomic_fetch_add(&s->count, 1, __ATOMIC_RELAXED);
 			s->fn(irq, s->arg);
+			__atomic_fetch_sub(&s->in_service, 1, __ATOMIC_RELEASE);
 		} else {
 			kprintf("plic: spurious source %u\n", irq);
 		}

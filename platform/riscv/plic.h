@@ -6,6 +6,7 @@
 #ifndef PLATFORM_RISCV_PLIC_H
 #define PLATFORM_RISCV_PLIC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "platform/dtb/fdt.h"
@@ -20,5 +21,7 @@ int plic_register(uint32_t irq, plic_handler_t fn, void *arg, int hart);
 void plic_unregister(uint32_t irq);
 /* plic_count: interrupts of source irq handled so far. */
 uint64_t plic_count(uint32_t irq);
+/* plic_pending: source irq is raised and waits for its hart, or the hart is handling it now. */
+bool plic_pending(uint32_t irq);
 
 #endif
