@@ -1,19 +1,25 @@
 /*
  * cmdline.c: see cmdline.h.
  */
+#include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kern/cmdline.h"
 #include "kern/kernel.h"
 
-#define CMDLINE_MAX 256
-
 static char cmdline[CMDLINE_MAX];
 
-void cmdline_init(const char *bootargs)
+void cmdline_init(const char *bootargs, size_t n)
 {
-	strncpy(cmdline, bootargs, sizeof(cmdline) - 1);
+	if (n >= sizeof(cmdline) || n != strlen(bootargs)) {
+		kprintf("cmdline: %zu bytes, more than %zu: refused, nothing of it used\n", n,
+			sizeof(cmdline) - 1);
+		cmdline[0] = '\0';
+		return;
+	}
+	memcpy(cmdline, bootargs, n + 1);
 }
 
 const char *cmdline_raw(void)
@@ -54,21 +60,40 @@ bool cmdline_get(const char *key, char *buf, size_t len)
 	return true;
 }
 
+/* cmdline_unit: the multiplier a size suffix names (K, M, G, T), 1 for none, 0 if unknown. */
+static unsigned long cmdline_unit(const char *s, char **end)
+{
+	static const char units[] = "KMGT";
+	const char *u = *s ? strchr(units, *s & ~0x20) : NULL;
+
+	if (!*s)
+		return 1;
+	if (!u || s[1])
+		return 0;
+	*end = (char *)s + 1;
+	return 1ul << (10 * (u - units + 1));
+}
+
 unsigned long cmdline_get_u64(const char *key, unsigned long def)
 {
 	char buf[32], *end;
-	unsigned long v;
+	unsigned long v, unit;
+	const char *why = NULL;
 
 	if (!cmdline_get(key, buf, sizeof(buf)))
 		return def;
+	errno = 0;
 	v = strtoul(buf, &end, 0);
-	switch (*end) {
-	case 'K': case 'k': v *= KiB; end++; break;
-	case 'M': case 'm': v *= MiB; end++; break;
-	case 'G': case 'g': v *= GiB; end++; break;
-	default: break;
+	unit = cmdline_unit(end, &end);
+	if (end == buf || !unit || buf[0] == '-' || buf[0] == '+')
+		why = "is not a number (digits, then K, M, G or T)";
+	else if (errno == ERANGE || v > ULONG_MAX / unit)
+		why = "is too large";
+	if (why) {
+		kprintf("cmdline: %s=%s %s: using %lu\n", key, buf, why, def);
+		return def;
 	}
-	return (*end || end == buf) ? def : v;
+	return v * unit;
 }
 
 bool cmdline_flag(const char *word)

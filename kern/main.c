@@ -179,7 +179,7 @@ void kmain_boot(uint64_t hartid, uint64_t dtb_pa)
 	boot_dtb_parse(dtb_pa);
 	boot_memory();
 	boot_console();
-	cmdline_init(platform.bootargs);
+	cmdline_init(platform.bootargs, platform.bootargs_len);
 	smp_init_boot(&platform, (uint32_t)hartid);
 	timer_init(platform.timebase_freq, strstr(platform.isa, "sstc") != NULL);
 	thread_init(h);

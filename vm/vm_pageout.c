@@ -290,14 +290,30 @@ static void pageout_thread(void *unused)
 	}
 }
 
+/*
+ * pageout_clamp: v (0: def) held to max, reported if it was above: a free
+ * target or a reserve larger than that leaves nothing to run with.
+ */
+static uint64_t pageout_clamp(const char *name, uint64_t v, uint64_t def, uint64_t max)
+{
+	if (!v)
+		return MIN(def, max);
+	if (v > max)
+		kprintf("pageout: %s=%lu is more than %lu pages, %s: using %lu\n", name, v, max,
+			"the most it may be", max);
+	return MIN(v, max);
+}
+
 void vm_pageout_start(uint64_t free_target, uint64_t reserve)
 {
 	uint64_t total = vm_page_total_count();
 
 	KASSERT(!pageout_target, "vm_pageout_start: started twice");
-	pageout_target = free_target ? free_target : MAX(total / 32, 256ul);
+	pageout_target = pageout_clamp("pageout.free_target", free_target, MAX(total / 32, 256ul),
+				       total / 4);
 	vm_page_queues_enable();
-	vm_page_set_reserve(reserve ? reserve : MAX(total / 128, 64ul));
+	vm_page_set_reserve(pageout_clamp("pageout.reserve", reserve, MAX(total / 128, 64ul),
+					  pageout_target / 2));
 	if (!thread_create("pageout", pageout_thread, NULL, THREAD_ANY_HART))
 		panic("vm_pageout_start: no thread");
 	vm_page_low_hook = vm_pageout_kick;

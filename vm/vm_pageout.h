@@ -32,7 +32,9 @@ struct vm_pageout_stats {
 
 /*
  * vm_pageout_start: start the daemon with free_target pages as its goal
- * and `reserve` pages kept for it (0, 0: defaults from RAM size).
+ * and `reserve` pages kept for it (0, 0: defaults from RAM size).  A
+ * target above a quarter of memory, or a reserve above half the target,
+ * is held there, with a console report.
  * => once; the default pager should be set up first
  */
 void vm_pageout_start(uint64_t free_target, uint64_t reserve);

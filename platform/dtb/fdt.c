@@ -1815,17 +1815,26 @@ fdt_parse_pci(struct fdt_parser *p)
 	return err;
 }
 
-/* fdt_parse_bootargs: /chosen bootargs, "" if either is absent. */
+/* fdt_parse_bootargs: /chosen bootargs, "" if either is absent; bootargs_len its whole length. */
 static enum fdt_error
 fdt_parse_bootargs(struct fdt_parser *p)
 {
 	int chosen = fdt_path(p, "/chosen");
+	enum fdt_error err;
+	const uint8_t *val;
+	uint32_t len = 0;
+	const char *s;
 
 	p->info->bootargs[0] = '\0';
+	p->info->bootargs_len = 0;
 	if (chosen < 0)
 		return FDT_OK;
-	return fdt_parse_string(p, chosen, "bootargs", p->info->bootargs,
-				sizeof(p->info->bootargs));
+	err = fdt_parse_string(p, chosen, "bootargs", p->info->bootargs, sizeof(p->info->bootargs));
+	val = fdt_prop_named(&p->b, chosen, "bootargs", &len);
+	s = fdt_value_string(val, len);
+	if (err == FDT_OK && s)
+		p->info->bootargs_len = strlen(s);
+	return err;
 }
 
 typedef enum fdt_error (*fdt_step_fn)(struct fdt_parser *p);

@@ -22,7 +22,7 @@
 #define FDT_MAX_HARTS      16
 #define FDT_MAX_PCI_RANGES 8
 #define FDT_MAX_PCI_IRQMAP 64
-#define FDT_BOOTARGS_MAX   256
+#define FDT_BOOTARGS_MAX   4096
 #define FDT_ISA_MAX        128
 
 /* A physical address range [base, base + size). */
@@ -103,7 +103,8 @@ struct platform_info {
 		uint32_t irqmap_mask_pin;	/* interrupt-map-mask: last cell */
 	} pci;
 
-	char bootargs[FDT_BOOTARGS_MAX];	/* /chosen/bootargs, "" if absent */
+	char bootargs[FDT_BOOTARGS_MAX];	/* /chosen/bootargs, "" if absent, cut if longer */
+	size_t bootargs_len;			/* its length in the DTB: more than bootargs holds if cut */
 };
 
 /* Result of parsing; FDT_OK or the first problem found. */

@@ -342,6 +342,7 @@ UTEST(fdt_qemu, virt_8g_smp4_pci)
 	}
 	UT_EXPECT_EQ(info->plic_phandle, 9);
 	UT_EXPECT_STREQ(info->bootargs, "test=boot quiet");
+	UT_EXPECT_EQ(info->bootargs_len, sizeof("test=boot quiet") - 1);
 }
 
 UTEST(fdt_qemu, maxlen_beyond_totalsize_and_null_why)
