@@ -4,6 +4,7 @@
  * benchmarks, nothing runs the demo.  The machine's exit status is the
  * result (EXIT_STATUS_*).
  */
+#include <limits.h>
 #include <string.h>
 
 #include "drivers/iommu/iommu.h"
@@ -115,18 +116,31 @@ static void boot_console(void)
  * pageout daemon: memory is not overcommitted and an exhausted allocation
  * fails at once.
  */
+TUNABLE_TEXT(tunable_swap, "swap", NULL, "SERIAL[,SERIAL...]", "none",
+	     "whole virtio-blk disks (by serial) as swap");
+TUNABLE_TEXT(tunable_swapfile, "swapfile", NULL, "TAG[:DIR]", "none",
+	     "swap files in DIR (default `swap`) of the 9p share TAG");
+TUNABLE_FLAG(tunable_pageout, "pageout",
+	     "start the daemon without swap too (mapped files' pages go to their files)");
+TUNABLE_NUMBER(tunable_free_target, "pageout.free_target", 0, 1, ULONG_MAX, "N", "RAM/32",
+	       "pages the daemon keeps free (at most a quarter of memory)");
+TUNABLE_NUMBER(tunable_reserve, "pageout.reserve", 0, 1, ULONG_MAX, "N", "RAM/128",
+	       "pages only the pageout path may take (at most half the free target)");
+
 static void boot_swap(void)
 {
-	bool store = false;
+	char spec[256];
+	bool store = false, swap = tunable_set(&tunable_swap), swapfile = tunable_set(&tunable_swapfile);
 
-	if (cmdline_flag("swap") || cmdline_flag("swapfile")) {
+	if (swap || swapfile)
 		default_pager_init();
-		store = virtio_blk_swap_init() > 0;
-		store = virtio_9p_swapfile_init() || store;
-	}
-	if (!store && !cmdline_flag("pageout"))
+	if (swap && tunable_text(&tunable_swap, spec, sizeof(spec)))
+		store = virtio_blk_swap_init(spec) > 0;
+	if (swapfile && tunable_text(&tunable_swapfile, spec, sizeof(spec)))
+		store = virtio_9p_swapfile_init(spec) || store;
+	if (!store && !tunable_set(&tunable_pageout))
 		return;
-	vm_pageout_start(cmdline_get_u64("pageout.free_target", 0), cmdline_get_u64("pageout.reserve", 0));
+	vm_pageout_start(tunable_number(&tunable_free_target), tunable_number(&tunable_reserve));
 	kprintf("pageout: daemon started, free target %lu pages, reserve %lu pages\n",
 		vm_pageout_free_target(), vm_page_reserve());
 }
@@ -149,6 +163,12 @@ static void boot_devices(void)
 		kprintf("tasks: the user image did not load; no task can start\n");
 }
 
+TUNABLE_TEXT(tunable_test, "test", NULL, "SUITE[,SUITE...]", "none",
+	     "run these test suites (`all`: every one) instead of the demo");
+TUNABLE_TEXT(tunable_bench, "bench", NULL, "NAME[,NAME...]", "none",
+	     "run these benchmarks (`all`: every one) instead of the demo");
+TUNABLE_FLAG(tunable_help, "help", "print this table and stop");
+
 /* boot_main_thread: the program, in a thread of its own (it may sleep; idle threads may not). */
 static void boot_main_thread(void *unused)
 {
@@ -157,9 +177,9 @@ static void boot_main_thread(void *unused)
 
 	(void)unused;
 	boot_devices();
-	if (cmdline_get("test", arg, sizeof(arg)))
+	if (tunable_text(&tunable_test, arg, sizeof(arg)))
 		status = ktest_main(arg);
-	else if (cmdline_get("bench", arg, sizeof(arg)))
+	else if (tunable_text(&tunable_bench, arg, sizeof(arg)))
 		status = kbench_main(arg);
 	else
 		status = demo_main();
@@ -180,6 +200,10 @@ void kmain_boot(uint64_t hartid, uint64_t dtb_pa)
 	boot_memory();
 	boot_console();
 	cmdline_init(platform.bootargs, platform.bootargs_len);
+	if (tunable_set(&tunable_help)) {
+		cmdline_help();
+		machine_exit(EXIT_STATUS_OK);
+	}
 	smp_init_boot(&platform, (uint32_t)hartid);
 	timer_init(platform.timebase_freq, strstr(platform.isa, "sstc") != NULL);
 	thread_init(h);

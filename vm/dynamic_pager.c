@@ -242,26 +242,52 @@ static void sf_thread(void *arg)
 
 /* ---- set-up ------------------------------------------------------------------ */
 
+TUNABLE_BYTES(tunable_sf_size, "swapfile.size", 32ul << 20, ptoa(DP_CLUSTER_PAGES), 1ul << 40, "N",
+	      NULL, "bytes per swap file (a whole number of 64 KiB clusters)");
+TUNABLE_NUMBER(tunable_sf_max, "swapfile.max", 8, 1, SWAPFILE_MAX, "N", NULL,
+	       "swap files at most (one fewer per swap disk)");
+TUNABLE_BYTES(tunable_sf_hiwat, "swapfile.hiwat", 16ul << 20, 0, 1ul << 40, "N", NULL,
+	      "free swap below which a file is added");
+TUNABLE_BYTES(tunable_sf_lowat, "swapfile.lowat", 0, 0, 1ul << 42, "N", "hiwat + 2 × size",
+	      "free swap above which, for `swapfile.hold` ms, the emptiest file is drained and "
+	      "deleted (at least hiwat + size, so that deleting never brings the pool below "
+	      "hiwat: no create/delete cycles)");
+TUNABLE_NUMBER(tunable_sf_hold, "swapfile.hold", 2000, 1, 3600000, "MS", NULL,
+	       "how long free swap must stay above lowat");
+TUNABLE_NUMBER(tunable_sf_retry, "swapfile.retry", 1000, 1, 3600000, "MS", NULL,
+	       "wait after a swap file could not be created");
+
 /* sf_params: the command line's sizes and marks, made consistent (reported if changed). */
 static void sf_params(void)
 {
 	uint64_t cluster = ptoa(DP_CLUSTER_PAGES);
 	struct default_pager_stats st;
 
-	sf.size = cmdline_get_u64("swapfile.size", 32ul << 20) / cluster * cluster;
-	if (sf.size == 0)
-		sf.size = cluster;
+	sf.size = tunable_number(&tunable_sf_size);
+	if (sf.size % cluster) {
+		kprintf("swapfile: size %lu is not a whole number of clusters: using %lu\n", sf.size,
+			sf.size / cluster * cluster);
+		sf.size = sf.size / cluster * cluster;
+	}
 	default_pager_stats(&st);	/* the disks already in the pool take slots too */
-	sf.max = MIN(cmdline_get_u64("swapfile.max", 8), SWAPFILE_MAX - st.segments);
-	sf.hiwat = cmdline_get_u64("swapfile.hiwat", 16ul << 20);
-	sf.lowat = cmdline_get_u64("swapfile.lowat", sf.hiwat + 2 * sf.size);
+	sf.max = tunable_number(&tunable_sf_max);
+	if (sf.max > SWAPFILE_MAX - st.segments) {
+		kprintf("swapfile: max %lu and %lu swap disks are more than %d segments: using %lu\n",
+			(unsigned long)sf.max, (unsigned long)st.segments, SWAPFILE_MAX,
+			(unsigned long)(SWAPFILE_MAX - st.segments));
+		sf.max = SWAPFILE_MAX - st.segments;
+	}
+	sf.hiwat = tunable_number(&tunable_sf_hiwat);
+	sf.lowat = tunable_number(&tunable_sf_lowat);
+	if (!sf.lowat)
+		sf.lowat = sf.hiwat + 2 * sf.size;
 	if (sf.lowat < sf.hiwat + sf.size) {
 		kprintf("swapfile: lowat %lu below hiwat + size: using %lu\n", sf.lowat,
 			sf.hiwat + sf.size);
 		sf.lowat = sf.hiwat + sf.size;
 	}
-	sf.hold_ns = cmdline_get_u64("swapfile.hold", 2000) * MS;
-	sf.retry_ns = cmdline_get_u64("swapfile.retry", 1000) * MS;
+	sf.hold_ns = tunable_number(&tunable_sf_hold) * MS;
+	sf.retry_ns = tunable_number(&tunable_sf_retry) * MS;
 	sf_stats.file_bytes = sf.size;
 }
 

@@ -85,7 +85,10 @@ void vm_stat_stop(void)
 	spin_unlock(&vm_stat_lock);
 }
 
+TUNABLE_NUMBER(tunable_vm_stat, "vm_stat", 0, 0, 3600000, "MS", "never",
+	       "print the vm_stat line every MS milliseconds");
+
 void vm_stat_init(void)
 {
-	vm_stat_start(cmdline_get_u64("vm_stat", 0));
+	vm_stat_start(tunable_number(&tunable_vm_stat));
 }

@@ -229,16 +229,23 @@ void iommu_destroy(struct iommu *u)
 	xmfree((caddr_t)u, kernel_heap);
 }
 
+TUNABLE_TEXT(tunable_iommu, "iommu", "on|off", "on|off", "on",
+	     "off: devices reach memory untranslated (passthrough)");
+TUNABLE_TEXT(tunable_iommu_policy, "iommu.policy", "strict|deferred", "strict|deferred", "strict",
+	     "invalidation policy of the devices' domains");
+TUNABLE_NUMBER(tunable_iommu_ddt, "iommu.ddt", 3, 1, 3, "1|2|3", NULL,
+	       "device-directory levels (7-, 16-, 24-bit device IDs)");
+
 kern_return_t iommu_init(void)
 {
 	char buf[16];
 	enum iommu_policy policy = IOMMU_STRICT;
-	unsigned long levels = cmdline_get_u64("iommu.ddt", 3);
+	unsigned long levels = tunable_number(&tunable_iommu_ddt);
 	kern_return_t kr;
 
-	if (cmdline_get("iommu", buf, sizeof(buf)) && strcmp(buf, "off") == 0)
+	if (tunable_text(&tunable_iommu, buf, sizeof(buf)) && strcmp(buf, "off") == 0)
 		return KERN_SUCCESS;
-	if (cmdline_get("iommu.policy", buf, sizeof(buf)))
+	if (tunable_text(&tunable_iommu_policy, buf, sizeof(buf)))
 		policy = strcmp(buf, "deferred") == 0 ? IOMMU_DEFERRED : IOMMU_STRICT;
 	kr = iommu_create((int)levels, policy, &iommu_unit);
 	if (kr != KERN_SUCCESS) {

@@ -22,6 +22,7 @@
 
 #include "drivers/dma/dma.h"
 #include "drivers/pci/pci.h"
+#include "kern/cmdline.h"
 
 #define VIRTIO_PCI_VENDOR	0x1af4
 #define VIRTIO_ID_BLOCK		2
@@ -116,15 +117,22 @@ kern_return_t virtio_pci_attach(struct virtio_device *vd, struct pci_device *pd,
 				uint64_t wanted, enum dma_backend_kind dma, uint64_t dma_limit);
 
 /*
- * virtio_dma_choice: the DMA backend and address limit for the index-th
- * device of driver (in probe order), from the command line:
- * DRIVER.dma=KIND[,KIND...] (one per device, the last for the rest; KIND
- * iommu (the unit's policy), iommu-strict, iommu-deferred, passthrough or
- * bounce; default iommu when the IOMMU is on, passthrough otherwise),
- * DRIVER.dma_bits=N (the devices' address width; bounce: 32 unless given).
+ * VIRTIO_DMA_TUNABLES(driver, "name") declares the command line's DMA
+ * choice for a driver's devices: name.dma=KIND[,KIND...] (one per device in
+ * probe order, the last for the rest) and name.dma_bits=N (the devices'
+ * address width), as driver_dma and driver_dma_bits.
  */
-void virtio_dma_choice(const char *driver, int index, enum dma_backend_kind *kind,
-		       uint64_t *limit);
+#define VIRTIO_DMA_TUNABLES(driver, name)						TUNABLE_TEXT(driver##_dma, name ".dma", NULL, "KIND[,KIND...]",				     "iommu (no IOMMU: passthrough)",						     "per device in probe order (the last for the rest): `iommu`, "			     "`iommu-strict`, `iommu-deferred`, `passthrough`, `bounce`");		TUNABLE_NUMBER(driver##_dma_bits, name ".dma_bits", 0, 24, 64, "N",			       "64 (bounce: 32)",								       "the devices' address width: a 32-bit device's I/O addresses stay " 		       "below 4 GiB")
+
+/*
+ * virtio_dma_choice: the DMA backend and address limit for the index-th
+ * device of a driver (in probe order), from its tunables dma and bits
+ * (VIRTIO_DMA_TUNABLES; KIND iommu is the unit's policy; by default iommu
+ * when the IOMMU is on, passthrough otherwise; bounce is 32-bit unless bits
+ * says otherwise).  A KIND not available is reported.
+ */
+void virtio_dma_choice(const struct tunable *dma, const struct tunable *bits, int index,
+		       enum dma_backend_kind *kind, uint64_t *limit);
 
 /*
  * virtio_queue_create: set up queue `index` with at most max_size entries.

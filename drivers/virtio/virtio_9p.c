@@ -10,6 +10,7 @@
 
 static struct virtio_9p *ninep_devs[VIRTIO_9P_MAX_DEVICES];
 static int ninep_ndevs;
+VIRTIO_DMA_TUNABLES(virtio_9p, "virtio_9p");
 
 struct virtio_9p *virtio_9p_find(const char *tag)
 {
@@ -130,7 +131,7 @@ static kern_return_t virtio_9p_attach(struct pci_device *pd)
 	if (!v)
 		return KERN_RESOURCE_SHORTAGE;
 	memset(v, 0, sizeof(*v));
-	virtio_dma_choice("virtio_9p", ninep_ndevs, &dma, &dma_limit);
+	virtio_dma_choice(&virtio_9p_dma, &virtio_9p_dma_bits, ninep_ndevs, &dma, &dma_limit);
 	kr = virtio_pci_attach(&v->vd, pd, "virtio-9p", wanted, dma, dma_limit);
 	if (kr != KERN_SUCCESS) {
 		virtio_9p_free(v, false);

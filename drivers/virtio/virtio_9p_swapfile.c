@@ -18,7 +18,6 @@
 
 #include "drivers/virtio/virtio_9p.h"
 #include "drivers/virtio/virtio_9p_swapfile.h"
-#include "kern/cmdline.h"
 #include "kern/kernel.h"
 #include "vm/default_pager.h"
 #include "vm/dynamic_pager.h"
@@ -133,15 +132,19 @@ static int sf_remove_stale(void *arg, const struct p9_dirent *d)
 	return 0;
 }
 
-/* sf_share: the share and directory swapfile= names; false (reported) if unusable. */
-static bool sf_share(void)
+/* sf_share: the share and directory spec names; false (reported) if unusable. */
+static bool sf_share(const char *spec)
 {
 	char arg[SWAPFILE_PATH_MAX], *colon;
 	struct virtio_9p *share;
 	int err;
 
-	if (!cmdline_get("swapfile", arg, sizeof(arg)))
+	if (strlen(spec) >= sizeof(arg)) {
+		kprintf("swapfile: \"%s\" is longer than %zu bytes: swap files off\n", spec,
+			sizeof(arg) - 1);
 		return false;
+	}
+	snprintf(arg, sizeof(arg), "%s", spec);
 	colon = strchr(arg, ':');
 	if (colon)
 		*colon = '\0';
@@ -162,11 +165,11 @@ static bool sf_share(void)
 	return true;
 }
 
-bool virtio_9p_swapfile_init(void)
+bool virtio_9p_swapfile_init(const char *spec)
 {
 	vm_offset_t stage = 0;
 
-	if (!sf_share())
+	if (!sf_share(spec))
 		return false;
 	if (kmem_alloc_wired(kernel_map, &stage, ptoa(SWAPFILE_STAGE_PAGES)) != KERN_SUCCESS) {
 		kprintf("swapfile: no memory for the staging buffer: swap files off\n");

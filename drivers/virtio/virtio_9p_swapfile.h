@@ -9,10 +9,10 @@
 #include <stdbool.h>
 
 /*
- * virtio_9p_swapfile_init: the share and directory `swapfile=TAG[:DIR]`
- * names (files left there by an earlier boot are deleted), then the
- * dynamic pager over them.  => false (reported) if swap files are off
+ * virtio_9p_swapfile_init: the share and directory spec names ("TAG[:DIR]",
+ * as in `swapfile=`; files left there by an earlier boot are deleted), then
+ * the dynamic pager over them.  => false (reported) if swap files are off
  */
-bool virtio_9p_swapfile_init(void);
+bool virtio_9p_swapfile_init(const char *spec);
 
 #endif

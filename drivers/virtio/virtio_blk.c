@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "drivers/virtio/virtio_blk.h"
-#include "kern/cmdline.h"
 #include "kern/kernel.h"
 #include "kern/thread.h"
 #include "vm/xmalloc.h"
@@ -14,6 +13,7 @@
 
 static struct virtio_blk *blk_devs[VIRTIO_BLK_MAX_DEVICES];
 static int blk_ndevs;
+VIRTIO_DMA_TUNABLES(virtio_blk, "virtio_blk");
 
 int virtio_blk_count(void)
 {
@@ -392,7 +392,7 @@ static kern_return_t virtio_blk_attach(struct pci_device *pd)
 	if (!blk)
 		return KERN_RESOURCE_SHORTAGE;
 	memset(blk, 0, sizeof(*blk));
-	virtio_dma_choice("virtio_blk", blk_ndevs, &dma, &dma_limit);
+	virtio_dma_choice(&virtio_blk_dma, &virtio_blk_dma_bits, blk_ndevs, &dma, &dma_limit);
 	kr = virtio_pci_attach(&blk->vd, pd, "virtio-blk", wanted, dma, dma_limit);
 	if (kr != KERN_SUCCESS) {
 		virtio_blk_free(blk, false);

@@ -11,7 +11,6 @@
 #include "drivers/dma/dma.h"
 #include "drivers/virtio/virtio_blk.h"
 #include "drivers/virtio/virtio_blk_swap.h"
-#include "kern/cmdline.h"
 #include "kern/kernel.h"
 #include "vm/default_pager.h"
 #include "vm/xmalloc.h"
@@ -101,13 +100,12 @@ static kern_return_t swap_add_disk(const char *serial, int n)
 	return kr;
 }
 
-int virtio_blk_swap_init(void)
+int virtio_blk_swap_init(const char *serials)
 {
-	char list[128], *p, *next;
+	char list[256], *p, *next;
 	int n = 0;
 
-	if (!cmdline_get("swap", list, sizeof(list)))
-		return 0;
+	snprintf(list, sizeof(list), "%s", serials);
 	for (p = list; *p; p = next) {
 		next = strchr(p, ',');
 		if (next)

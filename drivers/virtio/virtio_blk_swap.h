@@ -10,11 +10,11 @@
 struct virtio_blk;
 
 /*
- * virtio_blk_swap_init: the disks `swap=SERIAL[,SERIAL...]` names join
- * the pool (after the drivers have probed, the default pager set up).
- * Returns the disks added.
+ * virtio_blk_swap_init: the disks serials names ("SERIAL[,SERIAL...]", as
+ * in `swap=`) join the pool (after the drivers have probed, the default
+ * pager set up).  Returns the disks added.
  */
-int virtio_blk_swap_init(void);
+int virtio_blk_swap_init(const char *serials);
 /* virtio_blk_swap_in_use: b is a swap segment (nobody else may write it). */
 bool virtio_blk_swap_in_use(const struct virtio_blk *b);
 

@@ -209,26 +209,27 @@ static bool virtio_dma_kind(const char *name, size_t len, enum dma_backend_kind 
 	return false;
 }
 
-void virtio_dma_choice(const char *driver, int index, enum dma_backend_kind *kind, uint64_t *limit)
+void virtio_dma_choice(const struct tunable *dma, const struct tunable *bits, int index,
+		       enum dma_backend_kind *kind, uint64_t *limit)
 {
-	char key[32], val[96];
+	char val[96];
 	const char *item = val, *comma;
-	unsigned long bits;
+	unsigned long width;
 
 	*kind = iommu_unit ? DMA_BACKEND_IOMMU : DMA_BACKEND_PASSTHROUGH;
-	snprintf(key, sizeof(key), "%s.dma", driver);
-	if (cmdline_get(key, val, sizeof(val))) {
+	if (tunable_text(dma, val, sizeof(val))) {
 		/* The index-th item of the list, or its last. */
 		for (int i = 0; i < index && (comma = strchr(item, ',')) != NULL; i++)
 			item = comma + 1;
 		comma = strchr(item, ',');
 		if (!virtio_dma_kind(item, comma ? (size_t)(comma - item) : strlen(item), kind))
-			kprintf("%s: %s=%s: device %d: not available, dma %s\n", driver, key, val, index,
+			kprintf("%s=%s: device %d: not available, dma %s\n", dma->name, val, index,
 				dma_backend_name(*kind));
 	}
-	snprintf(key, sizeof(key), "%s.dma_bits", driver);
-	bits = cmdline_get_u64(key, *kind == DMA_BACKEND_BOUNCE ? 32 : 64);
-	*limit = bits >= 64 || bits < 20 ? UINT64_MAX : 1ull << bits;
+	width = tunable_number(bits);
+	if (!width)
+		width = *kind == DMA_BACKEND_BOUNCE ? 32 : 64;
+	*limit = width >= 64 ? UINT64_MAX : 1ull << width;
 }
 
 kern_return_t virtio_queue_create(struct virtio_device *vd, uint16_t index, uint16_t max_size,

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "kern/boot.h"
-#include "kern/cmdline.h"
 #include "platform/riscv/hart.h"
 #include "platform/riscv/kmap.h"
 #include "platform/riscv/vmlayout.h"
@@ -22,7 +21,7 @@ extern char _kernel_start[], _text_start[], _text_end[], _rodata_end[], _bss_end
 
 KTEST(boot, memory_matches_qemu)
 {
-	uint64_t expect = cmdline_get_u64("expect_mem", 0);
+	uint64_t expect = ktest_expect_mem();
 
 	ASSERT_NE(expect, 0);
 	ASSERT_EQ(platform.nmem, 1);
@@ -54,7 +53,7 @@ KTEST(boot, firmware_image_and_dtb_not_allocatable)
 
 KTEST(boot, harts_match_qemu)
 {
-	int expect = (int)cmdline_get_u64("expect_harts", 0);
+	int expect = ktest_expect_harts();
 
 	EXPECT_EQ(platform.nharts, expect);
 	EXPECT_EQ(hart_count, expect);
@@ -137,15 +136,3 @@ KTEST(boot, no_identity_mapping_left)
 	EXPECT_FAULT(EXC_INST_PAGE_FAULT, ((void (*)(void))KERNEL_PHYS_BASE)());
 }
 
-KTEST(boot, cmdline_parsing)
-{
-	char buf[16];
-
-	EXPECT_TRUE(cmdline_get("test", buf, sizeof(buf)));
-	EXPECT_STREQ(buf, "boot");
-	EXPECT_FALSE(cmdline_get("tes", buf, sizeof(buf)));
-	EXPECT_FALSE(cmdline_get("missing", buf, sizeof(buf)));
-	EXPECT_TRUE(cmdline_flag("expect_mem"));
-	EXPECT_EQ(cmdline_get_u64("missing", 42), 42);
-	EXPECT_EQ(cmdline_get_u64("test", 7), 7);	/* not a number */
-}

@@ -85,9 +85,11 @@ static pt_entry_t pbmt_expected(vm_memattr_t memattr)
 	       PTE_PBMT_NC : PTE_PBMT_PMA;
 }
 
+TUNABLE_FLAG(tunable_expect_svpbmt, "expect_svpbmt", "(tests) the harts have Svpbmt");
+
 KTEST(device_pager, the_harts_svpbmt_is_found_as_the_machine_has_it)
 {
-	EXPECT_EQ(pmap_has_svpbmt(), cmdline_flag("expect_svpbmt"));
+	EXPECT_EQ(pmap_has_svpbmt(), tunable_set(&tunable_expect_svpbmt));
 	ASSERT_TRUE(edu_bar() != NULL);
 }
 

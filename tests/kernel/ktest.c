@@ -6,6 +6,7 @@
 
 #include "drivers/9p/p9.h"
 #include "drivers/iommu/iommu.h"
+#include "kern/cmdline.h"
 #include "kern/kernel.h"
 #include "kern/thread.h"
 #include "platform/riscv/trap.h"
@@ -20,6 +21,21 @@
 extern const struct ktest_case __ktest_cases_start[], __ktest_cases_end[];
 
 static struct ktest_ctx *ktest_running;	/* the case being run: helper threads' failures count there */
+
+TUNABLE_NUMBER(tunable_expect_harts, "expect_harts", 0, 1, 64, "N", "none",
+	       "(tests) the harts QEMU was given");
+TUNABLE_BYTES(tunable_expect_mem, "expect_mem", 0, 1ul << 20, 1ul << 40, "N", "none",
+	      "(tests) the memory QEMU was given");
+
+int ktest_expect_harts(void)
+{
+	return (int)tunable_number(&tunable_expect_harts);
+}
+
+uint64_t ktest_expect_mem(void)
+{
+	return tunable_number(&tunable_expect_mem);
+}
 
 struct ktest_ctx *ktest_ctx(void)
 {

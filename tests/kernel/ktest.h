@@ -157,6 +157,14 @@ void ktest_capture_reset(void);
 uint64_t ktest_uread(uint64_t va);
 void ktest_uwrite(uint64_t va, uint64_t value);
 
+/*
+ * ktest_expect_harts, ktest_expect_mem: what the suite's QEMU command line
+ * gave the machine, as its KTEST_RUN says (expect_harts=N, expect_mem=N);
+ * 0 if not said.
+ */
+int ktest_expect_harts(void);
+uint64_t ktest_expect_mem(void);
+
 /* ktest_main: run the comma-separated suites ("all" = every one); returns the exit status. */
 int ktest_main(const char *suites);
 

@@ -340,9 +340,13 @@ static uint64_t swap_disk_rescues(uint64_t *late)
  * report counts the swap disk's completions a wait found by polling: late
  * (their interrupt pending or being handled) or lost.
  */
+TUNABLE_NUMBER(tunable_ws_percent, "paging.ws_percent", 100, 1, 1000, "N", NULL,
+	       "(tests) paging's working set, in per cent of four times memory");
+
 KTEST(paging, working_set_four_times_ram)
 {
-	uint64_t ram = ptoa(vm_page_total_count()), npages = atop(4 * ram) * cmdline_get_u64("paging.ws_percent", 100) / 100;
+	uint64_t ram = ptoa(vm_page_total_count());
+	uint64_t npages = atop(4 * ram) * tunable_number(&tunable_ws_percent) / 100;
 	int nworkers = MIN(hart_count, MAX_WORKERS);
 	static struct ws w[MAX_WORKERS];
 	struct thread *t[MAX_WORKERS];

@@ -2,7 +2,6 @@
  * smp_test.c: every hart the DTB names comes up through HSM, runs threads
  * pinned to it, and takes IPIs; spinlocks hold across harts.
  */
-#include "kern/cmdline.h"
 #include "kern/spinlock.h"
 #include "kern/thread.h"
 #include "platform/riscv/hart.h"
@@ -15,7 +14,7 @@ KTEST_RUN(smp_3, "test=smp expect_harts=3", "-m 128M -smp 3");
 
 KTEST(smp, all_harts_online)
 {
-	int expect = (int)cmdline_get_u64("expect_harts", 0);
+	int expect = ktest_expect_harts();
 
 	EXPECT_EQ(hart_count, expect);
 	EXPECT_EQ(smp_online_count(), expect);

@@ -6,11 +6,13 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "kern/kernel.h"
 #include "kern/lock.h"
 #include "kern/spinlock.h"
 #include "kern/thread.h"
+#include "tests/unit/fake_kern.h"
 
 void panic(const char *fmt, ...)
 {
@@ -36,9 +38,25 @@ void kassert_fail(const char *cond, const char *file, int line, const char *fmt,
 	abort();
 }
 
+static char *capture_buf;
+static size_t capture_len;
+
+void fake_kern_capture(char *buf, size_t len)
+{
+	capture_buf = buf;
+	capture_len = len;
+	if (buf && len)
+		buf[0] = '\0';
+}
+
 int kvprintf(const char *fmt, va_list ap)
 {
-	return vprintf(fmt, ap);
+	size_t used;
+
+	if (!capture_buf)
+		return vprintf(fmt, ap);
+	used = strlen(capture_buf);
+	return vsnprintf(capture_buf + used, capture_len - used, fmt, ap);
 }
 
 int kprintf(const char *fmt, ...)
@@ -47,7 +65,7 @@ int kprintf(const char *fmt, ...)
 	int n;
 
 	va_start(ap, fmt);
-	n = vprintf(fmt, ap);
+	n = kvprintf(fmt, ap);
 	va_end(ap);
 	return n;
 }

@@ -64,6 +64,10 @@ unit_test(test_fdt
   ARGS ${dtb_dir}
   DEPENDS unit_dtbs)
 
+unit_test(test_cmdline
+  SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_cmdline.c ${CMAKE_SOURCE_DIR}/kern/cmdline.c
+  ${CMAKE_SOURCE_DIR}/tests/unit/fake_kern.c)
+
 # Machine-independent VM code against the fake pmap and kernel services.
 set(vm_host_sources
   ${CMAKE_SOURCE_DIR}/vm/vm_page.c ${CMAKE_SOURCE_DIR}/vm/vm_zone.c
