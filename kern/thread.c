@@ -396,6 +396,11 @@ bool thread_sleep_deadline(const void *chan, struct spinlock *lk, uint64_t deadl
 	return timed_out;
 }
 
+bool thread_may_sleep(void)
+{
+	return thread_current() && intr_enabled() && hart_self()->noff == 0;
+}
+
 void thread_sleep(const void *chan, struct spinlock *lk)
 {
 	thread_sleep_deadline(chan, lk, 0);

@@ -110,6 +110,11 @@ bool thread_sleep_deadline(const void *chan, struct spinlock *lk, uint64_t deadl
 uint64_t thread_deadline_after(uint64_t ns);
 /* thread_sleep_ns: sleep for at least ns nanoseconds. */
 void thread_sleep_ns(uint64_t ns);
+/*
+ * thread_may_sleep: the caller is a thread holding no spinlock, with
+ * interrupts on (not a trap handler): it may block.
+ */
+bool thread_may_sleep(void);
 /* thread_wakeup: make every thread sleeping on chan runnable; returns how many. */
 int thread_wakeup(const void *chan);
 

@@ -487,8 +487,8 @@ static const struct vm_pager_ops dp_ops;
  */
 static uint64_t dp_block_cluster(vm_object_t object, uint64_t blkno)
 {
-	struct dp_object *dpo = zalloc(&dp_object_zone);
-	struct dp_block *spare = zalloc(&dp_block_zone), *b;
+	struct dp_object *dpo = zalloc_noblock(&dp_object_zone);
+	struct dp_block *spare = zalloc_noblock(&dp_block_zone), *b;
 	uint64_t cluster = 0;
 
 	mutex_lock(&object->lock);
@@ -862,7 +862,7 @@ static struct dp_block *dp_spares(uint64_t n)
 	struct dp_block *list = NULL;
 
 	while (n--) {
-		struct dp_block *b = zalloc(&dp_block_zone);
+		struct dp_block *b = zalloc_noblock(&dp_block_zone);
 
 		if (!b) {
 			while (list) {
@@ -922,7 +922,7 @@ static bool dp_absorb(vm_object_t object, vm_object_t backing, vm_object_offset_
 	for (struct dp_block *b = bdo->blocks; b; b = b->onext)
 		nblocks++;
 	spin_unlock(&dp_lock);
-	if (!object->pager_data && !(dpo = zalloc(&dp_object_zone)))
+	if (!object->pager_data && !(dpo = zalloc_noblock(&dp_object_zone)))
 		return false;
 	spares = NULL;
 	if (nblocks && !(spares = dp_spares(2 * nblocks))) {

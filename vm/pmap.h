@@ -44,8 +44,10 @@ extern pmap_t kernel_pmap;
 #define PMAP_ATTR_MODIFIED	0x2
 
 /*
- * pmap_create: a new, empty user pmap with one reference.
- * => NULL if no page is free for its root table
+ * pmap_create: a new, empty user pmap with one reference.  With no page
+ * free it waits for the pageout daemon, as zalloc does.
+ * => the caller may sleep
+ * => NULL if no page can be had for its root table
  */
 pmap_t pmap_create(void);
 

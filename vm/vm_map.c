@@ -13,6 +13,7 @@
 #include "vm/vm_fault.h"
 #include "vm/vm_map.h"
 #include "vm/vm_map_internal.h"
+#include "vm/vm_pageout.h"
 #include "vm/vm_object.h"
 #include "vm/vm_ws.h"
 #include "vm/vm_zone.h"
@@ -1182,7 +1183,8 @@ static uint16_t *entry_wire_counter(struct vm_map_entry *e, boolean_t user_wire)
  * PMAP_WIRED) and wire the page.  A wired page must be the entry's own (a
  * later write must not move the mapping to a copy), so the object-level
  * fault is always a write: it copies a page up from the chain; the mapping
- * keeps the entry's protection.
+ * keeps the entry's protection.  A page table that cannot be had waits
+ * for the pageout daemon, as the fault path does.
  * => map write-locked (so the entry is prepared here, not by vm_map_lookup)
  * => *mp: the page, in e->object
  */
@@ -1197,9 +1199,12 @@ static kern_return_t entry_fault_wire(vm_map_t map, struct vm_map_entry *e, vm_o
 	if (kr != KERN_SUCCESS)
 		return kr;
 	vm_object_reference(e->object);
-	kr = vm_fault_page(e->object, e->offset + (va - e->start), access | VM_PROT_WRITE, e->behavior,
-			   &m, &readonly, __atomic_load_n(&map->submap_users, __ATOMIC_RELAXED) != 0);
-	if (kr == KERN_SUCCESS) {
+	do {
+		kr = vm_fault_page(e->object, e->offset + (va - e->start), access | VM_PROT_WRITE,
+				   e->behavior, &m, &readonly,
+				   __atomic_load_n(&map->submap_users, __ATOMIC_RELAXED) != 0);
+		if (kr != KERN_SUCCESS)
+			break;
 		prot = vm_map_entry_pmap_prot(e) & ~(readonly ? VM_PROT_WRITE : 0);
 		kr = pmap_enter(map->pmap, va, m, prot, pmap_flags);
 		if (kr == KERN_SUCCESS) {
@@ -1209,7 +1214,7 @@ static kern_return_t entry_fault_wire(vm_map_t map, struct vm_map_entry *e, vm_o
 			*mp = m;
 		}
 		vm_fault_page_done(m);
-	}
+	} while (kr == KERN_RESOURCE_SHORTAGE && vm_pageout_wait_memory());
 	vm_object_deallocate(e->object);
 	return kr;
 }

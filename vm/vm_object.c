@@ -606,6 +606,8 @@ vm_page_t vm_object_chain_page(vm_object_t object, vm_object_offset_t offset, ke
 		if (paged) {
 			*kr = vm_pager_data_request(owner, owner_off, VM_BEHAVIOR_DEFAULT);
 			vm_object_deallocate(owner);
+			if (*kr == KERN_RESOURCE_SHORTAGE && vm_pageout_wait_memory())
+				*kr = KERN_SUCCESS;	/* the daemon freed some: ask again */
 			if (*kr != KERN_SUCCESS)
 				return NULL;
 			continue;		/* resident now: look again */

@@ -222,9 +222,10 @@ void vm_page_wait_busy(vm_page_t m);
 
 /*
  * vm_object_chain_page: the page (object, offset) shows, from object or
- * down its chain (paged in if need be), made busy; NULL if no object of
- * the chain has one (the page reads as zeros) or, with *kr set, if paging
- * in failed.  => object referenced, unlocked
+ * down its chain (paged in if need be, waiting for memory as the fault
+ * path does), made busy; NULL if no object of the chain has one (the page
+ * reads as zeros) or, with *kr set, if paging in failed.
+ * => object referenced, unlocked
  */
 vm_page_t vm_object_chain_page(vm_object_t object, vm_object_offset_t offset, kern_return_t *kr);
 /* vm_object_copy_range: a new object holding a copy of what [offset, +size) shows. */

@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "kern/kernel.h"
+#include "kern/thread.h"
 #include "vm/pmap.h"
+#include "vm/vm_pageout.h"
 #include "vm/vm_zone.h"
 
 struct zone_page {
@@ -70,7 +72,7 @@ static struct zone_page *zone_page_new_locked(struct zone *z)
 	return zp;
 }
 
-void *zalloc(struct zone *z)
+void *zalloc_noblock(struct zone *z)
 {
 	struct zone_page *zp;
 	void *item = NULL;
@@ -88,6 +90,16 @@ void *zalloc(struct zone *z)
 	spin_unlock(&z->lock);
 	if (item)
 		memset(item, 0, z->size);
+	return item;
+}
+
+void *zalloc(struct zone *z)
+{
+	bool may_wait = thread_may_sleep() && !thread_current()->vm_privileged;
+	void *item;
+
+	while (!(item = zalloc_noblock(z)) && may_wait && vm_pageout_wait_memory())
+		continue;
 	return item;
 }
 

@@ -7,7 +7,13 @@
  *
  * Each zone has its own spinlock; zalloc may take vm_page_free_lock inside
  * it, never the other way round.  Zones never allocate from themselves, so
- * a zone cannot recurse when memory is short: zalloc returns NULL.
+ * a zone cannot recurse when memory is short.
+ *
+ * Allocations have a context.  zalloc waits, where the caller can sleep,
+ * for the pageout daemon, as the fault path does, so that memory pressure
+ * is never mistaken for exhaustion.  zalloc_noblock never waits: for the
+ * pager I/O path, which the daemon itself waits on (and which has the
+ * page reserve instead), and for callers that would rather fail at once.
  */
 #ifndef VM_VM_ZONE_H
 #define VM_VM_ZONE_H
@@ -33,8 +39,19 @@ struct zone {
 #define ZONE_INIT(zname, zsize) \
 	{ .name = (zname), .size = (zsize), .lock = SPINLOCK_INIT(zname) }
 
-/* zalloc: one zeroed item, NULL if no page is free. */
+/*
+ * zalloc: one zeroed item.  With no page free it waits for the pageout
+ * daemon for as long as that gets anywhere (vm_pageout_wait_memory),
+ * unless the caller cannot sleep (boot code, a trap handler, a spinlock
+ * or interrupts held off: thread_may_sleep) or is the pageout path
+ * itself (vm_page_privileged): those get NULL at once, as from
+ * zalloc_noblock.
+ * => NULL only when no memory can be had: no daemon, or nothing left that
+ *    it could free (the store is full)
+ */
 void *zalloc(struct zone *z);
+/* zalloc_noblock: one zeroed item, or NULL at once if no page is free. */
+void *zalloc_noblock(struct zone *z);
 /* zfree: give back an item from zalloc(z). */
 void zfree(struct zone *z, void *item);
 uint64_t zone_items_used(struct zone *z);

@@ -75,7 +75,7 @@ kern_return_t iova_arena_init(struct iova_arena *a, uint64_t start, uint64_t end
 		return KERN_INVALID_ARGUMENT;
 	*a = (struct iova_arena){ .start = start, .end = end };
 	spin_init(&a->lock, "iova_arena");
-	if (!(s = zalloc(&iova_seg_zone)))
+	if (!(s = zalloc_noblock(&iova_seg_zone)))
 		return KERN_RESOURCE_SHORTAGE;
 	*s = (struct iova_seg){ .start = start, .npages = end - start };
 	a->first = s;
@@ -121,8 +121,8 @@ kern_return_t iova_alloc_aligned(struct iova_arena *a, uint64_t npages, uint64_t
 	if (need > a->end - a->start)
 		return KERN_NO_SPACE;
 	want = iova_class(need) + ((need & (need - 1)) != 0);	/* ceil(log2 need) */
-	spare[0] = zalloc(&iova_seg_zone);	/* before the lock: splits may need them */
-	spare[1] = zalloc(&iova_seg_zone);
+	spare[0] = zalloc_noblock(&iova_seg_zone);	/* before the lock: splits may need them */
+	spare[1] = zalloc_noblock(&iova_seg_zone);
 	spin_lock(&a->lock);
 	fits = want < 64 ? a->nonempty & (~0ull << want) : 0;
 	s = fits ? a->freelist[__builtin_ctzll(fits)] : NULL;

@@ -30,6 +30,7 @@
 #include "vm/pmap.h"
 #include "platform/riscv/pmap_md.h"
 #include "vm/vm_fault_quick.h"
+#include "vm/vm_pageout.h"
 #include "vm/vm_zone.h"
 
 #define PMAP_MAX_NESTS	8
@@ -315,7 +316,7 @@ static struct pv_entry *pv_alloc_locked(vm_page_t m)
 {
 	if (!m->md.pv_embedded.pmap)
 		return &m->md.pv_embedded;
-	return zalloc(&pv_zone);
+	return zalloc_noblock(&pv_zone);
 }
 
 /*
@@ -415,7 +416,7 @@ static kern_return_t pmap_demote(pmap_t p, struct pte_loc *loc, vm_offset_t va)
 	if (!table)
 		return KERN_RESOURCE_SHORTAGE;
 	for (int i = 1; i < PT_ENTRIES; i++) {	/* reserve first: nothing changes on failure */
-		struct pv_entry *pv = zalloc(&pv_zone);
+		struct pv_entry *pv = zalloc_noblock(&pv_zone);
 
 		if (!pv) {
 			for (; chain; chain = pv) {
@@ -1742,7 +1743,9 @@ pmap_t pmap_create(void)
 
 	if (!p)
 		return NULL;
-	if (!(root = pt_alloc())) {
+	while (!(root = pt_alloc()) && vm_pageout_wait_memory())
+		continue;
+	if (!root) {
 		zfree(&pmap_zone, p);
 		return NULL;
 	}
