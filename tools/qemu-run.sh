@@ -20,11 +20,13 @@
 #                           is NAME.  OPTS are extra -drive options, comma
 #                           separated; blkdebug=FILE injects errors by the rules
 #                           in FILE (relative to the source tree).
-#   --9p TAG                the host directory DIR/TAG as a modern virtio-9p-pci
-#                           device with mount tag TAG
+#   --9p TAG[:SIZE]         the host directory DIR/TAG as a modern virtio-9p-pci
+#                           device with mount tag TAG; with SIZE, a tmpfs of
+#                           SIZE bytes mounted there (a disk that fills up;
+#                           needs root: exits 77, "skipped", if it cannot)
 set -eu
 
-icount="" gdb="" work="" host_check=""
+icount="" gdb="" work="" host_check="" tmpfs=no
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--icount) icount="-icount shift=0"; shift ;;
@@ -38,10 +40,18 @@ done
 image=$1 append=$2
 shift 2
 top=$(cd "$(dirname "$0")/.." && pwd)
+# unmount_all: the tmpfs shares of this work directory (of this run or an earlier one).
+unmount_all() {
+	[ -n "$work" ] || return 0
+	awk -v w="$work/" 'index($2, w) == 1 { print $2 }' /proc/mounts | while read -r m; do
+		umount "$m" || true
+	done
+}
 if [ -n "$work" ]; then
+	work=$(mkdir -p "$work" && cd "$work" && pwd)
+	unmount_all
 	rm -rf "$work"
 	mkdir -p "$work"
-	work=$(cd "$work" && pwd)
 fi
 
 need_work() {
@@ -82,9 +92,18 @@ while [ "$n" -gt 0 ]; do
 		shift_one=1 ;;
 	--9p)
 		need_work --9p
-		mkdir -p "$work/$1"
-		set -- "$@" -fsdev "local,id=$1,path=$work/$1,security_model=none" \
-			-device "virtio-9p-pci,fsdev=$1,mount_tag=$1,disable-legacy=on"
+		tag=${1%%:*}
+		mkdir -p "$work/$tag"
+		if [ "$tag" != "$1" ]; then
+			mount -t tmpfs -o "size=${1#*:}" tmpfs "$work/$tag" 2> /dev/null || {
+				echo "qemu-run: skipped: cannot mount a ${1#*:} tmpfs for --9p $1 (not root?)"
+				unmount_all
+				exit 77
+			}
+			tmpfs=yes
+		fi
+		set -- "$@" -fsdev "local,id=$tag,path=$work/$tag,security_model=none" \
+			-device "virtio-9p-pci,fsdev=$tag,mount_tag=$tag,disable-legacy=on"
 		shift_one=1 ;;
 	*)
 		set -- "$@" "$arg"
@@ -107,7 +126,14 @@ for o in "$@"; do [ "$o" != "-cpu" ] || cpu=""; done
 set -- qemu-system-riscv64 -M virt -bios "$bios" -kernel "$image" -append "$append" \
 	-display none -monitor none -serial stdio $cpu \
 	-semihosting-config enable=on,target=native $icount $gdb "$@"
-[ -n "$host_check" ] || exec "$@" < /dev/null
+if [ -z "$host_check" ] && [ $tmpfs = no ]; then
+	exec "$@" < /dev/null
+elif [ -z "$host_check" ]; then
+	status=0
+	"$@" < /dev/null || status=$?
+	unmount_all
+	exit "$status"
+fi
 
 # With a host-side checker: QEMU's console goes to a log the checker reads.
 need_work --host-check
@@ -121,6 +147,7 @@ status=0
 wait "$qemu_pid" || status=$?
 check_status=0
 wait "$check_pid" || check_status=$?
+unmount_all
 cat "$log" "$work/host-check.log"
 if [ "$check_status" -ne 0 ]; then
 	echo "qemu-run: host check $host_check failed (status $check_status)"

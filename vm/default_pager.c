@@ -132,12 +132,18 @@ static void dp_block_set_cluster_locked(struct dp_block *b, uint64_t code)
 /*
  * dp_block_trim_locked: a block holding no page and no write in flight
  * gives its cluster back (the next pageout takes a fresh one), so that
- * freed memory frees swap space too.
+ * freed memory frees swap space too.  One whose cluster went bad lets it go
+ * at once (its pages have slots elsewhere, or none): the segment must not
+ * stay referenced by a cluster nothing will write again.
  */
 static void dp_block_trim_locked(struct dp_block *b)
 {
 	if (!b->cluster || b->writers)
 		return;
+	if (dp_code_segment(b->cluster)->state[dp_code_cluster(b->cluster)] == DP_CLUSTER_BAD) {
+		dp_block_set_cluster_locked(b, 0);
+		return;
+	}
 	for (int i = 0; i < DP_CLUSTER_PAGES; i++)
 		if (b->slot[i])
 			return;
@@ -1168,7 +1174,7 @@ static kern_return_t dp_block_move(vm_object_t object, uint64_t blkno, const str
 	return dp_move_absent(object, off + ptoa(first), ptoa(end - first), seg);
 }
 
-kern_return_t default_pager_drain_start(struct swap_segment *seg)
+kern_return_t default_pager_drain_start(struct swap_segment *seg, bool force)
 {
 	kern_return_t kr = KERN_SUCCESS;
 	uint64_t need = 0, room = 0;
@@ -1182,7 +1188,7 @@ kern_return_t default_pager_drain_start(struct swap_segment *seg)
 		for (int i = 0; i < DP_MAX_SEGMENTS; i++)
 			if (&dp_segments[i] != seg && dp_segments[i].in_use && !dp_segments[i].draining)
 				room += dp_segments[i].free_clusters;
-		if (need > room)
+		if (need > room && !force)
 			kr = KERN_RESOURCE_SHORTAGE;
 		else
 			seg->draining = true;

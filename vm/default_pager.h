@@ -124,13 +124,14 @@ void default_pager_stats(struct default_pager_stats *st);
  * => KERN_INVALID_ARGUMENT: seg not in the pool (start: or already draining;
  *    step, cancel: or not draining; step: empty NULL)
  * => start, KERN_RESOURCE_SHORTAGE: the rest of the pool has too few free
- *    clusters for the blocks seg holds pages of
+ *    clusters for the blocks seg holds pages of (unless force: a segment
+ *    that refuses writes takes no new cluster whatever room the rest has)
  * => step, KERN_RESOURCE_SHORTAGE: no free cluster elsewhere or no page to
  *    move through; KERN_MEMORY_ERROR: a read or write failed (the pages
  *    stay where they were); either way a later step may succeed
  * => remove: KERN_FAILURE if seg still holds pages or I/O
  */
-kern_return_t default_pager_drain_start(struct swap_segment *seg);
+kern_return_t default_pager_drain_start(struct swap_segment *seg, bool force);
 kern_return_t default_pager_drain_step(struct swap_segment *seg, unsigned max_blocks, bool *empty);
 kern_return_t default_pager_drain_cancel(struct swap_segment *seg);
 kern_return_t default_pager_remove_segment(struct swap_segment *seg);

@@ -13,7 +13,14 @@
  *                         so that a deletion never brings the pool back
  *                         below hiwat by itself: no create/delete cycles)
  *   swapfile.hold=MS      (default 2000)
- *   swapfile.retry=MS     wait after a failed create (default 1000)
+ *   swapfile.retry=MS     wait after the store failed (default 1000)
+ *
+ * A store that fails (refuses a new file, or refuses writes to one, as a
+ * full host disk does) gets no new file for a while: the wait starts at
+ * swapfile.retry and doubles with each failure in a row, up to
+ * SWAPFILE_BACKOFF_MAX times that; writes that go through again bring it
+ * back.  A file whose writes were refused is drained and deleted (its
+ * pages moved to the rest of the pool), which gives its space back.
  *
  * Files are numbered from 0 (the lowest free number).  The file drained
  * is the one holding fewest pages; a drain is cancelled if the pool falls
@@ -38,18 +45,26 @@
 #define SWAPFILE_POLL_MS	20
 #define SWAPFILE_DRAIN_BLOCKS	16
 #define MS			(1000ul * 1000)
+#define SWAPFILE_BACKOFF_MAX	64	/* the longest wait, in swapfile.retry periods */
 
 struct swapfile {
 	bool in_use;				/* [t] */
 	char name[DP_NAME_MAX];			/* [t] the store's name for it */
 	void *file;				/* [t] the store's handle */
 	struct swap_segment *seg;		/* [t] */
+	uint64_t bad_seen;			/* [t] seg's bad clusters at the last poll */
+	bool probe;				/* [t] made since the store last failed */
+	bool retired;				/* [t] refused writes: draining until it goes */
 };
 
 static struct {
 	const struct swapfile_store_ops *store;	/* [c] */
 	uint64_t size, max, hiwat, lowat;	/* [c] bytes, files */
 	uint64_t hold_ns, retry_ns;		/* [c] */
+	uint64_t backoff_ns;			/* [t] the wait after the next failure */
+	uint64_t retry_at;			/* [t] no new file before (ticks; 0: now) */
+	struct swapfile *draining;		/* [t] the file being drained, if any */
+	uint64_t step_at;			/* [t] a retired file's next drain step (ticks) */
 } sf;
 
 static struct swapfile sf_files[SWAPFILE_MAX];		/* [t] */
@@ -117,6 +132,93 @@ static struct swapfile *sf_file_free(void)
 	return NULL;
 }
 
+/*
+ * sf_back_off: the store just failed (why): no new file for the current
+ * wait, which doubles for the next failure (to SWAPFILE_BACKOFF_MAX
+ * periods).
+ */
+static void sf_back_off(const char *why)
+{
+	sf.retry_at = thread_deadline_after(sf.backoff_ns);
+	kprintf("swapfile: %s: no new file for %lu ms\n", why, sf.backoff_ns / MS);
+	spin_lock(&sf_lock);
+	sf_stats.backoff_longest_ms = MAX(sf_stats.backoff_longest_ms, sf.backoff_ns / MS);
+	spin_unlock(&sf_lock);
+	sf.backoff_ns = MIN(2 * sf.backoff_ns, SWAPFILE_BACKOFF_MAX * sf.retry_ns);
+}
+
+/*
+ * sf_retire: f refused writes: it takes no new cluster from now on, and is
+ * drained (its pages moved, then it is deleted) as the pool has room.
+ * A drain of another file for shrinking gives way.
+ */
+static void sf_retire(struct swapfile *f)
+{
+	if (sf.draining && sf.draining != f && !sf.draining->retired) {
+		default_pager_drain_cancel(sf.draining->seg);
+		sf_count(&sf_stats.drains_cancelled, 1);
+		sf.draining = NULL;
+	}
+	if (sf.draining != f && default_pager_drain_start(f->seg, true) != KERN_SUCCESS)
+		return;
+	f->retired = true;
+	kprintf("swapfile: %s refused writes: it takes no new pages, and goes once its %lu are "
+		"moved\n", f->name, f->seg->used_pages);
+}
+
+/*
+ * sf_check_writes: look at what each file's writes did since the last
+ * poll.  A file with clusters newly gone bad refused writes: it is
+ * retired, and the store backs off unless it is backing off already.  A
+ * file made since the last failure that takes writes and refuses none
+ * shows the store has room again: the back-off ends.  (Writes to older
+ * files prove nothing: a full disk still takes writes over space a file
+ * already has.)
+ */
+static void sf_check_writes(void)
+{
+	bool failed = false, room = false;
+
+	for (unsigned i = 0; i < sf.max; i++) {
+		struct swapfile *f = &sf_files[i];
+		uint64_t bad, out;
+
+		if (!f->in_use)
+			continue;
+		bad = __atomic_load_n(&f->seg->bad_clusters, __ATOMIC_RELAXED);
+		out = __atomic_load_n(&f->seg->pages_out, __ATOMIC_RELAXED);
+		if (bad != f->bad_seen && !f->retired) {
+			failed = true;
+			sf_retire(f);
+		}
+		room |= f->probe && out && !bad;
+		f->bad_seen = bad;
+	}
+	if (failed) {
+		for (unsigned i = 0; i < sf.max; i++)
+			sf_files[i].probe = false;
+		sf_count(&sf_stats.write_failures, 1);
+		if (sf_now() >= sf.retry_at)
+			sf_back_off("a file's writes were refused");
+	} else if (room) {
+		sf.backoff_ns = sf.retry_ns;	/* the store takes writes again */
+		for (unsigned i = 0; i < sf.max; i++)
+			sf_files[i].probe = false;
+	}
+}
+
+/* sf_pick_retired: the retired file holding the fewest pages (NULL if none): the empty go first. */
+static struct swapfile *sf_pick_retired(void)
+{
+	struct swapfile *best = NULL;
+
+	for (unsigned i = 0; i < sf.max; i++)
+		if (sf_files[i].in_use && sf_files[i].retired &&
+		    (!best || sf_files[i].seg->used_pages < best->seg->used_pages))
+			best = &sf_files[i];
+	return best;
+}
+
 /* sf_create: make the next file and add it to the pool; false (reported) if the share refused. */
 static bool sf_create(void)
 {
@@ -129,8 +231,8 @@ static bool sf_create(void)
 		return false;
 	index = (unsigned)(f - sf_files);
 	if (!(f->file = sf.store->create(index, sf.size, f->name, sizeof(f->name)))) {
-		kprintf("swapfile: trying again in %lu ms\n", sf.retry_ns / MS);
 		sf_count(&sf_stats.create_failures, 1);
+		sf_back_off("could not create a file");
 		return false;
 	}
 	snprintf(seg_name, sizeof(seg_name), "file:swapfile%u", index);
@@ -139,12 +241,17 @@ static bool sf_create(void)
 		kprintf("swapfile: cannot add %s to the pool: %s\n", f->name, kern_return_name(kr));
 		sf.store->destroy(f->file);
 		sf_count(&sf_stats.create_failures, 1);
+		sf_back_off("the pool took no file");
 		return false;
 	}
 	f->in_use = true;
+	f->bad_seen = 0;
+	f->retired = false;
+	f->probe = sf.backoff_ns != sf.retry_ns;	/* a test of the store after a failure */
 	spin_lock(&sf_lock);
 	sf_stats.files++;
 	sf_stats.created++;
+	sf_stats.peak = MAX(sf_stats.peak, sf_stats.files);
 	spin_unlock(&sf_lock);
 	kprintf("swapfile: added %s, %lu MiB\n", f->name, sf.size >> 20);
 	vm_pageout_kick();		/* its writes may have been refused for want of space */
@@ -164,7 +271,9 @@ static struct swapfile *sf_pick_drain(void)
 
 /*
  * sf_drain_step: move part of f's pages elsewhere; remove f once it is
- * empty.  Returns whether the drain goes on.
+ * empty.  Returns whether the drain goes on.  A failed step cancels a
+ * drain for shrinking; a retired file stays out of service and is tried
+ * again after swapfile.retry.
  */
 static bool sf_drain_step(struct swapfile *f)
 {
@@ -172,9 +281,13 @@ static bool sf_drain_step(struct swapfile *f)
 	kern_return_t kr = default_pager_drain_step(f->seg, SWAPFILE_DRAIN_BLOCKS, &empty);
 
 	if (kr != KERN_SUCCESS) {
+		sf_count(&sf_stats.drain_errors, 1);
+		if (f->retired) {
+			sf.step_at = thread_deadline_after(sf.retry_ns);
+			return false;
+		}
 		kprintf("swapfile: draining %s: %s; keeping it for now\n", f->name, kern_return_name(kr));
 		default_pager_drain_cancel(f->seg);
-		sf_count(&sf_stats.drain_errors, 1);
 		return false;
 	}
 	if (empty && default_pager_remove_segment(f->seg) == KERN_SUCCESS)
@@ -192,48 +305,53 @@ static uint64_t sf_free_bytes(void)
 }
 
 /*
- * sf_thread: below hiwat, add a file (cancelling a drain first, if one is
- * running); above lowat for hold_ns on end, drain the emptiest file.
+ * sf_thread: below hiwat, add a file (cancelling a drain for shrinking
+ * first, if one is running); above lowat for hold_ns on end, drain the
+ * emptiest file; drain retired files whenever the pool has room for their
+ * pages.
  */
 static void sf_thread(void *arg)
 {
-	struct swapfile *draining = NULL;
-	uint64_t drain_at = 0, retry_at = 0;	/* deadlines (ticks), 0: none */
+	uint64_t drain_at = 0;			/* deadline (ticks), 0: none */
 
 	(void)arg;
 	for (;;) {
 		uint64_t free = sf_free_bytes(), now = sf_now();
 		uint64_t files = sf_stats.files;
 
+		sf_check_writes();
+		if (!sf.draining && now >= sf.step_at)
+			sf.draining = sf_pick_retired();
 		if (free < sf.hiwat) {
 			drain_at = 0;
-			if (draining) {
-				kprintf("swapfile: the pool is filling again: keeping %s\n", draining->name);
-				default_pager_drain_cancel(draining->seg);
+			if (sf.draining && !sf.draining->retired) {
+				kprintf("swapfile: the pool is filling again: keeping %s\n",
+					sf.draining->name);
+				default_pager_drain_cancel(sf.draining->seg);
 				sf_count(&sf_stats.drains_cancelled, 1);
-				draining = NULL;
-			} else if (files < sf.max && now >= retry_at && !sf_create()) {
-				retry_at = thread_deadline_after(sf.retry_ns);
+				sf.draining = NULL;
+			} else if (files < sf.max && now >= sf.retry_at) {
+				sf_create();
 			}
-		} else if (free > sf.lowat && files && !draining) {
+		} else if (free > sf.lowat && files && !sf.draining && !sf_pick_retired()) {
 			if (!drain_at) {
 				drain_at = thread_deadline_after(sf.hold_ns);
 			} else if (now >= drain_at) {
 				drain_at = 0;
-				draining = sf_pick_drain();
-				if (default_pager_drain_start(draining->seg) == KERN_SUCCESS)
-					kprintf("swapfile: draining %s (%lu pages)\n", draining->name,
-						draining->seg->used_pages);
+				sf.draining = sf_pick_drain();
+				if (default_pager_drain_start(sf.draining->seg, false) == KERN_SUCCESS)
+					kprintf("swapfile: draining %s (%lu pages)\n", sf.draining->name,
+						sf.draining->seg->used_pages);
 				else
-					draining = NULL;
+					sf.draining = NULL;
 			}
 		} else if (free <= sf.lowat) {
 			drain_at = 0;
 		}
-		if (draining && !sf_drain_step(draining))
-			draining = NULL;
-		sf_set_draining(draining != NULL);
-		if (draining)
+		if (sf.draining && !sf_drain_step(sf.draining))
+			sf.draining = NULL;
+		sf_set_draining(sf.draining != NULL);
+		if (sf.draining)
 			thread_yield();
 		else
 			thread_sleep_ns(SWAPFILE_POLL_MS * MS);
@@ -255,7 +373,7 @@ TUNABLE_BYTES(tunable_sf_lowat, "swapfile.lowat", 0, 0, 1ul << 42, "N", "hiwat +
 TUNABLE_NUMBER(tunable_sf_hold, "swapfile.hold", 2000, 1, 3600000, "MS", NULL,
 	       "how long free swap must stay above lowat");
 TUNABLE_NUMBER(tunable_sf_retry, "swapfile.retry", 1000, 1, 3600000, "MS", NULL,
-	       "wait after a swap file could not be created");
+	       "wait after the swap files' store failed (doubling while it fails)");
 
 /* sf_params: the command line's sizes and marks, made consistent (reported if changed). */
 static void sf_params(void)
@@ -289,6 +407,7 @@ static void sf_params(void)
 	sf.hold_ns = tunable_number(&tunable_sf_hold) * MS;
 	sf.retry_ns = tunable_number(&tunable_sf_retry) * MS;
 	sf_stats.file_bytes = sf.size;
+	sf.backoff_ns = sf.retry_ns;
 }
 
 bool dynamic_pager_start(const struct swapfile_store_ops *store)

@@ -35,6 +35,9 @@ struct swapfile_stats {
 	uint64_t files;			/* in the pool now (draining included) */
 	uint64_t created, deleted;
 	uint64_t create_failures;	/* refused by the store: retried later */
+	uint64_t write_failures;	/* polls that found a file's writes refused */
+	uint64_t backoff_longest_ms;	/* the longest wait after a failure so far */
+	uint64_t peak;			/* the most files in the pool at once */
 	uint64_t drains_cancelled;	/* the pool filled up again during a drain */
 	uint64_t drain_errors;		/* a drain step failed: retried later */
 	uint64_t draining;		/* 1 while a file is being drained */

@@ -30,6 +30,7 @@
 struct p9_swapfile {
 	char path[SWAPFILE_PATH_MAX];		/* [d] */
 	struct p9_file file;			/* [d] open while it exists */
+	bool reported;				/* [i] an I/O error was printed */
 };
 
 static struct p9_client *sf_client;			/* [c] */
@@ -55,9 +56,11 @@ static bool sf_io_chunk(struct p9_swapfile *f, bool write, uint64_t slot, vm_pag
 			for (uint32_t i = 0; i < n; i++)
 				memcpy(pmap_direct_map(pages[i]->phys_addr), sf_stage + ptoa(i), PAGE_SIZE);
 	}
-	if (err || done != len)
-		kprintf("swapfile: %s of %s at page %lu: %s\n", write ? "write" : "read", f->path, slot,
-			err ? p9_strerror(err) : "short");
+	if ((err || done != len) && !f->reported) {	/* the pool counts the rest */
+		f->reported = true;
+		kprintf("swapfile: %s of %s at page %lu: %s (the first error of this file)\n",
+			write ? "write" : "read", f->path, slot, err ? p9_strerror(err) : "short");
+	}
 	return !err && done == len;
 }
 
@@ -89,6 +92,7 @@ static void *sf_create(unsigned index, uint64_t size, char *name, size_t name_le
 	int err;
 
 	snprintf(f->path, sizeof(f->path), "%s/swapfile%u", sf_dir, index);
+	f->reported = false;
 	snprintf(name, name_len, "%s", f->path);
 	err = p9_file_open(sf_client, f->path,
 			   P9_FILE_READ | P9_FILE_WRITE | P9_FILE_CREATE | P9_FILE_TRUNC, 0600, &f->file);
