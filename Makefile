@@ -4,6 +4,7 @@
 #   make test    host unit tests + every QEMU suite through ctest
 #   make bench   instruction-count benchmarks -> $(BUILD)/bench/results.json
 #   make debug   boot QEMU halted, waiting for gdb
+#   make fuzz    the map fuzzer for SECONDS (default 60): operations, coverage
 # Variables: EXTRA_TESTS=dir[:dir] (extra kernel suites), TEST=regex (ctest -R),
 # ARGS="kernel command line" (run/debug; the default pages to the swap disk
 # and to swap files in the share, which the demo shows), QEMU_OPTS="..." (run/debug),
@@ -22,7 +23,9 @@ empty :=
 space := $(empty) $(empty)
 EXTRA_DIRS := $(subst $(space),:,$(abspath $(subst :, ,$(EXTRA_TESTS))))
 
-.PHONY: all setup configure build run test bench debug clean
+SECONDS ?= 60
+
+.PHONY: all setup configure build run test bench debug fuzz clean
 
 all: build
 
@@ -45,6 +48,9 @@ test: build
 
 bench: build
 	tools/bench.sh $(IMAGE) $(BUILD)/bench
+
+fuzz: build
+	FUZZ_SECONDS=$(SECONDS) cmake --build $(BUILD) --target fuzz_run
 
 debug: build
 	@tools/setup.sh --debug

@@ -5,7 +5,8 @@
 set -eu
 
 packages="qemu-system-misc opensbi gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf
-picolibc-riscv64-unknown-elf cmake ninja-build gcc libc6-dev device-tree-compiler"
+picolibc-riscv64-unknown-elf cmake ninja-build gcc libc6-dev device-tree-compiler
+clang libclang-rt-14-dev"
 [ "${1:-}" = "--debug" ] && packages="$packages gdb-multiarch"
 
 missing=""

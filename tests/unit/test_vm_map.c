@@ -12,24 +12,14 @@
 #include "kern/kernel.h"
 #include "tests/unit/fake_pmap.h"
 #include "tests/unit/utest.h"
+#include "tests/unit/vm_model.h"
 #include "vm/vm.h"
 #include "vm/vm_fault.h"
 #include "vm/vm_object.h"
 
-#define RAM_BASE	0x80000000ul
-#define RAM_SIZE	(32ul << 20)
-#define WIN		0x10000000ul	/* the model covers [WIN, WIN + MODEL_PAGES pages) */
-#define MODEL_PAGES	96
+#define WIN		VM_MODEL_BASE
 
-struct model_page {
-	bool mapped;
-	vm_prot_t prot, max;
-	uint64_t value;
-};
-
-static struct model_page model[MODEL_PAGES];
 static int reports;
-static uint64_t rng = 0x2545f4914f6cdd1dul;
 
 static void count_report(const char *fmt, ...)
 {
@@ -37,26 +27,9 @@ static void count_report(const char *fmt, ...)
 	reports++;
 }
 
-static uint64_t rnd(uint64_t n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng % n;
-}
-
 static void setup_once(void)
 {
-	static const struct vm_phys_seg seg[] = {
-		{ .start = RAM_BASE, .end = RAM_BASE + RAM_SIZE },
-	};
-	static int done;
-
-	if (done++)
-		return;
-	fake_pmap_ram(RAM_BASE, RAM_SIZE);
-	vm_page_startup(seg, 1);
-	vm_object_bootstrap();
+	vm_model_setup();
 }
 
 static vm_map_t new_map(void)
@@ -64,35 +37,8 @@ static vm_map_t new_map(void)
 	return vm_map_create(pmap_create(), PAGE_SIZE, PMAP_USER_END);
 }
 
-/* The trap's order: the quick path first, vm_fault when it declines. */
-static kern_return_t fault_like_the_trap(vm_map_t map, vm_offset_t va, vm_prot_t type)
-{
-	return vm_fault_quick(map, va, type) ? KERN_SUCCESS : vm_fault(map, va, type);
-}
-
-/* The MMU's view: the fault that makes va accessible, then the access. */
-static kern_return_t map_write(vm_map_t map, vm_offset_t va, uint64_t v)
-{
-	kern_return_t kr = fault_like_the_trap(map, va, VM_PROT_WRITE);
-	vm_paddr_t pa;
-
-	if (kr != KERN_SUCCESS)
-		return kr;
-	if (!(fake_pmap_prot(map->pmap, va) & VM_PROT_WRITE) || pmap_extract(map->pmap, va, &pa))
-		return KERN_FAILURE;	/* the fault did not leave a writable mapping */
-	*(uint64_t *)pmap_direct_map(pa) = v;
-	return KERN_SUCCESS;
-}
-
-static kern_return_t map_read(vm_map_t map, vm_offset_t va, uint64_t *v)
-{
-	kern_return_t kr = fault_like_the_trap(map, va, VM_PROT_READ);
-	vm_paddr_t pa;
-
-	if (kr == KERN_SUCCESS && !(kr = pmap_extract(map->pmap, va, &pa)))
-		*v = *(uint64_t *)pmap_direct_map(pa);
-	return kr;
-}
+#define map_write	vm_model_map_write
+#define map_read	vm_model_map_read
 
 UTEST(vm_map, basic_calls)
 {
@@ -195,140 +141,28 @@ UTEST(vm_map, quick_fault_takes_only_what_it_can)
 	UT_EXPECT_EQ(vm_object_count(), 0);
 }
 
-/* model_op_*: one random operation on map and on the model; false if they disagree. */
-static bool model_allocate(vm_map_t map)
-{
-	uint64_t first = rnd(MODEL_PAGES), n = 1 + rnd(8);
-	vm_address_t a = WIN + ptoa(first);
-	bool free_range = first + n <= MODEL_PAGES;
-	kern_return_t kr;
-
-	for (uint64_t i = first; free_range && i < first + n; i++)
-		free_range = !model[i].mapped;
-	if (first + n > MODEL_PAGES)
-		return true;
-	kr = vm_allocate(map, &a, ptoa(n), VM_FLAGS_FIXED);
-	if (kr != (free_range ? KERN_SUCCESS : KERN_NO_SPACE))
-		return false;
-	for (uint64_t i = first; free_range && i < first + n; i++)
-		model[i] = (struct model_page){ true, VM_PROT_DEFAULT, VM_PROT_ALL, 0 };
-	return true;
-}
-
-static bool model_deallocate(vm_map_t map)
-{
-	uint64_t first = rnd(MODEL_PAGES), n = 1 + rnd(MODEL_PAGES - first);
-
-	if (vm_deallocate(map, WIN + ptoa(first), ptoa(n)) != KERN_SUCCESS)
-		return false;
-	for (uint64_t i = first; i < first + n; i++)
-		model[i].mapped = false;
-	return true;
-}
-
-static bool model_protect(vm_map_t map)
-{
-	uint64_t first = rnd(MODEL_PAGES), n = 1 + rnd(MIN(8, MODEL_PAGES - first));
-	vm_prot_t prot = (vm_prot_t)rnd(8);
-	bool set_max = rnd(4) == 0, hole = false, over = false;
-	kern_return_t want, kr;
-
-	for (uint64_t i = first; i < first + n; i++) {
-		hole |= !model[i].mapped;
-		over |= model[i].mapped && (prot & ~model[i].max);
-	}
-	want = hole ? KERN_INVALID_ADDRESS : over ? KERN_PROTECTION_FAILURE : KERN_SUCCESS;
-	kr = vm_protect(map, WIN + ptoa(first), ptoa(n), set_max, prot);
-	if (kr != want)
-		return false;
-	for (uint64_t i = first; kr == KERN_SUCCESS && i < first + n; i++) {
-		if (set_max) {
-			model[i].max = prot;
-			model[i].prot &= prot;
-		} else {
-			model[i].prot = prot;
-		}
-	}
-	return true;
-}
-
-static bool model_write(vm_map_t map)
-{
-	uint64_t i = rnd(MODEL_PAGES), v = rng;
-	kern_return_t want = !model[i].mapped ? KERN_INVALID_ADDRESS
-			     : !(model[i].prot & VM_PROT_WRITE) ? KERN_PROTECTION_FAILURE : KERN_SUCCESS;
-
-	if (map_write(map, WIN + ptoa(i), v) != want)
-		return false;
-	if (want == KERN_SUCCESS)
-		model[i].value = v;
-	return true;
-}
-
-static bool model_read(vm_map_t map)
-{
-	uint64_t i = rnd(MODEL_PAGES), v = 0;
-	kern_return_t want = !model[i].mapped ? KERN_INVALID_ADDRESS
-			     : !(model[i].prot & VM_PROT_READ) ? KERN_PROTECTION_FAILURE : KERN_SUCCESS;
-
-	if (map_read(map, WIN + ptoa(i), &v) != want)
-		return false;
-	return want != KERN_SUCCESS || v == model[i].value;
-}
-
-/* model_fork: a child sees the parent's readable data; its writes stay its own. */
-static bool model_fork(vm_map_t map)
-{
-	vm_map_t child = vm_map_fork(map);
-	bool ok = child != NULL;
-
-	for (uint64_t i = 0; ok && i < MODEL_PAGES; i++) {
-		uint64_t v = 0;
-
-		if (!model[i].mapped || !(model[i].prot & VM_PROT_READ))
-			continue;
-		ok = map_read(child, WIN + ptoa(i), &v) == KERN_SUCCESS && v == model[i].value;
-		if (ok && (model[i].prot & VM_PROT_WRITE))
-			ok = map_write(child, WIN + ptoa(i), ~v) == KERN_SUCCESS;
-	}
-	ok = ok && vm_map_check(child, count_report) == 0;
-	if (child)
-		vm_map_deallocate(child);
-	return ok;
-}
-
+/* Random bytes choose 4,000 operations on the model (tests/unit/vm_model.h). */
 UTEST(vm_map, random_operations_match_the_model)
 {
-	static bool (*const ops[])(vm_map_t) = {
-		model_allocate, model_allocate, model_deallocate, model_protect,
-		model_write, model_write, model_read, model_read, model_fork,
-	};
-	static const char *const names[] = { "allocate", "allocate", "deallocate", "protect",
-					     "write", "write", "read", "read", "fork" };
-	vm_map_t map;
-	uint64_t free0;
+	static struct vm_model m;
+	static uint8_t in[4000 * 8];
+	uint64_t free0 = vm_model_setup(), x = 0x2545f4914f6cdd1dul;
 
-	setup_once();
-	free0 = vm_page_free_count();
-	map = new_map();
-	UT_ASSERT(map != NULL);
-	memset(model, 0, sizeof(model));
-	for (int step = 0; step < 4000; step++) {
-		unsigned op = (unsigned)rnd(sizeof(ops) / sizeof(ops[0]));
-
-		if (!ops[op](map)) {
-			UT_EXPECT(!"map and model disagree");
-			printf("  at step %d (%s)\n", step, names[op]);
-			vm_map_print(map, true, printf);
-			break;
-		}
-		UT_ASSERT(vm_map_check(map, count_report) == 0);
+	for (size_t i = 0; i < sizeof(in); i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		in[i] = (uint8_t)x;
 	}
-	vm_map_deallocate(map);
-	UT_EXPECT_EQ(vm_object_count(), 0);
-	UT_EXPECT_EQ(vm_map_entry_count(), 0);
+	UT_ASSERT(vm_model_start(&m, in, sizeof(in)));
+	while (vm_model_step(&m))
+		continue;
+	if (m.failure[0]) {
+		printf("  %s\n", m.failure);
+		vm_map_print(m.map, true, printf);
+	}
+	UT_EXPECT_STREQ(m.failure, "");
+	UT_EXPECT(m.ops >= 3000);
+	UT_EXPECT(vm_model_finish(&m));
 	UT_EXPECT_EQ(vm_page_free_count(), free0);
-	UT_EXPECT_EQ(reports, 0);
 }
 
 UTEST(vm_map, fork_chain_stays_short)

@@ -21,6 +21,30 @@ ExternalProject_Add(image
   BUILD_BYPRODUCTS ${image}
   USES_TERMINAL_BUILD ON)
 
+# --- the fuzzers (tests/fuzz): clang, libFuzzer --------------------------------
+set(fuzz_dir ${CMAKE_BINARY_DIR}/fuzz)
+ExternalProject_Add(fuzz
+  SOURCE_DIR ${CMAKE_SOURCE_DIR}/tests/fuzz
+  BINARY_DIR ${fuzz_dir}
+  CMAKE_GENERATOR ${CMAKE_GENERATOR}
+  CMAKE_ARGS -DCMAKE_C_COMPILER=clang
+  BUILD_ALWAYS ON
+  INSTALL_COMMAND ""
+  BUILD_BYPRODUCTS ${fuzz_dir}/fuzz_vm_map
+  USES_TERMINAL_BUILD ON)
+# make test: a bounded run from the committed corpus (a fresh copy each time).
+add_test(NAME fuzz.vm_map COMMAND ${CMAKE_SOURCE_DIR}/tools/fuzz.sh
+  ${fuzz_dir}/fuzz_vm_map ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus ${fuzz_dir}/test --runs 8000)
+set_tests_properties(fuzz.vm_map PROPERTIES LABELS fuzz TIMEOUT 600)
+add_test(NAME fuzz.vm_map.fresh COMMAND ${CMAKE_COMMAND} -E rm -rf ${fuzz_dir}/test)
+set_tests_properties(fuzz.vm_map.fresh PROPERTIES FIXTURES_SETUP fuzz_fresh)
+set_tests_properties(fuzz.vm_map PROPERTIES FIXTURES_REQUIRED fuzz_fresh)
+# make fuzz SECONDS=N: as long as asked, growing the corpus in the build tree.
+add_custom_target(fuzz_run
+  COMMAND ${CMAKE_SOURCE_DIR}/tools/fuzz.sh ${fuzz_dir}/fuzz_vm_map
+          ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus ${fuzz_dir}/run --seconds $$FUZZ_SECONDS
+  DEPENDS fuzz USES_TERMINAL)
+
 # --- host unit tests -------------------------------------------------------
 set(host_flags -std=gnu11 -O1 -g -Wall -Wextra -Werror
   -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
@@ -77,7 +101,8 @@ set(vm_host_sources
   ${CMAKE_SOURCE_DIR}/vm/vm_pageout.c ${CMAKE_SOURCE_DIR}/vm/vm_ws.c
   ${CMAKE_SOURCE_DIR}/tests/unit/fake_kern.c ${CMAKE_SOURCE_DIR}/tests/unit/fake_pmap.c)
 unit_test(test_vm_page SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_vm_page.c ${vm_host_sources})
-unit_test(test_vm_map SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_vm_map.c ${vm_host_sources})
+unit_test(test_vm_map SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_vm_map.c
+  ${CMAKE_SOURCE_DIR}/tests/unit/vm_model.c ${vm_host_sources})
 unit_test(test_iova SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_iova.c
   ${CMAKE_SOURCE_DIR}/drivers/iommu/iova.c ${vm_host_sources})
 unit_test(test_p9 SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_p9.c
