@@ -95,11 +95,12 @@ void *zalloc_noblock(struct zone *z)
 
 void *zalloc(struct zone *z)
 {
-	bool may_wait = thread_may_sleep() && !thread_current()->vm_privileged;
-	void *item;
+	void *item = zalloc_noblock(z);
 
-	while (!(item = zalloc_noblock(z)) && may_wait && vm_pageout_wait_memory())
-		continue;
+	/* The wait's conditions are looked at only when memory is short. */
+	while (!item && thread_may_sleep() && !thread_current()->vm_privileged &&
+	       vm_pageout_wait_memory())
+		item = zalloc_noblock(z);
 	return item;
 }
 
