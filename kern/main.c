@@ -169,6 +169,34 @@ TUNABLE_TEXT(tunable_bench, "bench", NULL, "NAME[,NAME...]", "none",
 	     "run these benchmarks (`all`: every one) instead of the demo");
 TUNABLE_FLAG(tunable_help, "help", "print this table and stop");
 
+/*
+ * boot_demo: the demo, in a thread of its own; one that still runs
+ * BOOT_DEMO_STALL_NS after it began (it takes about 15 s) gets one report
+ * of every thread and where it waits, so that a hang leaves a trace.
+ */
+#define BOOT_DEMO_STALL_NS	(120ull * 1000000000ull)
+
+static void boot_demo_thread(void *status)
+{
+	*(int *)status = demo_main();
+}
+
+static int boot_demo(void)
+{
+	int status = EXIT_STATUS_FAILED, code;
+	struct thread *t = thread_create("demo_main", boot_demo_thread, &status, THREAD_ANY_HART);
+
+	if (!t)
+		return demo_main();
+	if (!thread_join_deadline(t, thread_deadline_after(BOOT_DEMO_STALL_NS), &code)) {
+		kprintf("demo: still running %llu s after it began; the threads:\n",
+			BOOT_DEMO_STALL_NS / 1000000000ull);
+		thread_print_all();
+		thread_join(t);
+	}
+	return status;
+}
+
 /* boot_main_thread: the program, in a thread of its own (it may sleep; idle threads may not). */
 static void boot_main_thread(void *unused)
 {
@@ -182,7 +210,7 @@ static void boot_main_thread(void *unused)
 	else if (tunable_text(&tunable_bench, arg, sizeof(arg)))
 		status = kbench_main(arg);
 	else
-		status = demo_main();
+		status = boot_demo();
 	machine_exit(status);
 }
 

@@ -228,26 +228,37 @@ struct order {
 struct sleeper {
 	struct order *o;
 	uint64_t ms;
+	uint64_t deadline;	/* ticks: ms after one instant common to all */
 };
 
 static void timed_sleeper(void *arg)
 {
 	struct sleeper *s = arg;
 
-	thread_sleep_ns(s->ms * MS);
+	while (timer_now() < s->deadline)
+		thread_sleep_deadline(NULL, NULL, s->deadline);
 	spin_lock(&s->o->lk);
 	s->o->seen[s->o->next++] = (int)s->ms;
 	spin_unlock(&s->o->lk);
 }
 
+/*
+ * Three sleepers with deadlines 30, 10 and 20 ms after one instant, on one
+ * hart: they are woken in deadline order and run in that order, however
+ * late the host runs the harts (a sleeper's own start time and the hart it
+ * wakes on are not part of what is checked).
+ */
 KTEST(threads, timed_sleeps_wake_in_deadline_order)
 {
 	struct order o = { .lk = SPINLOCK_INIT("order") };
-	struct sleeper s[3] = { { &o, 30 }, { &o, 10 }, { &o, 20 } };
+	struct sleeper s[3] = { { &o, 30, 0 }, { &o, 10, 0 }, { &o, 20, 0 } };
+	uint64_t t0 = timer_now();
 	struct thread *t[3];
 
-	for (int i = 0; i < 3; i++)
-		t[i] = thread_create("sleeper", timed_sleeper, &s[i], THREAD_ANY_HART);
+	for (int i = 0; i < 3; i++) {
+		s[i].deadline = t0 + timer_ns_to_ticks(s[i].ms * MS);
+		t[i] = thread_create("sleeper", timed_sleeper, &s[i], 0);
+	}
 	for (int i = 0; i < 3; i++) {
 		ASSERT_TRUE(t[i] != NULL);
 		thread_join(t[i]);
