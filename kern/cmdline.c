@@ -100,8 +100,13 @@ static const char *cmdline_value(const struct tunable *t, size_t *n)
 bool tunable_set(const struct tunable *t)
 {
 	size_t n;
+	const char *w = cmdline_find(t->name, &n);
 
-	return cmdline_find(t->name, &n) != NULL;
+	if (w && t->kind == TUNABLE_KIND_FLAG && n != strlen(t->name)) {
+		kprintf("cmdline: %.*s: %s takes no value: ignored\n", (int)n, w, t->name);
+		return false;
+	}
+	return w != NULL;
 }
 
 /* tunable_word_ok: true if the n bytes at v are one of words ('|' between them). */
@@ -180,7 +185,7 @@ static const char *tunable_parse(const char *v, size_t n, unsigned long *out)
 	memcpy(buf, v, n);
 	buf[n] = '\0';
 	errno = 0;
-	x = strtoul(buf, &end, 0);
+	x = strtoul(buf, &end, buf[0] == '0' && (buf[1] | 0x20) == 'x' ? 16 : 10);
 	unit = tunable_unit(end, &end);
 	if (end == buf || !unit || buf[0] == '-' || buf[0] == '+')
 		return "is not a number (digits, then K, M, G or T)";

@@ -82,7 +82,10 @@ unsigned long tunable_number(const struct tunable *t);
  * or is not one of t->words.
  */
 bool tunable_text(const struct tunable *t, char *buf, size_t len);
-/* tunable_set: true if t's key is present, bare or with a value. */
+/*
+ * tunable_set: true if t's key is present, bare or with a value; a flag
+ * given a value ("pageout=off") is reported and counts as absent.
+ */
 bool tunable_set(const struct tunable *t);
 
 #endif

@@ -101,6 +101,7 @@ while [ "$n" -gt 0 ]; do
 				exit 77
 			}
 			tmpfs=yes
+			trap unmount_all EXIT	# whatever ends the script
 		fi
 		set -- "$@" -fsdev "local,id=$tag,path=$work/$tag,security_model=none" \
 			-device "virtio-9p-pci,fsdev=$tag,mount_tag=$tag,disable-legacy=on"

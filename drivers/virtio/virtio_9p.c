@@ -6,6 +6,7 @@
 #include "drivers/virtio/virtio_9p.h"
 #include "kern/kernel.h"
 #include "vm/vm_map.h"
+#include "vm/vm_page.h"
 #include "vm/xmalloc.h"
 
 static struct virtio_9p *ninep_devs[VIRTIO_9P_MAX_DEVICES];
@@ -45,14 +46,9 @@ static void virtio_9p_release(struct dma_desc *d)
 	dma_desc_destroy(d);
 }
 
-/*
- * virtio_9p_rpc: the p9_transport call.  Both buffers are kernel_map
- * memory (the client's xmalloc'd message buffers).
- * => P9_EIO if the device fails the request or writes more than rcap,
- *    P9_ETIMEDOUT if it does not answer
- */
-static int virtio_9p_rpc(void *ctx, const void *tbuf, size_t tlen, void *rbuf, size_t rcap,
-			 size_t *rlen)
+/* virtio_9p_rpc_io: virtio_9p_rpc's work. */
+static int virtio_9p_rpc_io(void *ctx, const void *tbuf, size_t tlen, void *rbuf, size_t rcap,
+			    size_t *rlen)
 {
 	struct virtio_9p *v = ctx;
 	struct dma_desc *td, *rd;
@@ -90,6 +86,27 @@ static int virtio_9p_rpc(void *ctx, const void *tbuf, size_t tlen, void *rbuf, s
 	}
 	*rlen = req.used_len;
 	return 0;
+}
+
+/*
+ * virtio_9p_rpc: the p9_transport call.  Both buffers are kernel_map
+ * memory (the client's xmalloc'd message buffers).  The calling thread is
+ * the pager I/O path for the call (swap files and mapped files go through
+ * here): holding the buffers may split kernel_map's entries with the map
+ * locked, and waiting for memory there would wait for a daemon whose own
+ * writes need the map, so the call takes from the page reserve and never
+ * waits (vm_page_privileged).
+ * => P9_EIO if the device fails the request or writes more than rcap,
+ *    P9_ETIMEDOUT if it does not answer
+ */
+static int virtio_9p_rpc(void *ctx, const void *tbuf, size_t tlen, void *rbuf, size_t rcap,
+			 size_t *rlen)
+{
+	bool was = vm_page_privileged(true);
+	int err = virtio_9p_rpc_io(ctx, tbuf, tlen, rbuf, rcap, rlen);
+
+	vm_page_privileged(was);
+	return err;
 }
 
 /* virtio_9p_read_tag: the mount tag from the device configuration. */

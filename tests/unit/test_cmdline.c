@@ -90,6 +90,14 @@ UTEST(cmdline, words_lists_and_flags)
 	UT_EXPECT(strstr(out, "cmdline: list=abcdefghij is longer than 8 bytes: ignored") != NULL);
 }
 
+UTEST(cmdline, a_flag_takes_no_value_and_numbers_are_not_octal)
+{
+	cmdline_set("flag=off count=010");
+	UT_EXPECT(!tunable_set(&t_flag));
+	UT_EXPECT(strstr(out, "cmdline: flag=off: flag takes no value: ignored") != NULL);
+	UT_EXPECT_EQ(tunable_number(&t_count), 10);
+}
+
 UTEST(cmdline, a_key_is_a_whole_word)
 {
 	cmdline_set("counter=3 xcount=4 count");
