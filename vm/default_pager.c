@@ -133,8 +133,9 @@ static void dp_block_set_cluster_locked(struct dp_block *b, uint64_t code)
  * dp_block_trim_locked: a block holding no page and no write in flight
  * gives its cluster back (the next pageout takes a fresh one), so that
  * freed memory frees swap space too.  One whose cluster went bad lets it go
- * at once (its pages have slots elsewhere, or none): the segment must not
- * stay referenced by a cluster nothing will write again.
+ * at once (pages of earlier writes that sit there keep their slots, counted
+ * in the cluster, until rewritten or moved): the segment must not stay
+ * referenced by a cluster nothing will write again.
  */
 static void dp_block_trim_locked(struct dp_block *b)
 {

@@ -18,9 +18,10 @@
  * A store that fails (refuses a new file, or refuses writes to one, as a
  * full host disk does) gets no new file for a while: the wait starts at
  * swapfile.retry and doubles with each failure in a row, up to
- * SWAPFILE_BACKOFF_MAX times that; writes that go through again bring it
- * back.  A file whose writes were refused is drained and deleted (its
- * pages moved to the rest of the pool), which gives its space back.
+ * SWAPFILE_BACKOFF_MAX times that; a file made since the failure that
+ * takes writes brings it back.  A file whose writes were refused takes no
+ * new pages and is drained and deleted (its pages moved to the rest of the
+ * pool), which gives its space back.
  *
  * Files are numbered from 0 (the lowest free number).  The file drained
  * is the one holding fewest pages; a drain is cancelled if the pool falls
@@ -207,18 +208,6 @@ static void sf_check_writes(void)
 	}
 }
 
-/* sf_pick_retired: the retired file holding the fewest pages (NULL if none): the empty go first. */
-static struct swapfile *sf_pick_retired(void)
-{
-	struct swapfile *best = NULL;
-
-	for (unsigned i = 0; i < sf.max; i++)
-		if (sf_files[i].in_use && sf_files[i].retired &&
-		    (!best || sf_files[i].seg->used_pages < best->seg->used_pages))
-			best = &sf_files[i];
-	return best;
-}
-
 /* sf_create: make the next file and add it to the pool; false (reported) if the share refused. */
 static bool sf_create(void)
 {
@@ -258,13 +247,17 @@ static bool sf_create(void)
 	return true;
 }
 
-/* sf_pick_drain: the file holding the fewest pages (NULL if there is none). */
-static struct swapfile *sf_pick_drain(void)
+/*
+ * sf_pick_drain: the file holding the fewest pages, among the retired ones
+ * only if retired (so the empty go first); NULL if there is none.
+ */
+static struct swapfile *sf_pick_drain(bool retired)
 {
 	struct swapfile *best = NULL;
 
 	for (unsigned i = 0; i < sf.max; i++)
-		if (sf_files[i].in_use && (!best || sf_files[i].seg->used_pages < best->seg->used_pages))
+		if (sf_files[i].in_use && (!retired || sf_files[i].retired) &&
+		    (!best || sf_files[i].seg->used_pages < best->seg->used_pages))
 			best = &sf_files[i];
 	return best;
 }
@@ -321,7 +314,7 @@ static void sf_thread(void *arg)
 
 		sf_check_writes();
 		if (!sf.draining && now >= sf.step_at)
-			sf.draining = sf_pick_retired();
+			sf.draining = sf_pick_drain(true);
 		if (free < sf.hiwat) {
 			drain_at = 0;
 			if (sf.draining && !sf.draining->retired) {
@@ -333,12 +326,12 @@ static void sf_thread(void *arg)
 			} else if (files < sf.max && now >= sf.retry_at) {
 				sf_create();
 			}
-		} else if (free > sf.lowat && files && !sf.draining && !sf_pick_retired()) {
+		} else if (free > sf.lowat && files && !sf.draining && !sf_pick_drain(true)) {
 			if (!drain_at) {
 				drain_at = thread_deadline_after(sf.hold_ns);
 			} else if (now >= drain_at) {
 				drain_at = 0;
-				sf.draining = sf_pick_drain();
+				sf.draining = sf_pick_drain(false);
 				if (default_pager_drain_start(sf.draining->seg, false) == KERN_SUCCESS)
 					kprintf("swapfile: draining %s (%lu pages)\n", sf.draining->name,
 						sf.draining->seg->used_pages);

@@ -46,8 +46,8 @@ struct zone {
  * or interrupts held off: thread_may_sleep) or is the pageout path
  * itself (vm_page_privileged): those get NULL at once, as from
  * zalloc_noblock.
- * => NULL only when no memory can be had: no daemon, or nothing left that
- *    it could free (the store is full)
+ * => for a caller that may wait, NULL only when no memory can be had: no
+ *    daemon, or nothing left that it could free (the store is full)
  */
 void *zalloc(struct zone *z);
 /* zalloc_noblock: one zeroed item, or NULL at once if no page is free. */
