@@ -5,6 +5,8 @@
 #   make bench   instruction-count benchmarks -> $(BUILD)/bench/results.json
 #   make debug   boot QEMU halted, waiting for gdb
 #   make fuzz    the map fuzzer for SECONDS (default 60): operations, coverage
+#   make soak    the soak suite for MINUTES (default 30): every VM call from 4
+#                harts under memory pressure, swap files growing and draining
 # Variables: EXTRA_TESTS=dir[:dir] (extra kernel suites), TEST=regex (ctest -R),
 # ARGS="kernel command line" (run/debug; the default pages to the swap disk
 # and to swap files in the share, which the demo shows), QEMU_OPTS="..." (run/debug),
@@ -24,8 +26,11 @@ space := $(empty) $(empty)
 EXTRA_DIRS := $(subst $(space),:,$(abspath $(subst :, ,$(EXTRA_TESTS))))
 
 SECONDS ?= 60
+MINUTES ?= 30
+SOAK_ARGS := swap=swap swapfile=swap swapfile.size=16M swapfile.max=12 swapfile.hiwat=8M \
+	swapfile.lowat=24M swapfile.hold=500
 
-.PHONY: all setup configure build run test bench debug fuzz clean
+.PHONY: all setup configure build run test bench debug fuzz soak clean
 
 all: build
 
@@ -51,6 +56,11 @@ bench: build
 
 fuzz: build
 	FUZZ_SECONDS=$(SECONDS) cmake --build $(BUILD) --target fuzz_run
+
+soak: build
+	tools/qemu-run.sh --work $(BUILD)/soak $(IMAGE) \
+		"test=soak soak.seconds=$$(( $(MINUTES) * 60 )) ktest.stall=$$(( $(MINUTES) * 60 + 300 )) $(SOAK_ARGS)" \
+		-m 48M -smp 4 --blk swap:64M --9p swap
 
 debug: build
 	@tools/setup.sh --debug

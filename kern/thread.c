@@ -18,6 +18,7 @@
 #include "platform/riscv/timer.h"
 #include "platform/riscv/vmlayout.h"
 #include "vm/pmap.h"
+#include "vm/vm_kern.h"
 #include "vm/vm_map.h"
 
 static struct spinlock sched_lock = SPINLOCK_INIT("sched");
@@ -97,14 +98,55 @@ static struct thread *thread_slot_alloc_locked(const char *name, int affinity)
 	return NULL;
 }
 
+/*
+ * Thread stacks come from kernel_map, each with a guard page below it
+ * (kmem_alloc_stack): an overflow faults there, and trap.S reports it.  A
+ * joined thread's stack goes back to kernel_map at the join.  A detached
+ * thread's is done with only once the switch away from it is; there
+ * (sched_lock held, interrupts off) it cannot go back to kernel_map, so it
+ * waits in a cache that thread_create takes from first.  Every stack
+ * belongs to a thread slot or to the cache: THREAD_MAX bound the cache.
+ */
+static vm_offset_t stack_cache[THREAD_MAX];	/* [s] */
+static int stack_cached;			/* [s] */
+
+static void thread_stack_cache_put_locked(vm_offset_t base)
+{
+	KASSERT(stack_cached < THREAD_MAX, "thread stack cache overflows");
+	stack_cache[stack_cached++] = base;
+}
+
+/* thread_stack_cache_take_locked: a cached stack's base, 0 if none. */
+static vm_offset_t thread_stack_cache_take_locked(void)
+{
+	return stack_cached ? stack_cache[--stack_cached] : 0;
+}
+
+void thread_stack_cache_trim(int keep)
+{
+	for (;;) {
+		vm_offset_t base;
+
+		spin_lock(&sched_lock);
+		base = stack_cached > keep ? thread_stack_cache_take_locked() : 0;
+		spin_unlock(&sched_lock);
+		if (!base)
+			return;
+		kmem_free_stack(kernel_map, base, THREAD_STACK_SIZE);
+	}
+}
+
+/* thread_slot_free: t, joined (or never run), and its stack.  => may sleep */
 static void thread_slot_free(struct thread *t)
 {
-	if (t->stack)
-		vm_page_free_contig(t->stack, THREAD_STACK_SIZE / PAGE_SIZE);
+	uint64_t base = t->stack_base;
+
 	spin_lock(&sched_lock);
 	t->state = THREAD_FREE;
 	threads_live--;
 	spin_unlock(&sched_lock);
+	if (base)
+		kmem_free_stack(kernel_map, base, THREAD_STACK_SIZE);
 }
 
 static void runq_push_locked(struct thread *t)
@@ -159,7 +201,7 @@ static void thread_reap_locked(struct hart *h)
 	if (!t)
 		return;
 	h->reap = NULL;
-	vm_page_free_contig(t->stack, THREAD_STACK_SIZE / PAGE_SIZE);
+	thread_stack_cache_put_locked(t->stack_base);
 	t->state = THREAD_FREE;
 	threads_live--;
 }
@@ -197,6 +239,7 @@ static void sched(void)
 		pmap_activate(next->pmap ? next->pmap : kernel_pmap);
 	h->cur = next;
 	h->kstack_top = next->utrap_sp ? next->utrap_sp : next->stack_top;
+	h->kstack_bottom = next->stack_base;
 	intena = h->intena;
 	context_switch(&cur->ctx, &next->ctx);
 	h = hart_self();		/* may be another hart now */
@@ -219,27 +262,30 @@ static void thread_start(void)
 
 struct thread *thread_create(const char *name, void (*entry)(void *), void *arg, int affinity)
 {
-	vm_page_t stack;
+	vm_offset_t base;
 	struct thread *t;
 
 	if (affinity != THREAD_ANY_HART && (affinity < 0 || affinity >= hart_count))
 		return NULL;
-	stack = vm_page_alloc_contig(THREAD_STACK_SIZE / PAGE_SIZE, 1);
-	if (!stack)
-		return NULL;
 	spin_lock(&sched_lock);
-	t = thread_slot_alloc_locked(name, affinity);
-	if (t) {
-		t->stack = stack;
-		t->stack_top = (uint64_t)pmap_direct_map(stack->phys_addr) + THREAD_STACK_SIZE;
-		t->entry = entry;
-		t->arg = arg;
-		context_init(&t->ctx, t->stack_top, thread_start);
-		runq_push_locked(t);
-	}
+	t = thread_slot_alloc_locked(name, affinity);	/* not runnable yet: nobody looks further */
+	base = t ? thread_stack_cache_take_locked() : 0;
 	spin_unlock(&sched_lock);
 	if (!t)
-		vm_page_free_contig(stack, THREAD_STACK_SIZE / PAGE_SIZE);
+		return NULL;
+	if (!base && kmem_alloc_stack(kernel_map, &base, THREAD_STACK_SIZE) != KERN_SUCCESS) {
+		thread_slot_free(t);
+		return NULL;
+	}
+	t->stack_base = base;
+	t->stack_top = base + THREAD_STACK_SIZE;
+	t->entry = entry;
+	t->arg = arg;
+	context_init(&t->ctx, t->stack_top, thread_start);
+	spin_lock(&sched_lock);
+	runq_push_locked(t);
+	spin_unlock(&sched_lock);
+	thread_stack_cache_trim(THREAD_STACKS_KEPT);
 	return t;
 }
 

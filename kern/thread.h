@@ -30,6 +30,7 @@ struct vm_page;
 #define THREAD_NAME_MAX		24
 #define THREAD_STACK_SIZE	(16 * 1024)
 #define THREAD_MAX		256
+#define THREAD_STACKS_KEPT	8	/* finished stacks thread_create leaves cached */
 #define THREAD_ANY_HART		(-1)
 
 enum thread_state {
@@ -46,7 +47,7 @@ struct thread {
 	char name[THREAD_NAME_MAX];	/* [c] */
 	int id;				/* [c] */
 	int affinity;			/* [c] hart index or THREAD_ANY_HART */
-	struct vm_page *stack;		/* [c] first page of the stack, NULL = boot stack */
+	uint64_t stack_base;		/* [c] the stack's lowest byte (guard page below), 0 = boot stack */
 	uint64_t stack_top;		/* [c] kernel virtual address */
 	void (*entry)(void *);		/* [c] */
 	void *arg;			/* [c] */
@@ -78,11 +79,17 @@ void thread_init_hart(struct hart *h);
 void thread_idle_loop(void) __attribute__((noreturn));
 
 /*
- * thread_create: a runnable thread running entry(arg) on a fresh stack.
+ * thread_create: a runnable thread running entry(arg) on a stack of its
+ * own with a guard page below it.  => may sleep (for the stack)
  * => affinity is a hart index or THREAD_ANY_HART
  * => NULL if THREAD_MAX threads exist or no memory for the stack
  */
 struct thread *thread_create(const char *name, void (*entry)(void *), void *arg, int affinity);
+/*
+ * thread_stack_cache_trim: give finished stacks back to kernel_map until
+ * at most `keep` stay cached.  => may sleep
+ */
+void thread_stack_cache_trim(int keep);
 /* thread_detach: free the thread when it exits; it cannot be joined. */
 void thread_detach(struct thread *t);
 /* thread_join: wait for t to exit, return its exit code and free it. */

@@ -87,6 +87,36 @@ kern_return_t kmem_alloc_contig(vm_map_t map, vm_offset_t *addrp, vm_size_t size
 	return kmem_enter(map, addrp, size, 0, object, true);
 }
 
+kern_return_t kmem_alloc_stack(vm_map_t map, vm_offset_t *addrp, vm_size_t size)
+{
+	vm_offset_t base;
+	kern_return_t kr;
+
+	if (!map || !addrp || size == 0 || round_page(size) < size ||
+	    round_page(size) + PAGE_SIZE < size)
+		return KERN_INVALID_ARGUMENT;
+	size = round_page(size);
+	kr = kmem_enter(map, &base, PAGE_SIZE + size, 0, NULL, false);
+	if (kr != KERN_SUCCESS)
+		return kr;
+	/* The guard: no access, ever (the maximum too), so no fault can bring a page in. */
+	kr = vm_protect(map, base, PAGE_SIZE, TRUE, VM_PROT_NONE);
+	if (kr == KERN_SUCCESS)
+		kr = vm_map_wire(map, base + PAGE_SIZE, base + PAGE_SIZE + size, VM_PROT_DEFAULT,
+				 FALSE);
+	if (kr != KERN_SUCCESS) {
+		vm_deallocate(map, base, PAGE_SIZE + size);
+		return kr;
+	}
+	*addrp = base + PAGE_SIZE;
+	return KERN_SUCCESS;
+}
+
+void kmem_free_stack(vm_map_t map, vm_offset_t addr, vm_size_t size)
+{
+	kmem_free(map, addr - PAGE_SIZE, PAGE_SIZE + round_page(size));
+}
+
 void kmem_free(vm_map_t map, vm_offset_t addr, vm_size_t size)
 {
 	kern_return_t kr = vm_deallocate(map, addr, size);

@@ -27,6 +27,14 @@ kern_return_t kmem_alloc_aligned(vm_map_t map, vm_offset_t *addrp, vm_size_t siz
 kern_return_t kmem_alloc_contig(vm_map_t map, vm_offset_t *addrp, vm_size_t size, vm_offset_t mask,
 				int flags);
 /*
+ * kmem_alloc_stack: like kmem_alloc, with a guard page below the memory
+ * (*addrp is its lowest byte) that no access can ever fault in: a stack
+ * that overflows faults there instead of running into its neighbour.
+ * Given back with kmem_free_stack (guard and all).
+ */
+kern_return_t kmem_alloc_stack(vm_map_t map, vm_offset_t *addrp, vm_size_t size);
+void kmem_free_stack(vm_map_t map, vm_offset_t addr, vm_size_t size);
+/*
  * kmem_free: free [addr, addr+size) from any kmem_alloc, rounded out to
  * pages as vm_deallocate does; a range vm_deallocate refuses is reported
  * and ignored.

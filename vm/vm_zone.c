@@ -50,6 +50,25 @@ static void zone_partial_remove(struct zone *z, struct zone_page *zp)
 	zp->next = zp->prev = NULL;
 }
 
+static struct zone *zone_list;		/* every zone that has had a page, by next_zone */
+static struct spinlock zone_list_lock = SPINLOCK_INIT("zone_list");
+
+/* zone_capacity: items one page holds. */
+static uint32_t zone_capacity(const struct zone *z)
+{
+	return (uint32_t)((PAGE_SIZE - zone_header_size()) / zone_item_size(z));
+}
+
+/* zone_list_add: z joins zone_list on its first page.  => z->lock held */
+static void zone_list_add(struct zone *z)
+{
+	spin_lock(&zone_list_lock);
+	z->next_zone = zone_list;
+	zone_list = z;
+	z->listed = true;
+	spin_unlock(&zone_list_lock);
+}
+
 /* zone_page_new_locked: a fresh page, all items free, on the partial list. */
 static struct zone_page *zone_page_new_locked(struct zone *z)
 {
@@ -59,9 +78,11 @@ static struct zone_page *zone_page_new_locked(struct zone *z)
 
 	if (!m)
 		return NULL;
+	if (!z->listed)
+		zone_list_add(z);
 	zp = pmap_direct_map(m->phys_addr);
 	*zp = (struct zone_page){ .page = m };
-	zp->capacity = (uint32_t)((PAGE_SIZE - zone_header_size()) / zone_item_size(z));
+	zp->capacity = zone_capacity(z);
 	item = (char *)zp + zone_header_size();
 	for (uint32_t i = 0; i < zp->capacity; i++, item += zone_item_size(z)) {
 		*(void **)item = zp->free;
@@ -124,6 +145,24 @@ void zfree(struct zone *z, void *item)
 	spin_unlock(&z->lock);
 	if (release)
 		vm_page_free(release);
+}
+
+uint64_t zone_slack_pages(void)
+{
+	uint64_t slack = 0;
+
+	spin_lock(&zone_list_lock);
+	for (struct zone *z = zone_list; z; z = z->next_zone) {
+		uint64_t need, pages;
+
+		spin_lock(&z->lock);
+		need = MAX(z->min_pages, (z->items_used + zone_capacity(z) - 1) / zone_capacity(z));
+		pages = z->pages;
+		spin_unlock(&z->lock);
+		slack += pages - MIN(pages, need);
+	}
+	spin_unlock(&zone_list_lock);
+	return slack;
 }
 
 uint64_t zone_items_used(struct zone *z)

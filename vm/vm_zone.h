@@ -3,7 +3,8 @@
  * later map entries and objects), carved from whole pages.  A page goes
  * back to the page allocator as soon as none of its items is in use, so
  * that zones do not hide pages from the accounting checks; only the pages
- * zone_prime gave a zone at boot stay (they are part of the baseline).
+ * zone_prime gave a zone at boot stay (they are part of the baseline),
+ * and those partly used pages that zone_slack_pages counts.
  *
  * Each zone has its own spinlock; zalloc may take vm_page_free_lock inside
  * it, never the other way round.  Zones never allocate from themselves, so
@@ -34,6 +35,8 @@ struct zone {
 	uint64_t items_used;		/* [l] */
 	uint64_t pages;			/* [l] */
 	uint64_t min_pages;		/* [l] kept even when empty (zone_prime) */
+	struct zone *next_zone;		/* [zone_list_lock] on the list of zones */
+	bool listed;			/* [l] on it (from the zone's first page on) */
 };
 
 #define ZONE_INIT(zname, zsize) \
@@ -55,6 +58,13 @@ void *zalloc_noblock(struct zone *z);
 /* zfree: give back an item from zalloc(z). */
 void zfree(struct zone *z, void *item);
 uint64_t zone_items_used(struct zone *z);
+/*
+ * zone_slack_pages: pages the zones hold beyond what their items need
+ * (items freed and allocated again in other pages leave a zone's
+ * long-lived items spread over more pages than they fill).  The
+ * accounting checks count them as free: fragmentation, not a leak.
+ */
+uint64_t zone_slack_pages(void);
 /*
  * zone_prime: give z `pages` pages now and keep that many from then on, so
  * that the first items allocated later need no page.  => at boot, before

@@ -279,7 +279,7 @@ kern_return_t pci_intx_register(struct pci_device *d, pci_intx_handler_t fn, voi
 		__atomic_store_n(&line->nhandlers, line->nhandlers + 1, __ATOMIC_RELEASE);
 	}
 	spin_unlock(&pci_irq_lock);
-	if (kr == KERN_SUCCESS && first && plic_register(d->irq, pci_intx_dispatch, line, 0) != 0)
+	if (kr == KERN_SUCCESS && first && plic_register(d->irq, pci_intx_dispatch, line, PLIC_EVERY_HART) != 0)
 		kr = KERN_FAILURE;
 	return kr;
 }

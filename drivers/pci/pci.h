@@ -138,7 +138,8 @@ volatile void *pci_bar_map(struct pci_device *d, int bar);
 
 /*
  * pci_intx_register: call fn(arg) on every interrupt of the device's INTx
- * source (shared lines call every handler registered on them).
+ * source (shared lines call every handler registered on them), on
+ * whichever hart claims it first: every hart takes device interrupts.
  * => KERN_INVALID_ARGUMENT if the device has no routed INTx
  * => KERN_RESOURCE_SHORTAGE if the line already has PCI_INTX_MAX handlers
  */

@@ -421,6 +421,12 @@ static bool bus_return_locked(struct virtq_bus *b)
 	return any;
 }
 
+bool virtq_bus_returned(struct virtq_bus *b)
+{
+	return __atomic_load_n(&bus_used(b)[1], __ATOMIC_ACQUIRE) !=
+	       __atomic_load_n(&b->last_used, __ATOMIC_RELAXED);
+}
+
 void virtq_bus_return(struct virtq_bus *b)
 {
 	bool any = false;

@@ -100,6 +100,8 @@ void virtq_bus_addrs(const struct virtq_bus *b, uint64_t *desc, uint64_t *avail,
  *    completion, as the interrupt of a device that failed them would)
  */
 bool virtq_bus_forward(struct virtq_bus *b);
+/* virtq_bus_returned: the device has used entries not yet passed on (a hint: no lock). */
+bool virtq_bus_returned(struct virtq_bus *b);
 /* virtq_bus_return: pass the device's completions to the driver's used ring. */
 void virtq_bus_return(struct virtq_bus *b);
 /* virtq_bus_reset: the device was reset: forget everything in flight. */

@@ -355,60 +355,71 @@ static __attribute__((noinline)) bool virtq_poll(struct virtq *q, uint64_t deadl
 	return late;
 }
 
-/*
- * virtq_irq_comes: the device's interrupt is pending, being handled, or
- * handled since count0 (its line's count then), or becomes so within
- * VIRTQ_LATE_NS: a completion the device made just now may be seen in the
- * ring a moment before its interrupt is raised.
- */
-static bool virtq_irq_comes(struct virtq *q, uint64_t count0)
-{
-	uint32_t irq = q->vd->pci->irq;
-	uint64_t until = timer_now() + timer_ns_to_ticks(VIRTQ_LATE_NS);
+static uint64_t virtq_lost_interrupts;	/* every queue's stats.rescued, summed */
 
-	do {
-		if (plic_pending(irq) || plic_count(irq) != count0)
-			return true;
-	} while (timer_now() < until);
-	return false;
+uint64_t virtq_interrupts_lost(void)
+{
+	return __atomic_load_n(&virtq_lost_interrupts, __ATOMIC_RELAXED);
 }
 
-/*
- * virtq_wait_rescue: a wait's slice ran out with r not done: look at the
- * used ring in case an interrupt went missing (a sleeping wait; only a
- * completion whose interrupt does not come, virtq_irq_comes, is reported
- * lost), else ring the doorbell again in case the device missed it.  Both
- * happen under QEMU's single-threaded TCG, which drops the fences of
- * 2.6.7.2 and 2.7.10 that order our index writes against the device's
- * event index reads.  A doorbell the device did not need costs it one look
- * at the ring.
- * => q->lock held (dropped meanwhile)
- */
-static void virtq_wait_rescue(struct virtq *q, struct virtq_req *r, bool polled)
+/* virtq_returned: the device has returned entries nobody has taken yet.  => [q] held */
+static bool virtq_returned(struct virtq *q)
 {
-	uint64_t count0 = plic_count(q->vd->pci->irq);
-	bool late = false;
+	return (q->bus && virtq_bus_returned(q->bus)) ||
+	       __atomic_load_n(&virtq_used_hdr(q)[1], __ATOMIC_ACQUIRE) != q->last_used;
+}
 
-	spin_unlock(&q->lock);
-	if (!polled) {
-		virtq_interrupt(q);
-		late = __atomic_load_n(&r->done, __ATOMIC_ACQUIRE) && virtq_irq_comes(q, count0);
-	}
-	spin_lock(&q->lock);
-	if (r->done && late) {
-		q->stats.late++;	/* its interrupt was on its way */
-		return;
-	}
-	if (r->done) {
-		q->stats.rescued++;
-		kprintf("%s: queue %u: a completion came without its interrupt\n", q->vd->name,
-			q->index);
-		return;
-	}
+/* virtq_ring_again: ring the doorbell again for requests still out.  => [q] held (dropped meanwhile) */
+static void virtq_ring_again(struct virtq *q)
+{
 	q->stats.rerung++;
 	spin_unlock(&q->lock);
 	virtio_notify(q->vd, q->index, q->notify_off);
 	spin_lock(&q->lock);
+}
+
+/*
+ * virtq_wait_rescue: a sleeping wait's slice ran out with r not done.  If
+ * the device has returned entries nobody took, their interrupt has
+ * VIRTQ_LATE_NS more to come (one waiting for a hart, or not raised yet
+ * because the host has not run QEMU's device thread since it wrote the
+ * ring, is late, not lost).  Entries still there after that are taken
+ * here; only if their interrupt is then neither pending nor being handled
+ * was it lost, and that is reported.  With nothing returned, the doorbell
+ * is rung again in case the device missed it: QEMU's single-threaded TCG
+ * drops the fences of 2.6.7.2 and 2.7.10 that order our index writes
+ * against the device's event index reads.  A doorbell the device did not
+ * need costs it one look at the ring.
+ * => q->lock held (dropped meanwhile)
+ */
+static void virtq_wait_rescue(struct virtq *q, struct virtq_req *r)
+{
+	bool pending;
+
+	if (!virtq_returned(q)) {
+		virtq_ring_again(q);
+		return;
+	}
+	r->waiting = true;
+	thread_sleep_deadline(r, &q->lock, timer_now() + timer_ns_to_ticks(VIRTQ_LATE_NS));
+	r->waiting = false;
+	if (r->done) {
+		q->stats.late++;	/* its interrupt came meanwhile */
+		return;
+	}
+	spin_unlock(&q->lock);
+	pending = plic_pending(q->vd->pci->irq);
+	virtq_interrupt(q);
+	spin_lock(&q->lock);
+	if (!r->done)
+		return;			/* the entries were others': wait on */
+	if (pending) {
+		q->stats.late++;	/* its interrupt still waited for a hart */
+		return;
+	}
+	q->stats.rescued++;
+	__atomic_fetch_add(&virtq_lost_interrupts, 1, __ATOMIC_RELAXED);
+	kprintf("%s: queue %u: a completion came without its interrupt\n", q->vd->name, q->index);
 }
 
 kern_return_t virtq_wait(struct virtq *q, struct virtq_req *r)
@@ -438,8 +449,10 @@ kern_return_t virtq_wait(struct virtq *q, struct virtq_req *r)
 			slice_over = thread_sleep_deadline(r, &q->lock, until);
 			r->waiting = false;
 		}
-		if (slice_over && !r->done)
-			virtq_wait_rescue(q, r, polled);
+		if (slice_over && !r->done && polled)
+			virtq_ring_again(q);
+		else if (slice_over && !r->done)
+			virtq_wait_rescue(q, r);
 		now = timer_now();
 		if (!r->done && now >= deadline) {
 			spin_unlock(&q->lock);

@@ -44,7 +44,7 @@ struct virtq_desc {
 
 #define VIRTQ_INDIRECT_MAX	32	/* entries in one indirect table */
 #define VIRTQ_POLL_NS	(10ull * 1000 * 1000)	/* a waiter looks at the used ring this often */
-#define VIRTQ_LATE_NS	(1ull * 1000 * 1000)	/* a completion's interrupt may follow it by this */
+#define VIRTQ_LATE_NS	(100ull * 1000 * 1000)	/* a completion's interrupt may follow it by this */
 
 /* A request in flight; the caller keeps it alive until virtq_wait returns. */
 struct virtq_req {
@@ -67,8 +67,8 @@ struct virtq_stats {
 	uint64_t notifies;		/* [q] doorbell writes */
 	uint64_t suppressed;		/* [q] doorbells EVENT_IDX said were not needed */
 	uint64_t indirect;		/* [q] requests that used an indirect table */
-	uint64_t rescued;		/* [q] completions found by polling: their interrupt was lost */
-	uint64_t late;			/* [q] found by polling while their interrupt waited for a hart */
+	uint64_t rescued;		/* [q] completions found by a waiter: their interrupt was lost */
+	uint64_t late;			/* [q] waits whose slice ended before their late interrupt */
 	uint64_t rerung;		/* [q] doorbells rung again for a request still out after a slice */
 	uint32_t inflight, max_inflight;	/* [q] */
 	uint64_t polls;			/* [q] waits for the device with interrupts off */
@@ -135,6 +135,9 @@ void virtq_interrupt(struct virtq *q);
  * the ring (behind the IOMMU, the bus is asked to pass them on first).
  */
 bool virtq_used_pending(struct virtq *q);
+
+/* virtq_interrupts_lost: completions of any queue whose interrupt never came (stats.rescued). */
+uint64_t virtq_interrupts_lost(void);
 
 /* virtq_fail_all: the device was reset: fail every request in flight, reset the ring. */
 void virtq_fail_all(struct virtq *q);

@@ -17,6 +17,8 @@
 #define HART_TLS_SIZE		64
 #define HART_KSTACK_TOP		HART_TLS_SIZE		/* offsets used by assembly */
 #define HART_USER_SP		(HART_TLS_SIZE + 8)
+#define HART_KSTACK_BOTTOM	(HART_TLS_SIZE + 16)
+#define HART_ESTACK_TOP		(HART_TLS_SIZE + 24)
 
 #define HART_MAX 16
 
@@ -33,6 +35,8 @@ struct hart {
 	uint8_t tls[HART_TLS_SIZE];	/* [h] the C library's thread-local data */
 	uint64_t kstack_top;		/* [h] stack for traps from U-mode (trap.S) */
 	uint64_t user_sp;		/* [h] U-mode sp parked by trap.S */
+	uint64_t kstack_bottom;		/* [h] the running thread's stack bottom, 0 = unknown */
+	uint64_t estack_top;		/* [b] stack for reporting a kernel stack overflow */
 	uint32_t index;			/* [b] logical number, 0 .. hart_count-1 */
 	uint32_t hartid;		/* [b] hart id the SBI uses */
 	struct thread *cur;		/* [h] running thread */
@@ -48,11 +52,14 @@ struct hart {
 	uint64_t ipi_pending;		/* [a] IPI_* bits sent to this hart */
 	uint64_t ipi_count;		/* [h] IPIs taken */
 	uint64_t ticks;			/* [h] timer interrupts taken */
+	uint64_t external_irqs;		/* [h] PLIC sources claimed */
 	uint64_t next_tick;		/* [h] stimecmp value of the next tick */
 } __attribute__((aligned(64)));
 
 _Static_assert(__builtin_offsetof(struct hart, kstack_top) == HART_KSTACK_TOP, "hart layout");
 _Static_assert(__builtin_offsetof(struct hart, user_sp) == HART_USER_SP, "hart layout");
+_Static_assert(__builtin_offsetof(struct hart, kstack_bottom) == HART_KSTACK_BOTTOM, "hart layout");
+_Static_assert(__builtin_offsetof(struct hart, estack_top) == HART_ESTACK_TOP, "hart layout");
 
 extern struct hart harts[HART_MAX];
 extern int hart_count;			/* harts described by the DTB and started */

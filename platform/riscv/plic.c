@@ -24,7 +24,7 @@
 struct plic_source {
 	plic_handler_t fn;
 	void *arg;
-	int context;
+	uint64_t harts;			/* hart indices whose contexts take it */
 	uint64_t count;
 	uint32_t in_service;		/* atomic: claimed by a hart, its handler not yet done */
 };
@@ -69,21 +69,57 @@ static void plic_enable(uint32_t irq, int ctx, bool on)
 		*en &= ~(1u << (irq % 32));
 }
 
+/* plic_route: enable or disable irq in the S context of every hart in mask.  => plic_lock held */
+static void plic_route(uint32_t irq, uint64_t mask, bool on)
+{
+	for (int h = 0; h < hart_count; h++)
+		if ((mask >> h & 1) && harts[h].plic_context >= 0)
+			plic_enable(irq, harts[h].plic_context, on);
+}
+
+/* plic_harts: the harts `hart` names (an index or PLIC_EVERY_HART) that have an S context; 0 if none. */
+static uint64_t plic_harts(int hart)
+{
+	uint64_t mask = 0;
+
+	if (hart < PLIC_EVERY_HART || hart >= hart_count)
+		return 0;
+	for (int h = 0; h < hart_count; h++)
+		if ((hart == PLIC_EVERY_HART || hart == h) && harts[h].plic_context >= 0)
+			mask |= 1ul << h;
+	return mask;
+}
+
 int plic_register(uint32_t irq, plic_handler_t fn, void *arg, int hart)
 {
-	int ctx;
+	uint64_t mask = plic_harts(hart);
 
-	if (irq == 0 || irq > plic_ndev || hart < 0 || hart >= hart_count)
-		return -1;
-	ctx = harts[hart].plic_context;
-	if (ctx < 0)
+	if (irq == 0 || irq > plic_ndev || !mask)
 		return -1;
 	spin_lock(&plic_lock);
-	plic_sources[irq] = (struct plic_source){ .fn = fn, .arg = arg, .context = ctx };
+	plic_sources[irq] = (struct plic_source){ .fn = fn, .arg = arg, .harts = mask };
 	*plic_reg(PLIC_PRIORITY(irq)) = 1;
-	plic_enable(irq, ctx, true);
+	plic_route(irq, mask, true);
 	spin_unlock(&plic_lock);
 	return 0;
+}
+
+int plic_retarget(uint32_t irq, int hart)
+{
+	uint64_t mask = plic_harts(hart);
+	int err = -1;
+
+	if (irq == 0 || irq > plic_ndev || !mask)
+		return -1;
+	spin_lock(&plic_lock);
+	if (plic_sources[irq].fn) {
+		plic_route(irq, plic_sources[irq].harts & ~mask, false);
+		plic_route(irq, mask, true);
+		plic_sources[irq].harts = mask;
+		err = 0;
+	}
+	spin_unlock(&plic_lock);
+	return err;
 }
 
 void plic_unregister(uint32_t irq)
@@ -92,7 +128,7 @@ void plic_unregister(uint32_t irq)
 		return;
 	spin_lock(&plic_lock);
 	*plic_reg(PLIC_PRIORITY(irq)) = 0;
-	plic_enable(irq, plic_sources[irq].context, false);
+	plic_route(irq, plic_sources[irq].harts, false);
 	plic_sources[irq].fn = NULL;
 	spin_unlock(&plic_lock);
 }
@@ -112,12 +148,14 @@ uint64_t plic_count(uint32_t irq)
 
 void plic_interrupt(void)
 {
-	int ctx = hart_self()->plic_context;
+	struct hart *h = hart_self();
+	int ctx = h->plic_context;
 	uint32_t irq;
 
 	while ((irq = *plic_reg(PLIC_CLAIM(ctx))) != 0) {
 		struct plic_source *s = &plic_sources[irq];
 
+		h->external_irqs++;
 		if (irq <= plic_ndev && s->fn) {
 			__atomic_fetch_add(&s->in_service, 1, __ATOMIC_ACQ_REL);
 			__atomic_fetch_add(&s->count, 1, __ATOMIC_RELAXED);

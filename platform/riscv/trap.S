@@ -10,12 +10,65 @@
  * them, and a thread switch saves them itself.  Everything else, and a
  * page fault trap_short did not resolve, saves the rest of the frame and
  * goes to trap_handler, which sees (and may change) every register.
+ *
+ * A trap from S-mode whose frame would not fit above the running thread's
+ * stack bottom (hart->kstack_bottom) is a stack overflow: the thread ran
+ * into the guard page below its stack, or is about to.  It is reported
+ * from the hart's emergency stack (trap_stack_overflow), which ends the
+ * machine: nothing can be saved on the overflowed stack.
  */
 #include "platform/riscv/hart.h"
 #include "platform/riscv/trap.h"
 
 #define SAVE(r, n)	sd r, TF_X(n)(sp)
 #define LOAD(r, n)	ld r, TF_X(n)(sp)
+
+/* The caller-saved registers but t0 (x5), sp and tp, which each entry saves its own way. */
+	.macro	SAVE_CALLER_SAVED
+	SAVE(x1, 1)
+	SAVE(x6, 6)
+	SAVE(x7, 7)
+	SAVE(x10, 10)
+	SAVE(x11, 11)
+	SAVE(x12, 12)
+	SAVE(x13, 13)
+	SAVE(x14, 14)
+	SAVE(x15, 15)
+	SAVE(x16, 16)
+	SAVE(x17, 17)
+	SAVE(x28, 28)
+	SAVE(x29, 29)
+	SAVE(x30, 30)
+	SAVE(x31, 31)
+	.endm
+
+/* gp and the callee-saved registers but s0 (x8), which each path saves its own way. */
+	.macro	SAVE_CALLEE_SAVED
+	SAVE(x3, 3)
+	SAVE(x9, 9)
+	SAVE(x18, 18)
+	SAVE(x19, 19)
+	SAVE(x20, 20)
+	SAVE(x21, 21)
+	SAVE(x22, 22)
+	SAVE(x23, 23)
+	SAVE(x24, 24)
+	SAVE(x25, 25)
+	SAVE(x26, 26)
+	SAVE(x27, 27)
+	.endm
+
+/* sepc, sstatus, scause and stval; t0 = sepc, t2 = scause after it. */
+	.macro	SAVE_TRAP_CSRS
+	csrr	t0, sepc
+	csrr	t1, sstatus
+	csrr	t2, scause
+	csrr	t3, stval
+	sd	t0, TF_SEPC(sp)
+	sd	t1, TF_SSTATUS(sp)
+	sd	t2, TF_SCAUSE(sp)
+	sd	t3, TF_STVAL(sp)
+	.endm
 
 	.section .text
 	.balign 4
@@ -27,6 +80,10 @@ trap_vector:
 	/* From S-mode: sscratch now holds the kernel tp (back to 0 with it); stay on this stack. */
 	csrrw	tp, sscratch, zero
 	addi	sp, sp, -TRAP_FRAME_SIZE
+	csrw	sscratch, t0		/* t0 lent, until back to 0 below: nothing here traps */
+	ld	t0, HART_KSTACK_BOTTOM(tp)
+	bltu	sp, t0, .Lstack_overflow
+	csrrw	t0, sscratch, zero
 	SAVE(t0, 5)
 	addi	t0, sp, TRAP_FRAME_SIZE
 	SAVE(t0, 2)
@@ -44,29 +101,8 @@ trap_vector:
 	SAVE(t0, 4)
 
 .Lsave_caller:
-	SAVE(x1, 1)
-	SAVE(x6, 6)
-	SAVE(x7, 7)
-	SAVE(x10, 10)
-	SAVE(x11, 11)
-	SAVE(x12, 12)
-	SAVE(x13, 13)
-	SAVE(x14, 14)
-	SAVE(x15, 15)
-	SAVE(x16, 16)
-	SAVE(x17, 17)
-	SAVE(x28, 28)
-	SAVE(x29, 29)
-	SAVE(x30, 30)
-	SAVE(x31, 31)
-	csrr	t0, sepc
-	csrr	t1, sstatus
-	csrr	t2, scause
-	csrr	t3, stval
-	sd	t0, TF_SEPC(sp)
-	sd	t1, TF_SSTATUS(sp)
-	sd	t2, TF_SCAUSE(sp)
-	sd	t3, TF_STVAL(sp)
+	SAVE_CALLER_SAVED
+	SAVE_TRAP_CSRS
 	/* A frame record {s0, sepc} so that backtraces walk through the trap. */
 	sd	s0, TF_FPREC(sp)
 	sd	t0, TF_FPREC+8(sp)
@@ -98,18 +134,7 @@ trap_vector:
 .Lsave_callee:
 	ld	t0, TF_FPREC(sp)	/* the trapped s0 */
 	SAVE(t0, 8)
-	SAVE(x3, 3)
-	SAVE(x9, 9)
-	SAVE(x18, 18)
-	SAVE(x19, 19)
-	SAVE(x20, 20)
-	SAVE(x21, 21)
-	SAVE(x22, 22)
-	SAVE(x23, 23)
-	SAVE(x24, 24)
-	SAVE(x25, 25)
-	SAVE(x26, 26)
-	SAVE(x27, 27)
+	SAVE_CALLEE_SAVED
 	mv	a0, sp
 	call	trap_handler
 
@@ -161,3 +186,18 @@ trap_return:			/* sp = frame to resume */
 	LOAD(x31, 31)
 	LOAD(x2, 2)
 	sret
+
+.Lstack_overflow:		/* sp: the frame that does not fit; t0 in sscratch */
+	addi	t0, sp, TRAP_FRAME_SIZE
+	ld	sp, HART_ESTACK_TOP(tp)
+	addi	sp, sp, -TRAP_FRAME_SIZE
+	SAVE(t0, 2)
+	csrrw	t0, sscratch, zero
+	SAVE(t0, 5)
+	SAVE(x4, 4)
+	SAVE(x8, 8)
+	SAVE_CALLER_SAVED
+	SAVE_CALLEE_SAVED
+	SAVE_TRAP_CSRS
+	mv	a0, sp
+	call	trap_stack_overflow	/* does not return */

@@ -61,9 +61,16 @@ const char *trap_cause_name(uint64_t scause)
 	return "reserved exception";
 }
 
+#define TRAP_ESTACK_SIZE	8192	/* enough for a report and a panic */
+
+static uint8_t trap_estacks[HART_MAX][TRAP_ESTACK_SIZE] __attribute__((aligned(16)));
+
 /* trap_init_hart: point this hart's stvec at the vector; FPU off in the kernel. */
 void trap_init_hart(void)
 {
+	struct hart *h = hart_self();
+
+	h->estack_top = (uint64_t)&trap_estacks[h->index][TRAP_ESTACK_SIZE];
 	csr_write(stvec, (uint64_t)trap_vector);
 	csr_write(sscratch, 0);
 	/* U-mode may read the cycle, time and instret counters (the benchmarks count from there). */
@@ -139,6 +146,23 @@ void trap_report(const struct trap_frame *tf)
 	}
 	if (!trap_from_user(tf))
 		ksyms_backtrace(tf->sepc, tf->ra, tf->s0, tf->sp);
+}
+
+/*
+ * trap_stack_overflow: trap.S found a trap frame that does not fit on the
+ * running thread's stack (it has run into its guard page); tf is on the
+ * hart's emergency stack.  Reports and panics.
+ */
+void trap_stack_overflow(struct trap_frame *tf) __attribute__((noreturn));
+
+void trap_stack_overflow(struct trap_frame *tf)
+{
+	uint64_t bottom = hart_self()->kstack_bottom;
+
+	trap_report(tf);
+	panic("kernel stack overflow: thread %s, sp 0x%lx below its stack's bottom 0x%lx "
+	      "(guard page 0x%lx) at %s", thread_current_name(), tf->sp, bottom,
+	      bottom - PAGE_SIZE, ksyms_describe(tf->sepc));
 }
 
 uint64_t trap_report_count(void)

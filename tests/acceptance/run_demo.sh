@@ -37,6 +37,8 @@ grep -q "^vm_stat: free [0-9]* active [0-9]* inactive [0-9]* wired [0-9]* pageou
 	{ echo "FAIL: no vm_stat line shows pageouts"; fail=1; }
 grep -q "swap files: [1-9][0-9]* made, [1-9][0-9]* deleted, 0 left" "$log" ||
 	{ echo "FAIL: the swap files did not all go"; fail=1; }
+! grep -q "came without its interrupt" "$log" ||
+	{ echo "FAIL: a device interrupt was lost"; fail=1; }
 ! ls "$work/share/swap" 2>/dev/null | grep -q swapfile ||
 	{ echo "FAIL: swap files left in the host directory"; fail=1; }
 grep -q "written by the riscv-mach-vm demo" "$work/share/hello.txt" ||

@@ -15,6 +15,7 @@
 #include "vm/vm_object.h"
 #include "vm/vm_pager.h"
 #include "vm/vm_page.h"
+#include "vm/vm_zone.h"
 
 #define KTEST_MAX_CASES 1024
 
@@ -198,14 +199,18 @@ struct ktest_accounts {
 
 /*
  * ktest_accounts_now: the counts, with the IOMMU's caches (deferred
- * flushes, cached I/O address ranges) emptied first: what they hold is
- * bounded by design, and would otherwise look like a leak.
+ * flushes, cached I/O address ranges) and the thread stack cache emptied
+ * first, and the zones' slack pages counted as free (zone_slack_pages):
+ * what they hold is bounded by design, and would otherwise look like a
+ * leak.
  */
 static struct ktest_accounts ktest_accounts_now(void)
 {
 	if (iommu_unit)
 		iommu_quiesce(iommu_unit);
-	return (struct ktest_accounts){ vm_page_free_count(), vm_page_wired_count(), vm_object_count(),
+	thread_stack_cache_trim(0);
+	return (struct ktest_accounts){ vm_page_free_count() + zone_slack_pages(),
+					vm_page_wired_count(), vm_object_count(),
 					vm_map_entry_count(), thread_count() };
 }
 
@@ -221,7 +226,9 @@ static void ktest_accounting_check(struct ktest_ctx *c, const struct ktest_accou
 	/*
 	 * The pageout daemon holds an object for the length of its write: a
 	 * case under pressure can end with one still in flight.  Let it land.
+	 * (Cached thread stacks hold objects too: they go first.)
 	 */
+	thread_stack_cache_trim(0);
 	vm_pager_sync();
 	for (int i = 0; i < 500 && vm_object_count() > before->objects; i++)
 		thread_sleep_ns(10 * 1000 * 1000);
@@ -250,20 +257,22 @@ static void ktest_accounting_check(struct ktest_ctx *c, const struct ktest_accou
 
 /*
  * ktest_join: wait for the case's thread; a case still running
- * KTEST_STALL_NS after it began gets one report of every thread and where
- * it waits, so that a suite killed by ctest's timeout leaves a trace of
- * why it hung.
+ * ktest.stall seconds after it began gets one report of every thread and
+ * where it waits, so that a suite killed by ctest's timeout leaves a trace
+ * of why it hung.
  */
-#define KTEST_STALL_NS		(200ull * 1000000000ull)
+TUNABLE_NUMBER(tunable_ktest_stall, "ktest.stall", 200, 1, 7 * 24 * 3600, "S", NULL,
+	       "(tests) seconds a case may run before the threads are reported");
 
 static void ktest_join(const struct ktest_case *tc, struct thread *t)
 {
+	uint64_t stall = tunable_number(&tunable_ktest_stall);
 	int code;
 
-	if (thread_join_deadline(t, thread_deadline_after(KTEST_STALL_NS), &code))
+	if (thread_join_deadline(t, thread_deadline_after(stall * 1000000000ull), &code))
 		return;
-	kprintf("ktest: %s.%s still runs %llu s after it began; the threads:\n", tc->suite, tc->name,
-		KTEST_STALL_NS / 1000000000ull);
+	kprintf("ktest: %s.%s still runs %lu s after it began; the threads:\n", tc->suite, tc->name,
+		stall);
 	thread_print_all();
 	thread_join(t);
 }

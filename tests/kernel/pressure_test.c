@@ -7,14 +7,23 @@
  * One worker per hart (at most four), each on a map of its own.  Handles
  * are made on a small region apart (a shared object is copied whole by a
  * fork, which would otherwise copy the whole working set each time).
+ *
+ * The soak suite runs the same calls for soak.seconds (`make soak
+ * MINUTES=N`): each worker makes and drops working sets of random size in
+ * turn, so that swap grows and drains and swap files come and go, and
+ * every page's word names its worker, page and working set.
  */
 #include <string.h>
 
+#include "drivers/virtio/virtqueue.h"
+#include "kern/cmdline.h"
 #include "kern/thread.h"
 #include "platform/riscv/hart.h"
+#include "platform/riscv/timer.h"
 #include "tests/kernel/ktest.h"
 #include "tests/kernel/map_fixture.h"
 #include "vm/default_pager.h"
+#include "vm/dynamic_pager.h"
 #include "vm/vm_map.h"
 #include "vm/vm_named_entry.h"
 #include "vm/vm_object.h"
@@ -26,28 +35,31 @@
 KTEST_RUN(pressure, "test=pressure swap=swap", "-m 32M -smp 1 --blk swap:256M");
 KTEST_RUN(pressure.smp4, "test=pressure swap=swap", "-m 48M -smp 4 --blk swap:384M");
 KTEST_RUN(pressure.smp4_32m, "test=pressure swap=swap", "-m 32M -smp 4 --blk swap:256M");
+KTEST_RUN(soak, "test=soak soak.seconds=20 swap=swap swapfile=swap swapfile.size=16M swapfile.max=12 swapfile.hiwat=8M swapfile.lowat=24M swapfile.hold=500", "-m 48M -smp 4 --blk swap:64M --9p swap");
 
 #define PR_BASE		0x10000000ul
 #define PR_PIECE	(256ul << 10)		/* what one call works on */
 #define PR_ROUNDS	160			/* calls per worker */
 #define PR_WORKERS	4
 #define PR_SHARED	(4 * PR_PIECE)		/* the region handles are made on */
+#define PR_SCRATCH	(PR_BASE - 2 * PR_PIECE)	/* copies are written over it */
 
 struct pr_worker {
 	vm_map_t map;
 	uint64_t npages;		/* of the working set at PR_BASE */
 	vm_offset_t shared;		/* PR_SHARED bytes apart, for handles */
 	uint32_t id;
+	uint32_t set;			/* working sets made so far (soak) */
 	uint64_t x;			/* xorshift state */
 	uint64_t calls, verified, mismatches, shortages, failures;
 	kern_return_t first_failure;
 	const char *failed_call;
 };
 
-/* pr_word: what page p of worker w holds (each page's first word). */
+/* pr_word: what page p of worker w's working set holds (each page's first word). */
 static uint64_t pr_word(const struct pr_worker *w, uint64_t p)
 {
-	return (uint64_t)w->id << 48 | p << 8 | 0x5a;
+	return (uint64_t)w->id << 56 | (uint64_t)(w->set & 0xff) << 48 | p << 8 | 0x5a;
 }
 
 static uint64_t pr_rand(struct pr_worker *w)
@@ -174,7 +186,7 @@ static void pr_copy(struct pr_worker *w)
 }
 
 /* pr_overwrite: a piece copied over another and back (both keep their words). */
-static void pr_overwrite(struct pr_worker *w, vm_offset_t scratch)
+static void pr_overwrite(struct pr_worker *w)
 {
 	vm_map_copy_t copy;
 	uint64_t p0;
@@ -183,11 +195,11 @@ static void pr_overwrite(struct pr_worker *w, vm_offset_t scratch)
 	if (!pr_kr(w, "vm_map_copyin", vm_map_copyin(w->map, va, PR_PIECE, FALSE, &copy)))
 		return;
 	if (!pr_kr(w, "vm_map_copy_overwrite",
-		   vm_map_copy_overwrite(w->map, scratch, copy, FALSE, NULL))) {
+		   vm_map_copy_overwrite(w->map, PR_SCRATCH, copy, FALSE, NULL))) {
 		vm_map_copy_discard(copy);
 		return;
 	}
-	pr_check(w, scratch, p0, atop(PR_PIECE));
+	pr_check(w, PR_SCRATCH, p0, atop(PR_PIECE));
 }
 
 static void pr_fork(struct pr_worker *w)
@@ -237,35 +249,64 @@ static void pr_handle(struct pr_worker *w)
 	vm_named_entry_release(h);
 }
 
+/* pr_call: one call chosen at random. */
+static void pr_call(struct pr_worker *w)
+{
+	switch (pr_rand(w) % 8) {
+	case 0: pr_allocate(w); break;
+	case 1: pr_protect(w); break;
+	case 2: pr_attributes(w); break;
+	case 3: pr_copy(w); break;
+	case 4: pr_overwrite(w); break;
+	case 5: pr_fork(w); break;
+	case 6: pr_wire(w); break;
+	default: pr_handle(w); break;
+	}
+}
+
+/*
+ * pr_set_make: allocate and fill the working set (w->npages at PR_BASE)
+ * and the handles' region after it; false if a call failed (counted).
+ */
+static bool pr_set_make(struct pr_worker *w)
+{
+	vm_address_t base = PR_BASE;
+
+	w->shared = PR_BASE + ptoa(w->npages) + PR_PIECE;	/* a gap: an entry of its own */
+	if (!pr_kr(w, "vm_allocate", vm_allocate(w->map, &base, ptoa(w->npages), VM_FLAGS_FIXED)) ||
+	    !pr_kr(w, "vm_allocate", vm_allocate(w->map, &w->shared, PR_SHARED, VM_FLAGS_FIXED)))
+		return false;
+	pr_fill(w, PR_BASE, ptoa(w->npages));
+	pr_fill(w, w->shared, PR_SHARED);
+	return true;
+}
+
+/* pr_set_check: every page of the working set and of the handles' region. */
+static void pr_set_check(struct pr_worker *w)
+{
+	pr_check(w, PR_BASE, 0, w->npages);
+	pr_check(w, w->shared, atop(w->shared - PR_BASE), atop(PR_SHARED));
+}
+
+/* pr_scratch_make: the piece copies are written over. */
+static bool pr_scratch_make(struct pr_worker *w)
+{
+	vm_address_t scratch = PR_SCRATCH;
+
+	return pr_kr(w, "vm_allocate", vm_allocate(w->map, &scratch, PR_PIECE, VM_FLAGS_FIXED));
+}
+
 /* pr_run: fill the working set, then PR_ROUNDS calls chosen at random. */
 static void pr_run(void *arg)
 {
 	struct pr_worker *w = arg;
-	vm_address_t base = PR_BASE, scratch = 0;
 
-	w->shared = PR_BASE + ptoa(w->npages) + PR_PIECE;	/* a gap: an entry of its own */
 	thread_set_map(w->map);
-	if (!pr_kr(w, "vm_allocate", vm_allocate(w->map, &base, ptoa(w->npages), VM_FLAGS_FIXED)) ||
-	    !pr_kr(w, "vm_allocate", vm_allocate(w->map, &w->shared, PR_SHARED, VM_FLAGS_FIXED)) ||
-	    !pr_kr(w, "vm_allocate", vm_allocate(w->map, &scratch, PR_PIECE, VM_FLAGS_ANYWHERE)))
-		goto out;
-	pr_fill(w, PR_BASE, ptoa(w->npages));
-	pr_fill(w, w->shared, PR_SHARED);
-	for (int i = 0; i < PR_ROUNDS; i++) {
-		switch (pr_rand(w) % 8) {
-		case 0: pr_allocate(w); break;
-		case 1: pr_protect(w); break;
-		case 2: pr_attributes(w); break;
-		case 3: pr_copy(w); break;
-		case 4: pr_overwrite(w, scratch); break;
-		case 5: pr_fork(w); break;
-		case 6: pr_wire(w); break;
-		default: pr_handle(w); break;
-		}
+	if (pr_scratch_make(w) && pr_set_make(w)) {
+		for (int i = 0; i < PR_ROUNDS; i++)
+			pr_call(w);
+		pr_set_check(w);
 	}
-	pr_check(w, PR_BASE, 0, w->npages);
-	pr_check(w, w->shared, atop(w->shared - PR_BASE), atop(PR_SHARED));
-out:
 	thread_set_map(NULL);
 }
 
@@ -278,7 +319,7 @@ KTEST(pressure, every_call_against_three_times_ram)
 	struct thread *t[PR_WORKERS];
 	struct default_pager_stats before, after;
 	uint64_t calls = 0, verified = 0, mismatches = 0, shortages = 0, failures = 0;
-	uint64_t objects0 = vm_object_count();
+	uint64_t objects0 = vm_object_count(), lost0 = virtq_interrupts_lost();
 
 	ASSERT_TRUE(vm_pager_default != NULL);
 	default_pager_stats(&before);
@@ -309,10 +350,143 @@ KTEST(pressure, every_call_against_three_times_ram)
 		     mismatches, after.pageouts - before.pageouts, after.pageins - before.pageins);
 	EXPECT_EQ(shortages, 0);
 	EXPECT_EQ(failures, 0);
+	EXPECT_EQ(virtq_interrupts_lost() - lost0, 0);	/* the swap disk's interrupts all came */
 	EXPECT_EQ(mismatches, 0);
 	EXPECT_GT(verified, (uint64_t)nworkers * npages);
 	EXPECT_GT(after.pageouts - before.pageouts, npages);
 	for (int i = 0; i < 500 && vm_object_count() > objects0; i++)
 		thread_sleep_ns(10 * 1000 * 1000);	/* the daemon's last write lets go */
 	EXPECT_EQ(default_pager_check(ktest_report), 0);
+}
+
+/* ---- soak ------------------------------------------------------------------------------------ */
+
+TUNABLE_NUMBER(tunable_soak_seconds, "soak.seconds", 60, 1, 7 * 24 * 3600, "S", NULL,
+	       "(tests) how long the soak suite runs");
+
+#define SOAK_CALLS	40		/* calls per working set */
+#define SOAK_REPORT_S	60		/* a progress line this often */
+
+static uint64_t soak_deadline;		/* timer ticks */
+
+/*
+ * soak_run: working sets of random size (a quarter of w->npages up to all
+ * of it), each filled, worked on with SOAK_CALLS calls, checked whole and
+ * dropped, until soak_deadline.
+ */
+static void soak_run(void *arg)
+{
+	struct pr_worker *w = arg;
+	uint64_t most = w->npages, piece = atop(PR_PIECE);
+
+	thread_set_map(w->map);
+	if (!pr_scratch_make(w))
+		goto out;
+	while (timer_now() < soak_deadline && !w->failed_call) {
+		w->set++;
+		w->npages = MAX(piece, (most / 4 + pr_rand(w) % (most - most / 4)) / piece * piece);
+		if (!pr_set_make(w))
+			break;
+		for (int i = 0; i < SOAK_CALLS && timer_now() < soak_deadline; i++)
+			pr_call(w);
+		pr_set_check(w);
+		pr_kr(w, "vm_deallocate", vm_deallocate(w->map, PR_BASE, ptoa(w->npages)));
+		pr_kr(w, "vm_deallocate", vm_deallocate(w->map, w->shared, PR_SHARED));
+	}
+out:
+	thread_set_map(NULL);
+}
+
+/* soak_report: the workers' totals so far (their counters read as they run: a snapshot). */
+static void soak_report(const struct pr_worker *w, int n, uint64_t secs, uint64_t *mismatches)
+{
+	uint64_t calls = 0, verified = 0, sets = 0, bad = 0, shortages = 0, failures = 0;
+	struct default_pager_stats dp;
+	struct swapfile_stats sf;
+
+	for (int i = 0; i < n; i++) {
+		calls += w[i].calls;
+		verified += w[i].verified;
+		sets += w[i].set;
+		bad += w[i].mismatches;
+		shortages += w[i].shortages;
+		failures += w[i].failures;
+	}
+	default_pager_stats(&dp);
+	swapfile_stats(&sf);
+	kprintf("soak: %lu s: %lu calls, %lu working sets, %lu pages verified, %lu mismatches, "
+		"%lu shortages, %lu other failures; %lu paged out, %lu paged in; swap files %lu made, "
+		"%lu deleted, %lu now; %lu interrupts lost\n", secs, calls, sets, verified, bad,
+		shortages, failures, dp.pageouts, dp.pageins, sf.created, sf.deleted, sf.files,
+		virtq_interrupts_lost());
+	*mismatches = bad;
+}
+
+/*
+ * As many workers as harts (at most four), each on its own map, for
+ * soak.seconds: working sets that together come to 1 to 4 times RAM,
+ * every call of the pressure suite on them, with the swap disk and the
+ * swap files growing and draining.  A line of totals every minute.
+ */
+KTEST(soak, every_call_while_swap_grows_and_drains)
+{
+	uint64_t ram = ptoa(vm_page_total_count()), secs = tunable_number(&tunable_soak_seconds);
+	int nworkers = MIN(hart_count, PR_WORKERS);
+	uint64_t npages = atop(4 * ram) / (uint64_t)nworkers / atop(PR_PIECE) * atop(PR_PIECE);
+	static struct pr_worker w[PR_WORKERS];
+	struct thread *t[PR_WORKERS];
+	uint64_t start = timer_now(), next = SOAK_REPORT_S, mismatches, lost0 = virtq_interrupts_lost();
+	uint64_t objects0 = vm_object_count(), sets = 0, verified = 0, elapsed;
+	struct swapfile_stats sf;
+	bool running = true;
+
+	ASSERT_TRUE(vm_pager_default != NULL);
+	soak_deadline = start + timer_ns_to_ticks(secs * 1000000000ull);
+	for (int i = 0; i < nworkers; i++) {
+		w[i] = (struct pr_worker){ .map = map_fixture_user(), .npages = npages,
+					   .id = (uint32_t)i + 1, .x = 0x2545f4914f6cdd1dull + (uint64_t)i };
+		ASSERT_TRUE(w[i].map != NULL);
+		t[i] = thread_create("soak", soak_run, &w[i], i);
+		ASSERT_TRUE(t[i] != NULL);
+	}
+	while (running) {
+		thread_sleep_ns(1000000000ull);
+		elapsed = (timer_now() - start) / timer_ns_to_ticks(1000000000ull);
+		running = timer_now() < soak_deadline;
+		if (elapsed >= next && running) {
+			soak_report(w, nworkers, elapsed, &mismatches);
+			next += SOAK_REPORT_S;
+		}
+	}
+	for (int i = 0; i < nworkers; i++) {
+		thread_join(t[i]);
+		if (w[i].failed_call)
+			ktest_report("worker %d: %s failed first: %s\n", i + 1, w[i].failed_call,
+				     kern_return_name(w[i].first_failure));
+		EXPECT_EQ(vm_map_check(w[i].map, ktest_report), 0);
+		vm_map_deallocate(w[i].map);
+		sets += w[i].set;
+		verified += w[i].verified;
+		EXPECT_EQ(w[i].shortages, 0);
+		EXPECT_EQ(w[i].failures, 0);
+	}
+	soak_report(w, nworkers, (timer_now() - start) / timer_ns_to_ticks(1000000000ull), &mismatches);
+	EXPECT_EQ(mismatches, 0);
+	EXPECT_GE(sets, (uint64_t)nworkers);
+	EXPECT_GT(verified, (uint64_t)nworkers * npages / 4);
+	EXPECT_EQ(virtq_interrupts_lost() - lost0, 0);
+	for (int i = 0; i < 600 && vm_object_count() > objects0; i++)
+		thread_sleep_ns(100 * 1000 * 1000);	/* the daemon's last writes let go */
+	EXPECT_EQ(vm_object_count(), objects0);
+	EXPECT_EQ(default_pager_check(ktest_report), 0);
+	swapfile_stats(&sf);
+	if (sf.created) {			/* swap files came: every one drains and goes */
+		for (int i = 0; i < 600 && (sf.files || sf.draining); i++) {
+			thread_sleep_ns(100 * 1000 * 1000);
+			swapfile_stats(&sf);
+		}
+		ktest_report("swap files: %lu made, %lu deleted, %lu left\n", sf.created, sf.deleted,
+			     sf.files);
+		EXPECT_EQ(sf.files, 0);
+	}
 }

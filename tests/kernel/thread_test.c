@@ -8,6 +8,9 @@
 #include "platform/riscv/hart.h"
 #include "platform/riscv/timer.h"
 #include "tests/kernel/ktest.h"
+#include "vm/pmap.h"
+#include "vm/vm_kern.h"
+#include "vm/vm_map.h"
 #include "vm/vm_page.h"
 
 KTEST_RUN(threads_smp1, "test=threads", "-m 256M -smp 1");
@@ -45,6 +48,65 @@ KTEST(threads, many_threads)
 	for (int i = 0; i < 100; i++)
 		thread_join(t[i]);
 	EXPECT_EQ(n, 100);
+}
+
+/* stack_probe: a thread's stack bounds and the sp it runs on; it waits for release. */
+struct stack_probe {
+	uint64_t base, top, sp;
+	volatile bool ready, release;
+};
+
+static void stack_probe_run(void *arg)
+{
+	struct stack_probe *p = arg;
+	struct thread *t = thread_current();
+
+	p->base = t->stack_base;
+	p->top = t->stack_top;
+	__asm__ volatile("mv %0, sp" : "=r"(p->sp));
+	__atomic_store_n(&p->ready, true, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&p->release, __ATOMIC_ACQUIRE))
+		thread_sleep_ns(1 * MS);
+}
+
+/*
+ * A thread runs on a kernel_map stack with a guard page below it: the
+ * guard maps nothing and no access may ever fault it in (its maximum
+ * protection is none); the stack is mapped.  Both go when the thread is
+ * joined.  (An access to the guard is the selftest_stack_overflow suite:
+ * it ends the machine.)
+ */
+KTEST(threads, stack_has_a_guard_page)
+{
+	struct stack_probe p = { 0 };
+	struct thread *t = thread_create("probe", stack_probe_run, &p, THREAD_ANY_HART);
+	vm_region_basic_info_data_t info;
+	vm_address_t a;
+	vm_size_t size;
+	vm_paddr_t pa;
+
+	ASSERT_TRUE(t != NULL);
+	while (!__atomic_load_n(&p.ready, __ATOMIC_ACQUIRE))
+		thread_sleep_ns(1 * MS);
+	EXPECT_EQ(p.top - p.base, THREAD_STACK_SIZE);
+	EXPECT_TRUE(p.sp > p.base && p.sp <= p.top);
+	EXPECT_TRUE(p.base >= PMAP_KERNEL_START && p.base < PMAP_KERNEL_END);
+	a = p.base - PAGE_SIZE;
+	EXPECT_EQ(vm_region(kernel_map, &a, &size, &info), KERN_SUCCESS);
+	EXPECT_EQ(a, p.base - PAGE_SIZE);
+	EXPECT_EQ(info.protection, VM_PROT_NONE);
+	EXPECT_EQ(info.max_protection, VM_PROT_NONE);
+	EXPECT_EQ(pmap_extract(kernel_pmap, p.base - PAGE_SIZE, &pa), KERN_INVALID_ADDRESS);
+	a = p.base;
+	EXPECT_EQ(vm_region(kernel_map, &a, &size, &info), KERN_SUCCESS);
+	EXPECT_EQ(a, p.base);
+	EXPECT_EQ(info.protection, VM_PROT_DEFAULT);
+	for (uint64_t va = p.base; va < p.top; va += PAGE_SIZE)
+		EXPECT_EQ(pmap_extract(kernel_pmap, va, &pa), KERN_SUCCESS);
+	__atomic_store_n(&p.release, true, __ATOMIC_RELEASE);
+	EXPECT_EQ(thread_join(t), 0);
+	a = p.base - PAGE_SIZE;
+	EXPECT_TRUE(vm_region(kernel_map, &a, &size, &info) != KERN_SUCCESS || a >= p.top);
 }
 
 struct spinner {
@@ -285,6 +347,7 @@ KTEST(threads, detached_thread_is_reaped)
 	while (!__atomic_load_n(&done, __ATOMIC_ACQUIRE) || thread_count() != threads0)
 		thread_sleep_ns(1 * MS);
 	EXPECT_EQ(thread_count(), threads0);
+	thread_stack_cache_trim(0);	/* its stack went to the cache, as the first one did */
 	EXPECT_EQ(vm_page_free_count(), free0);
 }
 

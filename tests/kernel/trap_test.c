@@ -161,11 +161,16 @@ KTEST(trap, plic_external_interrupt)
 	/* Time, not a count of instructions: hart 0 may be slow to run on a loaded host. */
 	for (uint64_t end = thread_deadline_after(1000000000ull); !uart_irqs && timer_now() < end;)
 		__asm__ volatile("nop");
+	EXPECT_EQ(plic_retarget(u->irq, PLIC_EVERY_HART), 0);
+	EXPECT_EQ(plic_retarget(u->irq, hart_count), -1);
 	plic_unregister(u->irq);
+	EXPECT_EQ(plic_retarget(u->irq, 0), -1);	/* not registered */
 	EXPECT_EQ(uart_irqs, 1);
 	EXPECT_EQ(plic_count(u->irq), before + 1);
 	EXPECT_EQ(plic_register(0, uart_tx_irq, u, 0), -1);
 	EXPECT_EQ(plic_register(100000, uart_tx_irq, u, 0), -1);
+	EXPECT_EQ(plic_register(u->irq, uart_tx_irq, u, PLIC_EVERY_HART - 1), -1);
+	EXPECT_EQ(plic_register(u->irq, uart_tx_irq, u, hart_count), -1);
 }
 
 /* ---- traps from U-mode ------------------------------------------------------- */
@@ -282,27 +287,37 @@ KTEST(trap, user_mode_cannot_touch_kernel_memory)
 	user_fixture_drop(&f);
 }
 
+/*
+ * The U-mode program stores 1 to a flag word in its stack page and spins
+ * until the word reads 2; only the kernel thread sharing its hart writes
+ * 2, and only once it has seen the 1.  So the program ends only if the
+ * tick preempted it mid-loop, ran the kernel thread and switched back,
+ * however fast or slow the host runs either (2^32 spins bound a broken
+ * preemption: the program then exits 0).
+ */
 struct user_preempt {
 	volatile bool done;
-	volatile uint64_t spins;
-	uint64_t result, switches, spins_during;
+	volatile uint64_t *flag;	/* the program's flag word, through the direct map */
+	uint64_t result, switches;
+	volatile uint64_t spins_during;	/* the kernel thread's loops while the flag read 1 */
 	bool made;
 };
+
+#define USER_FLAG_VA	USER_STACK_VA	/* the bottom of the stack page: the program uses no stack */
 
 static void user_preempt_runner(void *arg)
 {
 	struct user_preempt *u = arg;
 	struct user_fixture f;
-	uint64_t sw0, spins0;
+	uint64_t sw0;
 
 	u->made = user_fixture_make(&f);
 	if (u->made) {
 		sw0 = thread_current()->switches;
-		spins0 = u->spins;
-		/* Long enough for several 10 ms ticks however fast the host runs the loop. */
-		u->result = user_fixture_run(&f, user_prog_spin, 300 * 1000 * 1000);
+		u->flag = (volatile uint64_t *)pmap_direct_map(f.stack->phys_addr);
+		u->result = user_fixture_run(&f, user_prog_wait, USER_FLAG_VA);
 		u->switches = thread_current()->switches - sw0;
-		u->spins_during = u->spins - spins0;
+		u->flag = NULL;
 	}
 	user_fixture_drop(&f);
 	u->done = true;
@@ -312,8 +327,14 @@ static void kernel_spinner(void *arg)
 {
 	struct user_preempt *u = arg;
 
-	while (!u->done)
-		u->spins++;
+	while (!u->done) {
+		volatile uint64_t *flag = u->flag;
+
+		if (flag && *flag == 1) {
+			u->spins_during++;
+			*flag = 2;
+		}
+	}
 }
 
 KTEST(trap, interrupts_and_preemption_in_user_mode)
@@ -329,5 +350,5 @@ KTEST(trap, interrupts_and_preemption_in_user_mode)
 	ASSERT_TRUE(u.made);
 	EXPECT_EQ(u.result, USER_STACK_VA + PAGE_SIZE);	/* its sp survived every trap */
 	EXPECT_GE(u.switches, 1);	/* switched back in after a preemption */
-	EXPECT_GT(u.spins_during, 0);	/* the kernel thread ran while U-mode code was mid-loop */
+	EXPECT_EQ(u.spins_during, 1);	/* the kernel thread ran while U-mode code was mid-loop */
 }

@@ -14,7 +14,7 @@
 #define USER_STACK_VA	0x800000ul	/* one page; sp starts at its top */
 
 extern char user_progs_start[], user_progs_end[];
-extern char user_prog_echo[], user_prog_load[], user_prog_loop[], user_prog_spin[];
+extern char user_prog_echo[], user_prog_load[], user_prog_loop[], user_prog_wait[];
 extern char user_prog_regs[];
 
 struct user_fixture {

@@ -6,7 +6,8 @@
 	.section .rodata.user, "a"
 	.balign 4096
 	.globl user_progs_start, user_progs_end
-	.globl user_prog_echo, user_prog_load, user_prog_loop, user_prog_spin, user_prog_regs
+	.globl user_prog_echo, user_prog_load, user_prog_loop, user_prog_wait
+	.globl user_prog_regs
 user_progs_start:
 
 user_prog_echo:			/* ecall 7 with a0 + 1 */
@@ -32,13 +33,22 @@ user_prog_loop:			/* a0 times ecall 2, then exit(0) */
 	ecall
 4:	j	4b
 
-user_prog_spin:			/* count a0 down to zero, then exit(sp) */
-5:	addi	a0, a0, -1
-	bnez	a0, 5b
-	mv	a0, sp
+user_prog_wait:			/* store 1 at a0, spin until it reads 2, then exit(sp); exit(0) after 2^32 spins */
+	li	a1, 0x100000000
+	li	t0, 1
+	sd	t0, 0(a0)
+	li	t1, 2
+12:	ld	t0, 0(a0)
+	beq	t0, t1, 13f
+	addi	a1, a1, -1
+	bnez	a1, 12b
+	li	a0, 0
 	li	a7, 1
 	ecall
-6:	j	6b
+13:	mv	a0, sp
+	li	a7, 1
+	ecall
+14:	j	14b
 
 /* Register n holds REG_PATTERN(n) (all but sp and a0, which holds the address to store to). */
 #define REG_PATTERN(n)	((n) * 0x10101)

@@ -203,6 +203,38 @@ UTEST(vm_zone, items_and_pages_come_back)
 	UT_EXPECT_EQ(vm_page_free_count(), free0);	/* every zone page went back */
 }
 
+static struct zone slack_zone = ZONE_INIT("slack", 1300);	/* 3 items a page */
+
+/*
+ * Items spread over more pages than they fill are slack, counted as free
+ * by the accounting checks; a page that empties goes back at once.
+ */
+UTEST(vm_zone, slack_counts_pages_items_do_not_fill)
+{
+	void *items[9];
+	uint64_t free0, slack0;
+
+	startup_once();
+	free0 = vm_page_free_count();
+	slack0 = zone_slack_pages();
+	for (int i = 0; i < 9; i++)
+		UT_ASSERT((items[i] = zalloc(&slack_zone)) != NULL);
+	UT_EXPECT_EQ(vm_page_free_count(), free0 - 3);
+	UT_EXPECT_EQ(zone_slack_pages(), slack0);
+	for (int i = 0; i < 9; i++)		/* one item left in each page: 3 pages for 3 items */
+		if (i % 3)
+			zfree(&slack_zone, items[i]);
+	UT_EXPECT_EQ(zone_items_used(&slack_zone), 3);
+	UT_EXPECT_EQ(zone_slack_pages(), slack0 + 2);
+	UT_EXPECT_EQ(vm_page_free_count() + zone_slack_pages() - slack0, free0 - 1);
+	zfree(&slack_zone, items[0]);
+	UT_EXPECT_EQ(zone_slack_pages(), slack0 + 1);
+	zfree(&slack_zone, items[3]);
+	zfree(&slack_zone, items[6]);
+	UT_EXPECT_EQ(zone_slack_pages(), slack0);
+	UT_EXPECT_EQ(vm_page_free_count(), free0);
+}
+
 int main(int argc, char **argv)
 {
 	return utest_main(argc, argv);
