@@ -83,10 +83,16 @@ static void upl_free(upl_t upl)
 	zfree(&upl_zone, upl);
 }
 
-/* upl_alloc: a UPL of npages empty slots (and descriptions, with UPL_SET_INTERNAL); NULL on shortage. */
+/*
+ * upl_alloc: a UPL of npages empty slots (and descriptions, with
+ * UPL_SET_INTERNAL); NULL on shortage.  With UPL_NOBLOCK it does not wait
+ * for memory either: a drain of a swap file asks so, and waiting there
+ * for the pageout daemon, which waited for the file to be added that the
+ * draining thread would add next, stopped both.
+ */
 static upl_t upl_alloc(uint32_t npages, int flags)
 {
-	upl_t upl = zalloc(&upl_zone);
+	upl_t upl = (flags & UPL_NOBLOCK) ? zalloc_noblock(&upl_zone) : zalloc(&upl_zone);
 
 	if (!upl)
 		return NULL;

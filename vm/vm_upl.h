@@ -10,7 +10,8 @@
  *     so that they hold still while the pager writes them.
  *   pagein (RETURN_ONLY_ABSENT): a fresh page for every offset that has
  *     none resident, inserted busy: the pager fills them.
- *   NOBLOCK skips busy pages instead of waiting for them.
+ *   NOBLOCK skips busy pages instead of waiting for them, and fails at
+ *     once (KERN_RESOURCE_SHORTAGE) where memory would be waited for.
  *   SET_INTERNAL keeps a description of every slot inside the UPL
  *     (upl_get_internal_page_list), so that it travels as one piece.
  *   QUERY_OBJECT_TYPE reports properties of the object in upl->flags

@@ -75,6 +75,18 @@ void timer_init_hart(void)
 	csr_set(sie, SIE_STIE);
 }
 
+void timer_pause(uint64_t ns)
+{
+	uint64_t was;
+
+	if (!timer_sstc)
+		return;			/* the SBI timer cannot be read back */
+	was = csr_read(stimecmp);
+	csr_write(stimecmp, MIN(was, timer_now() + timer_ns_to_ticks(ns)));
+	wfi();
+	csr_write(stimecmp, was);	/* a deadline that passed meanwhile is pending again */
+}
+
 void timer_deadline_hint(uint64_t deadline)
 {
 	struct hart *h = hart_self();

@@ -20,6 +20,15 @@ uint64_t timer_ticks_to_ns(uint64_t ticks);
 bool timer_uses_sstc(void);
 /* timer_deadline_interrupts: timer interrupts taken for a timed sleep, not a tick. */
 uint64_t timer_deadline_interrupts(void);
+/*
+ * timer_pause: wait in wfi for at most ns, or until an interrupt is
+ * pending (taken or not); nothing of the hart's timer changes.  For a
+ * spin that has gone on long enough to suspect the hart it waits for is
+ * not being run at all (QEMU's -icount runs harts in turn, one at a
+ * time, each until it stops).  Without Sstc, returns at once.
+ * => interrupts off
+ */
+void timer_pause(uint64_t ns);
 /* timer_deadline_hint: make this hart's timer fire no later than `deadline`. */
 void timer_deadline_hint(uint64_t deadline);
 

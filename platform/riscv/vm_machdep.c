@@ -14,6 +14,14 @@
 #include "vm/vm_fault.h"
 #include "vm/vm_kern.h"
 
+/* vm_page_fault_recovers: a kernel access to user memory (copyin...) that takes a failure as an error. */
+static bool vm_page_fault_recovers(const struct trap_frame *tf)
+{
+	struct thread *t = thread_current();
+
+	return t && t->uaccess && !trap_from_user(tf) && tf->stval < PMAP_USER_END;
+}
+
 /*
  * vm_page_fault_unresolved: a kernel access to user memory inside
  * pmap_user_access ends there (does not return: pmap_user_access returns
@@ -23,7 +31,7 @@ static bool vm_page_fault_unresolved(const struct trap_frame *tf)
 {
 	struct thread *t = thread_current();
 
-	if (t && t->uaccess && !trap_from_user(tf) && tf->stval < PMAP_USER_END)
+	if (vm_page_fault_recovers(tf))
 		kjmp_jump(t->uaccess, 1);
 	return false;
 }
@@ -42,7 +50,8 @@ static bool vm_page_fault(struct trap_frame *tf)
 	kr = vm_fault(map, tf->stval, access);
 	if (kr == KERN_SUCCESS)
 		return true;
-	if (kr != KERN_INVALID_ADDRESS && kr != KERN_PROTECTION_FAILURE)
+	/* copyin and the like return the error; anything else is about to be reported: say why. */
+	if (kr != KERN_INVALID_ADDRESS && kr != KERN_PROTECTION_FAILURE && !vm_page_fault_recovers(tf))
 		kprintf("vm_fault at 0x%lx: %s\n", tf->stval, kern_return_name(kr));
 	return vm_page_fault_unresolved(tf);
 }

@@ -34,9 +34,12 @@
 #include "vm/vm_pageout.h"
 #include "vm/vm_pager.h"
 #include "vm/vm_upl.h"
+#include "vm/vm_user.h"
 
 KTEST_RUN(paging, "test=paging swap=swap", "-m 64M -smp 1 --blk swap:512M --blk data:1M");
 KTEST_RUN(paging.smp4, "test=paging swap=swap swapfile=swap swapfile.size=16M swapfile.hiwat=8M swapfile.lowat=24M swapfile.hold=500", "-m 32M -smp 4 --blk swap:64M --9p swap --blk data:1M");
+/* Deterministic instruction counting runs the harts one at a time: no wait may starve the others. */
+KTEST_RUN(paging.icount_smp2, "test=paging swap=swap", "-m 32M -smp 2 -icount shift=0 --blk swap:256M --blk data:1M");
 KTEST_RUN(swapfile, "test=swapfile swap=swap swapfile=swap swapfile.size=16M swapfile.max=15 swapfile.hiwat=8M swapfile.lowat=24M swapfile.hold=500 swapfile.retry=500", "-m 64M -smp 1 --blk swap:32M --9p swap --host-check tests/kernel/swapfile_host.sh");
 
 
@@ -415,6 +418,25 @@ KTEST(paging, working_set_four_times_ram)
 }
 
 /*
+ * ws_single_make: one worker's working set of npages at WS_BASE, in a map
+ * of its own that the calling thread then runs in, with its seeds (all 0)
+ * in kernel memory; false if any of it cannot be had.
+ */
+static bool ws_single_make(struct ws *w, uint64_t npages)
+{
+	vm_offset_t seeds = 0, addr = WS_BASE;
+	vm_map_t map = vm_map_create(pmap_create(), PAGE_SIZE, PMAP_USER_END);
+
+	if (!map || kmem_alloc(kernel_map, &seeds, round_page(npages * sizeof(uint32_t))) ||
+	    vm_allocate(map, &addr, ptoa(npages), VM_FLAGS_FIXED))
+		return false;
+	memset((void *)seeds, 0, npages * sizeof(uint32_t));
+	*w = (struct ws){ .map = map, .npages = npages, .seed = (uint32_t *)seeds, .worker = 1 };
+	thread_set_map(map);
+	return true;
+}
+
+/*
  * Swap files grow with a working set of four times RAM (on a disk of half
  * RAM), drain and go when three quarters of it is freed (moving the live
  * pages of the rest), are retried when the host directory refuses a new
@@ -427,17 +449,11 @@ KTEST(swapfile, grow_drain_retry_delete)
 	struct virtio_9p *share = virtio_9p_find("swap");
 	struct swapfile_stats st, st0;
 	struct default_pager_stats dp;
-	vm_offset_t seeds = 0, addr = WS_BASE;
 	uint64_t objects0 = vm_object_count();
-	vm_map_t map = vm_map_create(pmap_create(), PAGE_SIZE, PMAP_USER_END);
 	struct ws w;
 
-	ASSERT_TRUE(map != NULL && share != NULL);
-	ASSERT_EQ(kmem_alloc(kernel_map, &seeds, round_page(npages * sizeof(uint32_t))), KERN_SUCCESS);
-	memset((void *)seeds, 0, npages * sizeof(uint32_t));
-	ASSERT_EQ(vm_allocate(map, &addr, ptoa(npages), VM_FLAGS_FIXED), KERN_SUCCESS);
-	w = (struct ws){ .map = map, .npages = npages, .seed = (uint32_t *)seeds, .worker = 1 };
-	thread_set_map(map);
+	ASSERT_TRUE(share != NULL);
+	ASSERT_TRUE(ws_single_make(&w, npages));
 
 	/* Grow: the disk alone cannot hold the working set. */
 	ws_pass_seq(&w, 1);
@@ -449,7 +465,7 @@ KTEST(swapfile, grow_drain_retry_delete)
 	EXPECT_TRUE(sf_host_files(&share->client, st0.files));
 
 	/* Drain: free the first three quarters; files go, the live rest moves out of them. */
-	ASSERT_EQ(vm_deallocate(map, WS_BASE, ptoa(npages - keep)), KERN_SUCCESS);
+	ASSERT_EQ(vm_deallocate(w.map, WS_BASE, ptoa(npages - keep)), KERN_SUCCESS);
 	st = sf_settle(1, 60);
 	default_pager_stats(&dp);
 	ktest_report("drained: %lu files left, %lu deleted, %lu pages moved\n", st.files, st.deleted,
@@ -469,7 +485,7 @@ KTEST(swapfile, grow_drain_retry_delete)
 	/* Retry: the host makes the directory unwritable before the pool runs low. */
 	ASSERT_TRUE(ktest_host_check(&share->client, "lock"));
 	swapfile_stats(&st0);
-	ASSERT_EQ(vm_allocate(map, &(vm_offset_t){ WS_BASE }, ptoa(npages - keep), VM_FLAGS_FIXED),
+	ASSERT_EQ(vm_allocate(w.map, &(vm_offset_t){ WS_BASE }, ptoa(npages - keep), VM_FLAGS_FIXED),
 		  KERN_SUCCESS);
 	end = sf_fill_until_low(w.seed, 0, npages - keep, 3 << 8 | 1);
 	EXPECT_GT(sf_wait_stat(offsetof(struct swapfile_stats, create_failures), st0.create_failures, 10),
@@ -491,9 +507,9 @@ KTEST(swapfile, grow_drain_retry_delete)
 
 	/* Empty: with the map gone every file drains away. */
 	thread_set_map(NULL);
-	EXPECT_EQ(vm_map_check(map, ktest_report), 0);
-	vm_map_deallocate(map);
-	kmem_free(kernel_map, seeds, round_page(npages * sizeof(uint32_t)));
+	EXPECT_EQ(vm_map_check(w.map, ktest_report), 0);
+	vm_map_deallocate(w.map);
+	kmem_free(kernel_map, (vm_offset_t)w.seed, round_page(npages * sizeof(uint32_t)));
 	settle(objects0);
 	st = sf_settle(st.created, 60);
 	EXPECT_EQ(st.files, 0);
@@ -502,4 +518,66 @@ KTEST(swapfile, grow_drain_retry_delete)
 	EXPECT_EQ(default_pager_check(ktest_report), 0);
 	default_pager_stats(&dp);
 	EXPECT_EQ(dp.used_pages, 0);
+}
+
+/* page_copyin_check: page p's words through copyin: 1 as written, 0 not, -1 the read failed. */
+static int page_copyin_check(vm_offset_t va, uint64_t page, uint32_t seed)
+{
+	static uint64_t buf[WORDS];
+
+	if (copyin((const void *)va, buf, PAGE_SIZE) != 0)
+		return -1;
+	for (uint64_t i = 0; i < WORDS; i++)
+		if (buf[i] != word_of(page, seed, i))
+			return 0;
+	return 1;
+}
+
+/*
+ * The host cuts every swap file to half its size under a working set of
+ * three times RAM.  A page whose slot is gone (a short read) or whose
+ * slot now reads back zeros (a checksum mismatch) fails its fault with
+ * KERN_MEMORY_ERROR, reported; no page reads back wrong, and the pages
+ * in the first halves and on the disk are intact.  The files still drain
+ * and go once the map is gone.
+ */
+KTEST(swapfile, truncated_files_fail_their_pages_and_no_others)
+{
+	uint64_t ram = ptoa(vm_page_total_count()), npages = atop(3 * ram);
+	struct virtio_9p *share = virtio_9p_find("swap");
+	uint64_t intact = 0, wrong = 0, failed = 0, objects0 = vm_object_count();
+	struct default_pager_stats dp0, dp;
+	struct swapfile_stats st;
+	struct ws w;
+
+	ASSERT_TRUE(share != NULL);
+	ASSERT_TRUE(ws_single_make(&w, npages));
+	ws_pass_seq(&w, 1);
+	swapfile_stats(&st);
+	ASSERT_GE(st.files, 1);
+	default_pager_stats(&dp0);
+	ASSERT_TRUE(ktest_host_check(&share->client, "truncate"));
+	for (uint64_t p = 0; p < npages; p++) {
+		int r = page_copyin_check(WS_BASE + ptoa(p), p, w.seed[p]);
+
+		intact += r == 1;
+		wrong += r == 0;
+		failed += r == -1;
+	}
+	default_pager_stats(&dp);
+	ktest_report("%lu files cut to half: of %lu pages %lu intact, %lu unreadable, %lu wrong; "
+		     "%lu read errors, %lu checksum mismatches\n", st.files, npages, intact, failed,
+		     wrong, dp.read_errors - dp0.read_errors,
+		     dp.checksum_errors - dp0.checksum_errors);
+	EXPECT_EQ(wrong, 0);
+	EXPECT_GT(failed, 0);
+	EXPECT_GT(intact, npages / 2);
+	EXPECT_GT(dp.read_errors - dp0.read_errors + dp.checksum_errors - dp0.checksum_errors, 0);
+	thread_set_map(NULL);
+	vm_map_deallocate(w.map);
+	kmem_free(kernel_map, (vm_offset_t)w.seed, round_page(npages * sizeof(uint32_t)));
+	settle(objects0);
+	st = sf_settle(st.created, 60);
+	EXPECT_EQ(st.files, 0);		/* the host script finds none left when QEMU is gone */
+	EXPECT_EQ(default_pager_check(ktest_report), 0);
 }

@@ -8,6 +8,7 @@
 #            for a non-root user; failing both, a plain file takes its
 #            place), and prove it with a probe
 #   unlock   undo lock
+#   truncate cut every swap file to half its size, as a host process might
 # Once QEMU is gone, no swap file may be left.
 set -u
 . "$(dirname "$0")/hostcheck.sh"
@@ -53,11 +54,22 @@ unlock() {
 }
 trap 'unlock > /dev/null 2>&1' EXIT
 
+truncate_all() {
+	n=0
+	for f in "$dir"/swapfile*; do
+		[ -e "$f" ] || continue
+		truncate -s $((file_bytes / 2)) "$f" || return 1
+		n=$((n + 1))
+	done
+	[ $n -gt 0 ] || { echo "no swap file to truncate"; return 1; }
+}
+
 check() {
 	case $1 in
 	files_*) files "${1#files_}" ;;
 	lock) lock ;;
 	unlock) unlock ;;
+	truncate) truncate_all ;;
 	*) echo "unknown checkpoint"; return 1 ;;
 	esac
 }
