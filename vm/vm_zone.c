@@ -137,7 +137,8 @@ void zfree(struct zone *z, void *item)
 	*(void **)item = zp->free;
 	zp->free = item;
 	z->items_used--;
-	if (zp->inuse == 0 && z->pages > z->min_pages) {
+	/* An empty page stays only as the zone's one page with room: no flip-flop at a page's edge. */
+	if (zp->inuse == 0 && z->pages > z->min_pages && (zp->next || zp->prev)) {
 		zone_partial_remove(z, zp);
 		release = zp->page;
 		z->pages--;

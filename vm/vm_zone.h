@@ -1,10 +1,12 @@
 /*
- * vm_zone.h: zones of fixed-size structures (pmaps, mapping records, and
- * later map entries and objects), carved from whole pages.  A page goes
- * back to the page allocator as soon as none of its items is in use, so
- * that zones do not hide pages from the accounting checks; only the pages
- * zone_prime gave a zone at boot stay (they are part of the baseline),
- * and those partly used pages that zone_slack_pages counts.
+ * vm_zone.h: zones of fixed-size structures (pmaps, mapping records, map
+ * entries, objects...), carved from whole pages.  A page goes back to the
+ * page allocator as soon as none of its items is in use, unless it is the
+ * zone's only page with room (an item freed and allocated again at a
+ * page's edge would otherwise free and allocate the page each time); the
+ * pages zone_prime gave a zone at boot stay too (they are part of the
+ * baseline).  zone_slack_pages counts what zones hold beyond what their
+ * items fill, so that the accounting checks see no leak in them.
  *
  * Each zone has its own spinlock; zalloc may take vm_page_free_lock inside
  * it, never the other way round.  Zones never allocate from themselves, so
@@ -60,8 +62,8 @@ void zfree(struct zone *z, void *item);
 uint64_t zone_items_used(struct zone *z);
 /*
  * zone_slack_pages: pages the zones hold beyond what their items need
- * (items freed and allocated again in other pages leave a zone's
- * long-lived items spread over more pages than they fill).  The
+ * (the one empty page a zone keeps, and pages its long-lived items are
+ * spread over when items were freed and allocated again elsewhere).  The
  * accounting checks count them as free: fragmentation, not a leak.
  */
 uint64_t zone_slack_pages(void);

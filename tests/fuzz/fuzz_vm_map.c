@@ -53,9 +53,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		vm_map_print(m.map, true, fuzz_print);
 		abort();
 	}
-	if (!vm_model_finish(&m) || vm_page_free_count() != free0) {
+	if (!vm_model_finish(&m) || vm_model_free_pages() != free0) {
 		fprintf(stderr, "fuzz_vm_map: %s; %lu pages not freed\n", m.failure,
-			(unsigned long)(free0 - vm_page_free_count()));
+			(unsigned long)(free0 - vm_model_free_pages()));
 		abort();
 	}
 	inputs++;

@@ -10,6 +10,7 @@
 #include "tests/unit/vm_model.h"
 #include "vm/vm_fault.h"
 #include "vm/vm_object.h"
+#include "vm/vm_zone.h"
 
 #define RAM_BASE	0x80000000ul
 #define RAM_SIZE	(32ul << 20)
@@ -35,7 +36,12 @@ uint64_t vm_model_setup(void)
 		vm_page_startup(seg, 1);
 		vm_object_bootstrap();
 	}
-	return vm_page_free_count();
+	return vm_model_free_pages();
+}
+
+uint64_t vm_model_free_pages(void)
+{
+	return vm_page_free_count() + zone_slack_pages();
 }
 
 /* The trap's order: the quick path first, vm_fault when it declines. */
