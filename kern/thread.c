@@ -100,12 +100,14 @@ static struct thread *thread_slot_alloc_locked(const char *name, int affinity)
 
 /*
  * Thread stacks come from kernel_map, each with a guard page below it
- * (kmem_alloc_stack): an overflow faults there, and trap.S reports it.  A
- * joined thread's stack goes back to kernel_map at the join.  A detached
- * thread's is done with only once the switch away from it is; there
- * (sched_lock held, interrupts off) it cannot go back to kernel_map, so it
- * waits in a cache that thread_create takes from first.  Every stack
- * belongs to a thread slot or to the cache: THREAD_MAX bound the cache.
+ * (kmem_alloc_stack): an overflow faults there, and trap.S reports it.
+ * Finished stacks wait in a cache that thread_create takes from first (a
+ * stack from kernel_map costs ten times the rest of a thread): a joined
+ * thread's while fewer than THREAD_STACKS_KEPT wait, a detached one's
+ * always, for it is done with only once the switch away from it is,
+ * where (sched_lock held, interrupts off) it cannot go back to
+ * kernel_map.  Every stack belongs to a thread slot or to the cache:
+ * THREAD_MAX bound the cache.
  */
 static vm_offset_t stack_cache[THREAD_MAX];	/* [s] */
 static int stack_cached;			/* [s] */
@@ -136,7 +138,7 @@ void thread_stack_cache_trim(int keep)
 	}
 }
 
-/* thread_slot_free: t, joined (or never run), and its stack.  => may sleep */
+/* thread_slot_free: t, joined (or never run), and its stack (cached up to THREAD_STACKS_KEPT).  => may sleep */
 static void thread_slot_free(struct thread *t)
 {
 	uint64_t base = t->stack_base;
@@ -144,6 +146,10 @@ static void thread_slot_free(struct thread *t)
 	spin_lock(&sched_lock);
 	t->state = THREAD_FREE;
 	threads_live--;
+	if (base && stack_cached < THREAD_STACKS_KEPT) {
+		thread_stack_cache_put_locked(base);
+		base = 0;
+	}
 	spin_unlock(&sched_lock);
 	if (base)
 		kmem_free_stack(kernel_map, base, THREAD_STACK_SIZE);

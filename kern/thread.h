@@ -30,7 +30,7 @@ struct vm_page;
 #define THREAD_NAME_MAX		24
 #define THREAD_STACK_SIZE	(16 * 1024)
 #define THREAD_MAX		256
-#define THREAD_STACKS_KEPT	8	/* finished stacks thread_create leaves cached */
+#define THREAD_STACKS_KEPT	8	/* finished stacks kept for the next threads */
 #define THREAD_ANY_HART		(-1)
 
 enum thread_state {

@@ -73,6 +73,47 @@ KBENCH(thread_switch, "thread.switch", "instructions/switch", 1000)
 	return b.instret / (2 * iters);
 }
 
+struct create_bench {
+	uint64_t iters;
+	uint64_t instret;
+};
+
+static void create_child(void *arg)
+{
+	(void)arg;
+}
+
+static void create_measurer(void *arg)
+{
+	struct create_bench *b = arg;
+	uint64_t t0 = rdinstret();
+
+	for (uint64_t i = 0; i < b->iters; i++) {
+		struct thread *t = thread_create("child", create_child, NULL, 0);
+
+		if (!t)
+			return;
+		thread_join(t);
+	}
+	b->instret = rdinstret() - t0;
+}
+
+/*
+ * thread.create_join: make a thread (its stack and guard page from
+ * kernel_map), let it run and exit, join it (the stack goes back), all
+ * on one hart: the instructions that hart spent per thread.
+ */
+KBENCH(thread_create_join, "thread.create_join", "instructions/thread", 200)
+{
+	struct create_bench b = { .iters = iters };
+	struct thread *m = thread_create("create_m", create_measurer, &b, 0);
+
+	if (!m)
+		return 0;
+	thread_join(m);
+	return b.instret / iters;
+}
+
 #define WAKEUP_SLEEPERS	16
 
 static int wakeup_chans[WAKEUP_SLEEPERS];

@@ -72,8 +72,8 @@ static void stack_probe_run(void *arg)
 /*
  * A thread runs on a kernel_map stack with a guard page below it: the
  * guard maps nothing and no access may ever fault it in (its maximum
- * protection is none); the stack is mapped.  Both go when the thread is
- * joined.  (An access to the guard is the selftest_stack_overflow suite:
+ * protection is none); the stack is mapped.  Both go once the thread is
+ * joined and the stack cache trimmed.  (An access to the guard is the selftest_stack_overflow suite:
  * it ends the machine.)
  */
 KTEST(threads, stack_has_a_guard_page)
@@ -105,6 +105,7 @@ KTEST(threads, stack_has_a_guard_page)
 		EXPECT_EQ(pmap_extract(kernel_pmap, va, &pa), KERN_SUCCESS);
 	__atomic_store_n(&p.release, true, __ATOMIC_RELEASE);
 	EXPECT_EQ(thread_join(t), 0);
+	thread_stack_cache_trim(0);	/* the cache kept the stack for the next thread */
 	a = p.base - PAGE_SIZE;
 	EXPECT_TRUE(vm_region(kernel_map, &a, &size, &info) != KERN_SUCCESS || a >= p.top);
 }

@@ -56,6 +56,7 @@ static uint64_t upl_test_free_pages(void)
 
 static struct upl_accounts accounts_now(void)
 {
+	thread_stack_cache_trim(0);	/* finished threads' stacks hold objects and pages */
 	return (struct upl_accounts){ upl_live_count(), vm_object_count(), upl_test_free_pages(),
 				      dp_used_slots() };
 }
