@@ -138,7 +138,10 @@ void thread_stack_cache_trim(int keep)
 	}
 }
 
-/* thread_slot_free: t, joined (or never run), and its stack (cached up to THREAD_STACKS_KEPT).  => may sleep */
+/*
+ * thread_slot_free: t, joined (or never run), and its stack (to the cache
+ * while fewer than THREAD_STACKS_KEPT wait there).  => may sleep
+ */
 static void thread_slot_free(struct thread *t)
 {
 	uint64_t base = t->stack_base;
