@@ -56,7 +56,18 @@ struct swapfile {
 	uint64_t bad_seen;			/* [t] seg's bad clusters at the last poll */
 	bool probe;				/* [t] made since the store last failed */
 	bool retired;				/* [t] refused writes: draining until it goes */
+	uint32_t drains_given_up;		/* [t] drains for shrinking that a step ended */
 };
+
+/*
+ * sf_drain_reported: whether a drain of f starting or being given up is
+ * printed: the first time, then at 2, 4, 8... (under lasting pressure a
+ * drain starts and gives up again every few seconds).
+ */
+static bool sf_drain_reported(const struct swapfile *f)
+{
+	return (f->drains_given_up & (f->drains_given_up - 1)) == 0;
+}
 
 static struct {
 	const struct swapfile_store_ops *store;	/* [c] */
@@ -236,6 +247,7 @@ static bool sf_create(void)
 	f->in_use = true;
 	f->bad_seen = 0;
 	f->retired = false;
+	f->drains_given_up = 0;
 	f->probe = sf.backoff_ns != sf.retry_ns;	/* a test of the store after a failure */
 	spin_lock(&sf_lock);
 	sf_stats.files++;
@@ -279,7 +291,10 @@ static bool sf_drain_step(struct swapfile *f)
 			sf.step_at = thread_deadline_after(sf.retry_ns);
 			return false;
 		}
-		kprintf("swapfile: draining %s: %s; keeping it for now\n", f->name, kern_return_name(kr));
+		f->drains_given_up++;
+		if (sf_drain_reported(f))
+			kprintf("swapfile: draining %s: %s; keeping it for now (drains given up: %u)\n",
+				f->name, kern_return_name(kr), f->drains_given_up);
 		default_pager_drain_cancel(f->seg);
 		return false;
 	}
@@ -332,11 +347,11 @@ static void sf_thread(void *arg)
 			} else if (now >= drain_at) {
 				drain_at = 0;
 				sf.draining = sf_pick_drain(false);
-				if (default_pager_drain_start(sf.draining->seg, false) == KERN_SUCCESS)
+				if (default_pager_drain_start(sf.draining->seg, false) != KERN_SUCCESS)
+					sf.draining = NULL;
+				else if (sf_drain_reported(sf.draining))
 					kprintf("swapfile: draining %s (%lu pages)\n", sf.draining->name,
 						sf.draining->seg->used_pages);
-				else
-					sf.draining = NULL;
 			}
 		} else if (free <= sf.lowat) {
 			drain_at = 0;
