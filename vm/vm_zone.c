@@ -8,6 +8,7 @@
 #include "kern/thread.h"
 #include "vm/pmap.h"
 #include "vm/vm_pageout.h"
+#include "vm/vm_page.h"
 #include "vm/vm_zone.h"
 
 struct zone_page {
@@ -148,22 +149,31 @@ void zfree(struct zone *z, void *item)
 		vm_page_free(release);
 }
 
+/*
+ * The counts are read without z->lock (zone_list_add takes zone_list_lock
+ * inside it): each zone's figure is a snapshot, exact when nothing
+ * allocates meanwhile, as at the accounting checks.
+ */
 uint64_t zone_slack_pages(void)
 {
 	uint64_t slack = 0;
 
 	spin_lock(&zone_list_lock);
 	for (struct zone *z = zone_list; z; z = z->next_zone) {
-		uint64_t need, pages;
+		uint64_t items = __atomic_load_n(&z->items_used, __ATOMIC_RELAXED);
+		uint64_t pages = __atomic_load_n(&z->pages, __ATOMIC_RELAXED);
+		uint64_t need = MAX(__atomic_load_n(&z->min_pages, __ATOMIC_RELAXED),
+				    (items + zone_capacity(z) - 1) / zone_capacity(z));
 
-		spin_lock(&z->lock);
-		need = MAX(z->min_pages, (z->items_used + zone_capacity(z) - 1) / zone_capacity(z));
-		pages = z->pages;
-		spin_unlock(&z->lock);
 		slack += pages - MIN(pages, need);
 	}
 	spin_unlock(&zone_list_lock);
 	return slack;
+}
+
+uint64_t zone_free_pages(void)
+{
+	return vm_page_free_count() + zone_slack_pages();
 }
 
 uint64_t zone_items_used(struct zone *z)

@@ -67,6 +67,8 @@ uint64_t zone_items_used(struct zone *z);
  * accounting checks count them as free: fragmentation, not a leak.
  */
 uint64_t zone_slack_pages(void);
+/* zone_free_pages: vm_page_free_count() with zone_slack_pages(): what the accounting checks compare. */
+uint64_t zone_free_pages(void);
 /*
  * zone_prime: give z `pages` pages now and keep that many from then on, so
  * that the first items allocated later need no page.  => at boot, before

@@ -14,6 +14,7 @@
 #include "tests/unit/vm_model.h"
 #include "vm/vm_map.h"
 #include "vm/vm_page.h"
+#include "vm/vm_zone.h"
 
 static uint64_t inputs, operations;
 
@@ -53,9 +54,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		vm_map_print(m.map, true, fuzz_print);
 		abort();
 	}
-	if (!vm_model_finish(&m) || vm_model_free_pages() != free0) {
+	if (!vm_model_finish(&m) || zone_free_pages() != free0) {
 		fprintf(stderr, "fuzz_vm_map: %s; %lu pages not freed\n", m.failure,
-			(unsigned long)(free0 - vm_model_free_pages()));
+			(unsigned long)(free0 - zone_free_pages()));
 		abort();
 	}
 	inputs++;

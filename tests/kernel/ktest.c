@@ -209,7 +209,7 @@ static struct ktest_accounts ktest_accounts_now(void)
 	if (iommu_unit)
 		iommu_quiesce(iommu_unit);
 	thread_stack_cache_trim(0);
-	return (struct ktest_accounts){ vm_page_free_count() + zone_slack_pages(),
+	return (struct ktest_accounts){ zone_free_pages(),
 					vm_page_wired_count(), vm_object_count(),
 					vm_map_entry_count(), thread_count() };
 }

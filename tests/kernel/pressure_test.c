@@ -397,8 +397,14 @@ out:
 	thread_set_map(NULL);
 }
 
+/* soak_seconds: whole seconds since start (timer ticks). */
+static uint64_t soak_seconds(uint64_t start)
+{
+	return (timer_now() - start) / timer_ns_to_ticks(1000000000ull);
+}
+
 /* soak_report: the workers' totals so far (their counters read as they run: a snapshot). */
-static void soak_report(const struct pr_worker *w, int n, uint64_t secs, uint64_t *mismatches)
+static void soak_report(const struct pr_worker *w, int n, uint64_t secs)
 {
 	uint64_t calls = 0, verified = 0, sets = 0, bad = 0, shortages = 0, failures = 0;
 	struct default_pager_stats dp;
@@ -419,7 +425,6 @@ static void soak_report(const struct pr_worker *w, int n, uint64_t secs, uint64_
 		"%lu deleted, %lu now; %lu interrupts lost\n", secs, calls, sets, verified, bad,
 		shortages, failures, dp.pageouts, dp.pageins, sf.created, sf.deleted, sf.files,
 		virtq_interrupts_lost());
-	*mismatches = bad;
 }
 
 /*
@@ -435,7 +440,7 @@ KTEST(soak, every_call_while_swap_grows_and_drains)
 	uint64_t npages = atop(4 * ram) / (uint64_t)nworkers / atop(PR_PIECE) * atop(PR_PIECE);
 	static struct pr_worker w[PR_WORKERS];
 	struct thread *t[PR_WORKERS];
-	uint64_t start = timer_now(), next = SOAK_REPORT_S, mismatches, lost0 = virtq_interrupts_lost();
+	uint64_t start = timer_now(), next = SOAK_REPORT_S, lost0 = virtq_interrupts_lost();
 	uint64_t objects0 = vm_object_count(), sets = 0, verified = 0, elapsed;
 	struct swapfile_stats sf;
 	bool running = true;
@@ -451,10 +456,10 @@ KTEST(soak, every_call_while_swap_grows_and_drains)
 	}
 	while (running) {
 		thread_sleep_ns(1000000000ull);
-		elapsed = (timer_now() - start) / timer_ns_to_ticks(1000000000ull);
+		elapsed = soak_seconds(start);
 		running = timer_now() < soak_deadline;
 		if (elapsed >= next && running) {
-			soak_report(w, nworkers, elapsed, &mismatches);
+			soak_report(w, nworkers, elapsed);
 			next += SOAK_REPORT_S;
 		}
 	}
@@ -467,11 +472,11 @@ KTEST(soak, every_call_while_swap_grows_and_drains)
 		vm_map_deallocate(w[i].map);
 		sets += w[i].set;
 		verified += w[i].verified;
+		EXPECT_EQ(w[i].mismatches, 0);
 		EXPECT_EQ(w[i].shortages, 0);
 		EXPECT_EQ(w[i].failures, 0);
 	}
-	soak_report(w, nworkers, (timer_now() - start) / timer_ns_to_ticks(1000000000ull), &mismatches);
-	EXPECT_EQ(mismatches, 0);
+	soak_report(w, nworkers, soak_seconds(start));
 	EXPECT_GE(sets, (uint64_t)nworkers);
 	EXPECT_GT(verified, (uint64_t)nworkers * npages / 4);
 	EXPECT_EQ(virtq_interrupts_lost() - lost0, 0);

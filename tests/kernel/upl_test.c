@@ -48,16 +48,10 @@ static uint64_t dp_used_slots(void)
 	return st.used_pages;
 }
 
-/* upl_test_free_pages: free pages, what zones hold beyond their items' needs counted free. */
-static uint64_t upl_test_free_pages(void)
-{
-	return vm_page_free_count() + zone_slack_pages();
-}
-
 static struct upl_accounts accounts_now(void)
 {
 	thread_stack_cache_trim(0);	/* finished threads' stacks hold objects and pages */
-	return (struct upl_accounts){ upl_live_count(), vm_object_count(), upl_test_free_pages(),
+	return (struct upl_accounts){ upl_live_count(), vm_object_count(), zone_free_pages(),
 				      dp_used_slots() };
 }
 
@@ -383,7 +377,7 @@ KTEST(upl, return_only_absent)
 	upl_t upl;
 
 	ASSERT_TRUE(case_begin(&c, 8, 0x12, 2));
-	free0 = upl_test_free_pages();
+	free0 = zone_free_pages();
 	ASSERT_EQ(upl_request(c.obj, 0, ptoa(8), UPL_RETURN_ONLY_ABSENT, &upl), KERN_SUCCESS);
 	EXPECT_SLOTS(upl, 0xed);
 	EXPECT_EQ(c.obj->resident_count, 8);
@@ -392,7 +386,7 @@ KTEST(upl, return_only_absent)
 	EXPECT_EQ(upl_abort(upl), KERN_SUCCESS);
 	EXPECT_EQ(c.obj->resident_count, 2);
 	EXPECT_TRUE(obj_page(c.obj, 0) == NULL);
-	EXPECT_EQ(upl_test_free_pages(), free0);
+	EXPECT_EQ(zone_free_pages(), free0);
 	EXPECT_TRUE(page_holds(obj_page(c.obj, 1), 2) && page_holds(obj_page(c.obj, 4), 2));
 	/* Nothing absent: an empty UPL, still a UPL. */
 	ASSERT_EQ(upl_request(c.obj, ptoa(1), PAGE_SIZE, UPL_RETURN_ONLY_ABSENT, &upl), KERN_SUCCESS);
@@ -668,7 +662,7 @@ KTEST(upl, request_bad_arguments)
 	uint64_t free0;
 
 	ASSERT_TRUE(case_begin(&c, 128, 0xf, 8));
-	free0 = upl_test_free_pages();
+	free0 = zone_free_pages();
 	for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
 		kern_return_t kr = upl_request(c.obj, bad[i].offset, bad[i].size, bad[i].flags, &upl);
 
@@ -685,7 +679,7 @@ KTEST(upl, request_bad_arguments)
 	EXPECT_EQ(c.obj->ref_count, 1);
 	EXPECT_EQ(c.obj->resident_count, 4);
 	EXPECT_EQ(busy_pages(c.obj, 4), 0);
-	EXPECT_EQ(upl_test_free_pages(), free0);
+	EXPECT_EQ(zone_free_pages(), free0);
 	/* The largest: the whole object, ending at its end. */
 	ASSERT_EQ(upl_request(c.obj, 0, ptoa(128), 0, &upl), KERN_SUCCESS);
 	EXPECT_EQ(upl->npages, 128);

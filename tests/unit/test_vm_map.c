@@ -16,6 +16,7 @@
 #include "vm/vm.h"
 #include "vm/vm_fault.h"
 #include "vm/vm_object.h"
+#include "vm/vm_zone.h"
 
 #define WIN		VM_MODEL_BASE
 
@@ -162,7 +163,7 @@ UTEST(vm_map, random_operations_match_the_model)
 	UT_EXPECT_STREQ(m.failure, "");
 	UT_EXPECT(m.ops >= 3000);
 	UT_EXPECT(vm_model_finish(&m));
-	UT_EXPECT_EQ(vm_model_free_pages(), free0);
+	UT_EXPECT_EQ(zone_free_pages(), free0);
 }
 
 UTEST(vm_map, fork_chain_stays_short)

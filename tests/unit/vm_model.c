@@ -36,12 +36,7 @@ uint64_t vm_model_setup(void)
 		vm_page_startup(seg, 1);
 		vm_object_bootstrap();
 	}
-	return vm_model_free_pages();
-}
-
-uint64_t vm_model_free_pages(void)
-{
-	return vm_page_free_count() + zone_slack_pages();
+	return zone_free_pages();
 }
 
 /* The trap's order: the quick path first, vm_fault when it declines. */

@@ -43,10 +43,8 @@ struct vm_model {
 /* vm_model_map_write / _read: a word at va, as the MMU would (the fault first, as the trap takes it). */
 kern_return_t vm_model_map_write(vm_map_t map, vm_offset_t va, uint64_t v);
 kern_return_t vm_model_map_read(vm_map_t map, vm_offset_t va, uint64_t *v);
-/* vm_model_setup: the fake machine (once per process); its free pages (vm_model_free_pages). */
+/* vm_model_setup: the fake machine (once per process); its free pages (zone_free_pages). */
 uint64_t vm_model_setup(void);
-/* vm_model_free_pages: free pages, with what zones hold beyond their items' needs (slack). */
-uint64_t vm_model_free_pages(void);
 /* vm_model_start: a new empty map and model, operations chosen by in[0, len). */
 bool vm_model_start(struct vm_model *m, const uint8_t *in, size_t len);
 /*
