@@ -20,6 +20,7 @@ QEMU_OPTS ?= -m 512M -smp 4
 DEVICES ?= --blk disk:32M --9p share --blk swap:32M
 JOBS ?= $(shell nproc)
 IMAGE := $(BUILD)/image/kernel.elf
+BENCH_IMAGE := $(BUILD)/image-bench/kernel.elf
 # Absolute, so that the image's own CMake build (run elsewhere) finds them.
 empty :=
 space := $(empty) $(empty)
@@ -52,7 +53,7 @@ test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) $(if $(TEST),-R '$(TEST)')
 
 bench: build
-	tools/bench.sh $(IMAGE) $(BUILD)/bench
+	tools/bench.sh $(BENCH_IMAGE) $(BUILD)/bench
 
 fuzz: build
 	FUZZ_SECONDS=$(SECONDS) cmake --build $(BUILD) --target fuzz_run

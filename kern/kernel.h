@@ -45,13 +45,39 @@ void console_panic_mode(void);
 /* machine_exit: stop every hart and end the machine with `status`. */
 void machine_exit(int status) __attribute__((noreturn));
 
+/*
+ * KINVARIANTS builds (the image every test suite boots, the host tests,
+ * the fuzzer; FreeBSD's INVARIANTS) check what costs too much for every
+ * build: lock rules (LOCK_ASSERT) and each map as its write lock is let
+ * go (vm_map_unlock).  The image make bench measures and make run boots
+ * by default is built without it, and has none of that code.
+ */
+#ifdef KINVARIANTS
+#define kinvariants	true
+#else
+#define kinvariants	false
+#endif
+
+/* LOCK_ASSERT: KASSERT for a lock rule ("=> object locked"), in KINVARIANTS builds. */
+#define LOCK_ASSERT(cond, ...)						\
+	do {								\
+		if (kinvariants)					\
+			KASSERT(cond, __VA_ARGS__);			\
+	} while (0)
+
 #define KASSERT(cond, ...)						\
 	do {								\
 		if (__builtin_expect(!(cond), 0))			\
 			kassert_fail(#cond, __FILE__, __LINE__, "" __VA_ARGS__); \
 	} while (0)
 
+/*
+ * kassert_fail: a KASSERT failed: panic, or, while the running thread has
+ * a recovery point (kassert_recover, set by a test that expects the
+ * failure), record the assertion in kassert_last and jump there.
+ */
 void kassert_fail(const char *cond, const char *file, int line, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 4, 5)));
+extern char kassert_last[200];
 
 #endif

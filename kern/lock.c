@@ -1,7 +1,8 @@
 /*
  * lock.c: see lock.h.  The interlock protects the lock's fields; waiters
  * sleep on the lock's address and recheck after every wakeup.  The fast
- * paths of mutex_lock/trylock/unlock and rw_lock/trylock/unlock_read are inline in lock.h.
+ * paths of mutex_lock/trylock/unlock and rw_lock/trylock/unlock_read, and
+ * mutex_owned, are inline in lock.h.
  */
 #include "kern/kernel.h"
 #include "kern/lock.h"
@@ -58,12 +59,6 @@ void mutex_unlock_slow(struct mutex *m, uintptr_t self)
 	thread_wakeup(m);
 }
 
-bool mutex_owned(struct mutex *m)
-{
-	return (__atomic_load_n(&m->owner, __ATOMIC_RELAXED) & ~MUTEX_WAITERS) ==
-	       (uintptr_t)thread_current();
-}
-
 /*
  * The rwlock's state word.  Lock-side compare-and-swaps acquire (the
  * critical section's accesses stay after them), unlock-side ones release
@@ -88,12 +83,16 @@ static bool rw_cas(struct rwlock *l, uintptr_t from, uintptr_t to, int order)
  */
 static uintptr_t rw_want_locked(struct rwlock *l)
 {
+	LOCK_ASSERT(spin_held(&l->interlock), "rw_want_locked: %s: interlock not held", l->name);
+
 	return __atomic_fetch_or(&l->state, RW_WANTED, __ATOMIC_ACQUIRE);
 }
 
 /* rw_sleep_locked: wait for the lock to change, counted so that unlockers know to wake us. */
 static void rw_sleep_locked(struct rwlock *l)
 {
+	LOCK_ASSERT(spin_held(&l->interlock), "rw_sleep_locked: %s: interlock not held", l->name);
+
 	l->sleepers++;
 	thread_sleep(l, &l->interlock);
 	l->sleepers--;
@@ -102,6 +101,8 @@ static void rw_sleep_locked(struct rwlock *l)
 /* rw_unwant_locked: clear RW_WANTED once nobody sleeps or waits.  => interlock held */
 static void rw_unwant_locked(struct rwlock *l)
 {
+	LOCK_ASSERT(spin_held(&l->interlock), "rw_unwant_locked: %s: interlock not held", l->name);
+
 	if (!l->sleepers && !l->writers_waiting)
 		__atomic_fetch_and(&l->state, ~RW_WANTED, __ATOMIC_RELAXED);
 }
@@ -197,4 +198,9 @@ bool rw_write_held(struct rwlock *l)
 {
 	return (rw_state(l) & RW_WRITER) &&
 	       __atomic_load_n(&l->writer, __ATOMIC_RELAXED) == thread_current();
+}
+
+bool rw_held(struct rwlock *l)
+{
+	return rw_state(l) >= RW_READER || rw_write_held(l);
 }

@@ -3,6 +3,69 @@
  * (faults, map operations): a mutex and a reader/writer lock.  Waiters
  * sleep on the lock (thread_sleep); no spinlock may be held around them.
  */
+
+/*
+ * Lock tags.  The comment of a shared field starts with the tag of what
+ * guards it ("[s] ..."), and every file uses this one table: a letter
+ * means the same thing everywhere.  A file's legend points here and adds
+ * only what is its own (lock order, which thread is the owner).  Where a
+ * field is written under one rule and read under another, its comment
+ * says so ("[o], read unlocked by ...").  Functions named *_locked, and
+ * those whose contract says a lock is held, check it on entry with
+ * LOCK_ASSERT (kern/kernel.h) and the predicates below and in spinlock.h.
+ *
+ * Rules rather than locks:
+ *   [a]  atomic: __atomic loads and stores, no lock
+ *   [c]  constant once visible: set before the structure is published (at
+ *        creation, initialisation, bring-up, attach, probe, setup or open)
+ *        and only read after that
+ *   [h]  owning hart only, with interrupts off (per-hart data)
+ *   [t]  owning thread only: written by the one thread that owns the
+ *        structure (the file's legend names it); other threads read it
+ *        only where the field's comment says so
+ *
+ * Locks (the struct's "own" lock is the one embedded in that struct):
+ *   [i]  the interlock of the mutex or rwlock the field is in (this file)
+ *   [s]  sched_lock (kern/thread.c)
+ *   [T]  task_lock (task/task.c)
+ *   [N]  task_registry_lock, the names tasks publish (task/task_trap.c)
+ *   [m]  the map's own lock, vm_map.lock (vm/vm_map.h)
+ *   [o]  the VM object's own lock, vm_object.lock; on a vm_page, the lock
+ *        of the object that owns the page (vm/vm_object.h)
+ *   [p]  pmap_lock, the pmap's global spinlock (platform/riscv/pmap.c)
+ *   [A]  asid_lock (platform/riscv/pmap.c)
+ *   [f]  vm_page_free_lock (vm/vm_page.c)
+ *   [q]  vm_page_queue_lock (vm/vm_page.c)
+ *   [H]  vm_page_hash_lock (vm/vm_object.c)
+ *   [g]  vm_object_list_lock (vm/vm_object.c)
+ *   [z]  the zone's own lock, zone.lock (vm/vm_zone.h)
+ *   [Z]  zone_list_lock (vm/vm_zone.c)
+ *   [x]  the heap's own lock, heap.lock (vm/xmalloc.c)
+ *   [k]  pageout_lock (vm/vm_pageout.c)
+ *   [d]  dp_lock (vm/default_pager.c)
+ *   [r]  dp_write_lock, the default pager's ring of writes (vm/default_pager.c)
+ *   [S]  sf_lock, the dynamic pager's statistics (vm/dynamic_pager.c)
+ *   [n]  vnode_pager_lock (vm/vnode_pager.c)
+ *   [P]  device_pool_lock (vm/device_pager.c)
+ *   [w]  the working-set profile's own lock, vm_ws.lock (vm/vm_ws.h)
+ *   [V]  vm_stat_lock (vm/vm_stat.c)
+ *   [I]  pci_irq_lock (drivers/pci/pci.c)
+ *   [u]  the IOMMU unit's own lock, iommu.lock (drivers/iommu/iommu.h)
+ *   [D]  the IOMMU domain's own lock, iommu_domain.lock (drivers/iommu/iommu.h)
+ *   [M]  the IOMMU model's own lock, iommu_hw.lock (drivers/iommu/iommu_hw.h)
+ *   [R]  the I/O address arena's own lock, iova_arena.lock (drivers/iommu/iova.h)
+ *   [e]  the DMA engine's own lock, dma_engine.lock (drivers/dma/dma.h)
+ *   [v]  the virtqueue's own lock, virtq.lock (drivers/virtio/virtqueue.h)
+ *   [b]  the IOMMU bus's own lock, virtq_bus.lock (drivers/virtio/virtq_bus.h)
+ *   [B]  the block device's slot lock, virtio_blk.slot_lock (drivers/virtio/virtio_blk.h)
+ *   [L]  the 9P client's own lock, p9_client.lock (drivers/9p/p9.h)
+ *   [F]  p9file_io_lock, the 9P file pager's staging buffer
+ *        (drivers/virtio/virtio_9p_file.c)
+ *   [Y]  sf_io_lock, the 9P swap files' staging buffer
+ *        (drivers/virtio/virtio_9p_swapfile.c)
+ * Letters not in the table (j, l, y, ...) are unused: take a free one for
+ * a new lock and add it here.
+ */
 #ifndef KERN_LOCK_H
 #define KERN_LOCK_H
 
@@ -23,7 +86,7 @@ struct thread;
 #define MUTEX_WAITERS	1ul
 
 struct mutex {
-	uintptr_t owner;		/* atomic: thread | MUTEX_WAITERS */
+	uintptr_t owner;		/* [a] thread | MUTEX_WAITERS */
 	struct spinlock interlock;
 	int waiters;			/* [i] */
 	const char *name;
@@ -32,9 +95,15 @@ struct mutex {
 #define MUTEX_INIT(n) { .owner = 0, .interlock = SPINLOCK_INIT(n), .waiters = 0, .name = (n) }
 
 void mutex_init(struct mutex *m, const char *name);
-bool mutex_owned(struct mutex *m);
 #if defined(__riscv)	/* the image inlines the fast paths (see spinlock.h) */
 #include "kern/thread.h"
+
+/* mutex_owned: the calling thread holds m (inline: every *_locked function asks). */
+static inline bool mutex_owned(struct mutex *m)
+{
+	return (__atomic_load_n(&m->owner, __ATOMIC_RELAXED) & ~MUTEX_WAITERS) ==
+	       (uintptr_t)thread_current();
+}
 
 /* The slow paths: m was not free / m's owner word is not just self. */
 void mutex_lock_slow(struct mutex *m, uintptr_t self);
@@ -67,6 +136,7 @@ static inline void mutex_unlock(struct mutex *m)
 		mutex_unlock_slow(m, self);
 }
 #else
+bool mutex_owned(struct mutex *m);
 void mutex_lock(struct mutex *m);
 bool mutex_trylock(struct mutex *m);
 void mutex_unlock(struct mutex *m);
@@ -89,8 +159,8 @@ void mutex_unlock(struct mutex *m);
 #define RW_READER	4ul
 
 struct rwlock {
-	uintptr_t state;		/* atomic: readers * RW_READER | RW_WRITER | RW_WANTED */
-	struct thread *writer;		/* atomic: the holder while RW_WRITER, for the checks */
+	uintptr_t state;		/* [a] readers * RW_READER | RW_WRITER | RW_WANTED */
+	struct thread *writer;		/* [a] the holder while RW_WRITER, for the checks */
 	struct spinlock interlock;
 	int writers_waiting;		/* [i] */
 	int sleepers;			/* [i] threads asleep on it */
@@ -149,6 +219,13 @@ void rw_unlock_read(struct rwlock *l);
 #endif
 /* rw_downgrade: the writer becomes a reader without letting another writer in. */
 void rw_downgrade(struct rwlock *l);
+/* rw_write_held: the calling thread holds l for writing. */
 bool rw_write_held(struct rwlock *l);
+/*
+ * rw_held: l is held for writing by the calling thread, or for reading by
+ * some thread (readers are counted, not named): what a contract saying
+ * "l locked" (either way) can assert.
+ */
+bool rw_held(struct rwlock *l);
 
 #endif

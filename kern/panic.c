@@ -7,6 +7,7 @@
 #include "kern/ksyms.h"
 #include "kern/thread.h"
 #include "platform/riscv/hart.h"
+#include "platform/riscv/kjmp.h"
 #include "platform/riscv/riscv.h"
 #include "platform/riscv/sbi.h"
 #include "platform/riscv/semihost.h"
@@ -45,13 +46,24 @@ void panic(const char *fmt, ...)
 	machine_exit(EXIT_STATUS_PANIC);
 }
 
+char kassert_last[200];
+
 void kassert_fail(const char *cond, const char *file, int line, const char *fmt, ...)
 {
+	struct hart *h = hart_self();
+	struct thread *t = h ? h->cur : NULL;
 	char msg[160];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (t && t->kassert_recover) {		/* a test expects this one */
+		kjmp_buf *jb = t->kassert_recover;
+
+		t->kassert_recover = NULL;
+		snprintf(kassert_last, sizeof(kassert_last), "%s%s%s", cond, msg[0] ? ": " : "", msg);
+		kjmp_jump(*jb, 1);
+	}
 	panic("assertion \"%s\" failed at %s:%d%s%s", cond, file, line, msg[0] ? ": " : "", msg);
 }

@@ -16,11 +16,6 @@ void spin_init(struct spinlock *lk, const char *name)
 	lk->owner = NULL;
 }
 
-bool spin_held(struct spinlock *lk)
-{
-	return __atomic_load_n(&lk->locked, __ATOMIC_RELAXED) && lk->owner == hart_self();
-}
-
 /*
  * A spin this long pauses the hart for SPIN_PAUSE_NS (timer_pause): the
  * holder may be a hart the host does not run meanwhile; under QEMU's

@@ -13,7 +13,7 @@
 struct hart;
 
 struct spinlock {
-	int locked;		/* 0 free, 1 held (atomic) */
+	int locked;		/* [a] 0 free, 1 held */
 	const char *name;
 	struct hart *owner;	/* holder, for the recursion check */
 };
@@ -58,6 +58,12 @@ static inline void spin_release(struct spinlock *lk)
 	__atomic_store_n(&lk->locked, 0, __ATOMIC_RELEASE);
 }
 
+/* spin_held: true if the calling hart holds lk (inline: every *_locked function asks). */
+static inline bool spin_held(struct spinlock *lk)
+{
+	return __atomic_load_n(&lk->locked, __ATOMIC_RELAXED) && lk->owner == hart_self();
+}
+
 static inline void spin_lock(struct spinlock *lk)
 {
 	intr_push_off();
@@ -94,10 +100,9 @@ void spin_lock(struct spinlock *lk);
 void spin_unlock(struct spinlock *lk);
 uint64_t spin_lock_irqsave(struct spinlock *lk);
 void spin_unlock_irqrestore(struct spinlock *lk, uint64_t sie);
+bool spin_held(struct spinlock *lk);
 #endif
 /* spin_trylock: take the lock if free; true on success. */
 bool spin_trylock(struct spinlock *lk);
-/* spin_held: true if the calling hart holds lk. */
-bool spin_held(struct spinlock *lk);
 
 #endif

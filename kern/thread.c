@@ -82,6 +82,8 @@ int thread_count(void)
 
 static struct thread *thread_slot_alloc_locked(const char *name, int affinity)
 {
+	LOCK_ASSERT(spin_held(&sched_lock), "thread_slot_alloc_locked: sched_lock not held");
+
 	for (int i = 0; i < THREAD_MAX; i++) {
 		struct thread *t = &threads[i];
 
@@ -114,6 +116,8 @@ static int stack_cached;			/* [s] */
 
 static void thread_stack_cache_put_locked(vm_offset_t base)
 {
+	LOCK_ASSERT(spin_held(&sched_lock), "thread_stack_cache_put_locked: sched_lock not held");
+
 	KASSERT(stack_cached < THREAD_MAX, "thread stack cache overflows");
 	stack_cache[stack_cached++] = base;
 }
@@ -121,6 +125,8 @@ static void thread_stack_cache_put_locked(vm_offset_t base)
 /* thread_stack_cache_take_locked: a cached stack's base, 0 if none. */
 static vm_offset_t thread_stack_cache_take_locked(void)
 {
+	LOCK_ASSERT(spin_held(&sched_lock), "thread_stack_cache_take_locked: sched_lock not held");
+
 	return stack_cached ? stack_cache[--stack_cached] : 0;
 }
 
@@ -160,6 +166,8 @@ static void thread_slot_free(struct thread *t)
 
 static void runq_push_locked(struct thread *t)
 {
+	LOCK_ASSERT(spin_held(&sched_lock), "runq_push_locked: sched_lock not held");
+
 	t->state = THREAD_RUNNABLE;
 	t->rq_next = NULL;
 	if (runq_tail)
@@ -174,6 +182,7 @@ static struct thread *runq_pop_locked(struct hart *h)
 {
 	struct thread *prev = NULL;
 
+	LOCK_ASSERT(spin_held(&sched_lock), "runq_pop_locked: sched_lock not held");
 	for (struct thread *t = runq_head; t; prev = t, t = t->rq_next) {
 		if (t->affinity != THREAD_ANY_HART && t->affinity != (int)h->index)
 			continue;
@@ -191,6 +200,8 @@ static struct thread *runq_pop_locked(struct hart *h)
 
 static bool runq_has_work_locked(struct hart *h)
 {
+	LOCK_ASSERT(spin_held(&sched_lock), "runq_has_work_locked: sched_lock not held");
+
 	for (struct thread *t = runq_head; t; t = t->rq_next)
 		if (t->affinity == THREAD_ANY_HART || t->affinity == (int)h->index)
 			return true;
@@ -207,6 +218,7 @@ static void thread_reap_locked(struct hart *h)
 {
 	struct thread *t = h->reap;
 
+	LOCK_ASSERT(spin_held(&sched_lock), "thread_reap_locked: sched_lock not held");
 	if (!t)
 		return;
 	h->reap = NULL;
@@ -226,6 +238,7 @@ static void sched(void)
 	struct thread *next;
 	bool intena;
 
+	LOCK_ASSERT(spin_held(&sched_lock), "sched: sched_lock not held");
 	if (h->noff != 1)
 		panic("sched: %d locks held by %s", h->noff, cur->name);
 	h->need_resched = false;	/* whatever we pick, the request is served */
@@ -364,6 +377,7 @@ static void timed_insert_locked(struct thread *t)
 {
 	struct thread **pp = &timed_head;
 
+	LOCK_ASSERT(spin_held(&sched_lock), "timed_insert_locked: sched_lock not held");
 	while (*pp && (*pp)->wake_time <= t->wake_time)
 		pp = &(*pp)->rq_next;
 	t->rq_next = *pp;
@@ -372,6 +386,8 @@ static void timed_insert_locked(struct thread *t)
 
 static void timed_remove_locked(struct thread *t)
 {
+	LOCK_ASSERT(spin_held(&sched_lock), "timed_remove_locked: sched_lock not held");
+
 	for (struct thread **pp = &timed_head; *pp; pp = &(*pp)->rq_next) {
 		if (*pp == t) {
 			*pp = t->rq_next;
@@ -394,6 +410,7 @@ static void sleepq_insert_locked(struct thread *t)
 {
 	struct thread **pp = sleepq_bucket(t->wchan);
 
+	LOCK_ASSERT(spin_held(&sched_lock), "sleepq_insert_locked: sched_lock not held");
 	while (*pp)
 		pp = &(*pp)->sq_next;
 	t->sq_next = NULL;
@@ -405,6 +422,7 @@ static void sleepq_remove_locked(struct thread *t)
 {
 	struct thread **pp = sleepq_bucket(t->wchan);
 
+	LOCK_ASSERT(spin_held(&sched_lock), "sleepq_remove_locked: sched_lock not held");
 	while (*pp != t)
 		pp = &(*pp)->sq_next;
 	*pp = t->sq_next;
@@ -417,6 +435,7 @@ static void thread_sleep_locked(const void *chan, uint64_t deadline)
 {
 	struct thread *t = thread_current();
 
+	LOCK_ASSERT(spin_held(&sched_lock), "thread_sleep_locked: sched_lock not held");
 	t->wchan = chan;
 	t->wake_time = deadline;
 	t->timed_out = false;
@@ -481,6 +500,7 @@ static void thread_kick_idle_locked(struct thread *t)
 {
 	struct hart *self = hart_self();
 
+	LOCK_ASSERT(spin_held(&sched_lock), "thread_kick_idle_locked: sched_lock not held");
 	for (int i = 0; i < hart_count; i++) {
 		struct hart *h = &harts[i];
 
@@ -494,6 +514,8 @@ static void thread_kick_idle_locked(struct thread *t)
 
 static void thread_wake_locked(struct thread *t, bool timed_out)
 {
+	LOCK_ASSERT(spin_held(&sched_lock), "thread_wake_locked: sched_lock not held");
+
 	if (t->wchan)
 		sleepq_remove_locked(t);
 	if (t->wake_time && !timed_out)
@@ -509,6 +531,7 @@ static int thread_wakeup_locked(const void *chan)
 	struct thread **pp = sleepq_bucket(chan), *t;
 	int n = 0;
 
+	LOCK_ASSERT(spin_held(&sched_lock), "thread_wakeup_locked: sched_lock not held");
 	while (chan && (t = *pp)) {
 		if (t->wchan != chan) {
 			pp = &t->sq_next;

@@ -8,8 +8,7 @@
  * so no wakeup is lost between the test and the sleep.  Sleepers wait in
  * queues hashed by channel, so a wakeup looks only at its channel's.
  *
- * Locking legend: [s] sched_lock, [c] constant after creation,
- * [t] the thread itself.
+ * Lock tags: kern/lock.h; the owner of a thread's [t] fields is that thread.
  */
 #ifndef KERN_THREAD_H
 #define KERN_THREAD_H
@@ -63,6 +62,8 @@ struct thread {
 	int trap_depth;			/* [t] nested traps (trap.c) */
 	void *fault_ctx;		/* [t] owned by the test framework */
 	void *uaccess;			/* [t] recovery point of the pmap_user_access in progress */
+	void *kassert_recover;		/* [t] a failed KASSERT jumps here instead of panicking
+					   (the test framework's EXPECT_ASSERT), or NULL */
 	struct pmap *pmap;		/* [t] address space it runs in, NULL = kernel only */
 	struct vm_map *map;		/* [t] its map (faults in the lower half go there), or NULL */
 	uint64_t utrap_sp;		/* [t] kernel sp for traps from U-mode, 0 = not in user_run */

@@ -141,6 +141,7 @@ static int task_orphan_children_locked(task_t task, task_t reap[TASK_MAX])
 {
 	int n = 0;
 
+	LOCK_ASSERT(spin_held(&task_lock), "task_orphan_children_locked: task_lock not held");
 	for (int i = 0; i < TASK_MAX; i++) {
 		task_t c = &tasks[i];
 
@@ -198,6 +199,8 @@ void task_exit(uint64_t status)
 /* task_kernel_waitable_locked: task is one the kernel may still wait for, and still task id. */
 static bool task_kernel_waitable_locked(task_t task, int id)
 {
+	LOCK_ASSERT(spin_held(&task_lock), "task_kernel_waitable_locked: task_lock not held");
+
 	return task->state != TASK_FREE && task->id == id && !task->parent && !task->detached;
 }
 
@@ -227,6 +230,7 @@ static bool task_find_child_locked(task_t self, long id, task_t *zombie)
 {
 	bool any = false;
 
+	LOCK_ASSERT(spin_held(&task_lock), "task_find_child_locked: task_lock not held");
 	*zombie = NULL;
 	for (int i = 0; i < TASK_MAX && !*zombie; i++) {
 		task_t c = &tasks[i];

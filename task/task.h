@@ -9,8 +9,7 @@
  * (task_spawn) is waited for by the kernel (task_wait); a task whose
  * parent ended first is freed when it ends.
  *
- * Locking legend: [T] task_lock (a spinlock), [c] constant after
- * creation, [t] the task's own thread.
+ * Lock tags: kern/lock.h; the owner of a task's [t] fields is the task's thread.
  */
 #ifndef TASK_TASK_H
 #define TASK_TASK_H

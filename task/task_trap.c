@@ -267,7 +267,7 @@ struct task_registry_slot {
 };
 
 static struct spinlock task_registry_lock = SPINLOCK_INIT("task_registry");
-static struct task_registry_slot task_registry[TASK_REGISTRY_MAX];	/* [task_registry_lock] */
+static struct task_registry_slot task_registry[TASK_REGISTRY_MAX];	/* [N] */
 
 /* registry_name: the name at user address uname. => KERN_INVALID_ADDRESS, _ARGUMENT (empty, too long) */
 static kern_return_t registry_name(uint64_t uname, char name[TASK_HANDLE_NAME_MAX])
@@ -285,6 +285,8 @@ static struct task_registry_slot *registry_slot_locked(const char *name, bool fr
 {
 	struct task_registry_slot *free_slot = NULL;
 
+	LOCK_ASSERT(spin_held(&task_registry_lock),
+		"registry_slot_locked: task_registry_lock not held");
 	for (int i = 0; i < TASK_REGISTRY_MAX; i++) {
 		if (strcmp(task_registry[i].name, name) == 0)
 			return &task_registry[i];

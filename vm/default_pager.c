@@ -78,6 +78,8 @@ static uint64_t dp_code_cluster(uint64_t code)
 /* dp_cluster_free_locked: cluster c of seg is free again. */
 static void dp_cluster_free_locked(struct swap_segment *seg, uint64_t c)
 {
+	LOCK_ASSERT(spin_held(&dp_lock), "dp_cluster_free_locked: dp_lock not held");
+
 	seg->state[c] = DP_CLUSTER_FREE;
 	seg->free_clusters++;
 }
@@ -87,6 +89,7 @@ static void dp_slot_use_locked(uint64_t code)
 {
 	struct swap_segment *seg = dp_code_segment(code);
 
+	LOCK_ASSERT(spin_held(&dp_lock), "dp_slot_use_locked: dp_lock not held");
 	seg->used[dp_code_cluster(code)]++;
 	seg->used_pages++;
 	dp_stats.used_pages++;
@@ -97,6 +100,7 @@ static void dp_slot_free_locked(uint64_t code)
 	struct swap_segment *seg = dp_code_segment(code);
 	uint64_t c = dp_code_cluster(code);
 
+	LOCK_ASSERT(spin_held(&dp_lock), "dp_slot_free_locked: dp_lock not held");
 	KASSERT(seg->used[c], "default_pager: freeing a slot of cluster %lu of %s that holds none", c,
 		seg->name);
 	seg->used[c]--;
@@ -112,6 +116,8 @@ static void dp_slot_free_locked(uint64_t code)
  */
 static void dp_block_set_cluster_locked(struct dp_block *b, uint64_t code)
 {
+	LOCK_ASSERT(spin_held(&dp_lock), "dp_block_set_cluster_locked: dp_lock not held");
+
 	if (b->cluster) {
 		struct swap_segment *seg = dp_code_segment(b->cluster);
 		uint64_t c = dp_code_cluster(b->cluster);
@@ -139,6 +145,8 @@ static void dp_block_set_cluster_locked(struct dp_block *b, uint64_t code)
  */
 static void dp_block_trim_locked(struct dp_block *b)
 {
+	LOCK_ASSERT(spin_held(&dp_lock), "dp_block_trim_locked: dp_lock not held");
+
 	if (!b->cluster || b->writers)
 		return;
 	if (dp_code_segment(b->cluster)->state[dp_code_cluster(b->cluster)] == DP_CLUSTER_BAD) {
@@ -154,6 +162,8 @@ static void dp_block_trim_locked(struct dp_block *b)
 /* dp_cluster_alloc_locked: a free cluster for one block; its first slot code, 0 if none. */
 static uint64_t dp_cluster_alloc_locked(void)
 {
+	LOCK_ASSERT(spin_held(&dp_lock), "dp_cluster_alloc_locked: dp_lock not held");
+
 	for (int tries = 0; tries < DP_MAX_SEGMENTS; tries++) {
 		int i = (dp_next_segment + tries) % DP_MAX_SEGMENTS;
 		struct swap_segment *seg = &dp_segments[i];
@@ -180,6 +190,7 @@ static void dp_cluster_bad_locked(uint64_t code)
 {
 	struct swap_segment *seg = dp_code_segment(code);
 
+	LOCK_ASSERT(spin_held(&dp_lock), "dp_cluster_bad_locked: dp_lock not held");
 	if (seg->state[dp_code_cluster(code)] != DP_CLUSTER_BAD) {
 		seg->state[dp_code_cluster(code)] = DP_CLUSTER_BAD;
 		seg->bad_clusters++;
@@ -197,6 +208,8 @@ static struct dp_block **dp_bucket(vm_object_t object, uint64_t blkno)
 
 static struct dp_block *dp_block_find_locked(vm_object_t object, uint64_t blkno)
 {
+	LOCK_ASSERT(spin_held(&dp_lock), "dp_block_find_locked: dp_lock not held");
+
 	for (struct dp_block *b = *dp_bucket(object, blkno); b; b = b->hnext)
 		if (b->object == object && b->blkno == blkno)
 			return b;
@@ -209,6 +222,7 @@ static uint64_t dp_get_locked(vm_object_t object, vm_object_offset_t offset)
 	uint64_t page = atop(offset);
 	struct dp_block *b = dp_block_find_locked(object, page / DP_CLUSTER_PAGES);
 
+	LOCK_ASSERT(spin_held(&dp_lock), "dp_get_locked: dp_lock not held");
 	return b ? b->slot[page % DP_CLUSTER_PAGES] : 0;
 }
 
@@ -218,6 +232,7 @@ static uint32_t dp_sum_locked(vm_object_t object, vm_object_offset_t offset)
 	uint64_t page = atop(offset);
 	struct dp_block *b = dp_block_find_locked(object, page / DP_CLUSTER_PAGES);
 
+	LOCK_ASSERT(spin_held(&dp_lock), "dp_sum_locked: dp_lock not held");
 	return b ? b->sum[page % DP_CLUSTER_PAGES] : 0;
 }
 
@@ -227,6 +242,7 @@ static void dp_sum_set_locked(vm_object_t object, vm_object_offset_t offset, uin
 	uint64_t page = atop(offset);
 	struct dp_block *b = dp_block_find_locked(object, page / DP_CLUSTER_PAGES);
 
+	LOCK_ASSERT(spin_held(&dp_lock), "dp_sum_set_locked: dp_lock not held");
 	if (b)
 		b->sum[page % DP_CLUSTER_PAGES] = sum;
 }
@@ -241,6 +257,7 @@ static struct dp_block *dp_block_get_locked(vm_object_t object, uint64_t blkno,
 	struct dp_object *dpo = object->pager_data;
 	struct dp_block *b = dp_block_find_locked(object, blkno);
 
+	LOCK_ASSERT(spin_held(&dp_lock), "dp_block_get_locked: dp_lock not held");
 	if (b || !spare || !*spare)
 		return b;
 	b = *spare;
@@ -262,6 +279,7 @@ static uint64_t dp_set_locked(vm_object_t object, vm_object_offset_t offset, uin
 	uint64_t page = atop(offset), old;
 	struct dp_block *b = dp_block_find_locked(object, page / DP_CLUSTER_PAGES);
 
+	LOCK_ASSERT(spin_held(&dp_lock), "dp_set_locked: dp_lock not held");
 	if (!b)
 		return 0;
 	old = b->slot[page % DP_CLUSTER_PAGES];
@@ -300,6 +318,7 @@ static void dp_unhash_locked(struct dp_block *b)
 {
 	struct dp_block **pp = dp_bucket(b->object, b->blkno);
 
+	LOCK_ASSERT(spin_held(&dp_lock), "dp_unhash_locked: dp_lock not held");
 	while (*pp != b)
 		pp = &(*pp)->hnext;
 	*pp = b->hnext;
@@ -362,6 +381,7 @@ static bool dp_report_first_locked(struct swap_segment *seg, uint8_t kind)
 {
 	bool first = !(seg->reported & kind);
 
+	LOCK_ASSERT(spin_held(&dp_lock), "dp_report_first_locked: dp_lock not held");
 	seg->reported |= kind;
 	return first;
 }
@@ -462,6 +482,8 @@ static kern_return_t dp_io_runs(bool write, const uint64_t *codes, upl_t upl, ui
  */
 static void dp_codes_hold_locked(const uint64_t *codes, uint32_t n)
 {
+	LOCK_ASSERT(spin_held(&dp_lock), "dp_codes_hold_locked: dp_lock not held");
+
 	for (uint32_t i = 0; i < n; i++)
 		if (codes[i])
 			dp_code_segment(codes[i])->io_busy++;
@@ -481,6 +503,7 @@ static bool dp_cluster_usable_locked(uint64_t code)
 {
 	struct swap_segment *seg = dp_code_segment(code);
 
+	LOCK_ASSERT(spin_held(&dp_lock), "dp_cluster_usable_locked: dp_lock not held");
 	return !seg->draining && seg->state[dp_code_cluster(code)] == DP_CLUSTER_OWNED;
 }
 
@@ -669,17 +692,19 @@ static kern_return_t dp_data_return(vm_object_t object, upl_t upl)
 /*
  * Writes in flight for data_return_async, oldest first: a new one waits
  * for the oldest once DP_WRITES_IN_FLIGHT are out, and sync waits for all.
- * Locking: [w] dp_write_lock (held across the waits).
+ * Locking: [r] dp_write_lock, held across the waits.
  */
 #define DP_WRITES_IN_FLIGHT	4
 
 static struct mutex dp_write_lock = MUTEX_INIT("dp_write");
-static struct dp_write dp_writes[DP_WRITES_IN_FLIGHT];	/* [w] a ring */
-static uint32_t dp_write_head, dp_write_count;		/* [w] */
+static struct dp_write dp_writes[DP_WRITES_IN_FLIGHT];	/* [r] a ring */
+static uint32_t dp_write_head, dp_write_count;		/* [r] */
 
 /* dp_write_finish_oldest: finish the oldest write in flight.  => dp_write_lock held, one in flight */
 static void dp_write_finish_oldest(void)
 {
+	LOCK_ASSERT(mutex_owned(&dp_write_lock), "dp_write_finish_oldest: dp_write_lock not held");
+
 	dp_write_finish(&dp_writes[dp_write_head]);
 	dp_write_head = (dp_write_head + 1) % DP_WRITES_IN_FLIGHT;
 	dp_write_count--;
@@ -717,9 +742,13 @@ static void dp_sync(void)
 static void dp_window_locked(vm_object_t object, vm_object_offset_t offset, vm_behavior_t behavior,
 			     vm_object_offset_t *lo, vm_object_offset_t *hi, uint64_t *code_lo)
 {
-	uint64_t behind = 0, ahead = 0, code = dp_get_locked(object, offset);
+	uint64_t behind = 0, ahead = 0, code;
 	uint64_t block = trunc_page(offset) & ~(ptoa(DP_CLUSTER_PAGES) - 1);
 
+	LOCK_ASSERT(mutex_owned(&object->lock),
+		"dp_window_locked: object %lu not locked", object->id);
+	LOCK_ASSERT(spin_held(&dp_lock), "dp_window_locked: dp_lock not held");
+	code = dp_get_locked(object, offset);
 	switch (behavior) {
 	case VM_BEHAVIOR_SEQUENTIAL:
 		ahead = DP_CLUSTER_PAGES - 1;
@@ -891,6 +920,7 @@ static void dp_absorb_block_locked(vm_object_t object, struct dp_block *b, vm_ob
 {
 	struct dp_object *bdo = b->object->pager_data, *odo = object->pager_data;
 
+	LOCK_ASSERT(spin_held(&dp_lock), "dp_absorb_block_locked: dp_lock not held");
 	for (int i = 0; i < DP_CLUSTER_PAGES; i++) {
 		vm_object_offset_t off = ptoa(b->blkno * DP_CLUSTER_PAGES + (uint64_t)i), to = off - delta;
 		struct dp_block *ob;
@@ -1041,12 +1071,16 @@ struct dp_move {
 
 static bool dp_segment_valid_locked(const struct swap_segment *seg)
 {
+	LOCK_ASSERT(spin_held(&dp_lock), "dp_segment_valid_locked: dp_lock not held");
+
 	return seg >= dp_segments && seg < dp_segments + DP_MAX_SEGMENTS && seg->in_use;
 }
 
 /* dp_block_in_segment_locked: some page of b lives in seg. */
 static bool dp_block_in_segment_locked(const struct dp_block *b, const struct swap_segment *seg)
 {
+	LOCK_ASSERT(spin_held(&dp_lock), "dp_block_in_segment_locked: dp_lock not held");
+
 	for (int i = 0; i < DP_CLUSTER_PAGES; i++)
 		if (b->slot[i] && dp_code_segment(b->slot[i]) == seg)
 			return true;
@@ -1063,6 +1097,7 @@ static unsigned dp_drain_collect_locked(struct swap_segment *seg, struct dp_move
 {
 	unsigned n = 0;
 
+	LOCK_ASSERT(spin_held(&dp_lock), "dp_drain_collect_locked: dp_lock not held");
 	for (int h = 0; h < DP_HASH_BUCKETS && n < max; h++)
 		for (struct dp_block *b = dp_hash[h]; b && n < max; b = b->hnext) {
 			if (dp_block_in_segment_locked(b, seg)) {
@@ -1314,6 +1349,7 @@ static int dp_check_segment_locked(const struct swap_segment *seg, uint64_t refs
 	uint64_t free_seen = 0, used = 0;
 	int bad = 0;
 
+	LOCK_ASSERT(spin_held(&dp_lock), "dp_check_segment_locked: dp_lock not held");
 	for (uint64_t c = 0; c < seg->nclusters; c++) {
 		used += seg->used[c];
 		free_seen += seg->state[c] == DP_CLUSTER_FREE;

@@ -16,9 +16,8 @@
  * pages lives; a slot is released when its page is written elsewhere, its
  * object dies, or it is paged in PRECIOUS.
  *
- * Locking legend: [d] dp_lock (a spinlock: the fault path asks has_page
- * under an object lock), [c] constant after the segment joins the pool.
- * Lock order: object lock, then dp_lock.
+ * Lock tags: kern/lock.h; dp_lock [d] is a spinlock (the fault path asks
+ * has_page under an object lock).  Lock order: object lock, then dp_lock.
  */
 #ifndef VM_DEFAULT_PAGER_H
 #define VM_DEFAULT_PAGER_H

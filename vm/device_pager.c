@@ -10,7 +10,7 @@
  * A run goes back to the pool when its object goes; the pool bounds the
  * device memory mapped at once.
  *
- * Locking legend: [c] constant after setup, [p] device_pool_lock.
+ * Lock tags: kern/lock.h.
  */
 #include "kern/kernel.h"
 #include "kern/spinlock.h"
@@ -30,7 +30,7 @@ struct device_pager {
 };
 
 static struct vm_page device_pool[DEVICE_POOL_PAGES];
-static uint64_t device_pool_used[DEVICE_POOL_WORDS];	/* [p] bit i: device_pool[i] taken */
+static uint64_t device_pool_used[DEVICE_POOL_WORDS];	/* [P] bit i: device_pool[i] taken */
 static struct spinlock device_pool_lock = SPINLOCK_INIT("device_pool");
 static struct zone device_zone = ZONE_INIT("device_pager", sizeof(struct device_pager));
 

@@ -14,7 +14,7 @@
  * one; a copy made at once (a fork of an inherit-copy device mapping, a
  * small vm_map_copyin) fails; no UPL takes them (KERN_NOT_SUPPORTED).
  *
- * Locking legend: [c] constant after setup.
+ * Lock tags: kern/lock.h.
  */
 #ifndef VM_DEVICE_PAGER_H
 #define VM_DEVICE_PAGER_H

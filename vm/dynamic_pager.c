@@ -28,8 +28,8 @@
  * below hiwat meanwhile.  The thread polls the pool every
  * SWAPFILE_POLL_MS (and works without pause while draining).
  *
- * Locking legend: [t] the dynamic pager thread only, [s] sf_lock,
- * [c] constant after dynamic_pager_start.
+ * Lock tags: kern/lock.h; the owner of the [t] fields is the dynamic pager
+ * thread.
  */
 #include <stdio.h>
 #include <string.h>
@@ -80,7 +80,7 @@ static struct {
 } sf;
 
 static struct swapfile sf_files[SWAPFILE_MAX];		/* [t] */
-static struct swapfile_stats sf_stats;			/* [s] */
+static struct swapfile_stats sf_stats;			/* [S] */
 static struct spinlock sf_lock = SPINLOCK_INIT("swapfile");
 
 /* sf_now: the time, in the scheduler's ticks (thread_deadline_after's unit). */

@@ -80,14 +80,17 @@ kern_return_t pmap_enter(pmap_t pmap, vm_offset_t va, vm_page_t page, vm_prot_t 
 			 unsigned flags);
 
 /*
- * pmap_enter_fast: pmap_enter, done only when that is quick: a 4 KiB page
- * mapped nowhere else, into a free slot of page tables that exist, in a
- * pmap nothing is nested into, with no lock held by anyone else.  Never
- * waits, sleeps or allocates.
+ * pmap_enter_quick: pmap_enter(pmap, va, page, prot, 0), done only when
+ * that is quick: a 4 KiB page mapped nowhere else, at a va whose page
+ * tables exist, outside what pmap nests, with no lock held by anyone
+ * else; the slot free or holding a 4 KiB leaf of another page (a write's
+ * copy replaces the page it was copied from: that leaf is shot down as
+ * pmap_enter does).  Never sleeps or allocates: the fault's quick path
+ * (vm_fault_quick) calls it, with interrupts on or off.
  * => true: mapped as pmap_enter would; false: nothing changed (bad input
  *    included), pmap_enter does the rest
  */
-bool pmap_enter_fast(pmap_t pmap, vm_offset_t va, vm_page_t page, vm_prot_t prot, unsigned flags);
+bool pmap_enter_quick(pmap_t pmap, vm_offset_t va, vm_page_t page, vm_prot_t prot);
 
 /*
  * pmap_remove: remove every mapping in [start, end); a large mapping only

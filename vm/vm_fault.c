@@ -9,20 +9,20 @@
  * fault that finds no free page waits for the pageout daemon, also with
  * nothing locked (the daemon must be able to lock the object).  The two
  * commonest faults, a soft one (the page is still in the top object) and
- * a zero fill with nothing below the top, have a path of their own that
- * never sleeps (vm_fault_quick), which the trap tries first.
+ * a zero fill with nothing below the top, and the copy of a page of the
+ * shadow just below it, have a path of their own that never sleeps or
+ * waits (vm_fault_quick), which vm_fault tries first.
  */
 #include "kern/kernel.h"
 #include "vm/pmap.h"
 #include "vm/vm_fault.h"
-#include "vm/vm_fault_quick.h"
+#include "vm/vm_map_internal.h"
 #include "vm/vm_pageout.h"
 #include "vm/vm_pager.h"
 #include "vm/vm_ws.h"
 
 
-static struct vm_fault_stats vm_fault_counts;	/* atomic fields; soft_quick unused */
-uint64_t vm_fault_soft_quick_count;
+static struct vm_fault_stats vm_fault_counts;	/* [a] each field */
 
 static void stat_inc(uint64_t *c)
 {
@@ -33,7 +33,8 @@ void vm_fault_stats_get(struct vm_fault_stats *out)
 {
 	out->zero_fill = __atomic_load_n(&vm_fault_counts.zero_fill, __ATOMIC_RELAXED);
 	out->cow = __atomic_load_n(&vm_fault_counts.cow, __ATOMIC_RELAXED);
-	out->soft_quick = __atomic_load_n(&vm_fault_soft_quick_count, __ATOMIC_RELAXED);
+	out->cow_quick = __atomic_load_n(&vm_fault_counts.cow_quick, __ATOMIC_RELAXED);
+	out->soft_quick = __atomic_load_n(&vm_fault_counts.soft_quick, __ATOMIC_RELAXED);
 	/* The quick ones are counted only there. */
 	out->soft = __atomic_load_n(&vm_fault_counts.soft, __ATOMIC_RELAXED) + out->soft_quick;
 	out->shadow_read = __atomic_load_n(&vm_fault_counts.shadow_read, __ATOMIC_RELAXED);
@@ -48,9 +49,10 @@ void vm_fault_stats_get(struct vm_fault_stats *out)
  */
 static inline vm_page_t fault_new_page(vm_object_t object, vm_object_offset_t offset, vm_page_t src)
 {
-	vm_page_t m = vm_page_alloc_object(object, offset);
+	vm_page_t m;
 
-	if (!m)
+	LOCK_ASSERT(mutex_owned(&object->lock), "fault_new_page: object %lu not locked", object->id);
+	if (!(m = vm_page_alloc_object(object, offset)))
 		return NULL;
 	m->busy = false;
 	if (src)
@@ -77,9 +79,11 @@ static kern_return_t fault_page_locked(vm_object_t object, vm_object_offset_t of
 	vm_object_t owner;
 	vm_object_offset_t owner_off;
 	bool slept, paged;
-	vm_page_t src = vm_object_chain_find_locked(object, offset, &owner, &owner_off, &slept, &paged), m;
+	vm_page_t src, m;
 	kern_return_t kr;
 
+	LOCK_ASSERT(mutex_owned(&object->lock), "fault_page_locked: object %lu not locked", object->id);
+	src = vm_object_chain_find_locked(object, offset, &owner, &owner_off, &slept, &paged);
 	if (slept)
 		return KERN_ABORTED;
 	if (paged) {
@@ -257,9 +261,147 @@ fault_common(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type,
 	return kr;
 }
 
-kern_return_t vm_fault(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type)
+/* ---- the quick path ------------------------------------------------------- */
+
+/*
+ * quick_zero_fill: a new zeroed page of object at offset (nothing below
+ * object, no pager copy of the page), mapped at vaddr; should the mapping
+ * fail, the page stays in the object for vm_fault to map.  Out of line,
+ * as quick_copy is, so that the soft fault saves no registers for them.
+ * => map read-locked (entry e), object unlocked
+ */
+static __attribute__((noinline)) bool
+quick_zero_fill(vm_map_t map, const struct vm_map_entry *e, vm_object_t object,
+		vm_object_offset_t offset, vm_offset_t vaddr)
+{
+	vm_page_t m;
+	bool done = false;
+
+	LOCK_ASSERT(rw_held(&map->lock), "quick_zero_fill: map %p not locked", (void *)map);
+	if (__atomic_load_n(&object->shadow, __ATOMIC_RELAXED) || !mutex_trylock(&object->lock))
+		return false;
+	if (!object->shadow && !vm_page_lookup(object, offset) && !vm_pager_has_page(object, offset) &&
+	    (m = fault_new_page(object, offset, NULL)))
+		done = pmap_enter_quick(map->pmap, trunc_page(vaddr), m, vm_map_entry_pmap_prot(e));
+	mutex_unlock(&object->lock);
+	return done;
+}
+
+/*
+ * quick_copy_ready: a write fault at offset of object is a copy of a page
+ * of its immediate shadow that the quick path may make: neither object
+ * nor its pager has the page, the shadow has it resident, not busy and
+ * not device memory, and the copy leaves nothing else to do (the shadow
+ * shared, so that there is nothing to collapse; no submap parent maps the
+ * object, so that there is nothing to unmap).  The shadow's page, its
+ * lock taken, in *srcp.
+ * => map read-locked, object locked; the shadow locked when true
+ */
+static bool quick_copy_ready(vm_map_t map, vm_object_t object, vm_object_offset_t offset,
+			     vm_page_t *srcp)
+{
+	vm_object_t shadow = object->shadow;
+	vm_page_t src;
+
+	LOCK_ASSERT(mutex_owned(&object->lock), "quick_copy_ready: object %lu not locked", object->id);
+	LOCK_ASSERT(rw_held(&map->lock), "quick_copy_ready: map %p not locked", (void *)map);
+
+	if (!shadow || __atomic_load_n(&map->submap_users, __ATOMIC_RELAXED) ||
+	    object->resident_count + 1 >= atop(object->size) ||
+	    __atomic_load_n(&shadow->ref_count, __ATOMIC_RELAXED) == 1 ||
+	    vm_page_lookup(object, offset) || vm_pager_has_page(object, offset) ||
+	    !mutex_trylock(&shadow->lock))
+		return false;
+	src = vm_page_lookup(shadow, offset + object->shadow_offset);
+	if (!src || src->busy || vm_page_fictitious(src)) {
+		mutex_unlock(&shadow->lock);
+		return false;
+	}
+	*srcp = src;
+	return true;
+}
+
+/*
+ * quick_copy: the copy-on-write fault's quick path (quick_copy_ready): a
+ * new page of object at offset, copied from the shadow's, mapped at vaddr
+ * in place of the shadow page's read-only mapping.  Should the mapping
+ * fail, the copy stays in the object for vm_fault to map.
+ * => map read-locked (entry e), object unlocked
+ */
+static __attribute__((noinline)) bool
+quick_copy(vm_map_t map, const struct vm_map_entry *e, vm_object_t object,
+	   vm_object_offset_t offset, vm_offset_t vaddr)
+{
+	vm_page_t src, m;
+	bool done = false;
+
+	if (!__atomic_load_n(&object->shadow, __ATOMIC_RELAXED) || !mutex_trylock(&object->lock))
+		return false;
+	if (quick_copy_ready(map, object, offset, &src)) {
+		m = fault_new_page(object, offset, src);
+		mutex_unlock(&object->shadow->lock);
+		if (m && (done = pmap_enter_quick(map->pmap, trunc_page(vaddr), m,
+						  vm_map_entry_pmap_prot(e))))
+			stat_inc(&vm_fault_counts.cow_quick);
+	}
+	mutex_unlock(&object->lock);
+	return done;
+}
+
+/*
+ * fault_quick: vm_fault_quick, inline in vm_fault.  The page is first
+ * looked for without the object's lock, so that a fault whose page is
+ * further down (a zero fill, a copy) goes its own way at once.  A page
+ * found is checked again under the lock (a page changes object or offset
+ * only under it), which then keeps it, and the map's lock the entry,
+ * until it is mapped.
+ */
+static inline __attribute__((always_inline)) bool
+fault_quick(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type)
+{
+	const struct vm_map_entry *e;
+	vm_object_t object;
+	vm_object_offset_t offset;
+	vm_page_t m;
+	bool done = false;
+
+	if (!map || !(e = vm_map_lookup_quick(map, vaddr, fault_type)))
+		return false;
+	object = e->object;
+	offset = vm_map_entry_object_offset(e, vaddr);
+	m = vm_page_lookup_unlocked(object, offset);
+	if (!m && (fault_type & VM_PROT_WRITE) && __atomic_load_n(&object->shadow, __ATOMIC_RELAXED)) {
+		done = quick_copy(map, e, object, offset, vaddr);
+	} else if (!m) {
+		done = quick_zero_fill(map, e, object, offset, vaddr);
+	} else if (mutex_trylock(&object->lock)) {
+		done = m->object == object && m->offset == offset && !m->busy &&
+		       pmap_enter_quick(map->pmap, trunc_page(vaddr), m, vm_map_entry_pmap_prot(e));
+		if (done)
+			stat_inc(&vm_fault_counts.soft_quick);
+		mutex_unlock(&object->lock);
+	}
+	vm_map_lookup_done(map, map);
+	return done;
+}
+
+bool vm_fault_quick(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type)
+{
+	return fault_quick(map, vaddr, fault_type);
+}
+
+/* fault_full: vm_fault after its quick path; out of line, so that the quick path saves little. */
+static __attribute__((noinline)) kern_return_t fault_full(vm_map_t map, vm_offset_t vaddr,
+							  vm_prot_t fault_type)
 {
 	return fault_common(map, vaddr, fault_type, NULL, NULL);
+}
+
+kern_return_t vm_fault(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type)
+{
+	if (fault_quick(map, vaddr, fault_type))
+		return KERN_SUCCESS;
+	return fault_full(map, vaddr, fault_type);
 }
 
 kern_return_t vm_fault_with(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type,
@@ -268,24 +410,3 @@ kern_return_t vm_fault_with(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_typ
 	return fault_common(map, vaddr, fault_type, fill, arg);
 }
 
-bool vm_fault_quick_zero_fill(vm_map_t map, const struct vm_map_entry *e, vm_offset_t vaddr)
-{
-	vm_object_t object = e->object;
-	vm_object_offset_t offset = vm_map_entry_object_offset(e, vaddr);
-	vm_page_t m;
-	bool done = false;
-
-	if (__atomic_load_n(&object->shadow, __ATOMIC_RELAXED) || !mutex_trylock(&object->lock))
-		return false;
-	if (!object->shadow && !vm_page_lookup(object, offset) && !vm_pager_has_page(object, offset) &&
-	    (m = fault_new_page(object, offset, NULL)))
-		done = pmap_enter(map->pmap, trunc_page(vaddr), m, vm_map_entry_pmap_prot(e), 0) ==
-		       KERN_SUCCESS;
-	mutex_unlock(&object->lock);
-	return done;
-}
-
-bool vm_fault_quick(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type)
-{
-	return vm_fault_quick_with(map, vaddr, fault_type, pmap_enter_fast);
-}

@@ -14,6 +14,7 @@
 struct vm_fault_stats {
 	uint64_t zero_fill;	/* a fresh zeroed page */
 	uint64_t cow;		/* a page copied for a write */
+	uint64_t cow_quick;	/* of those, by vm_fault_quick */
 	uint64_t soft;		/* the page was there: only the mapping was missing */
 	uint64_t soft_quick;	/* of those, resolved by vm_fault_quick */
 	uint64_t shadow_read;	/* a page below the top object, mapped read-only */
@@ -22,7 +23,7 @@ struct vm_fault_stats {
 
 /*
  * vm_fault: make vaddr accessible for fault_type in map (entering the
- * mapping in map's pmap).
+ * mapping in map's pmap); vm_fault_quick first.
  * => KERN_INVALID_ADDRESS (nothing mapped), KERN_PROTECTION_FAILURE (the
  *    entry forbids it), KERN_RESOURCE_SHORTAGE (no page), KERN_MEMORY_ERROR
  *    (the backing store could not read the page back), KERN_INVALID_ARGUMENT
@@ -32,15 +33,18 @@ struct vm_fault_stats {
 kern_return_t vm_fault(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type);
 
 /*
- * vm_fault_quick: vm_fault for a soft fault, where that costs least (the
- * trap tries it before anything else, with interrupts still off): vaddr
- * in map's lookup hint, the entry ready for fault_type and not wired, the
- * page resident in the entry's own object and not busy, nothing mapped at
- * vaddr yet, and no lock involved held by anyone.  Also the zero fill of
- * an object with nothing below it.  Never sleeps or waits.
+ * vm_fault_quick: vm_fault for the commonest faults, where that costs
+ * least (vm_fault tries it first).  vaddr is in
+ * map's lookup hint, the entry ready for fault_type and not wired, no
+ * lock involved held by anyone, and the fault one of: a soft fault (the
+ * page resident in the entry's own object, not busy, nothing mapped at
+ * vaddr yet); a zero fill of an object with nothing below it; a write's
+ * copy of a page resident in the object's immediate shadow (see
+ * quick_copy_ready in vm_fault.c for what else that needs).  Never sleeps
+ * or waits.
  * => true: mapped as vm_fault would have; false (a NULL map included):
  *    vm_fault does the rest, and nothing changed, except that a page it
- *    zero-filled but could not map stays in the object
+ *    made but could not map stays in the object
  */
 bool vm_fault_quick(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type);
 

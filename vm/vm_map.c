@@ -7,6 +7,7 @@
  * (max_gap), so vm_map_find_space descends only into subtrees that have a
  * gap big enough.
  */
+#include <stdarg.h>
 #include <string.h>
 
 #include "kern/kernel.h"
@@ -238,8 +239,8 @@ static void entry_unlink(vm_map_t map, struct vm_map_entry *e)
 		map->last = e->prev;
 	map->nentries--;
 	map->size -= e->end - e->start;
-	if (map->hint == e)
-		map->hint = e->prev;
+	if (vm_map_hint(map) == e)
+		vm_map_hint_set(map, e->prev);
 }
 
 /*
@@ -323,25 +324,30 @@ static void entry_dispose(struct vm_map_entry *e)
 /* vm_map_lookup_entry_locked: the entry containing addr, else NULL. */
 vm_map_entry_t vm_map_lookup_entry_locked(vm_map_t map, vm_offset_t addr)
 {
-	struct vm_map_entry *e = map->hint;
+	struct vm_map_entry *e = vm_map_hint(map);
 
+	LOCK_ASSERT(rw_held(&map->lock), "vm_map_lookup_entry_locked: map %p not locked", (void *)map);
 	if (e && addr >= e->start && addr < e->end)
 		return e;
 	for (e = map->root; e;) {
-		if (addr < e->start)
+		if (addr < e->start) {
 			e = e->left;
-		else if (addr >= e->end)
+		} else if (addr >= e->end) {
 			e = e->right;
-		else
-			return map->hint = e;
+		} else {
+			vm_map_hint_set(map, e);
+			return e;
+		}
 	}
 	return NULL;
 }
 
 struct vm_map_entry *vm_map_entry_at_or_after_locked(vm_map_t map, vm_offset_t addr)
 {
-	struct vm_map_entry *e = map->hint, *best = NULL;
+	struct vm_map_entry *e = vm_map_hint(map), *best = NULL;
 
+	LOCK_ASSERT(rw_held(&map->lock),
+		"vm_map_entry_at_or_after_locked: map %p not locked", (void *)map);
 	if (e && addr < e->end && (!e->prev || addr >= e->prev->end))
 		return e;		/* in the hint or in the gap before it */
 	for (e = map->root; e;) {
@@ -412,6 +418,8 @@ static bool find_gap(vm_map_t map, struct vm_map_entry *e, vm_size_t size, vm_si
 static bool vm_map_find_space_locked(vm_map_t map, vm_size_t size, vm_size_t align, vm_offset_t *out,
 				     struct vm_map_entry **after)
 {
+	LOCK_ASSERT(rw_held(&map->lock), "vm_map_find_space_locked: map %p not locked", (void *)map);
+
 	if (align == PAGE_SIZE ? find_gap_page(map, size, out, after)
 			       : find_gap(map, map->root, size, align, out, after))
 		return true;
@@ -424,6 +432,8 @@ static bool vm_map_range_free_locked(vm_map_t map, vm_offset_t start, vm_offset_
 				     struct vm_map_entry **after)
 {
 	struct vm_map_entry *e = vm_map_entry_at_or_after_locked(map, start);
+
+	LOCK_ASSERT(rw_held(&map->lock), "vm_map_range_free_locked: map %p not locked", (void *)map);
 
 	*after = e;
 	return !e || e->start >= end;
@@ -463,6 +473,8 @@ static bool range_mapped_locked(vm_map_t map, vm_offset_t start, vm_offset_t end
 {
 	struct vm_map_entry *e = vm_map_lookup_entry_locked(map, start);
 
+	LOCK_ASSERT(rw_held(&map->lock), "range_mapped_locked: map %p not locked", (void *)map);
+
 	for (; e && e->start < end; e = e->next) {
 		if (e->end >= end)
 			return true;
@@ -477,6 +489,9 @@ static struct vm_map_entry *clip_range_locked(vm_map_t map, vm_offset_t start, v
 					      kern_return_t *kr)
 {
 	struct vm_map_entry *first = vm_map_entry_at_or_after_locked(map, start), *last;
+
+	LOCK_ASSERT(rw_write_held(&map->lock),
+		"clip_range_locked: map %p not write-locked", (void *)map);
 
 	*kr = KERN_SUCCESS;
 	if (!first || first->start >= end)
@@ -554,6 +569,9 @@ static kern_return_t vm_map_delete_locked(vm_map_t map, vm_offset_t start, vm_of
 	kern_return_t kr;
 	struct vm_map_entry *e = clip_range_locked(map, start, end, &kr);
 
+	LOCK_ASSERT(rw_write_held(&map->lock),
+		"vm_map_delete_locked: map %p not write-locked", (void *)map);
+
 	while (e && e->start < end) {
 		struct vm_map_entry *next = e->next;
 
@@ -576,9 +594,9 @@ void vm_map_deallocate(vm_map_t map)
 {
 	if (!map || __atomic_sub_fetch(&map->ref_count, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
-	rw_lock_write(&map->lock);
+	vm_map_lock(map);
 	vm_map_delete_locked(map, map->min_offset, map->max_offset);
-	rw_unlock_write(&map->lock);
+	vm_map_unlock(map);
 	if (map->pmap && map->pmap != kernel_pmap)
 		pmap_destroy(map->pmap);
 	vm_ws_destroy(map->ws);
@@ -616,13 +634,16 @@ static kern_return_t vm_map_enter_locked(vm_map_t map, struct vm_map_entry *afte
 {
 	struct vm_map_entry *e = zalloc(&vm_map_entry_zone);
 
+	LOCK_ASSERT(rw_write_held(&map->lock),
+		"vm_map_enter_locked: map %p not write-locked", (void *)map);
+
 	if (!e)
 		return KERN_RESOURCE_SHORTAGE;
 	*e = (struct vm_map_entry){ .start = start, .end = start + size, .object = object,
 				    .offset = offset, .protection = prot, .max_protection = max,
 				    .inheritance = inherit, .behavior = VM_BEHAVIOR_DEFAULT };
 	entry_link(map, after ? after->prev : map->last, e);
-	map->hint = e;
+	vm_map_hint_set(map, e);
 	if (out)
 		*out = e;
 	else
@@ -641,6 +662,8 @@ map_place_locked(vm_map_t map, vm_offset_t *address, vm_size_t size, vm_offset_t
 		 struct vm_map_entry **after)
 {
 	vm_offset_t start = *address;
+
+	LOCK_ASSERT(rw_held(&map->lock), "map_place_locked: map %p not locked", (void *)map);
 
 	if (flags & VM_FLAGS_ANYWHERE)
 		return vm_map_find_space_locked(map, size, MAX(PAGE_SIZE, mask + 1), address, after) ?
@@ -677,7 +700,7 @@ map_enter(vm_map_t map, vm_offset_t *address, vm_size_t size, vm_offset_t mask, 
 	size = round_page(size);
 	if (object && (offset + size < offset || offset + size > object->size))
 		return KERN_INVALID_ARGUMENT;
-	rw_lock_write(&map->lock);
+	vm_map_lock(map);
 	kr = map_place_locked(map, &start, size, mask, flags, &after);
 	if (kr == KERN_SUCCESS)
 		kr = vm_map_enter_locked(map, after, start, size, object, offset, cur_protection,
@@ -690,7 +713,7 @@ map_enter(vm_map_t map, vm_offset_t *address, vm_size_t size, vm_offset_t mask, 
 			entry_coalesce(map, e->next);
 		*address = start;
 	}
-	rw_unlock_write(&map->lock);
+	vm_map_unlock(map);
 	return kr;
 }
 
@@ -729,9 +752,9 @@ kern_return_t vm_deallocate(vm_map_t map, vm_address_t addr, vm_size_t size)
 		return KERN_SUCCESS;
 	if (start < map->min_offset || end > map->max_offset)
 		return KERN_INVALID_ADDRESS;
-	rw_lock_write(&map->lock);
+	vm_map_lock(map);
 	kr = vm_map_delete_locked(map, start, end);
-	rw_unlock_write(&map->lock);
+	vm_map_unlock(map);
 	return kr;
 }
 
@@ -757,12 +780,12 @@ static struct vm_map_entry *range_op_begin(vm_map_t map, vm_address_t addr, vm_s
 		*kr = KERN_INVALID_ADDRESS;
 		return NULL;
 	}
-	rw_lock_write(&map->lock);
+	vm_map_lock(map);
 	if (!range_mapped_locked(map, *start, *end))
 		*kr = KERN_INVALID_ADDRESS;
 	else if ((e = clip_range_locked(map, *start, *end, kr)) != NULL)
 		return e;
-	rw_unlock_write(&map->lock);
+	vm_map_unlock(map);
 	return NULL;
 }
 
@@ -777,7 +800,7 @@ static void range_op_end(vm_map_t map, vm_offset_t start, vm_offset_t end)
 		entry_coalesce(map, e);
 		e = next;
 	}
-	rw_unlock_write(&map->lock);
+	vm_map_unlock(map);
 }
 
 kern_return_t vm_protect(vm_map_t map, vm_address_t addr, vm_size_t size, boolean_t set_maximum,
@@ -959,7 +982,7 @@ kern_return_t vm_map_enter_submap(vm_map_t map, vm_offset_t *address, vm_size_t 
 	if (use_pmap && ((flags & VM_FLAGS_ANYWHERE) || offset != start ||
 			 !IS_ALIGNED(start | size, 2 * MiB)))
 		return KERN_INVALID_ARGUMENT;	/* nested tables: the same addresses, whole tables */
-	rw_lock_write(&map->lock);
+	vm_map_lock(map);
 	if (__atomic_load_n(&map->submap_users, __ATOMIC_RELAXED) || map_has_submaps(submap))
 		kr = KERN_INVALID_ARGUMENT;	/* one level of submaps (no cycles either) */
 	else
@@ -977,7 +1000,7 @@ kern_return_t vm_map_enter_submap(vm_map_t map, vm_offset_t *address, vm_size_t 
 	} else if (kr != KERN_NO_SPACE && kr != KERN_INVALID_ARGUMENT && use_pmap) {
 		pmap_unnest(map->pmap, start, size);
 	}
-	rw_unlock_write(&map->lock);
+	vm_map_unlock(map);
 	return kr;
 }
 
@@ -1033,11 +1056,14 @@ static kern_return_t submap_entry_privatize_locked(vm_map_t map, vm_offset_t vad
 	vm_map_t sub;
 	kern_return_t kr;
 
+	LOCK_ASSERT(rw_write_held(&map->lock),
+		"submap_entry_privatize_locked: map %p not write-locked", (void *)map);
+
 	if (!e || !e->is_submap || e->use_pmap)
 		return KERN_SUCCESS;
 	sub = e->submap;
 	vm_map_reference(sub);		/* held across e's release below */
-	rw_lock_write(&sub->lock);
+	vm_map_lock(sub);
 	se = vm_map_lookup_entry_locked(sub, vaddr - e->start + e->offset);
 	if (!se || se->is_submap)
 		kr = KERN_INVALID_ADDRESS;
@@ -1060,7 +1086,7 @@ static kern_return_t submap_entry_privatize_locked(vm_map_t map, vm_offset_t vad
 		e->max_protection &= se->max_protection;
 		e->behavior = se->behavior;
 	}
-	rw_unlock_write(&sub->lock);
+	vm_map_unlock(sub);
 	vm_map_deallocate(sub);
 	return kr;
 }
@@ -1091,9 +1117,9 @@ vm_map_lookup_slow(struct vm_map_lookup_info *info, vm_offset_t vaddr, vm_prot_t
 			break;
 		if (e->is_submap && !e->use_pmap && (fault_type & VM_PROT_WRITE)) {
 			rw_unlock_read(&map->lock);	/* the parent's own copy: map changes */
-			rw_lock_write(&map->lock);
+			vm_map_lock(map);
 			kr = submap_entry_privatize_locked(map, vaddr);
-			rw_downgrade(&map->lock);
+			vm_map_lock_downgrade(map);
 			if (kr != KERN_SUCCESS)
 				break;
 			continue;			/* look again: a plain entry now */
@@ -1114,11 +1140,11 @@ vm_map_lookup_slow(struct vm_map_lookup_info *info, vm_offset_t vaddr, vm_prot_t
 		if (!vm_map_entry_needs_prepare(e, fault_type))
 			break;
 		rw_unlock_read(&map->lock);	/* the entry changes: take the lock for writing */
-		rw_lock_write(&map->lock);
+		vm_map_lock(map);
 		e = vm_map_lookup_entry_locked(map, vaddr);
 		if (e && !e->is_submap && !(fault_type & ~(e->protection & limit)))
 			kr = vm_map_lookup_prepare_locked(e, fault_type);
-		rw_downgrade(&map->lock);
+		vm_map_lock_downgrade(map);
 		if (kr != KERN_SUCCESS)
 			break;
 	}
@@ -1140,7 +1166,7 @@ kern_return_t vm_map_lookup_info(struct vm_map_lookup_info *info, vm_offset_t va
 		return KERN_INVALID_ARGUMENT;
 	/* The common case: the hint's entry, allowed, ready (anything else: start over). */
 	rw_lock_read(&map->lock);
-	e = map->hint;
+	e = vm_map_hint(map);
 	if (!e || vaddr < e->start || vaddr >= e->end)
 		e = vm_map_lookup_entry_locked(map, vaddr);
 	if (!e || !vm_map_entry_fault_ready(e, fault_type)) {
@@ -1419,8 +1445,8 @@ static void check_entry_refs(struct map_check *mc, struct vm_map_entry *e)
 	       e->start, mc->run, e->is_submap ? "submap" : "object", target, refs);
 }
 
-/* check_entry: one entry's own invariants. */
-static void check_entry(struct map_check *mc, struct vm_map_entry *e)
+/* check_entry: one entry's own invariants; deep: its object's too. */
+static void check_entry(struct map_check *mc, struct vm_map_entry *e, bool deep)
 {
 	vm_map_t map = mc->map;
 	vm_offset_t prev_end = e->prev ? e->prev->end : map->min_offset;
@@ -1440,33 +1466,82 @@ static void check_entry(struct map_check *mc, struct vm_map_entry *e)
 	if (!e->is_submap && e->object) {
 		MCHECK(mc, e->offset + (e->end - e->start) <= e->object->size,
 		       "vm_map_check: 0x%lx runs past its object's end\n", e->start);
-		mc->bad += vm_object_check(e->object, mc->report);
+		if (deep)
+			mc->bad += vm_object_check(e->object, mc->report);
 	}
 	check_entry_refs(mc, e);
 }
 
-int vm_map_check(vm_map_t map, void (*report)(const char *fmt, ...))
+/*
+ * map_check_locked: vm_map_check's work; deep: the entries' objects and
+ * submaps too (the submaps locked after map, as lookups do), else the
+ * map's own structure only.  => map locked
+ */
+static int map_check_locked(vm_map_t map, void (*report)(const char *fmt, ...), bool deep)
 {
 	struct map_check mc = { .map = map, .report = report };
+	struct vm_map_entry *hint = vm_map_hint(map);
+	bool hint_found = hint == NULL;
 	vm_size_t size = 0;
 	int n = 0;
 
-	rw_lock_read(&map->lock);
 	for (struct vm_map_entry *e = map->first; e; e = e->next, n++) {
-		check_entry(&mc, e);
+		check_entry(&mc, e, deep);
 		size += e->end - e->start;
+		hint_found |= e == hint;
 		MCHECK(&mc, e->next || map->last == e, "vm_map_check: last entry is not map->last\n");
-		if (e->is_submap && (!e->next || !e->next->is_submap || e->next->submap != e->submap))
-			mc.bad += vm_map_check(e->submap, report);	/* parent locked first */
+		if (deep && e->is_submap &&
+		    (!e->next || !e->next->is_submap || e->next->submap != e->submap))
+			mc.bad += vm_map_check(e->submap, report);
 	}
 	MCHECK(&mc, !map->last || map->last->end <= map->max_offset, "vm_map_check: entry past the end\n");
 	MCHECK(&mc, n == map->nentries, "vm_map_check: %d entries listed, count says %d\n", n,
 	       map->nentries);
 	MCHECK(&mc, size == map->size, "vm_map_check: 0x%lx bytes listed, count says 0x%lx\n", size,
 	       map->size);
+	MCHECK(&mc, hint_found, "vm_map_check: the hint %p is not an entry of the map\n", (void *)hint);
 	check_tree(&mc, map->root, NULL, map->min_offset, map->max_offset);
-	rw_unlock_read(&map->lock);
 	return mc.bad;
+}
+
+int vm_map_check(vm_map_t map, void (*report)(const char *fmt, ...))
+{
+	int bad;
+
+	rw_lock_read(&map->lock);
+	bad = map_check_locked(map, report, true);
+	rw_unlock_read(&map->lock);
+	return bad;
+}
+
+/* map_check_report: vm_map_unlock's reports go to the console. */
+static void map_check_report(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	kvprintf(fmt, ap);
+	va_end(ap);
+}
+
+/* map_assert_consistent: in KINVARIANTS builds, map's structure is sound.  => map write-locked */
+static void map_assert_consistent(vm_map_t map)
+{
+	if (kinvariants)
+		KASSERT(map_check_locked(map, map_check_report, false) == 0,
+			"vm_map_unlock: map %p is inconsistent (see above)", (void *)map);
+}
+
+void vm_map_unlock(vm_map_t map)
+{
+	map_assert_consistent(map);
+	rw_unlock_write(&map->lock);
+}
+
+void vm_map_lock_downgrade(vm_map_t map)
+{
+	map_assert_consistent(map);
+	rw_downgrade(&map->lock);
 }
 
 static const char *prot_str(vm_prot_t p, char buf[4])
@@ -1502,6 +1577,8 @@ static void map_print_locked(vm_map_t map, vm_offset_t lo, vm_offset_t hi, bool 
 {
 	static const char *const inherit[] = { "share", "copy", "none" };
 	static const char *const behavior[] = { "default", "random", "sequential", "rseqntl" };
+
+	LOCK_ASSERT(rw_held(&map->lock), "map_print_locked: map %p not locked", (void *)map);
 
 	print("%*smap %p: 0x%lx-0x%lx, %d entries, 0x%lx bytes\n", indent, "", (void *)map,
 	      map->min_offset, map->max_offset, map->nentries, map->size);
@@ -1568,17 +1645,25 @@ void vm_map_entry_insert_locked(vm_map_t map, struct vm_map_entry *e)
 {
 	struct vm_map_entry *after = vm_map_entry_at_or_after_locked(map, e->start);
 
+	LOCK_ASSERT(rw_write_held(&map->lock),
+		"vm_map_entry_insert_locked: map %p not write-locked", (void *)map);
+
 	entry_link(map, after ? after->prev : map->last, e);
 }
 
 struct vm_map_entry *vm_map_clip_locked(vm_map_t map, vm_offset_t start, vm_offset_t end,
 					kern_return_t *kr)
 {
+	LOCK_ASSERT(rw_write_held(&map->lock),
+		"vm_map_clip_locked: map %p not write-locked", (void *)map);
+
 	return clip_range_locked(map, start, end, kr);
 }
 
 bool vm_map_range_mapped_locked(vm_map_t map, vm_offset_t start, vm_offset_t end)
 {
+	LOCK_ASSERT(rw_held(&map->lock), "vm_map_range_mapped_locked: map %p not locked", (void *)map);
+
 	return range_mapped_locked(map, start, end);
 }
 
@@ -1586,11 +1671,16 @@ bool vm_map_space_locked(vm_map_t map, vm_size_t size, vm_offset_t *out)
 {
 	struct vm_map_entry *after;
 
+	LOCK_ASSERT(rw_held(&map->lock), "vm_map_space_locked: map %p not locked", (void *)map);
+
 	return vm_map_find_space_locked(map, size, PAGE_SIZE, out, &after);
 }
 
 kern_return_t vm_map_remove_locked(vm_map_t map, vm_offset_t start, vm_offset_t end)
 {
+	LOCK_ASSERT(rw_write_held(&map->lock),
+		"vm_map_remove_locked: map %p not write-locked", (void *)map);
+
 	return vm_map_delete_locked(map, start, end);
 }
 

@@ -6,9 +6,9 @@
  * an object at an offset (or to a submap) with its protection,
  * max_protection, inheritance, behavior and wiring.
  *
- * Locking legend: [m] the map's lock (a sleeping reader/writer lock:
- * faults and lookups read, changes write), [c] constant.  A map's lock
- * comes before any object lock.
+ * Lock tags: kern/lock.h.  The map's lock is a sleeping reader/writer
+ * lock (faults and lookups read, changes write) and comes before any
+ * object lock.
  */
 #ifndef VM_VM_MAP_H
 #define VM_VM_MAP_H
@@ -56,18 +56,26 @@ struct vm_map {
 	struct rwlock lock;
 	struct vm_map_entry *root;		/* [m] AVL root */
 	struct vm_map_entry *first, *last;	/* [m] address order ends */
-	struct vm_map_entry *hint;		/* [m] last entry looked up */
+	/*
+	 * [a] the entry last looked up (NULL: none): read and written with
+	 * relaxed atomics under the lock held either way (a reader sets it
+	 * beside other readers; the quick fault path reads it), so it is
+	 * always an entry of the map or NULL, as vm_map_check checks; entry
+	 * removal, under the write lock, moves it off a departing entry.
+	 */
+	struct vm_map_entry *hint;
 	int nentries;				/* [m] */
 	vm_offset_t min_offset, max_offset;	/* [c] */
 	pmap_t pmap;				/* [c] */
-	int ref_count;				/* atomic */
+	int ref_count;				/* [a] */
 	vm_size_t size;				/* [m] bytes mapped */
-	int submap_users;			/* atomic: entries of other maps that map this one */
-	struct vm_ws *ws;			/* atomic, set once: working-set profile, NULL: none */
+	int submap_users;			/* [a] entries of other maps that map this one */
+	struct vm_ws *ws;			/* [a] set once: working-set profile, NULL: none */
 };
 typedef struct vm_map *vm_map_t;
 
 extern vm_map_t kernel_map;
+
 
 /* vm_map_create: an empty map over [min, max) of pmap (one reference to each taken). */
 vm_map_t vm_map_create(pmap_t pmap, vm_offset_t min, vm_offset_t max);

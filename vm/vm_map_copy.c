@@ -106,6 +106,8 @@ static struct vm_map_entry *entry_copy(vm_map_t src_map, struct vm_map_entry *sr
 static kern_return_t copy_range_check_locked(vm_map_t map, vm_offset_t start, vm_offset_t end,
 					     vm_prot_t need, bool submaps_ok)
 {
+	LOCK_ASSERT(rw_held(&map->lock), "copy_range_check_locked: map %p not locked", (void *)map);
+
 	if (!vm_map_range_mapped_locked(map, start, end))
 		return KERN_INVALID_ADDRESS;
 	for (struct vm_map_entry *e = vm_map_lookup_entry_locked(map, start); e && e->start < end;
@@ -134,7 +136,7 @@ kern_return_t vm_map_copyin(vm_map_t src_map, vm_address_t src_addr, vm_size_t l
 		return KERN_RESOURCE_SHORTAGE;
 	*copy = (struct vm_map_copy){ .start = start, .offset = src_addr - start, .size = len };
 	tail = &copy->entries;
-	rw_lock_write(&src_map->lock);
+	vm_map_lock(src_map);
 	if ((kr = copy_range_check_locked(src_map, start, end, VM_PROT_READ, false)) == KERN_SUCCESS)
 		e = vm_map_clip_locked(src_map, start, end, &kr);
 	for (; kr == KERN_SUCCESS && e && e->start < end; e = e->next) {
@@ -149,7 +151,7 @@ kern_return_t vm_map_copyin(vm_map_t src_map, vm_address_t src_addr, vm_size_t l
 	}
 	if (kr == KERN_SUCCESS && src_destroy)
 		kr = vm_map_remove_locked(src_map, start, end);
-	rw_unlock_write(&src_map->lock);
+	vm_map_unlock(src_map);
 	if (kr != KERN_SUCCESS) {
 		vm_map_copy_discard(copy);
 		return kr;
@@ -166,9 +168,9 @@ kern_return_t vm_map_copyout(vm_map_t dst_map, vm_address_t *dst_addr, vm_map_co
 	if (!dst_map || !dst_addr || !copy)
 		return KERN_INVALID_ARGUMENT;
 	span = round_page(copy->offset + copy->size);
-	rw_lock_write(&dst_map->lock);
+	vm_map_lock(dst_map);
 	if (!vm_map_space_locked(dst_map, span, &base)) {
-		rw_unlock_write(&dst_map->lock);
+		vm_map_unlock(dst_map);
 		return KERN_NO_SPACE;
 	}
 	while (copy->entries) {
@@ -180,7 +182,7 @@ kern_return_t vm_map_copyout(vm_map_t dst_map, vm_address_t *dst_addr, vm_map_co
 		e->inheritance = VM_INHERIT_DEFAULT;
 		vm_map_entry_insert_locked(dst_map, e);
 	}
-	rw_unlock_write(&dst_map->lock);
+	vm_map_unlock(dst_map);
 	*dst_addr = base + copy->offset;
 	zfree(&vm_map_copy_zone, copy);
 	return KERN_SUCCESS;
@@ -322,12 +324,12 @@ vm_map_t vm_map_fork(vm_map_t map)
 			pmap_destroy(pmap);
 		return NULL;
 	}
-	rw_lock_write(&map->lock);
-	rw_lock_write(&child->lock);
+	vm_map_lock(map);
+	vm_map_lock(child);
 	for (struct vm_map_entry *e = map->first; e && kr == KERN_SUCCESS; e = e->next)
 		kr = fork_entry(map, e, child);
-	rw_unlock_write(&child->lock);
-	rw_unlock_write(&map->lock);
+	vm_map_unlock(child);
+	vm_map_unlock(map);
 	if (kr != KERN_SUCCESS) {
 		vm_map_deallocate(child);
 		return NULL;

@@ -8,6 +8,32 @@
 
 #include "vm/vm_map.h"
 
+/* vm_map_hint / vm_map_hint_set: the map's lookup hint (see struct vm_map).  => map locked */
+static inline struct vm_map_entry *vm_map_hint(vm_map_t map)
+{
+	return __atomic_load_n(&map->hint, __ATOMIC_RELAXED);
+}
+
+static inline void vm_map_hint_set(vm_map_t map, struct vm_map_entry *e)
+{
+	__atomic_store_n(&map->hint, e, __ATOMIC_RELAXED);
+}
+
+/*
+ * vm_map_lock / vm_map_unlock / vm_map_lock_downgrade: the map's lock
+ * taken for a change, and let go (or downgraded) after it.  While
+ * In KINVARIANTS builds (kern/kernel.h), letting go first checks the map's own
+ * structure (what vm_map_check checks but the objects): a map left
+ * broken fails a KASSERT there, at the change that broke it.
+ */
+static inline void vm_map_lock(vm_map_t map)
+{
+	rw_lock_write(&map->lock);
+}
+
+void vm_map_unlock(vm_map_t map);
+void vm_map_lock_downgrade(vm_map_t map);
+
 struct vm_map_entry *vm_map_entry_alloc(void);
 /* vm_map_entry_free: an entry not in any map; drops its object/submap reference. */
 void vm_map_entry_free(struct vm_map_entry *e);
@@ -81,7 +107,7 @@ static inline const struct vm_map_entry *vm_map_lookup_quick(vm_map_t map, vm_of
 
 	if (!rw_trylock_read(&map->lock))
 		return NULL;
-	e = map->hint;
+	e = vm_map_hint(map);
 	if (!e || vaddr < e->start || vaddr >= e->end || !vm_map_entry_fault_ready(e, fault_type) ||
 	    e->wired_count || e->user_wired_count) {
 		rw_unlock_read(&map->lock);

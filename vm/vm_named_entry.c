@@ -9,7 +9,7 @@
 #include "vm/vm_zone.h"
 
 static struct zone vm_named_entry_zone = ZONE_INIT("vm_named_entry", sizeof(struct vm_named_entry));
-static uint64_t vm_named_entries;	/* atomic */
+static uint64_t vm_named_entries;	/* [a] */
 
 uint64_t vm_named_entry_count(void)
 {
@@ -88,10 +88,12 @@ static kern_return_t named_entry_of_parent(vm_named_entry_t parent, vm_size_t *s
 static kern_return_t named_entry_of_range_locked(vm_map_t map, vm_offset_t start, vm_offset_t end,
 						 vm_prot_t permission, vm_named_entry_t ne)
 {
-	struct vm_map_entry *e = vm_map_lookup_entry_locked(map, start);
+	struct vm_map_entry *e;
 	kern_return_t kr;
 
-	if (!e)
+	LOCK_ASSERT(rw_write_held(&map->lock),
+		"named_entry_of_range_locked: map %p not write-locked", (void *)map);
+	if (!(e = vm_map_lookup_entry_locked(map, start)))
 		return KERN_INVALID_ADDRESS;
 	if (e->is_submap || end > e->end)
 		return KERN_INVALID_ARGUMENT;
@@ -124,9 +126,9 @@ kern_return_t mach_make_memory_entry_64(vm_map_t target_map, vm_size_t *size,
 		return KERN_INVALID_ARGUMENT;
 	if (!(ne = named_entry_alloc()))
 		return KERN_RESOURCE_SHORTAGE;
-	rw_lock_write(&target_map->lock);
+	vm_map_lock(target_map);
 	kr = named_entry_of_range_locked(target_map, start, end, permission, ne);
-	rw_unlock_write(&target_map->lock);
+	vm_map_unlock(target_map);
 	if (kr != KERN_SUCCESS) {
 		named_entry_free(ne);
 		return kr;

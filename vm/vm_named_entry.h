@@ -10,7 +10,7 @@
  * mapping made from it.  In Mach a handle is a port right; here it is a
  * counted pointer (a task names its handles by index, task/task_trap.c).
  *
- * Locking legend: [c] constant after creation.
+ * Lock tags: kern/lock.h.
  */
 #ifndef VM_VM_NAMED_ENTRY_H
 #define VM_VM_NAMED_ENTRY_H
@@ -23,7 +23,7 @@
 struct vm_object;
 
 struct vm_named_entry {
-	int ref_count;				/* atomic */
+	int ref_count;				/* [a] */
 	bool is_sub_map;			/* [c] */
 	union {
 		struct vm_object *object;	/* [c] one reference held */

@@ -60,6 +60,9 @@ void vm_object_bootstrap(void)
 /* bucket_change_begin / _end: bracket a chain change.  => vm_page_hash_lock held */
 static void bucket_change_begin(struct vm_page_bucket *b)
 {
+	LOCK_ASSERT(spin_held(&vm_page_hash_lock),
+		"bucket_change_begin: vm_page_hash_lock not held");
+
 	__atomic_store_n(&b->seq, b->seq + 1, __ATOMIC_RELAXED);
 	/* The odd number is visible before any pointer the change writes. */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
@@ -67,11 +70,16 @@ static void bucket_change_begin(struct vm_page_bucket *b)
 
 static void bucket_change_end(struct vm_page_bucket *b)
 {
+	LOCK_ASSERT(spin_held(&vm_page_hash_lock), "bucket_change_end: vm_page_hash_lock not held");
+
 	/* Release: the chain's new pointers are visible before the even number. */
 	__atomic_store_n(&b->seq, b->seq + 1, __ATOMIC_RELEASE);
 }
 
-/* bucket_walk_locked: the lookup redone under the lock (out of line: it is rare). */
+/*
+ * bucket_walk_locked: the lookup redone under vm_page_hash_lock, which it
+ * takes itself (out of line: it is rare); the object lock is the caller's.
+ */
 static __attribute__((noinline)) vm_page_t bucket_walk_locked(struct vm_page_bucket *b,
 							       vm_object_t object,
 							       vm_object_offset_t offset)
@@ -100,6 +108,8 @@ void vm_page_insert(vm_page_t m, vm_object_t object, vm_object_offset_t offset)
 	struct vm_page_bucket *b = vm_page_bucket(object, offset);
 	uint64_t sie;
 
+	LOCK_ASSERT(mutex_owned(&object->lock),
+		"vm_page_insert: object %lu not locked", object->id);
 	KASSERT(!m->object, "vm_page_insert: page 0x%lx already in an object", m->phys_addr);
 	/* Atomic stores: lock-free lookups of other objects read these fields as they walk past. */
 	__atomic_store_n(&m->object, object, __ATOMIC_RELAXED);
@@ -130,6 +140,8 @@ static void vm_page_unhash_locked(vm_page_t m)
 	struct vm_page_bucket *b = vm_page_bucket(m->object, m->offset);
 	struct vm_page **pp = &b->head;
 
+	LOCK_ASSERT(spin_held(&vm_page_hash_lock),
+		"vm_page_unhash_locked: vm_page_hash_lock not held");
 	while (*pp != m)
 		pp = &(*pp)->hnext;
 	bucket_change_begin(b);
@@ -163,6 +175,8 @@ void vm_page_remove_many(vm_page_t *pages, uint32_t n)
 {
 	bool queued = false;
 
+	LOCK_ASSERT(n == 0 || mutex_owned(&pages[0]->object->lock),
+		"vm_page_remove_many: object %lu not locked", pages[0]->object->id);
 	spin_lock(&vm_page_hash_lock);
 	for (uint32_t i = 0; i < n; i++)
 		vm_page_unhash_locked(pages[i]);
@@ -181,9 +195,11 @@ void vm_page_remove_many(vm_page_t *pages, uint32_t n)
 
 vm_page_t vm_page_alloc_object(vm_object_t object, vm_object_offset_t offset)
 {
-	vm_page_t m = vm_page_alloc();
+	vm_page_t m;
 
-	if (m) {
+	LOCK_ASSERT(mutex_owned(&object->lock),
+		"vm_page_alloc_object: object %lu not locked", object->id);
+	if ((m = vm_page_alloc())) {
 		m->busy = true;
 		vm_page_insert(m, object, offset);
 	}
@@ -215,6 +231,8 @@ void vm_page_wait_busy(vm_page_t m)
 {
 	vm_object_t object = m->object;
 
+	LOCK_ASSERT(object && mutex_owned(&object->lock),
+		"vm_page_wait_busy: page 0x%lx: object not locked", m->phys_addr);
 	spin_lock(&vm_page_busy_lock);
 	__atomic_store_n(&m->wanted, true, __ATOMIC_SEQ_CST);
 	if (!__atomic_load_n(&m->busy, __ATOMIC_SEQ_CST)) {
@@ -483,6 +501,10 @@ static bool collapse_absorb(vm_object_t object, vm_object_t backing)
 {
 	vm_page_t m, next;
 
+	LOCK_ASSERT(mutex_owned(&object->lock),
+		"collapse_absorb: object %lu not locked", object->id);
+	LOCK_ASSERT(mutex_owned(&backing->lock),
+		"collapse_absorb: backing %lu not locked", backing->id);
 	for (m = backing->pages; m; m = m->onext)
 		if (m->busy)
 			return false;		/* being filled: try another time */
@@ -518,6 +540,9 @@ static bool collapse_absorb(vm_object_t object, vm_object_t backing)
  */
 static void collapse_level(vm_object_t object)
 {
+	LOCK_ASSERT(mutex_owned(&object->lock),
+		"collapse_level: object %lu not locked", object->id);
+
 	for (;;) {
 		vm_object_t backing = object->shadow;
 
@@ -569,6 +594,8 @@ void vm_object_collapse(vm_object_t object)
 {
 	vm_object_t obj = object;
 
+	LOCK_ASSERT(mutex_owned(&object->lock),
+		"vm_object_collapse: object %lu not locked", object->id);
 	for (;;) {
 		vm_object_t next;
 
@@ -679,6 +706,8 @@ static int vm_object_check_one(vm_object_t object, void (*report)(const char *fm
 	uint64_t n = 0, wired = 0;
 	int bad = 0;
 
+	LOCK_ASSERT(mutex_owned(&object->lock),
+		"vm_object_check_one: object %lu not locked", object->id);
 	for (vm_page_t m = object->pages; m; m = m->onext, n++) {
 		wired += m->wire_count;
 		if (m->object != object || m->offset >= object->size || !page_aligned(m->offset) ||

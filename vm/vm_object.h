@@ -6,10 +6,9 @@
  * absorbs a shadow only it references) and bypass (an object that holds
  * every page of its range no longer needs its shadow).
  *
- * Locking legend: [o] object lock (a sleeping mutex), [c] constant after
- * creation, [g] vm_object_list_lock.  Lock order: a map's lock, then an
- * object, then its shadow (top of a chain before bottom), then
- * vm_page_hash_lock and the pmap.
+ * Lock tags: kern/lock.h.  Lock order: a map's lock, then an object, then
+ * its shadow (top of a chain before bottom), then vm_page_hash_lock and
+ * the pmap.
  */
 #ifndef VM_VM_OBJECT_H
 #define VM_VM_OBJECT_H
@@ -17,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kern/kernel.h"
 #include "kern/lock.h"
 #include "vm/kern_return.h"
 #include "vm/vm_behavior.h"
@@ -30,10 +30,10 @@ struct vm_pager_ops;
 struct vm_object {
 	uint32_t canary;		/* [c] VM_OBJECT_CANARY while alive */
 	struct mutex lock;
-	int ref_count;			/* atomic; 0 only once, by the last deallocate */
+	int ref_count;			/* [a] 0 only once, by the last deallocate */
 	uint64_t id;			/* [c] for printing */
 	vm_object_offset_t size;	/* [c] bytes, page multiple */
-	struct vm_object *shadow;	/* [o] where absent pages come from (atomic: collapse peeks) */
+	struct vm_object *shadow;	/* [o] where absent pages come from ([a] for collapse's peek) */
 	vm_object_offset_t shadow_offset; /* [o] our offset 0 is the shadow's shadow_offset */
 	struct vm_page *pages;		/* [o] resident pages (list) */
 	uint64_t resident_count;	/* [o] */
@@ -43,9 +43,9 @@ struct vm_object {
 	 * gives an anonymous object the default pager).  Reached only through
 	 * vm/vm_pager.h.
 	 */
-	const struct vm_pager_ops *pager;	/* [o] (atomic: peeked at unlocked) */
+	const struct vm_pager_ops *pager;	/* [o] ([a] for peeks without the lock) */
 	void *pager_data;		/* [o] owned by the pager */
-	bool one_mapping;		/* atomic: each page is mapped by at most one map entry, so a
+	bool one_mapping;		/* [a] each page is mapped by at most one map entry, so a
 					   range no entry maps any more is garbage (set when an entry
 					   makes the object for itself, cleared when it is shared) */
 	uint32_t io_held_count;		/* [o] pages held for I/O (vm_map_hold_pages): a fork copies
@@ -134,8 +134,8 @@ void vm_object_collapse(vm_object_t object);
  * inline.
  */
 struct vm_page_bucket {
-	struct vm_page *head;		/* atomic: written under [h], read without */
-	uint64_t seq;			/* atomic: odd while [h] changes the chain */
+	struct vm_page *head;		/* [a] written under [H], read without */
+	uint64_t seq;			/* [a] odd while [H] changes the chain */
 };
 
 extern struct vm_page_bucket *vm_page_hash;
@@ -186,11 +186,16 @@ static inline vm_page_t vm_page_bucket_walk(struct vm_page_bucket *b, vm_object_
 /* vm_page_lookup: object's resident page at offset, or NULL.  => object locked */
 static inline vm_page_t vm_page_lookup(vm_object_t object, vm_object_offset_t offset)
 {
-	struct vm_page_bucket *b = vm_page_bucket(object, offset);
-	uint64_t seq = __atomic_load_n(&b->seq, __ATOMIC_ACQUIRE);
+	struct vm_page_bucket *b;
+	uint64_t seq;
 	bool complete;
-	vm_page_t m = vm_page_bucket_walk(b, object, offset, VM_PAGE_HASH_WALK_MAX, &complete);
+	vm_page_t m;
 
+	LOCK_ASSERT(mutex_owned(&object->lock),
+		"vm_page_lookup: object %lu not locked", object->id);
+	b = vm_page_bucket(object, offset);
+	seq = __atomic_load_n(&b->seq, __ATOMIC_ACQUIRE);
+	m = vm_page_bucket_walk(b, object, offset, VM_PAGE_HASH_WALK_MAX, &complete);
 	return m ? m : vm_page_lookup_missed(b, object, offset, seq, complete);
 }
 
@@ -215,7 +220,10 @@ void vm_page_insert(vm_page_t m, vm_object_t object, vm_object_offset_t offset);
 void vm_page_remove(vm_page_t m);
 /* vm_page_remove_many: vm_page_remove on pages[0, n) of one object, each lock taken once. */
 void vm_page_remove_many(vm_page_t *pages, uint32_t n);
-/* vm_page_release: end a page's busy state and wake whoever waits for it. */
+/*
+ * vm_page_release: end a page's busy state and wake whoever waits for it;
+ * the one call here that needs no lock (a busy page is its holder's).
+ */
 void vm_page_release(vm_page_t m);
 /* vm_page_wait_busy: sleep until m is not busy; the object lock is dropped meanwhile. */
 void vm_page_wait_busy(vm_page_t m);

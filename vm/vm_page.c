@@ -19,7 +19,7 @@ static struct vm_page *vm_page_free_lists[VM_PAGE_MAX_ORDER];	/* [f] */
 static uint64_t vm_page_nfree;					/* [f] */
 static uint64_t vm_page_ntotal;					/* [c] */
 static uint64_t vm_page_nreserved;				/* [c] the records themselves */
-static uint64_t vm_page_nwired;					/* atomic */
+static uint64_t vm_page_nwired;					/* [a] */
 static struct vm_phys_seg vm_phys_segs[VM_PAGE_MAX_SEGS];	/* [c] */
 static uint64_t vm_page_nreserve;				/* [f] pages only the privileged take */
 static uint32_t vm_page_nwaiters;				/* [f] threads in vm_page_wait */
@@ -60,6 +60,9 @@ vm_page_t vm_page_nth(vm_page_t m, uint64_t n)
 
 static void free_list_insert_locked(struct vm_page *m, unsigned order)
 {
+	LOCK_ASSERT(spin_held(&vm_page_free_lock),
+		"free_list_insert_locked: vm_page_free_lock not held");
+
 	m->flags |= VM_PAGE_FREE;
 	m->order = (uint8_t)order;
 	m->prev = NULL;
@@ -71,6 +74,9 @@ static void free_list_insert_locked(struct vm_page *m, unsigned order)
 
 static void free_list_remove_locked(struct vm_page *m)
 {
+	LOCK_ASSERT(spin_held(&vm_page_free_lock),
+		"free_list_remove_locked: vm_page_free_lock not held");
+
 	if (m->prev)
 		m->prev->next = m->next;
 	else
@@ -97,6 +103,8 @@ static struct vm_page *buddy_of(struct vm_page *m, unsigned order)
 /* free_block_locked: free a whole aligned block, merging with free buddies. */
 static void free_block_locked(struct vm_page *m, unsigned order)
 {
+	LOCK_ASSERT(spin_held(&vm_page_free_lock), "free_block_locked: vm_page_free_lock not held");
+
 	if (m->flags & VM_PAGE_FREE)
 		panic("vm_page_free: page 0x%lx is already free", m->phys_addr);
 	vm_page_nfree += 1ul << order;
@@ -116,6 +124,8 @@ static void free_block_locked(struct vm_page *m, unsigned order)
 /* free_run_locked: free [m, m+n) as the largest aligned blocks it contains. */
 static void free_run_locked(struct vm_page *m, uint64_t n)
 {
+	LOCK_ASSERT(spin_held(&vm_page_free_lock), "free_run_locked: vm_page_free_lock not held");
+
 	while (n) {
 		unsigned order = 0;
 
@@ -134,6 +144,8 @@ static struct vm_page *alloc_block_locked(unsigned order)
 	unsigned o = order;
 	struct vm_page *m;
 
+	LOCK_ASSERT(spin_held(&vm_page_free_lock),
+		"alloc_block_locked: vm_page_free_lock not held");
 	while (o < VM_PAGE_MAX_ORDER && !vm_page_free_lists[o])
 		o++;
 	if (o == VM_PAGE_MAX_ORDER)
@@ -153,6 +165,8 @@ static bool vm_page_may_take_locked(uint64_t npages)
 {
 	struct thread *t;
 
+	LOCK_ASSERT(spin_held(&vm_page_free_lock),
+		"vm_page_may_take_locked: vm_page_free_lock not held");
 	if (vm_page_nfree >= vm_page_nreserve + npages)
 		return true;
 	t = thread_current();
@@ -200,6 +214,7 @@ static struct vm_page *take_range_locked(unsigned order, uint64_t lo, uint64_t h
 {
 	uint64_t n = 1ul << order;
 
+	LOCK_ASSERT(spin_held(&vm_page_free_lock), "take_range_locked: vm_page_free_lock not held");
 	for (unsigned o = order; o < VM_PAGE_MAX_ORDER; o++)
 		for (struct vm_page *b = vm_page_free_lists[o]; b; b = b->next) {
 			uint64_t first = vm_page_pfn(b), last = first + (1ul << o);
@@ -321,6 +336,8 @@ void vm_page_dequeue_locked(vm_page_t m)
 {
 	struct vm_page_queue *q;
 
+	LOCK_ASSERT(spin_held(&vm_page_queue_lock),
+		"vm_page_dequeue_locked: vm_page_queue_lock not held");
 	if (m->queue == VM_PAGE_Q_NONE)
 		return;
 	q = &vm_page_queues[m->queue];
@@ -341,6 +358,8 @@ void vm_page_enqueue_locked(vm_page_t m, enum vm_page_queue_id id)
 {
 	struct vm_page_queue *q = &vm_page_queues[id];
 
+	LOCK_ASSERT(spin_held(&vm_page_queue_lock),
+		"vm_page_enqueue_locked: vm_page_queue_lock not held");
 	vm_page_dequeue_locked(m);
 	m->queue = (uint8_t)id;
 	m->next = NULL;

@@ -6,8 +6,7 @@
  * The ranges come from the board (DTB minus firmware, image, DTB and
  * reserved memory); vm_page_startup takes them as given.
  *
- * Locking legend: [f] vm_page_free_lock, [p] pmap lock of the page's
- * mappings (pmap.c), [c] constant after startup.
+ * Lock tags: kern/lock.h.
  */
 #ifndef VM_VM_PAGE_H
 #define VM_VM_PAGE_H
@@ -39,10 +38,7 @@ typedef enum {
 	VM_MEMATTR_COUNT,
 } vm_memattr_t;
 
-/*
- * Lock legend for the object fields: [o] the owning object's lock,
- * [h] written under vm_page_hash_lock, read without it (vm_object.c).
- */
+/* A page's [o] fields are its object's; hnext is read without [H] (vm_object.c). */
 
 struct pmap;
 struct vm_object;
@@ -88,7 +84,7 @@ struct vm_page {
 	uint32_t wire_count;		/* [o] wirings by maps and kmem */
 	struct vm_object *object;	/* [o] owner, NULL if none */
 	vm_object_offset_t offset;	/* [o] byte offset in the object */
-	struct vm_page *hnext;		/* [h] (object, offset) hash chain */
+	struct vm_page *hnext;		/* [H] (object, offset) hash chain */
 	struct vm_page *onext, *oprev;	/* [o] the object's resident pages */
 	bool busy;			/* [o] being filled or copied: wait, do not touch */
 	bool wanted;			/* [o] someone waits for busy to clear */

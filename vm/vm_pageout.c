@@ -22,9 +22,9 @@
 #define PAGEOUT_CLUSTER		16			/* pages per pageout UPL */
 
 static struct spinlock pageout_lock = SPINLOCK_INIT("pageout");
-static bool pageout_kicked;			/* [p] */
+static bool pageout_kicked;			/* [k] */
 static uint64_t pageout_target;			/* [c] */
-static struct vm_pageout_stats pageout_st;	/* the daemon's; read racily */
+static struct vm_pageout_stats pageout_st;	/* [t] the daemon's; others read it racily */
 
 void vm_pageout_kick(void)
 {
@@ -130,6 +130,7 @@ static bool pageout_cluster(vm_object_t obj, vm_page_t m)
 	kern_return_t kr;
 	upl_t upl;
 
+	LOCK_ASSERT(mutex_owned(&obj->lock), "pageout_cluster: object %lu not locked", obj->id);
 	mutex_unlock(&obj->lock);
 	kr = upl_request(obj, win, size, UPL_RETURN_ONLY_DIRTY | UPL_NOBLOCK, &upl);
 	if (kr == KERN_SUCCESS && upl->count == 0) {
@@ -202,6 +203,8 @@ static void pageout_frees_flush(struct pageout_frees *f)
  */
 static bool pageout_one(vm_object_t obj, vm_page_t m, struct pageout_frees *f)
 {
+	LOCK_ASSERT(mutex_owned(&obj->lock), "pageout_one: object %lu not locked", obj->id);
+
 	pageout_st.scans++;
 	if (m->busy || m->wire_count) {
 		vm_page_activate(m);

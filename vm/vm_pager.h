@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 
+#include "kern/kernel.h"
 #include "vm/vm_behavior.h"
 #include "vm/vm_object.h"
 
@@ -107,6 +108,8 @@ static inline bool vm_object_is_persistent(vm_object_t object)
 /* vm_pager_has_page: object has a pager and it holds (object, offset).  => object locked */
 static inline bool vm_pager_has_page(vm_object_t object, vm_object_offset_t offset)
 {
+	LOCK_ASSERT(mutex_owned(&object->lock),
+		"vm_pager_has_page: object %lu not locked", object->id);
 	return object->pager && object->pager->has_page(object, offset);
 }
 
@@ -129,6 +132,8 @@ vm_object_chain_find_locked(vm_object_t object, vm_object_offset_t offset, vm_ob
 {
 	vm_object_t obj = object;
 
+	LOCK_ASSERT(mutex_owned(&object->lock),
+		"vm_object_chain_find_locked: object %lu not locked", object->id);
 	*slept = *paged = false;
 	for (;;) {
 		vm_page_t m = vm_page_lookup(obj, offset);
@@ -201,6 +206,8 @@ static inline kern_return_t vm_pager_data_return_async(vm_object_t object, struc
 /* vm_pager_discard: the pager's copy of (object, offset) is stale.  => object locked */
 static inline void vm_pager_discard(vm_object_t object, vm_object_offset_t offset)
 {
+	LOCK_ASSERT(mutex_owned(&object->lock),
+		"vm_pager_discard: object %lu not locked", object->id);
 	if (object->pager)
 		object->pager->discard(object, offset);
 }
@@ -208,6 +215,8 @@ static inline void vm_pager_discard(vm_object_t object, vm_object_offset_t offse
 /* vm_pager_terminate: the object is being freed.  => object locked */
 static inline void vm_pager_terminate(vm_object_t object)
 {
+	LOCK_ASSERT(mutex_owned(&object->lock),
+		"vm_pager_terminate: object %lu not locked", object->id);
 	if (object->pager)
 		object->pager->terminate(object);
 }
@@ -219,6 +228,8 @@ static inline void vm_pager_terminate(vm_object_t object)
  */
 static inline bool vm_pager_can_absorb(vm_object_t object, vm_object_t backing)
 {
+	LOCK_ASSERT(mutex_owned(&object->lock) && mutex_owned(&backing->lock),
+		"vm_pager_can_absorb: object %lu or backing %lu not locked", object->id, backing->id);
 	return !backing->pager ||
 	       (backing->pager->absorb && (!object->pager || object->pager == backing->pager));
 }
@@ -231,6 +242,8 @@ static inline bool vm_pager_can_absorb(vm_object_t object, vm_object_t backing)
 static inline bool vm_pager_absorb(vm_object_t object, vm_object_t backing,
 				   vm_object_offset_t delta)
 {
+	LOCK_ASSERT(mutex_owned(&object->lock) && mutex_owned(&backing->lock),
+		"vm_pager_absorb: object %lu or backing %lu not locked", object->id, backing->id);
 	return !backing->pager || backing->pager->absorb(object, backing, delta);
 }
 

@@ -1,7 +1,7 @@
 /*
  * vm_stat.c: see vm_stat.h.
  *
- * Locking legend: [s] vm_stat_lock.
+ * Lock tags: kern/lock.h.
  */
 #include "kern/cmdline.h"
 #include "kern/kernel.h"
@@ -16,8 +16,8 @@
 #define VM_STAT_MS	(1000ul * 1000)
 
 static struct spinlock vm_stat_lock = SPINLOCK_INIT("vm_stat");
-static struct thread *vm_stat_thread;	/* [s] the printer, NULL if none */
-static bool vm_stat_stopping;		/* [s] */
+static struct thread *vm_stat_thread;	/* [V] the printer, NULL if none */
+static bool vm_stat_stopping;		/* [V] */
 
 void vm_stat_print(void)
 {

@@ -20,6 +20,9 @@ uint64_t upl_live_count(void)
 /* vm_page_is_dirty: the store lacks m's data or m was written since.  => object locked */
 static bool vm_page_is_dirty(vm_object_t object, vm_page_t m)
 {
+	LOCK_ASSERT(mutex_owned(&object->lock),
+		"vm_page_is_dirty: object %lu not locked", object->id);
+
 	return !vm_pager_has_page(object, m->offset) || pmap_is_modified(m);
 }
 
@@ -32,6 +35,8 @@ static vm_page_t upl_take_locked(vm_object_t object, vm_object_offset_t off, int
 {
 	vm_page_t m;
 
+	LOCK_ASSERT(mutex_owned(&object->lock),
+		"upl_take_locked: object %lu not locked", object->id);
 	while ((m = vm_page_lookup(object, off)) && m->busy) {
 		if (flags & UPL_NOBLOCK)
 			return NULL;
@@ -49,6 +54,8 @@ static vm_page_t upl_absent_locked(vm_object_t object, vm_object_offset_t off, i
 {
 	vm_page_t m;
 
+	LOCK_ASSERT(mutex_owned(&object->lock),
+		"upl_absent_locked: object %lu not locked", object->id);
 	while ((m = vm_page_lookup(object, off)) && m->busy && !(flags & UPL_NOBLOCK))
 		vm_page_wait_busy(m);
 	if (m)
@@ -116,6 +123,8 @@ static void upl_describe_locked(upl_t upl)
 {
 	bool absent = upl->flags & UPL_RETURN_ONLY_ABSENT, contiguous = true;
 
+	LOCK_ASSERT(mutex_owned(&upl->object->lock),
+		"upl_describe_locked: object %lu not locked", upl->object->id);
 	for (uint32_t i = 0; i < upl->npages; i++) {
 		vm_page_t m = upl->pages[i];
 
@@ -190,7 +199,7 @@ kern_return_t vm_map_get_upl(vm_map_t map, vm_offset_t offset, vm_size_t *size, 
 
 	if (!map || !size || !upl || !*size || !page_aligned(offset) || !page_aligned(*size))
 		return KERN_INVALID_ARGUMENT;
-	rw_lock_write(&map->lock);
+	vm_map_lock(map);
 	if (!(e = vm_map_lookup_entry_locked(map, offset)))
 		kr = KERN_INVALID_ADDRESS;
 	else if (e->is_submap)
@@ -202,7 +211,7 @@ kern_return_t vm_map_get_upl(vm_map_t map, vm_offset_t offset, vm_size_t *size, 
 		off = vm_map_entry_object_offset(e, offset);
 		len = MIN(*size, e->end - offset);
 	}
-	rw_unlock_write(&map->lock);
+	vm_map_unlock(map);
 	if (kr != KERN_SUCCESS)
 		return kr;
 	kr = upl_request(object, off, len, flags, upl);	/* the UPL takes its own reference */
@@ -286,6 +295,9 @@ kern_return_t vm_msync(vm_map_t map, vm_address_t address, vm_size_t size, vm_sy
  */
 static void upl_pages_free_locked(vm_page_t *pages, uint32_t n)
 {
+	LOCK_ASSERT(n == 0 || mutex_owned(&pages[0]->object->lock),
+		"upl_pages_free_locked: object %lu not locked", pages[0]->object->id);
+
 	for (uint32_t i = 0; i < n; i++)
 		vm_page_release(pages[i]);
 	vm_page_remove_many(pages, n);
@@ -327,6 +339,8 @@ static bool upl_page_done_locked(upl_t upl, vm_page_t m, bool commit)
 {
 	bool absent = upl->flags & UPL_RETURN_ONLY_ABSENT;
 
+	LOCK_ASSERT(mutex_owned(&upl->object->lock),
+		"upl_page_done_locked: object %lu not locked", upl->object->id);
 	if (!commit)
 		return !absent;
 	if (absent && (upl->flags & UPL_PRECIOUS) && upl->object->pager)

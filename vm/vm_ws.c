@@ -27,6 +27,8 @@ void vm_ws_destroy(vm_ws_t ws)
 /* ws_slot_locked: the slot line va (line-aligned) hashes to. */
 static struct vm_ws_line *ws_slot_locked(vm_ws_t ws, vm_offset_t va)
 {
+	LOCK_ASSERT(spin_held(&ws->lock), "ws_slot_locked: profile %p not locked", (void *)ws);
+
 	return &ws->line[(va / VM_WS_LINE_SIZE) % VM_WS_LINES];
 }
 
@@ -35,6 +37,7 @@ static void ws_merge_locked(vm_ws_t ws, vm_offset_t va, uint32_t bits)
 {
 	struct vm_ws_line *l = ws_slot_locked(ws, va);
 
+	LOCK_ASSERT(spin_held(&ws->lock), "ws_merge_locked: profile %p not locked", (void *)ws);
 	if (l->va != va)
 		*l = (struct vm_ws_line){ .va = va, .pages = 0 };
 	l->pages |= bits;

@@ -8,7 +8,7 @@
  * page alone.  A profile can be exported (the start of a program, say)
  * and imported into a new map to seed its next run.
  *
- * Locking legend: [w] the profile's spinlock.
+ * Lock tags: kern/lock.h.
  */
 #ifndef VM_VM_WS_H
 #define VM_VM_WS_H

@@ -12,10 +12,10 @@
 #include "vm/vm_zone.h"
 
 struct zone_page {
-	struct zone_page *next, *prev;	/* [l] on z->partial */
+	struct zone_page *next, *prev;	/* [z] on z->partial */
 	vm_page_t page;
-	void *free;			/* [l] free items, linked through their first word */
-	uint32_t inuse;			/* [l] */
+	void *free;			/* [z] free items, linked through their first word */
+	uint32_t inuse;			/* [z] */
 	uint32_t capacity;
 };
 
@@ -51,7 +51,7 @@ static void zone_partial_remove(struct zone *z, struct zone_page *zp)
 	zp->next = zp->prev = NULL;
 }
 
-static struct zone *zone_list;		/* every zone that has had a page, by next_zone */
+static struct zone *zone_list;		/* [Z] every zone that has had a page, by next_zone */
 static struct spinlock zone_list_lock = SPINLOCK_INIT("zone_list");
 
 /* zone_capacity: items one page holds. */
@@ -63,6 +63,8 @@ static uint32_t zone_capacity(const struct zone *z)
 /* zone_list_add: z joins zone_list on its first page.  => z->lock held */
 static void zone_list_add(struct zone *z)
 {
+	LOCK_ASSERT(spin_held(&z->lock), "zone_list_add: zone %s not locked", z->name);
+
 	spin_lock(&zone_list_lock);
 	z->next_zone = zone_list;
 	zone_list = z;
@@ -73,11 +75,12 @@ static void zone_list_add(struct zone *z)
 /* zone_page_new_locked: a fresh page, all items free, on the partial list. */
 static struct zone_page *zone_page_new_locked(struct zone *z)
 {
-	vm_page_t m = vm_page_alloc();
 	struct zone_page *zp;
+	vm_page_t m;
 	char *item;
 
-	if (!m)
+	LOCK_ASSERT(spin_held(&z->lock), "zone_page_new_locked: zone %s not locked", z->name);
+	if (!(m = vm_page_alloc()))
 		return NULL;
 	if (!z->listed)
 		zone_list_add(z);

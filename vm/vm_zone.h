@@ -8,9 +8,10 @@
  * baseline).  zone_slack_pages counts what zones hold beyond what their
  * items fill, so that the accounting checks see no leak in them.
  *
- * Each zone has its own spinlock; zalloc may take vm_page_free_lock inside
- * it, never the other way round.  Zones never allocate from themselves, so
- * a zone cannot recurse when memory is short.
+ * Each zone has its own spinlock, [z] (lock tags: kern/lock.h); zalloc may
+ * take vm_page_free_lock inside it, never the other way round.  Zones
+ * never allocate from themselves, so a zone cannot recurse when memory is
+ * short.
  *
  * Allocations have a context.  zalloc waits, where the caller can sleep,
  * for the pageout daemon, as the fault path does, so that memory pressure
@@ -33,12 +34,12 @@ struct zone {
 	const char *name;		/* [c] */
 	size_t size;			/* [c] item size, rounded to 16 */
 	struct spinlock lock;
-	struct zone_page *partial;	/* [l] pages with a free item */
-	uint64_t items_used;		/* [l] */
-	uint64_t pages;			/* [l] */
-	uint64_t min_pages;		/* [l] kept even when empty (zone_prime) */
-	struct zone *next_zone;		/* [zone_list_lock] on the list of zones */
-	bool listed;			/* [l] on it (from the zone's first page on) */
+	struct zone_page *partial;	/* [z] pages with a free item */
+	uint64_t items_used;		/* [z] */
+	uint64_t pages;			/* [z] */
+	uint64_t min_pages;		/* [z] kept even when empty (zone_prime) */
+	struct zone *next_zone;		/* [Z] on the list of zones */
+	bool listed;			/* [z] on it (from the zone's first page on) */
 };
 
 #define ZONE_INIT(zname, zsize) \

@@ -24,13 +24,13 @@ struct vnode_pager {
 	uint64_t file_id;		/* [c] */
 	bool writable;			/* [c] the file was opened for writing */
 	vm_object_t object;		/* [c] no reference: the object owns the record */
-	uint64_t size;			/* atomic: the file's size, as last seen */
-	struct vnode_pager *next;	/* [t] */
+	uint64_t size;			/* [a] the file's size, as last seen */
+	struct vnode_pager *next;	/* [n] */
 };
 
 static struct spinlock vnode_pager_lock = SPINLOCK_INIT("vnode_pager");
-static struct vnode_pager *vnode_list;		/* [t] */
-static uint64_t vnode_records;			/* [t] */
+static struct vnode_pager *vnode_list;		/* [n] */
+static uint64_t vnode_records;			/* [n] */
 static struct zone vnode_zone = ZONE_INIT("vnode_pager", sizeof(struct vnode_pager));
 
 uint64_t vnode_pager_count(void)
@@ -164,6 +164,8 @@ static void vnode_terminate(vm_object_t object)
 	struct vnode_pager *vp = object->pager_data;
 	uint64_t lost = 0;
 
+	LOCK_ASSERT(mutex_owned(&object->lock),
+		"vnode_terminate: object %lu not locked", object->id);
 	for (vm_page_t m = object->pages; m; m = m->onext)
 		if (pmap_is_modified(m) && (!vp->writable ||
 		    vp->ops->write(vp->vnode, m->offset, &m, 1, vnode_size(vp)) != KERN_SUCCESS))

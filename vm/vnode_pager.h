@@ -28,8 +28,7 @@
  * KERN_MEMORY_ERROR (what it wrote is in a file nobody can open again),
  * and a fault past the last size seen fails with KERN_MEMORY_ERROR.
  *
- * Locking legend: [t] vnode_pager_lock, [c] constant after setup,
- * [o] the object's lock.
+ * Lock tags: kern/lock.h.
  */
 #ifndef VM_VNODE_PAGER_H
 #define VM_VNODE_PAGER_H

@@ -30,8 +30,8 @@ struct heap {
 	uint32_t magic;
 	struct spinlock lock;
 	char *base, *end;		/* the blocks */
-	struct block *free;		/* [l] sorted by address */
-	size_t used;			/* [l] */
+	struct block *free;		/* [x] sorted by address */
+	size_t used;			/* [x] */
 };
 
 heapaddr_t kernel_heap;

@@ -256,11 +256,12 @@ static bool p9_idmap_test(const struct p9_idmap *m, uint32_t id)
 }
 
 /*
- * p9_idmap_get: the first free id from m->hint on, round the map.
- * => caller holds the client lock; false if every id is in use
+ * p9_idmap_get: the first free id from m->hint on, round the map (m is
+ * one of c's).  => caller holds c's lock; false if every id is in use
  */
-static bool p9_idmap_get(struct p9_idmap *m, uint32_t *id)
+static bool p9_idmap_get(struct p9_client *c, struct p9_idmap *m, uint32_t *id)
 {
+	LOCK_ASSERT(mutex_owned(&c->lock), "p9_idmap_get: client lock not held");
 	for (uint32_t i = 0; i < P9_IDMAP_BITS; i++) {
 		uint32_t b = (m->hint + i) % P9_IDMAP_BITS;
 
@@ -276,9 +277,10 @@ static bool p9_idmap_get(struct p9_idmap *m, uint32_t *id)
 	return false;
 }
 
-/* p9_idmap_put: free id.  => caller holds the client lock; id in use */
-static void p9_idmap_put(struct p9_idmap *m, uint32_t id)
+/* p9_idmap_put: free id of m, one of c's maps.  => caller holds c's lock; id in use */
+static void p9_idmap_put(struct p9_client *c, struct p9_idmap *m, uint32_t id)
 {
+	LOCK_ASSERT(mutex_owned(&c->lock), "p9_idmap_put: client lock not held");
 	KASSERT(p9_idmap_test(m, id), "p9_idmap_put: id %u not in use", id);
 	m->bits[id / 32] &= ~(1u << (id % 32));
 	m->used--;
@@ -290,7 +292,7 @@ static int p9_fid_alloc(struct p9_client *c, uint32_t *fid)
 	bool ok;
 
 	mutex_lock(&c->lock);
-	ok = p9_idmap_get(&c->fids, fid);
+	ok = p9_idmap_get(c, &c->fids, fid);
 	mutex_unlock(&c->lock);
 	return ok ? 0 : P9_EMFILE;
 }
@@ -299,7 +301,7 @@ static int p9_fid_alloc(struct p9_client *c, uint32_t *fid)
 static void p9_fid_free(struct p9_client *c, uint32_t fid)
 {
 	mutex_lock(&c->lock);
-	p9_idmap_put(&c->fids, fid);
+	p9_idmap_put(c, &c->fids, fid);
 	mutex_unlock(&c->lock);
 }
 
@@ -388,7 +390,7 @@ static int p9_call_begin(struct p9_client *c, struct p9_call *call, uint8_t type
 		return P9_ENOMEM;
 	if (type != P9_TVERSION) {	/* Tversion alone goes out with P9_NOTAG */
 		mutex_lock(&c->lock);
-		ok = p9_idmap_get(&c->tags, &tag);
+		ok = p9_idmap_get(c, &c->tags, &tag);
 		mutex_unlock(&c->lock);
 	}
 	if (!ok) {
@@ -462,7 +464,7 @@ static int p9_call_end(struct p9_client *c, struct p9_call *call, int err)
 		err = P9_EPROTO;
 	if (call->tag != P9_NOTAG) {
 		mutex_lock(&c->lock);
-		p9_idmap_put(&c->tags, call->tag);
+		p9_idmap_put(c, &c->tags, call->tag);
 		mutex_unlock(&c->lock);
 	}
 	xmfree((caddr_t)call->buf, kernel_heap);

@@ -22,10 +22,8 @@
  * is never held across a transport call, so any number of threads may
  * have calls in flight on one client.
  *
- * Lock legend:
- *  [c] set by p9_client_init, constant afterwards
- *  [l] p9_client.lock
- *  [o] set by p9_file_open, constant until p9_file_close
+ * Lock tags: kern/lock.h; a p9_file's [c] fields are set by p9_file_open
+ * and constant until p9_file_close.
  */
 #ifndef DRIVERS_9P_P9_H
 #define DRIVERS_9P_P9_H
@@ -304,9 +302,9 @@ struct p9_transport {
 #define P9_IDMAP_WORDS		(P9_IDMAP_BITS / 32)
 
 struct p9_idmap {
-	uint32_t bits[P9_IDMAP_WORDS];	/* [l] bit i set: id i in use */
-	uint32_t hint;			/* [l] where the next search starts */
-	uint32_t used;			/* [l] bits set */
+	uint32_t bits[P9_IDMAP_WORDS];	/* [L] bit i set: id i in use */
+	uint32_t hint;			/* [L] where the next search starts */
+	uint32_t used;			/* [L] bits set */
 };
 
 struct p9_client {
@@ -317,8 +315,8 @@ struct p9_client {
 	struct p9_qid root_qid;		/* [c] */
 	uint32_t gid;			/* [c] gid for Tlcreate and Tmkdir */
 	struct mutex lock;
-	struct p9_idmap tags;		/* [l] tags of calls in flight (P9_NOTAG aside) */
-	struct p9_idmap fids;		/* [l] fids the server knows, root included */
+	struct p9_idmap tags;		/* [L] tags of calls in flight (P9_NOTAG aside) */
+	struct p9_idmap fids;		/* [L] fids the server knows, root included */
 };
 
 /*
@@ -465,11 +463,11 @@ int p9_clunk(struct p9_client *c, uint32_t fid);
 
 /* An open file; the caller owns the storage. */
 struct p9_file {
-	struct p9_client *client;	/* [o] */
-	uint32_t fid;			/* [o] P9_NOFID once closed */
-	uint32_t iounit;		/* [o] data per Tread/Twrite */
-	unsigned flags;			/* [o] P9_FILE_READ | P9_FILE_WRITE */
-	struct p9_qid qid;		/* [o] */
+	struct p9_client *client;	/* [c] */
+	uint32_t fid;			/* [c] P9_NOFID once closed */
+	uint32_t iounit;		/* [c] data per Tread/Twrite */
+	unsigned flags;			/* [c] P9_FILE_READ | P9_FILE_WRITE */
+	struct p9_qid qid;		/* [c] */
 };
 
 /*

@@ -25,8 +25,8 @@
  * from dma_alloc_coherent: wired, zeroed, and reachable by the device as is
  * (through the IOMMU: mapped for reading and writing until freed).
  *
- * Locking legend: [c] constant after creation, [e] engine lock,
- * [d] the descriptor's owner (one thread uses a descriptor at a time).
+ * Lock tags: kern/lock.h; a descriptor's [t] fields belong to the one
+ * thread using it at a time.
  */
 #ifndef DRIVERS_DMA_DMA_H
 #define DRIVERS_DMA_DMA_H
@@ -103,22 +103,22 @@ enum dma_desc_state {
 #define DMA_MAX_LEN	(64ul << 20)	/* largest descriptor */
 
 struct dma_desc {
-	uint32_t magic;			/* [d] DMA_DESC_MAGIC while alive */
-	enum dma_desc_state state;	/* [d] */
+	uint32_t magic;			/* [t] DMA_DESC_MAGIC while alive */
+	enum dma_desc_state state;	/* [t] */
 	enum dma_direction dir;		/* [c] */
 	vm_map_t map;			/* [c] NULL: physical descriptor */
 	vm_page_t *pages;		/* [c] page-list descriptor: the caller's array, or NULL */
 	vm_offset_t addr;		/* [c] start (virtual or physical) */
 	uint64_t len;			/* [c] */
-	struct dma_engine *eng;		/* [d] engine while prepared */
-	uint32_t nruns, nsegs;		/* [d] */
-	uint64_t io_npages;		/* [d] iommu backend: I/O pages mapped from segs[0] */
+	struct dma_engine *eng;		/* [t] engine while prepared */
+	uint32_t nruns, nsegs;		/* [t] */
+	uint64_t io_npages;		/* [t] iommu backend: I/O pages mapped from segs[0] */
 	uint32_t cap;			/* [c] entries in runs, segs, bounce */
-	struct iommu_run *runs;		/* [d] physical pieces, in order */
-	struct dma_segment *segs;	/* [d] what the device gets, in order */
-	struct iommu_run *seg_src;	/* [d] physical source of each segment */
-	int32_t *bounce;		/* [d] pool index backing segment i, -1 = none */
-	vm_page_t *held;		/* [d] virtual descriptors: the pages held while prepared */
+	struct iommu_run *runs;		/* [t] physical pieces, in order */
+	struct dma_segment *segs;	/* [t] what the device gets, in order */
+	struct iommu_run *seg_src;	/* [t] physical source of each segment */
+	int32_t *bounce;		/* [t] pool index backing segment i, -1 = none */
+	vm_page_t *held;		/* [t] virtual descriptors: the pages held while prepared */
 	struct iommu_run inline_runs[DMA_DESC_INLINE];
 	struct dma_segment inline_segs[DMA_DESC_INLINE];
 	struct iommu_run inline_src[DMA_DESC_INLINE];

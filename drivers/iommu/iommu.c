@@ -270,6 +270,7 @@ static uint64_t ddt_leaf(struct iommu *u, uint32_t did, bool alloc)
 {
 	uint64_t table = u->ddt_root;
 
+	LOCK_ASSERT(spin_held(&u->lock), "ddt_leaf: the unit is not locked");
 	for (int lvl = u->ddt_levels - 1; lvl > 0; lvl--) {
 		uint64_t *e = &iommu_word(table)[RIO_DDI(did, lvl)];
 
@@ -307,6 +308,8 @@ struct rio_device_context *iommu_device_context(struct iommu *u, uint32_t device
 
 static struct iommu_device *iommu_device_find_locked(struct iommu *u, uint32_t did)
 {
+	LOCK_ASSERT(spin_held(&u->lock), "iommu_device_find_locked: the unit is not locked");
+
 	for (struct iommu_device *d = u->devices; d; d = d->next)
 		if (d->device_id == did)
 			return d;
@@ -449,12 +452,13 @@ static __attribute__((noinline)) pt_entry_t *pt_leaf_walk(struct iommu_domain *d
 /*
  * pt_leaf: the level-0 PTE slot for iova (its table's address in *table),
  * making tables on the way (alloc).  => NULL if absent or no page could be
- * had.  => [d] held
+ * had.  => [D] held
  */
 static pt_entry_t *pt_leaf(struct iommu_domain *dom, uint64_t iova, bool alloc, uint64_t *table)
 {
 	uint64_t region = iova >> PT_LEVEL_SHIFT(1);
 
+	LOCK_ASSERT(spin_held(&dom->lock), "pt_leaf: domain %u not locked", dom->pscid);
 	if (dom->walk_table && dom->walk_region == region) {	/* the last table walked to */
 		*table = dom->walk_table;
 		return pt_slot(*table, iova, 0);
@@ -468,11 +472,11 @@ static pt_entry_t pt_bits(int prot)
 	return PTE_V | PTE_U | PTE_A | PTE_R | ((prot & IOMMU_PROT_WRITE) ? PTE_W | PTE_D : 0);
 }
 
-/* pt_enter_locked: map [iova, iova + len) -> pa, page by page.  => [d] held; false: no table */
+/* pt_enter_locked: map [iova, iova + len) -> pa, page by page.  => [D] held; false: no table */
 /*
  * pt_enter_locked: map [iova, iova + len) -> pa, page by page; where a
  * whole 64 KiB block is aligned on both sides, its 16 leaves are Svnapot
- * leaves (one IOTLB entry serves the block).  => [d] held; false: no table
+ * leaves (one IOTLB entry serves the block).  => [D] held; false: no table
  */
 static inline __attribute__((always_inline)) bool pt_enter_locked(struct iommu_domain *dom,
 								   uint64_t iova, uint64_t pa,
@@ -483,6 +487,7 @@ static inline __attribute__((always_inline)) bool pt_enter_locked(struct iommu_d
 	uint64_t table, n;
 	bool big = len >= napot;
 
+	LOCK_ASSERT(spin_held(&dom->lock), "pt_enter_locked: domain %u not locked", dom->pscid);
 	for (uint64_t off = 0; off < len; off += ptoa(n), pte += n) {
 		if (!pte || PT_INDEX(iova + off, 0) == 0)
 			if (!(pte = pt_leaf(dom, iova + off, true, &table)))
@@ -505,7 +510,7 @@ static inline __attribute__((always_inline)) bool pt_enter_locked(struct iommu_d
 }
 
 /*
- * pt_clear_locked: unmap [iova, iova + len).  => [d] held; the IOMMU sees
+ * pt_clear_locked: unmap [iova, iova + len).  => [D] held; the IOMMU sees
  * the clears before any command that follows (iommu_commands orders them)
  */
 static inline __attribute__((always_inline)) void pt_clear_locked(struct iommu_domain *dom,
@@ -514,6 +519,7 @@ static inline __attribute__((always_inline)) void pt_clear_locked(struct iommu_d
 	pt_entry_t *pte = NULL;
 	uint64_t table, cleared = 0;
 
+	LOCK_ASSERT(spin_held(&dom->lock), "pt_clear_locked: domain %u not locked", dom->pscid);
 	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
 		if (!pte || PT_INDEX(iova + off, 0) == 0) {
 			if (!(pte = pt_leaf(dom, iova + off, false, &table))) {
@@ -542,7 +548,7 @@ struct iommu_inval {
  * pt_clear_blocks_locked: pt_clear_locked of a range of 64 KiB or more,
  * whose whole Svnapot blocks go 16 leaves at a time; the address of each
  * block and loose page is noted in iv, for strict invalidation (a range
- * of more than IOMMU_INVAL_ADDRS of them: the whole PSCID).  => [d] held
+ * of more than IOMMU_INVAL_ADDRS of them: the whole PSCID).  => [D] held
  */
 static __attribute__((noinline)) void pt_clear_blocks_locked(struct iommu_domain *dom,
 							     uint64_t iova, uint64_t len,
@@ -551,6 +557,8 @@ static __attribute__((noinline)) void pt_clear_blocks_locked(struct iommu_domain
 	const uint64_t napot = ptoa(NAPOT_64K_PAGES);
 	uint64_t off = 0, table;
 
+	LOCK_ASSERT(spin_held(&dom->lock),
+		"pt_clear_blocks_locked: domain %u not locked", dom->pscid);
 	while (off < len) {
 		pt_entry_t *pte = pt_leaf(dom, iova + off, false, &table);
 		uint64_t step = PAGE_SIZE;
@@ -583,19 +591,21 @@ static bool pt_empty(uint64_t pa)
 
 /*
  * pt_prune_locked: unlink the empty tables below the level-lvl table at pa
- * into dead[*n..max); true if pa itself is then empty.
- * => [d] held; the pages are freed only after an invalidation
+ * (one of dom's) into dead[*n..max); true if pa itself is then empty.
+ * => [D] held; the pages are freed only after an invalidation
  */
-static bool pt_prune_locked(uint64_t pa, int lvl, uint64_t *dead, uint32_t *n, uint32_t max)
+static bool pt_prune_locked(struct iommu_domain *dom, uint64_t pa, int lvl, uint64_t *dead,
+			    uint32_t *n, uint32_t max)
 {
 	pt_entry_t *t = pt_table(pa);
 
-
+	LOCK_ASSERT(spin_held(&dom->lock), "pt_prune_locked: domain %u not locked", dom->pscid);
 	for (int i = 0; i < PT_ENTRIES && *n < max; i++) {
 		uint64_t child = PTE_TO_PA(t[i]);
 
 		if (!(t[i] & PTE_V) || PTE_IS_LEAF(t[i]) ||
-		    !(lvl > 1 ? pt_prune_locked(child, lvl - 1, dead, n, max) : pt_empty(child)))
+		    !(lvl > 1 ? pt_prune_locked(dom, child, lvl - 1, dead, n, max)
+			      : pt_empty(child)))
 			continue;
 		__atomic_store_n(&t[i], 0, __ATOMIC_RELAXED);
 		dead[(*n)++] = child;
@@ -609,7 +619,7 @@ void iommu_domain_trim(struct iommu_domain *dom)
 	uint32_t n = 0;
 
 	spin_lock(&dom->lock);
-	pt_prune_locked(dom->root_pa, PT_LEVELS - 1, dead, &n, IOMMU_PRUNE_MAX);
+	pt_prune_locked(dom, dom->root_pa, PT_LEVELS - 1, dead, &n, IOMMU_PRUNE_MAX);
 	dom->walk_table = 0;			/* it may be one of them */
 	dom->stats.table_pages -= n;
 	spin_unlock(&dom->lock);
@@ -880,7 +890,7 @@ static uint64_t run_pages(const struct iommu_run *r)
 /*
  * iommu_cache_take_locked: a cached range of npages, false if none: from
  * this hart's magazine, or a large one of the domain's (in phase, modulo
- * 64 KiB, with the first physical page: Svnapot).  => [d] held
+ * 64 KiB, with the first physical page: Svnapot).  => [D] held
  */
 static bool iommu_cache_take_locked(struct iommu_domain *dom, uint64_t npages, uint64_t first_pa,
 				    uint64_t *page)
@@ -888,6 +898,8 @@ static bool iommu_cache_take_locked(struct iommu_domain *dom, uint64_t npages, u
 	struct iommu_magazine *m;
 	uint64_t phase;
 
+	LOCK_ASSERT(spin_held(&dom->lock),
+		"iommu_cache_take_locked: domain %u not locked", dom->pscid);
 	if (npages <= IOMMU_MAG_PAGES) {
 		if (!(m = iommu_hart_mag(dom, npages))->n)
 			return false;
@@ -946,7 +958,7 @@ kern_return_t iommu_map(struct iommu_domain *dom, const struct iommu_run *runs, 
 
 /*
  * iommu_flush_locked: invalidate the domain's whole PSCID for the queued
- * ranges, then release them.  => [d] held on entry, dropped (the release
+ * ranges, then release them.  => [D] held on entry, dropped (the release
  * happens after the fence, unlocked)
  */
 static void iommu_flush_locked(struct iommu_domain *dom)

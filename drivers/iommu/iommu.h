@@ -27,10 +27,7 @@
  * (magazines), larger ones per domain (IOMMU_BIG_CACHE), so that the usual
  * map/unmap pair never takes the arena's lock.
  *
- * Locking legend: [c] constant after creation, [u] the unit's lock (command
- * queue, directory, lists, fault log), [d] the domain's lock (page table,
- * flush queue), [h] the owning hart's, with interrupts off, [a] atomic.
- * Order: [d] before [u]; the model's lock is innermost.
+ * Lock tags: kern/lock.h.  Order: [D] before [u]; the model's [M] is innermost.
  */
 #ifndef DRIVERS_IOMMU_IOMMU_H
 #define DRIVERS_IOMMU_IOMMU_H
@@ -81,10 +78,10 @@ struct iommu_flush_entry {
 };
 
 struct iommu_domain_stats {
-	uint64_t mapped_pages;		/* [d] leaf PTEs now */
-	uint64_t table_pages;		/* [d] page-table pages */
+	uint64_t mapped_pages;		/* [D] leaf PTEs now */
+	uint64_t table_pages;		/* [D] page-table pages */
 	uint64_t invalidations;		/* [a] IOTINVAL.VMA commands sent */
-	uint64_t flushes;		/* [d] deferred batches flushed */
+	uint64_t flushes;		/* [D] deferred batches flushed */
 };
 
 struct iommu_domain {
@@ -93,15 +90,15 @@ struct iommu_domain {
 	enum iommu_policy policy;	/* [c] */
 	uint64_t limit;			/* [c] first I/O address past the domain */
 	uint64_t root_pa;		/* [c] Sv39 root table */
-	uint64_t walk_region, walk_table;	/* [d] the level-0 table of the last 2 MiB walked */
+	uint64_t walk_region, walk_table;	/* [D] the level-0 table of the last 2 MiB walked */
 	struct spinlock lock;
 	struct iova_arena arena;
 	struct iommu_hart_cache *cache;	/* [c] one per hart */
-	struct iommu_flush_entry flushq[IOMMU_FLUSH_BATCH];	/* [d] */
-	uint32_t nflush;		/* [d] */
-	struct iommu_flush_entry big[IOMMU_BIG_CACHE];	/* [d] freed ranges of more than
+	struct iommu_flush_entry flushq[IOMMU_FLUSH_BATCH];	/* [D] */
+	uint32_t nflush;		/* [D] */
+	struct iommu_flush_entry big[IOMMU_BIG_CACHE];	/* [D] freed ranges of more than
 							   IOMMU_MAG_PAGES, for maps of their size */
-	uint32_t nbig;			/* [d] */
+	uint32_t nbig;			/* [D] */
 	uint32_t ndevices;		/* [u] */
 	struct iommu_domain *next;	/* [u] all domains */
 	struct iommu_domain_stats stats;

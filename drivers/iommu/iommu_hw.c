@@ -64,7 +64,7 @@ static uint32_t hw_queue_entries(uint64_t qb)
 /*
  * hw_fault: queue a record, unless the queue is off, overflowed or full
  * (then the record is lost and fqof says so until software clears it).
- * => [h] held
+ * => [M] held
  */
 static __attribute__((noinline, cold)) void hw_fault(struct iommu_hw *hw, uint32_t cause,
 						      uint32_t ttyp, uint32_t did, uint64_t iova)
@@ -72,6 +72,7 @@ static __attribute__((noinline, cold)) void hw_fault(struct iommu_hw *hw, uint32
 	uint32_t n = hw_queue_entries(hw->fqb);
 	struct rio_fault_record rec = { .dw0 = RIO_FAULT_DW0(cause, ttyp, did), .iotval = iova };
 
+	LOCK_ASSERT(spin_held(&hw->lock), "hw_fault: the model is not locked");
 	if (!(hw->fqcsr & RIO_FQCSR_FQON) || (hw->fqcsr & (RIO_FQCSR_FQOF | RIO_FQCSR_FQMF))) {
 		hw->stats.faults_lost++;
 		return;
@@ -513,12 +514,13 @@ static bool hw_command(struct iommu_hw *hw, const struct rio_command *c)
 	return true;
 }
 
-/* hw_run_commands: execute from cqh up to cqt; stop at an illegal one.  => [h] held */
+/* hw_run_commands: execute from cqh up to cqt; stop at an illegal one.  => [M] held */
 static void hw_run_commands(struct iommu_hw *hw)
 {
 	uint32_t n = hw_queue_entries(hw->cqb);
 	struct rio_command c;
 
+	LOCK_ASSERT(spin_held(&hw->lock), "hw_run_commands: the model is not locked");
 	while ((hw->cqcsr & RIO_CQCSR_CQON) && !(hw->cqcsr & (RIO_CQCSR_CMD_ILL | RIO_CQCSR_CQMF)) &&
 	       hw->cqh != hw->cqt) {
 		uint64_t at = RIO_PPN_TO_PA(hw->cqb) + (uint64_t)hw->cqh * sizeof(c);

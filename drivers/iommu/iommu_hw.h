@@ -25,8 +25,8 @@
  * address a device uses, with the access the device makes; a fault is
  * recorded in the fault queue and fails that transfer.
  *
- * Locking: one spinlock [h] serialises register writes, commands and
- * translations, as one hardware translation pipeline would.
+ * Lock tags: kern/lock.h.  One spinlock, [M], serialises register writes,
+ * commands and translations, as one hardware translation pipeline would.
  */
 #ifndef DRIVERS_IOMMU_IOMMU_HW_H
 #define DRIVERS_IOMMU_IOMMU_HW_H
@@ -78,13 +78,13 @@ struct iommu_hw_dce {
 };
 
 struct iommu_hw_stats {
-	uint64_t translations;		/* [h] pages translated */
-	uint64_t iotlb_misses;		/* [h] pages the IOTLB did not hold */
-	uint64_t dc_hits, dc_misses;	/* [h] */
-	uint64_t commands;		/* [h] commands executed */
-	uint64_t faults;		/* [h] faults recorded in the queue */
-	uint64_t faults_lost;		/* [h] faults the full queue discarded */
-	uint64_t faults_silent;		/* [h] faults DTF kept from the queue */
+	uint64_t translations;		/* [M] pages translated */
+	uint64_t iotlb_misses;		/* [M] pages the IOTLB did not hold */
+	uint64_t dc_hits, dc_misses;	/* [M] */
+	uint64_t commands;		/* [M] commands executed */
+	uint64_t faults;		/* [M] faults recorded in the queue */
+	uint64_t faults_lost;		/* [M] faults the full queue discarded */
+	uint64_t faults_silent;		/* [M] faults DTF kept from the queue */
 };
 
 /* A piece of a translated range: physically contiguous. */
@@ -96,21 +96,21 @@ struct iommu_run {
 struct iommu_hw {
 	struct spinlock lock;
 	uint64_t capabilities;		/* [c] */
-	uint32_t fctl;			/* [h] */
-	uint64_t ddtp, cqb, fqb;	/* [h] */
-	uint32_t cqh, cqt, fqh, fqt;	/* [h] */
-	uint32_t cqcsr, fqcsr, ipsr;	/* [h] */
-	struct iommu_hw_tlbe iotlb[IOMMU_HW_IOTLB_SETS][IOMMU_HW_IOTLB_WAYS];	/* [h] */
-	uint8_t iotlb_victim[IOMMU_HW_IOTLB_SETS];	/* [h] round-robin replacement */
-	uint32_t iotlb_gen[IOMMU_HW_GEN_SLOTS];	/* [h] live generation per PSCID slot (never 0) */
-	struct iommu_hw_tlbe iotlb64[IOMMU_HW_IOTLB64_SETS][IOMMU_HW_IOTLB_WAYS];	/* [h] vpn: the
+	uint32_t fctl;			/* [M] */
+	uint64_t ddtp, cqb, fqb;	/* [M] */
+	uint32_t cqh, cqt, fqh, fqt;	/* [M] */
+	uint32_t cqcsr, fqcsr, ipsr;	/* [M] */
+	struct iommu_hw_tlbe iotlb[IOMMU_HW_IOTLB_SETS][IOMMU_HW_IOTLB_WAYS];	/* [M] */
+	uint8_t iotlb_victim[IOMMU_HW_IOTLB_SETS];	/* [M] round-robin replacement */
+	uint32_t iotlb_gen[IOMMU_HW_GEN_SLOTS];	/* [M] live generation per PSCID slot (never 0) */
+	struct iommu_hw_tlbe iotlb64[IOMMU_HW_IOTLB64_SETS][IOMMU_HW_IOTLB_WAYS];	/* [M] vpn: the
 							   block's first page */
-	uint8_t iotlb64_victim[IOMMU_HW_IOTLB64_SETS];	/* [h] */
-	struct iommu_hw_ptw ptw;	/* [h] */
-	struct iommu_hw_dce dc_cache[IOMMU_HW_DC_ENTRIES];	/* [h] */
-	uint32_t dc_victim;		/* [h] */
-	uint32_t dc_last;		/* [h] the entry the last translation used */
-	struct iommu_hw_stats stats;	/* [h] */
+	uint8_t iotlb64_victim[IOMMU_HW_IOTLB64_SETS];	/* [M] */
+	struct iommu_hw_ptw ptw;	/* [M] */
+	struct iommu_hw_dce dc_cache[IOMMU_HW_DC_ENTRIES];	/* [M] */
+	uint32_t dc_victim;		/* [M] */
+	uint32_t dc_last;		/* [M] the entry the last translation used */
+	struct iommu_hw_stats stats;	/* [M] */
 };
 
 /* iommu_hw_reset: the state after reset: iommu_mode Off, queues off, caches empty. */

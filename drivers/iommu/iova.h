@@ -9,7 +9,7 @@
  * finding that list; iova_free merges with free neighbours.  Both are
  * O(1) whatever the number of ranges.  (Bonwick's vmem "instant fit".)
  *
- * Locking: [a] the arena's spinlock; no other lock is taken under it
+ * Lock tags: kern/lock.h.  No other lock is taken under the arena's [R]
  * except the segment zone's.
  */
 #ifndef DRIVERS_IOMMU_IOVA_H
@@ -25,21 +25,21 @@
 #define IOVA_HASH	256		/* buckets of allocated ranges */
 
 struct iova_seg {
-	uint64_t start, npages;		/* [a] in pages */
-	bool free;			/* [a] */
-	struct iova_seg *prev, *next;	/* [a] address order */
-	struct iova_seg *lnext, *lprev;	/* [a] its free list, or its hash chain (lnext only) */
+	uint64_t start, npages;		/* [R] in pages */
+	bool free;			/* [R] */
+	struct iova_seg *prev, *next;	/* [R] address order */
+	struct iova_seg *lnext, *lprev;	/* [R] its free list, or its hash chain (lnext only) */
 };
 
 struct iova_arena {
 	struct spinlock lock;
 	uint64_t start, end;		/* [c] pages [start, end) */
-	struct iova_seg *first;		/* [a] lowest range */
-	struct iova_seg *freelist[IOVA_CLASSES];	/* [a] */
-	uint64_t nonempty;		/* [a] bit k: freelist[k] has a range */
-	struct iova_seg *hash[IOVA_HASH];	/* [a] allocated ranges by start */
-	uint64_t allocated_pages;	/* [a] */
-	uint64_t nsegs;			/* [a] ranges, free and allocated */
+	struct iova_seg *first;		/* [R] lowest range */
+	struct iova_seg *freelist[IOVA_CLASSES];	/* [R] */
+	uint64_t nonempty;		/* [R] bit k: freelist[k] has a range */
+	struct iova_seg *hash[IOVA_HASH];	/* [R] allocated ranges by start */
+	uint64_t allocated_pages;	/* [R] */
+	uint64_t nsegs;			/* [R] ranges, free and allocated */
 };
 
 /*

@@ -33,12 +33,12 @@ static struct {
 
 /* Handlers of one shared INTx line. */
 struct pci_intx_line {
-	uint32_t irq;				/* [i] 0 = unused slot */
-	int nhandlers;				/* [i] */
+	uint32_t irq;				/* [I] 0 = unused slot */
+	int nhandlers;				/* [I] */
 	struct {
 		pci_intx_handler_t fn;
 		void *arg;
-	} h[PCI_INTX_MAX];			/* [i] */
+	} h[PCI_INTX_MAX];			/* [I] */
 };
 static struct pci_intx_line pci_intx_lines[PCI_INTX_LINES];
 static struct spinlock pci_irq_lock = SPINLOCK_INIT("pci_irq");

@@ -14,7 +14,7 @@
  * list), PCI-to-PCI Bridge Architecture 1.2 (bus numbers, windows, INTx
  * swizzle), PCI Express Base (ECAM: bus << 20 | dev << 15 | fn << 12).
  *
- * Locking legend: [c] constant after pci_init, [i] pci_irq_lock.
+ * Lock tags: kern/lock.h.
  */
 #ifndef DRIVERS_PCI_PCI_H
 #define DRIVERS_PCI_PCI_H

@@ -12,7 +12,7 @@
  * it can no longer touch memory), completes every request in flight with
  * an error and refuses new ones.
  *
- * Locking legend: [c] constant after attach, [a] atomic.
+ * Lock tags: kern/lock.h.
  */
 #ifndef DRIVERS_VIRTIO_VIRTIO_H
 #define DRIVERS_VIRTIO_VIRTIO_H

@@ -6,7 +6,7 @@
  * At probe every share is attached with a 9P2000.L client (drivers/9p/p9.h)
  * and found by its mount tag, the name QEMU's mount_tag= gives it.
  *
- * Locking legend: [c] constant after probe.
+ * Lock tags: kern/lock.h.
  */
 #ifndef DRIVERS_VIRTIO_VIRTIO_9P_H
 #define DRIVERS_VIRTIO_VIRTIO_9P_H
@@ -29,7 +29,7 @@ struct virtio_9p {
 	struct virtq *q;			/* [c] */
 	char tag[VIRTIO_9P_TAG_MAX + 1];	/* [c] */
 	struct p9_client client;		/* [c] attached to the share's root */
-	uint64_t rpcs, transport_errors;	/* atomic */
+	uint64_t rpcs, transport_errors;	/* [a] */
 };
 
 /* virtio_9p_probe: attach and mount every virtio-9p function; returns how many. */

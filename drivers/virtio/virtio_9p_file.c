@@ -4,7 +4,7 @@
  * to P9FILE_STAGE_PAGES pages per Tread or Twrite (a 9P message carries
  * at most 128 KiB of data).
  *
- * Locking legend: [i] p9file_io_lock, [c] constant while open.
+ * Lock tags: kern/lock.h.
  */
 #include <string.h>
 
@@ -23,7 +23,7 @@ struct p9_vnode {
 
 static struct zone p9file_zone = ZONE_INIT("p9_vnode", sizeof(struct p9_vnode));
 static struct mutex p9file_io_lock = MUTEX_INIT("p9file_io");
-static uint8_t p9file_stage[P9FILE_STAGE_PAGES * PAGE_SIZE];	/* [i] */
+static uint8_t p9file_stage[P9FILE_STAGE_PAGES * PAGE_SIZE];	/* [F] */
 
 uint64_t virtio_9p_file_count(void)
 {

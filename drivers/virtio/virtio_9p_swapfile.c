@@ -10,8 +10,8 @@
  * staging buffer: a cluster is gathered there and written in one Twrite
  * (read likewise).
  *
- * Locking legend: [d] the dynamic pager's thread (creates and deletes),
- * [i] sf_io_lock, [c] constant after virtio_9p_swapfile_init.
+ * Lock tags: kern/lock.h; a swap file's [t] fields are the dynamic pager
+ * thread's, which creates and deletes the file; I/O reads them in between.
  */
 #include <stdio.h>
 #include <string.h>
@@ -28,16 +28,16 @@
 #define SWAPFILE_PATH_MAX	96
 
 struct p9_swapfile {
-	char path[SWAPFILE_PATH_MAX];		/* [d] */
-	struct p9_file file;			/* [d] open while it exists */
-	bool reported;				/* [i] an I/O error was printed */
+	char path[SWAPFILE_PATH_MAX];		/* [t] */
+	struct p9_file file;			/* [t] open while it exists */
+	bool reported;				/* [Y] an I/O error was printed */
 };
 
 static struct p9_client *sf_client;			/* [c] */
 static char sf_dir[SWAPFILE_PATH_MAX / 2];		/* [c] */
-static struct p9_swapfile sf_files[DP_MAX_SEGMENTS];	/* [d] by index */
+static struct p9_swapfile sf_files[DP_MAX_SEGMENTS];	/* [t] by index */
 static struct mutex sf_io_lock = MUTEX_INIT("swapfile_io");
-static uint8_t *sf_stage;				/* [i] */
+static uint8_t *sf_stage;				/* [Y] */
 
 /* sf_io_chunk: up to SWAPFILE_STAGE_PAGES pages through the staging buffer.  => sf_io_lock held */
 static bool sf_io_chunk(struct p9_swapfile *f, bool write, uint64_t slot, vm_page_t *pages,
@@ -46,6 +46,7 @@ static bool sf_io_chunk(struct p9_swapfile *f, bool write, uint64_t slot, vm_pag
 	size_t len = ptoa(n), done = 0;
 	int err;
 
+	LOCK_ASSERT(mutex_owned(&sf_io_lock), "sf_io_chunk: sf_io_lock not held");
 	if (write) {
 		for (uint32_t i = 0; i < n; i++)
 			memcpy(sf_stage + ptoa(i), pmap_direct_map(pages[i]->phys_addr), PAGE_SIZE);

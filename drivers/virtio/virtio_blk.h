@@ -14,7 +14,7 @@
  *
  * Request layout (5.2.6): le32 type; le32 reserved; le64 sector | data | u8 status.
  *
- * Locking legend: [c] constant after attach, [s] slot lock, [a] atomic.
+ * Lock tags: kern/lock.h.
  */
 #ifndef DRIVERS_VIRTIO_VIRTIO_BLK_H
 #define DRIVERS_VIRTIO_VIRTIO_BLK_H
@@ -85,9 +85,9 @@ struct virtio_blk {
 	struct spinlock slot_lock;
 	struct virtio_blk_slot_mem *slots;	/* [c] coherent, one per queue entry */
 	uint64_t slots_io;			/* [c] */
-	uint16_t *slot_free;			/* [s] stack of free slot indices */
-	uint16_t slot_nfree, nslots;		/* [s], [c] */
-	uint16_t slot_waiters;			/* [s] threads sleeping for a slot */
+	uint16_t *slot_free;			/* [B] stack of free slot indices */
+	uint16_t slot_nfree, nslots;		/* [B], [c] */
+	uint16_t slot_waiters;			/* [B] threads sleeping for a slot */
 	struct virtio_blk_stats stats;
 };
 

@@ -272,6 +272,9 @@ static enum bus_outcome bus_send(struct virtq_bus *b, uint16_t head, uint32_t n)
  */
 static void bus_give_back(struct virtq_bus *b, const uint32_t *elems, uint16_t n)
 {
+	LOCK_ASSERT(spin_held(&b->lock),
+		"bus_give_back: the bus of device %u not locked", b->device_id);
+
 	while (n) {
 		uint16_t at = b->drv_used_idx & (b->size - 1), k = MIN(n, (uint16_t)(b->size - at));
 
@@ -306,6 +309,8 @@ static bool bus_take_heads(struct virtq_bus *b, uint16_t avail_idx)
 {
 	uint16_t n = (uint16_t)(avail_idx - b->drv_last_avail), done = 0;
 
+	LOCK_ASSERT(spin_held(&b->lock),
+		"bus_take_heads: the bus of device %u not locked", b->device_id);
 	if (n > b->size)
 		return false;			/* not a ring a driver keeps */
 	while (done < n) {
@@ -328,6 +333,8 @@ static bool bus_forward_locked(struct virtq_bus *b)
 	uint16_t avail_idx, head, old = b->avail_idx;
 	bool refused = false;
 
+	LOCK_ASSERT(spin_held(&b->lock),
+		"bus_forward_locked: the bus of device %u not locked", b->device_id);
 	b->stalled = false;
 	if (!bus_read16(b, b->drv_avail + 2, &avail_idx))
 		return false;			/* the ring itself does not translate */
@@ -397,6 +404,8 @@ static bool bus_return_locked(struct virtq_bus *b)
 	uint16_t idx = __atomic_load_n(&bus_used(b)[1], __ATOMIC_ACQUIRE), n = 0;
 	bool any = b->last_used != idx;
 
+	LOCK_ASSERT(spin_held(&b->lock),
+		"bus_return_locked: the bus of device %u not locked", b->device_id);
 	while (b->last_used != idx) {
 		volatile uint32_t *e = (volatile uint32_t *)((char *)b->ring + b->used_off + 4 +
 							     8ul * (b->last_used & (b->size - 1)));

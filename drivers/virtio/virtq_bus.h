@@ -28,7 +28,7 @@
  * The driver's avail_event is kept at the entries the bus has taken, so
  * the driver rings for every new request; the bus itself honours QEMU's.
  *
- * Locking: [b] the bus's spinlock; the IOMMU model's lock nests inside.
+ * Lock tags: kern/lock.h.  The IOMMU model's [M] nests inside the bus's [b].
  */
 #ifndef DRIVERS_VIRTIO_VIRTQ_BUS_H
 #define DRIVERS_VIRTIO_VIRTQ_BUS_H

@@ -141,6 +141,9 @@ static void virtq_fill_chain(struct virtq_desc *table, const uint16_t *idx,
 /* virtq_need_notify_locked: whether the device asked to hear of avail->idx moving to new_idx. */
 static bool virtq_need_notify_locked(struct virtq *q, uint16_t old_idx, uint16_t new_idx)
 {
+	LOCK_ASSERT(spin_held(&q->lock),
+		"virtq_need_notify_locked: %s queue %u not locked", q->vd->name, q->index);
+
 	volatile uint16_t *used = virtq_used_hdr(q);
 
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* publish idx before reading the device's wish */
@@ -159,6 +162,8 @@ static uint16_t virtq_take_locked(struct virtq *q, const struct virtq_sg *sg, in
 	struct virtq_desc *d = virtq_descs(q);
 	uint16_t head = q->free_head, idx[VIRTQ_INDIRECT_MAX];
 
+	LOCK_ASSERT(spin_held(&q->lock),
+		"virtq_take_locked: %s queue %u not locked", q->vd->name, q->index);
 	if (use_indirect) {
 		struct virtq_desc *table = q->itable + (size_t)head * VIRTQ_INDIRECT_MAX;
 
@@ -238,6 +243,8 @@ static uint16_t virtq_release_locked(struct virtq *q, uint16_t head)
 	struct virtq_desc *d = virtq_descs(q);
 	uint16_t last = head, n = 1;
 
+	LOCK_ASSERT(spin_held(&q->lock),
+		"virtq_release_locked: %s queue %u not locked", q->vd->name, q->index);
 	if (!(d[head].flags & VIRTQ_DESC_F_INDIRECT))
 		while ((d[last].flags & VIRTQ_DESC_F_NEXT) && n < q->size) {
 			last = d[last].next;
@@ -254,6 +261,8 @@ static void virtq_complete_locked(struct virtq *q, uint32_t id, uint32_t len)
 {
 	struct virtq_req *r;
 
+	LOCK_ASSERT(spin_held(&q->lock),
+		"virtq_complete_locked: %s queue %u not locked", q->vd->name, q->index);
 	if (id >= q->size || !(r = q->reqs[id])) {
 		kprintf("%s: queue %u: bogus used id %u\n", q->vd->name, q->index, id);
 		return;
@@ -362,16 +371,22 @@ uint64_t virtq_interrupts_lost(void)
 	return __atomic_load_n(&virtq_lost_interrupts, __ATOMIC_RELAXED);
 }
 
-/* virtq_returned: the device has returned entries nobody has taken yet.  => [q] held */
+/* virtq_returned: the device has returned entries nobody has taken yet.  => [v] held */
 static bool virtq_returned(struct virtq *q)
 {
+	LOCK_ASSERT(spin_held(&q->lock),
+		"virtq_returned: %s queue %u not locked", q->vd->name, q->index);
+
 	return (q->bus && virtq_bus_returned(q->bus)) ||
 	       __atomic_load_n(&virtq_used_hdr(q)[1], __ATOMIC_ACQUIRE) != q->last_used;
 }
 
-/* virtq_ring_again: ring the doorbell again for requests still out.  => [q] held (dropped meanwhile) */
+/* virtq_ring_again: ring the doorbell again for requests still out.  => [v] held (dropped meanwhile) */
 static void virtq_ring_again(struct virtq *q)
 {
+	LOCK_ASSERT(spin_held(&q->lock),
+		"virtq_ring_again: %s queue %u not locked", q->vd->name, q->index);
+
 	q->stats.rerung++;
 	spin_unlock(&q->lock);
 	virtio_notify(q->vd, q->index, q->notify_off);
@@ -396,6 +411,8 @@ static void virtq_wait_rescue(struct virtq *q, struct virtq_req *r)
 {
 	bool pending;
 
+	LOCK_ASSERT(spin_held(&q->lock),
+		"virtq_wait_rescue: %s queue %u not locked", q->vd->name, q->index);
 	if (!virtq_returned(q)) {
 		virtq_ring_again(q);
 		return;

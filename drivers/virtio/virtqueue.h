@@ -15,8 +15,8 @@
  *   used ring         le16 flags; le16 idx; { le32 id; le32 len } ring[size];
  *                     le16 avail_event
  *
- * Locking legend: [c] constant after creation, [q] virtq lock.
- * Lock order: virtq lock, then sched_lock (thread_sleep/thread_wakeup).
+ * Lock tags: kern/lock.h.  Lock order: a virtqueue's [v], then sched_lock
+ * (thread_sleep/thread_wakeup).
  */
 #ifndef DRIVERS_VIRTIO_VIRTQUEUE_H
 #define DRIVERS_VIRTIO_VIRTQUEUE_H
@@ -48,11 +48,11 @@ struct virtq_desc {
 
 /* A request in flight; the caller keeps it alive until virtq_wait returns. */
 struct virtq_req {
-	uint16_t head;			/* [q] first descriptor */
-	bool done;			/* [q] the device answered, or the queue was failed */
-	bool failed;			/* [q] failed, not answered */
-	bool waiting;			/* [q] its owner sleeps on it: wake it */
-	uint32_t used_len;		/* [q] bytes the device says it wrote */
+	uint16_t head;			/* [v] first descriptor */
+	bool done;			/* [v] the device answered, or the queue was failed */
+	bool failed;			/* [v] failed, not answered */
+	bool waiting;			/* [v] its owner sleeps on it: wake it */
+	uint32_t used_len;		/* [v] bytes the device says it wrote */
 };
 
 /* Part of a request: segments the device reads, or writes. */
@@ -63,16 +63,16 @@ struct virtq_sg {
 };
 
 struct virtq_stats {
-	uint64_t submitted, completed;	/* [q] */
-	uint64_t notifies;		/* [q] doorbell writes */
-	uint64_t suppressed;		/* [q] doorbells EVENT_IDX said were not needed */
-	uint64_t indirect;		/* [q] requests that used an indirect table */
-	uint64_t rescued;		/* [q] completions found by a waiter: their interrupt was lost */
-	uint64_t late;			/* [q] waits whose slice ended before their late interrupt */
-	uint64_t rerung;		/* [q] doorbells rung again for a request still out after a slice */
-	uint32_t inflight, max_inflight;	/* [q] */
-	uint64_t polls;			/* [q] waits for the device with interrupts off */
-	uint64_t poll_instret;		/* [q] instructions those spent spinning */
+	uint64_t submitted, completed;	/* [v] */
+	uint64_t notifies;		/* [v] doorbell writes */
+	uint64_t suppressed;		/* [v] doorbells EVENT_IDX said were not needed */
+	uint64_t indirect;		/* [v] requests that used an indirect table */
+	uint64_t rescued;		/* [v] completions found by a waiter: their interrupt was lost */
+	uint64_t late;			/* [v] waits whose slice ended before their late interrupt */
+	uint64_t rerung;		/* [v] doorbells rung again for a request still out after a slice */
+	uint32_t inflight, max_inflight;	/* [v] */
+	uint64_t polls;			/* [v] waits for the device with interrupts off */
+	uint64_t poll_instret;		/* [v] instructions those spent spinning */
 };
 
 struct virtq {
@@ -88,13 +88,13 @@ struct virtq {
 	struct virtq_desc *itable;	/* [c] indirect tables, VIRTQ_INDIRECT_MAX per head */
 	uint64_t itable_io;		/* [c] */
 	size_t itable_bytes;		/* [c] */
-	uint16_t free_head, nfree;	/* [q] free descriptor list */
-	uint16_t nfree_waiters;		/* [q] submitters sleeping for descriptors */
-	uint16_t avail_idx;		/* [q] our copy of avail->idx */
-	uint16_t last_used;		/* [q] next used entry to look at */
-	struct virtq_req **reqs;	/* [q] request owning each head */
+	uint16_t free_head, nfree;	/* [v] free descriptor list */
+	uint16_t nfree_waiters;		/* [v] submitters sleeping for descriptors */
+	uint16_t avail_idx;		/* [v] our copy of avail->idx */
+	uint16_t last_used;		/* [v] next used entry to look at */
+	struct virtq_req **reqs;	/* [v] request owning each head */
 	struct virtq_bus *bus;		/* [c] the way to a device behind the IOMMU, or NULL */
-	struct virtq_stats stats;	/* [q] */
+	struct virtq_stats stats;	/* [v] */
 };
 
 /*

@@ -3,8 +3,7 @@
  * while in S-mode; sscratch holds it while the hart runs U-mode code and is 0
  * while in S-mode (trap.S relies on that to tell the two apart).
  *
- * Locking legend: [h] touched only by the owning hart (interrupts off),
- * [a] atomic, [b] written once at bring-up.
+ * Lock tags: kern/lock.h; [c] fields are written once, at the hart's bring-up.
  */
 #ifndef PLATFORM_RISCV_HART_H
 #define PLATFORM_RISCV_HART_H
@@ -36,17 +35,17 @@ struct hart {
 	uint64_t kstack_top;		/* [h] stack for traps from U-mode (trap.S) */
 	uint64_t user_sp;		/* [h] U-mode sp parked by trap.S */
 	uint64_t kstack_bottom;		/* [h] the running thread's stack bottom, 0 = unknown */
-	uint64_t estack_top;		/* [b] stack for reporting a kernel stack overflow */
-	uint32_t index;			/* [b] logical number, 0 .. hart_count-1 */
-	uint32_t hartid;		/* [b] hart id the SBI uses */
+	uint64_t estack_top;		/* [c] stack for reporting a kernel stack overflow */
+	uint32_t index;			/* [c] logical number, 0 .. hart_count-1 */
+	uint32_t hartid;		/* [c] hart id the SBI uses */
 	struct thread *cur;		/* [h] running thread */
-	struct thread *idle;		/* [b] this hart's idle thread */
+	struct thread *idle;		/* [c] this hart's idle thread */
 	struct thread *reap;		/* [h] exited detached thread to free after the switch */
 	int noff;			/* [h] depth of intr_push_off */
 	bool intena;			/* [h] SIE before the outermost push_off */
 	bool need_resched;		/* [h] set by the tick, acted on at trap exit */
 	bool online;			/* [a] reached the scheduler */
-	int plic_context;		/* [b] PLIC context for S external irqs, -1 none */
+	int plic_context;		/* [c] PLIC context for S external irqs, -1 none */
 	struct pmap *pmap_active;	/* [h] address space in satp */
 	uint64_t asid_gen;		/* [h] ASID generation this hart's TLB belongs to */
 	uint64_t ipi_pending;		/* [a] IPI_* bits sent to this hart */

@@ -26,7 +26,7 @@ struct plic_source {
 	void *arg;
 	uint64_t harts;			/* hart indices whose contexts take it */
 	uint64_t count;
-	uint32_t in_service;		/* atomic: claimed by a hart, its handler not yet done */
+	uint32_t in_service;		/* [a] claimed by a hart, its handler not yet done */
 };
 
 static volatile uint8_t *plic_regs;
@@ -72,6 +72,8 @@ static void plic_enable(uint32_t irq, int ctx, bool on)
 /* plic_route: enable or disable irq in the S context of every hart in mask.  => plic_lock held */
 static void plic_route(uint32_t irq, uint64_t mask, bool on)
 {
+	LOCK_ASSERT(spin_held(&plic_lock), "plic_route: plic_lock not held");
+
 	for (int h = 0; h < hart_count; h++)
 		if ((mask >> h & 1) && harts[h].plic_context >= 0)
 			plic_enable(irq, harts[h].plic_context, on);

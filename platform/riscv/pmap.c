@@ -1,9 +1,9 @@
 /*
  * pmap.c: the Sv39 pmap (contract in vm/pmap.h).
  *
- * Locking: one spinlock, pmap_lock, covers every pmap's page tables and
- * statistics, every page's mapping records (pv lists) and page-table
- * counts; asid_lock covers ASID assignment.  Order: pmap_lock, asid_lock,
+ * Locking (tags: kern/lock.h): one spinlock, pmap_lock, covers every
+ * pmap's page tables and statistics, every page's mapping records (pv
+ * lists) and page-table counts; asid_lock covers ASID assignment.  Order: pmap_lock, asid_lock,
  * then the zone and page-allocator locks.  TLB shootdowns are sent with
  * pmap_lock held: a hart spinning on it still serves them (tlb.h).
  *
@@ -29,7 +29,6 @@
 #include "platform/riscv/vmlayout.h"
 #include "vm/pmap.h"
 #include "platform/riscv/pmap_md.h"
-#include "vm/vm_fault_quick.h"
 #include "vm/vm_pageout.h"
 #include "vm/vm_zone.h"
 
@@ -45,27 +44,27 @@ struct pmap {
 	vm_paddr_t root_pa;		/* [c] */
 	pt_entry_t *root;		/* [c] through the direct map */
 	bool is_kernel;			/* [c] */
-	int refcount;			/* atomic */
-	uint16_t asid;			/* [a] */
-	uint64_t asid_gen;		/* [a] generation asid belongs to */
-	uint64_t harts_used;		/* atomic: harts that may cache its entries */
-	uint64_t harts_active;		/* atomic: harts running it now */
-	uint64_t resident;		/* [l] mapped 4 KiB pages */
-	uint64_t wired;			/* [l] wired 4 KiB pages */
-	uint64_t pv_count;		/* [l] pv entries naming this pmap */
-	uint64_t pv_large;		/* [l] of which for 2 MiB / 1 GiB mappings */
-	int nest_users;			/* [l] tables of ours other pmaps share */
-	struct pmap_nest nests[PMAP_MAX_NESTS];	/* [l] ranges we share from others */
-	int nnests;			/* [l] */
+	int refcount;			/* [a] */
+	uint16_t asid;			/* [A], read unlocked by the hart that assigned it */
+	uint64_t asid_gen;		/* [A] generation asid belongs to */
+	uint64_t harts_used;		/* [a] harts that may cache its entries */
+	uint64_t harts_active;		/* [a] harts running it now */
+	uint64_t resident;		/* [p] mapped 4 KiB pages */
+	uint64_t wired;			/* [p] wired 4 KiB pages */
+	uint64_t pv_count;		/* [p] pv entries naming this pmap */
+	uint64_t pv_large;		/* [p] of which for 2 MiB / 1 GiB mappings */
+	int nest_users;			/* [p] tables of ours other pmaps share */
+	struct pmap_nest nests[PMAP_MAX_NESTS];	/* [p] ranges we share from others */
+	int nnests;			/* [p] */
 	/*
-	 * The level-0 table pmap_enter_fast last walked to, so that the next
+	 * The level-0 table pmap_enter_quick last walked to, so that the next
 	 * page of the same 2 MiB needs no walk: walk_tag is that 2 MiB's
 	 * address | 1 (0: none).  Forgotten whenever an entry that points to
 	 * a table is cleared or set (pmap_walk_forget).
 	 */
-	vm_offset_t walk_tag;		/* [l] */
-	pt_entry_t *walk_table;		/* [l] through the direct map */
-	vm_page_t walk_table_m;		/* [l] its page record */
+	vm_offset_t walk_tag;		/* [p] */
+	pt_entry_t *walk_table;		/* [p] through the direct map */
+	vm_page_t walk_table_m;		/* [p] its page record */
 };
 
 /* Where a walk ended: the entry, the table holding it, and its level. */
@@ -90,11 +89,11 @@ static struct zone pv_zone = ZONE_INIT("pv_entry", sizeof(struct pv_entry));
 static struct pmap kernel_pmap_store;
 pmap_t kernel_pmap = &kernel_pmap_store;
 
-static uint16_t asid_max;		/* [a] largest usable ASID (0: no ASIDs) */
+static uint16_t asid_max;		/* [A] largest usable ASID (0: no ASIDs), read unlocked */
 static uint16_t asid_hw_max;		/* [c] what satp holds */
-static uint16_t asid_next = 1;		/* [a] */
-static uint64_t asid_generation = 1;	/* [a] */
-static uint64_t asid_flushes;		/* atomic: full flushes for a new generation */
+static uint16_t asid_next = 1;		/* [A] */
+static uint64_t asid_generation = 1;	/* [A] */
+static uint64_t asid_flushes;		/* [a] full flushes for a new generation */
 
 /* ---- page-table pages ----------------------------------------------------- */
 
@@ -118,11 +117,13 @@ struct pt_page_slot {
 	vm_page_t m;
 };
 
-static struct pt_page_slot pt_page_cache[PT_PAGE_CACHE];	/* [l] */
+static struct pt_page_slot pt_page_cache[PT_PAGE_CACHE];	/* [p] */
 
 /* pt_page_fill: the cache's miss, out of line so that a hit needs no stack frame. */
 static __attribute__((noinline)) vm_page_t pt_page_fill(struct pt_page_slot *c, vm_paddr_t table_pa)
 {
+	LOCK_ASSERT(spin_held(&pmap_lock), "pt_page_fill: pmap_lock not held");
+
 	c->m = vm_page_lookup_phys(table_pa);
 	c->pa = table_pa;
 	return c->m;
@@ -133,7 +134,7 @@ static inline vm_offset_t trunc_2m(vm_offset_t va)
 	return va & ~(PT_LEVEL_SIZE(1) - 1);
 }
 
-/* pmap_walk_forget: p's tables change shape: pmap_enter_fast walks again. */
+/* pmap_walk_forget: p's tables change shape: pmap_enter_quick walks again. */
 static inline void pmap_walk_forget(pmap_t p)
 {
 	p->walk_tag = 0;
@@ -314,6 +315,8 @@ static void pv_insert(vm_page_t m, struct pv_entry *pv, pmap_t p, vm_offset_t va
  */
 static struct pv_entry *pv_alloc_locked(vm_page_t m)
 {
+	LOCK_ASSERT(spin_held(&pmap_lock), "pv_alloc_locked: pmap_lock not held");
+
 	if (!m->md.pv_embedded.pmap)
 		return &m->md.pv_embedded;
 	return zalloc_noblock(&pv_zone);
@@ -570,20 +573,68 @@ static void leaf_remove_fn(pmap_t p, struct pte_loc *loc, vm_offset_t va, struct
 	pmap_leaf_clear(p, loc, va, b);
 }
 
-/* leaf_protect_fn: take away what bits does not allow; never add (a copy-on-write page stays read-only). */
-static void leaf_protect_fn(pmap_t p, struct pte_loc *loc, vm_offset_t va, struct pmap_batch *b,
-			    void *arg)
+/*
+ * leaf_protect: take away from the leaf at loc what keep (the bits
+ * allowed | ~PTE_RWX) does not allow; never add (a copy-on-write page
+ * stays read-only).  A leaf left with no access goes.  True if it changed.
+ */
+static bool leaf_protect(pmap_t p, struct pte_loc *loc, vm_offset_t va, pt_entry_t keep,
+			 struct pmap_batch *b)
 {
-	pt_entry_t keep = *(pt_entry_t *)arg | ~PTE_RWX;
-
 	if ((*loc->e & keep) == *loc->e)
-		return;
+		return false;
 	*loc->e &= keep;
-	if (!(*loc->e & PTE_RWX)) {	/* nothing left: the mapping goes */
+	if (!(*loc->e & PTE_RWX))	/* nothing left: the mapping goes */
 		pmap_leaf_clear(p, loc, va, b);
-		return;
+	return true;
+}
+
+/*
+ * pmap_protect_table: leaf_protect on entries [i, end_i) of the level-0
+ * table at loc (i mapping va), in one pass over the table, and one range
+ * for the shootdown.
+ */
+static void pmap_protect_table(pmap_t p, struct pte_loc loc, unsigned i, unsigned end_i,
+			       vm_offset_t va, pt_entry_t keep, struct pmap_batch *b)
+{
+	pt_entry_t *t = pt_va(loc.table_pa);
+	vm_offset_t lo = 0, hi = 0;
+
+	for (; i < end_i; i++, va += PAGE_SIZE) {
+		if (!(t[i] & PTE_V) || (t[i] & keep) == t[i])
+			continue;
+		loc.e = &t[i];
+		leaf_protect(p, &loc, va, keep, b);
+		if (!hi)
+			lo = va;
+		hi = va + PAGE_SIZE;
 	}
-	batch_flush(b, p, va, va + PT_LEVEL_SIZE(loc->level));
+	if (hi)
+		batch_flush(b, p, lo, hi);
+}
+
+/*
+ * pmap_protect_range: leaf_protect on every leaf inside [start, end)
+ * (whose ends are already split), a level-0 table at a time.
+ */
+static void pmap_protect_range(pmap_t p, vm_offset_t start, vm_offset_t end, pt_entry_t keep,
+			       struct pmap_batch *b)
+{
+	for (vm_offset_t va = start; va < end;) {
+		struct pte_loc loc = pmap_lookup(p, va);
+		vm_offset_t size = PT_LEVEL_SIZE(loc.level), next = (va & ~(size - 1)) + size;
+
+		if (loc.level == 0) {
+			unsigned i = PT_INDEX(va, 0), n = MIN(PT_ENTRIES - i, atop(end - va));
+
+			pmap_protect_table(p, loc, i, i + n, va, keep, b);
+			va += ptoa(n);
+			continue;
+		}
+		if ((*loc.e & PTE_V) && leaf_protect(p, &loc, va, keep, b))
+			batch_flush(b, p, va, next);
+		va = next;
+	}
 }
 
 /* pmap_remove_locked: remove [start, end) after splitting its ends. */
@@ -591,6 +642,8 @@ static kern_return_t pmap_remove_locked(pmap_t p, vm_offset_t start, vm_offset_t
 					struct pmap_batch *b)
 {
 	kern_return_t kr;
+
+	LOCK_ASSERT(spin_held(&pmap_lock), "pmap_remove_locked: pmap_lock not held");
 
 	if ((kr = pmap_split_at(p, start)) != KERN_SUCCESS ||
 	    (end < (p->is_kernel ? PMAP_KERNEL_END : PMAP_USER_END) &&
@@ -635,7 +688,7 @@ kern_return_t pmap_protect(pmap_t p, vm_offset_t start, vm_offset_t end, vm_prot
 	else if ((kr = pmap_split_at(p, start)) == KERN_SUCCESS &&
 		 (end == (p->is_kernel ? PMAP_KERNEL_END : PMAP_USER_END) ||
 		  (kr = pmap_split_at(p, end)) == KERN_SUCCESS))
-		pmap_range_apply(p, start, end, leaf_protect_fn, &bits, false, &b);
+		pmap_protect_range(p, start, end, bits | ~PTE_RWX, &b);
 	pmap_batch_finish(&b);
 	spin_unlock(&pmap_lock);
 	return kr;
@@ -849,6 +902,8 @@ static inline __attribute__((always_inline)) void
 pmap_install_locked(pmap_t p, struct pte_loc *loc, vm_offset_t va, vm_page_t m, pt_entry_t npte,
 		    struct pv_entry *pv)
 {
+	LOCK_ASSERT(spin_held(&pmap_lock), "pmap_install_locked: pmap_lock not held");
+
 	pmap_install_at(p, loc, va, m, npte, pv, (*loc->e & PTE_V) ? NULL : pt_page(loc->table_pa));
 }
 
@@ -866,6 +921,8 @@ pmap_enter_slow_locked(pmap_t p, vm_offset_t va, vm_page_t m, pt_entry_t npte, i
 	struct pv_entry *pv;
 	bool occupied;
 	int needed;
+
+	LOCK_ASSERT(spin_held(&pmap_lock), "pmap_enter_slow_locked: pmap_lock not held");
 
 	if (vm_page_fictitious(m))
 		npte = pmap_pte_device(npte, m);
@@ -963,6 +1020,8 @@ pmap_enter_locked(pmap_t p, vm_offset_t va, vm_page_t m, pt_entry_t npte, int le
 	struct pmap_batch b = { 0 };
 	kern_return_t kr = KERN_SUCCESS;
 
+	LOCK_ASSERT(spin_held(&pmap_lock), "pmap_enter_locked: pmap_lock not held");
+
 	if (pmap_nested(p, va, va + PT_LEVEL_SIZE(level)))
 		return KERN_INVALID_ADDRESS;
 	/*
@@ -1029,71 +1088,113 @@ kern_return_t pmap_enter(pmap_t p, vm_offset_t va, vm_page_t m, vm_prot_t prot, 
 }
 
 /*
- * pmap_enter_free_slot: pmap_enter_fast's work, for arguments pmap_enter
- * would accept (pmap_enter_page_args): m into a free 4 KiB slot of tables
- * that exist (found through p's walk cache when it can), if m is mapped
- * nowhere (a device page never is: pmap_no_pv), va is not in a range p
- * nests and pmap_lock is free.
- * => interrupts off
+ * pmap_enter_quick_slow: pmap_enter_quick when p's walk cache does not
+ * have va's table (a walk, remembered) or the slot holds another page's
+ * leaf (forgotten and shot down: a copy replaces its source).  Out of
+ * line, so that the commonest case saves no registers.
  */
-static inline __attribute__((always_inline)) bool
-pmap_enter_free_slot(pmap_t p, vm_offset_t va, vm_page_t m, vm_prot_t prot, unsigned flags)
+static __attribute__((noinline)) bool pmap_enter_quick_slow(pmap_t p, vm_offset_t va, vm_page_t m,
+							    pt_entry_t npte)
 {
+	struct pmap_batch b = { 0 };
 	struct pte_loc loc;
 	vm_page_t table;
+	uint64_t sie = csr_read_clear(sstatus, SSTATUS_SIE) & SSTATUS_SIE;
 	bool done = false;
 
 	if (!spin_try_acquire(&pmap_lock))
-		return false;
-	if (pmap_nested_page(p, va)) {	/* another pmap's table: the general path */
+		goto out;
+	loc = pmap_lookup(p, va);
+	if (loc.level != 0 || !(table = pt_page_cached(loc.table_pa)) || m->md.pv_embedded.pmap ||
+	    pmap_nested_page(p, va) || ((*loc.e & PTE_V) && PTE_TO_PA(*loc.e) == m->phys_addr)) {
 		spin_release(&pmap_lock);
-		return false;
+		goto out;
 	}
-	if (p->walk_tag == (trunc_2m(va) | 1)) {
-		loc = (struct pte_loc){ &p->walk_table[PT_INDEX(va, 0)], 0, 0 };
-		table = p->walk_table_m;
-	} else {
-		loc = pmap_lookup(p, va);
-		table = pt_page_cached(loc.table_pa);
-		if (loc.level == 0 && table) {
-			p->walk_tag = trunc_2m(va) | 1;
-			p->walk_table = pt_va(loc.table_pa);
-			p->walk_table_m = table;
-		}
-	}
-	if (loc.level == 0 && !(*loc.e & PTE_V) && !m->md.pv_embedded.pmap && table) {
-		pmap_install_at(p, &loc, va, m, pmap_pte_make(p, m, prot, flags), &m->md.pv_embedded,
-				table);
-		done = true;
-	}
+	p->walk_tag = trunc_2m(va) | 1;
+	p->walk_table = pt_va(loc.table_pa);
+	p->walk_table_m = table;
+	if (*loc.e & PTE_V)
+		pmap_leaf_forget(p, &loc, *loc.e, va, &b);
+	pmap_install_at(p, &loc, va, m, npte, &m->md.pv_embedded, (*loc.e & PTE_V) ? NULL : table);
+	pmap_batch_finish(&b);
 	spin_release(&pmap_lock);
-	return done;
-}
-
-bool pmap_enter_fast(pmap_t p, vm_offset_t va, vm_page_t m, vm_prot_t prot, unsigned flags)
-{
-	uint64_t sie;
-	bool done;
-
-	if (!pmap_enter_page_args(p, va, m, prot, flags))
-		return false;
-	sie = csr_read_clear(sstatus, SSTATUS_SIE) & SSTATUS_SIE;
-	done = pmap_enter_free_slot(p, va, m, prot, flags);
+	done = true;
+out:
 	csr_set(sstatus, sie);
 	return done;
 }
 
-bool pmap_page_fault_quick(struct trap_frame *tf)
+/*
+ * pmap_enter_quick_replace: pmap_enter_quick's copy case: the slot e,
+ * found through the walk cache, holds a leaf.  Without a shootdown (an
+ * unwired 4 KiB leaf of another managed page, and no hart but this one
+ * may have cached p's entries) it is forgotten here (its pv entry, its
+ * A/D bits kept on its page), npte for m takes its place, and one local
+ * fence drops the old translation; else pmap_enter_quick_slow decides.
+ * => pmap_lock held (released on return), interrupts off (sie: restored
+ *    on return)
+ */
+static __attribute__((noinline)) bool
+pmap_enter_quick_replace(pmap_t p, pt_entry_t *e, vm_offset_t va, vm_page_t m, pt_entry_t npte,
+			 uint64_t sie)
 {
-	struct thread *t = thread_current();
+	pt_entry_t old = *e;
+	vm_page_t om;
+	struct pv_entry *pv;
 
-	/*
-	 * No thread yet: no lock could have an owner; vm_page_fault knows that
-	 * case.  The VM passes what pmap_enter accepts: a page-aligned va of
-	 * the map's range, the entry's protection.
-	 */
-	return t && vm_fault_quick_with(vm_machdep_fault_map(tf, t), tf->stval,
-					vm_machdep_fault_access(tf->scause), pmap_enter_free_slot);
+	LOCK_ASSERT(spin_held(&pmap_lock), "pmap_enter_quick_replace: pmap_lock not held");
+
+	if ((pmap_harts(p) & ~(1ul << hart_self()->index)) || (old & PTE_SW_WIRED) ||
+	    !(old & PTE_SW_MANAGED) || PTE_TO_PA(old) == m->phys_addr) {
+		spin_release(&pmap_lock);
+		csr_set(sstatus, sie);
+		return pmap_enter_quick_slow(p, va, m, npte);
+	}
+	om = vm_page_lookup_phys(PTE_TO_PA(old));
+	pv = pv_unlink(om, p, va);
+	om->md.attrs |= pte_attrs(old);
+	*e = npte;
+	pv_insert(m, &m->md.pv_embedded, p, va, 0);
+	__asm__ volatile("sfence.vma %0, zero" :: "r"(va) : "memory");
+	if (pv)
+		zfree(&pv_zone, pv);
+	spin_release(&pmap_lock);
+	csr_set(sstatus, sie);
+	return true;
+}
+
+/*
+ * pmap_enter_quick: the commonest case here, a free slot of the level-0
+ * table p's walk cache holds (that of the 2 MiB last entered); a leaf in
+ * that slot goes to pmap_enter_quick_replace, anything else to
+ * pmap_enter_quick_slow.
+ */
+bool pmap_enter_quick(pmap_t p, vm_offset_t va, vm_page_t m, vm_prot_t prot)
+{
+	struct pte_loc loc;
+	pt_entry_t npte;
+	uint64_t sie;
+
+	if (!pmap_enter_page_args(p, va, m, prot, 0) || m->md.pv_embedded.pmap)
+		return false;
+	npte = pmap_pte_make(p, m, prot, 0);
+	sie = csr_read_clear(sstatus, SSTATUS_SIE) & SSTATUS_SIE;
+	if (!spin_try_acquire(&pmap_lock)) {
+		csr_set(sstatus, sie);
+		return false;
+	}
+	loc = (struct pte_loc){ &p->walk_table[PT_INDEX(va, 0)], 0, 0 };
+	if (p->walk_tag != (trunc_2m(va) | 1) || pmap_nested_page(p, va)) {
+		spin_release(&pmap_lock);
+		csr_set(sstatus, sie);
+		return pmap_enter_quick_slow(p, va, m, npte);
+	}
+	if (*loc.e & PTE_V)
+		return pmap_enter_quick_replace(p, loc.e, va, m, npte, sie);
+	pmap_install_at(p, &loc, va, m, npte, &m->md.pv_embedded, p->walk_table_m);
+	spin_release(&pmap_lock);
+	csr_set(sstatus, sie);
+	return true;
 }
 
 /* ---- per-page operations ----------------------------------------------------- */
@@ -1172,6 +1273,8 @@ static void pmap_page_protect_small(vm_page_t m, bool remove, struct pmap_batch 
 {
 	struct pv_entry *pv;
 
+	LOCK_ASSERT(spin_held(&pmap_lock), "pmap_page_protect_small: pmap_lock not held");
+
 	while (remove && (pv = m->md.pv_list)) {	/* each removal takes the head off */
 		struct pte_loc loc = pmap_lookup(pv->pmap, pv->va);
 
@@ -1197,6 +1300,8 @@ static void pmap_page_protect_locked(vm_page_t m, vm_prot_t prot, struct pmap_ba
 	struct pv_entry *pv;
 	struct pte_loc loc;
 	vm_offset_t va;
+
+	LOCK_ASSERT(spin_held(&pmap_lock), "pmap_page_protect_locked: pmap_lock not held");
 
 	if (!pv_large_count) {
 		pmap_page_protect_small(m, remove, b);
@@ -1291,6 +1396,8 @@ static void pmap_page_clear_bit_locked(vm_page_t m, pt_entry_t bit, uint8_t attr
 	struct pv_entry *pv;
 	struct pte_loc loc;
 	vm_offset_t va;
+
+	LOCK_ASSERT(spin_held(&pmap_lock), "pmap_page_clear_bit_locked: pmap_lock not held");
 
 	m->md.attrs &= (uint8_t)~attr;
 	while ((pv = pmap_page_next_mapping(m, (pmap_want_fn)want_bit, (vm_prot_t)bit, &va, &loc))) {
@@ -1674,6 +1781,8 @@ static struct pmap_nest *pmap_nest_find(pmap_t subord, vm_offset_t va, vm_size_t
 
 static void pmap_unnest_locked(pmap_t subord, struct pmap_nest *n, struct pmap_batch *b)
 {
+	LOCK_ASSERT(spin_held(&pmap_lock), "pmap_unnest_locked: pmap_lock not held");
+
 	for (vm_offset_t va = n->start; va < n->end; va += PT_LEVEL_SIZE(1))
 		pmap_unnest_chunk(n->grand, subord, va, b);
 	*n = subord->nests[--subord->nnests];

@@ -33,13 +33,6 @@ bool pmap_has_svpbmt(void);
 /* pmap_pte_get: the leaf that maps va in pmap, 0 if none (for tests that check its bits). */
 pt_entry_t pmap_pte_get(pmap_t pmap, vm_offset_t va);
 bool pmap_page_vector(void);
-/*
- * pmap_page_fault_quick: the page faults' quick handler (trap.h): the
- * fault's map and access (vm_machdep.h) through vm_fault_quick, with this
- * pmap's part inline in it, which is why it lives in pmap.c.
- * => interrupts off
- */
-bool pmap_page_fault_quick(struct trap_frame *tf);
 /* vm_machdep_init: route page faults to vm_fault (vm_machdep.c). */
 void vm_machdep_init(void);
 /* pmap_asid_limit: use at most `max` ASIDs (tests force rollovers); returns the old limit. */

@@ -23,11 +23,11 @@ int hart_count;
 
 /* One outstanding cross-hart call per target hart. */
 struct smp_call_slot {
-	int busy;			/* atomic: claimed by a caller */
+	int busy;			/* [a] claimed by a caller */
 	void (*fn)(void *);
 	void *arg;
 	int caller;			/* hart index to wake when done */
-	int done;			/* atomic: set by the target */
+	int done;			/* [a] set by the target */
 };
 static struct smp_call_slot smp_calls[HART_MAX];
 

@@ -12,7 +12,7 @@
 
 struct tlb_request {
 	uint64_t start, end;	/* written before pending, read after it */
-	uint64_t pending;	/* atomic: target harts that have not acknowledged */
+	uint64_t pending;	/* [a] target harts that have not acknowledged */
 };
 
 static struct tlb_request tlb_requests[HART_MAX];	/* one per initiating hart */

@@ -4,12 +4,12 @@
  * two cases apart (and gives a U-mode trap the hart's kernel stack).
  *
  * Every trap first saves the registers a C call may change (the caller-
- * saved ones) and the trap CSRs.  A page fault then goes to its cause's
- * quick handler (trap_set_quick_handler), if any, and then to trap_short;
- * both leave the callee-saved registers where they are: C code keeps
- * them, and a thread switch saves them itself.  Everything else, and a
- * page fault trap_short did not resolve, saves the rest of the frame and
- * goes to trap_handler, which sees (and may change) every register.
+ * saved ones) and the trap CSRs.  A page fault then goes to
+ * trap_page_fault, which leaves the callee-saved registers where they
+ * are: C code keeps them, and a thread switch saves them itself.
+ * Everything else, and a page fault trap_page_fault did not resolve,
+ * saves the rest of the frame and goes to trap_handler, which sees (and
+ * may change) every register.
  *
  * A trap from S-mode whose frame would not fit above the running thread's
  * stack bottom (hart->kstack_bottom) is a stack overflow: the thread ran
@@ -113,19 +113,9 @@ trap_vector:
 	sltiu	t1, t1, 4
 	li	a1, 0
 	beqz	t1, .Lsave_callee
-	/* First the cause's quick handler, if it has one, with interrupts still off. */
-1:	auipc	t0, %pcrel_hi(trap_quick)
-	slli	t2, t2, 3
-	add	t0, t0, t2
-	ld	t0, %pcrel_lo(1b)(t0)
 	mv	a0, sp
-	beqz	t0, 2f
-	jalr	t0
-	bnez	a0, .Lresolved
-	mv	a0, sp
-2:	call	trap_short
+	call	trap_page_fault
 	bnez	a0, .Lshort_failed
-.Lresolved:
 	ld	s0, TF_FPREC(sp)	/* the callee-saved registers are as they were */
 	j	.Lrestore_caller
 

@@ -20,9 +20,6 @@
 extern char trap_vector[];
 
 static trap_handler_t trap_handlers[EXC_COUNT];
-/* Each cause's quick handler and the handler it belongs to; trap.S calls trap_quick[cause]. */
-trap_handler_t trap_quick[EXC_COUNT];	/* quick_fn while quick_owner is installed, else NULL */
-static trap_handler_t trap_quick_fn[EXC_COUNT], trap_quick_owner[EXC_COUNT];
 static trap_handler_t trap_fault_hook;
 static trap_handler_t trap_user_exception;	/* the task layer's */
 static void (*trap_user_leave)(struct trap_frame *tf);
@@ -84,21 +81,8 @@ trap_handler_t trap_set_handler(unsigned cause, trap_handler_t fn)
 
 	KASSERT(cause < EXC_COUNT);
 	old = trap_handlers[cause];
-	trap_quick[cause] = NULL;	/* no quick handler ahead of the wrong handler */
 	trap_handlers[cause] = fn;
-	if (fn && fn == trap_quick_owner[cause])
-		trap_quick[cause] = trap_quick_fn[cause];
 	return old;
-}
-
-void trap_set_quick_handler(unsigned cause, trap_handler_t quick, trap_handler_t owner)
-{
-	KASSERT(cause >= EXC_INST_PAGE_FAULT && cause <= EXC_STORE_PAGE_FAULT);
-	trap_quick[cause] = NULL;
-	trap_quick_fn[cause] = quick;
-	trap_quick_owner[cause] = owner;
-	if (quick && owner && trap_handlers[cause] == owner)
-		trap_quick[cause] = quick;
 }
 
 void trap_set_fault_hook(trap_handler_t fn)
@@ -180,7 +164,7 @@ static bool trap_semihost_absent(struct trap_frame *tf)
 	return true;
 }
 
-/* trap_exception: handler_tried: trap_short ran the cause's handler already, to no avail. */
+/* trap_exception: handler_tried: trap_page_fault ran the cause's handler already, to no avail. */
 static void trap_exception(struct trap_frame *tf, bool handler_tried)
 {
 	uint64_t cause = tf->scause;
@@ -216,6 +200,13 @@ static void trap_interrupt(struct trap_frame *tf)
 	}
 }
 
+/* trap_intr_restore: interrupts back on if the trapped code had them on. */
+static inline void trap_intr_restore(const struct trap_frame *tf)
+{
+	if (tf->sstatus & SSTATUS_SPIE)
+		intr_enable();
+}
+
 /* trap_preempt_check: on the way out of a trap, preempt if the tick asked and tf's code allows. */
 static void trap_preempt_check(const struct trap_frame *tf)
 {
@@ -230,8 +221,8 @@ static void trap_preempt_check(const struct trap_frame *tf)
  * saved.  Exceptions run their handler with interrupts as they were
  * before the trap (a page fault may sleep); interrupts run with them off.
  * Preemption happens on the way out when the tick asked for it and the
- * interrupted code could be preempted.  handler_tried: trap_short ran the
- * handler already and it did not resolve the trap.
+ * interrupted code could be preempted.  handler_tried: trap_page_fault ran
+ * the handler already and it did not resolve the trap.
  */
 void trap_handler(struct trap_frame *tf, bool handler_tried)
 {
@@ -249,8 +240,7 @@ void trap_handler(struct trap_frame *tf, bool handler_tried)
 	if (tf->scause & SCAUSE_INTERRUPT) {
 		trap_interrupt(tf);
 	} else {
-		if (tf->sstatus & SSTATUS_SPIE)
-			intr_enable();
+		trap_intr_restore(tf);
 		trap_exception(tf, handler_tried);
 		intr_disable();
 	}
@@ -261,14 +251,14 @@ void trap_handler(struct trap_frame *tf, bool handler_tried)
 }
 
 /*
- * trap_short: trap.S's path for the page faults: the frame holds only the
- * caller-saved registers and the CSRs (the handler may read and change
- * those, not the callee-saved ones).  Runs the cause's handler as
- * trap_handler would.  Returns 0 when it resolved the fault; nonzero sends
- * trap.S on to save the rest and call trap_handler (no handler, no thread
- * yet, too deep, or not resolved).  => interrupts off
+ * trap_page_fault: trap.S's path for the page faults: the frame holds only
+ * the caller-saved registers and the CSRs (the handler may read and
+ * change those, not the callee-saved ones).  Runs the cause's handler as
+ * trap_handler would.  Returns 0 when it resolved the fault; nonzero
+ * sends trap.S on to save the rest and call trap_handler (no handler, no
+ * thread yet, too deep, or not resolved).  => interrupts off
  */
-int trap_short(struct trap_frame *tf)
+int trap_page_fault(struct trap_frame *tf)
 {
 	struct hart *h = hart_self();
 	struct thread *t = h ? h->cur : NULL;
@@ -278,8 +268,7 @@ int trap_short(struct trap_frame *tf)
 	if (!fn || !t || t->trap_depth >= TRAP_DEPTH_MAX)
 		return 1;
 	t->trap_depth++;
-	if (tf->sstatus & SSTATUS_SPIE)
-		intr_enable();
+	trap_intr_restore(tf);
 	ok = fn(tf);
 	intr_disable();
 	t->trap_depth--;

@@ -39,24 +39,16 @@ _Static_assert(__builtin_offsetof(struct trap_frame, sepc) == TF_SEPC, "trap fra
  * An exception handler returns true if it resolved the trap (the frame may
  * have been changed to resume elsewhere), false to fall through to the
  * expected-fault hook and then to the unexpected-trap report.  A page
- * fault's handler runs on trap.S's short path: of the frame it may read
- * and change only ra, sp, tp, t0-t6, a0-a7 and the CSRs (the callee-saved
- * registers are still in the hart, not in the frame).
+ * fault's handler (causes 12..15) runs on trap.S's short path: of the
+ * frame it may read and change only ra, sp, tp, t0-t6, a0-a7 and the CSRs
+ * (the callee-saved registers are still in the hart, not in the frame).
+ * Every handler runs with interrupts as the trapped code had them.
  */
 typedef bool (*trap_handler_t)(struct trap_frame *tf);
 
 void trap_init_hart(void);
 /* trap_set_handler: install the handler for synchronous exception `cause` (< 16); returns the old one. */
 trap_handler_t trap_set_handler(unsigned cause, trap_handler_t fn);
-/*
- * trap_set_quick_handler: a page fault (cause 12..15) first goes to quick,
- * while owner is the cause's handler (trap_set_handler switches it on and
- * off): with interrupts still off, before anything else; it must not
- * sleep or turn them on.  It resolves what owner would resolve the same
- * way, or returns false and changes nothing (owner then runs).  Same
- * frame rules as a page fault's handler.
- */
-void trap_set_quick_handler(unsigned cause, trap_handler_t quick, trap_handler_t owner);
 /* trap_set_fault_hook: called for any exception no handler resolved. */
 void trap_set_fault_hook(trap_handler_t fn);
 /*
@@ -70,7 +62,7 @@ void trap_set_user_hooks(trap_handler_t exception, void (*leave)(struct trap_fra
 
 /* Called by trap.S (see there and trap.c). */
 void trap_handler(struct trap_frame *tf, bool handler_tried);
-int trap_short(struct trap_frame *tf);
+int trap_page_fault(struct trap_frame *tf);
 
 /* trap_from_user: the trap came from U-mode (sstatus.SPP clear). */
 static inline bool trap_from_user(const struct trap_frame *tf)

@@ -1,8 +1,8 @@
 /*
- * vm_machdep.c: page faults into the VM (vm_machdep.h says which map).
- * The trap tries pmap_page_fault_quick first; vm_page_fault takes the
- * rest.  The A/D-bit fixup comes first: hardware may fault instead of
- * setting them (privileged spec, Sv39).
+ * vm_machdep.c: page faults into the VM (vm_machdep.h says which map):
+ * one handler for the three causes, vm_machdep_page_fault: the A/D-bit
+ * fixup first (hardware may fault instead of setting them: privileged
+ * spec, Sv39), then vm_fault.
  */
 #include "kern/thread.h"
 #include "kern/kernel.h"
@@ -36,8 +36,26 @@ static bool vm_page_fault_unresolved(const struct trap_frame *tf)
 	return false;
 }
 
-/* vm_page_fault: resolve the fault or leave it to the next handler (false). */
-static bool vm_page_fault(struct trap_frame *tf)
+/*
+ * vm_machdep_page_fault_failed: vm_fault did not resolve tf's fault (kr):
+ * say why if nothing else will (copyin and the like return the error,
+ * and a bad address or access is reported by the trap), and leave it to
+ * the next handler.
+ */
+static __attribute__((noinline)) bool vm_machdep_page_fault_failed(struct trap_frame *tf,
+								   kern_return_t kr)
+{
+	if (kr != KERN_INVALID_ADDRESS && kr != KERN_PROTECTION_FAILURE && !vm_page_fault_recovers(tf))
+		kprintf("vm_fault at 0x%lx: %s\n", tf->stval, kern_return_name(kr));
+	return vm_page_fault_unresolved(tf);
+}
+
+/*
+ * vm_machdep_page_fault: the page faults' handler (trap.h): the A/D-bit
+ * fixup, then vm_fault (which tries its quick path first).  Unresolved:
+ * left to the next handler (false).
+ */
+static bool vm_machdep_page_fault(struct trap_frame *tf)
 {
 	vm_map_t map = vm_machdep_fault_map(tf, thread_current());
 	vm_prot_t access = vm_machdep_fault_access(tf->scause);
@@ -48,12 +66,7 @@ static bool vm_page_fault(struct trap_frame *tf)
 	if (!pmap_hw_ad() && pmap_fault_fixup(map->pmap, tf->stval, access))
 		return true;
 	kr = vm_fault(map, tf->stval, access);
-	if (kr == KERN_SUCCESS)
-		return true;
-	/* copyin and the like return the error; anything else is about to be reported: say why. */
-	if (kr != KERN_INVALID_ADDRESS && kr != KERN_PROTECTION_FAILURE && !vm_page_fault_recovers(tf))
-		kprintf("vm_fault at 0x%lx: %s\n", tf->stval, kern_return_name(kr));
-	return vm_page_fault_unresolved(tf);
+	return kr == KERN_SUCCESS || vm_machdep_page_fault_failed(tf, kr);
 }
 
 bool pmap_user_access(void (*fn)(void *), void *arg)
@@ -94,8 +107,6 @@ void vm_machdep_init(void)
 	static const unsigned causes[] = { EXC_LOAD_PAGE_FAULT, EXC_STORE_PAGE_FAULT,
 					   EXC_INST_PAGE_FAULT };
 
-	for (unsigned i = 0; i < sizeof(causes) / sizeof(causes[0]); i++) {
-		trap_set_handler(causes[i], vm_page_fault);
-		trap_set_quick_handler(causes[i], pmap_page_fault_quick, vm_page_fault);
-	}
+	for (unsigned i = 0; i < sizeof(causes) / sizeof(causes[0]); i++)
+		trap_set_handler(causes[i], vm_machdep_page_fault);
 }

@@ -1,6 +1,6 @@
 /*
  * vm_machdep.h: what a page-fault trap is about: the access and the map
- * (vm_machdep.c's handler, and the quick one in pmap.c).  A fault in the
+ * (for vm_machdep.c's handler and the reports).  A fault in the
  * kernel_map window goes to kernel_map; one in the lower half to the map
  * of the thread that took it (from U-mode, or from S-mode touching user
  * memory with SUM).

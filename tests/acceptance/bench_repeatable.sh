@@ -5,7 +5,7 @@ set -eu
 src=$1 build=$2
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-"$src/tools/bench.sh" "$build/image/kernel.elf" "$out" > "$out/log" 2>&1 || { cat "$out/log"; exit 1; }
+"$src/tools/bench.sh" "$build/image-bench/kernel.elf" "$out" > "$out/log" 2>&1 || { cat "$out/log"; exit 1; }
 for name in trap.roundtrip thread.switch ipi.roundtrip pmap.enter pmap.remove pmap.protect pmap.zero_page pmap.copy_page tlb.shootdown.smp4; do
 	grep -q "\"name\":\"$name\",\"unit\":\"[^\"]*\",\"value\":[1-9][0-9]*,\"runs\":5" "$out/results.json" ||
 		{ cat "$out/results.json"; echo "FAIL: $name missing"; exit 1; }

@@ -97,21 +97,41 @@ KBENCH(fault_cow, "fault.cow", "instructions/fault", 1)
 	return n / PAGES;
 }
 
-/* map.fork.per_resident_page: vm_map_fork of a map with PAGES resident pages. */
-KBENCH(map_fork, "map.fork.per_resident_page", "instructions/page", 1)
+/* fork_cost: per resident page, vm_map_fork of PAGES pages, and the child's teardown if asked. */
+static uint64_t fork_cost(bool teardown)
 {
 	vm_address_t a;
 	vm_map_t map = map_with_pages(&a), child;
 	uint64_t t0, n;
 
-	(void)iters;
 	touch(a, PAGES, true);
 	t0 = rdinstret();
 	child = vm_map_fork(map);
+	if (teardown)
+		vm_map_deallocate(child);
 	n = rdinstret() - t0;
-	vm_map_deallocate(child);
+	if (!teardown)
+		vm_map_deallocate(child);
 	map_done(map);
 	return n / PAGES;
+}
+
+/* map.fork.per_resident_page: vm_map_fork of a map with PAGES resident pages. */
+KBENCH(map_fork, "map.fork.per_resident_page", "instructions/page", 1)
+{
+	(void)iters;
+	return fork_cost(false);
+}
+
+/*
+ * map.fork_teardown.per_resident_page: the same fork and the child's
+ * vm_map_deallocate (its entries, its pmap, the parent's object left
+ * unshared), as a fork that execs does.
+ */
+KBENCH(map_fork_teardown, "map.fork_teardown.per_resident_page", "instructions/page", 1)
+{
+	(void)iters;
+	return fork_cost(true);
 }
 
 /* map.copyin_copyout.per_page: a copy-on-write copy of PAGES resident pages into another map. */

@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "kern/kernel.h"
+#include "kern/thread.h"
 #include "platform/riscv/riscv.h"
 
 struct ktest_case {
@@ -126,6 +127,25 @@ void ktest_fault_check(const char *file, int line, bool taken, const char *what)
 			ktest_fault_check(__FILE__, __LINE__, false, #stmt);		\
 		} else {								\
 			ktest_fault_check(__FILE__, __LINE__, true, #stmt);		\
+		}									\
+	} while (0)
+
+/*
+ * EXPECT_ASSERT(stmt): stmt must fail a KASSERT (a lock rule, an
+ * invariant); the failure is absorbed instead of ending the machine, and
+ * execution resumes after the macro with whatever stmt had done before
+ * the assertion (locks it held stay held).  What failed is in
+ * kassert_last.
+ */
+#define EXPECT_ASSERT(stmt)								\
+	do {										\
+		kjmp_buf kassert_jb_;							\
+		kassert_last[0] = '\0';						\
+		if (kjmp_set(kassert_jb_) == 0) {					\
+			thread_current()->kassert_recover = kassert_jb_;		\
+			stmt;								\
+			thread_current()->kassert_recover = NULL;			\
+			ktest_fail(__FILE__, __LINE__, "`%s` failed no assertion", #stmt); \
 		}									\
 	} while (0)
 

@@ -478,17 +478,16 @@ KTEST(pmap, bad_input_is_refused)
 	EXPECT_EQ(pmap_nest(p, p, 0, MIB2), KERN_INVALID_ARGUMENT);
 	EXPECT_EQ(pmap_nest(kernel_pmap, p, 0, MIB2), KERN_INVALID_ARGUMENT);
 	EXPECT_EQ(pmap_unnest(p, 0, MIB2), KERN_INVALID_ARGUMENT);
-	/* pmap_enter_fast turns the same down (false) and maps nothing. */
-	EXPECT_FALSE(pmap_enter_fast(NULL, UVA, m, VM_PROT_READ, 0));
-	EXPECT_FALSE(pmap_enter_fast(p, UVA, NULL, VM_PROT_READ, 0));
-	EXPECT_FALSE(pmap_enter_fast(p, UVA + 8, m, VM_PROT_READ, 0));
-	EXPECT_FALSE(pmap_enter_fast(p, UVA, m, VM_PROT_WRITE, 0));
-	EXPECT_FALSE(pmap_enter_fast(p, UVA, m, VM_PROT_NONE, 0));
-	EXPECT_FALSE(pmap_enter_fast(p, UVA, m, 0x10, 0));
-	EXPECT_FALSE(pmap_enter_fast(p, UVA, m, VM_PROT_READ, PMAP_LARGE_2M | PMAP_WIRED));
-	EXPECT_FALSE(pmap_enter_fast(p, PMAP_USER_END, m, VM_PROT_READ, 0));
-	EXPECT_FALSE(pmap_enter_fast(p, PMAP_KERNEL_START, m, VM_PROT_READ, 0));
-	EXPECT_FALSE(pmap_enter_fast(kernel_pmap, UVA, m, VM_PROT_READ, 0));
+	/* pmap_enter_quick turns the same down (false) and maps nothing. */
+	EXPECT_FALSE(pmap_enter_quick(NULL, UVA, m, VM_PROT_READ));
+	EXPECT_FALSE(pmap_enter_quick(p, UVA, NULL, VM_PROT_READ));
+	EXPECT_FALSE(pmap_enter_quick(p, UVA + 8, m, VM_PROT_READ));
+	EXPECT_FALSE(pmap_enter_quick(p, UVA, m, VM_PROT_WRITE));
+	EXPECT_FALSE(pmap_enter_quick(p, UVA, m, VM_PROT_NONE));
+	EXPECT_FALSE(pmap_enter_quick(p, UVA, m, 0x10));
+	EXPECT_FALSE(pmap_enter_quick(p, PMAP_USER_END, m, VM_PROT_READ));
+	EXPECT_FALSE(pmap_enter_quick(p, PMAP_KERNEL_START, m, VM_PROT_READ));
+	EXPECT_FALSE(pmap_enter_quick(kernel_pmap, UVA, m, VM_PROT_READ));
 	/* Only the two good enters took effect. */
 	EXPECT_EQ(pmap_resident_count(p), 2);
 	EXPECT_PMAP_OK(p);
@@ -497,11 +496,13 @@ KTEST(pmap, bad_input_is_refused)
 }
 
 /*
- * pmap_enter_fast remembers the last level-0 table it walked to.  Once
+ * pmap_enter_quick remembers the last level-0 table it walked to.  Once
  * that table is freed (its last mapping removed) and its page reused, the
- * next fast enter must walk again and find the new table.
+ * next quick enter must walk again and find the new table.  On the way:
+ * it declines a page mapped elsewhere and an update of a page's own
+ * leaf, and replaces another page's leaf as pmap_enter does.
  */
-KTEST(pmap, enter_fast_walks_again_after_a_table_goes)
+KTEST(pmap, enter_quick_walks_again_after_a_table_goes)
 {
 	pmap_t p = pmap_create();
 	vm_page_t a = page_with(0xa000), b = page_with(0xb000), c = page_with(0xc000), d;
@@ -509,15 +510,21 @@ KTEST(pmap, enter_fast_walks_again_after_a_table_goes)
 	vm_paddr_t pa = 0;
 
 	ASSERT_TRUE(p && a && b && c);
-	EXPECT_FALSE(pmap_enter_fast(p, UVA, a, VM_PROT_READ, 0));	/* no tables yet */
+	EXPECT_FALSE(pmap_enter_quick(p, UVA, a, VM_PROT_READ));	/* no tables yet */
 	EXPECT_EQ(pmap_resident_count(p), 0);
 	EXPECT_EQ(pmap_enter(p, UVA, a, VM_PROT_READ, 0), KERN_SUCCESS);
-	EXPECT_TRUE(pmap_enter_fast(p, UVA + PAGE_SIZE, b, VM_PROT_READ | VM_PROT_WRITE, PMAP_WIRED));
+	EXPECT_TRUE(pmap_enter_quick(p, UVA + PAGE_SIZE, b, VM_PROT_READ | VM_PROT_WRITE));
 	EXPECT_EQ(pmap_extract(p, UVA + PAGE_SIZE, &pa), KERN_SUCCESS);
 	EXPECT_EQ(pa, b->phys_addr);
-	EXPECT_EQ(pmap_wired_count(p), 1);
-	EXPECT_FALSE(pmap_enter_fast(p, UVA, c, VM_PROT_READ, 0));	/* taken: left as it is */
-	EXPECT_FALSE(pmap_enter_fast(p, UVA + 2 * PAGE_SIZE, a, VM_PROT_READ, 0));	/* a is mapped */
+	EXPECT_FALSE(pmap_enter_quick(p, UVA + 2 * PAGE_SIZE, a, VM_PROT_READ));	/* a is mapped */
+	EXPECT_FALSE(pmap_enter_quick(p, UVA, a, VM_PROT_READ | VM_PROT_WRITE));	/* its own leaf */
+	EXPECT_EQ(pmap_pte_get(p, UVA) & PTE_W, 0);
+	EXPECT_TRUE(pmap_enter_quick(p, UVA, c, VM_PROT_READ));		/* a's leaf: replaced */
+	EXPECT_EQ(pmap_extract(p, UVA, &pa), KERN_SUCCESS);
+	EXPECT_EQ(pa, c->phys_addr);
+	EXPECT_EQ(pmap_resident_count(p), 2);
+	EXPECT_PMAP_OK(p);
+	EXPECT_TRUE(pmap_enter_quick(p, UVA, a, VM_PROT_READ));		/* and back: a was let go */
 	EXPECT_EQ(pmap_extract(p, UVA, &pa), KERN_SUCCESS);
 	EXPECT_EQ(pa, a->phys_addr);
 	EXPECT_PMAP_OK(p);
@@ -525,7 +532,7 @@ KTEST(pmap, enter_fast_walks_again_after_a_table_goes)
 	d = page_with(0xd000);		/* most likely on the freed table's page */
 	ASSERT_TRUE(d != NULL);
 	EXPECT_EQ(pmap_enter(p, UVA + 3 * PAGE_SIZE, a, VM_PROT_READ, 0), KERN_SUCCESS);
-	EXPECT_TRUE(pmap_enter_fast(p, UVA, c, VM_PROT_READ, 0));
+	EXPECT_TRUE(pmap_enter_quick(p, UVA, c, VM_PROT_READ));
 	EXPECT_EQ(pmap_extract(p, UVA, &pa), KERN_SUCCESS);
 	EXPECT_EQ(pa, c->phys_addr);
 	w = pmap_direct_map(d->phys_addr);

@@ -220,9 +220,9 @@ KTEST(threads, wakeup_without_sleepers)
 
 struct chan_sleep {
 	struct spinlock lk;
-	int asleep;			/* [lk] */
-	int woken;			/* [lk] */
-	bool go_a, go_b;		/* [lk] */
+	int asleep;			/* under lk */
+	int woken;			/* under lk */
+	bool go_a, go_b;		/* under lk */
 };
 
 static struct chan_sleep chan_sleep = { .lk = SPINLOCK_INIT("chan_sleep") };

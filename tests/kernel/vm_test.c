@@ -16,6 +16,7 @@
 #include "vm/vm.h"
 #include "vm/vm_fault.h"
 #include "vm/vm_kern.h"
+#include "vm/vm_map_internal.h"
 #include "vm/vm_object.h"
 #include "vm/vm_user.h"
 #include "vm/xmalloc.h"
@@ -157,9 +158,9 @@ KTEST(vm, zero_fill_and_soft_faults)
 }
 
 /*
- * The trap tries the quick path first: soft faults, read or write, end
+ * vm_fault tries its quick path first: soft faults, read or write, end
  * there, except where a page table is missing (the removal freed the
- * emptied one): vm_fault makes it.
+ * emptied one): the long way makes it.
  */
 KTEST(vm, soft_faults_take_the_quick_path)
 {
@@ -184,6 +185,103 @@ KTEST(vm, soft_faults_take_the_quick_path)
 	EXPECT_EQ(s1.soft - s0.soft, 17);
 	EXPECT_EQ(s1.zero_fill + s1.cow + s1.shadow_read, s0.zero_fill + s0.cow + s0.shadow_read);
 	thread_set_map(NULL);
+	EXPECT_MAP_OK(map);
+	vm_map_deallocate(map);
+}
+
+static uint64_t load_in(vm_map_t map, vm_offset_t va);
+
+/*
+ * A write to a page a fork shares takes the quick path once the entry
+ * has its own object over the shared one (the first write made it): the
+ * page is copied from the shadow just below and replaces its read-only
+ * mapping.  Where the copy may let vm_fault shorten the chain, it goes
+ * the long way: the shadow shared no more, or the object about to hold
+ * every page of its range.
+ */
+KTEST(vm, cow_faults_take_the_quick_path)
+{
+	vm_map_t map = map_fixture_user(), child;
+	vm_address_t a = UBASE;
+	struct vm_fault_stats s0, s1;
+
+	ASSERT_TRUE(map != NULL);
+	ASSERT_EQ(vm_allocate(map, &a, 16 * PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
+	thread_set_map(map);
+	for (int i = 0; i < 16; i++)
+		ktest_uwrite(a + ptoa(i), 0x100 + i);
+	child = vm_map_fork(map);
+	ASSERT_TRUE(child != NULL);
+	vm_fault_stats_get(&s0);
+	for (int i = 0; i < 16; i++)
+		ktest_uwrite(a + ptoa(i), 0x200 + i);
+	vm_fault_stats_get(&s1);
+	/* Not the first (it gives the entry its object) nor the last (the object is full: a bypass). */
+	EXPECT_EQ(s1.cow - s0.cow, 16);
+	EXPECT_EQ(s1.cow_quick - s0.cow_quick, 14);
+	for (int i = 0; i < 16; i++)
+		EXPECT_EQ(ktest_uread(a + ptoa(i)), 0x200 + i);
+	for (int i = 0; i < 16; i++)
+		EXPECT_EQ(load_in(child, a + ptoa(i)), 0x100 + i);
+	thread_set_map(map);
+	EXPECT_MAP_OK(map);
+	EXPECT_MAP_OK(child);
+	EXPECT_EQ(pmap_check(map->pmap, ktest_report), 0);
+	vm_map_deallocate(child);
+	/* Now the shadow is the parent's alone: copies go to vm_fault, which collapses. */
+	pmap_remove(map->pmap, a, a + 16 * PAGE_SIZE);
+	vm_fault_stats_get(&s0);
+	EXPECT_EQ(ktest_uread(a), 0x200);
+	vm_fault_stats_get(&s1);
+	EXPECT_EQ(s1.cow_quick, s0.cow_quick);
+	thread_set_map(NULL);
+	EXPECT_MAP_OK(map);
+	vm_map_deallocate(map);
+}
+
+/* Functions named _locked check their lock: called without it, each fails its assertion. */
+KTEST(vm, locked_functions_called_without_their_lock_fail)
+{
+	vm_map_t map = map_fixture_user();
+	vm_address_t a = UBASE;
+	kern_return_t kr;
+
+	ASSERT_TRUE(map != NULL);
+	ASSERT_EQ(vm_allocate(map, &a, 4 * PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
+	EXPECT_ASSERT((void)vm_map_lookup_entry_locked(map, a));
+	EXPECT_TRUE(strstr(kassert_last, "vm_map_lookup_entry_locked") != NULL);
+	EXPECT_ASSERT((void)vm_map_entry_at_or_after_locked(map, a));
+	rw_lock_read(&map->lock);		/* read-locked is not enough to clip */
+	EXPECT_ASSERT((void)vm_map_clip_locked(map, a + PAGE_SIZE, a + 2 * PAGE_SIZE, &kr));
+	EXPECT_TRUE(strstr(kassert_last, "not write-locked") != NULL);
+	EXPECT_TRUE(vm_map_lookup_entry_locked(map, a) != NULL);	/* and with it, no complaint */
+	rw_unlock_read(&map->lock);
+	EXPECT_MAP_OK(map);
+	vm_map_deallocate(map);
+}
+
+/*
+ * In test runs a map is checked whenever its write lock is let go: a
+ * change that leaves it broken fails there, at the change, not later.
+ */
+KTEST(vm, unlock_catches_a_broken_map)
+{
+	vm_map_t map = map_fixture_user();
+	vm_address_t a = UBASE;
+	struct vm_map_entry bogus = { 0 };
+
+	ASSERT_TRUE(map != NULL);
+	EXPECT_TRUE(kinvariants);
+	ASSERT_EQ(vm_allocate(map, &a, 4 * PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
+	vm_map_lock(map);
+	map->nentries++;
+	EXPECT_ASSERT(vm_map_unlock(map));		/* still locked: the assertion came first */
+	EXPECT_TRUE(strstr(kassert_last, "inconsistent") != NULL);
+	map->nentries--;
+	vm_map_hint_set(map, &bogus);		/* a hint that is no entry of the map */
+	EXPECT_ASSERT(vm_map_lock_downgrade(map));
+	vm_map_hint_set(map, map->first);
+	vm_map_unlock(map);
 	EXPECT_MAP_OK(map);
 	vm_map_deallocate(map);
 }
@@ -379,6 +477,17 @@ KTEST(vm, kmem_variants)
 /* ---- fork and map copies ------------------------------------------------------------- */
 
 /* in_map: run f with the thread in map (faults there resolve through vm_fault). */
+/* object_at: the object of map's entry at va (looked up under the map's lock). */
+static vm_object_t object_at(vm_map_t map, vm_offset_t va)
+{
+	vm_object_t object;
+
+	rw_lock_read(&map->lock);
+	object = vm_map_lookup_entry_locked(map, va)->object;
+	rw_unlock_read(&map->lock);
+	return object;
+}
+
 static uint64_t load_in(vm_map_t map, vm_offset_t va)
 {
 	uint64_t v;
@@ -471,7 +580,7 @@ KTEST(vm, three_generations_then_collapse)
 	EXPECT_EQ(load_in(g[0], c), 100);
 	EXPECT_EQ(load_in(g[2], c + PAGE_SIZE), 7);
 	EXPECT_EQ(load_in(g[0], c + PAGE_SIZE), 8);
-	EXPECT_LE(vm_object_chain_length(vm_map_lookup_entry_locked(g[2], c)->object), 2);
+	EXPECT_LE(vm_object_chain_length(object_at(g[2], c)), 2);
 	EXPECT_MAP_OK(g[0]);
 	EXPECT_MAP_OK(g[2]);
 	vm_map_deallocate(g[2]);
@@ -494,7 +603,7 @@ KTEST(vm, a_thousand_forks_keep_the_chain_short)
 		store_in(parent, a + PAGE_SIZE * (i % 4), i);
 		ASSERT_EQ(load_in(child, a), i);
 		vm_map_deallocate(child);
-		longest = MAX(longest, vm_object_chain_length(vm_map_lookup_entry_locked(parent, a)->object));
+		longest = MAX(longest, vm_object_chain_length(object_at(parent, a)));
 	}
 	EXPECT_LE(longest, 3);
 	EXPECT_EQ(load_in(parent, a + 3 * PAGE_SIZE), 999);

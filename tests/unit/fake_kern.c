@@ -250,3 +250,8 @@ bool rw_write_held(struct rwlock *l)
 {
 	return (l->state & RW_WRITER) != 0;
 }
+
+bool rw_held(struct rwlock *l)
+{
+	return l->state != 0;
+}

@@ -187,12 +187,15 @@ kern_return_t pmap_extract(pmap_t p, vm_offset_t va, vm_paddr_t *pa)
 	return KERN_SUCCESS;
 }
 
-bool pmap_enter_fast(pmap_t p, vm_offset_t va, vm_page_t m, vm_prot_t prot, unsigned flags)
+bool pmap_enter_quick(pmap_t p, vm_offset_t va, vm_page_t m, vm_prot_t prot)
 {
-	/* As the real one: a slot in use, or bad input, is left to pmap_enter. */
-	if (!p || !m || !page_aligned(va) || prot == VM_PROT_NONE || fake_find(p, va))
+	struct fake_mapping *f;
+
+	/* As the real one: bad input, or an update of the page's own mapping, is left to pmap_enter. */
+	if (!p || !m || !page_aligned(va) || prot == VM_PROT_NONE ||
+	    ((f = fake_find(p, va)) && f->page == m))
 		return false;
-	return pmap_enter(p, va, m, prot, flags) == KERN_SUCCESS;
+	return pmap_enter(p, va, m, prot, 0) == KERN_SUCCESS;
 }
 
 vm_prot_t fake_pmap_prot(pmap_t p, vm_offset_t va)

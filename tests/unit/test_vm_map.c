@@ -67,6 +67,17 @@ UTEST(vm_map, basic_calls)
 	UT_EXPECT_EQ(vm_object_count(), 0);
 }
 
+/* object_at: the object of map's entry at va (looked up under the map's lock). */
+static vm_object_t object_at(vm_map_t map, vm_offset_t va)
+{
+	vm_object_t object;
+
+	rw_lock_read(&map->lock);
+	object = vm_map_lookup_entry_locked(map, va)->object;
+	rw_unlock_read(&map->lock);
+	return object;
+}
+
 /* quick_declines: vm_fault_quick turns the fault down and maps nothing. */
 static bool quick_declines(vm_map_t map, vm_offset_t va, vm_prot_t type)
 {
@@ -110,7 +121,7 @@ UTEST(vm_map, quick_fault_takes_only_what_it_can)
 	rw_lock_write(&map->lock);
 	UT_EXPECT(quick_declines(map, a, VM_PROT_READ));
 	rw_unlock_write(&map->lock);
-	object = vm_map_lookup_entry_locked(map, a)->object;
+	object = object_at(map, a);
 	mutex_lock(&object->lock);
 	UT_EXPECT(quick_declines(map, a, VM_PROT_READ));
 	m = vm_page_lookup(object, 0);
@@ -182,7 +193,7 @@ UTEST(vm_map, fork_chain_stays_short)
 		UT_ASSERT(map_write(child, a, (uint64_t)i) == KERN_SUCCESS);
 		UT_ASSERT(map_write(map, a + ptoa(i % 4), (uint64_t)i) == KERN_SUCCESS);
 		vm_map_deallocate(child);
-		longest = MAX(longest, vm_object_chain_length(vm_map_lookup_entry_locked(map, a)->object));
+		longest = MAX(longest, vm_object_chain_length(object_at(map, a)));
 	}
 	UT_EXPECT(longest <= 3);
 	vm_map_deallocate(map);
@@ -209,7 +220,7 @@ UTEST(vm_map, checkers_catch_each_corruption)
 {
 	vm_map_t map;
 	vm_address_t a = WIN, b = WIN + 8 * PAGE_SIZE;
-	struct vm_map_entry *first, *mid;
+	struct vm_map_entry *first, *mid, stray = { 0 };
 	vm_object_t object;
 
 	setup_once();
@@ -243,6 +254,7 @@ UTEST(vm_map, checkers_catch_each_corruption)
 	CORRUPT(map, object->ref_count, 2);			/* three entries hold it */
 	CORRUPT(map, object->resident_count, 3);
 	CORRUPT(map, mid->next->prev, first);
+	CORRUPT(map, map->hint, &stray);			/* the hint names no entry of the map */
 	reports = 0;
 	vm_map_deallocate(map);
 	UT_EXPECT_EQ(vm_object_count(), 0);

@@ -6,20 +6,30 @@ enable_testing()
 
 set(image_dir ${CMAKE_BINARY_DIR}/image)
 set(image ${image_dir}/kernel.elf)
+set(image_bench_dir ${CMAKE_BINARY_DIR}/image-bench)
+set(image_bench ${image_bench_dir}/kernel.elf)
 set(qemu_run ${CMAKE_SOURCE_DIR}/tools/qemu-run.sh)
 
-# --- the image -------------------------------------------------------------
+# --- the images ------------------------------------------------------------
+# One source, two images: build/image, a KINVARIANTS build (kern/kernel.h)
+# that every suite boots, and build/image-bench without those checks, which
+# make bench measures.
 string(REPLACE ";" ":" extra_tests_arg "${EXTRA_TESTS}")
-ExternalProject_Add(image
-  SOURCE_DIR ${CMAKE_SOURCE_DIR}
-  BINARY_DIR ${image_dir}
-  CMAKE_GENERATOR ${CMAKE_GENERATOR}
-  CMAKE_ARGS -DCMAKE_TOOLCHAIN_FILE=${CMAKE_SOURCE_DIR}/toolchain.cmake
-             -DEXTRA_TESTS=${extra_tests_arg}
-  BUILD_ALWAYS ON
-  INSTALL_COMMAND ""
-  BUILD_BYPRODUCTS ${image}
-  USES_TERMINAL_BUILD ON)
+# kernel_image(TARGET DIR INVARIANTS): the image built in DIR, KINVARIANTS ON or OFF.
+function(kernel_image target dir invariants)
+  ExternalProject_Add(${target}
+    SOURCE_DIR ${CMAKE_SOURCE_DIR}
+    BINARY_DIR ${dir}
+    CMAKE_GENERATOR ${CMAKE_GENERATOR}
+    CMAKE_ARGS -DCMAKE_TOOLCHAIN_FILE=${CMAKE_SOURCE_DIR}/toolchain.cmake
+               -DEXTRA_TESTS=${extra_tests_arg} -DKINVARIANTS=${invariants}
+    BUILD_ALWAYS ON
+    INSTALL_COMMAND ""
+    BUILD_BYPRODUCTS ${dir}/kernel.elf
+    USES_TERMINAL_BUILD ON)
+endfunction()
+kernel_image(image ${image_dir} ON)
+kernel_image(image_bench ${image_bench_dir} OFF)
 
 # --- the fuzzers (tests/fuzz): clang, libFuzzer --------------------------------
 set(fuzz_dir ${CMAKE_BINARY_DIR}/fuzz)
@@ -46,7 +56,8 @@ add_custom_target(fuzz_run
   DEPENDS fuzz USES_TERMINAL)
 
 # --- host unit tests -------------------------------------------------------
-set(host_flags -std=gnu11 -O1 -g -Wall -Wextra -Werror
+# Test builds: lock rules and maps are checked as they change (KINVARIANTS, kern/kernel.h).
+set(host_flags -std=gnu11 -O1 -g -Wall -Wextra -Werror -DKINVARIANTS
   -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
 
 add_library(utest STATIC ${CMAKE_SOURCE_DIR}/tests/unit/utest.c)
@@ -140,5 +151,5 @@ endforeach()
 
 # --- make bench / make run / make debug -------------------------------------
 add_custom_target(bench
-  COMMAND ${CMAKE_SOURCE_DIR}/tools/bench.sh ${image} ${CMAKE_BINARY_DIR}/bench
-  DEPENDS image USES_TERMINAL)
+  COMMAND ${CMAKE_SOURCE_DIR}/tools/bench.sh ${image_bench} ${CMAKE_BINARY_DIR}/bench
+  DEPENDS image_bench USES_TERMINAL)
