@@ -528,15 +528,11 @@ static inline void pmap_batch_finish(struct pmap_batch *b)
 }
 
 /*
- * pmap_range_apply: call fn on every leaf inside [start, end) (whose ends
- * are already split), walking each level-0 table in place; with `prune`,
- * free the tables fn emptied.
+ * pmap_remove_range: clear every leaf inside [start, end) (whose ends are
+ * already split), walking each level-0 table in place, and free the
+ * tables that leaves empty.
  */
-typedef void (*pmap_leaf_fn)(pmap_t p, struct pte_loc *loc, vm_offset_t va,
-			     struct pmap_batch *b, void *arg);
-
-static void pmap_range_apply(pmap_t p, vm_offset_t start, vm_offset_t end, pmap_leaf_fn fn,
-			     void *arg, bool prune, struct pmap_batch *b)
+static void pmap_remove_range(pmap_t p, vm_offset_t start, vm_offset_t end, struct pmap_batch *b)
 {
 	vm_offset_t va = start;
 
@@ -550,27 +546,19 @@ static void pmap_range_apply(pmap_t p, vm_offset_t start, vm_offset_t end, pmap_
 			for (unsigned i = PT_INDEX(va, 0); i < PT_ENTRIES && va < end; i++, va += PAGE_SIZE) {
 				loc.e = &t[i];
 				if (*loc.e & PTE_V)
-					fn(p, &loc, va, b, arg);
+					pmap_leaf_clear(p, &loc, va, b);
 			}
-			if (prune)
-				pmap_prune(p, first, b);
+			pmap_prune(p, first, b);
 			continue;
 		}
 		next = (va & ~(PT_LEVEL_SIZE(loc.level) - 1)) + PT_LEVEL_SIZE(loc.level);
 		if (*loc.e & PTE_V) {
-			fn(p, &loc, va, b, arg);
-			if (prune && loc.level < PT_LEVELS - 1)
+			pmap_leaf_clear(p, &loc, va, b);
+			if (loc.level < PT_LEVELS - 1)
 				pmap_prune(p, va, b);
 		}
 		va = next;
 	}
-}
-
-static void leaf_remove_fn(pmap_t p, struct pte_loc *loc, vm_offset_t va, struct pmap_batch *b,
-			   void *arg)
-{
-	(void)arg;
-	pmap_leaf_clear(p, loc, va, b);
 }
 
 /*
@@ -649,7 +637,7 @@ static kern_return_t pmap_remove_locked(pmap_t p, vm_offset_t start, vm_offset_t
 	    (end < (p->is_kernel ? PMAP_KERNEL_END : PMAP_USER_END) &&
 	     (kr = pmap_split_at(p, end)) != KERN_SUCCESS))
 		return kr;
-	pmap_range_apply(p, start, end, leaf_remove_fn, NULL, true, b);
+	pmap_remove_range(p, start, end, b);
 	return KERN_SUCCESS;
 }
 
