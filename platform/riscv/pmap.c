@@ -1163,11 +1163,16 @@ bool pmap_enter_quick(pmap_t p, vm_offset_t va, vm_page_t m, vm_prot_t prot)
 	pt_entry_t npte;
 	uint64_t sie;
 
-	if (!pmap_enter_page_args(p, va, m, prot, 0) || m->md.pv_embedded.pmap)
+	if (!pmap_enter_page_args(p, va, m, prot, 0))
 		return false;
 	npte = pmap_pte_make(p, m, prot, 0);
 	sie = csr_read_clear(sstatus, SSTATUS_SIE) & SSTATUS_SIE;
 	if (!spin_try_acquire(&pmap_lock)) {
+		csr_set(sstatus, sie);
+		return false;
+	}
+	if (m->md.pv_embedded.pmap) {		/* mapped elsewhere: a pv entry to allocate */
+		spin_release(&pmap_lock);
 		csr_set(sstatus, sie);
 		return false;
 	}
