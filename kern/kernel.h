@@ -49,8 +49,8 @@ void machine_exit(int status) __attribute__((noreturn));
  * KINVARIANTS builds (the image every test suite boots, the host tests,
  * the fuzzer; FreeBSD's INVARIANTS) check what costs too much for every
  * build: lock rules (LOCK_ASSERT) and each map as its write lock is let
- * go (vm_map_unlock).  The image make bench measures and make run boots
- * by default is built without it, and has none of that code.
+ * go (vm_map_unlock).  The image make bench measures (build/image-bench)
+ * is built without it, and has none of that code.
  */
 #ifdef KINVARIANTS
 #define kinvariants	true
