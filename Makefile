@@ -2,7 +2,8 @@
 # then builds and runs.  Everything lands in $(BUILD).
 #   make run     boot the demo in QEMU
 #   make test    host unit tests + every QEMU suite through ctest
-#   make bench   instruction-count benchmarks -> $(BUILD)/bench/results.json
+#   make bench   instruction-count benchmarks -> $(BUILD)/bench/results.json,
+#                kept in $(BUILD)/bench/history and compared with the run before
 #   make debug   boot QEMU halted, waiting for gdb
 #   make fuzz    the map fuzzer for SECONDS (default 60): operations, coverage
 #   make soak    the soak suite for MINUTES (default 30): every VM call from 4

@@ -5,6 +5,7 @@
 # are lines measured against host time, which carry "host_ns"), and write
 # OUTDIR/results.json:
 #   {"benchmarks":[{"name":...,"unit":...,"value":N,"runs":K}, ...]}
+# with a copy in OUTDIR/history/, and a comparison with the run before.
 set -eu
 image=$1 out=$2
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -43,3 +44,14 @@ done < "$out/runs.txt"
 } > "$out/results.json"
 cat "$out/results.json"
 echo "bench: $(wc -l < "$out/bench.lines") benchmarks, identical in two boots; wrote $out/results.json"
+
+# Each run is kept in OUTDIR/history (named by time and commit), and
+# compared with the run before it.
+mkdir -p "$out/history"
+prev=$(ls "$out"/history/*.json 2>/dev/null | sort | tail -n 1 || true)
+rev=$(git -C "$top" describe --always --dirty 2>/dev/null || echo unknown)
+cp "$out/results.json" "$out/history/$(date -u +%Y%m%dT%H%M%SZ)-$rev.json"
+if [ -n "$prev" ]; then
+	echo "bench: against the run before ($(basename "$prev")):"
+	"$top/tools/bench-compare" "$prev" "$out/results.json"
+fi
