@@ -120,9 +120,10 @@ bios=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
 [ -f "$bios" ] || { echo "qemu-run: $bios missing (apt-get install opensbi)" >&2; exit 2; }
 
 # shellcheck disable=SC2086 # cpu, icount and gdb are option lists
-# The harts have the V extension (the pmap zeroes and copies pages with it)
+# The harts have the V extension (the pmap zeroes and copies pages with it),
+# version 1.0 of the vector spec named (else QEMU warns on every boot),
 # unless the options name a -cpu of their own.
-cpu="-cpu rv64,v=true"
+cpu="-cpu rv64,v=true,vext_spec=v1.0"
 for o in "$@"; do [ "$o" != "-cpu" ] || cpu=""; done
 set -- qemu-system-riscv64 -M virt -bios "$bios" -kernel "$image" -append "$append" \
 	-display none -monitor none -serial stdio $cpu \
