@@ -34,14 +34,14 @@ kern_return_t vm_fault(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type);
 
 /*
  * vm_fault_quick: vm_fault for the commonest faults, where that costs
- * least (vm_fault tries it first).  vaddr is in
- * map's lookup hint, the entry ready for fault_type and not wired, no
- * lock involved held by anyone, and the fault one of: a soft fault (the
- * page resident in the entry's own object, not busy, nothing mapped at
- * vaddr yet); a zero fill of an object with nothing below it; a write's
- * copy of a page resident in the object's immediate shadow (see
- * quick_copy_ready in vm_fault.c for what else that needs).  Never sleeps
- * or waits.
+ * least (vm_fault tries it first).  vaddr is in map's lookup hint, the
+ * entry ready for fault_type and not wired, no lock involved held by
+ * anyone, and the fault one of: a soft fault (the page resident in the
+ * entry's own object, not busy, nothing mapped at vaddr yet); a zero fill
+ * of an object with nothing below it; a write's copy of a page resident
+ * in the object's immediate shadow (quick_copy_ready in vm_fault.c says
+ * what else that needs).  Never sleeps, and waits for no lock (a copy's
+ * replaced mapping may be shot down, as pmap_enter does).
  * => true: mapped as vm_fault would have; false (a NULL map included):
  *    vm_fault does the rest, and nothing changed, except that a page it
  *    made but could not map stays in the object
