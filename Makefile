@@ -1,6 +1,6 @@
 # Front end: each target does its own set-up (packages, CMake configure),
 # then builds and runs.  Everything lands in $(BUILD).
-#   make run     boot the demo in QEMU
+#   make run     boot the demo in QEMU; its vm_stat series in $(BUILD)/run/vm_stat.csv
 #   make test    host unit tests + every QEMU suite through ctest
 #   make bench   instruction-count benchmarks -> $(BUILD)/bench/results.json,
 #                kept in $(BUILD)/bench/history and compared with the run before
@@ -47,8 +47,13 @@ configure: setup
 build: configure
 	@cmake --build $(BUILD)
 
+# The console is also kept in $(BUILD)/run.log; its vm_stat lines become
+# $(BUILD)/run/vm_stat.csv, beside the share, once the machine has stopped.
 run: build
-	tools/qemu-run.sh --work $(BUILD)/run $(IMAGE) "$(ARGS)" $(DEVICES) $(QEMU_OPTS)
+	@{ tools/qemu-run.sh --work $(BUILD)/run $(IMAGE) "$(ARGS)" $(DEVICES) $(QEMU_OPTS); \
+	   echo $$? > $(BUILD)/run.status; } | tee $(BUILD)/run.log
+	@tools/vmstat-csv $(BUILD)/run.log $(BUILD)/run/vm_stat.csv || true
+	@exit $$(cat $(BUILD)/run.status)
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) $(if $(TEST),-R '$(TEST)')
