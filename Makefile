@@ -4,6 +4,8 @@
 #   make test    host unit tests + every QEMU suite through ctest
 #   make bench   instruction-count benchmarks -> $(BUILD)/bench/results.json,
 #                kept in $(BUILD)/bench/history and compared with the run before
+#   make plots   PNG charts of the last make bench (against the run before)
+#                and of the last make run's vm_stat series -> $(BUILD)/plots
 #   make debug   boot QEMU halted, waiting for gdb
 #   make fuzz    the map fuzzer for SECONDS (default 60): operations, coverage
 #   make soak    the soak suite for MINUTES (default 30): every VM call from 4
@@ -32,7 +34,7 @@ MINUTES ?= 30
 SOAK_ARGS := swap=swap swapfile=swap swapfile.size=16M swapfile.max=12 swapfile.hiwat=8M \
 	swapfile.lowat=24M swapfile.hold=500
 
-.PHONY: all setup configure build run test bench debug fuzz soak clean
+.PHONY: all setup configure build run test bench plots debug fuzz soak clean
 
 all: build
 
@@ -60,6 +62,19 @@ test: build
 
 bench: build
 	tools/bench.sh $(BENCH_IMAGE) $(BUILD)/bench
+
+# The last make bench against the run before it (build/bench/history), and
+# the last make run's vm_stat series, as PNG files in $(BUILD)/plots.
+plots: setup
+	@args=""; \
+	if [ -f $(BUILD)/bench/results.json ]; then \
+		args="--bench $(BUILD)/bench/results.json"; \
+		prev=$$(ls $(BUILD)/bench/history/*.json 2>/dev/null | sort | tail -n 2 | sed -n '2{x;p};h'); \
+		[ -z "$$prev" ] || args="$$args --previous $$prev"; \
+	fi; \
+	[ ! -f $(BUILD)/run/vm_stat.csv ] || args="$$args --vmstat $(BUILD)/run/vm_stat.csv"; \
+	[ -n "$$args" ] || { echo "plots: nothing yet: make bench and/or make run first"; exit 1; }; \
+	tools/plots $(BUILD)/plots $$args
 
 fuzz: build
 	FUZZ_SECONDS=$(SECONDS) cmake --build $(BUILD) --target fuzz_run

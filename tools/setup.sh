@@ -6,7 +6,7 @@ set -eu
 
 packages="qemu-system-misc opensbi gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf
 picolibc-riscv64-unknown-elf cmake ninja-build gcc libc6-dev device-tree-compiler
-clang libclang-rt-14-dev"
+clang libclang-rt-14-dev python3 python3-matplotlib"
 [ "${1:-}" = "--debug" ] && packages="$packages gdb-multiarch"
 
 missing=""
