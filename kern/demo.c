@@ -127,8 +127,9 @@ static void demo_vm(void)
 		vm_map_deallocate(child);
 	}
 	vm_fault_stats_get(&st);
-	kprintf("  faults so far: %lu zero-fill, %lu copy-on-write, %lu soft (%lu on the quick path)\n",
-		st.zero_fill, st.cow, st.soft, st.soft_quick);
+	kprintf("  faults so far: %lu zero-fill, %lu copy-on-write (%lu on the quick path), "
+		"%lu soft (%lu on the quick path)\n", st.zero_fill, st.cow, st.cow_quick, st.soft,
+		st.soft_quick);
 	vm_map_deallocate(map);
 }
 

@@ -25,7 +25,6 @@
 #include "platform/riscv/riscv.h"
 #include "platform/riscv/tlb.h"
 #include "platform/riscv/trap.h"
-#include "platform/riscv/vm_machdep.h"
 #include "platform/riscv/vmlayout.h"
 #include "vm/pmap.h"
 #include "platform/riscv/pmap_md.h"

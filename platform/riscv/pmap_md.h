@@ -10,8 +10,6 @@
 #include "platform/riscv/pte.h"
 #include "vm/pmap.h"
 
-struct trap_frame;
-
 /* pmap_bootstrap: kernel_pmap adopts the kernel table at kernel_root_pa (kmap.c). */
 void pmap_bootstrap(vm_paddr_t kernel_root_pa);
 extern bool pmap_hw_ad_bits;	/* [c] set once by pmap_ad_probe */
