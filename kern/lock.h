@@ -41,6 +41,8 @@
  *   [z]  the zone's own lock, zone.lock (vm/vm_zone.h)
  *   [Z]  zone_list_lock (vm/vm_zone.c)
  *   [x]  the heap's own lock, heap.lock (vm/xmalloc.c)
+ *   [X]  xmem_lock, the cross-memory attachments and hidden pages (aix/xmem.c)
+ *   [E]  pin_module_lock, pincode's counts (aix/pin.c)
  *   [k]  pageout_lock (vm/vm_pageout.c)
  *   [d]  dp_lock (vm/default_pager.c)
  *   [r]  dp_write_lock, the default pager's ring of writes (vm/default_pager.c)

@@ -293,6 +293,7 @@ static bool entry_mergeable(const struct vm_map_entry *a, const struct vm_map_en
 	       a->protection == b->protection && a->max_protection == b->max_protection &&
 	       a->inheritance == b->inheritance && a->behavior == b->behavior &&
 	       a->wired_count == b->wired_count && a->user_wired_count == b->user_wired_count &&
+	       a->pin_count == b->pin_count &&
 	       a->needs_copy == b->needs_copy && a->is_shared == b->is_shared;
 }
 
@@ -575,7 +576,7 @@ static kern_return_t vm_map_delete_locked(vm_map_t map, vm_offset_t start, vm_of
 	while (e && e->start < end) {
 		struct vm_map_entry *next = e->next;
 
-		if (e->wired_count || e->user_wired_count)
+		if (vm_map_entry_wired(e))
 			entry_unwire_pages(map, e);
 		if (e->is_submap && e->use_pmap)
 			pmap_unnest(map->pmap, e->start, e->end - e->start);
@@ -1199,9 +1200,17 @@ kern_return_t vm_map_lookup(vm_map_t *mapp, vm_offset_t vaddr, vm_prot_t fault_t
 
 /* ---- wiring ---------------------------------------------------------------------------- */
 
-static uint16_t *entry_wire_counter(struct vm_map_entry *e, boolean_t user_wire)
+/* The three counts a wiring of an entry is kept in: one wiring never undoes another kind. */
+enum wire_kind {
+	WIRE_KERNEL,		/* vm_map_wire(..., FALSE): kmem, the kernel's own */
+	WIRE_USER,		/* vm_map_wire(..., TRUE): a task's vm_wire */
+	WIRE_PIN,		/* vm_map_pin: the AIX pins */
+};
+
+static uint16_t *entry_wire_counter(struct vm_map_entry *e, enum wire_kind kind)
 {
-	return user_wire ? &e->user_wired_count : &e->wired_count;
+	return kind == WIRE_USER ? &e->user_wired_count
+	       : kind == WIRE_PIN ? &e->pin_count : &e->wired_count;
 }
 
 /*
@@ -1263,8 +1272,9 @@ static kern_return_t entry_wire_pages(vm_map_t map, struct vm_map_entry *e, vm_p
 	return KERN_SUCCESS;
 }
 
-kern_return_t vm_map_wire(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_prot_t access_type,
-			  boolean_t user_wire)
+/* map_wire: vm_map_wire with the count kind. */
+static kern_return_t map_wire(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_prot_t access_type,
+			      enum wire_kind kind)
 {
 	struct vm_map_entry *e, *first;
 	kern_return_t kr;
@@ -1275,31 +1285,31 @@ kern_return_t vm_map_wire(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_p
 		return kr;
 	for (e = first; e && e->start < end; e = e->next) {
 		if ((access_type & ~e->protection) || e->protection == VM_PROT_NONE || e->is_submap ||
-		    *entry_wire_counter(e, user_wire) == UINT16_MAX) {
+		    *entry_wire_counter(e, kind) == UINT16_MAX) {
 			kr = e->is_submap ? KERN_INVALID_ARGUMENT
-			     : *entry_wire_counter(e, user_wire) == UINT16_MAX ? KERN_FAILURE
+			     : *entry_wire_counter(e, kind) == UINT16_MAX ? KERN_FAILURE
 										: KERN_PROTECTION_FAILURE;
 			range_op_end(map, start, end);
 			return kr;
 		}
 	}
 	for (e = first; e && e->start < end; e = e->next) {
-		if (!e->wired_count && !e->user_wired_count &&
+		if (!vm_map_entry_wired(e) &&
 		    (kr = entry_wire_pages(map, e, access_type)) != KERN_SUCCESS) {
 			for (struct vm_map_entry *u = first; u != e; u = u->next)	/* undo */
-				if (--*entry_wire_counter(u, user_wire) == 0 && !u->wired_count &&
-				    !u->user_wired_count)
+				if (--*entry_wire_counter(u, kind) == 0 && !vm_map_entry_wired(u))
 					entry_unwire_pages(map, u);
 			range_op_end(map, start, end);
 			return kr;
 		}
-		(*entry_wire_counter(e, user_wire))++;
+		(*entry_wire_counter(e, kind))++;
 	}
 	range_op_end(map, start, end);
 	return KERN_SUCCESS;
 }
 
-kern_return_t vm_map_unwire(vm_map_t map, vm_offset_t start, vm_offset_t end, boolean_t user_wire)
+/* map_unwire: vm_map_unwire with the count kind. */
+static kern_return_t map_unwire(vm_map_t map, vm_offset_t start, vm_offset_t end, enum wire_kind kind)
 {
 	struct vm_map_entry *e, *first;
 	kern_return_t kr;
@@ -1309,17 +1319,39 @@ kern_return_t vm_map_unwire(vm_map_t map, vm_offset_t start, vm_offset_t end, bo
 	if (!(first = range_op_begin(map, start, end - start, &start, &end, &kr)))
 		return kr;
 	for (e = first; e && e->start < end; e = e->next) {
-		if (*entry_wire_counter(e, user_wire) == 0) {
+		if (*entry_wire_counter(e, kind) == 0) {
 			range_op_end(map, start, end);
 			return KERN_FAILURE;
 		}
 	}
 	for (e = first; e && e->start < end; e = e->next)
-		if (--*entry_wire_counter(e, user_wire) == 0 && !e->wired_count && !e->user_wired_count)
+		if (--*entry_wire_counter(e, kind) == 0 && !vm_map_entry_wired(e))
 			entry_unwire_pages(map, e);
 	range_op_end(map, start, end);
 	return KERN_SUCCESS;
 }
+
+kern_return_t vm_map_wire(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_prot_t access_type,
+			  boolean_t user_wire)
+{
+	return map_wire(map, start, end, access_type, user_wire ? WIRE_USER : WIRE_KERNEL);
+}
+
+kern_return_t vm_map_unwire(vm_map_t map, vm_offset_t start, vm_offset_t end, boolean_t user_wire)
+{
+	return map_unwire(map, start, end, user_wire ? WIRE_USER : WIRE_KERNEL);
+}
+
+kern_return_t vm_map_pin(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_prot_t access_type)
+{
+	return map_wire(map, start, end, access_type, WIRE_PIN);
+}
+
+kern_return_t vm_map_unpin(vm_map_t map, vm_offset_t start, vm_offset_t end)
+{
+	return map_unwire(map, start, end, WIRE_PIN);
+}
+
 
 /*
  * The I/O hold (Apple's IOPL, AIX's xmattach): the pages themselves are
@@ -1337,7 +1369,7 @@ kern_return_t vm_map_unwire(vm_map_t map, vm_offset_t start, vm_offset_t end, bo
 static kern_return_t entry_hold_pages(vm_map_t map, struct vm_map_entry *e, vm_offset_t start,
 				      vm_offset_t end, vm_prot_t access, vm_page_t *pages)
 {
-	if ((e->wired_count || e->user_wired_count) &&
+	if (vm_map_entry_wired(e) &&
 	    vm_object_pages_hold(e->object, e->offset + (start - e->start),
 				 (uint32_t)atop(end - start), pages))
 		return KERN_SUCCESS;
@@ -1383,6 +1415,36 @@ kern_return_t vm_map_hold_pages(vm_map_t map, vm_offset_t start, vm_offset_t end
 	return kr;
 }
 
+kern_return_t vm_map_attach_objects(vm_map_t map, vm_offset_t start, vm_offset_t end,
+				    struct vm_map_object_run *runs, int max, int *n)
+{
+	struct vm_map_entry *e, *first;
+	kern_return_t kr = KERN_SUCCESS;
+	int count = 0;
+
+	if (!n || end <= start || max < 0 || (max && !runs))
+		return KERN_INVALID_ARGUMENT;
+	*n = 0;
+	if (!(first = range_op_begin(map, start, end - start, &start, &end, &kr)))
+		return kr;
+	for (e = first; e && e->start < end && kr == KERN_SUCCESS; e = e->next, count++)
+		kr = e->is_submap ? KERN_INVALID_ARGUMENT
+		     : !(e->protection & VM_PROT_READ) ? KERN_PROTECTION_FAILURE : KERN_SUCCESS;
+	if (kr == KERN_SUCCESS && count > max) {
+		*n = count;
+		kr = KERN_NO_SPACE;
+	}
+	/* Ready for the entry's own access: a writable one gets its private copy now. */
+	for (e = first; kr == KERN_SUCCESS && e && e->start < end; e = e->next)
+		kr = vm_map_entry_prepare_locked(e, e->protection & (VM_PROT_READ | VM_PROT_WRITE));
+	for (e = first; kr == KERN_SUCCESS && e && e->start < end; e = e->next, (*n)++) {
+		vm_object_attach(e->object);
+		runs[*n] = (struct vm_map_object_run){ e->start, e->end, e->object, e->offset,
+						       e->protection };
+	}
+	range_op_end(map, start, end);
+	return kr;
+}
 
 /* ---- checking and printing -------------------------------------------------------------- */
 
@@ -1591,6 +1653,8 @@ static void map_print_locked(vm_map_t map, vm_offset_t lo, vm_offset_t hi, bool 
 		      prot_str(e->protection, p), prot_str(e->max_protection, m),
 		      inherit[e->inheritance], behavior[e->behavior], e->wired_count,
 		      e->user_wired_count);
+		if (e->pin_count)
+			print(" pinned %u", e->pin_count);
 		if (e->is_submap)
 			print(" submap %p+0x%lx%s\n", (void *)e->submap, e->offset,
 			      e->use_pmap ? " use_pmap" : "");

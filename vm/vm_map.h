@@ -45,12 +45,19 @@ struct vm_map_entry {
 	vm_behavior_t behavior;			/* [m] */
 	uint16_t wired_count;			/* [m] kernel wirings */
 	uint16_t user_wired_count;		/* [m] vm_map_wire(..., user_wire = TRUE) */
+	uint16_t pin_count;			/* [m] vm_map_pin: the AIX pins (aix/pin.h) */
 	bool needs_copy;			/* [m] object shared copy-on-write: shadow before writing */
 	bool is_shared;				/* [m] object reached through another map too */
 	bool is_submap;				/* [m] */
 	bool use_pmap;				/* [m] submap's page tables nested into ours */
 };
 typedef struct vm_map_entry *vm_map_entry_t;
+
+/* vm_map_entry_wired: some wiring (kernel, user or pin) holds e's pages resident.  => [m] */
+static inline bool vm_map_entry_wired(const struct vm_map_entry *e)
+{
+	return e->wired_count || e->user_wired_count || e->pin_count;
+}
 
 struct vm_map {
 	struct rwlock lock;
@@ -132,6 +139,15 @@ kern_return_t vm_map_wire(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_p
 			  boolean_t user_wire);
 kern_return_t vm_map_unwire(vm_map_t map, vm_offset_t start, vm_offset_t end, boolean_t user_wire);
 /*
+ * vm_map_pin / vm_map_unpin: vm_map_wire / vm_map_unwire with a count of
+ * their own (pin_count), for the AIX pins (aix/pin.h): a pin never
+ * undoes a kernel or user wiring, nor they a pin.  Same returns;
+ * KERN_FAILURE from vm_map_unpin when a page of the range is not pinned
+ * (nothing changed).
+ */
+kern_return_t vm_map_pin(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_prot_t access_type);
+kern_return_t vm_map_unpin(vm_map_t map, vm_offset_t start, vm_offset_t end);
+/*
  * vm_map_hold_pages: the I/O wiring of [start, end) (Apple's IOPL): fault
  * each page in for access (always its entry's own page, as vm_map_wire
  * makes it), wire the page and reference its object for the caller, and
@@ -148,6 +164,29 @@ kern_return_t vm_map_unwire(vm_map_t map, vm_offset_t start, vm_offset_t end, bo
 kern_return_t vm_map_hold_pages(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_prot_t access,
 				vm_page_t *pages);
 
+/* One entry's part of a range, as vm_map_attach_objects gives it. */
+struct vm_map_object_run {
+	vm_offset_t start, end;
+	struct vm_object *object;	/* attached (vm_object_attach) */
+	vm_object_offset_t offset;	/* object offset of start */
+	vm_prot_t protection;		/* the entry's, at the time */
+};
+/*
+ * vm_map_attach_objects: the objects behind [start, end) of map (page
+ * aligned), each attached (vm_object_attach) for a cross-memory
+ * attachment (aix/xmem.h), one run per entry into runs[0, *n).  Each
+ * entry is first made ready for its own access: zero-fill memory gets its
+ * object, a writable copy-on-write entry its private copy, so that what
+ * moves through the objects is what the map shows (and a fork after that
+ * copies the entries at once: vm_object_io_bound).
+ * => map unlocked; KERN_INVALID_ARGUMENT (bad arguments, a submap in the
+ *    range), KERN_INVALID_ADDRESS (a hole, or outside the map),
+ *    KERN_PROTECTION_FAILURE (an entry without read access),
+ *    KERN_NO_SPACE (runs[] too small: *n says how many entries there are),
+ *    KERN_RESOURCE_SHORTAGE; nothing attached on error
+ */
+kern_return_t vm_map_attach_objects(vm_map_t map, vm_offset_t start, vm_offset_t end,
+				    struct vm_map_object_run *runs, int max, int *n);
 /*
  * vm_map_enter_shared: vm_map_enter of an object that other maps reach
  * too (a named entry's): the entry is marked shared, so that a copy of it

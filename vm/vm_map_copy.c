@@ -5,8 +5,9 @@
  * an object copy-on-write marks both entries needs_copy and takes write
  * access away in the source pmap, so the first write on either side
  * shadows the object and copies the page (vm_fault).  An entry whose
- * object is shared (SHARE inheritance), wired, or has pages held for I/O
- * is copied at once: a shadow on one side would otherwise keep seeing the
+ * object is shared (SHARE inheritance), wired, or has data moving into it
+ * behind its mappings (pages held for I/O, a cross-memory attachment) is
+ * copied at once: a shadow on one side would otherwise keep seeing the
  * other sharers' writes, and the parent would lose what a device writes.
  */
 #include <string.h>
@@ -75,11 +76,10 @@ static struct vm_map_entry *entry_copy(vm_map_t src_map, struct vm_map_entry *sr
 		return NULL;
 	*e = *src;
 	e->prev = e->next = e->left = e->right = e->parent = NULL;
-	e->wired_count = e->user_wired_count = 0;
+	e->wired_count = e->user_wired_count = e->pin_count = 0;
 	e->is_shared = false;
 	vm_object_share(e->object);
-	if (eager || src->is_shared || src->wired_count || src->user_wired_count ||
-	    (src->object && __atomic_load_n(&src->object->io_held_count, __ATOMIC_RELAXED))) {
+	if (eager || src->is_shared || vm_map_entry_wired(src) || vm_object_io_bound(src->object)) {
 		if (entry_copy_eager(e) != KERN_SUCCESS) {
 			vm_map_entry_free(e);
 			return NULL;
@@ -289,7 +289,7 @@ static kern_return_t fork_entry(vm_map_t parent, struct vm_map_entry *e, vm_map_
 		if (!(c = vm_map_entry_alloc()))
 			return KERN_RESOURCE_SHORTAGE;
 		*c = *e;
-		c->wired_count = c->user_wired_count = 0;
+		c->wired_count = c->user_wired_count = c->pin_count = 0;
 		if (c->is_submap) {
 			__atomic_fetch_add(&c->submap->submap_users, 1, __ATOMIC_RELAXED);
 			vm_map_reference(c->submap);

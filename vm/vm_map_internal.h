@@ -88,7 +88,7 @@ static inline void vm_map_lookup_result(const struct vm_map_entry *e, vm_offset_
 	info->object = e->object;
 	info->offset = vm_map_entry_object_offset(e, vaddr);
 	info->prot = vm_map_entry_pmap_prot(e) & (limit | (limit & VM_PROT_WRITE ? VM_PROT_READ : 0));
-	info->wired = e->wired_count || e->user_wired_count;
+	info->wired = vm_map_entry_wired(e);
 	info->behavior = e->behavior;
 }
 
@@ -109,7 +109,7 @@ static inline const struct vm_map_entry *vm_map_lookup_quick(vm_map_t map, vm_of
 		return NULL;
 	e = vm_map_hint(map);
 	if (!e || vaddr < e->start || vaddr >= e->end || !vm_map_entry_fault_ready(e, fault_type) ||
-	    e->wired_count || e->user_wired_count) {
+	    vm_map_entry_wired(e)) {
 		rw_unlock_read(&map->lock);
 		return NULL;
 	}

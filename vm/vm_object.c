@@ -9,6 +9,7 @@
 #include "kern/spinlock.h"
 #include "kern/thread.h"
 #include "vm/pmap.h"
+#include "vm/vm_fault.h"
 #include "vm/vm_object.h"
 #include "vm/vm_pageout.h"
 #include "vm/vm_pager.h"
@@ -300,6 +301,23 @@ bool vm_object_pages_hold(vm_object_t object, vm_object_offset_t offset, uint32_
 	for (uint32_t i = 0; i < n; i++)
 		vm_object_reference(object);
 	return true;
+}
+
+void vm_object_attach(vm_object_t object)
+{
+	vm_object_reference(object);
+	mutex_lock(&object->lock);
+	object->attach_count++;
+	mutex_unlock(&object->lock);
+}
+
+void vm_object_detach(vm_object_t object)
+{
+	mutex_lock(&object->lock);
+	KASSERT(object->attach_count > 0, "vm_object_detach: object %lu not attached", object->id);
+	object->attach_count--;
+	mutex_unlock(&object->lock);
+	vm_object_deallocate(object);
 }
 
 /* unhold_run: end the holds on pages[0..n), all of one object.  => object unlocked */
@@ -646,6 +664,155 @@ vm_page_t vm_object_chain_page(vm_object_t object, vm_object_offset_t offset, ke
 	}
 }
 
+/* ---- object I/O (the cross-memory copies) ---------------------------------------------- */
+
+/* object_range_ok: [offset, offset + len) lies inside object. */
+static bool object_range_ok(vm_object_t object, vm_object_offset_t offset, vm_size_t len)
+{
+	return object && offset + len >= offset && offset + len <= object->size;
+}
+
+/* object_io_chunk: the bytes from offset to the end of its page, at most len. */
+static vm_size_t object_io_chunk(vm_object_offset_t offset, vm_size_t len)
+{
+	return MIN(len, PAGE_SIZE - (offset & PAGE_MASK));
+}
+
+kern_return_t vm_object_read(vm_object_t object, vm_object_offset_t offset, void *buf, vm_size_t len)
+{
+	char *dst = buf;
+
+	if (!object_range_ok(object, offset, len) || (len && !buf))
+		return KERN_INVALID_ARGUMENT;
+	while (len) {
+		vm_size_t n = object_io_chunk(offset, len);
+		kern_return_t kr;
+		vm_page_t m = vm_object_chain_page(object, trunc_page(offset), &kr);
+
+		if (kr != KERN_SUCCESS)
+			return kr;
+		if (m && vm_page_fictitious(m)) {
+			vm_page_release(m);
+			return KERN_MEMORY_ERROR;	/* device memory: not reached this way */
+		}
+		if (m) {
+			memcpy(dst, (char *)pmap_direct_map(m->phys_addr) + (offset & PAGE_MASK), n);
+			vm_page_release(m);
+		} else {
+			memset(dst, 0, n);		/* no object of the chain has it */
+		}
+		dst += n, offset += n, len -= n;
+	}
+	return KERN_SUCCESS;
+}
+
+kern_return_t vm_object_write(vm_object_t object, vm_object_offset_t offset, const void *buf,
+			      vm_size_t len)
+{
+	const char *src = buf;
+
+	if (!object_range_ok(object, offset, len) || (len && !buf))
+		return KERN_INVALID_ARGUMENT;
+	while (len) {
+		vm_size_t n = object_io_chunk(offset, len);
+		kern_return_t kr;
+		bool readonly;
+		vm_page_t m;
+
+		do {
+			kr = vm_fault_page(object, trunc_page(offset), VM_PROT_WRITE,
+					   VM_BEHAVIOR_DEFAULT, &m, &readonly, true);
+		} while (kr == KERN_RESOURCE_SHORTAGE && vm_pageout_wait_memory());
+		if (kr != KERN_SUCCESS)
+			return kr;
+		if (vm_page_fictitious(m)) {
+			vm_fault_page_done(m);
+			return KERN_MEMORY_ERROR;
+		}
+		memcpy((char *)pmap_direct_map(m->phys_addr) + (offset & PAGE_MASK), src, n);
+		pmap_set_modify(m);
+		vm_fault_page_done(m);
+		src += n, offset += n, len -= n;
+	}
+	return KERN_SUCCESS;
+}
+
+/*
+ * object_resident_page: the page (object, offset) shows, for a caller that
+ * cannot sleep: down the chain with trylocks, each object's lock taken
+ * before its parent's is let go.  *locked: the object whose lock is held
+ * on return (NULL when none: the page reads as zeros, *mp NULL).  A write
+ * takes only object's own page.
+ * => KERN_FAILURE (nothing locked) where a fault would be needed
+ */
+static kern_return_t object_resident_page(vm_object_t object, vm_object_offset_t offset, bool write,
+					  vm_page_t *mp, vm_object_t *locked)
+{
+	vm_object_t o = object, next;
+	vm_page_t m;
+
+	if (!mutex_trylock(&o->lock))
+		return KERN_FAILURE;
+	for (;;) {
+		m = vm_page_lookup(o, offset);
+		if (m && !m->busy && !vm_page_fictitious(m) && (!write || o == object)) {
+			*mp = m, *locked = o;
+			return KERN_SUCCESS;
+		}
+		/* busy, device memory, a copy needed, or perhaps paged out: the fault path's work */
+		if (m || write || o->pager || !(next = o->shadow) || !mutex_trylock(&next->lock)) {
+			bool zeros = !m && !write && !o->pager && !o->shadow;
+
+			mutex_unlock(&o->lock);
+			*mp = NULL, *locked = NULL;
+			return zeros ? KERN_SUCCESS : KERN_FAILURE;
+		}
+		offset += o->shadow_offset;
+		mutex_unlock(&o->lock);
+		o = next;
+	}
+}
+
+/* object_rw_resident: the two resident copies, write telling which way. */
+static kern_return_t object_rw_resident(vm_object_t object, vm_object_offset_t offset, char *buf,
+					vm_size_t len, bool write)
+{
+	if (!object_range_ok(object, offset, len) || (len && !buf))
+		return KERN_INVALID_ARGUMENT;
+	while (len) {
+		vm_size_t n = object_io_chunk(offset, len);
+		vm_object_t locked;
+		vm_page_t m;
+		char *p;
+
+		if (object_resident_page(object, trunc_page(offset), write, &m, &locked) != KERN_SUCCESS)
+			return KERN_FAILURE;
+		if (!m) {
+			memset(buf, 0, n);
+		} else {
+			p = (char *)pmap_direct_map(m->phys_addr) + (offset & PAGE_MASK);
+			memcpy(write ? p : buf, write ? buf : p, n);
+			if (write)
+				pmap_set_modify(m);
+			mutex_unlock(&locked->lock);
+		}
+		buf += n, offset += n, len -= n;
+	}
+	return KERN_SUCCESS;
+}
+
+kern_return_t vm_object_read_resident(vm_object_t object, vm_object_offset_t offset, void *buf,
+				      vm_size_t len)
+{
+	return object_rw_resident(object, offset, buf, len, false);
+}
+
+kern_return_t vm_object_write_resident(vm_object_t object, vm_object_offset_t offset,
+				       const void *buf, vm_size_t len)
+{
+	return object_rw_resident(object, offset, (char *)buf, len, true);
+}
+
 vm_object_t vm_object_copy_range(vm_object_t object, vm_object_offset_t offset, vm_size_t size)
 {
 	vm_object_t copy = vm_object_allocate(size);
@@ -727,6 +894,11 @@ static int vm_object_check_one(vm_object_t object, void (*report)(const char *fm
 		       object->io_held_count, wired);
 		bad++;
 	}
+	if (object->attach_count > (uint32_t)object->ref_count) {	/* each attachment is a reference */
+		report("vm_object_check: object %lu attached %u times, %d references\n", object->id,
+		       object->attach_count, object->ref_count);
+		bad++;
+	}
 	if (object->shadow && !page_aligned(object->shadow_offset)) {
 		report("vm_object_check: object %lu shadow offset 0x%lx unaligned\n", object->id,
 		       object->shadow_offset);
@@ -772,9 +944,10 @@ void vm_object_print_at(vm_object_t object, bool full, int indent,
 			int (*print)(const char *fmt, ...))
 {
 	for (int depth = 0; object; object = object->shadow, depth++) {
-		print("%*sobject %lu: size 0x%lx, %d refs, %lu resident%s%s%s", 2 * depth + indent, "",
+		print("%*sobject %lu: size 0x%lx, %d refs, %lu resident%s%s%s%s", 2 * depth + indent, "",
 		      object->id, object->size, object->ref_count, object->resident_count,
 		      object->one_mapping ? ", one mapping" : "",
+		      object->attach_count ? ", attached" : "",
 		      object->pager ? ", paged out" : "", object->shadow ? ", shadows at " : "\n");
 		if (object->shadow)
 			print("0x%lx:\n", object->shadow_offset);

@@ -50,9 +50,21 @@ struct vm_object {
 					   makes the object for itself, cleared when it is shared) */
 	uint32_t io_held_count;		/* [o] pages held for I/O (vm_map_hold_pages): a fork copies
 					   the entries over this object at once */
+	uint32_t attach_count;		/* [o] cross-memory attachments (aix/xmem.h): the same */
 	struct vm_object *gnext, *gprev;/* [g] all objects, for accounting and checks */
 };
 typedef struct vm_object *vm_object_t;
+
+/*
+ * vm_object_io_bound: data moves into object behind its mappings (pages
+ * held for I/O, or a cross-memory attachment): a fork copies the entries
+ * over it at once, so that the parent keeps what arrives.  => a peek
+ */
+static inline bool vm_object_io_bound(vm_object_t object)
+{
+	return object && (__atomic_load_n(&object->io_held_count, __ATOMIC_RELAXED) ||
+			  __atomic_load_n(&object->attach_count, __ATOMIC_RELAXED));
+}
 
 /* vm_object_bootstrap: the page hash; => after vm_page_startup */
 void vm_object_bootstrap(void);
@@ -76,6 +88,14 @@ void vm_page_dirty(vm_page_t m);
  * => objects unlocked
  */
 void vm_object_page_hold(vm_page_t m);
+/*
+ * vm_object_attach / vm_object_detach: a cross-memory attachment of
+ * object (aix/xmem.h) begins / ends: a reference, and attach_count, which
+ * makes a fork copy the entries over object at once (vm_object_io_bound).
+ * => object unlocked
+ */
+void vm_object_attach(vm_object_t object);
+void vm_object_detach(vm_object_t object);
 bool vm_object_pages_hold(vm_object_t object, vm_object_offset_t offset, uint32_t n,
 			  vm_page_t *pages);
 void vm_object_pages_unhold(vm_page_t *pages, uint32_t n, bool dirty);
@@ -236,6 +256,35 @@ void vm_page_wait_busy(vm_page_t m);
  * => object referenced, unlocked
  */
 vm_page_t vm_object_chain_page(vm_object_t object, vm_object_offset_t offset, kern_return_t *kr);
+/*
+ * vm_object_read / vm_object_write: move len bytes between buf and what
+ * [offset, offset + len) of object shows, a page at a time, each brought
+ * in as a fault would bring it (AIX's cross-memory copies, aix/xmem.h).
+ * A write lands in object's own pages, copied up from its chain as a
+ * write fault copies them (the source's mappings removed), and marks
+ * them modified: it went behind the pmap's back.
+ * => object referenced by the caller, unlocked; may sleep
+ * => KERN_INVALID_ARGUMENT (NULL, or the range not inside object), a
+ *    fault's error (KERN_MEMORY_ERROR, also for device memory); on an
+ *    error the pages before the failing one have moved
+ */
+kern_return_t vm_object_read(vm_object_t object, vm_object_offset_t offset, void *buf, vm_size_t len);
+kern_return_t vm_object_write(vm_object_t object, vm_object_offset_t offset, const void *buf,
+			      vm_size_t len);
+/*
+ * vm_object_read_resident / vm_object_write_resident: the same for a
+ * caller that cannot sleep (an interrupt handler): never sleep nor wait
+ * for a lock, and move only what is resident: a read takes object's page
+ * or its chain's (zeros where no object of the chain has a page or could
+ * have one paged out); a write takes object's own page.
+ * => KERN_FAILURE, nothing of that page moved, when a page would need
+ *    I/O, a copy, or a wait (a busy page or a lock held)
+ */
+kern_return_t vm_object_read_resident(vm_object_t object, vm_object_offset_t offset, void *buf,
+				      vm_size_t len);
+kern_return_t vm_object_write_resident(vm_object_t object, vm_object_offset_t offset,
+				       const void *buf, vm_size_t len);
+
 /* vm_object_copy_range: a new object holding a copy of what [offset, +size) shows. */
 vm_object_t vm_object_copy_range(vm_object_t object, vm_object_offset_t offset, vm_size_t size);
 

@@ -220,6 +220,7 @@ kern_return_t pmap_change_wiring(pmap_t p, vm_offset_t va, boolean_t wired)
 boolean_t pmap_is_modified(vm_page_t m) { (void)m; return FALSE; }
 boolean_t pmap_is_referenced(vm_page_t m) { (void)m; return FALSE; }
 void pmap_clear_modify(vm_page_t m) { (void)m; }
+void pmap_set_modify(vm_page_t m) { (void)m; }
 void pmap_clear_reference(vm_page_t m) { (void)m; }
 void pmap_clear_reference_many(vm_page_t *pages, uint32_t npages) { (void)pages; (void)npages; }
 void pmap_activate(pmap_t p) { (void)p; }

@@ -6,6 +6,7 @@ file(GLOB_RECURSE platform_sources CONFIGURE_DEPENDS
 file(GLOB_RECURSE kern_sources CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/kern/*.c)
 file(GLOB_RECURSE vm_sources CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/vm/*.c)
 file(GLOB_RECURSE driver_sources CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/drivers/*.c)
+file(GLOB_RECURSE aix_sources CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/aix/*.c)
 file(GLOB_RECURSE task_sources CONFIGURE_DEPENDS
   ${CMAKE_SOURCE_DIR}/task/*.c ${CMAKE_SOURCE_DIR}/task/*.S)
 file(GLOB ktest_asm CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/kernel/*.S)
@@ -31,6 +32,7 @@ set(linker_script ${CMAKE_SOURCE_DIR}/platform/riscv/kernel.ld)
 
 add_library(kernel_objs OBJECT
   ${platform_sources} ${kern_sources} ${vm_sources} ${driver_sources} ${task_sources}
+  ${aix_sources}
   ${ktest_sources} ${ktest_asm} ${kbench_sources} ${extra_sources})
 separate_arguments(image_libc_flags UNIX_COMMAND "${IMAGE_LIBC_FLAGS}")
 # A build directory configured before the flags moved here still has them cached.

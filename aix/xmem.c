@@ -1,0 +1,362 @@
+/*
+ * xmem.c: the AIX cross-memory services (see xmem.h).
+ */
+#include "aix/xmem.h"
+
+#include <errno.h>
+
+#include "kern/kernel.h"
+#include "kern/spinlock.h"
+#include "kern/thread.h"
+#include "vm/pmap.h"
+#include "vm/vm_kern.h"
+#include "vm/vm_map.h"
+#include "vm/vm_object.h"
+
+#define XM_MAGIC	0x584d454du	/* "XMEM" while the attachment lives */
+#define XM_HIDE_MAX	256		/* pages hidden at once */
+
+/* What xmattach attached: the map (referenced) and one run per entry. */
+struct xm_attach {
+	uint32_t magic;			/* [c] XM_MAGIC */
+	vm_map_t map;			/* [c] */
+	vm_offset_t base, end;		/* [c] the buffer */
+	int hidden;			/* [X] hides through this descriptor not yet undone */
+	int nrun;			/* [c] */
+	struct vm_map_object_run run[];	/* [c] covering the buffer's pages, in order */
+};
+
+/* A hidden page: the first hide made it busy; the last unhide releases it. */
+struct xm_hide {
+	vm_object_t object;		/* [X] NULL: a free slot */
+	vm_object_offset_t offset;	/* [X] */
+	vm_page_t m;			/* [X] */
+	uint32_t count;			/* [X] hides not yet undone */
+};
+
+static struct spinlock xmem_lock = SPINLOCK_INIT("xmem");
+static struct mutex xmem_hide_mutex = MUTEX_INIT("xmem_hide");	/* first hides, one at a time */
+static struct xm_hide xm_hidden[XM_HIDE_MAX];	/* [X] */
+static int xm_nhidden;				/* [X] pages hidden */
+
+/* xmem_attachment: dp's attachment, NULL if dp describes none. */
+static struct xm_attach *xmem_attachment(const struct xmem *dp)
+{
+	if (!dp || dp->aspace_id == XMEM_INVAL || !dp->subspace || dp->subspace->magic != XM_MAGIC)
+		return NULL;
+	return dp->subspace;
+}
+
+/* xmem_space: the map segflag names for [base, base + count), referenced; NULL if none. */
+static vm_map_t xmem_space(int segflag, vm_offset_t base, int count)
+{
+	vm_map_t map = segflag == USER_ADSPACE ? thread_current()->map
+		       : segflag == SYS_ADSPACE ? kernel_map : NULL;
+
+	if (!map || (segflag == USER_ADSPACE && map == kernel_map) || base < map->min_offset ||
+	    base + (vm_offset_t)count > map->max_offset)
+		return NULL;
+	vm_map_reference(map);
+	return map;
+}
+
+/*
+ * xmem_attach_runs: the attachment of [start, end) of map, its runs
+ * attached; NULL on any failure (nothing attached).
+ */
+static struct xm_attach *xmem_attach_runs(vm_map_t map, vm_offset_t start, vm_offset_t end)
+{
+	int want = 4, n = 0;
+
+	for (;;) {
+		struct xm_attach *a = (struct xm_attach *)xmalloc(
+			(int)(sizeof(*a) + (size_t)want * sizeof(a->run[0])), 3, pinned_heap);
+		kern_return_t kr;
+
+		if (!a)
+			return NULL;
+		kr = vm_map_attach_objects(map, start, end, a->run, want, &n);
+		if (kr == KERN_SUCCESS) {
+			a->nrun = n;
+			return a;
+		}
+		xmfree((caddr_t)a, pinned_heap);
+		if (kr != KERN_NO_SPACE)
+			return NULL;
+		want = n;		/* the entries counted: try again with room for them */
+	}
+}
+
+int xmattach(char *addr, int count, struct xmem *dp, int segflag)
+{
+	vm_offset_t base = (vm_offset_t)addr;
+	struct xm_attach *a;
+	vm_map_t map;
+
+	if (!dp || dp->aspace_id != XMEM_INVAL || count <= 0 || base + (vm_offset_t)count < base)
+		return XMEM_FAIL;
+	if (!(map = xmem_space(segflag, base, count)))
+		return XMEM_FAIL;
+	if (!(a = xmem_attach_runs(map, trunc_page(base), round_page(base + (vm_offset_t)count)))) {
+		vm_map_deallocate(map);
+		return XMEM_FAIL;
+	}
+	a->map = map;
+	a->base = base;
+	a->end = base + (vm_offset_t)count;
+	a->hidden = 0;
+	a->magic = XM_MAGIC;
+	dp->uaddr = addr;
+	dp->subspace = a;
+	dp->aspace_id = segflag == SYS_ADSPACE ? XMEM_GLOBAL : XMEM_PROC;
+	return XMEM_SUCC;
+}
+
+int xmattach64(unsigned long long addr64, int count, struct xmem *dp, int segflag)
+{
+	return xmattach((char *)(uintptr_t)addr64, count, dp, segflag);
+}
+
+int xmdetach(struct xmem *dp)
+{
+	struct xm_attach *a = xmem_attachment(dp);
+	int hidden;
+
+	if (!a)
+		return XMEM_FAIL;
+	spin_lock(&xmem_lock);
+	hidden = a->hidden;
+	if (!hidden)
+		a->magic = 0;		/* no new hide or copy finds it from now on */
+	spin_unlock(&xmem_lock);
+	if (hidden)
+		return XMEM_FAIL;
+	for (int i = 0; i < a->nrun; i++)
+		vm_object_detach(a->run[i].object);
+	vm_map_deallocate(a->map);
+	xmfree((caddr_t)a, pinned_heap);
+	dp->aspace_id = XMEM_INVAL;
+	dp->subspace = NULL;
+	return XMEM_SUCC;
+}
+
+/* xmem_run_at: the run holding va (inside the attachment). */
+static const struct vm_map_object_run *xmem_run_at(const struct xm_attach *a, vm_offset_t va)
+{
+	int i = 0;
+
+	while (va >= a->run[i].end)
+		i++;
+	return &a->run[i];
+}
+
+/* xmem_range_ok: [va, va + count) lies in a's buffer. */
+static bool xmem_range_ok(const struct xm_attach *a, vm_offset_t va, int count)
+{
+	return count >= 0 && va >= a->base && va + (vm_offset_t)count >= va &&
+	       va + (vm_offset_t)count <= a->end;
+}
+
+int xmem_space_of(const struct xmem *dp, caddr_t base, int len, struct vm_map **map)
+{
+	struct xm_attach *a = xmem_attachment(dp);
+
+	if (!a)
+		return EINVAL;
+	if (!xmem_range_ok(a, (vm_offset_t)base, len))
+		return EFAULT;
+	*map = a->map;
+	return 0;
+}
+
+/* xmem_copy: xmemin (out false) or xmemout, a run at a time. */
+static int xmem_copy(struct xmem *dp, vm_offset_t va, char *kaddr, int count, bool out)
+{
+	struct xm_attach *a = xmem_attachment(dp);
+	bool can_sleep = thread_may_sleep();
+
+	if (!a || !xmem_range_ok(a, va, count) || (count && !kaddr))
+		return XMEM_FAIL;
+	while (count > 0) {
+		const struct vm_map_object_run *r = xmem_run_at(a, va);
+		vm_size_t n = MIN((vm_size_t)count, r->end - va);
+		vm_object_offset_t off = r->offset + (va - r->start);
+		kern_return_t kr;
+
+		if (out && !(r->protection & VM_PROT_WRITE))
+			return XMEM_FAIL;
+		if (out)
+			kr = can_sleep ? vm_object_write(r->object, off, kaddr, n)
+				       : vm_object_write_resident(r->object, off, kaddr, n);
+		else
+			kr = can_sleep ? vm_object_read(r->object, off, kaddr, n)
+				       : vm_object_read_resident(r->object, off, kaddr, n);
+		if (kr != KERN_SUCCESS)
+			return XMEM_FAIL;
+		va += n, kaddr += n, count -= (int)n;
+	}
+	return XMEM_SUCC;
+}
+
+int xmemin(caddr_t uaddr, caddr_t kaddr, int count, struct xmem *dp)
+{
+	return xmem_copy(dp, (vm_offset_t)uaddr, kaddr, count, false);
+}
+
+int xmemout(caddr_t kaddr, caddr_t uaddr, int count, struct xmem *dp)
+{
+	return xmem_copy(dp, (vm_offset_t)uaddr, kaddr, count, true);
+}
+
+/* ---- xmemdma ---------------------------------------------------------------------------- */
+
+/* hide_slot_locked: the slot of (object, offset), or NULL.  => xmem_lock held */
+static struct xm_hide *hide_slot_locked(vm_object_t object, vm_object_offset_t offset)
+{
+	LOCK_ASSERT(spin_held(&xmem_lock), "hide_slot_locked: xmem_lock not held");
+	for (int i = 0; i < XM_HIDE_MAX; i++)
+		if (xm_hidden[i].object == object && xm_hidden[i].offset == offset)
+			return &xm_hidden[i];
+	return NULL;
+}
+
+/* hide_again: a hide of a page hidden already: one more count.  => its page, or NULL */
+static vm_page_t hide_again(struct xm_attach *a, vm_object_t object, vm_object_offset_t offset)
+{
+	struct xm_hide *h;
+	vm_page_t m = NULL;
+
+	spin_lock(&xmem_lock);
+	if (a->magic == XM_MAGIC && (h = hide_slot_locked(object, offset))) {
+		h->count++;
+		a->hidden++;
+		m = h->m;
+	}
+	spin_unlock(&xmem_lock);
+	return m;
+}
+
+/*
+ * hide_busy: make the resident, wired page of (object, offset) busy,
+ * waiting for another holder when the caller can sleep.  => it, or NULL
+ */
+static vm_page_t hide_busy(vm_object_t object, vm_object_offset_t offset, bool can_sleep)
+{
+	vm_page_t m;
+
+	if (can_sleep)
+		mutex_lock(&object->lock);
+	else if (!mutex_trylock(&object->lock))
+		return NULL;
+	while ((m = vm_page_lookup(object, offset)) && m->wire_count && m->busy && can_sleep)
+		vm_page_wait_busy(m);
+	if (m && (!m->wire_count || m->busy || vm_page_fictitious(m)))
+		m = NULL;		/* not pinned, or held by someone else */
+	if (m)
+		m->busy = true;
+	mutex_unlock(&object->lock);
+	return m;
+}
+
+/* hide_first: the first hide of the page: busy, every mapping gone, recorded.  => it, or NULL */
+static vm_page_t hide_first(struct xm_attach *a, vm_object_t object, vm_object_offset_t offset,
+			    bool can_sleep)
+{
+	struct xm_hide *h = NULL;
+	vm_page_t m = hide_busy(object, offset, can_sleep);
+
+	if (!m)
+		return NULL;
+	spin_lock(&xmem_lock);
+	for (int i = 0; i < XM_HIDE_MAX && !h && a->magic == XM_MAGIC; i++)
+		if (!xm_hidden[i].object)
+			h = &xm_hidden[i];
+	if (h) {
+		*h = (struct xm_hide){ object, offset, m, 1 };
+		a->hidden++;
+		xm_nhidden++;
+	}
+	spin_unlock(&xmem_lock);
+	if (!h) {
+		vm_page_release(m);	/* the table is full */
+		return NULL;
+	}
+	pmap_page_protect(m, VM_PROT_NONE);	/* every CPU access faults, and waits for release */
+	return m;
+}
+
+/* xmem_hide: a hide of r's page at va.  => its page, or NULL */
+static vm_page_t xmem_hide(struct xm_attach *a, const struct vm_map_object_run *r, vm_offset_t va)
+{
+	vm_object_offset_t off = r->offset + (trunc_page(va) - r->start);
+	bool can_sleep = thread_may_sleep();
+	vm_page_t m;
+
+	if (can_sleep)
+		mutex_lock(&xmem_hide_mutex);
+	else if (!mutex_trylock(&xmem_hide_mutex))
+		return NULL;
+	if (!(m = hide_again(a, r->object, off)))
+		m = hide_first(a, r->object, off, can_sleep);
+	mutex_unlock(&xmem_hide_mutex);
+	return m;
+}
+
+/* xmem_unhide: an unhide of r's page at va; the last one reveals it.  => its page, or NULL */
+static vm_page_t xmem_unhide(struct xm_attach *a, const struct vm_map_object_run *r, vm_offset_t va)
+{
+	vm_object_offset_t off = r->offset + (trunc_page(va) - r->start);
+	struct xm_hide *h;
+	vm_page_t m = NULL;
+	bool last = false;
+
+	spin_lock(&xmem_lock);
+	if (a->hidden > 0 && (h = hide_slot_locked(r->object, off))) {
+		m = h->m;
+		a->hidden--;
+		if (--h->count == 0) {
+			*h = (struct xm_hide){ 0 };
+			xm_nhidden--;
+			last = true;
+		}
+	}
+	spin_unlock(&xmem_lock);
+	if (last) {
+		if (r->protection & VM_PROT_WRITE)
+			pmap_set_modify(m);	/* the device may have written it */
+		vm_page_release(m);		/* wakes the threads that touched it meanwhile */
+	}
+	return m;
+}
+
+unsigned long long xmemdma64(struct xmem *dp, caddr_t xaddr, int flags)
+{
+	struct xm_attach *a = xmem_attachment(dp);
+	vm_offset_t va = (vm_offset_t)xaddr;
+	const struct vm_map_object_run *r;
+	vm_page_t m;
+
+	if (!a || (flags & ~(XMEM_UNHIDE | XMEM_ACC_CHK | XMEM_WRITE_ONLY)) || va < a->base ||
+	    va >= a->end)
+		return (unsigned long long)XMEM_FAIL;
+	r = xmem_run_at(a, va);
+	if ((flags & XMEM_ACC_CHK) && !(r->protection & VM_PROT_WRITE) && !(flags & XMEM_WRITE_ONLY))
+		return (unsigned long long)XMEM_FAIL;
+	m = flags & XMEM_UNHIDE ? xmem_unhide(a, r, va) : xmem_hide(a, r, va);
+	return m ? m->phys_addr + (va & PAGE_MASK) : (unsigned long long)XMEM_FAIL;
+}
+
+int64_t xmemdma(struct xmem *xp, caddr_t xaddr, int flags)
+{
+	return (int64_t)xmemdma64(xp, xaddr, flags);
+}
+
+int xmem_hidden_count(void)
+{
+	int n;
+
+	spin_lock(&xmem_lock);
+	n = xm_nhidden;
+	spin_unlock(&xmem_lock);
+	return n;
+}
