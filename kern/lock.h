@@ -43,6 +43,7 @@
  *   [x]  the heap's own lock, heap.lock (vm/xmalloc.c)
  *   [X]  xmem_lock, the cross-memory attachments and hidden pages (aix/xmem.c)
  *   [E]  pin_module_lock, pincode's counts (aix/pin.c)
+ *   [G]  vms_lock, the AIX segment table (aix/vms.c)
  *   [k]  pageout_lock (vm/vm_pageout.c)
  *   [d]  dp_lock (vm/default_pager.c)
  *   [r]  dp_write_lock, the default pager's ring of writes (vm/default_pager.c)

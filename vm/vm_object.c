@@ -813,6 +813,48 @@ kern_return_t vm_object_write_resident(vm_object_t object, vm_object_offset_t of
 	return object_rw_resident(object, offset, (char *)buf, len, true);
 }
 
+kern_return_t vm_object_make_page(vm_object_t object, vm_object_offset_t offset)
+{
+	vm_page_t m;
+
+	offset = trunc_page(offset);
+	if (!object || offset >= object->size)
+		return KERN_INVALID_ARGUMENT;
+	for (;;) {
+		mutex_lock(&object->lock);
+		if (vm_page_lookup(object, offset)) {
+			mutex_unlock(&object->lock);
+			return KERN_SUCCESS;
+		}
+		if ((m = vm_page_alloc_object(object, offset)) != NULL)
+			break;
+		mutex_unlock(&object->lock);
+		if (!vm_pageout_wait_memory())
+			return KERN_RESOURCE_SHORTAGE;
+	}
+	if (vm_pager_has_page(object, offset))
+		vm_pager_discard(object, offset);
+	mutex_unlock(&object->lock);
+	pmap_zero_page(m);
+	pmap_set_modify(m);		/* its only copy is this one */
+	vm_page_release(m);
+	return KERN_SUCCESS;
+}
+
+void vm_object_wait_io(vm_object_t object)
+{
+	vm_page_t m;
+
+	mutex_lock(&object->lock);
+	do {
+		for (m = object->pages; m && !m->busy; m = m->onext)
+			;
+		if (m)
+			vm_page_wait_busy(m);	/* the list may change meanwhile: walk it again */
+	} while (m);
+	mutex_unlock(&object->lock);
+}
+
 vm_object_t vm_object_copy_range(vm_object_t object, vm_object_offset_t offset, vm_size_t size)
 {
 	vm_object_t copy = vm_object_allocate(size);

@@ -285,6 +285,21 @@ kern_return_t vm_object_read_resident(vm_object_t object, vm_object_offset_t off
 kern_return_t vm_object_write_resident(vm_object_t object, vm_object_offset_t offset,
 				       const void *buf, vm_size_t len);
 
+/*
+ * vm_object_make_page: object's page at offset made resident without
+ * reading it (AIX vm_makep): one already resident is left as it is; a new
+ * one is zeroed and its store's copy dropped (the caller is about to write
+ * all of it), waiting for memory as a fault does.
+ * => object referenced, unlocked; KERN_INVALID_ARGUMENT (offset past the
+ *    object), KERN_RESOURCE_SHORTAGE (no page and nobody can free one)
+ */
+kern_return_t vm_object_make_page(vm_object_t object, vm_object_offset_t offset);
+/*
+ * vm_object_wait_io: until no page of object is busy (a pageout or pagein
+ * in flight, or another holder).  => object referenced, unlocked
+ */
+void vm_object_wait_io(vm_object_t object);
+
 /* vm_object_copy_range: a new object holding a copy of what [offset, +size) shows. */
 vm_object_t vm_object_copy_range(vm_object_t object, vm_object_offset_t offset, vm_size_t size);
 

@@ -224,12 +224,7 @@ kern_return_t vm_map_get_upl(vm_map_t map, vm_offset_t offset, vm_size_t *size, 
 /* Pages per UPL while vm_msync walks a range. */
 #define MSYNC_CHUNK_PAGES	256
 
-/*
- * object_msync: [off, off + len) of object: its dirty pages returned to
- * the pager, kept clean in place, then the pager's synchronize.
- * => object referenced, unlocked, persistent
- */
-static kern_return_t object_msync(vm_object_t object, vm_object_offset_t off, vm_size_t len)
+kern_return_t vm_object_sync(vm_object_t object, vm_object_offset_t off, vm_size_t len)
 {
 	kern_return_t kr = KERN_SUCCESS, wkr;
 
@@ -277,7 +272,7 @@ kern_return_t vm_msync(vm_map_t map, vm_address_t address, vm_size_t size, vm_sy
 		a = !e ? end : e->start > a ? e->start : e->end;
 		rw_unlock_read(&map->lock);
 		if (object) {
-			kern_return_t okr = object_msync(object, off, len);
+			kern_return_t okr = vm_object_sync(object, off, len);
 
 			if (okr != KERN_SUCCESS)
 				kr = okr;

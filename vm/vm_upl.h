@@ -131,4 +131,13 @@ static inline vm_page_t upl_page(const struct upl *upl, uint32_t i)
 /* upl_live_count: UPLs not yet freed, for accounting checks. */
 uint64_t upl_live_count(void);
 
+/*
+ * vm_object_sync: [off, off + len) of object: its dirty pages written to
+ * its pager (the default pager's swap for anonymous memory, the file for a
+ * file's object) and kept in place, clean; then the pager's synchronize.
+ * vm_msync's work on each object, and AIX's vm_writep.
+ * => object referenced, unlocked; KERN_MEMORY_ERROR if a write failed
+ */
+kern_return_t vm_object_sync(vm_object_t object, vm_object_offset_t off, vm_size_t len);
+
 #endif

@@ -1,0 +1,160 @@
+/*
+ * vms.h: the AIX virtual memory object services over Mach VM objects:
+ * segments (vms_create, vms_delete, vms_iowait), their handles
+ * (vm_handle), attaching them to the kernel (vm_att, vm_det) or to a
+ * task's address space (getadsp, as_att, as_det, as_seth, as_geth,
+ * as_getsrval, as_puth), and work on their pages (vm_move, vm_makep,
+ * vm_release, vm_releasep, vm_write, vm_writep, vm_cflush); device
+ * memory as I/O segments (vms_create_io, io_att, io_det), through the
+ * device pager (vm/device_pager.h).
+ *
+ * A segment is an object in a table of VMS_MAX: its vmid_t is the index.
+ * A handle names a segment and an access: key 0 unlimited (read and
+ * write), key 1 limited (read-only), as AIX's vm_handle has it.  A
+ * mapping made from a handle holds its own reference to the object (Mach
+ * semantics): vms_delete ends the segment's name, and the object goes
+ * with its last mapping.  A segment that is attached (xmattach, as_geth)
+ * cannot be deleted until it is detached: vms_delete says EBUSY.
+ *
+ * Returns are AIX's (0 or an errno; handles and addresses as AIX gives
+ * them).  Where ours differ, and why:
+ *   - only working storage (V_WORKING: anonymous memory paged to swap,
+ *     its size the limit of what can be mapped or moved); AIX's client
+ *     and persistent segments (files) are not made here;
+ *   - AIX cannot fail vm_handle, vm_att, as_att, as_geth and halts on a
+ *     bad vm_det: here a bad argument gives 0 / NULL / EINVAL, and vm_det,
+ *     as_seth and as_puth return int (0 or EINVAL) instead of void;
+ *   - AIX's io_att takes a handle built from a bus id; here an I/O
+ *     segment made by vms_create_io over a device range gives it
+ *     (vm_handle), and only I/O segments attach with io_att;
+ *   - as_getsrval gives a handle only for objects the table holds (made by
+ *     vms_create, or held by as_geth): it takes no reference of its own;
+ *   - everything here runs in a thread: vm_att and vm_det change
+ *     kernel_map, which takes its lock (AIX allows them at interrupt level).
+ *
+ * Lock tags: kern/lock.h.  The segment and attachment tables are [G].
+ */
+#ifndef AIX_VMS_H
+#define AIX_VMS_H
+
+#include <stdint.h>
+
+#include "vm/vm_user.h"
+#include "vm/xmalloc.h"
+
+#define VMS_MAX		64		/* segments at once */
+#define VMS_ATT_MAX	128		/* vm_att / as_att mappings at once */
+
+/* vms_create types (AIX's V_* flags; only working storage is made here). */
+#define V_WORKING	0x1
+
+typedef int vmid_t;
+typedef uint64_t vmhandle_t;		/* 0: no handle */
+struct vm_map;
+typedef struct vm_map adspace_t;	/* a task's address space: its map */
+
+/*
+ * vms_create: a working-storage segment of size bytes (rounded to pages);
+ * *vmid names it.  gn, uplim and downlim are AIX's and unused here.
+ * => 0; EINVAL (NULL vmid, another type, size <= 0); ENOMEM (the table is
+ *    full, or no memory)
+ */
+int vms_create(vmid_t *vmid, int type, void *gn, int size, int uplim, int downlim);
+/*
+ * vms_delete: the segment's name goes (its mappings keep the object).
+ * => 0; EINVAL (no such segment), EBUSY (attached: xmattach or as_geth)
+ */
+int vms_delete(vmid_t vmid);
+/*
+ * vms_create_io: an I/O segment over device memory [paddr, paddr + size)
+ * (page aligned: a PCI BAR), whose mappings get memory type memattr
+ * (vm_memattr_t: VM_MEMATTR_DEVICE for registers).
+ * => 0; EINVAL (NULL vmid, a range device_pager_setup refuses: RAM,
+ *    unaligned, empty, a bad memattr); ENOMEM (the table is full)
+ */
+int vms_create_io(vmid_t *vmid, uint64_t paddr, uint64_t size, int memattr);
+/* vms_iowait: wait for the segment's page I/O in flight.  => 0, EINVAL */
+int vms_iowait(vmid_t vmid);
+
+/* vm_handle: a handle to the segment, key 0 read-write, 1 read-only.  => 0 if vmid is bad */
+vmhandle_t vm_handle(vmid_t vmid, int key);
+/*
+ * vm_att: map the handle's segment into the kernel's address space.
+ * => the address of its byte at offset; NULL (a bad handle, offset past
+ *    the segment, no room)
+ */
+caddr_t vm_att(vmhandle_t vmhandle, caddr_t offset);
+/* vm_det: unmap the vm_att mapping holding eaddr.  => 0, EINVAL (none does) */
+int vm_det(caddr_t eaddr);
+
+/*
+ * io_att / io_det: vm_att / vm_det of an I/O segment (device memory).
+ * => io_att NULL also for a handle to a working segment (and vm_att NULL
+ *    for an I/O segment's)
+ */
+caddr_t io_att(vmhandle_t iohandle, caddr_t offset);
+int io_det(caddr_t eaddr);
+
+/* getadsp: the calling thread's task's address space, NULL for a kernel thread. */
+adspace_t *getadsp(void);
+/* as_att: vm_att into adspace (anywhere).  => the address of offset, NULL */
+caddr_t as_att(adspace_t *adspacep, vmhandle_t vmhandle, caddr_t offset);
+/* as_det: unmap the as_att / as_seth mapping holding eaddr.  => 0, EINVAL */
+int as_det(adspace_t *adspacep, caddr_t eaddr);
+/*
+ * as_seth: map the segment at addr (page aligned) of adspace, unmapping
+ * whatever was there.  => 0, EINVAL (bad arguments or handle, no room)
+ */
+int as_seth(adspace_t *adspacep, vmhandle_t vmhandle, caddr_t addr);
+/*
+ * as_geth: the handle of the object mapped at addr (key 1 if the mapping
+ * is read-only), which cannot be deleted until as_puth.  => 0 if nothing
+ * is mapped there, or the table is full
+ */
+vmhandle_t as_geth(adspace_t *adspacep, caddr_t addr);
+/* as_getsrval: as_geth without the hold, for objects the table holds.  => 0 otherwise */
+vmhandle_t as_getsrval(adspace_t *adspacep, caddr_t addr);
+/* as_puth: end an as_geth hold.  => 0, EINVAL (no hold on that handle) */
+int as_puth(adspace_t *adspacep, vmhandle_t vmhandle);
+
+/*
+ * The page services below take working segments only (EINVAL for an I/O
+ * segment: device memory has no pages to move, make or release).
+ *
+ * vm_move: move bytes between the segment, from offset up to limit (a
+ * byte offset in it), and the uio's buffers: rw UIO_READ to them,
+ * UIO_WRITE from them; the uio advances by what moved.
+ * => 0; EINVAL (bad segment, offsets, rw or uio), EFAULT (a user buffer
+ *    faulted), EIO (a page could not be read back)
+ */
+int vm_move(vmid_t vmid, caddr_t offset, int limit, enum uio_rw rw, struct uio *uio);
+/* vm_makep: page pno made resident without being read (zeroed if new).  => 0, EINVAL, ENOMEM */
+int vm_makep(vmid_t vmid, int pno);
+/*
+ * vm_releasep / vm_release: discard the pages and their paging-space
+ * copies: the range reads zeros from then on.  vm_release takes a range of
+ * the kernel's address space that one mapping covers.
+ * => 0; EINVAL (bad segment or range, a range over two mappings)
+ */
+int vm_releasep(vmid_t vmid, int pfirst, int npages);
+int vm_release(caddr_t vaddr, int nbytes);
+/*
+ * vm_writep / vm_write: write the modified pages of the range to paging
+ * space (they stay resident, clean).  force is AIX's and unused.
+ * => 0; EINVAL (as vm_releasep / vm_release), EIO (a write failed)
+ */
+int vm_writep(vmid_t vmid, int pfirst, int npages);
+int vm_write(caddr_t vaddr, int nbytes, int force);
+/*
+ * vm_cflush: make the data caches' copies of [eaddr, eaddr + nbytes)
+ * visible to devices.  RISC-V harts on QEMU's virt are coherent with
+ * DMA: a fence orders the stores, and nothing needs writing back.  A hart
+ * with Zicbom driving a non-coherent device would clean each cache block
+ * (cbo.clean) here.  nbytes <= 0 does nothing.
+ */
+void vm_cflush(caddr_t eaddr, int nbytes);
+
+/* vms_count: segments in the table (made or held), for accounting checks. */
+int vms_count(void);
+
+#endif
