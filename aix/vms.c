@@ -4,15 +4,18 @@
 #include "aix/vms.h"
 
 #include <errno.h>
+#include <stdio.h>
 
 #include "kern/kernel.h"
 #include "kern/lock.h"
 #include "kern/thread.h"
+#include "vm/default_pager.h"
 #include "vm/device_pager.h"
 #include "vm/pmap.h"
 #include "vm/vm_kern.h"
 #include "vm/vm_map.h"
 #include "vm/vm_object.h"
+#include "vm/vm_pageout.h"
 #include "vm/vm_upl.h"
 
 /* A segment: an object the table names (made by vms_create, or held by as_geth). */
@@ -565,6 +568,81 @@ void vm_cflush(caddr_t eaddr, int nbytes)
 	if (nbytes <= 0)
 		return;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* fence rw, rw: the stores before any DMA */
+}
+
+/* ---- the paging device table ------------------------------------------------------------ */
+
+#define UMOUNT_BLOCKS	16	/* object blocks moved per drain step */
+#define UMOUNT_TRIES	8	/* steps in a row that may fail before vm_umount gives up */
+#define UMOUNT_IO_WAIT_MS 10000	/* for the drained device's last I/O (its timeout is longer) */
+
+/* paging_device: the pool's segment whose device is dev, NULL if none. */
+static struct swap_segment *paging_device(const void *dev)
+{
+	for (int i = 0; i < DP_MAX_SEGMENTS; i++) {
+		const struct swap_segment *seg = default_pager_segment(i);
+
+		if (seg && seg->dev == dev)
+			return (struct swap_segment *)seg;
+	}
+	return NULL;
+}
+
+int vm_mount(int type, const struct swap_segment_ops *ops, void *dev, int npages)
+{
+	static int mounted;
+	char name[DP_NAME_MAX];
+	kern_return_t kr;
+
+	if (type != D_PAGING || !ops || !dev || npages <= 0 || paging_device(dev))
+		return EINVAL;
+	snprintf(name, sizeof(name), "vm_mount%d", __atomic_fetch_add(&mounted, 1, __ATOMIC_RELAXED));
+	kr = default_pager_add_segment(name, ops, dev, (uint64_t)npages, NULL);
+	return kr == KERN_SUCCESS ? 0 : kr == KERN_RESOURCE_SHORTAGE ? ENOMEM : EINVAL;
+}
+
+/* umount_drain: move seg's pages to the rest of the pool.  => 0, or EIO after UMOUNT_TRIES failures */
+static int umount_drain(struct swap_segment *seg)
+{
+	bool empty = false;
+	int failures = 0;
+
+	while (!empty && failures < UMOUNT_TRIES) {
+		kern_return_t kr = default_pager_drain_step(seg, UMOUNT_BLOCKS, &empty);
+
+		if (kr == KERN_SUCCESS) {
+			failures = 0;
+			continue;
+		}
+		failures++;
+		if (kr == KERN_RESOURCE_SHORTAGE)
+			vm_pageout_wait_memory();	/* a page to move through */
+	}
+	return empty ? 0 : EIO;
+}
+
+int vm_umount(int type, void *dev)
+{
+	struct swap_segment *seg;
+	kern_return_t kr;
+	int err;
+
+	if (type != D_PAGING || !dev || !(seg = paging_device(dev)))
+		return EINVAL;
+	if ((kr = default_pager_drain_start(seg, false)) != KERN_SUCCESS)
+		return kr == KERN_RESOURCE_SHORTAGE ? ENOSPC : EINVAL;
+	if ((err = umount_drain(seg)) != 0) {
+		default_pager_drain_cancel(seg);
+		return err;
+	}
+	for (int ms = 0; default_pager_remove_segment(seg) == KERN_FAILURE; ms++) {
+		if (ms == UMOUNT_IO_WAIT_MS) {
+			default_pager_drain_cancel(seg);
+			return EIO;		/* its I/O never finished: it stays */
+		}
+		thread_sleep_ns(1000 * 1000);	/* its last writes still in flight */
+	}
+	return 0;
 }
 
 int vms_count(void)

@@ -154,6 +154,31 @@ int vm_write(caddr_t vaddr, int nbytes, int force);
  */
 void vm_cflush(caddr_t eaddr, int nbytes);
 
+/*
+ * The paging device table is the default pager's pool of swap segments
+ * (vm/default_pager.h).  AIX's vm_mount takes a device's strategy routine
+ * and a count of buffers; here the device gives its swap operations, its
+ * handle and its size in pages (a virtio disk: drivers/virtio/
+ * virtio_blk_swap.h), and type D_PAGING says so.
+ */
+#define D_PAGING	1
+
+struct swap_segment_ops;
+/*
+ * vm_mount: add a paging device of npages pages.
+ * => 0; EINVAL (another type, NULL ops or dev, npages <= 0, dev already
+ *    in the table); ENOMEM (the table is full, or no memory)
+ */
+int vm_mount(int type, const struct swap_segment_ops *ops, void *dev, int npages);
+/*
+ * vm_umount: remove the paging device dev, once the pages it holds have
+ * moved to the rest of the pool (waiting for its I/O).
+ * => 0; EINVAL (another type, dev not in the table); ENOSPC (the rest
+ *    of the pool cannot hold its pages: nothing moved); EIO (a page could
+ *    not be moved, or its I/O did not end: the device stays, in service)
+ */
+int vm_umount(int type, void *dev);
+
 /* vms_count: segments in the table (made or held), for accounting checks. */
 int vms_count(void);
 

@@ -61,7 +61,7 @@ static kern_return_t swap_blk_finish(void *dev, void *handle)
 	return kr == KERN_SUCCESS ? KERN_SUCCESS : KERN_MEMORY_ERROR;
 }
 
-static const struct swap_segment_ops swap_blk_ops = { .start = swap_blk_start,
+const struct swap_segment_ops virtio_blk_swap_ops = { .start = swap_blk_start,
 						      .finish = swap_blk_finish };
 
 #define SWAP_DISKS_MAX	DP_MAX_SEGMENTS
@@ -89,7 +89,7 @@ static kern_return_t swap_add_disk(const char *serial, int n)
 		return KERN_INVALID_ARGUMENT;
 	}
 	snprintf(name, sizeof(name), "disk:%s", serial);
-	kr = default_pager_add_segment(name, &swap_blk_ops, b,
+	kr = default_pager_add_segment(name, &virtio_blk_swap_ops, b,
 				       b->capacity / (PAGE_SIZE / VIRTIO_BLK_SECTOR), NULL);
 	kprintf("swap: disk \"%s\", %lu MiB: %s\n", serial, b->capacity >> 11,
 		kr == KERN_SUCCESS ? "added" : kern_return_name(kr));

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 
+struct swap_segment_ops;
 struct virtio_blk;
 
 /*
@@ -15,6 +16,11 @@ struct virtio_blk;
  * pager set up).  Returns the disks added.
  */
 int virtio_blk_swap_init(const char *serials);
+/*
+ * virtio_blk_swap_ops: a disk's slots for the default pager, its device
+ * handle the struct virtio_blk (for a disk added later: AIX's vm_mount).
+ */
+extern const struct swap_segment_ops virtio_blk_swap_ops;
 /* virtio_blk_swap_in_use: b is a swap segment (nobody else may write it). */
 bool virtio_blk_swap_in_use(const struct virtio_blk *b);
 

@@ -3,8 +3,9 @@
  * in the aix suite: segments attached to the kernel and to a task's
  * address space, moved through a uio, written to paging space, released,
  * made without a read; deletion refused while attached; device registers
- * as an I/O segment; a table of bad arguments, each with its documented
- * return and no change of state.
+ * as an I/O segment; a paging device added and removed, its pages moved
+ * first; tables of bad arguments, each with its documented return and no
+ * change of state.
  */
 #include <errno.h>
 #include <string.h>
@@ -12,6 +13,8 @@
 #include "aix/vms.h"
 #include "aix/xmem.h"
 #include "drivers/pci/pci.h"
+#include "drivers/virtio/virtio_blk.h"
+#include "drivers/virtio/virtio_blk_swap.h"
 #include "kern/thread.h"
 #include "tests/kernel/ktest.h"
 #include "tests/kernel/map_fixture.h"
@@ -274,4 +277,79 @@ KTEST(aix, device_memory_attaches_as_an_io_segment)
 	EXPECT_EQ(io_det(p), EINVAL);
 	EXPECT_EQ(vms_delete(io), 0);
 	EXPECT_EQ(vms_delete(work), 0);
+}
+
+/* disk_pages_in_pool: the pages disk b holds for the pool, -1 if it is not in the pool. */
+static int64_t disk_pages_in_pool(const struct virtio_blk *b)
+{
+	for (int i = 0; i < DP_MAX_SEGMENTS; i++) {
+		const struct swap_segment *seg = default_pager_segment(i);
+
+		if (seg && seg->dev == b)
+			return (int64_t)seg->used_pages;
+	}
+	return -1;
+}
+
+KTEST(aix, vm_umount_moves_a_paging_devices_pages_first)
+{
+	struct virtio_blk *b = virtio_blk_find("swap2");
+	struct default_pager_stats st0, st1;
+	vm_map_t map = map_fixture_user();
+	uint64_t pages = 3 * vm_page_total_count(), bad = 0;
+	vm_address_t a = TASK_ADDR;
+	int npages;
+
+	ASSERT_TRUE(b != NULL && map != NULL);
+	npages = (int)(b->capacity / (PAGE_SIZE / VIRTIO_BLK_SECTOR));
+	EXPECT_EQ(vm_mount(D_PAGING, &virtio_blk_swap_ops, b, npages), 0);
+	EXPECT_EQ(disk_pages_in_pool(b), 0);
+	/* Three times RAM, paged out across both disks (new clusters go round robin). */
+	ASSERT_EQ(vm_allocate(map, &a, ptoa(pages), VM_FLAGS_FIXED), KERN_SUCCESS);
+	thread_set_map(map);
+	for (uint64_t p = 0; p < pages && !bad; p++) {
+		uint64_t v = p * 0x9e3779b97f4a7c15ull;
+
+		bad += copyout(&v, (void *)(a + ptoa(p)), sizeof(v)) != 0;
+	}
+	thread_set_map(NULL);
+	EXPECT_EQ(bad, 0);
+	EXPECT_GT(disk_pages_in_pool(b), 0);
+	default_pager_stats(&st0);
+	EXPECT_EQ(vm_umount(D_PAGING, b), 0);
+	default_pager_stats(&st1);
+	EXPECT_EQ(disk_pages_in_pool(b), -1);			/* out of the table */
+	EXPECT_GT(st1.moved, st0.moved);			/* its pages went elsewhere first */
+	EXPECT_EQ(st1.segments_removed, st0.segments_removed + 1);
+	EXPECT_EQ(vm_umount(D_PAGING, b), EINVAL);
+	thread_set_map(map);
+	for (uint64_t p = 0; p < pages; p++) {
+		uint64_t v = 0;
+
+		bad += copyin((void *)(a + ptoa(p)), &v, sizeof(v)) != 0 ||
+		       v != p * 0x9e3779b97f4a7c15ull;
+	}
+	thread_set_map(NULL);
+	EXPECT_EQ(bad, 0);					/* every page came back intact */
+	vm_map_deallocate(map);
+}
+
+KTEST(aix, bad_paging_device_arguments_change_nothing)
+{
+	struct virtio_blk *swap = virtio_blk_find("swap"), *b = virtio_blk_find("swap2");
+	struct default_pager_stats st0, st1;
+
+	ASSERT_TRUE(swap != NULL && b != NULL);
+	default_pager_stats(&st0);
+	EXPECT_EQ(vm_mount(7, &virtio_blk_swap_ops, b, 100), EINVAL);
+	EXPECT_EQ(vm_mount(D_PAGING, NULL, b, 100), EINVAL);
+	EXPECT_EQ(vm_mount(D_PAGING, &virtio_blk_swap_ops, NULL, 100), EINVAL);
+	EXPECT_EQ(vm_mount(D_PAGING, &virtio_blk_swap_ops, b, 0), EINVAL);
+	EXPECT_EQ(vm_mount(D_PAGING, &virtio_blk_swap_ops, swap, 100), EINVAL);	/* in already */
+	EXPECT_EQ(vm_umount(D_PAGING, b), EINVAL);				/* not in */
+	EXPECT_EQ(vm_umount(7, swap), EINVAL);
+	EXPECT_EQ(vm_umount(D_PAGING, NULL), EINVAL);
+	default_pager_stats(&st1);
+	EXPECT_EQ(st1.segments, st0.segments);
+	EXPECT_EQ(st1.total_pages, st0.total_pages);
 }
