@@ -14,9 +14,20 @@
 #include "vm/pmap.h"
 #include "vm/vm_kern.h"
 #include "vm/vm_map.h"
+#include "vm/vm_named_entry.h"
 #include "vm/vm_object.h"
 #include "vm/vm_pageout.h"
+#include "vm/vm_pager.h"
 #include "vm/vm_upl.h"
+
+/* What a segment's object holds. */
+enum vms_kind {
+	SEG_WORKING,			/* anonymous memory, paged to swap */
+	SEG_CLIENT,			/* a file's pages (the vnode pager) */
+	SEG_IO,				/* device memory (the device pager) */
+};
+
+#define SEG_PAGES	((1u << SEG_WORKING) | (1u << SEG_CLIENT))	/* kinds with pages */
 
 /* A segment: an object the table names (made by vms_create, or held by as_geth). */
 struct vms_segment {
@@ -24,7 +35,7 @@ struct vms_segment {
 	vm_size_t size;			/* [G] bytes */
 	int holds;			/* [G] as_geth holds not yet put back (each an attachment) */
 	bool created;			/* [G] by vms_create: vms_delete ends it */
-	bool io;			/* [G] device memory (vms_create_io) */
+	enum vms_kind kind;		/* [G] */
 };
 
 static struct mutex vms_lock = MUTEX_INIT("vms");
@@ -62,17 +73,17 @@ static vmhandle_t seg_handle(const struct vms_segment *s, int key)
 
 /*
  * handle_object: the object h names (referenced for the caller, shared), its size
- * and the protection the handle allows, if it is an I/O segment exactly when io.
+ * and the protection the handle allows, if its kind is in kinds (a mask of 1 << kind).
  * => false if h names no such segment
  */
-static bool handle_object(vmhandle_t h, bool io, vm_object_t *object, vm_size_t *size,
+static bool handle_object(vmhandle_t h, unsigned kinds, vm_object_t *object, vm_size_t *size,
 			  vm_prot_t *prot)
 {
 	struct vms_segment *s;
 
 	mutex_lock(&vms_lock);
 	s = h >= 2 && (h >> 1) <= VMS_MAX ? seg_locked((vmid_t)(h >> 1) - 1) : NULL;
-	if (s && s->io != io)
+	if (s && !(kinds & (1u << s->kind)))
 		s = NULL;
 	if (s) {
 		vm_object_share(*object = s->object);	/* for a mapping: one view of many */
@@ -85,15 +96,15 @@ static bool handle_object(vmhandle_t h, bool io, vm_object_t *object, vm_size_t 
 
 /*
  * seg_object: the segment's object, referenced for the caller, and its
- * size; NULL if none, or an I/O segment where pages are wanted.
+ * size; NULL if none, or of a kind not in kinds (a mask of 1 << kind).
  */
-static vm_object_t seg_object(vmid_t vmid, bool pages, vm_size_t *size)
+static vm_object_t seg_object(vmid_t vmid, unsigned kinds, vm_size_t *size)
 {
 	struct vms_segment *s;
 	vm_object_t object = NULL;
 
 	mutex_lock(&vms_lock);
-	if ((s = seg_locked(vmid)) && !(pages && s->io)) {
+	if ((s = seg_locked(vmid)) && (kinds & (1u << s->kind))) {
 		vm_object_reference(object = s->object);
 		*size = s->size;
 	}
@@ -101,14 +112,14 @@ static vm_object_t seg_object(vmid_t vmid, bool pages, vm_size_t *size)
 	return object;
 }
 
-/* seg_enter: a new segment for object (its reference taken over); *vmid names it. */
-static int seg_enter(vmid_t *vmid, vm_object_t object, bool io)
+/* seg_enter: a new segment of size bytes for object (its reference taken over); *vmid names it. */
+static int seg_enter(vmid_t *vmid, vm_object_t object, vm_size_t size, enum vms_kind kind)
 {
 	struct vms_segment *s;
 
 	mutex_lock(&vms_lock);
 	if ((s = seg_free_slot_locked()))
-		*s = (struct vms_segment){ object, object->size, 0, true, io };
+		*s = (struct vms_segment){ object, size, 0, true, kind };
 	mutex_unlock(&vms_lock);
 	if (!s) {
 		vm_object_deallocate(object);
@@ -118,15 +129,30 @@ static int seg_enter(vmid_t *vmid, vm_object_t object, bool io)
 	return 0;
 }
 
+/* client_create: vms_create of a client segment over the file whose handle is file. */
+static int client_create(vmid_t *vmid, vm_named_entry_t file, int size)
+{
+	vm_size_t bytes = round_page((vm_size_t)size);
+
+	if (!file || file->is_sub_map || !vm_object_is_persistent(file->object))
+		return ENODEV;		/* not a file's pages: no paging device for it */
+	if (file->offset != 0 || bytes > file->size)
+		return EINVAL;
+	vm_object_reference(file->object);
+	return seg_enter(vmid, file->object, bytes, SEG_CLIENT);
+}
+
 int vms_create(vmid_t *vmid, int type, void *gn, int size, int uplim, int downlim)
 {
 	vm_object_t object;
 
-	if (!vmid || type != V_WORKING || size <= 0)
+	if (!vmid || (type != V_WORKING && type != V_CLIENT) || size <= 0)
 		return EINVAL;
+	if (type == V_CLIENT)
+		return client_create(vmid, gn, size);
 	if (!(object = vm_object_allocate(round_page((vm_size_t)size))))
 		return ENOMEM;
-	return seg_enter(vmid, object, false);
+	return seg_enter(vmid, object, object->size, SEG_WORKING);
 }
 
 int vms_create_io(vmid_t *vmid, uint64_t paddr, uint64_t size, int memattr)
@@ -140,7 +166,7 @@ int vms_create_io(vmid_t *vmid, uint64_t paddr, uint64_t size, int memattr)
 		return EINVAL;
 	vm_object_reference(object = entry->object);
 	vm_named_entry_release(entry);
-	return seg_enter(vmid, object, true);
+	return seg_enter(vmid, object, object->size, SEG_IO);
 }
 
 int vms_delete(vmid_t vmid)
@@ -167,7 +193,7 @@ int vms_delete(vmid_t vmid)
 int vms_iowait(vmid_t vmid)
 {
 	vm_size_t size;
-	vm_object_t object = seg_object(vmid, true, &size);
+	vm_object_t object = seg_object(vmid, SEG_PAGES, &size);
 
 	if (!object)
 		return EINVAL;
@@ -197,14 +223,15 @@ vmhandle_t vm_handle(vmid_t vmid, int key)
  * or VM_FLAGS_ANYWHERE), shared by all its mappings.
  * => KERN_INVALID_ARGUMENT (a bad handle), vm_map_enter_shared's errors
  */
-static kern_return_t seg_map(vm_map_t map, vmhandle_t h, bool io, vm_offset_t *addr, int flags)
+static kern_return_t seg_map(vm_map_t map, vmhandle_t h, unsigned kinds, vm_offset_t *addr,
+			     int flags)
 {
 	vm_object_t object;
 	vm_size_t size;
 	vm_prot_t prot;
 	kern_return_t kr;
 
-	if (!map || !handle_object(h, io, &object, &size, &prot))
+	if (!map || !handle_object(h, kinds, &object, &size, &prot))
 		return KERN_INVALID_ARGUMENT;
 	kr = vm_map_enter_shared(map, addr, size, 0, flags, object, 0, prot, prot, VM_INHERIT_SHARE);
 	if (kr != KERN_SUCCESS)
@@ -212,26 +239,26 @@ static kern_return_t seg_map(vm_map_t map, vmhandle_t h, bool io, vm_offset_t *a
 	return kr;
 }
 
-/* seg_size_of_handle: the size of h's segment (I/O or not, as io says), 0 if h names none. */
-static vm_size_t seg_size_of_handle(vmhandle_t h, bool io)
+/* seg_size_of_handle: the size of h's segment if its kind is in kinds, else 0. */
+static vm_size_t seg_size_of_handle(vmhandle_t h, unsigned kinds)
 {
 	vm_object_t object;
 	vm_size_t size;
 	vm_prot_t prot;
 
-	if (!handle_object(h, io, &object, &size, &prot))
+	if (!handle_object(h, kinds, &object, &size, &prot))
 		return 0;
 	vm_object_deallocate(object);
 	return size;
 }
 
-/* seg_att: vm_att / as_att / io_att into map. */
-static caddr_t seg_att(vm_map_t map, vmhandle_t h, bool io, caddr_t offset)
+/* seg_att: vm_att / as_att / io_att into map, of a segment whose kind is in kinds. */
+static caddr_t seg_att(vm_map_t map, vmhandle_t h, unsigned kinds, caddr_t offset)
 {
 	vm_offset_t addr = 0, off = (vm_offset_t)offset;
 
-	if (off >= seg_size_of_handle(h, io) ||
-	    seg_map(map, h, io, &addr, VM_FLAGS_ANYWHERE) != KERN_SUCCESS)
+	if (off >= seg_size_of_handle(h, kinds) ||
+	    seg_map(map, h, kinds, &addr, VM_FLAGS_ANYWHERE) != KERN_SUCCESS)
 		return NULL;
 	return (caddr_t)(addr + off);
 }
@@ -280,9 +307,14 @@ static int seg_det(vm_map_t map, caddr_t eaddr)
 	return kr == KERN_SUCCESS ? 0 : EINVAL;
 }
 
+/*
+ * Not a client segment: a fault on kernel_map that reads a file would wait
+ * for kernel_map itself (the 9P transport holds its buffers for DMA through
+ * kernel_map while the fault holds it).
+ */
 caddr_t vm_att(vmhandle_t vmhandle, caddr_t offset)
 {
-	return seg_att(kernel_map, vmhandle, false, offset);
+	return seg_att(kernel_map, vmhandle, 1u << SEG_WORKING, offset);
 }
 
 int vm_det(caddr_t eaddr)
@@ -292,7 +324,7 @@ int vm_det(caddr_t eaddr)
 
 caddr_t io_att(vmhandle_t iohandle, caddr_t offset)
 {
-	return seg_att(kernel_map, iohandle, true, offset);
+	return seg_att(kernel_map, iohandle, 1u << SEG_IO, offset);
 }
 
 int io_det(caddr_t eaddr)
@@ -307,7 +339,7 @@ adspace_t *getadsp(void)
 
 caddr_t as_att(adspace_t *adspacep, vmhandle_t vmhandle, caddr_t offset)
 {
-	return adspacep == kernel_map ? NULL : seg_att(adspacep, vmhandle, false, offset);
+	return adspacep == kernel_map ? NULL : seg_att(adspacep, vmhandle, SEG_PAGES, offset);
 }
 
 int as_det(adspace_t *adspacep, caddr_t eaddr)
@@ -318,14 +350,14 @@ int as_det(adspace_t *adspacep, caddr_t eaddr)
 int as_seth(adspace_t *adspacep, vmhandle_t vmhandle, caddr_t addr)
 {
 	vm_offset_t a = (vm_offset_t)addr;
-	vm_size_t size = seg_size_of_handle(vmhandle, false);
+	vm_size_t size = seg_size_of_handle(vmhandle, SEG_PAGES);
 
 	if (!adspacep || adspacep == kernel_map || !size || (a & PAGE_MASK) ||
 	    a < adspacep->min_offset || a + size < a || a + size > adspacep->max_offset)
 		return EINVAL;
 	if (vm_deallocate(adspacep, a, size) != KERN_SUCCESS)	/* whatever was there goes */
 		return EINVAL;
-	return seg_map(adspacep, vmhandle, false, &a, VM_FLAGS_FIXED) == KERN_SUCCESS ? 0 : EINVAL;
+	return seg_map(adspacep, vmhandle, SEG_PAGES, &a, VM_FLAGS_FIXED) == KERN_SUCCESS ? 0 : EINVAL;
 }
 
 /*
@@ -421,7 +453,7 @@ static vm_object_t page_range(vmid_t vmid, int pfirst, int npages, vm_object_off
 	vm_size_t size;
 	vm_object_t object;
 
-	if (pfirst < 0 || npages <= 0 || !(object = seg_object(vmid, true, &size)))
+	if (pfirst < 0 || npages <= 0 || !(object = seg_object(vmid, SEG_PAGES, &size)))
 		return NULL;
 	*off = ptoa((uint64_t)pfirst);
 	*len = ptoa((uint64_t)npages);
@@ -450,11 +482,19 @@ static vm_object_t kernel_range(caddr_t vaddr, int nbytes, vm_object_offset_t *o
 	return object;
 }
 
-/* release: discard [off, off + len) of object and its paging-space copies; drops the reference. */
+/*
+ * release: discard [off, off + len) of object and its paging-space copies;
+ * drops the reference.  A file's pages are not released: their data is
+ * the file's.
+ */
 static int release(vm_object_t object, vm_object_offset_t off, vm_size_t len)
 {
 	if (!object)
 		return EINVAL;
+	if (vm_object_is_persistent(object)) {
+		vm_object_deallocate(object);
+		return EINVAL;
+	}
 	vm_object_page_remove(object, off, off + len);
 	vm_object_deallocate(object);
 	return 0;
@@ -474,34 +514,38 @@ static int write_out(vm_object_t object, vm_object_offset_t off, vm_size_t len)
 
 int vm_releasep(vmid_t vmid, int pfirst, int npages)
 {
-	vm_object_offset_t off;
-	vm_size_t len;
+	vm_object_offset_t off = 0;
+	vm_size_t len = 0;
+	vm_object_t object = page_range(vmid, pfirst, npages, &off, &len);
 
-	return release(page_range(vmid, pfirst, npages, &off, &len), off, len);
+	return release(object, off, len);
 }
 
 int vm_release(caddr_t vaddr, int nbytes)
 {
-	vm_object_offset_t off;
-	vm_size_t len;
+	vm_object_offset_t off = 0;
+	vm_size_t len = 0;
+	vm_object_t object = kernel_range(vaddr, nbytes, &off, &len);
 
-	return release(kernel_range(vaddr, nbytes, &off, &len), off, len);
+	return release(object, off, len);
 }
 
 int vm_writep(vmid_t vmid, int pfirst, int npages)
 {
-	vm_object_offset_t off;
-	vm_size_t len;
+	vm_object_offset_t off = 0;
+	vm_size_t len = 0;
+	vm_object_t object = page_range(vmid, pfirst, npages, &off, &len);
 
-	return write_out(page_range(vmid, pfirst, npages, &off, &len), off, len);
+	return write_out(object, off, len);
 }
 
 int vm_write(caddr_t vaddr, int nbytes, int force)
 {
-	vm_object_offset_t off;
-	vm_size_t len;
+	vm_object_offset_t off = 0;
+	vm_size_t len = 0;
+	vm_object_t object = kernel_range(vaddr, nbytes, &off, &len);
 
-	return write_out(kernel_range(vaddr, nbytes, &off, &len), off, len);
+	return write_out(object, off, len);
 }
 
 int vm_makep(vmid_t vmid, int pno)
@@ -516,6 +560,19 @@ int vm_makep(vmid_t vmid, int pno)
 	kr = vm_object_make_page(object, off);
 	vm_object_deallocate(object);
 	return kr == KERN_SUCCESS ? 0 : ENOMEM;
+}
+
+int vm_qmodify(vmid_t vmid)
+{
+	vm_size_t size;
+	vm_object_t object = seg_object(vmid, SEG_PAGES, &size);
+	bool modified;
+
+	if (!object)
+		return FALSE;
+	modified = vm_object_modified(object);
+	vm_object_deallocate(object);
+	return modified ? TRUE : FALSE;
 }
 
 #define VM_MOVE_CHUNK	512	/* bytes through the stack at a time */
@@ -547,7 +604,7 @@ int vm_move(vmid_t vmid, caddr_t offset, int limit, enum uio_rw rw, struct uio *
 	if (!uio || uio->uio_resid < 0 || (rw != UIO_READ && rw != UIO_WRITE) || limit < 0 ||
 	    (vm_offset_t)limit < off)
 		return EINVAL;
-	if (!(object = seg_object(vmid, true, &size)))
+	if (!(object = seg_object(vmid, SEG_PAGES, &size)))
 		return EINVAL;
 	if ((vm_offset_t)limit > size) {
 		vm_object_deallocate(object);

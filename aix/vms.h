@@ -18,9 +18,13 @@
  *
  * Returns are AIX's (0 or an errno; handles and addresses as AIX gives
  * them).  Where ours differ, and why:
- *   - only working storage (V_WORKING: anonymous memory paged to swap,
- *     its size the limit of what can be mapped or moved); AIX's client
- *     and persistent segments (files) are not made here;
+ *   - working storage (V_WORKING: anonymous memory paged to swap) and
+ *     client storage (V_CLIENT: a file's pages, whose vms_create takes the
+ *     handle virtio_9p_file_entry gives, where AIX takes a gnode); the
+ *     size is the limit of what can be mapped or moved;
+ *   - vm_qmodify says whether pages are modified and not yet written
+ *     back; the state is the pages' own, so a call does not reset it (AIX
+ *     keeps a modified bit per object that the call resets);
  *   - AIX cannot fail vm_handle, vm_att, as_att, as_geth and halts on a
  *     bad vm_det: here a bad argument gives 0 / NULL / EINVAL, and vm_det,
  *     as_seth and as_puth return int (0 or EINVAL) instead of void;
@@ -45,8 +49,9 @@
 #define VMS_MAX		64		/* segments at once */
 #define VMS_ATT_MAX	128		/* vm_att / as_att mappings at once */
 
-/* vms_create types (AIX's V_* flags; only working storage is made here). */
-#define V_WORKING	0x1
+/* vms_create types (AIX's V_* flags). */
+#define V_WORKING	0x1		/* anonymous memory, paged to swap */
+#define V_CLIENT	0x2		/* a file's pages: gn is the file's handle */
 
 typedef int vmid_t;
 typedef uint64_t vmhandle_t;		/* 0: no handle */
@@ -54,9 +59,12 @@ struct vm_map;
 typedef struct vm_map adspace_t;	/* a task's address space: its map */
 
 /*
- * vms_create: a working-storage segment of size bytes (rounded to pages);
- * *vmid names it.  gn, uplim and downlim are AIX's and unused here.
- * => 0; EINVAL (NULL vmid, another type, size <= 0); ENOMEM (the table is
+ * vms_create: a segment of size bytes (rounded to pages); *vmid names it.
+ * V_WORKING: new anonymous memory; V_CLIENT: the first size bytes of the
+ * file whose handle (vm_named_entry_t) gn is.  uplim and downlim are
+ * AIX's and unused here.
+ * => 0; EINVAL (NULL vmid, another type, size <= 0 or past the file);
+ *    ENODEV (V_CLIENT with gn no file's handle); ENOMEM (the table is
  *    full, or no memory)
  */
 int vms_create(vmid_t *vmid, int type, void *gn, int size, int uplim, int downlim);
@@ -79,9 +87,12 @@ int vms_iowait(vmid_t vmid);
 /* vm_handle: a handle to the segment, key 0 read-write, 1 read-only.  => 0 if vmid is bad */
 vmhandle_t vm_handle(vmid_t vmid, int key);
 /*
- * vm_att: map the handle's segment into the kernel's address space.
- * => the address of its byte at offset; NULL (a bad handle, offset past
- *    the segment, no room)
+ * vm_att: map the handle's working segment into the kernel's address
+ * space (a client segment is mapped by tasks, as_att, and reached by the
+ * kernel with vm_move: a kernel fault that reads a file would wait for
+ * kernel_map, which the 9P transport's DMA holds its buffers through).
+ * => the address of its byte at offset; NULL (a bad handle, a client or
+ *    I/O segment's, offset past the segment, no room)
  */
 caddr_t vm_att(vmhandle_t vmhandle, caddr_t offset);
 /* vm_det: unmap the vm_att mapping holding eaddr.  => 0, EINVAL (none does) */
@@ -131,16 +142,25 @@ int vm_move(vmid_t vmid, caddr_t offset, int limit, enum uio_rw rw, struct uio *
 /* vm_makep: page pno made resident without being read (zeroed if new).  => 0, EINVAL, ENOMEM */
 int vm_makep(vmid_t vmid, int pno);
 /*
+ * vm_qmodify: TRUE if a page of the segment is modified and not written
+ * back yet (to its file, or to paging space), else FALSE (also for a bad
+ * vmid).
+ */
+int vm_qmodify(vmid_t vmid);
+/*
  * vm_releasep / vm_release: discard the pages and their paging-space
  * copies: the range reads zeros from then on.  vm_release takes a range of
- * the kernel's address space that one mapping covers.
- * => 0; EINVAL (bad segment or range, a range over two mappings)
+ * the kernel's address space that one mapping covers.  Working storage
+ * only: a file's pages hold the file's data.
+ * => 0; EINVAL (bad segment or range, a range over two mappings, a client
+ *    segment)
  */
 int vm_releasep(vmid_t vmid, int pfirst, int npages);
 int vm_release(caddr_t vaddr, int nbytes);
 /*
  * vm_writep / vm_write: write the modified pages of the range to paging
- * space (they stay resident, clean).  force is AIX's and unused.
+ * space, or to the file for a client segment (they stay resident, clean).
+ * force is AIX's and unused.
  * => 0; EINVAL (as vm_releasep / vm_release), EIO (a write failed)
  */
 int vm_writep(vmid_t vmid, int pfirst, int npages);

@@ -841,6 +841,18 @@ kern_return_t vm_object_make_page(vm_object_t object, vm_object_offset_t offset)
 	return KERN_SUCCESS;
 }
 
+bool vm_object_modified(vm_object_t object)
+{
+	bool modified = false;
+
+	mutex_lock(&object->lock);
+	for (vm_page_t m = object->pages; m && !modified; m = m->onext)
+		modified = !vm_page_fictitious(m) &&
+			   (pmap_is_modified(m) || !vm_pager_has_page(object, m->offset));
+	mutex_unlock(&object->lock);
+	return modified;
+}
+
 void vm_object_wait_io(vm_object_t object)
 {
 	vm_page_t m;

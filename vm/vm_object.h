@@ -295,6 +295,12 @@ kern_return_t vm_object_write_resident(vm_object_t object, vm_object_offset_t of
  */
 kern_return_t vm_object_make_page(vm_object_t object, vm_object_offset_t offset);
 /*
+ * vm_object_modified: a resident page of object holds data its store has
+ * not: modified since written, or never written (AIX vm_qmodify).
+ * => object unlocked
+ */
+bool vm_object_modified(vm_object_t object);
+/*
  * vm_object_wait_io: until no page of object is busy (a pageout or pagein
  * in flight, or another holder).  => object referenced, unlocked
  */

@@ -26,8 +26,8 @@
 #include "vm/vm_object.h"
 #include "vm/vm_user.h"
 
-KTEST_RUN(aix, "test=aix swap=swap", "-m 32M -smp 1 --blk swap:192M --blk swap2:64M -device edu");
-KTEST_RUN(aix.smp4, "test=aix swap=swap", "-m 32M -smp 4 --blk swap:192M --blk swap2:64M -device edu");
+KTEST_RUN(aix, "test=aix swap=swap", "-m 32M -smp 1 --blk swap:192M --blk swap2:64M -device edu --9p share");
+KTEST_RUN(aix.smp4, "test=aix swap=swap", "-m 32M -smp 4 --blk swap:192M --blk swap2:64M -device edu --9p share");
 
 #define UBASE		0x10000000ul	/* a region fixture's first page */
 #define BLOCK_TICKS	10000000	/* wait_spinner's child: 1 s of 10 MHz ticks */

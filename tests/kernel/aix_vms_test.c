@@ -2,7 +2,8 @@
  * aix_vms_test.c: the AIX virtual memory object services (aix/vms.h),
  * in the aix suite: segments attached to the kernel and to a task's
  * address space, moved through a uio, written to paging space, released,
- * made without a read; deletion refused while attached; device registers
+ * made without a read; a file's pages as a client segment, written back
+ * and asked whether modified; deletion refused while attached; device registers
  * as an I/O segment; a paging device added and removed, its pages moved
  * first; tables of bad arguments, each with its documented return and no
  * change of state.
@@ -14,6 +15,8 @@
 #include "aix/xmem.h"
 #include "drivers/pci/pci.h"
 #include "drivers/virtio/virtio_blk.h"
+#include "drivers/virtio/virtio_9p.h"
+#include "drivers/virtio/virtio_9p_file.h"
 #include "drivers/virtio/virtio_blk_swap.h"
 #include "kern/thread.h"
 #include "tests/kernel/ktest.h"
@@ -22,6 +25,7 @@
 #include "vm/pmap.h"
 #include "vm/vm.h"
 #include "vm/vm_kern.h"
+#include "vm/vm_named_entry.h"
 #include "vm/vm_object.h"
 
 #define SEG_BYTES	(3 * 4096 + 100)	/* three pages and a bit: four pages */
@@ -352,4 +356,111 @@ KTEST(aix, bad_paging_device_arguments_change_nothing)
 	default_pager_stats(&st1);
 	EXPECT_EQ(st1.segments, st0.segments);
 	EXPECT_EQ(st1.total_pages, st0.total_pages);
+}
+
+/* share_client: the 9P client of the aix suite's share. */
+static struct p9_client *share_client(void)
+{
+	struct virtio_9p *v = virtio_9p_find("share");
+
+	return v ? &v->client : NULL;
+}
+
+/* file_word_at: the word at off of the share's file path as 9P reads it now; ~0 if it cannot. */
+static uint64_t file_word_at(const char *path, uint64_t off)
+{
+	struct p9_file f;
+	uint64_t v = ~0ull;
+	size_t done = 0;
+
+	if (p9_file_open(share_client(), path, P9_FILE_READ, 0, &f))
+		return v;
+	if (p9_file_read(&f, off, &v, sizeof(v), &done) || done != sizeof(v))
+		v = ~0ull;
+	p9_file_close(&f);
+	return v;
+}
+
+/* file_make_pages: the share's file path, pages pages of the byte fill. */
+static bool file_make_pages(const char *path, int pages, int fill)
+{
+	static char page[4096];
+	struct p9_file f;
+	size_t done;
+	bool ok = true;
+
+	if (p9_file_open(share_client(), path, P9_FILE_WRITE | P9_FILE_CREATE | P9_FILE_TRUNC, 0644,
+			 &f))
+		return false;
+	memset(page, fill, sizeof(page));
+	for (int i = 0; i < pages && ok; i++)
+		ok = p9_file_write(&f, ptoa(i), page, sizeof(page), &done) == 0 && done == sizeof(page);
+	p9_file_close(&f);
+	return ok;
+}
+
+KTEST(aix, a_client_segment_is_a_files_pages)
+{
+	vm_map_t map = map_fixture_user();
+	vm_named_entry_t file = NULL;
+	vmid_t id = -1, unused = -1;
+	struct iovec iov;
+	struct uio uio;
+	uint64_t v = 0x1111111111111111ull;
+	vm_offset_t u;
+
+	ASSERT_TRUE(map != NULL && share_client() != NULL);
+	ASSERT_TRUE(file_make_pages("aix-client", 3, 'f'));
+	ASSERT_EQ(virtio_9p_file_entry("share", "aix-client", VM_PROT_READ | VM_PROT_WRITE, 0, &file),
+		  KERN_SUCCESS);
+	EXPECT_EQ(vms_create(&unused, V_CLIENT, file, 4 * PAGE_SIZE, 0, 0), EINVAL);	/* past it */
+	ASSERT_EQ(vms_create(&id, V_CLIENT, file, 3 * PAGE_SIZE, 0, 0), 0);
+	vm_named_entry_release(file);
+	EXPECT_EQ(vm_qmodify(id), FALSE);			/* nothing read, nothing changed */
+	EXPECT_TRUE(vm_att(vm_handle(id, 0), 0) == NULL);	/* the kernel uses vm_move */
+	u = (vm_offset_t)as_att(map, vm_handle(id, 0), 0);
+	ASSERT_TRUE(u != 0);
+	EXPECT_EQ(map_fixture_get(map, u + PAGE_SIZE), 0x6666666666666666ull);	/* the file's */
+	EXPECT_EQ(vm_qmodify(id), FALSE);
+	EXPECT_TRUE(map_fixture_put(map, u + PAGE_SIZE, 0x600d));
+	EXPECT_EQ(vm_qmodify(id), TRUE);
+	EXPECT_EQ(file_word_at("aix-client", PAGE_SIZE), 0x6666666666666666ull);	/* not yet */
+	EXPECT_EQ(vm_writep(id, 0, 3), 0);
+	EXPECT_EQ(file_word_at("aix-client", PAGE_SIZE), 0x600d);
+	EXPECT_EQ(vm_qmodify(id), FALSE);
+	/* vm_move writes behind the mappings; the task sees it, the file once written. */
+	uio = uio_kernel(&iov, &v, sizeof(v));
+	EXPECT_EQ(vm_move(id, (caddr_t)(2 * PAGE_SIZE + 8), 3 * PAGE_SIZE, UIO_WRITE, &uio), 0);
+	EXPECT_EQ(vm_qmodify(id), TRUE);
+	EXPECT_EQ(map_fixture_get(map, u + 2 * PAGE_SIZE + 8), 0x1111111111111111ull);
+	EXPECT_EQ(vm_writep(id, 2, 1), 0);
+	EXPECT_EQ(file_word_at("aix-client", 2 * PAGE_SIZE + 8), 0x1111111111111111ull);
+	EXPECT_EQ(vm_qmodify(id), FALSE);
+	/* A file's pages are its data: they are not released. */
+	EXPECT_EQ(vm_releasep(id, 0, 1), EINVAL);
+	EXPECT_EQ(map_fixture_get(map, u), 0x6666666666666666ull);
+	EXPECT_EQ(as_det(map, (caddr_t)u), 0);
+	EXPECT_EQ(vms_delete(id), 0);
+	EXPECT_EQ(p9_unlink(share_client(), "aix-client"), 0);
+	vm_map_deallocate(map);
+}
+
+KTEST(aix, a_client_segment_needs_a_files_handle)
+{
+	vm_map_t map = map_fixture_user();
+	vm_named_entry_t anon = NULL;
+	vm_address_t a = TASK_ADDR;
+	vm_size_t size = PAGE_SIZE;
+	vmid_t unused = -1;
+
+	ASSERT_TRUE(map != NULL);
+	ASSERT_EQ(vm_allocate(map, &a, PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
+	ASSERT_EQ(mach_make_memory_entry_64(map, &size, a, VM_PROT_READ | VM_PROT_WRITE, &anon, NULL),
+		  KERN_SUCCESS);
+	EXPECT_EQ(vms_create(&unused, V_CLIENT, NULL, PAGE_SIZE, 0, 0), ENODEV);
+	EXPECT_EQ(vms_create(&unused, V_CLIENT, anon, PAGE_SIZE, 0, 0), ENODEV);	/* not a file */
+	EXPECT_EQ(unused, -1);
+	EXPECT_EQ(vm_qmodify(-1), FALSE);
+	vm_named_entry_release(anon);
+	vm_map_deallocate(map);
 }
