@@ -298,22 +298,6 @@ static bool dp_has_page(vm_object_t object, vm_object_offset_t offset)
 	return code != 0;
 }
 
-static void dp_discard(vm_object_t object, vm_object_offset_t offset)
-{
-	uint64_t old;
-
-	struct dp_block *b;
-
-	spin_lock(&dp_lock);
-	old = dp_set_locked(object, offset, 0);
-	if (old)
-		dp_slot_free_locked(old);
-	b = dp_block_find_locked(object, atop(offset) / DP_CLUSTER_PAGES);
-	if (b)
-		dp_block_trim_locked(b);
-	spin_unlock(&dp_lock);
-}
-
 static void dp_unhash_locked(struct dp_block *b)
 {
 	struct dp_block **pp = dp_bucket(b->object, b->blkno);
@@ -322,6 +306,69 @@ static void dp_unhash_locked(struct dp_block *b)
 	while (*pp != b)
 		pp = &(*pp)->hnext;
 	*pp = b->hnext;
+}
+
+/* dp_block_idle_locked: b holds no page, writes to no cluster and has no write in flight. */
+static bool dp_block_idle_locked(const struct dp_block *b)
+{
+	LOCK_ASSERT(spin_held(&dp_lock), "dp_block_idle_locked: dp_lock not held");
+	if (b->cluster || b->writers)
+		return false;
+	for (int i = 0; i < DP_CLUSTER_PAGES; i++)
+		if (b->slot[i])
+			return false;
+	return true;
+}
+
+/* dp_block_unlink_locked: b leaves the hash and its object's record (the caller frees it). */
+static void dp_block_unlink_locked(struct dp_block *b)
+{
+	struct dp_object *dpo = b->object->pager_data;
+	struct dp_block **pp = &dpo->blocks;
+
+	LOCK_ASSERT(spin_held(&dp_lock), "dp_block_unlink_locked: dp_lock not held");
+	dp_unhash_locked(b);
+	while (*pp != b)
+		pp = &(*pp)->onext;
+	*pp = b->onext;
+}
+
+/*
+ * dp_discard: the pager's discard.  A block left idle goes, and the
+ * object's record with its last block (the object is then as if never
+ * paged out; its next pageout makes a new one): a long-lived object
+ * that throws pages away, kernel_heap's, would otherwise keep a record of
+ * every block it ever paged out.  => object locked (so no pageout of it
+ * is between making its record and starting its write)
+ */
+static void dp_discard(vm_object_t object, vm_object_offset_t offset)
+{
+	struct dp_object *dpo = object->pager_data;
+	struct dp_block *b, *gone = NULL;
+	uint64_t old;
+
+	spin_lock(&dp_lock);
+	old = dp_set_locked(object, offset, 0);
+	if (old)
+		dp_slot_free_locked(old);
+	b = dp_block_find_locked(object, atop(offset) / DP_CLUSTER_PAGES);
+	if (b)
+		dp_block_trim_locked(b);
+	if (b && dp_block_idle_locked(b)) {
+		dp_block_unlink_locked(b);
+		gone = b;
+	}
+	if (gone && !dpo->blocks) {
+		object->pager_data = NULL;
+		__atomic_store_n(&object->pager, NULL, __ATOMIC_RELEASE);
+	} else {
+		dpo = NULL;
+	}
+	spin_unlock(&dp_lock);
+	if (gone)
+		zfree(&dp_block_zone, gone);
+	if (dpo)
+		zfree(&dp_object_zone, dpo);
 }
 
 static void dp_terminate(vm_object_t object)

@@ -5,8 +5,10 @@
  * contiguous allocation put in the object beforehand).
  */
 #include "kern/kernel.h"
+#include "vm/vm_fault.h"
 #include "vm/vm_kern.h"
 #include "vm/vm_object.h"
+#include "vm/vm_pageout.h"
 
 void vm_kern_bootstrap(void)
 {
@@ -123,4 +125,63 @@ void kmem_free(vm_map_t map, vm_offset_t addr, vm_size_t size)
 
 	if (kr != KERN_SUCCESS)	/* void by its contract: say so, change nothing */
 		kprintf("kmem_free: 0x%lx+0x%lx: %s\n", addr, size, kern_return_name(kr));
+}
+
+/*
+ * kmem_object_wire_page: the page of object at offset, faulted in (zero
+ * fill), mapped wired at va in kernel_pmap and wired, as entry_fault_wire
+ * does for a map, without the map.  A page table that cannot be had waits
+ * for the pageout daemon.  => object unlocked
+ */
+static kern_return_t kmem_object_wire_page(struct vm_object *object, vm_object_offset_t offset,
+					   vm_offset_t va)
+{
+	kern_return_t kr;
+	bool readonly;
+	vm_page_t m;
+
+	do {
+		kr = vm_fault_page(object, offset, VM_PROT_DEFAULT, VM_BEHAVIOR_DEFAULT, &m,
+				   &readonly, false);
+		if (kr != KERN_SUCCESS)
+			break;
+		kr = pmap_enter(kernel_pmap, va, m, VM_PROT_DEFAULT, PMAP_WIRED);
+		if (kr == KERN_SUCCESS) {
+			mutex_lock(&object->lock);
+			vm_page_wire(m);
+			mutex_unlock(&object->lock);
+		}
+		vm_fault_page_done(m);
+	} while (kr == KERN_RESOURCE_SHORTAGE && vm_pageout_wait_memory());
+	return kr;
+}
+
+kern_return_t kmem_object_wire(struct vm_object *object, vm_object_offset_t offset,
+			       vm_offset_t va, vm_size_t size)
+{
+	for (vm_size_t done = 0; done < size; done += PAGE_SIZE) {
+		if (kmem_object_wire_page(object, offset + done, va + done) != KERN_SUCCESS) {
+			kmem_object_unwire(object, offset, va, done);
+			/* A page faulted in but not mapped stays in the object: it goes too. */
+			vm_object_page_discard(object, offset + done, offset + done + PAGE_SIZE);
+			return KERN_RESOURCE_SHORTAGE;
+		}
+	}
+	return KERN_SUCCESS;
+}
+
+void kmem_object_unwire(struct vm_object *object, vm_object_offset_t offset, vm_offset_t va,
+			vm_size_t size)
+{
+	mutex_lock(&object->lock);
+	for (vm_size_t off = 0; off < size; off += PAGE_SIZE) {
+		vm_page_t m = vm_page_lookup(object, offset + off);
+
+		if (!m || !m->wire_count)
+			continue;
+		pmap_change_wiring(kernel_pmap, va + off, FALSE);
+		vm_page_unwire(m);
+	}
+	mutex_unlock(&object->lock);
+	vm_object_page_discard(object, offset, offset + size);
 }

@@ -41,4 +41,24 @@ void kmem_free_stack(vm_map_t map, vm_offset_t addr, vm_size_t size);
  */
 void kmem_free(vm_map_t map, vm_offset_t addr, vm_size_t size);
 
+/*
+ * kmem_object_wire: wired, zero-filled pages for [va, va + size) of a
+ * kernel_map entry that maps object with offset at va: each page put in
+ * the object, wired and mapped, without taking kernel_map's lock, so that
+ * a caller that may hold it (a pagein of kernel memory wanting a swap I/O
+ * record from pinned_heap, which grows this way) can still have them.
+ * Memory is waited for as a fault waits.
+ * => object referenced (by the entry), unlocked; va, offset and size page
+ *    aligned, nothing resident there yet
+ * => KERN_RESOURCE_SHORTAGE: no memory (nothing left wired or resident)
+ */
+kern_return_t kmem_object_wire(struct vm_object *object, vm_object_offset_t offset,
+			       vm_offset_t va, vm_size_t size);
+/*
+ * kmem_object_unwire: undo kmem_object_wire over [va, va + size): the
+ * pages unwired, unmapped, freed.  => object unlocked; aligned as above
+ */
+void kmem_object_unwire(struct vm_object *object, vm_object_offset_t offset, vm_offset_t va,
+			vm_size_t size);
+
 #endif

@@ -409,6 +409,27 @@ again:
 	mutex_unlock(&object->lock);
 }
 
+void vm_object_page_discard(vm_object_t object, vm_object_offset_t start, vm_object_offset_t end)
+{
+	KASSERT(page_aligned(start) && page_aligned(end), "vm_object_page_discard: 0x%lx-0x%lx",
+		start, end);
+	mutex_lock(&object->lock);
+	for (vm_object_offset_t off = start; off < end; off += PAGE_SIZE) {
+		vm_page_t m = vm_page_lookup(object, off);
+
+		while (m && m->busy) {		/* on its way out or in: let it land first */
+			vm_page_wait_busy(m);
+			m = vm_page_lookup(object, off);
+		}
+		if (m && m->wire_count)
+			continue;
+		if (m)
+			vm_page_free_object_page(m);
+		vm_pager_discard(object, off);
+	}
+	mutex_unlock(&object->lock);
+}
+
 /* ---- objects ------------------------------------------------------------------ */
 
 vm_object_t vm_object_allocate(vm_object_offset_t size)

@@ -115,6 +115,15 @@ void vm_object_pmap_protect(vm_object_t object, vm_object_offset_t offset, vm_si
  * I/O hold ends (vm_object_pages_unhold).  => object referenced, unlocked
  */
 void vm_object_page_remove(vm_object_t object, vm_object_offset_t start, vm_object_offset_t end);
+/*
+ * vm_object_page_discard: the contents of [start, end) (page aligned) are
+ * no longer wanted, but the range stays in use (a heap's free blocks):
+ * its pages are freed and their paged-out copies dropped, so that the next
+ * touch finds a zero-filled page.  A wired page (pinned, held for I/O)
+ * keeps its contents and its copy: its holder still counts on them.  Busy
+ * pages are waited for.  => object referenced, unlocked
+ */
+void vm_object_page_discard(vm_object_t object, vm_object_offset_t start, vm_object_offset_t end);
 /* vm_object_allocate: an empty anonymous (zero-fill) object of `size` bytes, one reference. */
 vm_object_t vm_object_allocate(vm_object_offset_t size);
 void vm_object_reference(vm_object_t object);
