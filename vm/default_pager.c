@@ -1060,7 +1060,8 @@ kern_return_t default_pager_add_segment(const char *name, const struct swap_segm
 
 	if (!ops || !ops->start || !ops->finish || nclusters == 0 || nclusters > INT32_MAX)
 		return KERN_INVALID_ARGUMENT;
-	used = (uint8_t *)xmalloc((int)(2 * nclusters), 3, kernel_heap);
+	/* pinned_heap: read and written under dp_lock, on the pageout path. */
+	used = (uint8_t *)xmalloc((int)(2 * nclusters), 3, pinned_heap);
 	if (!used)
 		return KERN_RESOURCE_SHORTAGE;
 	memset(used, 0, 2 * nclusters);		/* used counts, then states (DP_CLUSTER_FREE) */
@@ -1077,7 +1078,7 @@ kern_return_t default_pager_add_segment(const char *name, const struct swap_segm
 	}
 	spin_unlock(&dp_lock);
 	if (!seg) {
-		xmfree((caddr_t)used, kernel_heap);
+		xmfree((caddr_t)used, pinned_heap);
 		return KERN_RESOURCE_SHORTAGE;
 	}
 	if (out)
@@ -1341,7 +1342,7 @@ kern_return_t default_pager_remove_segment(struct swap_segment *seg)
 	spin_unlock(&dp_lock);
 	if (kr != KERN_SUCCESS)
 		return kr;
-	xmfree((caddr_t)used, kernel_heap);
+	xmfree((caddr_t)used, pinned_heap);
 	if (ops->release)
 		ops->release(dev);
 	return KERN_SUCCESS;

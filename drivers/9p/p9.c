@@ -339,7 +339,7 @@ static void p9_fid_discard(struct p9_client *c, uint32_t fid, enum p9_fid_fate f
 /* --- calls ------------------------------------------------------------------ */
 
 struct p9_call {
-	uint8_t *buf;		/* xmalloc'd: T-message, then the reply */
+	uint8_t *buf;		/* pinned_heap: T-message, then the reply */
 	struct p9_wbuf t;	/* the T-message */
 	uint8_t *rbuf;
 	size_t rcap;
@@ -384,8 +384,13 @@ static int p9_call_begin(struct p9_client *c, struct p9_call *call, uint8_t type
 	if (tcap > c->msize || rcap > c->msize)
 		return P9_EMSGSIZE;
 	*call = (struct p9_call){ .rcap = rcap };
+	/*
+	 * pinned_heap: the device reads and writes the buffer, and swap files
+	 * and mapped files page through here, where kernel_heap's faults
+	 * could wait for the very pageout this call is.
+	 */
 	call->buf = (uint8_t *)xmalloc((int)(ROUND_UP(tpad + tcap, 8) + rpad + rcap), P9_BUF_ALIGN,
-				       kernel_heap);
+				       pinned_heap);
 	if (call->buf == NULL)
 		return P9_ENOMEM;
 	if (type != P9_TVERSION) {	/* Tversion alone goes out with P9_NOTAG */
@@ -394,7 +399,7 @@ static int p9_call_begin(struct p9_client *c, struct p9_call *call, uint8_t type
 		mutex_unlock(&c->lock);
 	}
 	if (!ok) {
-		xmfree((caddr_t)call->buf, kernel_heap);
+		xmfree((caddr_t)call->buf, pinned_heap);
 		return P9_EAGAIN;
 	}
 	call->tag = (uint16_t)tag;
@@ -467,7 +472,7 @@ static int p9_call_end(struct p9_client *c, struct p9_call *call, int err)
 		p9_idmap_put(c, &c->tags, call->tag);
 		mutex_unlock(&c->lock);
 	}
-	xmfree((caddr_t)call->buf, kernel_heap);
+	xmfree((caddr_t)call->buf, pinned_heap);
 	call->buf = NULL;
 	return err;
 }
@@ -1475,6 +1480,7 @@ static int p9_dir_scan(struct p9_client *c, uint32_t fid, p9_dir_fn fn, void *ar
 	uint8_t *buf;
 	int err;
 
+	/* kernel_heap: only this thread copies into it, from the call's own buffer. */
 	buf = (uint8_t *)xmalloc((int)count, P9_BUF_ALIGN, kernel_heap);
 	if (buf == NULL)
 		return P9_ENOMEM;

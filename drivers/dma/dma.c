@@ -214,11 +214,11 @@ kern_return_t dma_engine_init(struct dma_engine *eng, const char *name, enum dma
 		return dma_engine_iommu_init(eng, kind);
 	if (kind != DMA_BACKEND_BOUNCE)
 		return KERN_SUCCESS;
-	eng->bounce_free = (uint32_t *)xmalloc((int)(bounce_pages * sizeof(uint32_t)), 3, kernel_heap);
+	eng->bounce_free = (uint32_t *)xmalloc((int)(bounce_pages * sizeof(uint32_t)), 3, pinned_heap);
 	eng->bounce_pages = vm_page_alloc_contig_range(bounce_pages, 1, 0, dma_limit);
 	if (!eng->bounce_free || !eng->bounce_pages) {
 		if (eng->bounce_free)
-			xmfree((caddr_t)eng->bounce_free, kernel_heap);
+			xmfree((caddr_t)eng->bounce_free, pinned_heap);
 		if (eng->bounce_pages)
 			vm_page_free_contig(eng->bounce_pages, bounce_pages);
 		return KERN_RESOURCE_SHORTAGE;
@@ -245,7 +245,7 @@ void dma_engine_destroy(struct dma_engine *eng)
 	for (uint32_t i = 0; i < eng->bounce_npages; i++)
 		vm_page_unwire(&eng->bounce_pages[i]);
 	vm_page_free_contig(eng->bounce_pages, eng->bounce_npages);
-	xmfree((caddr_t)eng->bounce_free, kernel_heap);
+	xmfree((caddr_t)eng->bounce_free, pinned_heap);
 	eng->bounce_npages = eng->bounce_nfree = 0;
 }
 
@@ -266,7 +266,8 @@ static kern_return_t dma_desc_alloc(uint64_t start, uint64_t len, enum dma_direc
 	if (!out || len == 0 || len > DMA_MAX_LEN || start + len < start || !dma_direction_valid(dir))
 		return KERN_INVALID_ARGUMENT;
 	cap = atop(round_page(start + len) - trunc_page(start));
-	d = (struct dma_desc *)xmalloc(sizeof(*d), 3, kernel_heap);
+	/* pinned_heap: pageins and pageouts go through descriptors, under the engine's spinlock. */
+	d = (struct dma_desc *)xmalloc(sizeof(*d), 3, pinned_heap);
 	if (!d)
 		return KERN_RESOURCE_SHORTAGE;
 	*d = (struct dma_desc){ .magic = DMA_DESC_MAGIC, .state = DMA_DESC_CREATED, .dir = dir,
@@ -277,10 +278,10 @@ static kern_return_t dma_desc_alloc(uint64_t start, uint64_t len, enum dma_direc
 	if (cap > DMA_DESC_INLINE) {
 		size_t each = 2 * sizeof(struct iommu_run) + sizeof(struct dma_segment) +
 			      sizeof(vm_page_t) + sizeof(int32_t);
-		char *p = xmalloc((int)(cap * each), 3, kernel_heap);
+		char *p = xmalloc((int)(cap * each), 3, pinned_heap);
 
 		if (!p) {
-			xmfree((caddr_t)d, kernel_heap);
+			xmfree((caddr_t)d, pinned_heap);
 			return KERN_RESOURCE_SHORTAGE;
 		}
 		d->runs = (struct iommu_run *)p;
@@ -443,9 +444,9 @@ kern_return_t dma_desc_destroy(struct dma_desc *d)
 	if (!dma_desc_live(d) || d->state == DMA_DESC_PREPARED)
 		return KERN_INVALID_ARGUMENT;
 	if (d->runs != d->inline_runs)
-		xmfree((caddr_t)d->runs, kernel_heap);
+		xmfree((caddr_t)d->runs, pinned_heap);
 	d->magic = 0;
-	xmfree((caddr_t)d, kernel_heap);
+	xmfree((caddr_t)d, pinned_heap);
 	return KERN_SUCCESS;
 }
 

@@ -167,7 +167,7 @@ kern_return_t iommu_create(int ddt_levels, enum iommu_policy policy, struct iomm
 
 	if (ddt_levels < 1 || ddt_levels > 3 || (policy != IOMMU_STRICT && policy != IOMMU_DEFERRED))
 		return KERN_INVALID_ARGUMENT;
-	u = (struct iommu *)xmalloc(sizeof(*u), 6, kernel_heap);
+	u = (struct iommu *)xmalloc(sizeof(*u), 6, pinned_heap);
 	if (!u)
 		return KERN_RESOURCE_SHORTAGE;
 	*u = (struct iommu){ .ddt_levels = ddt_levels, .default_policy = policy, .next_pscid = 1 };
@@ -226,7 +226,7 @@ void iommu_destroy(struct iommu *u)
 		iommu_page_free(u->cq_pa);
 	if (u->fq_pa)
 		iommu_page_free(u->fq_pa);
-	xmfree((caddr_t)u, kernel_heap);
+	xmfree((caddr_t)u, pinned_heap);
 }
 
 TUNABLE_TEXT(tunable_iommu, "iommu", "on|off", "on|off", "on",
@@ -336,13 +336,13 @@ kern_return_t iommu_device_attach(struct iommu *u, uint32_t device_id, const cha
 
 	if (!u || !dom || dom->unit != u || !ddt_fits(u, device_id))
 		return KERN_INVALID_ARGUMENT;
-	fresh = (struct iommu_device *)xmalloc(sizeof(*fresh), 3, kernel_heap);
+	fresh = (struct iommu_device *)xmalloc(sizeof(*fresh), 3, pinned_heap);
 	if (!fresh)
 		return KERN_RESOURCE_SHORTAGE;
 	spin_lock(&u->lock);
 	if (!(pa = ddt_leaf(u, device_id, true))) {
 		spin_unlock(&u->lock);
-		xmfree((caddr_t)fresh, kernel_heap);
+		xmfree((caddr_t)fresh, pinned_heap);
 		return KERN_RESOURCE_SHORTAGE;
 	}
 	if ((d = iommu_device_find_locked(u, device_id)) != NULL) {
@@ -359,7 +359,7 @@ kern_return_t iommu_device_attach(struct iommu *u, uint32_t device_id, const cha
 	dc_write((struct rio_device_context *)pmap_direct_map(pa), dom);
 	spin_unlock(&u->lock);
 	if (fresh)
-		xmfree((caddr_t)fresh, kernel_heap);
+		xmfree((caddr_t)fresh, pinned_heap);
 	iommu_ddt_invalidate(u, device_id);
 	return KERN_SUCCESS;
 }
@@ -384,7 +384,7 @@ void iommu_device_detach(struct iommu *u, uint32_t device_id)
 	if (!d)
 		return;
 	iommu_ddt_invalidate(u, device_id);
-	xmfree((caddr_t)d, kernel_heap);
+	xmfree((caddr_t)d, pinned_heap);
 }
 
 static void iommu_invalidate_pscid(struct iommu_domain *dom);
@@ -720,7 +720,7 @@ kern_return_t iommu_domain_create(struct iommu *u, enum iommu_policy policy, uin
 	if (!u || !out || limit <= IOMMU_IOVA_BASE + PAGE_SIZE ||
 	    (policy != IOMMU_STRICT && policy != IOMMU_DEFERRED))
 		return KERN_INVALID_ARGUMENT;
-	dom = (struct iommu_domain *)xmalloc(sizeof(*dom), 3, kernel_heap);
+	dom = (struct iommu_domain *)xmalloc(sizeof(*dom), 3, pinned_heap);
 	if (!dom)
 		return KERN_RESOURCE_SHORTAGE;
 	*dom = (struct iommu_domain){ .unit = u, .policy = policy, .limit = trunc_page(limit) };
@@ -734,7 +734,7 @@ kern_return_t iommu_domain_create(struct iommu *u, enum iommu_policy policy, uin
 			kmem_free(kernel_map, (vm_offset_t)dom->cache, cache_bytes);
 		if (dom->root_pa)
 			iommu_page_free(dom->root_pa);
-		xmfree((caddr_t)dom, kernel_heap);
+		xmfree((caddr_t)dom, pinned_heap);
 		return KERN_RESOURCE_SHORTAGE;
 	}
 	spin_lock(&u->lock);
@@ -799,7 +799,7 @@ kern_return_t iommu_domain_destroy(struct iommu_domain *dom)
 	iova_arena_destroy(&dom->arena);
 	tables_free(dom->root_pa, PT_LEVELS - 1);
 	kmem_free(kernel_map, (vm_offset_t)dom->cache, (size_t)hart_count * sizeof(*dom->cache));
-	xmfree((caddr_t)dom, kernel_heap);
+	xmfree((caddr_t)dom, pinned_heap);
 	return KERN_SUCCESS;
 }
 

@@ -90,9 +90,9 @@ static int virtio_9p_rpc_io(void *ctx, const void *tbuf, size_t tlen, void *rbuf
 
 /*
  * virtio_9p_rpc: the p9_transport call.  Both buffers are kernel_map
- * memory (the client's xmalloc'd message buffers).  The calling thread is
- * the pager I/O path for the call (swap files and mapped files go through
- * here): holding the buffers may split kernel_map's entries with the map
+ * memory (the client's message buffers, from pinned_heap).  The calling
+ * thread is the pager I/O path for the call (swap files and mapped files
+ * go through here): holding the buffers may split kernel_map's entries with the map
  * locked, and waiting for memory there would wait for a daemon whose own
  * writes need the map, so the call takes from the page reserve and never
  * waits (vm_page_privileged).
@@ -128,7 +128,7 @@ static void virtio_9p_free(struct virtio_9p *v, bool attached)
 {
 	if (attached)
 		virtio_device_detach(&v->vd);
-	xmfree((caddr_t)v, kernel_heap);
+	xmfree((caddr_t)v, pinned_heap);
 }
 
 static kern_return_t virtio_9p_attach(struct pci_device *pd)
@@ -144,7 +144,7 @@ static kern_return_t virtio_9p_attach(struct pci_device *pd)
 
 	if (ninep_ndevs == VIRTIO_9P_MAX_DEVICES)
 		return KERN_RESOURCE_SHORTAGE;
-	v = (struct virtio_9p *)xmalloc(sizeof(*v), 3, kernel_heap);
+	v = (struct virtio_9p *)xmalloc(sizeof(*v), 3, pinned_heap);
 	if (!v)
 		return KERN_RESOURCE_SHORTAGE;
 	memset(v, 0, sizeof(*v));

@@ -352,7 +352,7 @@ static kern_return_t virtio_blk_slots_init(struct virtio_blk *blk)
 
 	blk->nslots = blk->q->size;
 	spin_init(&blk->slot_lock, "virtio_blk_slots");
-	blk->slot_free = (uint16_t *)xmalloc(blk->nslots * (int)sizeof(uint16_t), 3, kernel_heap);
+	blk->slot_free = (uint16_t *)xmalloc(blk->nslots * (int)sizeof(uint16_t), 3, pinned_heap);
 	if (!blk->slot_free || dma_alloc_coherent(&blk->vd.dma, blk->nslots * sizeof(*blk->slots),
 						  &kva, &blk->slots_io) != KERN_SUCCESS)
 		return KERN_RESOURCE_SHORTAGE;
@@ -371,8 +371,8 @@ static void virtio_blk_free(struct virtio_blk *blk, bool attached)
 		dma_free_coherent(&blk->vd.dma, blk->nslots * sizeof(*blk->slots), blk->slots,
 				  blk->slots_io);
 	if (blk->slot_free)
-		xmfree((caddr_t)blk->slot_free, kernel_heap);
-	xmfree((caddr_t)blk, kernel_heap);
+		xmfree((caddr_t)blk->slot_free, pinned_heap);
+	xmfree((caddr_t)blk, pinned_heap);
 }
 
 static kern_return_t virtio_blk_attach(struct pci_device *pd)
@@ -388,7 +388,7 @@ static kern_return_t virtio_blk_attach(struct pci_device *pd)
 
 	if (blk_ndevs == VIRTIO_BLK_MAX_DEVICES)
 		return KERN_RESOURCE_SHORTAGE;
-	blk = (struct virtio_blk *)xmalloc(sizeof(*blk), 3, kernel_heap);
+	blk = (struct virtio_blk *)xmalloc(sizeof(*blk), 3, pinned_heap);
 	if (!blk)
 		return KERN_RESOURCE_SHORTAGE;
 	memset(blk, 0, sizeof(*blk));

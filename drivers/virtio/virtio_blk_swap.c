@@ -15,7 +15,7 @@
 #include "vm/default_pager.h"
 #include "vm/xmalloc.h"
 
-/* A request to a swap disk in flight. */
+/* A request to a swap disk in flight (from pinned_heap: the pageout path makes it). */
 struct swap_blk_io {
 	struct virtio_blk_req req;
 	struct dma_desc *d;
@@ -25,7 +25,7 @@ struct swap_blk_io {
 static kern_return_t swap_blk_start(void *dev, bool write, uint64_t slot, vm_page_t *pages,
 				    uint32_t npages, void **handle)
 {
-	struct swap_blk_io *io = (struct swap_blk_io *)xmalloc(sizeof(*io), 3, kernel_heap);
+	struct swap_blk_io *io = (struct swap_blk_io *)xmalloc(sizeof(*io), 3, pinned_heap);
 	struct virtio_blk *b = dev;
 	kern_return_t kr = io ? KERN_SUCCESS : KERN_RESOURCE_SHORTAGE;
 
@@ -43,7 +43,7 @@ static kern_return_t swap_blk_start(void *dev, bool write, uint64_t slot, vm_pag
 		}
 	}
 	if (kr != KERN_SUCCESS && io)
-		xmfree((caddr_t)io, kernel_heap);
+		xmfree((caddr_t)io, pinned_heap);
 	*handle = kr == KERN_SUCCESS ? io : NULL;
 	return kr == KERN_SUCCESS ? KERN_SUCCESS : KERN_MEMORY_ERROR;
 }
@@ -57,7 +57,7 @@ static kern_return_t swap_blk_finish(void *dev, void *handle)
 	(void)dev;
 	dma_desc_complete(io->d);
 	dma_desc_destroy(io->d);
-	xmfree((caddr_t)io, kernel_heap);
+	xmfree((caddr_t)io, pinned_heap);
 	return kr == KERN_SUCCESS ? KERN_SUCCESS : KERN_MEMORY_ERROR;
 }
 

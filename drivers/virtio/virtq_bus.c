@@ -74,7 +74,7 @@ static struct virtq_desc *bus_pool(const struct virtq_bus *b)
 kern_return_t virtq_bus_create(struct virtq *q, struct iommu_hw *hw, uint32_t device_id,
 			       volatile uint16_t *doorbell, struct virtq_bus **out)
 {
-	struct virtq_bus *b = (struct virtq_bus *)xmalloc(sizeof(*b), 3, kernel_heap);
+	struct virtq_bus *b = (struct virtq_bus *)xmalloc(sizeof(*b), 3, pinned_heap);
 	vm_page_t m = NULL;
 
 	if (!b)
@@ -86,14 +86,14 @@ kern_return_t virtq_bus_create(struct virtq *q, struct iommu_hw *hw, uint32_t de
 	b->used_off = q->used_off;		/* the same layout as the driver's rings */
 	b->pool_off = ROUND_UP(b->used_off + 6 + 8ul * b->size, 16);
 	b->bytes = round_page(b->pool_off + 16ul * VIRTQ_BUS_POOL);
-	b->free_slots = (uint16_t *)xmalloc((int)(b->size * sizeof(uint16_t)), 3, kernel_heap);
-	b->slots = (struct virtq_bus_slot *)xmalloc((int)(b->size * sizeof(*b->slots)), 3, kernel_heap);
+	b->free_slots = (uint16_t *)xmalloc((int)(b->size * sizeof(uint16_t)), 3, pinned_heap);
+	b->slots = (struct virtq_bus_slot *)xmalloc((int)(b->size * sizeof(*b->slots)), 3, pinned_heap);
 	if (b->slots)
 		memset(b->slots, 0, b->size * sizeof(*b->slots));
 	b->scratch = (struct virtq_desc *)xmalloc((int)(VIRTQ_BUS_CHAIN_MAX * sizeof(*b->scratch)), 3,
-						  kernel_heap);
-	b->heads = (uint16_t *)xmalloc((int)(b->size * sizeof(*b->heads)), 3, kernel_heap);
-	b->elems = (uint32_t *)xmalloc((int)(2 * b->size * sizeof(*b->elems)), 3, kernel_heap);
+						  pinned_heap);
+	b->heads = (uint16_t *)xmalloc((int)(b->size * sizeof(*b->heads)), 3, pinned_heap);
+	b->elems = (uint32_t *)xmalloc((int)(2 * b->size * sizeof(*b->elems)), 3, pinned_heap);
 	if (b->free_slots && b->slots && b->scratch && b->heads && b->elems &&
 	    iova_arena_init(&b->pool, 0, VIRTQ_BUS_POOL) == KERN_SUCCESS)
 		m = vm_page_alloc_contig(atop(b->bytes), 1);
@@ -125,16 +125,16 @@ void virtq_bus_destroy(struct virtq_bus *b)
 	if (b->pool.first)
 		iova_arena_destroy(&b->pool);
 	if (b->scratch)
-		xmfree((caddr_t)b->scratch, kernel_heap);
+		xmfree((caddr_t)b->scratch, pinned_heap);
 	if (b->heads)
-		xmfree((caddr_t)b->heads, kernel_heap);
+		xmfree((caddr_t)b->heads, pinned_heap);
 	if (b->elems)
-		xmfree((caddr_t)b->elems, kernel_heap);
+		xmfree((caddr_t)b->elems, pinned_heap);
 	if (b->slots)
-		xmfree((caddr_t)b->slots, kernel_heap);
+		xmfree((caddr_t)b->slots, pinned_heap);
 	if (b->free_slots)
-		xmfree((caddr_t)b->free_slots, kernel_heap);
-	xmfree((caddr_t)b, kernel_heap);
+		xmfree((caddr_t)b->free_slots, pinned_heap);
+	xmfree((caddr_t)b, pinned_heap);
 }
 
 void virtq_bus_addrs(const struct virtq_bus *b, uint64_t *desc, uint64_t *avail, uint64_t *used)

@@ -58,7 +58,7 @@ kern_return_t virtq_alloc(struct virtio_device *vd, uint16_t index, uint16_t siz
 
 	if (size == 0 || (size & (size - 1)))
 		return KERN_INVALID_ARGUMENT;
-	q = (struct virtq *)xmalloc(sizeof(*q), 3, kernel_heap);
+	q = (struct virtq *)xmalloc(sizeof(*q), 3, pinned_heap);
 	if (!q)
 		return KERN_RESOURCE_SHORTAGE;
 	*q = (struct virtq){ .vd = vd, .index = index, .size = size, .event_idx = event_idx,
@@ -68,7 +68,7 @@ kern_return_t virtq_alloc(struct virtio_device *vd, uint16_t index, uint16_t siz
 	q->used_off = ROUND_UP(avail_end, 4096);
 	q->ring_bytes = q->used_off + 6 + 8ul * size;
 	q->itable_bytes = indirect ? (size_t)size * VIRTQ_INDIRECT_MAX * sizeof(struct virtq_desc) : 0;
-	q->reqs = (struct virtq_req **)xmalloc((int)(size * sizeof(*q->reqs)), 3, kernel_heap);
+	q->reqs = (struct virtq_req **)xmalloc((int)(size * sizeof(*q->reqs)), 3, pinned_heap);
 	if (!q->reqs || dma_alloc_coherent(&vd->dma, q->ring_bytes, &q->ring, &q->ring_io) ||
 	    (indirect && dma_alloc_coherent(&vd->dma, q->itable_bytes, (void **)&q->itable,
 					    &q->itable_io))) {
@@ -90,8 +90,8 @@ void virtq_free(struct virtq *q)
 	if (q->ring)
 		dma_free_coherent(&q->vd->dma, q->ring_bytes, q->ring, q->ring_io);
 	if (q->reqs)
-		xmfree((caddr_t)q->reqs, kernel_heap);
-	xmfree((caddr_t)q, kernel_heap);
+		xmfree((caddr_t)q->reqs, pinned_heap);
+	xmfree((caddr_t)q, pinned_heap);
 }
 
 void virtq_ring_addrs(const struct virtq *q, uint64_t *desc, uint64_t *avail, uint64_t *used)

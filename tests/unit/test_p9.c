@@ -30,33 +30,45 @@
 #include "tests/unit/utest.h"
 #include "vm/xmalloc.h"
 
-/* --- the kernel heap over malloc -------------------------------------------- */
+/* --- the kernel heaps over malloc ------------------------------------------- */
 
-static int heap_token;
-heapaddr_t kernel_heap = &heap_token;
+static int kernel_heap_token, pinned_heap_token;
+heapaddr_t kernel_heap = &kernel_heap_token;
+heapaddr_t pinned_heap = &pinned_heap_token;
 static long heap_live;		/* allocations not yet freed */
 static int heap_fail_in;	/* > 0: the heap_fail_in-th xmalloc from now fails */
 
+/*
+ * xmalloc: the two words before the data hold what malloc gave and the
+ * heap, so that freeing into the other heap (a client moved half-way from
+ * one heap to the other) is refused.
+ */
 caddr_t xmalloc(int size, int align, heapaddr_t heap)
 {
-	size_t a = (size_t)1 << (align < 0 ? 0 : align);
-	void *p;
+	size_t a = (size_t)1 << (align < 0 ? 0 : align), pad = a < 16 ? 16 : a;
+	char *p;
 
-	if (heap != kernel_heap || size <= 0 || align < 0 || align > 12)
+	if ((heap != kernel_heap && heap != pinned_heap) || size <= 0 || align < 0 || align > 12)
 		return NULL;
 	if (heap_fail_in > 0 && --heap_fail_in == 0)
 		return NULL;
-	p = aligned_alloc(a, ((size_t)size + a - 1) / a * a);
-	if (p != NULL)
-		heap_live++;
-	return p;
+	p = aligned_alloc(pad, pad + ((size_t)size + pad - 1) / pad * pad);
+	if (p == NULL)
+		return NULL;
+	heap_live++;
+	((void **)(p + pad))[-2] = p;
+	((heapaddr_t *)(p + pad))[-1] = heap;
+	return p + pad;
 }
 
 int xmfree(caddr_t ptr, heapaddr_t heap)
 {
-	if (ptr == NULL || heap != kernel_heap)
+	heapaddr_t *owner = (heapaddr_t *)ptr - 1;
+
+	if (ptr == NULL || *owner != heap)
 		return -1;
-	free(ptr);
+	*owner = NULL;
+	free(((void **)ptr)[-2]);
 	heap_live--;
 	return 0;
 }
