@@ -40,7 +40,8 @@
  *   [g]  vm_object_list_lock (vm/vm_object.c)
  *   [z]  the zone's own lock, zone.lock (vm/vm_zone.h)
  *   [Z]  zone_list_lock (vm/vm_zone.c)
- *   [x]  the heap's own lock, heap.lock (vm/xmalloc.c)
+ *   [x]  the heap's own lock (vm/xmalloc.c): heap.lock, a spinlock, for an area heap
+ *        and pinned_heap; heap.mutex, a sleeping mutex, for kernel_heap
  *   [X]  xmem_lock, the cross-memory attachments and hidden pages (aix/xmem.c)
  *   [E]  pin_module_lock, pincode's counts (aix/pin.c)
  *   [G]  vms_lock, the AIX segment table (aix/vms.c)
