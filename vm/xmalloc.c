@@ -240,20 +240,30 @@ static struct block **free_last(struct heap *heap)
 	return pp;
 }
 
-/* take: carve [at, at + need) out of free block b (unlinked by the caller); the rest goes back. */
-static void take(struct heap *heap, struct block *b, struct block *at, size_t need)
+/*
+ * take: carve [at, at + need) out of the free block *pp.  What is left on
+ * either side stays free, linked where the block was: the list stays
+ * sorted with no walk (neither part touches another free block: free
+ * neighbours are always merged, and the carved block lies between them).
+ */
+static void take(struct heap *heap, struct block **pp, struct block *at, size_t need)
 {
+	struct block *b = *pp;
 	char *end = (char *)b + b->size;
 
 	if (at != b) {
-		b->size = (uint64_t)((char *)at - (char *)b);
-		free_insert(heap, b);
+		b->size = (uint64_t)((char *)at - (char *)b);	/* the front stays, shorter */
+		pp = &b->next_free;
+	} else {
+		*pp = b->next_free;
 	}
 	if ((size_t)(end - (char *)at) - need >= BLOCK_MIN) {
 		struct block *rest = (struct block *)((char *)at + need);
 
 		rest->size = (uint64_t)(end - (char *)rest);
-		free_insert(heap, rest);
+		rest->tag = BLOCK_FREE;
+		rest->next_free = *pp;
+		*pp = rest;
 	} else {
 		need = (size_t)(end - (char *)at);
 	}
@@ -493,8 +503,7 @@ static caddr_t heap_carve_locked(struct heap *heap, size_t need, size_t align)
 			continue;
 		if (!heap_carve_ready(heap, b, at, need))
 			return NULL;
-		*pp = b->next_free;		/* unlink, then carve */
-		take(heap, b, at, need);
+		take(heap, pp, at, need);
 		return (caddr_t)at + BLOCK_HDR;
 	}
 	return NULL;
