@@ -22,6 +22,7 @@ struct xm_attach {
 	vm_map_t map;			/* [c] */
 	vm_offset_t base, end;		/* [c] the buffer */
 	int hidden;			/* [X] hides through this descriptor not yet undone */
+	struct xm_attach *reap_next;	/* [X] on xm_reap_list once detached where nothing sleeps */
 	int nrun;			/* [c] */
 	struct vm_map_object_run run[];	/* [c] covering the buffer's pages, in order */
 };
@@ -38,6 +39,8 @@ static struct spinlock xmem_lock = SPINLOCK_INIT("xmem");
 static struct mutex xmem_hide_mutex = MUTEX_INIT("xmem_hide");	/* first hides, one at a time */
 static struct xm_hide xm_hidden[XM_HIDE_MAX];	/* [X] */
 static int xm_nhidden;				/* [X] pages hidden */
+static struct xm_attach *xm_reap_list;		/* [X] detached, for xmem_reaper to release */
+static bool xm_reaper_running;			/* [a] set once by xmem_init */
 
 /* xmem_attachment: dp's attachment, NULL if dp describes none. */
 static struct xm_attach *xmem_attachment(const struct xmem *dp)
@@ -117,24 +120,68 @@ int xmattach64(unsigned long long addr64, int count, struct xmem *dp, int segfla
 	return xmattach((char *)(uintptr_t)addr64, count, dp, segflag);
 }
 
-int xmdetach(struct xmem *dp)
+/* xmem_release: what a detached attachment held goes.  => a thread: may sleep */
+static void xmem_release(struct xm_attach *a)
 {
-	struct xm_attach *a = xmem_attachment(dp);
-	int hidden;
-
-	if (!a)
-		return XMEM_FAIL;
-	spin_lock(&xmem_lock);
-	hidden = a->hidden;
-	if (!hidden)
-		a->magic = 0;		/* no new hide or copy finds it from now on */
-	spin_unlock(&xmem_lock);
-	if (hidden)
-		return XMEM_FAIL;
 	for (int i = 0; i < a->nrun; i++)
 		vm_object_detach(a->run[i].object);
 	vm_map_deallocate(a->map);
 	xmfree((caddr_t)a, pinned_heap);
+}
+
+/* xmem_reaper: releases the attachments detached where nothing may sleep (interrupt level). */
+static void xmem_reaper(void *arg)
+{
+	for (;;) {
+		struct xm_attach *a;
+
+		spin_lock(&xmem_lock);
+		while (!xm_reap_list)
+			thread_sleep(&xm_reap_list, &xmem_lock);
+		a = xm_reap_list;
+		xm_reap_list = NULL;
+		spin_unlock(&xmem_lock);
+		while (a) {
+			struct xm_attach *next = a->reap_next;
+
+			xmem_release(a);
+			a = next;
+		}
+	}
+}
+
+void xmem_init(void)
+{
+	struct thread *t = thread_create("xmem_reaper", xmem_reaper, NULL, THREAD_ANY_HART);
+
+	if (t)
+		thread_detach(t);
+	else
+		kprintf("xmem: no reaper thread: xmdetach at interrupt level will fail\n");
+	__atomic_store_n(&xm_reaper_running, t != NULL, __ATOMIC_RELEASE);
+}
+
+int xmdetach(struct xmem *dp)
+{
+	struct xm_attach *a = xmem_attachment(dp);
+	bool now = thread_may_sleep(), ok;
+
+	if (!a)
+		return XMEM_FAIL;
+	spin_lock(&xmem_lock);
+	ok = !a->hidden && (now || __atomic_load_n(&xm_reaper_running, __ATOMIC_ACQUIRE));
+	if (ok)
+		a->magic = 0;		/* no new hide or copy finds it from now on */
+	if (ok && !now) {
+		a->reap_next = xm_reap_list;	/* the reaper releases it: that may sleep */
+		xm_reap_list = a;
+		thread_wakeup(&xm_reap_list);
+	}
+	spin_unlock(&xmem_lock);
+	if (!ok)
+		return XMEM_FAIL;
+	if (now)
+		xmem_release(a);
 	dp->aspace_id = XMEM_INVAL;
 	dp->subspace = NULL;
 	return XMEM_SUCC;

@@ -29,10 +29,11 @@
  * XMEM_FAIL.  Where ours differ: xmattach of kernel memory takes only
  * kernel_map's (kmem and the heaps; the image and the direct map are
  * resident always and reached directly); xmdetach refuses a descriptor
- * with pages still hidden, and runs in a thread, like xmattach (it may
- * free the objects); xmemdma returns int64_t (AIX's int cannot hold a
- * 64-bit real address); a hide that would wait for a busy page fails
- * where the caller cannot sleep.
+ * with pages still hidden; xmemdma returns int64_t (AIX's int cannot hold
+ * a 64-bit real address); a hide that would wait for a busy page fails
+ * where the caller cannot sleep.  xmdetach at interrupt level ends the
+ * descriptor at once and leaves the release of the objects and the map,
+ * which may sleep, to a thread (xmem_reaper).
  *
  * Lock tags: kern/lock.h.  The hidden-page table is [X] (xmem_lock).
  */
@@ -79,8 +80,11 @@ struct xmem {
 int xmattach(char *addr, int count, struct xmem *dp, int segflag);
 /* xmattach64: xmattach of a 64-bit address. */
 int xmattach64(unsigned long long addr64, int count, struct xmem *dp, int segflag);
+/* xmem_init: start the thread that finishes detaches made at interrupt level.  => at boot */
+void xmem_init(void);
 /*
- * xmdetach: end dp's attachment; dp->aspace_id becomes XMEM_INVAL.
+ * xmdetach: end dp's attachment; dp->aspace_id becomes XMEM_INVAL.  From
+ * a thread or an interrupt handler.
  * => XMEM_SUCC; XMEM_FAIL (dp not attached, or pages of it still hidden)
  */
 int xmdetach(struct xmem *dp);

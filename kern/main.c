@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <string.h>
 
+#include "aix/xmem.h"
 #include "drivers/iommu/iommu.h"
 #include "drivers/pci/pci.h"
 #include "drivers/uart/ns16550.h"
@@ -159,6 +160,7 @@ static void boot_devices(void)
 	virtio_9p_probe();
 	boot_swap();
 	vm_stat_init();
+	xmem_init();
 	if (task_bootstrap() != KERN_SUCCESS)
 		kprintf("tasks: the user image did not load; no task can start\n");
 }

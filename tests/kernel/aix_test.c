@@ -15,6 +15,8 @@
 #include "aix/xmem.h"
 #include "kern/spinlock.h"
 #include "kern/thread.h"
+#include "platform/riscv/hart.h"
+#include "platform/riscv/smp.h"
 #include "task/task.h"
 #include "tests/kernel/ktest.h"
 #include "tests/kernel/map_fixture.h"
@@ -255,6 +257,54 @@ KTEST(aix, xmem_copies_with_interrupts_off_take_resident_pages_only)
 	thread_set_map(NULL);
 	EXPECT_EQ(xmdetach(&dp), XMEM_SUCC);
 	region_fixture_drop(&r);
+}
+
+/* What an interrupt handler does with an attachment: copy in, out, and detach. */
+struct intr_work {
+	struct xmem *dp;
+	vm_offset_t va;
+	uint64_t in, out;
+	int got, put, detached;
+	bool could_sleep;
+};
+
+static void intr_work_run(void *arg)
+{
+	struct intr_work *w = arg;
+
+	w->could_sleep = thread_may_sleep();
+	w->got = xmemin((caddr_t)w->va, (caddr_t)&w->in, 8, w->dp);
+	w->put = xmemout((caddr_t)&w->out, (caddr_t)w->va + 8, 8, w->dp);
+	w->detached = xmdetach(w->dp);
+}
+
+KTEST(aix, an_interrupt_handler_copies_and_detaches)
+{
+	struct region_fixture r;
+	struct xmem dp = { .aspace_id = XMEM_INVAL };
+	struct intr_work w;
+	uint64_t objects;
+	int target = (int)((hart_self()->index + 1) % (unsigned)smp_online_count());
+
+	ASSERT_TRUE(region_fixture_make(&r, UBASE, 2));
+	ASSERT_TRUE(map_fixture_put(r.map, UBASE, 0xabc));
+	ASSERT_EQ(as_task(r.map, do_xmattach, &(struct attach_args){ UBASE, 2 * PAGE_SIZE, &dp }),
+		  XMEM_SUCC);
+	region_fixture_drop(&r);		/* the attachment keeps the object and the map */
+	objects = vm_object_count();
+	/* Another hart's IPI handler (this hart's own, with one hart). */
+	w = (struct intr_work){ .dp = &dp, .va = UBASE, .out = 0xdef };
+	smp_call(target, intr_work_run, &w);
+	EXPECT_FALSE(w.could_sleep);
+	EXPECT_EQ(w.got, XMEM_SUCC);
+	EXPECT_EQ(w.in, 0xabc);
+	EXPECT_EQ(w.put, XMEM_SUCC);
+	EXPECT_EQ(w.detached, XMEM_SUCC);
+	EXPECT_EQ(dp.aspace_id, XMEM_INVAL);
+	/* The reaper thread releases the object and the map soon after. */
+	for (int i = 0; i < 200 && vm_object_count() >= objects; i++)
+		thread_sleep_ns(1000 * 1000);
+	EXPECT_LT(vm_object_count(), objects);
 }
 
 /* A thread that reads a user address of a map and says when it has. */
