@@ -1363,13 +1363,14 @@ kern_return_t vm_map_unpin(vm_map_t map, vm_offset_t start, vm_offset_t end)
 
 /*
  * entry_hold_pages: hold e's pages in [start, end) into pages[]; on error
- * none stays held.  A wired entry's pages are its object's own and
- * resident already: they are held as they are, without a fault.
+ * none stays held.  Pages resident and wired in e's own object (a wired
+ * entry's, or memory wired without its entry: pinned_heap's) are held as
+ * they are, without a fault.
  */
 static kern_return_t entry_hold_pages(vm_map_t map, struct vm_map_entry *e, vm_offset_t start,
 				      vm_offset_t end, vm_prot_t access, vm_page_t *pages)
 {
-	if (vm_map_entry_wired(e) &&
+	if (e->object && (vm_map_entry_wired(e) || !e->needs_copy) &&
 	    vm_object_pages_hold(e->object, e->offset + (start - e->start),
 				 (uint32_t)atop(end - start), pages))
 		return KERN_SUCCESS;

@@ -501,7 +501,7 @@ static caddr_t heap_carve_locked(struct heap *heap, size_t need, size_t align)
 
 		if (!at)
 			continue;
-		if (!heap_carve_ready(heap, b, at, need))
+		if (heap->kind == HEAP_PAGEABLE && !heap_carve_ready(heap, b, at, need))
 			return NULL;
 		take(heap, pp, at, need);
 		return (caddr_t)at + BLOCK_HDR;
@@ -602,7 +602,7 @@ int xmfree(caddr_t ptr, heapaddr_t h)
 	struct heap *heap = heap_of(h);
 	struct block *merged;
 	size_t size;
-	bool top;
+	bool top, trim;
 	int rc;
 
 	if (!heap || !ptr || ((uintptr_t)ptr & (BLOCK_HDR - 1)) || !heap_caller_ok(heap, "xmfree"))
@@ -610,6 +610,9 @@ int xmfree(caddr_t ptr, heapaddr_t h)
 	heap_lock(heap);
 	rc = heap_free_locked(heap, ptr, &size, &merged);
 	top = rc == 0 && (char *)merged + merged->size == heap->end;
+	/* Known here, under the lock: most frees leave less than a chunk to give back. */
+	trim = top && heap->kind == HEAP_PINNED && merged->size >= HEAP_PINNED_CHUNK &&
+	       heap_trim_point_locked(heap, merged);
 	if (rc == 0 && heap->kind == HEAP_PAGEABLE) {
 		/* The block's pages, and the header of a free block merged in after it. */
 		heap_discard_locked(heap, merged, ptr - BLOCK_HDR,
@@ -618,7 +621,7 @@ int xmfree(caddr_t ptr, heapaddr_t h)
 			heap_pageable_trim_locked(heap, merged);
 	}
 	heap_unlock(heap);
-	if (top && heap->kind == HEAP_PINNED && thread_may_sleep())
+	if (trim && thread_may_sleep())
 		heap_pinned_trim(heap);
 	return rc;
 }
@@ -633,10 +636,16 @@ size_t heap_bytes_used(heapaddr_t h)
 int heap_stats(heapaddr_t h, struct heap_stats *st)
 {
 	struct heap *heap = heap_of(h);
+	uint64_t nfree = 0;
 
-	if (!heap || !st)
+	if (!heap || !st || !heap_caller_ok(heap, "heap_stats"))
 		return -1;
+	heap_lock(heap);
+	for (struct block *b = heap->free; b; b = b->next_free)
+		nfree++;
+	heap_unlock(heap);
 	*st = (struct heap_stats){
+		.free_blocks = nfree,
 		.used = __atomic_load_n(&heap->used, __ATOMIC_RELAXED),
 		.extent = (size_t)(__atomic_load_n(&heap->end, __ATOMIC_RELAXED) - heap->base),
 		.peak_extent = __atomic_load_n(&heap->peak_extent, __ATOMIC_RELAXED),

@@ -106,6 +106,7 @@ struct heap_stats {
 	size_t extent;		/* bytes the blocks cover now, free and used */
 	size_t peak_extent;	/* the most they ever covered */
 	size_t reserved;	/* the most they may cover: the reservation, or the area */
+	uint64_t free_blocks;	/* free blocks on the list now: what first fit walks */
 	uint64_t grows;		/* times the extent grew */
 	uint64_t trims;		/* times it gave memory back */
 	bool pageable;		/* kernel_heap's kind */

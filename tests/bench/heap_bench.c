@@ -43,6 +43,10 @@ static uint64_t cycle(heapaddr_t heap, int size, bool touch, uint64_t iters)
 
 KBENCH(xmalloc_pinned_small, "xmalloc.pinned.small", "instructions/op", 256)
 {
+	struct heap_stats st;
+
+	if (heap_stats(pinned_heap, &st) == 0)
+		kbench_note("\"free_blocks\":%lu,\"used_bytes\":%lu", st.free_blocks, st.used);
 	return cycle(pinned_heap, BENCH_SMALL, false, iters);
 }
 
