@@ -548,6 +548,21 @@ int vm_write(caddr_t vaddr, int nbytes, int force)
 	return write_out(object, off, len);
 }
 
+int vm_protectp(vmid_t vmid, int pfirst, int npages, int key)
+{
+	vm_object_offset_t off = 0;
+	vm_size_t len = 0;
+	vm_object_t object;
+
+	if (key != 0 && key != VMS_KEY_READONLY)
+		return EINVAL;
+	if (!(object = page_range(vmid, pfirst, npages, &off, &len)))
+		return EINVAL;
+	vm_object_protect_resident(object, off, len, key == VMS_KEY_READONLY);
+	vm_object_deallocate(object);
+	return 0;
+}
+
 int vm_makep(vmid_t vmid, int pno)
 {
 	vm_object_offset_t off;

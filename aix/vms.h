@@ -4,7 +4,8 @@
  * (vm_handle), attaching them to the kernel (vm_att, vm_det) or to a
  * task's address space (getadsp, as_att, as_det, as_seth, as_geth,
  * as_getsrval, as_puth), and work on their pages (vm_move, vm_makep,
- * vm_release, vm_releasep, vm_write, vm_writep, vm_cflush); device
+ * vm_protectp, vm_qmodify, vm_release, vm_releasep, vm_write, vm_writep,
+ * vm_cflush); device
  * memory as I/O segments (vms_create_io, io_att, io_det), through the
  * device pager (vm/device_pager.h).
  *
@@ -139,6 +140,16 @@ int as_puth(adspace_t *adspacep, vmhandle_t vmhandle);
  *    faulted), EIO (a page could not be read back)
  */
 int vm_move(vmid_t vmid, caddr_t offset, int limit, enum uio_rw rw, struct uio *uio);
+/*
+ * vm_protectp: the pages [pfirst, pfirst + npages) of the segment that are
+ * in memory now get key 1 (read-only: a store through any mapping faults
+ * and fails, as does a write the kernel would make through the object) or
+ * key 0 (read-write again).  As on AIX, a page not in memory keeps no
+ * such state: it comes back read-write.  (AIX takes client segments only;
+ * here working ones too.)
+ * => 0; EINVAL (bad segment, range past it, npages <= 0, another key)
+ */
+int vm_protectp(vmid_t vmid, int pfirst, int npages, int key);
 /* vm_makep: page pno made resident without being read (zeroed if new).  => 0, EINVAL, ENOMEM */
 int vm_makep(vmid_t vmid, int pno);
 /*

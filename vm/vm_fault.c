@@ -102,6 +102,8 @@ static kern_return_t fault_page_locked(vm_object_t object, vm_object_offset_t of
 		return KERN_PROTECTION_FAILURE;	/* device memory is never copied on write */
 	}
 	if (src && owner == object) {
+		if ((fault_type & VM_PROT_WRITE) && src->rdonly)
+			return KERN_PROTECTION_FAILURE;	/* vm_object_protect_resident's */
 		stat_inc(&vm_fault_counts.soft);
 		*mp = src;
 		return KERN_SUCCESS;
@@ -240,7 +242,7 @@ fault_common(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type,
 		vm_map_lookup_done(map, info.map);
 		return kr;
 	}
-	if (readonly)
+	if (readonly || m->rdonly)
 		info.prot &= ~VM_PROT_WRITE;
 	if (fill)
 		fault_fill(object, m, readonly, fault_type, fill, arg);
@@ -375,7 +377,7 @@ fault_quick(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type)
 	} else if (!m) {
 		done = quick_zero_fill(map, e, object, offset, vaddr);
 	} else if (mutex_trylock(&object->lock)) {
-		done = m->object == object && m->offset == offset && !m->busy &&
+		done = m->object == object && m->offset == offset && !m->busy && !m->rdonly &&
 		       pmap_enter_quick(map->pmap, trunc_page(vaddr), m, vm_map_entry_pmap_prot(e));
 		if (done)
 			stat_inc(&vm_fault_counts.soft_quick);

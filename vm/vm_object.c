@@ -185,6 +185,7 @@ void vm_page_remove_many(vm_page_t *pages, uint32_t n)
 	for (uint32_t i = 0; i < n; i++) {
 		queued |= __atomic_load_n(&pages[i]->queue, __ATOMIC_RELAXED) != VM_PAGE_Q_NONE;
 		vm_page_unlist(pages[i]);
+		pages[i]->rdonly = false;	/* a page out of memory keeps no protection */
 	}
 	if (!queued)
 		return;			/* never queued: they have stayed so, under the object lock */
@@ -860,6 +861,29 @@ kern_return_t vm_object_make_page(vm_object_t object, vm_object_offset_t offset)
 	pmap_set_modify(m);		/* its only copy is this one */
 	vm_page_release(m);
 	return KERN_SUCCESS;
+}
+
+void vm_object_protect_resident(vm_object_t object, vm_object_offset_t offset, vm_size_t size,
+				bool readonly)
+{
+	vm_page_t batch[64];
+	uint32_t n = 0;
+
+	mutex_lock(&object->lock);
+	for (vm_page_t m = object->pages; m; m = m->onext) {
+		if (m->offset < offset || m->offset - offset >= size || vm_page_fictitious(m))
+			continue;
+		m->rdonly = readonly;
+		if (readonly)
+			batch[n++] = m;
+		if (n == ARRAY_SIZE(batch)) {
+			pmap_page_protect_many(batch, n, VM_PROT_READ);
+			n = 0;
+		}
+	}
+	if (n)
+		pmap_page_protect_many(batch, n, VM_PROT_READ);	/* no writable mapping left */
+	mutex_unlock(&object->lock);
 }
 
 bool vm_object_modified(vm_object_t object)

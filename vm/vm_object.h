@@ -304,6 +304,16 @@ kern_return_t vm_object_write_resident(vm_object_t object, vm_object_offset_t of
  */
 kern_return_t vm_object_make_page(vm_object_t object, vm_object_offset_t offset);
 /*
+ * vm_object_protect_resident: the pages of [offset, offset + size) of
+ * object resident now are made read-only (their mappings write-protected,
+ * and a write fault or a wiring for write refused with
+ * KERN_PROTECTION_FAILURE, until they leave the object), or writable again
+ * (AIX vm_protectp: a page not in memory keeps no such state).
+ * => object referenced, unlocked
+ */
+void vm_object_protect_resident(vm_object_t object, vm_object_offset_t offset, vm_size_t size,
+				bool readonly);
+/*
  * vm_object_modified: a resident page of object holds data its store has
  * not: modified since written, or never written (AIX vm_qmodify).
  * => object unlocked

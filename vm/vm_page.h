@@ -90,6 +90,8 @@ struct vm_page {
 	bool wanted;			/* [o] someone waits for busy to clear */
 	bool discarded;			/* [o] removed from use while wired: freed when unwired by
 					   its I/O hold (vm_object_pages_unhold) */
+	bool rdonly;			/* [o] mapped read-only, every write refused, while it stays
+					   in its object (vm_object_protect_resident) */
 	struct pmap_page md;
 };
 typedef struct vm_page *vm_page_t;

@@ -464,3 +464,36 @@ KTEST(aix, a_client_segment_needs_a_files_handle)
 	vm_named_entry_release(anon);
 	vm_map_deallocate(map);
 }
+
+KTEST(aix, vm_protectp_makes_resident_pages_read_only)
+{
+	vm_map_t map = map_fixture_user();
+	vmid_t id = -1;
+	vm_offset_t u;
+	caddr_t k;
+
+	ASSERT_TRUE(map != NULL);
+	ASSERT_EQ(vms_create(&id, V_WORKING, NULL, 3 * PAGE_SIZE, 0, 0), 0);
+	ASSERT_TRUE((k = vm_att(vm_handle(id, 0), 0)) != NULL);
+	u = (vm_offset_t)as_att(map, vm_handle(id, 0), 0);
+	ASSERT_TRUE(u != 0);
+	ASSERT_TRUE(map_fixture_put(map, u, 5));		/* page 0 resident and mapped */
+	EXPECT_EQ(vm_protectp(id, 0, 3, 1), 0);			/* page 1 and 2: not resident */
+	EXPECT_FALSE(map_fixture_put(map, u + 8, 6));		/* key 1: the store fails */
+	EXPECT_EQ(map_fixture_get(map, u), 5);			/* reads still work */
+	EXPECT_EQ(vm_makep(id, 0), 0);
+	EXPECT_TRUE(map_fixture_put(map, u + PAGE_SIZE, 7));	/* no state for absent pages */
+	EXPECT_EQ(vm_protectp(id, 0, 1, 0), 0);			/* key 0: writable again */
+	EXPECT_TRUE(map_fixture_put(map, u + 8, 6));
+	EXPECT_EQ(*(uint64_t *)(k + 8), 6);
+	/* Bad arguments. */
+	EXPECT_EQ(vm_protectp(id, 0, 1, 2), EINVAL);
+	EXPECT_EQ(vm_protectp(id, 2, 2, 1), EINVAL);		/* past the end */
+	EXPECT_EQ(vm_protectp(id, 0, 0, 1), EINVAL);
+	EXPECT_EQ(vm_protectp(-1, 0, 1, 1), EINVAL);
+	EXPECT_TRUE(map_fixture_put(map, u + 16, 8));		/* none of them protected it */
+	EXPECT_EQ(as_det(map, (caddr_t)u), 0);
+	EXPECT_EQ(vm_det(k), 0);
+	EXPECT_EQ(vms_delete(id), 0);
+	vm_map_deallocate(map);
+}
