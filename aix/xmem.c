@@ -5,6 +5,7 @@
 
 #include <errno.h>
 
+#include "drivers/dma/dma.h"
 #include "kern/kernel.h"
 #include "kern/spinlock.h"
 #include "kern/thread.h"
@@ -22,6 +23,7 @@ struct xm_attach {
 	vm_map_t map;			/* [c] */
 	vm_offset_t base, end;		/* [c] the buffer */
 	int hidden;			/* [X] hides through this descriptor not yet undone */
+	struct dma_engine *eng;		/* [X] xmem_dma_bind's device, NULL: real addresses */
 	struct xm_attach *reap_next;	/* [X] on xm_reap_list once detached where nothing sleeps */
 	int nrun;			/* [c] */
 	struct vm_map_object_run run[];	/* [c] covering the buffer's pages, in order */
@@ -33,6 +35,9 @@ struct xm_hide {
 	vm_object_offset_t offset;	/* [X] */
 	vm_page_t m;			/* [X] */
 	uint32_t count;			/* [X] hides not yet undone */
+	struct dma_engine *eng;		/* [X] the device it is hidden for, NULL: none named */
+	struct dma_desc *desc;		/* [X] the page prepared through eng, NULL: none */
+	uint64_t ioaddr;		/* [X] the page's address for the device */
 };
 
 static struct spinlock xmem_lock = SPINLOCK_INIT("xmem");
@@ -108,6 +113,7 @@ int xmattach(char *addr, int count, struct xmem *dp, int segflag)
 	a->base = base;
 	a->end = base + (vm_offset_t)count;
 	a->hidden = 0;
+	a->eng = NULL;
 	a->magic = XM_MAGIC;
 	dp->uaddr = addr;
 	dp->subspace = a;
@@ -267,20 +273,25 @@ static struct xm_hide *hide_slot_locked(vm_object_t object, vm_object_offset_t o
 	return NULL;
 }
 
-/* hide_again: a hide of a page hidden already: one more count.  => its page, or NULL */
-static vm_page_t hide_again(struct xm_attach *a, vm_object_t object, vm_object_offset_t offset)
+/*
+ * hide_again: a hide of a page hidden already (for the same device): one
+ * more count.  => true, *io the page's address for the device
+ */
+static bool hide_again(struct xm_attach *a, vm_object_t object, vm_object_offset_t offset,
+		       uint64_t *io)
 {
 	struct xm_hide *h;
-	vm_page_t m = NULL;
+	bool found = false;
 
 	spin_lock(&xmem_lock);
-	if (a->magic == XM_MAGIC && (h = hide_slot_locked(object, offset))) {
+	if (a->magic == XM_MAGIC && (h = hide_slot_locked(object, offset)) && h->eng == a->eng) {
 		h->count++;
 		a->hidden++;
-		m = h->m;
+		*io = h->ioaddr;
+		found = true;
 	}
 	spin_unlock(&xmem_lock);
-	return m;
+	return found;
 }
 
 /*
@@ -305,75 +316,137 @@ static vm_page_t hide_busy(vm_object_t object, vm_object_offset_t offset, bool c
 	return m;
 }
 
-/* hide_first: the first hide of the page: busy, every mapping gone, recorded.  => it, or NULL */
-static vm_page_t hide_first(struct xm_attach *a, vm_object_t object, vm_object_offset_t offset,
-			    bool can_sleep)
+/*
+ * hide_prepare: the page's address for a's device: its own (no engine
+ * bound), or what preparing it through the engine gives (*d: the
+ * descriptor, to complete at the last unhide).  => false if that failed
+ */
+static bool hide_prepare(struct xm_attach *a, vm_page_t m, enum dma_direction dir,
+			 struct dma_desc **d, uint64_t *io)
+{
+	const struct dma_segment *segs;
+	uint32_t nsegs;
+
+	*d = NULL;
+	*io = m->phys_addr;
+	if (!a->eng)
+		return true;
+	if (dma_desc_create_physical(m->phys_addr, PAGE_SIZE, dir, d) != KERN_SUCCESS)
+		return false;
+	if (dma_desc_prepare(*d, a->eng) == KERN_SUCCESS &&
+	    dma_desc_segments(*d, &segs, &nsegs) == KERN_SUCCESS && nsegs == 1) {
+		*io = segs[0].ioaddr;
+		return true;
+	}
+	if ((*d)->state == DMA_DESC_PREPARED)
+		dma_desc_complete(*d);
+	dma_desc_destroy(*d);
+	return false;
+}
+
+/* hide_done: undo hide_prepare's descriptor, if any. */
+static void hide_done(struct dma_desc *d)
+{
+	if (d) {
+		dma_desc_complete(d);
+		dma_desc_destroy(d);
+	}
+}
+
+/*
+ * hide_first: the first hide of the page: busy, prepared for the device,
+ * every CPU mapping gone, recorded.  => true, *io its address for the device
+ */
+static bool hide_first(struct xm_attach *a, vm_object_t object, vm_object_offset_t offset,
+		       enum dma_direction dir, bool can_sleep, uint64_t *io)
 {
 	struct xm_hide *h = NULL;
 	vm_page_t m = hide_busy(object, offset, can_sleep);
+	struct dma_desc *d;
 
 	if (!m)
-		return NULL;
+		return false;
+	if (!hide_prepare(a, m, dir, &d, io)) {
+		vm_page_release(m);
+		return false;
+	}
 	spin_lock(&xmem_lock);
 	for (int i = 0; i < XM_HIDE_MAX && !h && a->magic == XM_MAGIC; i++)
 		if (!xm_hidden[i].object)
 			h = &xm_hidden[i];
 	if (h) {
-		*h = (struct xm_hide){ object, offset, m, 1 };
+		*h = (struct xm_hide){ object, offset, m, 1, a->eng, d, *io };
 		a->hidden++;
 		xm_nhidden++;
 	}
 	spin_unlock(&xmem_lock);
 	if (!h) {
-		vm_page_release(m);	/* the table is full */
-		return NULL;
+		hide_done(d);		/* the table is full */
+		vm_page_release(m);
+		return false;
 	}
 	pmap_page_protect(m, VM_PROT_NONE);	/* every CPU access faults, and waits for release */
-	return m;
+	return true;
 }
 
-/* xmem_hide: a hide of r's page at va.  => its page, or NULL */
-static vm_page_t xmem_hide(struct xm_attach *a, const struct vm_map_object_run *r, vm_offset_t va)
+/* xmem_hide: a hide of r's page at va.  => true, *io the page's address for the device */
+static bool xmem_hide(struct xm_attach *a, const struct vm_map_object_run *r, vm_offset_t va,
+		      enum dma_direction dir, uint64_t *io)
 {
 	vm_object_offset_t off = r->offset + (trunc_page(va) - r->start);
-	bool can_sleep = thread_may_sleep();
-	vm_page_t m;
+	bool can_sleep = thread_may_sleep(), done;
 
 	if (can_sleep)
 		mutex_lock(&xmem_hide_mutex);
 	else if (!mutex_trylock(&xmem_hide_mutex))
-		return NULL;
-	if (!(m = hide_again(a, r->object, off)))
-		m = hide_first(a, r->object, off, can_sleep);
+		return false;
+	done = hide_again(a, r->object, off, io) || hide_first(a, r->object, off, dir, can_sleep, io);
 	mutex_unlock(&xmem_hide_mutex);
-	return m;
+	return done;
 }
 
-/* xmem_unhide: an unhide of r's page at va; the last one reveals it.  => its page, or NULL */
-static vm_page_t xmem_unhide(struct xm_attach *a, const struct vm_map_object_run *r, vm_offset_t va)
+/* xmem_unhide: an unhide of r's page at va; the last one reveals it.  => true, *io as hidden */
+static bool xmem_unhide(struct xm_attach *a, const struct vm_map_object_run *r, vm_offset_t va,
+			uint64_t *io)
 {
 	vm_object_offset_t off = r->offset + (trunc_page(va) - r->start);
-	struct xm_hide *h;
-	vm_page_t m = NULL;
-	bool last = false;
+	struct xm_hide *h, gone = { 0 };
+	bool found = false;
 
 	spin_lock(&xmem_lock);
-	if (a->hidden > 0 && (h = hide_slot_locked(r->object, off))) {
-		m = h->m;
+	if (a->hidden > 0 && (h = hide_slot_locked(r->object, off)) && h->eng == a->eng) {
+		found = true;
+		*io = h->ioaddr;
 		a->hidden--;
 		if (--h->count == 0) {
+			gone = *h;
 			*h = (struct xm_hide){ 0 };
 			xm_nhidden--;
-			last = true;
 		}
 	}
 	spin_unlock(&xmem_lock);
-	if (last) {
+	if (gone.m) {
+		hide_done(gone.desc);		/* the device is done with it */
 		if (r->protection & VM_PROT_WRITE)
-			pmap_set_modify(m);	/* the device may have written it */
-		vm_page_release(m);		/* wakes the threads that touched it meanwhile */
+			pmap_set_modify(gone.m);	/* the device may have written it */
+		vm_page_release(gone.m);	/* wakes the threads that touched it meanwhile */
 	}
-	return m;
+	return found;
+}
+
+int xmem_dma_bind(struct xmem *dp, struct dma_engine *eng)
+{
+	struct xm_attach *a = xmem_attachment(dp);
+	bool ok;
+
+	if (!a || !eng)
+		return XMEM_FAIL;
+	spin_lock(&xmem_lock);
+	ok = a->hidden == 0;
+	if (ok)
+		a->eng = eng;
+	spin_unlock(&xmem_lock);
+	return ok ? XMEM_SUCC : XMEM_FAIL;
 }
 
 unsigned long long xmemdma64(struct xmem *dp, caddr_t xaddr, int flags)
@@ -381,7 +454,9 @@ unsigned long long xmemdma64(struct xmem *dp, caddr_t xaddr, int flags)
 	struct xm_attach *a = xmem_attachment(dp);
 	vm_offset_t va = (vm_offset_t)xaddr;
 	const struct vm_map_object_run *r;
-	vm_page_t m;
+	enum dma_direction dir = flags & XMEM_WRITE_ONLY ? DMA_TO_DEVICE : DMA_BIDIRECTIONAL;
+	uint64_t io = 0;
+	bool ok;
 
 	if (!a || (flags & ~(XMEM_UNHIDE | XMEM_ACC_CHK | XMEM_WRITE_ONLY)) || va < a->base ||
 	    va >= a->end)
@@ -389,8 +464,8 @@ unsigned long long xmemdma64(struct xmem *dp, caddr_t xaddr, int flags)
 	r = xmem_run_at(a, va);
 	if ((flags & XMEM_ACC_CHK) && !(r->protection & VM_PROT_WRITE) && !(flags & XMEM_WRITE_ONLY))
 		return (unsigned long long)XMEM_FAIL;
-	m = flags & XMEM_UNHIDE ? xmem_unhide(a, r, va) : xmem_hide(a, r, va);
-	return m ? m->phys_addr + (va & PAGE_MASK) : (unsigned long long)XMEM_FAIL;
+	ok = flags & XMEM_UNHIDE ? xmem_unhide(a, r, va, &io) : xmem_hide(a, r, va, dir, &io);
+	return ok ? io + (va & PAGE_MASK) : (unsigned long long)XMEM_FAIL;
 }
 
 int64_t xmemdma(struct xmem *xp, caddr_t xaddr, int flags)

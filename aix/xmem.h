@@ -22,8 +22,11 @@
  * for coherent DMA (QEMU's virt: every device is coherent); a hart with
  * Zicbom and a non-coherent device would write back and invalidate the
  * page (cbo.flush) there.  The address returned is the page's physical
- * address: a device behind the IOMMU model reaches memory through a DMA
- * descriptor (drivers/dma/dma.h), not through this address.
+ * address, unless the descriptor names the device (xmem_dma_bind, ours):
+ * then the first hide prepares the page for it through its DMA engine
+ * (drivers/dma/dma.h) and returns the device's address for it, the I/O
+ * address when the engine is the IOMMU's, and the last unhide completes
+ * it (the IOMMU mapping goes, invalidated).
  *
  * Returns are AIX's: XMEM_SUCC or XMEM_FAIL; xmemdma the real address or
  * XMEM_FAIL.  Where ours differ: xmattach of kernel memory takes only
@@ -104,9 +107,11 @@ int xmemout(caddr_t kaddr, caddr_t uaddr, int count, struct xmem *dp);
  * buffer) before a DMA (flags without XMEM_UNHIDE: hide it) or after it
  * (XMEM_UNHIDE: reveal it, mark it modified, wake whoever waits).  With
  * XMEM_ACC_CHK a read-only page needs XMEM_WRITE_ONLY.
- * => the page's real address for xaddr; XMEM_FAIL (dp not attached, xaddr
- *    outside it, the page not resident and pinned, access refused, an
- *    unhide of a page not hidden, too many pages hidden at once)
+ * => the page's real address for xaddr (its device's, once bound);
+ *    XMEM_FAIL (dp not attached, xaddr outside it, the page not resident
+ *    and pinned, access refused, an unhide of a page not hidden, too many
+ *    pages hidden at once, the page hidden for another device, the DMA
+ *    engine refused it)
  */
 int64_t xmemdma(struct xmem *xp, caddr_t xaddr, int flags);
 unsigned long long xmemdma64(struct xmem *dp, caddr_t xaddr, int flags);
@@ -117,6 +122,14 @@ unsigned long long xmemdma64(struct xmem *dp, caddr_t xaddr, int flags);
  */
 struct vm_map;
 int xmem_space_of(const struct xmem *dp, caddr_t base, int len, struct vm_map **map);
+struct dma_engine;
+/*
+ * xmem_dma_bind: the device dp's pages are hidden for from now on (its
+ * DMA engine; the caller keeps it until dp is detached).  AIX's xmemdma
+ * names no device; here a bound descriptor gives that device's addresses.
+ * => XMEM_SUCC; XMEM_FAIL (dp not attached, NULL eng, pages of dp hidden)
+ */
+int xmem_dma_bind(struct xmem *dp, struct dma_engine *eng);
 /* xmem_hidden_count: pages hidden now, for tests and accounting. */
 int xmem_hidden_count(void);
 

@@ -13,6 +13,8 @@
 
 #include "aix/pin.h"
 #include "aix/xmem.h"
+#include "drivers/dma/dma.h"
+#include "drivers/iommu/iommu.h"
 #include "kern/spinlock.h"
 #include "kern/thread.h"
 #include "platform/riscv/hart.h"
@@ -369,6 +371,47 @@ KTEST(aix, a_hidden_page_makes_its_toucher_wait_until_the_last_unhide)
 	EXPECT_EQ(xmemdma64(&dp, (caddr_t)UBASE, XMEM_UNHIDE), (unsigned long long)XMEM_FAIL);
 	EXPECT_EQ(xmdetach(&dp), XMEM_SUCC);
 	region_fixture_drop(&r);				/* the pins go with the map */
+}
+
+KTEST(aix, xmemdma_gives_a_bound_devices_io_address)
+{
+	struct region_fixture r;
+	struct xmem dp = { .aspace_id = XMEM_INVAL };
+	struct dma_engine eng;
+	unsigned long long io, again;
+	uint64_t pa;
+	int prot;
+	vm_page_t m;
+
+	ASSERT_TRUE(iommu_unit != NULL);
+	/* A free requester id (00:07.0) beside the suite's devices: no directory page of its own. */
+	ASSERT_EQ(dma_engine_init(&eng, "xmem", DMA_BACKEND_IOMMU_STRICT, UINT64_MAX, 0, 0x38),
+		  KERN_SUCCESS);
+	ASSERT_TRUE(region_fixture_make(&r, UBASE, 1));
+	ASSERT_TRUE(map_fixture_put(r.map, UBASE, 1));
+	ASSERT_EQ(as_task(r.map, do_pinu, &(struct attach_args){ UBASE, PAGE_SIZE, NULL }), 0);
+	ASSERT_EQ(as_task(r.map, do_xmattach, &(struct attach_args){ UBASE, PAGE_SIZE, &dp }),
+		  XMEM_SUCC);
+	ASSERT_TRUE((m = page_of(r.map, UBASE)) != NULL);
+	EXPECT_EQ(xmem_dma_bind(&dp, &eng), XMEM_SUCC);
+	io = xmemdma64(&dp, (caddr_t)UBASE + 24, XMEM_HIDE);
+	ASSERT_NE(io, (unsigned long long)XMEM_FAIL);
+	io -= 24;
+	EXPECT_NE(io, m->phys_addr);				/* the device's address, */
+	EXPECT_TRUE(iommu_domain_lookup(eng.domain, io, &pa, &prot));
+	EXPECT_EQ(pa, m->phys_addr);				/* mapped to the page */
+	again = xmemdma64(&dp, (caddr_t)UBASE, XMEM_HIDE | XMEM_WRITE_ONLY);	/* nested */
+	EXPECT_EQ(again, io);
+	EXPECT_EQ(xmem_dma_bind(&dp, &eng), XMEM_FAIL);		/* pages hidden */
+	EXPECT_EQ(xmemdma64(&dp, (caddr_t)UBASE, XMEM_UNHIDE), io);
+	EXPECT_TRUE(iommu_domain_lookup(eng.domain, io, &pa, &prot));	/* one hide left */
+	EXPECT_EQ(xmemdma64(&dp, (caddr_t)UBASE, XMEM_UNHIDE), io);
+	EXPECT_FALSE(iommu_domain_lookup(eng.domain, io, &pa, &prot));	/* gone with the last */
+	EXPECT_EQ(map_fixture_get(r.map, UBASE), 1);
+	EXPECT_EQ(xmdetach(&dp), XMEM_SUCC);
+	region_fixture_drop(&r);
+	iommu_flush(eng.domain);
+	dma_engine_destroy(&eng);
 }
 
 KTEST(aix, pinned_pages_survive_a_paging_run_of_four_times_ram)
