@@ -32,15 +32,16 @@ static int pin_errno(kern_return_t kr)
 
 /*
  * pin_range: pin (or unpin) [addr, addr + len) of map, rounded to pages.
- * => 0, EINVAL (len <= 0, the range outside map or not mapped), pin_errno
+ * => 0, EINVAL (len <= 0, the range outside map or not mapped, a caller
+ *    that cannot sleep), pin_errno
  */
 static int pin_range(vm_map_t map, vm_offset_t addr, int len, bool unpin)
 {
 	vm_offset_t start = trunc_page(addr), end;
 	kern_return_t kr;
 
-	if (len <= 0 || addr + (vm_offset_t)len < addr)
-		return EINVAL;
+	if (len <= 0 || addr + (vm_offset_t)len < addr || !thread_may_sleep())
+		return EINVAL;		/* the map's lock, and the faults, need a thread */
 	end = round_page(addr + (vm_offset_t)len);
 	if (start < map->min_offset || end > map->max_offset)
 		return EINVAL;

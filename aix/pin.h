@@ -15,7 +15,8 @@
  *     pages before the first unpinned one and returns EINVAL; here a range
  *     with an unpinned page returns EINVAL with every count as it was;
  *   - the unpin calls take the map lock, so they are for threads (AIX lets
- *     an interrupt handler unpin kernel memory);
+ *     an interrupt handler unpin kernel memory): every call here returns
+ *     EINVAL, changing nothing, where the caller cannot sleep;
  *   - pincode's module is the image, whose text and data are never paged
  *     (there are no loadable kernel extensions): its pages are resident
  *     whatever the count, which pincode and unpincode keep so that they

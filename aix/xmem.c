@@ -101,8 +101,9 @@ int xmattach(char *addr, int count, struct xmem *dp, int segflag)
 	struct xm_attach *a;
 	vm_map_t map;
 
-	if (!dp || dp->aspace_id != XMEM_INVAL || count <= 0 || base + (vm_offset_t)count < base)
-		return XMEM_FAIL;
+	if (!dp || dp->aspace_id != XMEM_INVAL || count <= 0 || base + (vm_offset_t)count < base ||
+	    !thread_may_sleep())
+		return XMEM_FAIL;	/* AIX's process environment: the map's lock needs a thread */
 	if (!(map = xmem_space(segflag, base, count)))
 		return XMEM_FAIL;
 	if (!(a = xmem_attach_runs(map, trunc_page(base), round_page(base + (vm_offset_t)count)))) {

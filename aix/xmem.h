@@ -78,7 +78,8 @@ struct xmem {
  * (segflag USER_ADSPACE) or of the kernel (SYS_ADSPACE) in *dp, whose
  * aspace_id must be XMEM_INVAL.
  * => XMEM_SUCC; XMEM_FAIL (count <= 0, dp in use, another segflag, no
- *    task, a range not all mapped and readable, no memory)
+ *    task, a range not all mapped and readable, no memory, a caller that
+ *    cannot sleep)
  */
 int xmattach(char *addr, int count, struct xmem *dp, int segflag);
 /* xmattach64: xmattach of a 64-bit address. */

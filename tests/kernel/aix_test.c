@@ -267,13 +267,17 @@ struct intr_work {
 	vm_offset_t va;
 	uint64_t in, out;
 	int got, put, detached;
-	bool could_sleep;
+	bool could_sleep, refused;
 };
 
 static void intr_work_run(void *arg)
 {
 	struct intr_work *w = arg;
+	struct xmem unused = { .aspace_id = XMEM_INVAL };
 
+	/* What needs a thread refuses, changing nothing. */
+	w->refused = xmattach((char *)w->va, 8, &unused, USER_ADSPACE) == XMEM_FAIL &&
+		     unpin((caddr_t)w->va, 8) == EINVAL && xmemunpin((caddr_t)w->va, 8, w->dp) == EINVAL;
 	w->could_sleep = thread_may_sleep();
 	w->got = xmemin((caddr_t)w->va, (caddr_t)&w->in, 8, w->dp);
 	w->put = xmemout((caddr_t)&w->out, (caddr_t)w->va + 8, 8, w->dp);
@@ -298,6 +302,7 @@ KTEST(aix, an_interrupt_handler_copies_and_detaches)
 	w = (struct intr_work){ .dp = &dp, .va = UBASE, .out = 0xdef };
 	smp_call(target, intr_work_run, &w);
 	EXPECT_FALSE(w.could_sleep);
+	EXPECT_TRUE(w.refused);
 	EXPECT_EQ(w.got, XMEM_SUCC);
 	EXPECT_EQ(w.in, 0xabc);
 	EXPECT_EQ(w.put, XMEM_SUCC);
