@@ -524,20 +524,19 @@ static caddr_t heap_alloc_pageable(struct heap *heap, size_t need, size_t align)
 }
 
 /*
- * heap_alloc_wired: xmalloc from an area heap or pinned_heap; pinned_heap
- * grows if the caller may sleep.  A pager I/O thread does not wait for
+ * heap_alloc_grow: xmalloc from pinned_heap, growing it while nothing
+ * fits, for a caller that may sleep.  A pager I/O thread does not wait for
  * another thread's growth: that thread may be waiting for memory the
  * pager is about to free.  A thread that grew the heap trims it after,
  * for the frees its growth made wait.
  */
-static caddr_t heap_alloc_wired(struct heap *heap, size_t need, size_t align)
+static caddr_t heap_alloc_grow(struct heap *heap, size_t need, size_t align)
 {
-	bool may_grow = heap->kind == HEAP_PINNED && thread_may_sleep();
-	bool pager = may_grow && thread_current()->vm_privileged, grew = false;
+	bool pager = thread_current()->vm_privileged, grew = false;
 	caddr_t out;
 
 	spin_lock(&heap->lock);
-	while (!(out = heap_carve_locked(heap, need, align)) && may_grow) {
+	while (!(out = heap_carve_locked(heap, need, align))) {
 		if (!heap->extent_busy) {
 			if (!heap_pinned_grow(heap, need, align))
 				break;
@@ -552,6 +551,23 @@ static caddr_t heap_alloc_wired(struct heap *heap, size_t need, size_t align)
 	if (grew)
 		heap_pinned_trim(heap);
 	return out;
+}
+
+/*
+ * heap_alloc_wired: xmalloc from an area heap or pinned_heap: first fit
+ * in what there is; pinned_heap grows (heap_alloc_grow) if nothing fits
+ * and the caller may sleep.
+ */
+static caddr_t heap_alloc_wired(struct heap *heap, size_t need, size_t align)
+{
+	caddr_t out;
+
+	spin_lock(&heap->lock);
+	out = heap_carve_locked(heap, need, align);
+	spin_unlock(&heap->lock);
+	if (out || heap->kind != HEAP_PINNED || !thread_may_sleep())
+		return out;
+	return heap_alloc_grow(heap, need, align);
 }
 
 caddr_t xmalloc(int size, int align, heapaddr_t h)
@@ -610,9 +626,10 @@ int xmfree(caddr_t ptr, heapaddr_t h)
 	heap_lock(heap);
 	rc = heap_free_locked(heap, ptr, &size, &merged);
 	top = rc == 0 && (char *)merged + merged->size == heap->end;
-	/* Known here, under the lock: most frees leave less than a chunk to give back. */
-	trim = top && heap->kind == HEAP_PINNED && merged->size >= HEAP_PINNED_CHUNK &&
-	       heap_trim_point_locked(heap, merged);
+	/* Known here, under the lock: most frees leave nothing to give back (a heap at its
+	   floor, or less than a chunk free at the top). */
+	trim = top && heap->kind == HEAP_PINNED && heap->end > heap->floor &&
+	       merged->size >= HEAP_PINNED_CHUNK && heap_trim_point_locked(heap, merged);
 	if (rc == 0 && heap->kind == HEAP_PAGEABLE) {
 		/* The block's pages, and the header of a free block merged in after it. */
 		heap_discard_locked(heap, merged, ptr - BLOCK_HDR,
