@@ -189,6 +189,13 @@ static void demo_swap_drain_wait(void)
 	}
 }
 
+/* demo_progress: as a long loop passes each quarter, how far it has come (done of total pages). */
+static void demo_progress(const char *what, uint64_t done, uint64_t total)
+{
+	if (done * 4 / total > (done - 1) * 4 / total)
+		kprintf("  %s: %lu of %lu pages (%lu%%)\n", what, done, total, done * 100 / total);
+}
+
 /*
  * demo_pressure: write a working set two and a half times the memory left
  * pageable, then read it back, while vm_stat reports; then free it and
@@ -210,10 +217,14 @@ static bool demo_pressure(vm_map_t map, uint64_t pageable)
 		ptoa(pageable) >> 20, ptoa(npages) >> 20);
 	thread_set_map(map);
 	vm_stat_start(1000);
-	for (uint64_t p = 0; p < npages; p++)
+	for (uint64_t p = 0; p < npages; p++) {
 		demo_page_fill(base + ptoa(p), p);
-	for (uint64_t p = 0; p < npages; p++)
+		demo_progress("written", p + 1, npages);
+	}
+	for (uint64_t p = 0; p < npages; p++) {
 		bad += !demo_page_check(base + ptoa(p), p);
+		demo_progress("read back", p + 1, npages);
+	}
 	thread_set_map(NULL);
 	default_pager_stats(&dp);
 	swapfile_stats(&sf);

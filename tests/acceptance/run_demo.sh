@@ -29,6 +29,8 @@ for want in "RAM        0x080000000 - 0x0a0000000  512 MiB" \
 	    "child 3 ended with 0; shared page 3, own page 100, data 8" \
 	    "the tree's root ended with 0; 0 tasks left" \
 	    "swapfile: added swap/swapfile0" \
+	    "written: " \
+	    "read back: " \
 	    "pages: identical" \
 	    "demo done"; do
 	grep -qF "$want" "$log" || { echo "FAIL: demo output lacks: $want"; fail=1; }
