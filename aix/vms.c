@@ -28,6 +28,12 @@ enum vms_kind {
 };
 
 #define SEG_PAGES	((1u << SEG_WORKING) | (1u << SEG_CLIENT))	/* kinds with pages */
+/*
+ * With a kinds mask: a held-only segment (as_geth of a task's own memory)
+ * is accepted too.  Those are attached to the kernel only (vm_att): a task
+ * already maps them, and as_det must never take a task's own memory away.
+ */
+#define SEG_HELD_OK	(1u << 8)
 
 /* A segment: an object the table names (made by vms_create, or held by as_geth). */
 struct vms_segment {
@@ -83,7 +89,7 @@ static bool handle_object(vmhandle_t h, unsigned kinds, vm_object_t *object, vm_
 
 	mutex_lock(&vms_lock);
 	s = h >= 2 && (h >> 1) <= VMS_MAX ? seg_locked((vmid_t)(h >> 1) - 1) : NULL;
-	if (s && !(kinds & (1u << s->kind)))
+	if (s && (!(kinds & (1u << s->kind)) || (!s->created && !(kinds & SEG_HELD_OK))))
 		s = NULL;
 	if (s) {
 		vm_object_share(*object = s->object);	/* for a mapping: one view of many */
@@ -264,11 +270,12 @@ static caddr_t seg_att(vm_map_t map, vmhandle_t h, unsigned kinds, caddr_t offse
 }
 
 /*
- * seg_mapping_at: the mapping of a segment holding eaddr in map: its start
- * and size, and the segment's object (referenced).  => false if none
+ * seg_mapping_at: the mapping of a segment holding eaddr in map (of a
+ * held-only one too with held_ok): its start and size, and the segment's
+ * object (referenced).  => false if none
  */
-static bool seg_mapping_at(vm_map_t map, vm_offset_t eaddr, vm_offset_t *start, vm_size_t *size,
-			   vm_object_t *object)
+static bool seg_mapping_at(vm_map_t map, vm_offset_t eaddr, bool held_ok, vm_offset_t *start,
+			   vm_size_t *size, vm_object_t *object)
 {
 	vm_region_basic_info_data_t info;
 	vm_address_t a = eaddr;
@@ -281,7 +288,9 @@ static bool seg_mapping_at(vm_map_t map, vm_offset_t eaddr, vm_offset_t *start, 
 	for (int i = 0; i < VMS_MAX && !found; i++) {
 		struct vms_segment *s = &vms_segs[i];
 
-		if (s->object && s->object->id == info.object_id && info.offset <= a) {
+		/* offset <= a: the mapping's start, a - offset, is an address */
+		if (s->object && s->object->id == info.object_id && info.offset <= a &&
+		    (s->created || held_ok)) {
 			vm_object_reference(*object = s->object);
 			*start = a - info.offset;	/* a mapping here is always of the whole segment */
 			*size = s->size;
@@ -300,7 +309,8 @@ static int seg_det(vm_map_t map, caddr_t eaddr)
 	vm_object_t object;
 	kern_return_t kr;
 
-	if (!seg_mapping_at(map, (vm_offset_t)eaddr, &start, &size, &object))
+	/* A held-only object is detached from the kernel only: in a task it is the task's own. */
+	if (!seg_mapping_at(map, (vm_offset_t)eaddr, map == kernel_map, &start, &size, &object))
 		return EINVAL;
 	kr = vm_deallocate(map, start, size);
 	vm_object_deallocate(object);
@@ -314,7 +324,7 @@ static int seg_det(vm_map_t map, caddr_t eaddr)
  */
 caddr_t vm_att(vmhandle_t vmhandle, caddr_t offset)
 {
-	return seg_att(kernel_map, vmhandle, 1u << SEG_WORKING, offset);
+	return seg_att(kernel_map, vmhandle, (1u << SEG_WORKING) | SEG_HELD_OK, offset);
 }
 
 int vm_det(caddr_t eaddr)
@@ -371,7 +381,10 @@ static struct vms_segment *seg_hold_locked(vm_object_t object, bool *took_ref)
 
 	*took_ref = false;
 	if (!s && (s = seg_free_slot_locked())) {
-		*s = (struct vms_segment){ .object = object, .size = object->size };
+		/* A file's object is client storage: vm_att refuses it, as for vms_create's. */
+		*s = (struct vms_segment){ .object = object, .size = object->size,
+					   .kind = vm_object_is_persistent(object) ? SEG_CLIENT
+										   : SEG_WORKING };
 		*took_ref = true;
 	}
 	if (s)
@@ -389,7 +402,8 @@ vmhandle_t as_geth(adspace_t *adspacep, caddr_t addr)
 	int n;
 
 	/* The hold is an attachment: vms_delete refuses the object until as_puth. */
-	if (!adspacep || vm_map_attach_objects(adspacep, a, a + PAGE_SIZE, &run, 1, &n) != KERN_SUCCESS)
+	if (!adspacep || adspacep == kernel_map ||
+	    vm_map_attach_objects(adspacep, a, a + PAGE_SIZE, &run, 1, &n) != KERN_SUCCESS)
 		return 0;
 	mutex_lock(&vms_lock);
 	if ((s = seg_hold_locked(run.object, &took_ref)))
@@ -410,7 +424,7 @@ vmhandle_t as_getsrval(adspace_t *adspacep, caddr_t addr)
 	struct vms_segment *s;
 	vmhandle_t h = 0;
 
-	if (!seg_mapping_at(adspacep, (vm_offset_t)addr, &start, &size, &object))
+	if (!seg_mapping_at(adspacep, (vm_offset_t)addr, true, &start, &size, &object))
 		return 0;
 	mutex_lock(&vms_lock);
 	if ((s = seg_of_object_locked(object)))
@@ -471,7 +485,7 @@ static vm_object_t kernel_range(caddr_t vaddr, int nbytes, vm_object_offset_t *o
 	vm_size_t size;
 	vm_object_t object;
 
-	if (nbytes <= 0 || !seg_mapping_at(kernel_map, a, &start, &size, &object))
+	if (nbytes <= 0 || !seg_mapping_at(kernel_map, a, true, &start, &size, &object))
 		return NULL;
 	*off = a - start;
 	*len = round_page((vm_offset_t)vaddr + (vm_offset_t)nbytes) - a;

@@ -119,9 +119,12 @@ int as_det(adspace_t *adspacep, caddr_t eaddr);
  */
 int as_seth(adspace_t *adspacep, vmhandle_t vmhandle, caddr_t addr);
 /*
- * as_geth: the handle of the object mapped at addr (key 1 if the mapping
- * is read-only), which cannot be deleted until as_puth.  => 0 if nothing
- * is mapped there, or the table is full
+ * as_geth: the handle of the object mapped at addr of a task's address
+ * space (key 1 if the mapping is read-only), which cannot be deleted until
+ * as_puth.  The handle of an object the task made itself (not a segment)
+ * attaches to the kernel only (vm_att; as_att and as_seth refuse it, and
+ * as_det never takes the task's own mapping away).
+ * => 0 if nothing is mapped there, adspacep is kernel_map, or the table is full
  */
 vmhandle_t as_geth(adspace_t *adspacep, caddr_t addr);
 /* as_getsrval: as_geth without the hold, for objects the table holds.  => 0 otherwise */

@@ -777,11 +777,11 @@ static kern_return_t object_resident_page(vm_object_t object, vm_object_offset_t
 		return KERN_FAILURE;
 	for (;;) {
 		m = vm_page_lookup(o, offset);
-		if (m && !m->busy && !vm_page_fictitious(m) && (!write || o == object)) {
+		if (m && !m->busy && !vm_page_fictitious(m) && (!write || (o == object && !m->rdonly))) {
 			*mp = m, *locked = o;
 			return KERN_SUCCESS;
 		}
-		/* busy, device memory, a copy needed, or perhaps paged out: the fault path's work */
+		/* busy, device memory, a copy needed, read-only, or perhaps paged out: not here */
 		if (m || write || o->pager || !(next = o->shadow) || !mutex_trylock(&next->lock)) {
 			bool zeros = !m && !write && !o->pager && !o->shadow;
 

@@ -287,7 +287,8 @@ kern_return_t vm_object_write(vm_object_t object, vm_object_offset_t offset, con
  * or its chain's (zeros where no object of the chain has a page or could
  * have one paged out); a write takes object's own page.
  * => KERN_FAILURE, nothing of that page moved, when a page would need
- *    I/O, a copy, or a wait (a busy page or a lock held)
+ *    I/O, a copy, or a wait (a busy page or a lock held), or a write meets
+ *    a page vm_object_protect_resident made read-only
  */
 kern_return_t vm_object_read_resident(vm_object_t object, vm_object_offset_t offset, void *buf,
 				      vm_size_t len);

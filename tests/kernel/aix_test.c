@@ -253,6 +253,13 @@ KTEST(aix, xmem_copies_with_interrupts_off_take_resident_pages_only)
 	EXPECT_EQ(put_resident, XMEM_SUCC);
 	EXPECT_EQ(got_absent, XMEM_FAIL);
 	EXPECT_EQ(map_fixture_get(r.map, UBASE + 8), 0xabcdefull);
+	/* A page made read-only takes no resident write either. */
+	vm_object_protect_resident(r.object, 0, PAGE_SIZE, true);
+	spin_lock(&lk);
+	put_resident = xmemout((caddr_t)&w, (caddr_t)UBASE + 16, 8, &dp);
+	spin_unlock(&lk);
+	EXPECT_EQ(put_resident, XMEM_FAIL);
+	vm_object_protect_resident(r.object, 0, PAGE_SIZE, false);
 	EXPECT_NE(xmemdma64(&dp, (caddr_t)UBASE + PAGE_SIZE, XMEM_UNHIDE), (unsigned long long)XMEM_FAIL);
 	thread_set_map(r.map);
 	EXPECT_EQ(unpinu((caddr_t)UBASE + PAGE_SIZE, PAGE_SIZE, UIO_USERSPACE), 0);

@@ -213,6 +213,27 @@ KTEST(aix, bad_vms_arguments_return_their_code_and_change_nothing)
 	EXPECT_EQ(as_getsrval(map, (caddr_t)TASK_ADDR), 0);
 	EXPECT_EQ(as_puth(map, vm_handle(id, 0)), EINVAL);	/* no hold */
 	EXPECT_EQ(as_puth(map, 0), EINVAL);
+	EXPECT_EQ(as_geth(kernel_map, p), 0);			/* a task's space only */
+	/* The task's own memory, held: the kernel may attach it, as_att and as_det may not. */
+	{
+		vm_address_t own = TASK_ADDR + 0x100000;
+		vmhandle_t held;
+		caddr_t k;
+
+		ASSERT_EQ(vm_allocate(map, &own, PAGE_SIZE, VM_FLAGS_FIXED), KERN_SUCCESS);
+		ASSERT_TRUE(map_fixture_put(map, own, 0x0abc));
+		held = as_geth(map, (caddr_t)own);
+		ASSERT_NE(held, 0);
+		EXPECT_TRUE(as_att(map, held, 0) == NULL);
+		EXPECT_EQ(as_seth(map, held, (caddr_t)TASK_ADDR), EINVAL);
+		EXPECT_EQ(as_det(map, (caddr_t)own), EINVAL);
+		EXPECT_EQ(map_fixture_get(map, own), 0x0abc);		/* still the task's */
+		ASSERT_TRUE((k = vm_att(held, 0)) != NULL);
+		EXPECT_EQ(*(uint64_t *)k, 0x0abc);
+		EXPECT_EQ(vm_det(k), 0);
+		EXPECT_EQ(as_puth(map, held), 0);
+		EXPECT_EQ(vm_deallocate(map, own, PAGE_SIZE), KERN_SUCCESS);
+	}
 	uio = uio_kernel(&iov, buf, 8);
 	EXPECT_EQ(vm_move(id, 0, 8, (enum uio_rw)7, &uio), EINVAL);
 	EXPECT_EQ(vm_move(id, 0, 8, UIO_READ, NULL), EINVAL);
