@@ -19,9 +19,10 @@
  * passthrough disk's MiB/s.  Each side writes from 8 MiB of memory above
  * 4 GiB (so that the bounce disk, a 32-bit device, copies every page) to
  * the same 8 MiB of the disk over and over (little for the host to write
- * back) in 512 KiB requests, 8 in flight; ROUNDS rounds of 32 MiB alternate between
- * the disks, each round starting with the next disk, and the fastest round
- * of each counts: a busy host only ever slows a round down.
+ * back) in 512 KiB requests, 8 always in flight.  A round writes 32 MiB;
+ * in each of CYCLES cycles every disk runs a block of BLOCK rounds, the
+ * cycle starting with the next disk, and the first round of a block is a
+ * warm-up.  A disk's MiB/s is that of its median round.
  */
 #include "drivers/dma/dma.h"
 #include "drivers/iommu/iommu.h"
@@ -125,42 +126,58 @@ out:
 #define RATIO_ROUND	(32ull << 20)
 #define RATIO_PIECE	(512ull << 10)	/* 128 bounce pages: within seg_max */
 #define RATIO_INFLIGHT	8
-#define ROUNDS		24
+#define CYCLES		6
+#define BLOCK		8
+#define KEPT		(CYCLES * (BLOCK - 1))
 
-/* write_round: RATIO_ROUND bytes from the run at pa to b.  => host ns, 0 on an error */
+/*
+ * write_round: RATIO_ROUND bytes from the run at pa to b, RATIO_INFLIGHT
+ * requests always in flight (each one finished makes room for the next, as
+ * a streaming writer keeps its queue full).  => host ns, 0 on an error
+ */
 static uint64_t write_round(struct virtio_blk *b, uint64_t pa)
 {
-	struct dma_desc *d[RATIO_INFLIGHT];
+	struct dma_desc *d[RATIO_INFLIGHT] = { 0 };
 	struct virtio_blk_req req[RATIO_INFLIGHT];
-	uint64_t t0 = semihost_elapsed_ns(), off = 0;
+	uint64_t t0 = semihost_elapsed_ns(), pieces = RATIO_ROUND / RATIO_PIECE;
 	bool ok = true;
 
-	while (ok && off < RATIO_ROUND) {
-		int n = 0;
+	for (uint64_t i = 0; i < pieces + RATIO_INFLIGHT; i++) {
+		uint64_t k = i % RATIO_INFLIGHT, off = i * RATIO_PIECE;
 
-		for (; n < RATIO_INFLIGHT && off < RATIO_ROUND; n++, off += RATIO_PIECE) {
-			ok = dma_desc_create_physical(pa + off % RATIO_BUF, RATIO_PIECE, DMA_TO_DEVICE,
-						      &d[n]) == KERN_SUCCESS;
-			ok = ok && dma_desc_prepare(d[n], &b->vd.dma) == KERN_SUCCESS;
-			/* The same 8 MiB of the disk again and again: little for the host to
-			   write back, so that its write-back does not pace one disk only. */
-			ok = ok && virtio_blk_submit(b, VIRTIO_BLK_WRITE,
-						     off % RATIO_BUF / VIRTIO_BLK_SECTOR, d[n],
-						     &req[n]) == KERN_SUCCESS;
-			if (!ok)
-				return 0;
+		if (d[k]) {			/* the request RATIO_INFLIGHT before this one */
+			ok = virtio_blk_wait(&req[k]) == KERN_SUCCESS && ok;
+			dma_desc_complete(d[k]);
+			dma_desc_destroy(d[k]);
+			d[k] = NULL;
 		}
-		for (int i = 0; i < n; i++) {
-			ok = virtio_blk_wait(&req[i]) == KERN_SUCCESS && ok;
-			dma_desc_complete(d[i]);
-			dma_desc_destroy(d[i]);
+		if (i >= pieces || !ok)
+			continue;
+		if (dma_desc_create_physical(pa + off % RATIO_BUF, RATIO_PIECE, DMA_TO_DEVICE,
+					     &d[k]) != KERN_SUCCESS) {
+			d[k] = NULL;
+			ok = false;
+			continue;
+		}
+		if (dma_desc_prepare(d[k], &b->vd.dma) != KERN_SUCCESS) {
+			dma_desc_destroy(d[k]);
+			d[k] = NULL;
+			ok = false;
+		/* The same 8 MiB of the disk again and again: little for the host to write
+		   back, so that its write-back does not pace one disk only. */
+		} else if (virtio_blk_submit(b, VIRTIO_BLK_WRITE, off % RATIO_BUF / VIRTIO_BLK_SECTOR,
+					     d[k], &req[k]) != KERN_SUCCESS) {
+			dma_desc_complete(d[k]);
+			dma_desc_destroy(d[k]);
+			d[k] = NULL;
+			ok = false;
 		}
 	}
 	return ok ? semihost_elapsed_ns() - t0 : 0;
 }
 
-/* ratio_ns: the fastest round of each disk (pass, strict, deferred, bounce) into ns[]. */
-static bool ratio_ns(uint64_t ns[4])
+/* ratio_ns: each disk's (pass, strict, deferred, bounce) kept rounds' host ns into ns[][]. */
+static bool ratio_ns(uint64_t ns[4][KEPT])
 {
 	static const char *const serial[4] = { "pass", "strict", "deferred", "bounce" };
 	struct virtio_blk *b[4];
@@ -169,37 +186,57 @@ static bool ratio_ns(uint64_t ns[4])
 
 	for (int i = 0; i < 4 && ok; i++)
 		ok = (b[i] = virtio_blk_find(serial[i])) != NULL;
-	for (int i = 0; i < 4; i++)
-		ns[i] = UINT64_MAX;
-	for (int r = 0; r < ROUNDS && ok; r++)
+	for (int c = 0; c < CYCLES && ok; c++)
 		for (int k = 0; k < 4 && ok; k++) {
-			int i = (r + k) % 4;		/* no disk always goes first */
-			uint64_t t = write_round(b[i], buf->phys_addr);
+			int i = (c + k) % 4;		/* no disk always goes first */
 
-			ok = t != 0;
-			ns[i] = MIN(ns[i], t);
+			for (int r = 0; r < BLOCK && ok; r++) {
+				uint64_t t = write_round(b[i], buf->phys_addr);
+
+				ok = t != 0;
+				if (r > 0)		/* the first round of a block warms up */
+					ns[i][c * (BLOCK - 1) + r - 1] = t;
+			}
 		}
 	if (buf)
 		vm_page_free_contig(buf, atop(RATIO_BUF));
 	return ok;
 }
 
-/* ratio: permille of passthrough's MiB/s that disk `which` reached, measured once per boot. */
+/* median: the middle of v[0..n) (sorted in place). */
+static uint64_t median(uint64_t *v, int n)
+{
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			uint64_t t = v[j];
+
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	return v[n / 2];
+}
+
+/*
+ * ratio: permille of passthrough's MiB/s that disk `which` reached, each
+ * disk's MiB/s being that of its median round; measured once per boot.
+ */
 static uint64_t ratio(int which)
 {
-	static uint64_t ns[4];
+	static uint64_t ns[4][KEPT], med[4];
 	static bool measured, ok;
 
 	if (!measured) {
 		ok = ratio_ns(ns);
+		for (int i = 0; i < 4 && ok; i++)
+			med[i] = median(ns[i], KEPT);
 		measured = true;
 	}
-	if (!ok || !ns[which])
+	if (!ok)
 		return 0;
 	kbench_note("\"mibs\":%lu,\"passthrough_mibs\":%lu,\"host_ns\":%lu",
-		    (uint64_t)((RATIO_ROUND * 1000000000ull / ns[which]) >> 20),
-		    (uint64_t)((RATIO_ROUND * 1000000000ull / ns[0]) >> 20), ns[which]);
-	return ns[0] * 1000 / ns[which];
+		    (uint64_t)((RATIO_ROUND * 1000000000ull / med[which]) >> 20),
+		    (uint64_t)((RATIO_ROUND * 1000000000ull / med[0]) >> 20), med[which]);
+	return med[0] * 1000 / med[which];
 }
 
 KBENCH(blk_ratio_strict, "blk.throughput_ratio.iommu_strict", "permille", 1)
