@@ -85,7 +85,6 @@ soak: build
 		-m 48M -smp 4 --blk swap:64M --9p swap
 
 debug: build
-	@tools/setup.sh --debug
 	@echo "QEMU is waiting for gdb.  In another terminal:"
 	@echo "  gdb-multiarch $(IMAGE) -x tools/gdbinit"
 	tools/qemu-run.sh --gdb --work $(BUILD)/run $(IMAGE) "$(ARGS)" $(DEVICES) $(QEMU_OPTS)

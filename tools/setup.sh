@@ -1,13 +1,13 @@
 #!/bin/sh
-# setup.sh [--debug]: make sure the Debian packages the build and the tests
-# need are installed.  As root, installs what is missing; otherwise prints
-# the exact apt-get line and fails.  --debug adds gdb-multiarch.
+# setup.sh: make sure the Debian packages the build and the tests need are
+# installed.  As root, installs what is missing; otherwise prints the exact
+# apt-get line and fails.  gdb-multiarch runs the gdb commands' test (and
+# make debug); u-boot-qemu is the U-Boot the booti tests boot through.
 set -eu
 
 packages="qemu-system-misc opensbi gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf
 picolibc-riscv64-unknown-elf cmake ninja-build gcc libc6-dev device-tree-compiler
-clang libclang-rt-14-dev python3 python3-matplotlib"
-[ "${1:-}" = "--debug" ] && packages="$packages gdb-multiarch"
+clang libclang-rt-14-dev python3 python3-matplotlib gdb-multiarch u-boot-qemu"
 
 missing=""
 for p in $packages; do
