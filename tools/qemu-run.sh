@@ -1,13 +1,16 @@
 #!/bin/sh
 # qemu-run.sh: boot the image in QEMU's virt machine under OpenSBI.
 #
-#   tools/qemu-run.sh [--icount] [--gdb] [--work DIR] IMAGE "KERNEL ARGS" [QEMU OPTIONS...]
+#   tools/qemu-run.sh [--icount] [--gdb] [--bios FW] [--work DIR] IMAGE "KERNEL ARGS" [QEMU OPTIONS...]
 #
 # The UART is the console (QEMU's stdout); semihosting carries the exit
 # status, which becomes this script's.  Standard input is never read, so it
 # works unattended (CI) and interactively alike.
 #   --icount   deterministic instruction counting (-icount shift=0), for benchmarks
 #   --gdb      wait for gdb on localhost:1234 before the first instruction
+#   --bios FW  the M-mode firmware: fw_dynamic (the default) or fw_jump, Debian's
+#              OpenSBI builds, or a file (IMAGE is then what -kernel loads:
+#              the ELF, the flat Image, or U-Boot)
 #   --work DIR a fresh directory for the devices below (emptied first)
 #   --host-check SCRIPT  run SCRIPT (relative to the source tree) beside QEMU
 #              as `SCRIPT WORKDIR CONSOLE_LOG QEMU_PID`: it watches the console
@@ -26,17 +29,18 @@
 #                           needs root: exits 77, "skipped", if it cannot)
 set -eu
 
-icount="" gdb="" work="" host_check="" tmpfs=no
+icount="" gdb="" work="" host_check="" tmpfs=no bios=fw_dynamic
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--icount) icount="-icount shift=0"; shift ;;
 	--gdb) gdb="-s -S"; shift ;;
+	--bios) bios=$2; shift 2 ;;
 	--work) work=$2; shift 2 ;;
 	--host-check) host_check=$2; shift 2 ;;
 	*) break ;;
 	esac
 done
-[ $# -ge 2 ] || { echo "usage: $0 [--icount] [--gdb] [--work DIR] IMAGE \"KERNEL ARGS\" [QEMU OPTIONS...]" >&2; exit 2; }
+[ $# -ge 2 ] || { echo "usage: $0 [--icount] [--gdb] [--bios FW] [--work DIR] IMAGE \"KERNEL ARGS\" [QEMU OPTIONS...]" >&2; exit 2; }
 image=$1 append=$2
 shift 2
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -116,7 +120,9 @@ while [ "$n" -gt 0 ]; do
 	fi
 done
 
-bios=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
+case "$bios" in
+fw_dynamic|fw_jump) bios=/usr/lib/riscv64-linux-gnu/opensbi/generic/$bios.bin ;;
+esac
 [ -f "$bios" ] || { echo "qemu-run: $bios missing (apt-get install opensbi)" >&2; exit 2; }
 
 # shellcheck disable=SC2086 # cpu, icount and gdb are option lists

@@ -2,12 +2,14 @@
 # setup.sh: make sure the Debian packages the build and the tests need are
 # installed.  As root, installs what is missing; otherwise prints the exact
 # apt-get line and fails.  gdb-multiarch runs the gdb commands' test (and
-# make debug); u-boot-qemu is the U-Boot the booti tests boot through.
+# make debug); u-boot-qemu is the U-Boot the booti tests boot through, and
+# u-boot-tools (mkimage) and e2fsprogs (mke2fs) make their boot disks.
 set -eu
 
 packages="qemu-system-misc opensbi gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf
 picolibc-riscv64-unknown-elf cmake ninja-build gcc libc6-dev device-tree-compiler
-clang libclang-rt-14-dev python3 python3-matplotlib gdb-multiarch u-boot-qemu"
+clang libclang-rt-14-dev python3 python3-matplotlib gdb-multiarch u-boot-qemu u-boot-tools
+e2fsprogs"
 
 missing=""
 for p in $packages; do

@@ -46,6 +46,7 @@ struct hart *hart_by_hartid(uint32_t hartid)
 
 void smp_init_boot(const struct platform_info *info, uint32_t boot_hartid)
 {
+	bool found = false;
 	int n = 1;
 
 	harts[0].hartid = boot_hartid;
@@ -55,6 +56,7 @@ void smp_init_boot(const struct platform_info *info, uint32_t boot_hartid)
 
 		if (fh->hartid == boot_hartid) {
 			harts[0].plic_context = fh->plic_s_context;
+			found = fh->okay;
 			continue;
 		}
 		if (!fh->okay || n == HART_MAX)
@@ -64,6 +66,10 @@ void smp_init_boot(const struct platform_info *info, uint32_t boot_hartid)
 		h->hartid = fh->hartid;
 		h->plic_context = fh->plic_s_context;
 	}
+	/* The firmware started a hart the DTB does not give us: the DTB is not this machine's. */
+	if (!found)
+		panic("boot: hart %u, which the firmware started, is not an enabled cpu of the "
+		      "device tree", boot_hartid);
 	hart_count = n;
 }
 

@@ -16,7 +16,10 @@
 #define IPI_PING	(1ul << 3)	/* only count it (tests, benchmarks, acknowledgements) */
 #define IPI_TLB		(1ul << 4)	/* serve TLB shootdown requests (tlb.c) */
 
-/* smp_init_boot: describe every "okay" hart of the DTB; the calling hart is index 0. */
+/*
+ * smp_init_boot: describe every "okay" hart of the DTB; the calling hart is
+ * index 0.  Panics if the calling hart is not one of them.
+ */
 void smp_init_boot(const struct platform_info *info, uint32_t boot_hartid);
 /* smp_start_secondaries: start the others through HSM; returns how many came online. */
 int smp_start_secondaries(void);

@@ -1,6 +1,13 @@
 /*
  * start.S: first instructions of every hart.
  *
+ * The image begins with the RISC-V Linux Image header (version 0.2, Linux's
+ * Documentation/riscv/boot-image-header.rst), whose first word jumps over
+ * it: the ELF and the flat Image (objcopy -O binary) start the same way, so
+ * fw_dynamic, fw_jump and U-Boot's booti all load one of them.  The header
+ * asks to be loaded KERNEL_LOAD_OFFSET into RAM, which is where the image
+ * is linked to run.
+ *
  * OpenSBI enters here in S-mode with a0 = hart id, a1 = DTB physical address
  * (boot hart) or the HSM opaque value (secondaries), satp = 0, running at the
  * physical load address.  Code here is PC-relative only until paging is on.
@@ -21,6 +28,19 @@
 	.option norvc
 	.globl _start
 _start:
+	j	boot_entry		/* code0; code1 is never run */
+	.word	0
+	.dword	KERNEL_LOAD_OFFSET	/* text_offset */
+	.dword	_kernel_size		/* image_size: the loaded bytes and .bss */
+	.dword	0			/* flags: little-endian */
+	.word	0x2			/* version 0.2 */
+	.word	0			/* res1 */
+	.dword	0			/* res2 */
+	.ascii	"RISCV\0\0\0"		/* magic */
+	.ascii	"RSC\x05"		/* magic2 */
+	.word	0			/* res3 */
+
+boot_entry:
 	/*
 	 * Only the first hart to arrive boots.  Under heavy host load QEMU
 	 * and OpenSBI 1.1 have been seen to release a second hart here while

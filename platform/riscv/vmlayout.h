@@ -18,7 +18,9 @@
 #define DMAP_SIZE		0x0000003b80000000	/* 238 GiB: up to the kernel_map window */
 #define KVA_BASE		0xfffffffb80000000	/* = PMAP_KERNEL_START */
 #define KVA_END			0xffffffff80000000	/* = PMAP_KERNEL_END */
-#define KERNEL_PHYS_BASE	0x80200000
+#define RAM_BASE		0x80000000	/* QEMU virt's DRAM */
+#define KERNEL_LOAD_OFFSET	0x200000	/* from RAM_BASE: the Image header's text_offset */
+#define KERNEL_PHYS_BASE	(RAM_BASE + KERNEL_LOAD_OFFSET)
 #define KERNEL_VIRT_BASE	0xffffffff80200000
 #define KERNEL_VA_PA_OFFSET	(KERNEL_VIRT_BASE - KERNEL_PHYS_BASE)
 

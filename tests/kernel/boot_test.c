@@ -15,18 +15,50 @@
 KTEST_RUN(boot_256m, "test=boot expect_mem=256M expect_harts=1", "-m 256M -smp 1");
 KTEST_RUN(boot_8g, "test=boot expect_mem=8G expect_harts=2", "-m 8G -smp 2");
 
-#define RAM_BASE 0x80000000ul
-
 extern char _kernel_start[], _text_start[], _text_end[], _rodata_end[], _bss_end[];
+
+/* The word the host wrote at pa of an expected hole (tests/acceptance/boot_data). */
+#define HOLE_PATTERN(pa)	((pa) ^ 0x6a09e667f3bcc908ul)
+
+/*
+ * boot_hole_check: RAM's DTB ranges leave out [hole, hole + size), no page
+ * is there, and the words the host wrote there before the boot are intact.
+ */
+static void boot_hole_check(uint64_t hole, uint64_t size)
+{
+	const struct vm_phys_seg *r;
+	const volatile uint64_t *w;
+	uint64_t bad = 0;
+	int n = vm_page_segs(&r);
+
+	ASSERT_EQ(platform.nmem, 2);
+	EXPECT_EQ(platform.mem[0].base + platform.mem[0].size, hole);
+	EXPECT_EQ(platform.mem[1].base, hole + size);
+	for (int i = 0; i < n; i++)
+		EXPECT_TRUE(r[i].end <= hole || r[i].start >= hole + size);
+	EXPECT_TRUE(vm_page_lookup_phys(hole) == NULL);
+	EXPECT_TRUE(vm_page_lookup_phys(hole + size - PAGE_SIZE) == NULL);
+	w = kmap_mmio(hole, size);
+	for (uint64_t off = 0; off < size; off += 8)
+		bad += w[off / 8] != HOLE_PATTERN(hole + off);
+	EXPECT_EQ(bad, 0);
+}
 
 KTEST(boot, memory_matches_qemu)
 {
-	uint64_t expect = ktest_expect_mem();
+	uint64_t expect = ktest_expect_mem(), hole_size, hole = ktest_expect_hole(&hole_size);
+	uint64_t total = 0;
 
 	ASSERT_NE(expect, 0);
-	ASSERT_EQ(platform.nmem, 1);
+	ASSERT_GE(platform.nmem, 1);
 	EXPECT_EQ(platform.mem[0].base, RAM_BASE);
-	EXPECT_EQ(platform.mem[0].size, expect);
+	for (int i = 0; i < platform.nmem; i++)
+		total += platform.mem[i].size;
+	EXPECT_EQ(total, expect);
+	if (hole)
+		boot_hole_check(hole, hole_size);
+	else
+		EXPECT_EQ(platform.nmem, 1);
 	/* Every usable page is RAM, and together they are RAM minus what is held back. */
 	EXPECT_LE(vm_page_total_count() * PAGE_SIZE, expect);
 	EXPECT_GT(vm_page_total_count() * PAGE_SIZE, expect - 4 * MiB);
@@ -51,18 +83,21 @@ KTEST(boot, firmware_image_and_dtb_not_allocatable)
 	EXPECT_EQ(platform.resv[0].base, RAM_BASE);
 }
 
+/* The harts the DTB leaves enabled run; those it disables (status) stay with the firmware. */
 KTEST(boot, harts_match_qemu)
 {
-	int expect = ktest_expect_harts();
+	int expect = ktest_expect_harts(), okay = 0;
 
-	EXPECT_EQ(platform.nharts, expect);
 	EXPECT_EQ(hart_count, expect);
 	EXPECT_EQ(boot.harts_online, expect);
 	EXPECT_EQ(platform.timebase_freq, 10000000);
 	for (int i = 0; i < platform.nharts; i++) {
 		EXPECT_EQ(platform.harts[i].hartid, (uint32_t)i);
 		EXPECT_GE(platform.harts[i].plic_s_context, 0);
+		okay += platform.harts[i].okay;
+		EXPECT_EQ(hart_by_hartid(platform.harts[i].hartid) != NULL, platform.harts[i].okay);
 	}
+	EXPECT_EQ(okay, expect);
 }
 
 KTEST(boot, devices_and_bootargs)

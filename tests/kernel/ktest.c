@@ -28,6 +28,11 @@ TUNABLE_NUMBER(tunable_expect_harts, "expect_harts", 0, 1, 64, "N", "none",
 TUNABLE_BYTES(tunable_expect_mem, "expect_mem", 0, 1ul << 20, 1ul << 40, "N", "none",
 	      "(tests) the memory QEMU was given");
 
+TUNABLE_BYTES(tunable_expect_hole, "expect_hole", 0, 1, 1ul << 40, "ADDR", "none",
+	      "(tests) the start of a hole the DTB leaves in RAM");
+TUNABLE_BYTES(tunable_expect_hole_size, "expect_hole.size", 0, 1ul << 12, 1ul << 40, "N", "none",
+	      "(tests) its size");
+
 int ktest_expect_harts(void)
 {
 	return (int)tunable_number(&tunable_expect_harts);
@@ -36,6 +41,12 @@ int ktest_expect_harts(void)
 uint64_t ktest_expect_mem(void)
 {
 	return tunable_number(&tunable_expect_mem);
+}
+
+uint64_t ktest_expect_hole(uint64_t *size)
+{
+	*size = tunable_number(&tunable_expect_hole_size);
+	return *size ? tunable_number(&tunable_expect_hole) : 0;
 }
 
 struct ktest_ctx *ktest_ctx(void)

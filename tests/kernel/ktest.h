@@ -184,6 +184,8 @@ void ktest_uwrite(uint64_t va, uint64_t value);
  */
 int ktest_expect_harts(void);
 uint64_t ktest_expect_mem(void);
+/* ktest_expect_hole: the hole the DTB leaves in RAM (expect_hole=ADDR expect_hole.size=N), 0 if none. */
+uint64_t ktest_expect_hole(uint64_t *size);
 
 /* ktest_main: run the comma-separated suites ("all" = every one); returns the exit status. */
 int ktest_main(const char *suites);

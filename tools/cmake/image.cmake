@@ -67,6 +67,9 @@ add_custom_command(OUTPUT ${CMAKE_BINARY_DIR}/ksyms.S
   COMMENT "Generating the image's symbol table")
 
 kernel_link(kernel.elf ${CMAKE_BINARY_DIR}/ksyms.S)
+# Image: the same bytes as a flat binary from the load address, with the
+# RISC-V Linux Image header start.S begins with (U-Boot booti, fw_jump).
 add_custom_command(TARGET kernel.elf POST_BUILD
   COMMAND ${CMAKE_SOURCE_DIR}/tools/ksyms-check.sh ${CMAKE_NM}
-          $<TARGET_FILE:kernel.pass1.elf> $<TARGET_FILE:kernel.elf>)
+          $<TARGET_FILE:kernel.pass1.elf> $<TARGET_FILE:kernel.elf>
+  COMMAND ${CMAKE_OBJCOPY} -O binary $<TARGET_FILE:kernel.elf> ${CMAKE_BINARY_DIR}/Image)
