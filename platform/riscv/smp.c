@@ -16,7 +16,9 @@
 #include "platform/riscv/trap.h"
 #include "platform/riscv/vmlayout.h"
 
-#define SMP_START_TIMEOUT_NS	(2ul * 1000 * 1000 * 1000)
+/* Generous: with one host thread for every hart (-accel tcg,thread=single) on a
+   busy host, a started hart has been seen to wait over 2 s for its first turn. */
+#define SMP_START_TIMEOUT_NS	(10ul * 1000 * 1000 * 1000)
 
 struct hart harts[HART_MAX];
 int hart_count;

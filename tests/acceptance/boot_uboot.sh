@@ -18,7 +18,8 @@ trap 'rm -rf "$work"' EXIT
 uboot=/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin
 kernel_addr_r=0x84000000 fdt_addr_r=0x8c000000	# U-Boot's defaults for qemu-riscv64
 hole=0x88000000 hole_size=0x1000000
-machine="-m 256M -smp 4 -accel tcg,thread=single"	# one thread: hart 0 boots (see README)
+machine="-m 256M -smp 4"
+single="-accel tcg,thread=single"	# one thread: hart 0 boots (see README)
 
 # boot_disk NAME SCRIPT [FILE...]: a disk holding boot.scr (SCRIPT, made
 # with mkimage) and the files, as $work/NAME.img.
@@ -54,13 +55,13 @@ boot uboot_disk 0 "$uboot" "" $machine $(disk_of disk)
 boot_disk memory "setenv bootargs \"test=boot expect_mem=240M expect_harts=2 expect_hole=$hole expect_hole.size=16M\"
 booti $kernel_addr_r - $fdt_addr_r"
 # shellcheck disable=SC2046,SC2086
-boot uboot_memory 0 "$uboot" "" $machine $(disk_of memory) \
+boot uboot_memory 0 "$uboot" "" $machine $single $(disk_of memory) \
 	-device "loader,file=$work/Image,addr=$kernel_addr_r,force-raw=on" \
 	-device "loader,file=$work/fewer.dtb,addr=$fdt_addr_r,force-raw=on" \
 	-device "loader,file=$work/fewer.dtb.pattern,addr=$hole,force-raw=on"
 modified_dtb "$work/virt.dtb" "$work/not_me.dtb" 0 0 0
 # shellcheck disable=SC2046,SC2086
-boot uboot_not_me 2 "$uboot" "" $machine $(disk_of memory) \
+boot uboot_not_me 2 "$uboot" "" $machine $single $(disk_of memory) \
 	-device "loader,file=$work/Image,addr=$kernel_addr_r,force-raw=on" \
 	-device "loader,file=$work/not_me.dtb,addr=$fdt_addr_r,force-raw=on"
 grep -q "boot: hart 0, which the firmware started, is not an enabled cpu" "$work/uboot_not_me.log" ||
