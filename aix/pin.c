@@ -30,21 +30,67 @@ static int pin_errno(kern_return_t kr)
 	}
 }
 
+/* An unpin asked for where nothing may sleep, which the xmem reaper carries out. */
+struct pin_later {
+	struct xmem_work work;		/* first: pin_later_run's */
+	vm_map_t map;			/* referenced */
+	vm_offset_t start, end;
+	bool checked;			/* the range was seen pinned when asked */
+};
+
+/* pin_later_run: a deferred unpin, on the reaper thread. */
+static void pin_later_run(struct xmem_work *w)
+{
+	struct pin_later *p = (struct pin_later *)w;
+
+	if (vm_map_unpin(p->map, p->start, p->end) != KERN_SUCCESS)
+		kprintf("unpin at interrupt level of [0x%lx, 0x%lx): %s\n", p->start, p->end,
+			p->checked ? "unpinned meanwhile by another caller" : "not all pinned");
+	vm_map_deallocate(p->map);
+	xmfree((caddr_t)p, pinned_heap);
+}
+
+/*
+ * unpin_later: unpin [start, end) of map from where nothing may sleep: the
+ * range is checked now if the map's lock is free (else the reaper reports
+ * a range not pinned on the console) and unpinned by the reaper soon.
+ * => 0; EINVAL (not pinned, or no reaper); ENOMEM (pinned_heap had no
+ *    room for the request)
+ */
+static int unpin_later(vm_map_t map, vm_offset_t start, vm_offset_t end)
+{
+	bool pinned = true, checked = vm_map_pinned_try(map, start, end, &pinned);
+	struct pin_later *p;
+
+	if (!pinned || !xmem_defer_ready())
+		return EINVAL;
+	if (!(p = (struct pin_later *)xmalloc(sizeof(*p), 3, pinned_heap)))
+		return ENOMEM;
+	vm_map_reference(map);		/* the caller's holds it now; the reaper drops ours */
+	*p = (struct pin_later){ .work.run = pin_later_run, .map = map, .start = start, .end = end,
+				 .checked = checked };
+	xmem_defer(&p->work);
+	return 0;
+}
+
 /*
  * pin_range: pin (or unpin) [addr, addr + len) of map, rounded to pages.
- * => 0, EINVAL (len <= 0, the range outside map or not mapped, a caller
- *    that cannot sleep), pin_errno
+ * => 0, EINVAL (len <= 0, the range outside map or not mapped, a pin by a
+ *    caller that cannot sleep), pin_errno; unpin_later's where the caller
+ *    cannot sleep
  */
 static int pin_range(vm_map_t map, vm_offset_t addr, int len, bool unpin)
 {
 	vm_offset_t start = trunc_page(addr), end;
 	kern_return_t kr;
 
-	if (len <= 0 || addr + (vm_offset_t)len < addr || !thread_may_sleep())
-		return EINVAL;		/* the map's lock, and the faults, need a thread */
+	if (len <= 0 || addr + (vm_offset_t)len < addr || (!unpin && !thread_may_sleep()))
+		return EINVAL;		/* the faults need a thread */
 	end = round_page(addr + (vm_offset_t)len);
 	if (start < map->min_offset || end > map->max_offset)
 		return EINVAL;
+	if (unpin && !thread_may_sleep())
+		return unpin_later(map, start, end);
 	kr = unpin ? vm_map_unpin(map, start, end)
 		   : vm_map_pin(map, start, end, VM_PROT_READ);
 	return unpin && kr == KERN_FAILURE ? EINVAL : pin_errno(kr);
@@ -60,14 +106,17 @@ int unpin(caddr_t addr, int length)
 	return pin_range(kernel_map, (vm_offset_t)addr, length, true);
 }
 
-/* pinu_space: the map segflg names, NULL if none (no task, or another segflg). */
+/*
+ * pinu_space: the map segflg names, NULL if none (no task, another
+ * segflg, or an interrupt handler's user space: it has none).
+ */
 static vm_map_t pinu_space(short segflg)
 {
 	vm_map_t map = thread_current()->map;
 
 	if (segflg == UIO_SYSSPACE)
 		return kernel_map;
-	return segflg == UIO_USERSPACE && map != kernel_map ? map : NULL;
+	return segflg == UIO_USERSPACE && map != kernel_map && thread_may_sleep() ? map : NULL;
 }
 
 /* pinu_range: pinu / unpinu: EINVAL for a bad segflg or length, EFAULT outside the space. */

@@ -14,9 +14,14 @@
  *   - the unpin calls change nothing when they fail: AIX decrements the
  *     pages before the first unpinned one and returns EINVAL; here a range
  *     with an unpinned page returns EINVAL with every count as it was;
- *   - the unpin calls take the map lock, so they are for threads (AIX lets
- *     an interrupt handler unpin kernel memory): every call here returns
- *     EINVAL, changing nothing, where the caller cannot sleep;
+ *   - where the caller cannot sleep (an interrupt handler), the unpin
+ *     calls check the range at once if the map's lock is free, return,
+ *     and leave the unpin itself, which may sleep, to a thread (the xmem
+ *     reaper, aix/xmem.h): the pages stay pinned a moment longer.  If the
+ *     lock was busy the check is the thread's, and a range not all pinned
+ *     is reported on the console instead of returned; ENOMEM if
+ *     pinned_heap has no room for the request.  A user range has no
+ *     space there (EFAULT from unpinu); the pin calls return EINVAL;
  *   - pincode's module is the image, whose text and data are never paged
  *     (there are no loadable kernel extensions): its pages are resident
  *     whatever the count, which pincode and unpincode keep so that they

@@ -19,12 +19,12 @@
 
 /* What xmattach attached: the map (referenced) and one run per entry. */
 struct xm_attach {
+	struct xmem_work reap;		/* first: the reaper's release of it (xmem_release_work) */
 	uint32_t magic;			/* [c] XM_MAGIC */
 	vm_map_t map;			/* [c] */
 	vm_offset_t base, end;		/* [c] the buffer */
 	int hidden;			/* [X] hides through this descriptor not yet undone */
 	struct dma_engine *eng;		/* [X] xmem_dma_bind's device, NULL: real addresses */
-	struct xm_attach *reap_next;	/* [X] on xm_reap_list once detached where nothing sleeps */
 	int nrun;			/* [c] */
 	struct vm_map_object_run run[];	/* [c] covering the buffer's pages, in order */
 };
@@ -44,7 +44,7 @@ static struct spinlock xmem_lock = SPINLOCK_INIT("xmem");
 static struct mutex xmem_hide_mutex = MUTEX_INIT("xmem_hide");	/* first hides, one at a time */
 static struct xm_hide xm_hidden[XM_HIDE_MAX];	/* [X] */
 static int xm_nhidden;				/* [X] pages hidden */
-static struct xm_attach *xm_reap_list;		/* [X] detached, for xmem_reaper to release */
+static struct xmem_work *xm_work_list;		/* [X] for xmem_reaper to run */
 static bool xm_reaper_running;			/* [a] set once by xmem_init */
 
 /* xmem_attachment: dp's attachment, NULL if dp describes none. */
@@ -136,25 +136,53 @@ static void xmem_release(struct xm_attach *a)
 	xmfree((caddr_t)a, pinned_heap);
 }
 
-/* xmem_reaper: releases the attachments detached where nothing may sleep (interrupt level). */
+/* xmem_release_work: the reaper's xmem_release of an attachment detached at interrupt level. */
+static void xmem_release_work(struct xmem_work *w)
+{
+	xmem_release((struct xm_attach *)w);	/* reap is its first member */
+}
+
+/* xmem_reaper: runs the work left where nothing may sleep (interrupt level). */
 static void xmem_reaper(void *arg)
 {
 	for (;;) {
-		struct xm_attach *a;
+		struct xmem_work *w;
 
 		spin_lock(&xmem_lock);
-		while (!xm_reap_list)
-			thread_sleep(&xm_reap_list, &xmem_lock);
-		a = xm_reap_list;
-		xm_reap_list = NULL;
+		while (!xm_work_list)
+			thread_sleep(&xm_work_list, &xmem_lock);
+		w = xm_work_list;
+		xm_work_list = NULL;
 		spin_unlock(&xmem_lock);
-		while (a) {
-			struct xm_attach *next = a->reap_next;
+		while (w) {
+			struct xmem_work *next = w->next;
 
-			xmem_release(a);
-			a = next;
+			w->run(w);
+			w = next;
 		}
 	}
+}
+
+bool xmem_defer_ready(void)
+{
+	return __atomic_load_n(&xm_reaper_running, __ATOMIC_ACQUIRE);
+}
+
+/* xmem_defer_locked: xmem_defer with xmem_lock held. */
+static void xmem_defer_locked(struct xmem_work *w)
+{
+	LOCK_ASSERT(spin_held(&xmem_lock), "xmem_defer_locked: xmem_lock not held");
+	w->next = xm_work_list;
+	xm_work_list = w;
+	thread_wakeup(&xm_work_list);
+}
+
+void xmem_defer(struct xmem_work *w)
+{
+	KASSERT(xmem_defer_ready(), "xmem_defer: no reaper thread");
+	spin_lock(&xmem_lock);
+	xmem_defer_locked(w);
+	spin_unlock(&xmem_lock);
 }
 
 void xmem_init(void)
@@ -176,13 +204,12 @@ int xmdetach(struct xmem *dp)
 	if (!a)
 		return XMEM_FAIL;
 	spin_lock(&xmem_lock);
-	ok = !a->hidden && (now || __atomic_load_n(&xm_reaper_running, __ATOMIC_ACQUIRE));
+	ok = !a->hidden && (now || xmem_defer_ready());
 	if (ok)
 		a->magic = 0;		/* no new hide or copy finds it from now on */
 	if (ok && !now) {
-		a->reap_next = xm_reap_list;	/* the reaper releases it: that may sleep */
-		xm_reap_list = a;
-		thread_wakeup(&xm_reap_list);
+		a->reap.run = xmem_release_work;	/* the reaper releases it: that may sleep */
+		xmem_defer_locked(&a->reap);
 	}
 	spin_unlock(&xmem_lock);
 	if (!ok)

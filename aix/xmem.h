@@ -87,6 +87,18 @@ int xmattach64(unsigned long long addr64, int count, struct xmem *dp, int segfla
 /* xmem_init: start the thread that finishes detaches made at interrupt level.  => at boot */
 void xmem_init(void);
 /*
+ * Work an interrupt handler leaves to that thread (xmem_reaper), which
+ * may sleep: the release of a detached attachment, an unpin (aix/pin.c).
+ */
+struct xmem_work {
+	struct xmem_work *next;			/* [X] on the reaper's list */
+	void (*run)(struct xmem_work *w);	/* [c] on the reaper thread; may free w */
+};
+/* xmem_defer_ready: the reaper runs, so xmem_defer may be called (never false again once true). */
+bool xmem_defer_ready(void);
+/* xmem_defer: the reaper runs w->run(w) soon.  => any level; xmem_defer_ready() was true */
+void xmem_defer(struct xmem_work *w);
+/*
  * xmdetach: end dp's attachment; dp->aspace_id becomes XMEM_INVAL.  From
  * a thread or an interrupt handler.
  * => XMEM_SUCC; XMEM_FAIL (dp not attached, or pages of it still hidden)

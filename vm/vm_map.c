@@ -1352,6 +1352,23 @@ kern_return_t vm_map_unpin(vm_map_t map, vm_offset_t start, vm_offset_t end)
 	return map_unwire(map, start, end, WIRE_PIN);
 }
 
+bool vm_map_pinned_try(vm_map_t map, vm_offset_t start, vm_offset_t end, bool *pinned)
+{
+	struct vm_map_entry *e;
+	vm_offset_t covered = start;
+
+	if (!rw_trylock_read(&map->lock))
+		return false;
+	for (e = vm_map_lookup_entry_locked(map, start); e && covered < end; e = e->next) {
+		if (e->start > covered || e->is_submap || !e->pin_count)
+			break;
+		covered = e->end;
+	}
+	rw_unlock_read(&map->lock);
+	*pinned = start < end && covered >= end;
+	return true;
+}
+
 
 /*
  * The I/O hold (Apple's IOPL, AIX's xmattach): the pages themselves are

@@ -148,6 +148,12 @@ kern_return_t vm_map_unwire(vm_map_t map, vm_offset_t start, vm_offset_t end, bo
 kern_return_t vm_map_pin(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_prot_t access_type);
 kern_return_t vm_map_unpin(vm_map_t map, vm_offset_t start, vm_offset_t end);
 /*
+ * vm_map_pinned_try: *pinned = every page of [start, end) is pinned
+ * (vm_map_pin), read without waiting: from any level.
+ * => false, *pinned untouched, if the map's lock was not free to read
+ */
+bool vm_map_pinned_try(vm_map_t map, vm_offset_t start, vm_offset_t end, bool *pinned);
+/*
  * vm_map_hold_pages: the I/O wiring of [start, end) (Apple's IOPL): fault
  * each page in for access (always its entry's own page, as vm_map_wire
  * makes it), wire the page and reference its object for the caller, and

@@ -282,7 +282,7 @@ static void intr_work_run(void *arg)
 	struct intr_work *w = arg;
 	struct xmem unused = { .aspace_id = XMEM_INVAL };
 
-	/* What needs a thread refuses, changing nothing. */
+	/* What needs a thread refuses, and so do unpins of what is not pinned: nothing changes. */
 	w->refused = xmattach((char *)w->va, 8, &unused, USER_ADSPACE) == XMEM_FAIL &&
 		     unpin((caddr_t)w->va, 8) == EINVAL && xmemunpin((caddr_t)w->va, 8, w->dp) == EINVAL;
 	w->could_sleep = thread_may_sleep();
@@ -319,6 +319,105 @@ KTEST(aix, an_interrupt_handler_copies_and_detaches)
 	for (int i = 0; i < 200 && vm_object_count() >= objects; i++)
 		thread_sleep_ns(1000 * 1000);
 	EXPECT_LT(vm_object_count(), objects);
+}
+
+/* An interrupt handler's unpins (kernel memory, and a task's through a descriptor). */
+struct intr_unpin {
+	vm_offset_t k;			/* kernel memory: page 0 pinned, page 1 not */
+	struct xmem *dp;		/* a task's buffer at UBASE, pinned */
+	int kernel, kernel_unpinned, user, user_space;
+	bool could_sleep;
+};
+
+static void intr_unpin_run(void *arg)
+{
+	struct intr_unpin *w = arg;
+
+	w->could_sleep = thread_may_sleep();
+	w->kernel = unpin((caddr_t)w->k, PAGE_SIZE);
+	w->kernel_unpinned = unpin((caddr_t)w->k + PAGE_SIZE, PAGE_SIZE);
+	w->user = xmemunpin((caddr_t)UBASE, 2 * PAGE_SIZE, w->dp);
+	w->user_space = unpinu((caddr_t)UBASE, PAGE_SIZE, UIO_USERSPACE);	/* it has none */
+}
+
+/* pin_wait_wired: wait (up to 2 s) for the wired count to fall to want.  => it did */
+static bool pin_wait_wired(uint64_t want)
+{
+	for (int i = 0; i < 2000 && vm_page_wired_count() > want; i++)
+		thread_sleep_ns(1000 * 1000);
+	return vm_page_wired_count() == want;
+}
+
+KTEST(aix, an_interrupt_handler_unpins)
+{
+	struct region_fixture r;
+	struct xmem dp = { .aspace_id = XMEM_INVAL };
+	struct intr_unpin w = { .dp = &dp };
+	int target = (int)((hart_self()->index + 1) % (unsigned)smp_online_count());
+	uint64_t wired0 = vm_page_wired_count();
+
+	ASSERT_EQ(kmem_alloc_pageable(kernel_map, &w.k, 2 * PAGE_SIZE), KERN_SUCCESS);
+	ASSERT_TRUE(region_fixture_make(&r, UBASE, 2));
+	ASSERT_TRUE(map_fixture_put(r.map, UBASE, 0xabc));
+	ASSERT_EQ(as_task(r.map, do_xmattach, &(struct attach_args){ UBASE, 2 * PAGE_SIZE, &dp }),
+		  XMEM_SUCC);
+	EXPECT_EQ(pin((caddr_t)w.k, PAGE_SIZE), 0);
+	EXPECT_EQ(xmempin((caddr_t)UBASE, 2 * PAGE_SIZE, &dp), 0);
+	EXPECT_EQ(vm_page_wired_count(), wired0 + 3);
+	smp_call(target, intr_unpin_run, &w);
+	EXPECT_FALSE(w.could_sleep);
+	EXPECT_EQ(w.kernel, 0);
+	EXPECT_EQ(w.kernel_unpinned, EINVAL);		/* checked at once: the map was free */
+	EXPECT_EQ(w.user, 0);
+	EXPECT_EQ(w.user_space, EFAULT);
+	/* The reaper thread unpins soon after; the pins are gone, the pages pageable. */
+	EXPECT_TRUE(pin_wait_wired(wired0));
+	EXPECT_EQ(unpin((caddr_t)w.k, PAGE_SIZE), EINVAL);
+	EXPECT_EQ(xmemunpin((caddr_t)UBASE, PAGE_SIZE, &dp), EINVAL);
+	EXPECT_EQ(xmdetach(&dp), XMEM_SUCC);
+	region_fixture_drop(&r);
+	kmem_free(kernel_map, w.k, 2 * PAGE_SIZE);
+}
+
+/* An interrupt handler's unpin of pinned pages, and of pages not pinned, through dp. */
+struct intr_unpin_busy {
+	struct xmem *dp;
+	int pinned, unpinned;
+};
+
+static void intr_unpin_busy_run(void *arg)
+{
+	struct intr_unpin_busy *w = arg;
+
+	w->pinned = xmemunpin((caddr_t)UBASE, PAGE_SIZE, w->dp);
+	w->unpinned = xmemunpin((caddr_t)UBASE + PAGE_SIZE, PAGE_SIZE, w->dp);
+}
+
+KTEST(aix, an_interrupt_handlers_unpin_waits_for_a_busy_map)
+{
+	struct region_fixture r;
+	struct xmem dp = { .aspace_id = XMEM_INVAL };
+	struct intr_unpin_busy w = { .dp = &dp };
+	int target = (int)((hart_self()->index + 1) % (unsigned)smp_online_count());
+	uint64_t wired0 = vm_page_wired_count();
+
+	ASSERT_TRUE(region_fixture_make(&r, UBASE, 2));
+	ASSERT_EQ(as_task(r.map, do_xmattach, &(struct attach_args){ UBASE, 2 * PAGE_SIZE, &dp }),
+		  XMEM_SUCC);
+	EXPECT_EQ(xmempin((caddr_t)UBASE, PAGE_SIZE, &dp), 0);
+	EXPECT_EQ(vm_page_wired_count(), wired0 + 1);
+	/* The map's lock busy: neither range can be checked, both are taken. */
+	rw_lock_write(&r.map->lock);
+	smp_call(target, intr_unpin_busy_run, &w);
+	EXPECT_EQ(w.pinned, 0);
+	EXPECT_EQ(w.unpinned, 0);		/* the reaper reports it, changing nothing */
+	thread_sleep_ns(20 * 1000 * 1000);
+	EXPECT_EQ(vm_page_wired_count(), wired0 + 1);	/* the reaper waits for the lock */
+	rw_unlock_write(&r.map->lock);
+	EXPECT_TRUE(pin_wait_wired(wired0));
+	EXPECT_EQ(xmemunpin((caddr_t)UBASE, PAGE_SIZE, &dp), EINVAL);
+	EXPECT_EQ(xmdetach(&dp), XMEM_SUCC);
+	region_fixture_drop(&r);
 }
 
 /* A thread that reads a user address of a map and says when it has. */
