@@ -42,6 +42,8 @@ struct vms_segment {
 	int holds;			/* [G] as_geth holds not yet put back (each an attachment) */
 	bool created;			/* [G] by vms_create: vms_delete ends it */
 	enum vms_kind kind;		/* [G] */
+	uint64_t written_seen;		/* [G] object's pages_written at the last vm_qmodify: fewer
+					   than now is AIX's object modified bit */
 };
 
 static struct mutex vms_lock = MUTEX_INIT("vms");
@@ -125,7 +127,8 @@ static int seg_enter(vmid_t *vmid, vm_object_t object, vm_size_t size, enum vms_
 
 	mutex_lock(&vms_lock);
 	if ((s = seg_free_slot_locked()))
-		*s = (struct vms_segment){ object, size, 0, true, kind };
+		*s = (struct vms_segment){ object, size, 0, true, kind,
+					   vm_object_pages_written(object) };
 	mutex_unlock(&vms_lock);
 	if (!s) {
 		vm_object_deallocate(object);
@@ -384,7 +387,8 @@ static struct vms_segment *seg_hold_locked(vm_object_t object, bool *took_ref)
 		/* A file's object is client storage: vm_att refuses it, as for vms_create's. */
 		*s = (struct vms_segment){ .object = object, .size = object->size,
 					   .kind = vm_object_is_persistent(object) ? SEG_CLIENT
-										   : SEG_WORKING };
+										   : SEG_WORKING,
+					   .written_seen = vm_object_pages_written(object) };
 		*took_ref = true;
 	}
 	if (s)
@@ -593,13 +597,22 @@ int vm_makep(vmid_t vmid, int pno)
 
 int vm_qmodify(vmid_t vmid)
 {
-	vm_size_t size;
-	vm_object_t object = seg_object(vmid, SEG_PAGES, &size);
-	bool modified;
+	struct vms_segment *s;
+	vm_object_t object = NULL;
+	bool modified = false;
 
+	mutex_lock(&vms_lock);
+	if ((s = seg_locked(vmid)) && (SEG_PAGES & (1u << s->kind))) {
+		uint64_t written = vm_object_pages_written(s->object);
+
+		vm_object_reference(object = s->object);
+		modified = written != s->written_seen;	/* the object's bit, read and reset */
+		s->written_seen = written;
+	}
+	mutex_unlock(&vms_lock);
 	if (!object)
 		return FALSE;
-	modified = vm_object_modified(object);
+	modified = modified || vm_object_modified(object);	/* the page frames' */
 	vm_object_deallocate(object);
 	return modified ? TRUE : FALSE;
 }

@@ -23,9 +23,6 @@
  *     client storage (V_CLIENT: a file's pages, whose vms_create takes the
  *     handle virtio_9p_file_entry gives, where AIX takes a gnode); the
  *     size is the limit of what can be mapped or moved;
- *   - vm_qmodify says whether pages are modified and not yet written
- *     back; the state is the pages' own, so a call does not reset it (AIX
- *     keeps a modified bit per object that the call resets);
  *   - AIX cannot fail vm_handle, vm_att, as_att, as_geth and halts on a
  *     bad vm_det: here a bad argument gives 0 / NULL / EINVAL, and vm_det,
  *     as_seth and as_puth return int (0 or EINVAL) instead of void;
@@ -156,8 +153,10 @@ int vm_protectp(vmid_t vmid, int pfirst, int npages, int key);
 /* vm_makep: page pno made resident without being read (zeroed if new).  => 0, EINVAL, ENOMEM */
 int vm_makep(vmid_t vmid, int pno);
 /*
- * vm_qmodify: TRUE if a page of the segment is modified and not written
- * back yet (to its file, or to paging space), else FALSE (also for a bad
+ * vm_qmodify: TRUE if a page of the segment was written out (to its file,
+ * or to paging space) since the last call (AIX's object modified bit,
+ * which the call resets), or if a page is modified and not written back
+ * yet (the page frames', which it leaves); else FALSE (also for a bad
  * vmid).
  */
 int vm_qmodify(vmid_t vmid);

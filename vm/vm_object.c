@@ -898,6 +898,11 @@ bool vm_object_modified(vm_object_t object)
 	return modified;
 }
 
+uint64_t vm_object_pages_written(vm_object_t object)
+{
+	return __atomic_load_n(&object->pages_written, __ATOMIC_RELAXED);
+}
+
 void vm_object_wait_io(vm_object_t object)
 {
 	vm_page_t m;

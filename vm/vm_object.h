@@ -51,6 +51,7 @@ struct vm_object {
 	uint32_t io_held_count;		/* [o] pages held for I/O (vm_map_hold_pages): a fork copies
 					   the entries over this object at once */
 	uint32_t attach_count;		/* [o] cross-memory attachments (aix/xmem.h): the same */
+	uint64_t pages_written;		/* [o] pages a pageout wrote to the store ([a] to read) */
 	struct vm_object *gnext, *gprev;/* [g] all objects, for accounting and checks */
 };
 typedef struct vm_object *vm_object_t;
@@ -320,6 +321,8 @@ void vm_object_protect_resident(vm_object_t object, vm_object_offset_t offset, v
  * => object unlocked
  */
 bool vm_object_modified(vm_object_t object);
+/* vm_object_pages_written: how many pages pageouts have written to object's store so far. */
+uint64_t vm_object_pages_written(vm_object_t object);
 /*
  * vm_object_wait_io: until no page of object is busy (a pageout or pagein
  * in flight, or another holder).  => object referenced, unlocked

@@ -340,6 +340,9 @@ static bool upl_page_done_locked(upl_t upl, vm_page_t m, bool commit)
 		return !absent;
 	if (absent && (upl->flags & UPL_PRECIOUS) && upl->object->pager)
 		vm_pager_discard(upl->object, m->offset);	/* now the only copy */
+	if (!absent)
+		__atomic_store_n(&upl->object->pages_written, upl->object->pages_written + 1,
+				 __ATOMIC_RELAXED);
 	if (!absent && (upl->flags & UPL_CLEAN_IN_PLACE))
 		pmap_clear_modify(m);		/* the store holds this data now */
 	return absent || (upl->flags & UPL_CLEAN_IN_PLACE);

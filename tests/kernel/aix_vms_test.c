@@ -144,9 +144,12 @@ KTEST(aix, a_segments_pages_are_written_released_and_made)
 	for (int i = 0; i < 4; i++)
 		memset(p + ptoa(i), 'a' + i, PAGE_SIZE);
 	default_pager_stats(&st0);
+	EXPECT_EQ(vm_qmodify(id), TRUE);			/* modified frames */
 	EXPECT_EQ(vm_writep(id, 0, 3), 0);
 	EXPECT_EQ(vm_write(p + 3 * PAGE_SIZE, 10, 0), 0);
 	EXPECT_EQ(vms_iowait(id), 0);
+	EXPECT_EQ(vm_qmodify(id), TRUE);			/* written out: the object's bit */
+	EXPECT_EQ(vm_qmodify(id), FALSE);			/* reset; the frames are clean */
 	default_pager_stats(&st1);
 	EXPECT_EQ(st1.pageouts - st0.pageouts, 4);		/* every page, to paging space */
 	EXPECT_EQ(st1.used_pages - st0.used_pages, 4);
@@ -448,6 +451,7 @@ KTEST(aix, a_client_segment_is_a_files_pages)
 	EXPECT_EQ(file_word_at("aix-client", PAGE_SIZE), 0x6666666666666666ull);	/* not yet */
 	EXPECT_EQ(vm_writep(id, 0, 3), 0);
 	EXPECT_EQ(file_word_at("aix-client", PAGE_SIZE), 0x600d);
+	EXPECT_EQ(vm_qmodify(id), TRUE);	/* written out since: the object's bit, now reset */
 	EXPECT_EQ(vm_qmodify(id), FALSE);
 	/* vm_move writes behind the mappings; the task sees it, the file once written. */
 	uio = uio_kernel(&iov, &v, sizeof(v));
@@ -456,6 +460,7 @@ KTEST(aix, a_client_segment_is_a_files_pages)
 	EXPECT_EQ(map_fixture_get(map, u + 2 * PAGE_SIZE + 8), 0x1111111111111111ull);
 	EXPECT_EQ(vm_writep(id, 2, 1), 0);
 	EXPECT_EQ(file_word_at("aix-client", 2 * PAGE_SIZE + 8), 0x1111111111111111ull);
+	EXPECT_EQ(vm_qmodify(id), TRUE);
 	EXPECT_EQ(vm_qmodify(id), FALSE);
 	/* A file's pages are its data: they are not released. */
 	EXPECT_EQ(vm_releasep(id, 0, 1), EINVAL);
