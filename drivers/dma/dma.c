@@ -310,7 +310,11 @@ kern_return_t dma_desc_create_virtual(vm_map_t map, vm_offset_t addr, vm_size_t 
 kern_return_t dma_desc_create_physical(uint64_t pa, uint64_t len, enum dma_direction dir,
 				       struct dma_desc **out)
 {
-	return dma_desc_alloc(pa, len, dir, out);
+	kern_return_t kr = dma_desc_alloc(pa, len, dir, out);
+
+	if (kr == KERN_SUCCESS)		/* its one run, for every prepare */
+		(*out)->runs[(*out)->nruns++] = (struct iommu_run){ pa, len };
+	return kr;
 }
 
 kern_return_t dma_desc_create_pages(vm_page_t *pages, uint32_t npages, enum dma_direction dir,
@@ -388,17 +392,13 @@ kern_return_t dma_desc_prepare(struct dma_desc *d, struct dma_engine *eng)
 
 	if (!dma_desc_live(d) || !eng || d->state == DMA_DESC_PREPARED)
 		return KERN_INVALID_ARGUMENT;
-	d->nruns = 0;
-	kr = KERN_SUCCESS;
-	if (d->map)
-		kr = dma_desc_hold(d);
-	else if (d->pages)
+	if (d->map || d->pages)		/* a physical descriptor keeps the run it was made with */
+		d->nruns = 0;
+	if (d->map && (kr = dma_desc_hold(d)) != KERN_SUCCESS)
+		return kr;
+	if (d->pages)
 		for (uint64_t i = 0; i < atop(d->len); i++)
 			dma_desc_add_run(d, d->pages[i]->phys_addr, PAGE_SIZE);
-	else
-		dma_desc_add_run(d, d->addr, d->len);
-	if (kr != KERN_SUCCESS)
-		return kr;
 	kr = eng->backend->map(eng, d);
 	if (kr != KERN_SUCCESS) {
 		dma_desc_release(d);
@@ -406,9 +406,6 @@ kern_return_t dma_desc_prepare(struct dma_desc *d, struct dma_engine *eng)
 	}
 	d->eng = eng;
 	d->state = DMA_DESC_PREPARED;
-	spin_lock(&eng->lock);
-	eng->stats.prepares++;
-	spin_unlock(&eng->lock);
 	return KERN_SUCCESS;
 }
 
@@ -433,9 +430,6 @@ kern_return_t dma_desc_complete(struct dma_desc *d)
 	dma_desc_release(d);
 	d->state = DMA_DESC_COMPLETED;
 	d->eng = NULL;
-	spin_lock(&eng->lock);
-	eng->stats.completes++;
-	spin_unlock(&eng->lock);
 	return KERN_SUCCESS;
 }
 

@@ -73,7 +73,6 @@ struct dma_backend {
 
 /* Counters an engine keeps, for tests and benchmarks. */
 struct dma_engine_stats {
-	uint64_t prepares, completes;	/* [e] */
 	uint64_t bounced_pages;		/* [e] pages that went through a bounce page */
 	uint64_t shortages;		/* [e] prepares refused for lack of bounce pages */
 };
