@@ -170,7 +170,8 @@ kern_return_t iommu_create(int ddt_levels, enum iommu_policy policy, struct iomm
 	u = (struct iommu *)xmalloc(sizeof(*u), 6, pinned_heap);
 	if (!u)
 		return KERN_RESOURCE_SHORTAGE;
-	*u = (struct iommu){ .ddt_levels = ddt_levels, .default_policy = policy, .next_pscid = 1 };
+	*u = (struct iommu){ .ddt_levels = ddt_levels, .default_policy = policy, .next_pscid = 1,
+			     .magazines = true };
 	spin_init(&u->lock, "iommu");
 	iommu_hw_reset(&u->hw);
 	u->ddt_root = iommu_page_alloc();
@@ -233,6 +234,8 @@ TUNABLE_TEXT(tunable_iommu, "iommu", "on|off", "on|off", "on",
 	     "off: devices reach memory untranslated (passthrough)");
 TUNABLE_TEXT(tunable_iommu_policy, "iommu.policy", "strict|deferred", "strict|deferred", "strict",
 	     "invalidation policy of the devices' domains");
+TUNABLE_TEXT(tunable_iommu_magazines, "iommu.magazines", "on|off", "on|off", "on",
+	     "off: no cache of freed I/O addresses, each map and unmap goes to the arena (to measure it)");
 TUNABLE_NUMBER(tunable_iommu_ddt, "iommu.ddt", 3, 1, 3, "1|2|3", NULL,
 	       "device-directory levels (7-, 16-, 24-bit device IDs)");
 
@@ -253,6 +256,8 @@ kern_return_t iommu_init(void)
 			kern_return_name(kr));
 		return kr;
 	}
+	if (tunable_text(&tunable_iommu_magazines, buf, sizeof(buf)) && strcmp(buf, "off") == 0)
+		iommu_unit->magazines = false;
 	kprintf("iommu: RISC-V IOMMU model, %d-level device directory, %s invalidation, IOTLB %u "
 		"entries\n", iommu_unit->ddt_levels, policy == IOMMU_STRICT ? "strict" : "deferred",
 		IOMMU_HW_IOTLB_SETS * IOMMU_HW_IOTLB_WAYS);
@@ -832,6 +837,10 @@ static void iommu_iova_put(struct iommu_domain *dom, uint64_t page, uint64_t npa
 	uint64_t spill[IOMMU_MAG_SIZE / 2];
 	uint32_t nspill = 0;
 
+	if (!dom->unit->magazines) {
+		iova_free(&dom->arena, page, npages);
+		return;
+	}
 	if (npages <= IOMMU_MAG_PAGES) {
 		struct iommu_magazine *m;
 
@@ -862,6 +871,11 @@ static void iommu_iova_put_many(struct iommu_domain *dom, const struct iommu_flu
 {
 	uint32_t i = 0;
 
+	if (!dom->unit->magazines) {
+		for (; i < n; i++)
+			iova_free(&dom->arena, e[i].page, e[i].npages);
+		return;
+	}
 	while (i < n) {
 		intr_push_off();
 		for (; i < n; i++) {
@@ -900,6 +914,8 @@ static bool iommu_cache_take_locked(struct iommu_domain *dom, uint64_t npages, u
 
 	LOCK_ASSERT(spin_held(&dom->lock),
 		"iommu_cache_take_locked: domain %u not locked", dom->pscid);
+	if (!dom->unit->magazines)
+		return false;
 	if (npages <= IOMMU_MAG_PAGES) {
 		if (!(m = iommu_hart_mag(dom, npages))->n)
 			return false;

@@ -25,7 +25,9 @@
  *             that window at the price of one invalidation per unmap.
  * Recently freed ranges of up to IOMMU_MAG_PAGES pages are kept per hart
  * (magazines), larger ones per domain (IOMMU_BIG_CACHE), so that the usual
- * map/unmap pair never takes the arena's lock.
+ * map/unmap pair never takes the arena's lock.  A unit made with
+ * iommu.magazines=off keeps no cache: every range comes from the arena and
+ * goes back to it (to measure the arena, make bench-scale).
  *
  * Lock tags: kern/lock.h.  Order: [D] before [u]; the model's [M] is innermost.
  */
@@ -128,6 +130,7 @@ struct iommu {
 	uint32_t fence_seq;		/* [u] */
 	uint32_t next_pscid;		/* [u] */
 	enum iommu_policy default_policy;	/* [c] */
+	bool magazines;			/* [c] cache freed I/O addresses (per hart, per domain) */
 	struct iommu_domain *domains;	/* [u] */
 	struct iommu_device *devices;	/* [u] */
 	struct iommu_fault faults[IOMMU_FAULT_LOG];	/* [u] the last ones, by faults_seen */

@@ -13,11 +13,6 @@ static unsigned iova_class(uint64_t n)
 	return 63u - (unsigned)__builtin_clzll(n);
 }
 
-static struct iova_seg **iova_bucket(struct iova_arena *a, uint64_t start)
-{
-	return &a->hash[(start * 0x9e3779b97f4a7c15ull) >> 56 & (IOVA_HASH - 1)];
-}
-
 static void iova_list_insert(struct iova_arena *a, struct iova_seg *s)
 {
 	unsigned c = iova_class(s->npages);
@@ -46,25 +41,86 @@ static void iova_list_remove(struct iova_arena *a, struct iova_seg *s)
 	s->free = false;
 }
 
-static void iova_hash_insert(struct iova_arena *a, struct iova_seg *s)
+/* iova_prio: a range's treap priority, a hash of its start (splitmix64's finalizer). */
+static uint64_t iova_prio(const struct iova_seg *s)
 {
-	struct iova_seg **b = iova_bucket(a, s->start);
+	uint64_t x = s->start;
 
-	s->lnext = *b;
-	*b = s;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
 }
 
-/* iova_hash_take: the allocated range starting at page, out of the hash, or NULL. */
-static struct iova_seg *iova_hash_take(struct iova_arena *a, uint64_t page)
+static struct iova_seg *iova_rotate_right(struct iova_seg *t)
 {
-	for (struct iova_seg **p = iova_bucket(a, page); *p; p = &(*p)->lnext)
-		if ((*p)->start == page) {
-			struct iova_seg *s = *p;
+	struct iova_seg *l = t->left;
 
-			*p = s->lnext;
-			return s;
+	t->left = l->right;
+	l->right = t;
+	return l;
+}
+
+static struct iova_seg *iova_rotate_left(struct iova_seg *t)
+{
+	struct iova_seg *r = t->right;
+
+	t->right = r->left;
+	r->left = t;
+	return r;
+}
+
+/* iova_treap_insert: the subtree t with s in it (by start), its root returned. */
+static struct iova_seg *iova_treap_insert(struct iova_seg *t, struct iova_seg *s)
+{
+	if (!t)
+		return s;
+	if (s->start < t->start) {
+		t->left = iova_treap_insert(t->left, s);
+		if (iova_prio(t->left) > iova_prio(t))
+			t = iova_rotate_right(t);
+	} else {
+		t->right = iova_treap_insert(t->right, s);
+		if (iova_prio(t->right) > iova_prio(t))
+			t = iova_rotate_left(t);
+	}
+	return t;
+}
+
+/* iova_tree_insert: an allocated range into the treap. */
+static void iova_tree_insert(struct iova_arena *a, struct iova_seg *s)
+{
+	s->left = s->right = NULL;
+	a->allocated = iova_treap_insert(a->allocated, s);
+}
+
+/* iova_tree_find: where the allocated range starting at page hangs (*link NULL if none). */
+static struct iova_seg **iova_tree_find(struct iova_arena *a, uint64_t page)
+{
+	struct iova_seg **link = &a->allocated;
+
+	while (*link && (*link)->start != page)
+		link = page < (*link)->start ? &(*link)->left : &(*link)->right;
+	return link;
+}
+
+/* iova_tree_take: the allocated range starting at page, out of the treap, or NULL. */
+static struct iova_seg *iova_tree_take(struct iova_arena *a, uint64_t page)
+{
+	struct iova_seg **link = iova_tree_find(a, page), *s = *link;
+
+	if (!s)
+		return NULL;
+	while (s->left && s->right) {	/* rotate it down below its higher child */
+		if (iova_prio(s->left) > iova_prio(s->right)) {
+			*link = iova_rotate_right(s);
+			link = &(*link)->right;
+		} else {
+			*link = iova_rotate_left(s);
+			link = &(*link)->left;
 		}
-	return NULL;
+	}
+	*link = s->left ? s->left : s->right;
+	return s;
 }
 
 kern_return_t iova_arena_init(struct iova_arena *a, uint64_t start, uint64_t end)
@@ -150,7 +206,7 @@ kern_return_t iova_alloc_aligned(struct iova_arena *a, uint64_t npages, uint64_t
 		iova_split_after(a, s, npages, spare[0]);
 		spare[0] = NULL;
 	}
-	iova_hash_insert(a, s);
+	iova_tree_insert(a, s);
 	a->allocated_pages += npages;
 	*page = s->start;
 	spin_unlock(&a->lock);
@@ -183,10 +239,10 @@ kern_return_t iova_free(struct iova_arena *a, uint64_t page, uint64_t npages)
 	struct iova_seg *s, *gone[2] = { NULL, NULL };
 
 	spin_lock(&a->lock);
-	s = iova_hash_take(a, page);
+	s = iova_tree_take(a, page);
 	if (!s || s->npages != npages) {
 		if (s)
-			iova_hash_insert(a, s);
+			iova_tree_insert(a, s);
 		spin_unlock(&a->lock);
 		return KERN_INVALID_ARGUMENT;
 	}
@@ -226,18 +282,14 @@ int iova_arena_check(struct iova_arena *a, void (*report)(const char *fmt, ...))
 			report("iova: free ranges 0x%lx and 0x%lx not merged\n", s->start, s->next->start);
 			bad++;
 		}
-		/* Each free range on its list, each allocated one in the hash. */
+		/* Each free range on its list, each allocated one in the treap. */
 		if (s->free && !(a->nonempty & (1ull << iova_class(s->npages)))) {
 			report("iova: free range 0x%lx on an empty list\n", s->start);
 			bad++;
 		}
 		if (!s->free) {
-			struct iova_seg *h = *iova_bucket(a, s->start);
-
-			while (h && h != s)
-				h = h->lnext;
-			if (!h) {
-				report("iova: allocated range 0x%lx not in the hash\n", s->start);
+			if (*iova_tree_find(a, s->start) != s) {
+				report("iova: allocated range 0x%lx not in the treap\n", s->start);
 				bad++;
 			}
 			allocated += s->npages;

@@ -4,10 +4,14 @@
  * Free ranges sit on power-of-two lists (a range of n pages on list
  * floor(log2 n)); every range, free or allocated, is on one list in
  * address order with its neighbours (boundary tags), and allocated ones
- * are found by their start in a hash.  iova_alloc takes the first range of
- * the first non-empty list that surely fits (ceil(log2 n)), a bitmap
- * finding that list; iova_free merges with free neighbours.  Both are
- * O(1) whatever the number of ranges.  (Bonwick's vmem "instant fit".)
+ * are found by their start in a treap (a binary search tree by start,
+ * a heap by a hash of start: O(log n) expected, with no allocation).
+ * iova_alloc takes the first range of the first non-empty list that
+ * surely fits (ceil(log2 n)), a bitmap finding that list: O(1) but for
+ * the treap insertion; iova_free finds the range in the treap and merges
+ * with free neighbours: O(log n) in the allocated ranges.  (Bonwick's vmem
+ * "instant fit"; vmem finds allocated ranges in a hash, which a fixed
+ * size makes linear once the ranges outnumber its buckets.)
  *
  * Lock tags: kern/lock.h.  No other lock is taken under the arena's [R]
  * except the segment zone's.
@@ -22,13 +26,13 @@
 #include "vm/kern_return.h"
 
 #define IOVA_CLASSES	40		/* free lists: ranges of 2^k .. 2^(k+1) - 1 pages */
-#define IOVA_HASH	256		/* buckets of allocated ranges */
 
 struct iova_seg {
 	uint64_t start, npages;		/* [R] in pages */
 	bool free;			/* [R] */
 	struct iova_seg *prev, *next;	/* [R] address order */
-	struct iova_seg *lnext, *lprev;	/* [R] its free list, or its hash chain (lnext only) */
+	struct iova_seg *lnext, *lprev;	/* [R] free: its free list */
+	struct iova_seg *left, *right;	/* [R] allocated: the treap of allocated ranges */
 };
 
 struct iova_arena {
@@ -37,7 +41,7 @@ struct iova_arena {
 	struct iova_seg *first;		/* [R] lowest range */
 	struct iova_seg *freelist[IOVA_CLASSES];	/* [R] */
 	uint64_t nonempty;		/* [R] bit k: freelist[k] has a range */
-	struct iova_seg *hash[IOVA_HASH];	/* [R] allocated ranges by start */
+	struct iova_seg *allocated;	/* [R] treap root: allocated ranges by start */
 	uint64_t allocated_pages;	/* [R] */
 	uint64_t nsegs;			/* [R] ranges, free and allocated */
 };
@@ -74,7 +78,8 @@ kern_return_t iova_free(struct iova_arena *a, uint64_t page, uint64_t npages);
 /*
  * iova_arena_check: every invariant (ranges tile [start, end) in order, no
  * two free ranges adjacent, each free range on its list and each allocated
- * one in the hash, the counters); each broken one is reported.
+ * one in the treap, the treap ordered, the counters); each broken one is
+ * reported.
  * => number of problems found
  */
 int iova_arena_check(struct iova_arena *a, void (*report)(const char *fmt, ...));
