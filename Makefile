@@ -4,6 +4,8 @@
 #   make test    host unit tests + every QEMU suite through ctest
 #   make bench   instruction-count benchmarks -> $(BUILD)/bench/results.json,
 #                kept in $(BUILD)/bench/history and compared with the run before
+#   make bench-scale  how each cost grows with the work (map entries, RAM, harts,
+#                swap segments, live I/O mappings) -> $(BUILD)/bench-scale/scale.json
 #   make plots   PNG charts of the last make bench (against the run before)
 #                and of the last make run's vm_stat series -> $(BUILD)/plots
 #   make debug   boot QEMU halted, waiting for gdb
@@ -34,7 +36,7 @@ MINUTES ?= 30
 SOAK_ARGS := swap=swap swapfile=swap swapfile.size=16M swapfile.max=12 swapfile.hiwat=8M \
 	swapfile.lowat=24M swapfile.hold=500
 
-.PHONY: all setup configure build run test bench plots debug fuzz soak clean
+.PHONY: all setup configure build run test bench bench-scale plots debug fuzz soak clean
 
 all: build
 
@@ -62,6 +64,9 @@ test: build
 
 bench: build
 	tools/bench.sh $(BENCH_IMAGE) $(BUILD)/bench
+
+bench-scale: build
+	tools/bench-scale $(BENCH_IMAGE) $(BUILD)/bench-scale
 
 # The last make bench against the run before it (build/bench/history), and
 # the last make run's vm_stat series, as PNG files in $(BUILD)/plots.

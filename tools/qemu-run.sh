@@ -1,12 +1,17 @@
 #!/bin/sh
 # qemu-run.sh: boot the image in QEMU's virt machine under OpenSBI.
 #
-#   tools/qemu-run.sh [--icount] [--gdb] [--bios FW] [--work DIR] IMAGE "KERNEL ARGS" [QEMU OPTIONS...]
+#   tools/qemu-run.sh [--icount|--icount-nosleep] [--gdb] [--bios FW] [--work DIR] IMAGE "KERNEL ARGS"
+#                     [QEMU OPTIONS...]
 #
 # The UART is the console (QEMU's stdout); semihosting carries the exit
 # status, which becomes this script's.  Standard input is never read, so it
 # works unattended (CI) and interactively alike.
 #   --icount   deterministic instruction counting (-icount shift=0), for benchmarks
+#   --icount-nosleep  the same, and an idle machine's clock jumps to its next
+#              timer instead of following the host's (sleep=off): what the
+#              machine does while it waits (the ticks of a boot) repeats too.
+#              Not for device I/O: a wait for a device jumps to its timeout.
 #   --gdb      wait for gdb on localhost:1234 before the first instruction
 #   --bios FW  the M-mode firmware: fw_dynamic (the default) or fw_jump, Debian's
 #              OpenSBI builds, or a file (IMAGE is then what -kernel loads:
@@ -33,6 +38,7 @@ icount="" gdb="" work="" host_check="" tmpfs=no bios=fw_dynamic
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--icount) icount="-icount shift=0"; shift ;;
+	--icount-nosleep) icount="-icount shift=0,sleep=off"; shift ;;
 	--gdb) gdb="-s -S"; shift ;;
 	--bios) bios=$2; shift 2 ;;
 	--work) work=$2; shift 2 ;;
@@ -40,7 +46,7 @@ while [ $# -gt 0 ]; do
 	*) break ;;
 	esac
 done
-[ $# -ge 2 ] || { echo "usage: $0 [--icount] [--gdb] [--bios FW] [--work DIR] IMAGE \"KERNEL ARGS\" [QEMU OPTIONS...]" >&2; exit 2; }
+[ $# -ge 2 ] || { echo "usage: $0 [--icount|--icount-nosleep] [--gdb] [--bios FW] [--work DIR] IMAGE \"KERNEL ARGS\" [QEMU OPTIONS...]" >&2; exit 2; }
 image=$1 append=$2
 shift 2
 top=$(cd "$(dirname "$0")/.." && pwd)

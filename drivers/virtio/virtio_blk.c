@@ -386,8 +386,11 @@ static kern_return_t virtio_blk_attach(struct pci_device *pd)
 	struct virtio_blk *blk;
 	kern_return_t kr;
 
-	if (blk_ndevs == VIRTIO_BLK_MAX_DEVICES)
+	if (blk_ndevs == VIRTIO_BLK_MAX_DEVICES) {
+		kprintf("virtio-blk %02x:%02x.%x: not attached: %d disks at most\n", pd->bus, pd->dev,
+			pd->fn, VIRTIO_BLK_MAX_DEVICES);
 		return KERN_RESOURCE_SHORTAGE;
+	}
 	blk = (struct virtio_blk *)xmalloc(sizeof(*blk), 3, pinned_heap);
 	if (!blk)
 		return KERN_RESOURCE_SHORTAGE;

@@ -14,6 +14,12 @@
 extern const struct kbench_case __kbench_start[], __kbench_end[];
 
 static char kbench_extra[192];	/* kbench_note of the running benchmark */
+static uint64_t kbench_started;		/* rdinstret as kbench_main began */
+
+uint64_t kbench_boot_instret(void)
+{
+	return kbench_started;
+}
 
 void kbench_note(const char *fmt, ...)
 {
@@ -80,6 +86,7 @@ int kbench_main(const char *names)
 {
 	int n = 0;
 
+	kbench_started = rdinstret();
 	for (const struct kbench_case *b = __kbench_start; b < __kbench_end; b++) {
 		if (!kbench_selected(names, b->name))
 			continue;

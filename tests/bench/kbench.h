@@ -54,6 +54,13 @@ void kbench_ticks(bool on);
  */
 void kbench_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * kbench_boot_instret: the machine's instruction count (every hart, every
+ * mode, OpenSBI included: rdinstret under -icount) when kbench_main began,
+ * that is the boot from reset to the first benchmark.
+ */
+uint64_t kbench_boot_instret(void);
+
 /* kbench_main: run the benchmarks whose name starts with a listed prefix ("all" = every one). */
 int kbench_main(const char *names);
 

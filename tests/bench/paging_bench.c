@@ -58,7 +58,6 @@
 
 KBENCH_RUN(paging, "bench=pageout,pagein swap=swap virtio_blk.dma=passthrough", "-m 64M -smp 1 --blk swap:256M --blk raw:128M");
 
-#define SWAP_DISK		"swap"
 #define RAW_DISK		"raw"
 #define REGION_BASE		0x10000000ul
 #define PAGEOUT_PAGES		DP_CLUSTER_PAGES	/* one UPL, as the daemon sends */
@@ -156,10 +155,17 @@ static bool region_create_paged_out(struct region_fixture *r, uint64_t npages)
 	return region_pageout(r);
 }
 
-/* swap_poll_instret: instructions spent so far spinning for the swap disk (virtq_wait polled). */
+/*
+ * swap_poll_instret: instructions spent so far spinning for the disks
+ * (virtq_wait polled): the swap disks, one or (make bench-scale) many.
+ */
 static uint64_t swap_poll_instret(void)
 {
-	return virtio_blk_find(SWAP_DISK)->q->stats.poll_instret;
+	uint64_t n = 0;
+
+	for (int i = 0; i < virtio_blk_count(); i++)
+		n += virtio_blk_get(i)->q->stats.poll_instret;
+	return n;
 }
 
 /*
@@ -181,10 +187,10 @@ static uint64_t polled_cost(bool (*fn)(const struct region_fixture *), const str
 	return ok ? (t1 - t0) - (p1 - p0) : 0;
 }
 
-/* paging_ready: the command line made the swap disk the pager's, and the raw disk is there. */
+/* paging_ready: the command line gave the pager swap (the disk "swap", or others). */
 static bool paging_ready(void)
 {
-	return vm_pager_default && virtio_blk_find(SWAP_DISK) && virtio_blk_find(RAW_DISK);
+	return vm_pager_default != NULL;
 }
 
 /*
@@ -233,6 +239,58 @@ KBENCH(pagein_per_page, "pagein.per_page", "instructions/page", 1)
 		return 0;
 	if (region_create_paged_out(&r, COST_PAGES))
 		cost = paged_cost(region_read, &r, false);
+	region_destroy(&r);
+	return cost;
+}
+
+#define DRAIN_PAGES_PER_SEGMENT	256ul	/* 16 clusters on each segment of the pool */
+#define DRAIN_BLOCKS		16	/* blocks per step, as the dynamic pager drains */
+
+/*
+ * pool_drain_first: drain the pool's first segment into the others as the
+ * dynamic pager drains a swap file (default_pager_drain_start, then steps
+ * until it is empty), then put it back in service.  r is not used: its
+ * pages are the ones that move.  => false on an error
+ */
+static bool pool_drain_first(const struct region_fixture *r)
+{
+	/* The pool's own record: default_pager_segment hands it out read-only, the drain takes it. */
+	struct swap_segment *seg = (struct swap_segment *)default_pager_segment(0);
+	bool empty = false, ok;
+
+	(void)r;
+	if (!seg || default_pager_drain_start(seg, false) != KERN_SUCCESS)
+		return false;
+	ok = true;
+	while (ok && !empty)
+		ok = default_pager_drain_step(seg, DRAIN_BLOCKS, &empty) == KERN_SUCCESS;
+	return default_pager_drain_cancel(seg) == KERN_SUCCESS && ok;
+}
+
+/*
+ * scale.swap.drain.per_page: a region of DRAIN_PAGES_PER_SEGMENT pages per
+ * segment of the pool, paged out (spread over the segments cluster by
+ * cluster), then the first segment drained: instructions per page moved,
+ * polled as above.  make bench-scale runs it with 2 to 16 swap disks.
+ */
+KBENCH(swap_drain_per_page, "scale.swap.drain.per_page", "instructions/page", 1)
+{
+	struct default_pager_stats before, after;
+	struct region_fixture r;
+	uint64_t cost = 0;
+
+	(void)iters;
+	default_pager_stats(&before);
+	/* With one segment there is nowhere to move the pages to. */
+	if (!paging_ready() || before.segments < 2)
+		return 0;
+	if (region_create_paged_out(&r, DRAIN_PAGES_PER_SEGMENT * before.segments)) {
+		cost = polled_cost(pool_drain_first, &r);
+		default_pager_stats(&after);
+		kbench_note("\"moved\":%lu,\"segments\":%lu", after.moved - before.moved,
+			    before.segments);
+		cost = after.moved > before.moved ? cost / (after.moved - before.moved) : 0;
+	}
 	region_destroy(&r);
 	return cost;
 }
@@ -326,7 +384,7 @@ KBENCH(pageout_throughput, "pageout.throughput_ratio", "permille", 1)
 	bool ok;
 
 	(void)iters;
-	if (!paging_ready() || kmem_alloc(kernel_map, &buf, RAW_BIG_BYTES) != KERN_SUCCESS)
+	if (!paging_ready() || !raw || kmem_alloc(kernel_map, &buf, RAW_BIG_BYTES) != KERN_SUCCESS)
 		return 0;
 	big_at = raw->capacity * VIRTIO_BLK_SECTOR - RAW_BIG_BYTES;
 	if (raw_at + ROUNDS * ptoa(ROUND_PAGES) > big_at)

@@ -1,0 +1,35 @@
+#!/bin/sh
+# bench_scale.sh SRC BUILD: the small make bench-scale (two sizes per
+# series, three for the harts) boots, agrees with itself in two boots of
+# each size, and finds every series growing no faster than expected; its
+# fit is checked on known curves (--self-test) and on the points it
+# measured, fitted again from the JSON it wrote (--refit).
+set -eu
+src=$1 build=$2
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+fail=0
+"$src/tools/bench-scale" --self-test || fail=1
+if ! "$src/tools/bench-scale" --small "$build/image-bench/kernel.elf" "$out" > "$out/log" 2>&1; then
+	cat "$out/log"
+	echo "FAIL: bench-scale --small"
+	fail=1
+fi
+if [ -f "$out/scale.json" ]; then
+	"$src/tools/bench-scale" --refit "$out/scale.json" || fail=1
+	python3 - "$out/scale.json" <<'PY' || fail=1
+import json, sys
+data = json.load(open(sys.argv[1]))
+bad = [s["name"] for s in data["series"]
+       if len(s["sizes"]) < 2 or len(s["per_op"]) != len(s["sizes"]) or min(s["per_op"]) <= 0
+       or s["fitted"] not in ("constant", "log n", "linear", "faster than linear")]
+if len(data["series"]) < 20 or bad:
+    print("FAIL: %d series; malformed: %s" % (len(data["series"]), bad))
+    sys.exit(1)
+PY
+else
+	echo "FAIL: no scale.json"
+	fail=1
+fi
+[ $fail -eq 0 ] || exit 1
+echo "bench_scale: 1 passed, 0 failed"
