@@ -20,6 +20,13 @@
 #define MiB			(1024ul * KiB)
 #define GiB			(1024ul * MiB)
 
+/*
+ * KDEBUG_VISIBLE: data a debugger reads by name (tools/gdb/vm.py), kept
+ * whole by the compiler and the link even where the image reads it only
+ * in part, or not at all.
+ */
+#define KDEBUG_VISIBLE		__attribute__((used, retain))
+
 /* Exit status of the machine (semihosting), as ctest reads it. */
 #define EXIT_STATUS_OK		0
 #define EXIT_STATUS_FAILED	1

@@ -57,19 +57,25 @@ void thread_set_map(struct vm_map *map)
 	thread_set_pmap(map ? map->pmap : NULL);
 }
 
+/* thread_print_all's word for each state; tools/gdb/vm.py's showthreads reads it too. */
+static const char *const thread_state_names[] KDEBUG_VISIBLE = { "free", "runnable", "running", "sleeping",
+						  "zombie" };
+
 void thread_print_all(void)
 {
-	static const char *const states[] = { "free", "runnable", "running", "sleeping", "zombie" };
-
 	for (int i = 0; i < THREAD_MAX; i++) {
 		struct thread t;
+		char on[16] = "";
 
 		spin_lock(&sched_lock);
 		t = threads[i];
+		if (t.hart)
+			snprintf(on, sizeof(on), ", hart %u", t.hart->index);
 		spin_unlock(&sched_lock);
 		if (t.state == THREAD_FREE)
 			continue;
-		kprintf("  thread %d %s: %s, channel %p\n", t.id, t.name, states[t.state], t.wchan);
+		kprintf("  thread %d %s: %s, channel %p%s\n", t.id, t.name, thread_state_names[t.state],
+			t.wchan, on);
 		if (t.state != THREAD_RUNNING && t.ctx.sp)	/* its saved context: where it stopped */
 			ksyms_backtrace(t.ctx.ra, t.ctx.ra, t.ctx.s[0], t.ctx.sp);
 	}

@@ -161,9 +161,9 @@ const char *thread_current_name(void);
 int thread_count(void);
 /*
  * thread_print_all: one line per thread (id, name, state, the channel it
- * sleeps on) and the call chain a thread that is not running stopped in,
- * for reports of a machine that stalled.  A snapshot: threads may move on
- * while it prints.
+ * sleeps on, the hart running it) and the call chain a thread that is not
+ * running stopped in, for reports of a machine that stalled.  A snapshot:
+ * threads may move on while it prints.
  */
 void thread_print_all(void);
 /* thread_timer_tick: called by the tick on every hart: wake expired sleepers, ask for preemption. */

@@ -1624,11 +1624,27 @@ void vm_map_lock_downgrade(vm_map_t map)
 	rw_downgrade(&map->lock);
 }
 
+/*
+ * The printers' words for an entry's fields, indexed by value (prot:
+ * a letter per bit), and vm_map_print_near's reach.  tools/gdb/vm.py reads
+ * these by name, so that its showmap says what vm_map_print says.
+ */
+static const struct {
+	vm_prot_t bit;
+	char letter;
+} vm_prot_letters[] KDEBUG_VISIBLE = {
+	{ VM_PROT_READ, 'r' }, { VM_PROT_WRITE, 'w' }, { VM_PROT_EXECUTE, 'x' },
+};
+static const char *const vm_inherit_names[] KDEBUG_VISIBLE = { "share", "copy", "none" };
+static const char *const vm_behavior_names[] KDEBUG_VISIBLE = {
+	"default", "random", "sequential", "rseqntl",
+};
+static const vm_size_t vm_map_print_near_span KDEBUG_VISIBLE = VM_MAP_PRINT_NEAR;
+
 static const char *prot_str(vm_prot_t p, char buf[4])
 {
-	buf[0] = (p & VM_PROT_READ) ? 'r' : '-';
-	buf[1] = (p & VM_PROT_WRITE) ? 'w' : '-';
-	buf[2] = (p & VM_PROT_EXECUTE) ? 'x' : '-';
+	for (unsigned i = 0; i < ARRAY_SIZE(vm_prot_letters); i++)
+		buf[i] = (p & vm_prot_letters[i].bit) ? vm_prot_letters[i].letter : '-';
 	buf[3] = '\0';
 	return buf;
 }
@@ -1655,9 +1671,6 @@ static bool map_print_lock(vm_map_t map, bool try, int indent, int (*print)(cons
 static void map_print_locked(vm_map_t map, vm_offset_t lo, vm_offset_t hi, bool full, bool try,
 			     int indent, int (*print)(const char *fmt, ...))
 {
-	static const char *const inherit[] = { "share", "copy", "none" };
-	static const char *const behavior[] = { "default", "random", "sequential", "rseqntl" };
-
 	LOCK_ASSERT(rw_held(&map->lock), "map_print_locked: map %p not locked", (void *)map);
 
 	print("%*smap %p: 0x%lx-0x%lx, %d entries, 0x%lx bytes\n", indent, "", (void *)map,
@@ -1669,7 +1682,7 @@ static void map_print_locked(vm_map_t map, vm_offset_t lo, vm_offset_t hi, bool 
 			continue;
 		print("%*s  0x%016lx-0x%016lx %s/%s %s %s wired %u/%u", indent, "", e->start, e->end,
 		      prot_str(e->protection, p), prot_str(e->max_protection, m),
-		      inherit[e->inheritance], behavior[e->behavior], e->wired_count,
+		      vm_inherit_names[e->inheritance], vm_behavior_names[e->behavior], e->wired_count,
 		      e->user_wired_count);
 		if (e->pin_count)
 			print(" pinned %u", e->pin_count);
@@ -1702,8 +1715,8 @@ void vm_map_print(vm_map_t map, bool full, int (*print)(const char *fmt, ...))
 
 void vm_map_print_near(vm_map_t map, vm_offset_t addr, int (*print)(const char *fmt, ...))
 {
-	vm_offset_t lo = addr > VM_MAP_PRINT_NEAR ? addr - VM_MAP_PRINT_NEAR : 0;
-	vm_offset_t hi = addr < ~0ul - VM_MAP_PRINT_NEAR ? addr + VM_MAP_PRINT_NEAR : ~0ul;
+	vm_offset_t lo = addr > vm_map_print_near_span ? addr - vm_map_print_near_span : 0;
+	vm_offset_t hi = addr < ~0ul - vm_map_print_near_span ? addr + vm_map_print_near_span : ~0ul;
 
 	if (!map_print_lock(map, true, 0, print))
 		return;

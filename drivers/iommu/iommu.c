@@ -101,20 +101,28 @@ void iommu_ddt_invalidate(struct iommu *u, uint32_t device_id)
 
 /* ---- faults ------------------------------------------------------------------------------ */
 
+/* The fault causes the driver names (tools/gdb/vm.py's showiommu reads this table too). */
+static const struct {
+	uint32_t cause;
+	const char *name;
+} iommu_cause_names[] KDEBUG_VISIBLE = {
+	{ RIO_CAUSE_READ_ACCESS, "read access fault" },
+	{ RIO_CAUSE_WRITE_ACCESS, "write access fault" },
+	{ RIO_CAUSE_READ_PAGE, "read page fault" },
+	{ RIO_CAUSE_WRITE_PAGE, "write page fault" },
+	{ RIO_CAUSE_ALL_DISALLOWED, "all inbound transactions disallowed" },
+	{ RIO_CAUSE_DDT_LOAD_ACCESS, "DDT entry load access fault" },
+	{ RIO_CAUSE_DDT_INVALID, "DDT entry not valid" },
+	{ RIO_CAUSE_DDT_MISCONFIGURED, "DDT entry misconfigured" },
+	{ RIO_CAUSE_TTYPE_DISALLOWED, "transaction type disallowed" },
+};
+
 const char *iommu_cause_name(uint32_t cause)
 {
-	switch (cause) {
-	case RIO_CAUSE_READ_ACCESS: return "read access fault";
-	case RIO_CAUSE_WRITE_ACCESS: return "write access fault";
-	case RIO_CAUSE_READ_PAGE: return "read page fault";
-	case RIO_CAUSE_WRITE_PAGE: return "write page fault";
-	case RIO_CAUSE_ALL_DISALLOWED: return "all inbound transactions disallowed";
-	case RIO_CAUSE_DDT_LOAD_ACCESS: return "DDT entry load access fault";
-	case RIO_CAUSE_DDT_INVALID: return "DDT entry not valid";
-	case RIO_CAUSE_DDT_MISCONFIGURED: return "DDT entry misconfigured";
-	case RIO_CAUSE_TTYPE_DISALLOWED: return "transaction type disallowed";
-	default: return "?";
-	}
+	for (unsigned i = 0; i < ARRAY_SIZE(iommu_cause_names); i++)
+		if (iommu_cause_names[i].cause == cause)
+			return iommu_cause_names[i].name;
+	return "?";
 }
 
 uint32_t iommu_faults_drain(struct iommu *u)

@@ -94,6 +94,24 @@ static uint16_t asid_next = 1;		/* [A] */
 static uint64_t asid_generation = 1;	/* [A] */
 static uint64_t asid_flushes;		/* [a] full flushes for a new generation */
 
+const struct pmap_layout pmap_layout KDEBUG_VISIBLE = {
+	.page_shift = PAGE_SHIFT,
+	.levels = PT_LEVELS,
+	.entries = PT_ENTRIES,
+	.level_bits = PT_LEVEL_SHIFT(1) - PT_LEVEL_SHIFT(0),
+	.va_bits = SV39_VA_BITS,
+	.pte_v = PTE_V, .pte_r = PTE_R, .pte_w = PTE_W, .pte_x = PTE_X,
+	.pte_u = PTE_U, .pte_g = PTE_G, .pte_a = PTE_A, .pte_d = PTE_D,
+	.pte_sw_wired = PTE_SW_WIRED, .pte_sw_managed = PTE_SW_MANAGED,
+	.pte_pbmt_mask = PTE_PBMT_MASK, .pte_pbmt_nc = PTE_PBMT_NC, .pte_pbmt_io = PTE_PBMT_IO,
+	.pte_n = PTE_N,
+	.pte_ppn_shift = PTE_PPN_SHIFT, .pte_ppn_mask = PTE_PPN_MASK,
+	.napot_64k_pages = NAPOT_64K_PAGES, .napot_64k_ppn_low = NAPOT_64K_PPN_LOW,
+	.dmap_base = DMAP_BASE,
+	.user_end = PMAP_USER_END,
+	.kernel_start = PMAP_KERNEL_START, .kernel_end = PMAP_KERNEL_END,
+};
+
 /* ---- page-table pages ----------------------------------------------------- */
 
 static pt_entry_t *pt_va(vm_paddr_t pa)
