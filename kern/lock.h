@@ -53,6 +53,7 @@
  *   [P]  device_pool_lock (vm/device_pager.c)
  *   [w]  the working-set profile's own lock, vm_ws.lock (vm/vm_ws.h)
  *   [V]  vm_stat_lock (vm/vm_stat.c)
+ *   [U]  upl_live_lock, the UPLs not yet freed (vm/vm_upl.c)
  *   [I]  pci_irq_lock (drivers/pci/pci.c)
  *   [u]  the IOMMU unit's own lock, iommu.lock (drivers/iommu/iommu.h)
  *   [D]  the IOMMU domain's own lock, iommu_domain.lock (drivers/iommu/iommu.h)

@@ -1,9 +1,13 @@
 /*
  * vm_upl.c: universal page lists (see vm_upl.h).
+ *
+ * Lock tags: kern/lock.h.  upl_live_lock, [U], covers the list of UPLs
+ * not yet freed; nothing else is taken inside it but the printer's.
  */
 #include <string.h>
 
 #include "kern/kernel.h"
+#include "kern/spinlock.h"
 #include "vm/pmap.h"
 #include "vm/vm_map_internal.h"
 #include "vm/vm_pager.h"
@@ -11,10 +15,27 @@
 #include "vm/vm_zone.h"
 
 static struct zone upl_zone = ZONE_INIT("upl", sizeof(struct upl));
+static struct spinlock upl_live_lock = SPINLOCK_INIT("upl_live");
+static struct upl *upl_live;			/* [U] newest first */
 
 uint64_t upl_live_count(void)
 {
 	return zone_items_used(&upl_zone);
+}
+
+void upl_print_all(int (*print)(const char *fmt, ...))
+{
+	spin_lock(&upl_live_lock);
+	for (upl_t upl = upl_live; upl; upl = upl->live_next) {
+		print("upl %p: object %lu offset 0x%lx, %u pages, %u held, flags 0x%x\n", (void *)upl,
+		      upl->object ? upl->object->id : 0, upl->offset, upl->npages, upl->count,
+		      upl->flags);
+		for (uint32_t i = 0; i < upl->npages; i++)
+			if (upl->pages[i])
+				print("  0x%lx -> page 0x%lx\n", upl->offset + ptoa(i),
+				      upl->pages[i]->phys_addr);
+	}
+	spin_unlock(&upl_live_lock);
 }
 
 /* vm_page_is_dirty: the store lacks m's data or m was written since.  => object locked */
@@ -78,9 +99,36 @@ static void *upl_array_alloc(uint64_t n, size_t size, vm_page_t *run)
 	return *run ? pmap_direct_map((*run)->phys_addr) : NULL;
 }
 
+/* upl_live_insert: upl joins the list of UPLs not yet freed. */
+static void upl_live_insert(upl_t upl)
+{
+	spin_lock(&upl_live_lock);
+	upl->live_next = upl_live;
+	if (upl_live)
+		upl_live->live_pprev = &upl->live_next;
+	upl_live = upl;
+	upl->live_pprev = &upl_live;
+	spin_unlock(&upl_live_lock);
+}
+
+/* upl_live_remove: upl leaves that list (if upl_alloc got as far as putting it there). */
+static void upl_live_remove(upl_t upl)
+{
+	spin_lock(&upl_live_lock);
+	if (upl->live_pprev) {
+		*upl->live_pprev = upl->live_next;
+		if (upl->live_next)
+			upl->live_next->live_pprev = upl->live_pprev;
+		upl->live_next = NULL;
+		upl->live_pprev = NULL;
+	}
+	spin_unlock(&upl_live_lock);
+}
+
 /* upl_free: the UPL and its arrays go; its object loses the UPL's reference. */
 static void upl_free(upl_t upl)
 {
+	upl_live_remove(upl);
 	if (upl->pages_run)
 		vm_page_free_contig(upl->pages_run, upl_array_pages(upl->npages, sizeof(*upl->pages)));
 	if (upl->info_run)
@@ -115,6 +163,7 @@ static upl_t upl_alloc(uint32_t npages, int flags)
 	}
 	if (upl->pages_run)
 		memset(upl->pages, 0, npages * sizeof(*upl->pages));
+	upl_live_insert(upl);		/* complete: the printers may look at it */
 	return upl;
 }
 

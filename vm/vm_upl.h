@@ -77,6 +77,8 @@ struct upl {
 	vm_page_t *pages;		/* npages slots; NULL: nothing at that offset */
 	upl_page_info_t *info;		/* with UPL_SET_INTERNAL, else NULL */
 	vm_page_t pages_run, info_run;	/* the page runs holding them, if not inline */
+	struct upl *live_next;		/* [U] every UPL not yet freed (upl_print_all) */
+	struct upl **live_pprev;	/* [U] what points at us there; NULL: not on it */
 	vm_page_t inline_pages[UPL_INLINE_PAGES];	/* pages, when it fits */
 };
 typedef struct upl *upl_t;
@@ -130,6 +132,13 @@ static inline vm_page_t upl_page(const struct upl *upl, uint32_t i)
 }
 /* upl_live_count: UPLs not yet freed, for accounting checks. */
 uint64_t upl_live_count(void);
+/*
+ * upl_print_all: every UPL not yet freed, newest first: its object,
+ * range, pages held and flags, then one line per page it holds (offset in
+ * the object, physical address).  A snapshot: holders may move on while
+ * it prints.  tools/gdb/vm.py's showupls prints the same.
+ */
+void upl_print_all(int (*print)(const char *fmt, ...));
 
 /*
  * vm_object_sync: [off, off + len) of object: its dirty pages written to

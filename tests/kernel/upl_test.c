@@ -13,6 +13,9 @@
  * Every case ends with UPLs, objects, free pages and swap slots back where
  * they started, and default_pager_check clean.
  */
+#include <stdio.h>
+#include <string.h>
+
 #include "kern/thread.h"
 #include "tests/kernel/ktest.h"
 #include "tests/kernel/map_fixture.h"
@@ -642,6 +645,46 @@ struct bad_request {
  * touches anything: no UPL, no reference, no page taken or made busy, and
  * *upl left as it was.  The largest request allowed passes.
  */
+/*
+ * upl_print_all lists every UPL not yet freed, newest first, with the
+ * pages it still holds; a UPL freed is gone from the list.
+ */
+KTEST(upl, print_all_lists_live_upls)
+{
+	struct upl_case c;
+	upl_t older, newer;
+	char want[160];
+	const char *first, *second;
+
+	ASSERT_TRUE(case_begin(&c, 4, 0xf, 7));
+	ASSERT_EQ(upl_request(c.obj, 0, ptoa(2), 0, &older), KERN_SUCCESS);
+	ASSERT_EQ(upl_request(c.obj, ptoa(2), ptoa(2), 0, &newer), KERN_SUCCESS);
+	EXPECT_EQ(upl_abort_range(newer, PAGE_SIZE, PAGE_SIZE, 0, NULL), KERN_SUCCESS);
+	ktest_capture_reset();
+	upl_print_all(ktest_capture);
+	snprintf(want, sizeof(want), "upl %p: object %lu offset 0x2000, 2 pages, 1 held, flags 0x0\n"
+		 "  0x2000 -> page 0x%lx\nupl %p:", (void *)newer, c.obj->id,
+		 newer->pages[0]->phys_addr, (void *)older);
+	first = strstr(ktest_captured, want);
+	EXPECT_TRUE(first != NULL);
+	snprintf(want, sizeof(want), "upl %p: object %lu offset 0x0, 2 pages, 2 held, flags 0x0\n"
+		 "  0x0 -> page 0x%lx\n  0x1000 -> page 0x%lx\n", (void *)older, c.obj->id,
+		 older->pages[0]->phys_addr, older->pages[1]->phys_addr);
+	second = strstr(ktest_captured, want);
+	EXPECT_TRUE(second != NULL && first != NULL && second > first);
+	if (!first || !second)
+		kprintf("%s", ktest_captured);
+	EXPECT_EQ(upl_abort(newer), KERN_SUCCESS);
+	ktest_capture_reset();
+	upl_print_all(ktest_capture);
+	snprintf(want, sizeof(want), "upl %p:", (void *)newer);
+	EXPECT_TRUE(strstr(ktest_captured, want) == NULL);
+	snprintf(want, sizeof(want), "upl %p:", (void *)older);
+	EXPECT_TRUE(strstr(ktest_captured, want) != NULL);
+	EXPECT_EQ(upl_abort(older), KERN_SUCCESS);
+	case_end(&c);
+}
+
 KTEST(upl, request_bad_arguments)
 {
 	static const struct bad_request bad[] = {
