@@ -1,8 +1,8 @@
 #!/bin/sh
 # qemu-run.sh: boot the image in QEMU's virt machine under OpenSBI.
 #
-#   tools/qemu-run.sh [--icount|--icount-nosleep] [--gdb] [--bios FW] [--work DIR] IMAGE "KERNEL ARGS"
-#                     [QEMU OPTIONS...]
+#   tools/qemu-run.sh [--icount|--icount-nosleep] [--gdb|--gdb-port N] [--bios FW] [--work DIR]
+#                     IMAGE "KERNEL ARGS" [QEMU OPTIONS...]
 #
 # The UART is the console (QEMU's stdout); semihosting carries the exit
 # status, which becomes this script's.  Standard input is never read, so it
@@ -13,6 +13,7 @@
 #              machine does while it waits (the ticks of a boot) repeats too.
 #              Not for device I/O: a wait for a device jumps to its timeout.
 #   --gdb      wait for gdb on localhost:1234 before the first instruction
+#   --gdb-port N  the same on port N (runs side by side each take their own)
 #   --bios FW  the M-mode firmware: fw_dynamic (the default) or fw_jump, Debian's
 #              OpenSBI builds, or a file (IMAGE is then what -kernel loads:
 #              the ELF, the flat Image, or U-Boot)
@@ -40,13 +41,14 @@ while [ $# -gt 0 ]; do
 	--icount) icount="-icount shift=0"; shift ;;
 	--icount-nosleep) icount="-icount shift=0,sleep=off"; shift ;;
 	--gdb) gdb="-s -S"; shift ;;
+	--gdb-port) gdb="-gdb tcp:localhost:$2 -S"; shift 2 ;;
 	--bios) bios=$2; shift 2 ;;
 	--work) work=$2; shift 2 ;;
 	--host-check) host_check=$2; shift 2 ;;
 	*) break ;;
 	esac
 done
-[ $# -ge 2 ] || { echo "usage: $0 [--icount|--icount-nosleep] [--gdb] [--bios FW] [--work DIR] IMAGE \"KERNEL ARGS\" [QEMU OPTIONS...]" >&2; exit 2; }
+[ $# -ge 2 ] || { echo "usage: $0 [--icount|--icount-nosleep] [--gdb|--gdb-port N] [--bios FW] [--work DIR] IMAGE \"KERNEL ARGS\" [QEMU OPTIONS...]" >&2; exit 2; }
 image=$1 append=$2
 shift 2
 top=$(cd "$(dirname "$0")/.." && pwd)
