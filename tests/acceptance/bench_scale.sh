@@ -1,7 +1,7 @@
 #!/bin/sh
 # bench_scale.sh SRC BUILD: the small make bench-scale (two sizes per
 # series, three for the harts) boots, agrees with itself in two boots of
-# each size, and finds every series growing no faster than expected; its
+# each size, and finds every series ok (as tools/bench-scale judges); its
 # fit is checked on known curves (--self-test) and on the points it
 # measured, fitted again from the JSON it wrote (--refit).
 set -eu
