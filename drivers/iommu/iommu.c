@@ -940,36 +940,80 @@ static bool iommu_cache_take_locked(struct iommu_domain *dom, uint64_t npages, u
 	return false;
 }
 
-kern_return_t iommu_map(struct iommu_domain *dom, const struct iommu_run *runs, uint32_t nruns,
-			int prot, uint64_t *iova, uint64_t *npages)
+/* pt_enter_runs_locked: pt_enter_locked of each run, from the I/O address at on.  => [D] held */
+static __attribute__((noinline)) bool pt_enter_runs_locked(struct iommu_domain *dom, uint64_t at,
+							   const struct iommu_run *runs,
+							   uint32_t nruns, int prot)
 {
-	uint64_t total = 0, page, at;
-	kern_return_t kr;
 	bool ok = true;
 
-	for (uint32_t i = 0; i < nruns; i++)
-		total += run_pages(&runs[i]);
-	if (total == 0)
-		return KERN_INVALID_ARGUMENT;
-	spin_lock(&dom->lock);		/* interrupts off: this hart's magazine is ours */
-	if (!iommu_cache_take_locked(dom, total, runs[0].pa, &page)) {
-		spin_unlock(&dom->lock);
-		/* A range of 64 KiB or more shares its first page's phase in 64 KiB (Svnapot). */
-		kr = iommu_iova_alloc(dom, total, total >= NAPOT_64K_PAGES ? NAPOT_64K_PAGES : 1,
-				      atop(runs[0].pa) % NAPOT_64K_PAGES, &page);
-		if (kr != KERN_SUCCESS)
-			return kr;
-		spin_lock(&dom->lock);
-	}
-	at = ptoa(page);
 	for (uint32_t i = 0; i < nruns && ok; i++) {
 		uint64_t len = ptoa(run_pages(&runs[i]));
 
 		ok = pt_enter_locked(dom, at, trunc_page(runs[i].pa), len, prot);
 		at += len;
 	}
-	if (!ok)
-		pt_clear_locked(dom, ptoa(page), at - ptoa(page));
+	return ok;
+}
+
+/* pt_enter_page_locked: pt_enter_locked of one page, kept small for the usual DMA of a page. */
+static inline bool pt_enter_page_locked(struct iommu_domain *dom, uint64_t iova, uint64_t pa,
+					int prot)
+{
+	uint64_t table;
+	pt_entry_t *pte = pt_leaf(dom, iova, true, &table);
+
+	if (!pte)
+		return false;
+	KASSERT(!(*pte & PTE_V), "iommu: i/o address 0x%lx mapped twice", iova);
+	__atomic_store_n(pte, PA_TO_PTE(pa) | pt_bits(prot), __ATOMIC_RELAXED);
+	dom->stats.mapped_pages++;
+	return true;
+}
+
+/*
+ * iommu_map_fresh: I/O addresses from the arena for a map this hart's
+ * cache could not serve.  => [D] held on entry; KERN_SUCCESS with it held
+ * again, or the arena's error with it dropped
+ */
+static __attribute__((noinline)) kern_return_t iommu_map_fresh(struct iommu_domain *dom,
+							       uint64_t total, uint64_t first_pa,
+							       uint64_t *page)
+{
+	kern_return_t kr;
+
+	spin_unlock(&dom->lock);
+	/* A range of 64 KiB or more shares its first page's phase in 64 KiB (Svnapot). */
+	kr = iommu_iova_alloc(dom, total, total >= NAPOT_64K_PAGES ? NAPOT_64K_PAGES : 1,
+			      atop(first_pa) % NAPOT_64K_PAGES, page);
+	if (kr == KERN_SUCCESS)
+		spin_lock(&dom->lock);
+	return kr;
+}
+
+kern_return_t iommu_map(struct iommu_domain *dom, const struct iommu_run *runs, uint32_t nruns,
+			int prot, uint64_t *iova, uint64_t *npages)
+{
+	uint64_t total = 0, page;
+	kern_return_t kr;
+	bool ok;
+
+	for (uint32_t i = 0; i < nruns; i++)
+		total += run_pages(&runs[i]);
+	if (total == 0)
+		return KERN_INVALID_ARGUMENT;
+	spin_lock(&dom->lock);		/* interrupts off: this hart's magazine is ours */
+	if (!iommu_cache_take_locked(dom, total, runs[0].pa, &page) &&
+	    (kr = iommu_map_fresh(dom, total, runs[0].pa, &page)) != KERN_SUCCESS)
+		return kr;
+	if (total == 1)
+		ok = pt_enter_page_locked(dom, ptoa(page), trunc_page(runs[0].pa), prot);
+	else if (nruns == 1)
+		ok = pt_enter_locked(dom, ptoa(page), trunc_page(runs[0].pa), ptoa(total), prot);
+	else
+		ok = pt_enter_runs_locked(dom, ptoa(page), runs, nruns, prot);
+	if (!ok)	/* what was entered before a table could not be had (the rest is clear) */
+		pt_clear_locked(dom, ptoa(page), ptoa(total));
 	spin_unlock(&dom->lock);
 	if (!ok) {
 		iommu_iova_put(dom, page, total);	/* never reachable: no invalidation needed */
