@@ -293,7 +293,8 @@ struct thread *thread_create(const char *name, void (*entry)(void *), void *arg,
 	vm_offset_t base;
 	struct thread *t;
 
-	if (affinity != THREAD_ANY_HART && (affinity < 0 || affinity >= hart_count))
+	if (affinity != THREAD_ANY_HART && (affinity < 0 || affinity >= hart_count ||
+					    !__atomic_load_n(&harts[affinity].online, __ATOMIC_ACQUIRE)))
 		return NULL;
 	spin_lock(&sched_lock);
 	t = thread_slot_alloc_locked(name, affinity);	/* not runnable yet: nobody looks further */

@@ -82,8 +82,9 @@ void thread_idle_loop(void) __attribute__((noreturn));
 /*
  * thread_create: a runnable thread running entry(arg) on a stack of its
  * own with a guard page below it.  => may sleep (for the stack)
- * => affinity is a hart index or THREAD_ANY_HART
- * => NULL if THREAD_MAX threads exist or no memory for the stack
+ * => affinity is the index of an online hart or THREAD_ANY_HART
+ * => NULL if THREAD_MAX threads exist, no memory for the stack or the
+ *    hart is not online (the thread would never run)
  */
 struct thread *thread_create(const char *name, void (*entry)(void *), void *arg, int affinity);
 /*

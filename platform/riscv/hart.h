@@ -20,6 +20,8 @@
 #define HART_ESTACK_TOP		(HART_TLS_SIZE + 24)
 
 #define HART_MAX 16
+/* Hart ids below this find their struct hart in boot_mailbox[hartid] (start.S). */
+#define BOOT_MAILBOXES 16
 
 #ifndef __ASSEMBLER__
 #include <stdbool.h>

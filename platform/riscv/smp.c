@@ -1,7 +1,11 @@
 /*
  * smp.c: see smp.h.
  */
+#include <string.h>
+
 #include "kern/kernel.h"
+#include "kern/boot.h"
+#include "kern/cmdline.h"
 #include "vm/pmap.h"
 #include "kern/spinlock.h"
 #include "kern/thread.h"
@@ -33,8 +37,7 @@ struct smp_call_slot {
 };
 static struct smp_call_slot smp_calls[HART_MAX];
 
-extern char secondary_start[];
-#define BOOT_MAILBOXES	16	/* as start.S */
+extern char _start[], secondary_start[];
 extern uint64_t boot_mailbox[BOOT_MAILBOXES];
 extern char boot_stack_top[];
 
@@ -87,10 +90,26 @@ void kmain_secondary(uint64_t hartid, struct hart *h)
 	thread_idle_loop();
 }
 
+TUNABLE_TEXT(tunable_stale_start, "smp.stale_start", "entry|opaque", "entry|opaque", "none",
+	     "(tests) start the harts as OpenSBI 1.1 may when they wake early: at the boot "
+	     "entry, or at the secondary entry with the DTB's address as their opaque value");
+
+/* smp_start_entry: where hart_start sends a hart, and with what (*opaque). */
+static uint64_t smp_start_entry(struct hart *h, uint64_t *opaque)
+{
+	char stale[8];
+
+	*opaque = (uint64_t)h;
+	if (!tunable_text(&tunable_stale_start, stale, sizeof(stale)))
+		return KIMG_TO_PHYS(secondary_start);
+	*opaque = boot.dtb_pa;
+	return strcmp(stale, "entry") == 0 ? KIMG_TO_PHYS(_start) : KIMG_TO_PHYS(secondary_start);
+}
+
 static bool smp_start_one(struct hart *h)
 {
 	vm_page_t stack = vm_page_alloc_contig(THREAD_STACK_SIZE / PAGE_SIZE, 1);
-	uint64_t deadline;
+	uint64_t deadline, entry, opaque;
 	struct sbiret r;
 
 	if (!stack)
@@ -98,16 +117,18 @@ static bool smp_start_one(struct hart *h)
 	h->kstack_top = (uint64_t)pmap_direct_map(stack->phys_addr) + THREAD_STACK_SIZE;
 	h->pmap_active = kernel_pmap;
 	/*
-	 * A hart that arrived at the boot entry on its own waits there for its
-	 * mailbox (start.S).  SBI then refuses hart_start (it runs), or, if
-	 * its books still say the hart is stopped, accepts a start the hart
-	 * never sees (a boot under load had hart 1 "started but never
-	 * online").  Written first, the mailbox lets it go either way; a hart
-	 * started the usual way never reads it.
+	 * OpenSBI 1.1's hart_start marks the hart START_PENDING before it
+	 * stores the start address and opaque value; a hart that wakes in
+	 * between jumps with stale ones, to the boot entry (where it waits
+	 * for its mailbox, start.S) or to secondary_start with the DTB's
+	 * address as its opaque value.  The mailbox, written first, hands
+	 * it its struct hart either way.  If its books still say "running"
+	 * SBI refuses the start, which the mailbox has already done.
 	 */
 	if (h->hartid < BOOT_MAILBOXES)
 		__atomic_store_n(&boot_mailbox[h->hartid], (uint64_t)h, __ATOMIC_RELEASE);
-	r = sbi_hart_start(h->hartid, KIMG_TO_PHYS(secondary_start), (uint64_t)h);
+	entry = smp_start_entry(h, &opaque);
+	r = sbi_hart_start(h->hartid, entry, opaque);
 	if (r.error == SBI_ERR_ALREADY_AVAILABLE && h->hartid < BOOT_MAILBOXES)
 		r.error = 0;
 	if (r.error) {

@@ -22,7 +22,6 @@
 #define PTE_FLAGS_RWX	0xef	/* V R W X G A D */
 #define PTE_FLAGS_RW	0xe7	/* V R W G A D */
 #define SATP_SV39	(8 << 60)
-#define BOOT_MAILBOXES	16	/* hart ids that can be handed a struct hart (as smp.c) */
 
 	.section .text.boot, "ax"
 	.option norvc
@@ -42,11 +41,11 @@ _start:
 
 boot_entry:
 	/*
-	 * Only the first hart to arrive boots.  Under heavy host load QEMU
-	 * and OpenSBI 1.1 have been seen to release a second hart here while
-	 * the first was still booting; it would share the boot stack.  It
-	 * waits instead for the boot hart to hand it its struct hart through
-	 * boot_mailbox[hartid] (SBI then refuses hart_start: it is running).
+	 * Only the first hart to arrive boots.  A hart that OpenSBI 1.1
+	 * releases before hart_start has stored its start address comes
+	 * here too (see secondary_start); it would share the boot stack.
+	 * It waits instead for the boot hart to hand it its struct hart
+	 * through boot_mailbox[hartid].
 	 */
 	lla	t0, boot_lottery
 	li	t1, 1
@@ -99,24 +98,34 @@ boot_loser:
 	lla	t0, boot_mailbox
 	slli	t1, a0, 3
 	add	t0, t0, t1
-1:	ld	a1, 0(t0)
-	bnez	a1, 3f
+1:	ld	t1, 0(t0)
+	bnez	t1, secondary_start
 	.4byte	0x0100000f		/* pause */
 	j	1b
 2:	wfi
 	j	2b
-3:	fence	r, r			/* kernel_satp was written before the mailbox */
-	j	secondary_start
 
 /*
  * Secondary harts: a0 = hart id, a1 = kernel virtual address of their struct
  * hart, which holds the stack top; the final kernel satp is in
  * kernel_satp (written by the boot hart before hart_start).
+ *
+ * A hart with a mailbox takes its struct hart from there, not from a1:
+ * OpenSBI 1.1's hart_start marks the hart START_PENDING before it stores
+ * the start address and opaque value, so a hart released in between can
+ * arrive here with the new address but the old a1 (the DTB's address).
  */
 	.globl secondary_start
 	.balign 4
 secondary_start:
-	ld	a2, kernel_satp
+	li	t1, BOOT_MAILBOXES
+	bgeu	a0, t1, 1f
+	lla	t0, boot_mailbox
+	slli	t1, a0, 3
+	add	t0, t0, t1
+	ld	a1, 0(t0)
+	fence	r, r			/* kernel_satp was written before the mailbox */
+1:	ld	a2, kernel_satp
 	ld	a3, secondary_high_addr
 	j	paging_enable
 

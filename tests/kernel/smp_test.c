@@ -11,6 +11,9 @@
 
 KTEST_RUN(smp_4, "test=smp expect_harts=4", "-m 256M -smp 4");
 KTEST_RUN(smp_3, "test=smp expect_harts=3", "-m 128M -smp 3");
+/* Harts that OpenSBI 1.1 released with stale start values still come online. */
+KTEST_RUN(smp_stale_entry, "test=smp expect_harts=3 smp.stale_start=entry", "-m 128M -smp 3");
+KTEST_RUN(smp_stale_opaque, "test=smp expect_harts=3 smp.stale_start=opaque", "-m 128M -smp 3");
 
 KTEST(smp, all_harts_online)
 {
