@@ -52,6 +52,7 @@ struct pr_worker {
 	uint32_t set;			/* working sets made so far (soak) */
 	uint64_t x;			/* xorshift state */
 	uint64_t calls, verified, mismatches, shortages, failures;
+	uint64_t unreadable;		/* of the mismatches: words copyin/copyout could not reach */
 	kern_return_t first_failure;
 	const char *failed_call;
 };
@@ -89,14 +90,28 @@ static bool pr_kr(struct pr_worker *w, const char *call, kern_return_t kr)
 }
 
 /* pr_check: the first word of npages pages at va (the thread's map) against those of page p0. */
+/*
+ * pr_word_check: the word at va is want; a mismatch counts, the first one
+ * reported (an unreachable word, a failed fault, apart from a wrong one).
+ */
+static void pr_word_check(struct pr_worker *w, vm_offset_t va, uint64_t want)
+{
+	uint64_t v = 0;
+	int err = copyin((const void *)va, &v, sizeof(v));
+
+	if (!err && v == want)
+		return;
+	w->unreadable += err != 0;
+	if (w->mismatches++ == 0)
+		ktest_report("worker %u: 0x%lx: %s (0x%lx, expected 0x%lx)\n", w->id, va,
+			     err ? "copyin failed" : "wrong word", v, want);
+}
+
 static void pr_check(struct pr_worker *w, vm_offset_t va, uint64_t p0, uint64_t npages)
 {
 	for (uint64_t i = 0; i < npages; i++) {
-		uint64_t v = 0;
-
 		w->verified++;
-		if (copyin((const void *)(va + ptoa(i)), &v, sizeof(v)) != 0 || v != pr_word(w, p0 + i))
-			w->mismatches++;
+		pr_word_check(w, va + ptoa(i), pr_word(w, p0 + i));
 	}
 }
 
@@ -121,7 +136,10 @@ static void pr_fill(struct pr_worker *w, vm_offset_t va, vm_size_t size)
 	for (vm_offset_t o = 0; o < size; o += PAGE_SIZE) {
 		uint64_t v = pr_word(w, atop(va + o - PR_BASE));
 
-		w->mismatches += copyout(&v, (void *)(va + o), sizeof(v)) != 0;
+		if (copyout(&v, (void *)(va + o), sizeof(v)) != 0) {
+			w->mismatches++;
+			w->unreadable++;
+		}
 	}
 }
 
@@ -136,7 +154,7 @@ static void pr_allocate(struct pr_worker *w)
 		copyout(&v, (void *)(a + o), sizeof(v));
 	for (vm_offset_t o = 0; o < PR_PIECE; o += PAGE_SIZE) {
 		w->verified++;
-		w->mismatches += copyin((const void *)(a + o), &v, sizeof(v)) != 0 || v != 0x77;
+		pr_word_check(w, a + o, 0x77);
 	}
 	pr_kr(w, "vm_deallocate", vm_deallocate(w->map, a, PR_PIECE));
 }
@@ -318,7 +336,7 @@ KTEST(pressure, every_call_against_three_times_ram)
 	static struct pr_worker w[PR_WORKERS];
 	struct thread *t[PR_WORKERS];
 	struct default_pager_stats before, after;
-	uint64_t calls = 0, verified = 0, mismatches = 0, shortages = 0, failures = 0;
+	uint64_t calls = 0, verified = 0, mismatches = 0, shortages = 0, failures = 0, unreadable = 0;
 	uint64_t objects0 = vm_object_count(), lost0 = virtq_interrupts_lost();
 
 	ASSERT_TRUE(vm_pager_default != NULL);
@@ -335,6 +353,7 @@ KTEST(pressure, every_call_against_three_times_ram)
 		calls += w[i].calls;
 		verified += w[i].verified;
 		mismatches += w[i].mismatches;
+		unreadable += w[i].unreadable;
 		shortages += w[i].shortages;
 		failures += w[i].failures;
 		if (w[i].failed_call)
@@ -345,9 +364,10 @@ KTEST(pressure, every_call_against_three_times_ram)
 	}
 	default_pager_stats(&after);
 	ktest_report("%d workers, %lu MiB each (RAM %lu MiB): %lu calls, %lu shortages, %lu other "
-		     "failures; %lu words verified, %lu mismatches; %lu paged out, %lu paged in\n",
+		     "failures; %lu words verified, %lu mismatches (%lu unreachable); %lu paged out, "
+		     "%lu paged in\n",
 		     nworkers, ptoa(npages) >> 20, ram >> 20, calls, shortages, failures, verified,
-		     mismatches, after.pageouts - before.pageouts, after.pageins - before.pageins);
+		     mismatches, unreadable, after.pageouts - before.pageouts, after.pageins - before.pageins);
 	EXPECT_EQ(shortages, 0);
 	EXPECT_EQ(failures, 0);
 	EXPECT_EQ(virtq_interrupts_lost() - lost0, 0);	/* the swap disk's interrupts all came */
