@@ -640,6 +640,7 @@ void thread_idle_loop(void)
 			sched();
 		}
 		spin_unlock(&sched_lock);
+		timer_check();
 		if (!h->need_resched)
 			wfi();
 		intr_enable();

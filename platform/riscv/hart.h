@@ -54,7 +54,8 @@ struct hart {
 	uint64_t ipi_count;		/* [h] IPIs taken */
 	uint64_t ticks;			/* [h] timer interrupts taken */
 	uint64_t external_irqs;		/* [h] PLIC sources claimed */
-	uint64_t next_tick;		/* [h] stimecmp value of the next tick */
+	uint64_t next_tick;		/* [h] stimecmp value of the next tick ([a] to others) */
+	uint64_t tick_woken;		/* [a] when another hart last woke it over a late tick */
 } __attribute__((aligned(64)));
 
 _Static_assert(__builtin_offsetof(struct hart, kstack_top) == HART_KSTACK_TOP, "hart layout");

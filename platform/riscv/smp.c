@@ -253,6 +253,8 @@ void ipi_interrupt(void)
 		smp_call_run(h);
 	if (reasons & IPI_RESCHED)
 		h->need_resched = true;
+	if (reasons & IPI_PING)
+		timer_check();		/* a ticking hart may have woken us over a late tick */
 }
 
 void smp_call(int target, void (*fn)(void *), void *arg)

@@ -7,6 +7,7 @@
 #include "platform/riscv/hart.h"
 #include "platform/riscv/riscv.h"
 #include "platform/riscv/sbi.h"
+#include "platform/riscv/smp.h"
 #include "platform/riscv/timer.h"
 #include "platform/riscv/trap.h"
 
@@ -14,6 +15,7 @@ static uint64_t timer_hz;
 static uint64_t timer_tick_period;
 static bool timer_sstc;
 static uint64_t timer_deadline_fires;	/* interrupts that came before the tick */
+static uint64_t timer_lost;		/* [a] ticks raised again by timer_check */
 
 void timer_init(uint64_t timebase_freq, bool has_sstc)
 {
@@ -31,6 +33,11 @@ uint64_t timer_now(void)
 uint64_t timer_deadline_interrupts(void)
 {
 	return __atomic_load_n(&timer_deadline_fires, __ATOMIC_RELAXED);
+}
+
+uint64_t timer_lost_interrupts(void)
+{
+	return __atomic_load_n(&timer_lost, __ATOMIC_RELAXED);
 }
 
 uint64_t timer_freq(void)
@@ -64,6 +71,42 @@ static void timer_program(uint64_t when)
 static void timer_rearm(struct hart *h)
 {
 	timer_program(MIN(h->next_tick, thread_next_deadline()));
+}
+
+/*
+ * Under QEMU 7.2 with Sstc a hart's timer interrupt has been seen lost for
+ * good: stimecmp seconds behind time, sip.STIP clear, the hart asleep in
+ * wfi and every timed sleep on the machine overdue.  Writing stimecmp
+ * again raises it.
+ */
+void timer_check(void)
+{
+	struct hart *h = hart_self();
+
+	if (timer_now() < h->next_tick + timer_tick_period || (csr_read(sip) & SIE_STIE) ||
+	    !(csr_read(sie) & SIE_STIE))	/* pending, or ticks off (benchmarks) */
+		return;
+	__atomic_fetch_add(&timer_lost, 1, __ATOMIC_RELAXED);
+	timer_rearm(h);
+}
+
+/*
+ * timer_wake_late: wake (to timer_check) each other hart whose tick is
+ * two periods late, at most once a period each: asleep in wfi on a lost
+ * interrupt, it would not look by itself.
+ */
+static void timer_wake_late(struct hart *self, uint64_t now)
+{
+	for (int i = 0; i < hart_count; i++) {
+		struct hart *h = &harts[i];
+
+		if (h == self || !__atomic_load_n(&h->online, __ATOMIC_RELAXED) ||
+		    now < __atomic_load_n(&h->next_tick, __ATOMIC_RELAXED) + 2 * timer_tick_period ||
+		    now < __atomic_load_n(&h->tick_woken, __ATOMIC_RELAXED) + timer_tick_period)
+			continue;
+		__atomic_store_n(&h->tick_woken, now, __ATOMIC_RELAXED);
+		smp_ipi_send(i, IPI_PING);
+	}
 }
 
 void timer_init_hart(void)
@@ -103,7 +146,8 @@ void timer_interrupt(struct trap_frame *tf)
 	(void)tf;
 	if (now >= h->next_tick) {
 		h->ticks++;
-		h->next_tick = now + timer_tick_period;
+		__atomic_store_n(&h->next_tick, now + timer_tick_period, __ATOMIC_RELAXED);
+		timer_wake_late(h, now);
 	} else {
 		__atomic_fetch_add(&timer_deadline_fires, 1, __ATOMIC_RELAXED);
 	}

@@ -29,6 +29,15 @@ uint64_t timer_deadline_interrupts(void);
  * => interrupts off
  */
 void timer_pause(uint64_t ns);
+/*
+ * timer_check: if this hart's tick is a period late and not pending, its
+ * interrupt was lost: raise it again (counted by timer_lost_interrupts).
+ * The idle loop calls it before wfi, the IPI handler on IPI_PING; a
+ * hart whose tick is late gets one from the next hart that ticks.
+ * => interrupts off
+ */
+void timer_check(void);
+uint64_t timer_lost_interrupts(void);
 /* timer_deadline_hint: make this hart's timer fire no later than `deadline`. */
 void timer_deadline_hint(uint64_t deadline);
 

@@ -338,6 +338,7 @@ KTEST(pressure, every_call_against_three_times_ram)
 	struct default_pager_stats before, after;
 	uint64_t calls = 0, verified = 0, mismatches = 0, shortages = 0, failures = 0, unreadable = 0;
 	uint64_t objects0 = vm_object_count(), lost0 = virtq_interrupts_lost();
+	uint64_t ticks_lost0 = timer_lost_interrupts();
 
 	ASSERT_TRUE(vm_pager_default != NULL);
 	default_pager_stats(&before);
@@ -365,9 +366,10 @@ KTEST(pressure, every_call_against_three_times_ram)
 	default_pager_stats(&after);
 	ktest_report("%d workers, %lu MiB each (RAM %lu MiB): %lu calls, %lu shortages, %lu other "
 		     "failures; %lu words verified, %lu mismatches (%lu unreachable); %lu paged out, "
-		     "%lu paged in\n",
+		     "%lu paged in; %lu lost timer interrupts raised again\n",
 		     nworkers, ptoa(npages) >> 20, ram >> 20, calls, shortages, failures, verified,
-		     mismatches, unreadable, after.pageouts - before.pageouts, after.pageins - before.pageins);
+		     mismatches, unreadable, after.pageouts - before.pageouts, after.pageins - before.pageins,
+		     timer_lost_interrupts() - ticks_lost0);
 	EXPECT_EQ(shortages, 0);
 	EXPECT_EQ(failures, 0);
 	EXPECT_EQ(virtq_interrupts_lost() - lost0, 0);	/* the swap disk's interrupts all came */

@@ -36,6 +36,28 @@ KTEST(timer, ticks_advance_on_every_hart)
 	}
 }
 
+static void timer_lose_tick(void *unused)
+{
+	(void)unused;
+	csr_write(stimecmp, UINT64_MAX);	/* as if the comparator had lost its interrupt */
+}
+
+/*
+ * A hart whose timer interrupt is lost, idle in wfi, is woken by a hart
+ * that still ticks and raises its tick again (timer_check).
+ */
+KTEST(timer, lost_tick_is_raised_again)
+{
+	uint64_t lost = timer_lost_interrupts(), before;
+
+	ASSERT_TRUE(timer_uses_sstc() && hart_count >= 2);
+	smp_call(1, timer_lose_tick, NULL);
+	before = harts[1].ticks;
+	thread_sleep_ns(200 * MS);
+	EXPECT_GE(harts[1].ticks, before + 5);
+	EXPECT_GT(timer_lost_interrupts(), lost);
+}
+
 KTEST(timer, sleep_lasts_as_asked)
 {
 	static const uint64_t ms[] = { 1, 3, 20, 55 };
