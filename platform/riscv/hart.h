@@ -56,6 +56,7 @@ struct hart {
 	uint64_t external_irqs;		/* [h] PLIC sources claimed */
 	uint64_t next_tick;		/* [h] stimecmp value of the next tick ([a] to others) */
 	uint64_t tick_woken;		/* [a] when another hart last woke it over a late tick */
+	uint32_t start_stage;		/* [a] how far kmain_secondary got (smp_start_one reports it) */
 } __attribute__((aligned(64)));
 
 _Static_assert(__builtin_offsetof(struct hart, kstack_top) == HART_KSTACK_TOP, "hart layout");

@@ -82,11 +82,14 @@ void smp_init_boot(const struct platform_info *info, uint32_t boot_hartid)
 void kmain_secondary(uint64_t hartid, struct hart *h)
 {
 	(void)hartid;
+	__atomic_store_n(&h->start_stage, 1, __ATOMIC_RELEASE);
 	trap_init_hart();
 	thread_init_hart(h);
+	__atomic_store_n(&h->start_stage, 2, __ATOMIC_RELEASE);
 	plic_init_hart();
 	csr_set(sie, SIE_SSIE);
 	timer_init_hart();
+	__atomic_store_n(&h->start_stage, 3, __ATOMIC_RELEASE);
 	thread_idle_loop();
 }
 
@@ -139,8 +142,13 @@ static bool smp_start_one(struct hart *h)
 	deadline = timer_now() + timer_ns_to_ticks(SMP_START_TIMEOUT_NS);
 	while (!__atomic_load_n(&h->online, __ATOMIC_ACQUIRE) && timer_now() < deadline)
 		;
-	if (!h->online)
-		kprintf("smp: hart %u started but never came online\n", h->hartid);
+	if (!h->online) {
+		/* HSM status 2 (start pending): the firmware never let it go. */
+		r = sbi_hart_get_status(h->hartid);
+		kprintf("smp: hart %u started but never came online (HSM status %ld, kmain_secondary "
+			"stage %u of 3)\n", h->hartid, r.error ? r.error : (long)r.value,
+			__atomic_load_n(&h->start_stage, __ATOMIC_ACQUIRE));
+	}
 	return h->online;
 }
 

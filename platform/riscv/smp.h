@@ -13,7 +13,7 @@
 #define IPI_RESCHED	(1ul << 0)	/* run the scheduler at the next chance */
 #define IPI_CALL	(1ul << 1)	/* run the function in the hart's call slot */
 #define IPI_STOP	(1ul << 2)	/* park forever with interrupts off (panic) */
-#define IPI_PING	(1ul << 3)	/* only count it (tests, benchmarks, acknowledgements) */
+#define IPI_PING	(1ul << 3)	/* wake, count it, look at the tick (timer_check) */
 #define IPI_TLB		(1ul << 4)	/* serve TLB shootdown requests (tlb.c) */
 
 /*
