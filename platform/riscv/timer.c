@@ -122,7 +122,14 @@ void timer_pause(uint64_t ns)
 {
 	uint64_t was;
 
-	if (!timer_sstc)
+	/*
+	 * wfi ends only for an interrupt its enable bit lets through (even
+	 * with interrupts off): with the tick masked, a started hart before
+	 * timer_init_hart or any hart under kbench_ticks(false), the timer
+	 * could not end the pause and it lasted until some IPI came (a hart
+	 * spinning for sched_lock in thread_init_hart never came online).
+	 */
+	if (!timer_sstc || !(csr_read(sie) & SIE_STIE))
 		return;			/* the SBI timer cannot be read back */
 	was = csr_read(stimecmp);
 	csr_write(stimecmp, MIN(was, timer_now() + timer_ns_to_ticks(ns)));

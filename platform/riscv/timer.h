@@ -25,7 +25,8 @@ uint64_t timer_deadline_interrupts(void);
  * pending (taken or not); nothing of the hart's timer changes.  For a
  * spin that has gone on long enough to suspect the hart it waits for is
  * not being run at all (QEMU's -icount runs harts in turn, one at a
- * time, each until it stops).  Without Sstc, returns at once.
+ * time, each until it stops).  Without Sstc, or with the tick masked
+ * (sie.STIE clear: the timer could not end the wait), returns at once.
  * => interrupts off
  */
 void timer_pause(uint64_t ns);

@@ -58,6 +58,62 @@ KTEST(timer, lost_tick_is_raised_again)
 	EXPECT_GT(timer_lost_interrupts(), lost);
 }
 
+struct pause_masked {
+	uint64_t ticks;			/* how long the pause lasted */
+};
+
+/* With the tick masked on this hart, pause: only the timer should end it. */
+static void timer_pause_masked(void *arg)
+{
+	struct pause_masked *p = arg;
+	uint64_t t0;
+
+	intr_push_off();
+	csr_clear(sie, SIE_STIE);
+	t0 = timer_now();
+	timer_pause(20 * 1000);
+	p->ticks = timer_now() - t0;
+	csr_set(sie, SIE_STIE);
+	intr_pop_off();
+}
+
+/*
+ * Two seconds on, an IPI ends a pause that nothing else would end; until
+ * then this hart takes no interrupt, so its tick does not wake hart 0
+ * either (timer_check's watch), as no tick wakes a hart not yet online.
+ */
+static void timer_ping_hart0_later(void *unused)
+{
+	uint64_t t0 = timer_now();
+
+	(void)unused;
+	intr_push_off();
+	while (timer_now() - t0 < timer_ns_to_ticks(2000 * MS))
+		smp_spin_poll();	/* serve shootdowns meanwhile */
+	smp_ipi_send(0, IPI_PING);
+	intr_pop_off();
+}
+
+/*
+ * A pause with the tick masked (a started hart before its timer is set up
+ * spins on sched_lock so) returns at once instead of waiting in wfi for an
+ * interrupt that is not enabled.
+ */
+KTEST(timer, pause_with_tick_masked_returns)
+{
+	struct pause_masked p = { .ticks = 0 };
+	struct thread *pauser, *pinger;
+
+	ASSERT_TRUE(hart_count >= 2);
+	pinger = thread_create("pinger", timer_ping_hart0_later, NULL, 1);
+	ASSERT_TRUE(pinger != NULL);
+	pauser = thread_create("pauser", timer_pause_masked, &p, 0);
+	ASSERT_TRUE(pauser != NULL);
+	thread_join(pauser);
+	thread_join(pinger);
+	EXPECT_LT(p.ticks, timer_ns_to_ticks(500 * MS));
+}
+
 KTEST(timer, sleep_lasts_as_asked)
 {
 	static const uint64_t ms[] = { 1, 3, 20, 55 };
