@@ -49,7 +49,8 @@ static struct spinlock dp_lock = SPINLOCK_INIT("default_pager");
 static struct dp_block *dp_hash[DP_HASH_BUCKETS];	/* [d] */
 static struct swap_segment dp_segments[DP_MAX_SEGMENTS];	/* [d] */
 static struct default_pager_stats dp_stats;	/* [d] */
-static int dp_next_segment;			/* [d] round robin for new clusters */
+static int dp_slots;				/* [d] one past the last slot of the pool in use */
+static int dp_next_segment;			/* [d] round robin for new clusters, below dp_slots */
 static struct zone dp_block_zone = ZONE_INIT("dp_block", sizeof(struct dp_block));
 static struct zone dp_object_zone = ZONE_INIT("dp_object", sizeof(struct dp_object));
 
@@ -159,13 +160,18 @@ static void dp_block_trim_locked(struct dp_block *b)
 	dp_block_set_cluster_locked(b, 0);
 }
 
-/* dp_cluster_alloc_locked: a free cluster for one block; its first slot code, 0 if none. */
+/*
+ * dp_cluster_alloc_locked: a free cluster for one block, from the segments
+ * in turn; its first slot code, 0 if none.  The turn goes round the slots
+ * up to the last one in use (dp_slots), not the whole table: its cost
+ * does not depend on DP_MAX_SEGMENTS.
+ */
 static uint64_t dp_cluster_alloc_locked(void)
 {
 	LOCK_ASSERT(spin_held(&dp_lock), "dp_cluster_alloc_locked: dp_lock not held");
 
-	for (int tries = 0; tries < DP_MAX_SEGMENTS; tries++) {
-		int i = (dp_next_segment + tries) % DP_MAX_SEGMENTS;
+	for (int tries = 0; tries < dp_slots; tries++) {
+		int i = (dp_next_segment + tries) % dp_slots;
 		struct swap_segment *seg = &dp_segments[i];
 
 		if (!seg->in_use || seg->draining || !seg->free_clusters)
@@ -178,7 +184,7 @@ static uint64_t dp_cluster_alloc_locked(void)
 			seg->state[c] = DP_CLUSTER_OWNED;
 			seg->free_clusters--;
 			seg->cursor = c + 1;
-			dp_next_segment = (i + 1) % DP_MAX_SEGMENTS;
+			dp_next_segment = (i + 1) % dp_slots;
 			return dp_code(i, c * DP_CLUSTER_PAGES);
 		}
 	}
@@ -1075,6 +1081,7 @@ kern_return_t default_pager_add_segment(const char *name, const struct swap_segm
 					      .in_use = true };
 		strncpy(seg->name, name, sizeof(seg->name) - 1);
 		dp_stats.segments++;
+		dp_slots = MAX(dp_slots, (int)(seg - dp_segments) + 1);
 	}
 	spin_unlock(&dp_lock);
 	if (!seg) {
@@ -1319,6 +1326,17 @@ kern_return_t default_pager_drain_cancel(struct swap_segment *seg)
 	return kr;
 }
 
+/* dp_slots_trim_locked: a slot was let go: dp_slots ends at the last one still in use. */
+static void dp_slots_trim_locked(void)
+{
+	LOCK_ASSERT(spin_held(&dp_lock), "dp_slots_trim_locked: dp_lock not held");
+
+	while (dp_slots > 0 && !dp_segments[dp_slots - 1].in_use)
+		dp_slots--;
+	if (dp_next_segment >= dp_slots)
+		dp_next_segment = 0;
+}
+
 kern_return_t default_pager_remove_segment(struct swap_segment *seg)
 {
 	const struct swap_segment_ops *ops = NULL;
@@ -1336,6 +1354,7 @@ kern_return_t default_pager_remove_segment(struct swap_segment *seg)
 		dev = seg->dev;
 		used = seg->used;
 		seg->in_use = false;
+		dp_slots_trim_locked();
 		dp_stats.segments--;
 		dp_stats.segments_removed++;
 	}

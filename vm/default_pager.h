@@ -29,7 +29,7 @@
 #include "vm/vm_page.h"
 
 #define DP_CLUSTER_PAGES	16
-#define DP_MAX_SEGMENTS		16
+#define DP_MAX_SEGMENTS		32	/* the pool's segments at most: swap disks and swap files */
 #define DP_NAME_MAX		32
 
 /*

@@ -47,7 +47,7 @@
 
 #define VIRTIO_BLK_SECTOR	512
 #define VIRTIO_BLK_ID_BYTES	20
-#define VIRTIO_BLK_MAX_DEVICES	16	/* a swap pool of whole disks (DP_MAX_SEGMENTS) */
+#define VIRTIO_BLK_MAX_DEVICES	31	/* a device in every slot of PCI bus 0 but the host bridge's */
 #define VIRTIO_BLK_QUEUE_MAX	256
 
 enum virtio_blk_op {

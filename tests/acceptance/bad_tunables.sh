@@ -24,7 +24,7 @@ for want in \
 	"cmdline: iommu.policy=lazy is not one of strict|deferred: ignored" \
 	"cmdline: iommu.ddt=7 is outside 1 to 3: using 3" \
 	"cmdline: swapfile.size=1 is outside 64K to 1T: using 64K" \
-	"cmdline: swapfile.max=0 is outside 1 to 16: using 1" \
+	"cmdline: swapfile.max=0 is outside 1 to 32: using 1" \
 	"passed, 0 failed"; do
 	grep -qF "$want" "$work/log" || { echo "FAIL: no line \"$want\""; fail=1; }
 done
