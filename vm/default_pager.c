@@ -35,6 +35,8 @@ struct dp_block {
 	uint64_t blkno;				/* [d] object offset / cluster bytes */
 	uint64_t cluster;			/* [d] code of the cluster it writes to, 0 = none */
 	uint32_t writers;			/* [d] writes to that cluster in flight */
+	uint32_t segments;			/* [d] a bit per segment a write of it went to
+						   (never cleared): those its slots name, and more */
 	uint64_t slot[DP_CLUSTER_PAGES];	/* [d] slot codes */
 	uint32_t sum[DP_CLUSTER_PAGES];		/* [d] pmap_page_checksum of what slot[i] holds */
 };
@@ -46,6 +48,8 @@ struct dp_object {
 };
 
 static struct spinlock dp_lock = SPINLOCK_INIT("default_pager");
+_Static_assert(DP_MAX_SEGMENTS <= 32, "dp_block.segments: a bit per segment");
+
 static struct dp_block *dp_hash[DP_HASH_BUCKETS];	/* [d] */
 static struct swap_segment dp_segments[DP_MAX_SEGMENTS];	/* [d] */
 static struct default_pager_stats dp_stats;	/* [d] */
@@ -74,6 +78,12 @@ static uint64_t dp_code_page(uint64_t code)
 static uint64_t dp_code_cluster(uint64_t code)
 {
 	return dp_code_page(code) / DP_CLUSTER_PAGES;
+}
+
+/* dp_code_bit: the bit in dp_block.segments of the segment a (nonzero) code names. */
+static uint32_t dp_code_bit(uint64_t code)
+{
+	return 1u << ((code >> DP_SEG_SHIFT) - 1);
 }
 
 /* dp_cluster_free_locked: cluster c of seg is free again. */
@@ -566,6 +576,8 @@ static const struct vm_pager_ops dp_ops;
  * dp_block_cluster: the cluster block blkno of object writes to, made on
  * first use (with the object's record), or when the old one went bad or
  * its segment is being drained; held as in flight until dp_block_written.
+ * Its segment joins the block's segments: every code dp_record stores
+ * comes from here, and the block lives while the write is in flight.
  * => nothing locked; 0 if memory or the pool ran out
  */
 static uint64_t dp_block_cluster(vm_object_t object, uint64_t blkno)
@@ -595,6 +607,7 @@ static uint64_t dp_block_cluster(vm_object_t object, uint64_t blkno)
 		cluster = b->cluster;
 		dp_codes_hold_locked(&cluster, 1);
 		b->writers++;
+		b->segments |= dp_code_bit(cluster);	/* before any slot of b names it */
 	}
 	spin_unlock(&dp_lock);
 	mutex_unlock(&object->lock);
@@ -989,6 +1002,7 @@ static void dp_absorb_block_locked(vm_object_t object, struct dp_block *b, vm_ob
 			ob = dp_block_get_locked(object, atop(to) / DP_CLUSTER_PAGES, &spare);
 		}
 		ob->slot[atop(to) % DP_CLUSTER_PAGES] = b->slot[i];	/* the same slot, now object's */
+		ob->segments |= dp_code_bit(b->slot[i]);
 		ob->sum[atop(to) % DP_CLUSTER_PAGES] = b->sum[i];
 		odo->nslots++;
 		b->slot[i] = 0;
@@ -1131,11 +1145,17 @@ static bool dp_segment_valid_locked(const struct swap_segment *seg)
 	return seg >= dp_segments && seg < dp_segments + DP_MAX_SEGMENTS && seg->in_use;
 }
 
-/* dp_block_in_segment_locked: some page of b lives in seg. */
+/*
+ * dp_block_in_segment_locked: some page of b lives in seg.  Only a block
+ * whose slots have ever named seg is looked through: a drain step passes
+ * the blocks of the rest of the pool at the cost of one test each.
+ */
 static bool dp_block_in_segment_locked(const struct dp_block *b, const struct swap_segment *seg)
 {
 	LOCK_ASSERT(spin_held(&dp_lock), "dp_block_in_segment_locked: dp_lock not held");
 
+	if (!(b->segments & 1u << (seg - dp_segments)))
+		return false;
 	for (int i = 0; i < DP_CLUSTER_PAGES; i++)
 		if (b->slot[i] && dp_code_segment(b->slot[i]) == seg)
 			return true;
@@ -1436,10 +1456,27 @@ static int dp_check_segment_locked(const struct swap_segment *seg, uint64_t refs
 	return bad;
 }
 
+/* dp_check_block_segments_locked: every segment b's slots name has its bit in b->segments. */
+static int dp_check_block_segments_locked(const struct dp_block *b,
+					  void (*report)(const char *fmt, ...))
+{
+	LOCK_ASSERT(spin_held(&dp_lock), "dp_check_block_segments_locked: dp_lock not held");
+
+	for (int i = 0; i < DP_CLUSTER_PAGES; i++)
+		if (b->slot[i] && !(b->segments & dp_code_bit(b->slot[i]))) {
+			report("default_pager_check: a block of object %lu holds a page in %s, not in its"
+			       " segments %#x\n", b->object->id, dp_code_segment(b->slot[i])->name,
+			       b->segments);
+			return 1;
+		}
+	return 0;
+}
+
 /*
  * default_pager_check: the slots the object records hold are exactly the
  * pages the clusters count as used; each block's cluster is owned (or
- * bad), and each segment's counts match its clusters.
+ * bad), its segments cover its slots, and each segment's counts match
+ * its clusters.
  */
 int default_pager_check(void (*report)(const char *fmt, ...))
 {
@@ -1451,6 +1488,7 @@ int default_pager_check(void (*report)(const char *fmt, ...))
 		for (struct dp_block *b = dp_hash[h]; b; b = b->hnext) {
 			for (int i = 0; i < DP_CLUSTER_PAGES; i++)
 				recorded += b->slot[i] != 0;
+			bad += dp_check_block_segments_locked(b, report);
 			if (!b->cluster)
 				continue;
 			refs[(b->cluster >> DP_SEG_SHIFT) - 1]++;
