@@ -415,6 +415,7 @@ static void sf_params(void)
 	sf.hold_ns = tunable_number(&tunable_sf_hold) * MS;
 	sf.retry_ns = tunable_number(&tunable_sf_retry) * MS;
 	sf_stats.file_bytes = sf.size;
+	sf_stats.files_max = sf.max;
 	sf.backoff_ns = sf.retry_ns;
 }
 

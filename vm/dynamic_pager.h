@@ -42,6 +42,7 @@ struct swapfile_stats {
 	uint64_t drain_errors;		/* a drain step failed: retried later */
 	uint64_t draining;		/* 1 while a file is being drained */
 	uint64_t file_bytes;		/* size of each file */
+	uint64_t files_max;		/* files at most: swapfile.max, held to the pool's room */
 };
 
 /*

@@ -21,6 +21,16 @@ struct virtio_9p *virtio_9p_find(const char *tag)
 	return NULL;
 }
 
+int virtio_9p_count(void)
+{
+	return ninep_ndevs;
+}
+
+struct virtio_9p *virtio_9p_get(int i)
+{
+	return i >= 0 && i < ninep_ndevs ? ninep_devs[i] : NULL;
+}
+
 static int virtio_9p_errno(kern_return_t kr)
 {
 	return kr == KERN_OPERATION_TIMED_OUT ? P9_ETIMEDOUT : P9_EIO;

@@ -36,5 +36,8 @@ struct virtio_9p {
 int virtio_9p_probe(void);
 /* virtio_9p_find: the share with this mount tag, NULL if none. */
 struct virtio_9p *virtio_9p_find(const char *tag);
+/* virtio_9p_count / virtio_9p_get: the shares attached, in probe order (get: NULL past the end). */
+int virtio_9p_count(void);
+struct virtio_9p *virtio_9p_get(int i);
 
 #endif

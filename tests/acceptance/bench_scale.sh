@@ -23,8 +23,10 @@ data = json.load(open(sys.argv[1]))
 bad = [s["name"] for s in data["series"]
        if len(s["sizes"]) < 2 or len(s["per_op"]) != len(s["sizes"]) or min(s["per_op"]) <= 0
        or s["fitted"] not in ("constant", "log n", "linear", "faster than linear")]
-if len(data["series"]) < 20 or bad:
-    print("FAIL: %d series; malformed: %s" % (len(data["series"]), bad))
+names = {s["name"] for s in data["series"]}
+missing = {"pageout.per_page", "swapfile.pageout.per_page", "swapfile.pagein.per_page"} - names
+if len(data["series"]) < 22 or bad or missing:
+    print("FAIL: %d series; malformed: %s; missing: %s" % (len(data["series"]), bad, sorted(missing)))
     sys.exit(1)
 PY
 else

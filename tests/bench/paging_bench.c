@@ -1,6 +1,8 @@
 /*
  * paging_bench.c: pageout and pagein through the default pager on a
- * virtio-blk swap disk (swap=SERIAL on the command line).
+ * virtio-blk swap disk (swap=SERIAL on the command line), or on the swap
+ * disks and swap files make bench-scale gives it (swapfile=TAG: the
+ * benchmarks first wait for every file the dynamic pager may make).
  *
  * A region is one anonymous object mapped at REGION_BASE in a map of its
  * own; it is filled by zero-fill write faults (page i holds i in its first
@@ -42,6 +44,7 @@
  * read_requests) per MiB paged in by faulting in order over a paged-out
  * region whose entry is VM_BEHAVIOR_SEQUENTIAL.
  */
+#include "drivers/virtio/virtio_9p.h"
 #include "drivers/virtio/virtio_blk.h"
 #include "kern/kernel.h"
 #include "kern/thread.h"
@@ -51,6 +54,7 @@
 #include "tests/bench/kbench.h"
 #include "tests/kernel/region_fixture.h"
 #include "vm/default_pager.h"
+#include "vm/dynamic_pager.h"
 #include "vm/vm.h"
 #include "vm/vm_kern.h"
 #include "vm/vm_pager.h"
@@ -66,6 +70,8 @@ KBENCH_RUN(paging, "bench=pageout,pagein swap=swap virtio_blk.dma=passthrough", 
 #define ROUNDS			64
 #define RAW_BIG_BYTES		(8ul << 20)		/* one virtio_blk_write call */
 #define MIB			(1ul << 20)
+#define SWAP_FILES_POLL_NS	(20ul * 1000 * 1000)		/* the dynamic pager's poll */
+#define SWAP_FILES_WAIT_NS	(120ul * 1000 * 1000 * 1000)	/* for all of them */
 
 /*
  * region_create: a region of npages at REGION_BASE, whose map the calling
@@ -156,8 +162,9 @@ static bool region_create_paged_out(struct region_fixture *r, uint64_t npages)
 }
 
 /*
- * swap_poll_instret: instructions spent so far spinning for the disks
- * (virtq_wait polled): the swap disks, one or (make bench-scale) many.
+ * swap_poll_instret: instructions spent so far spinning for the devices
+ * (virtq_wait polled): the swap disks, one or (make bench-scale) many,
+ * and the 9p share of the swap files.
  */
 static uint64_t swap_poll_instret(void)
 {
@@ -165,6 +172,8 @@ static uint64_t swap_poll_instret(void)
 
 	for (int i = 0; i < virtio_blk_count(); i++)
 		n += virtio_blk_get(i)->q->stats.poll_instret;
+	for (int i = 0; i < virtio_9p_count(); i++)
+		n += virtio_9p_get(i)->q->stats.poll_instret;
 	return n;
 }
 
@@ -187,16 +196,50 @@ static uint64_t polled_cost(bool (*fn)(const struct region_fixture *), const str
 	return ok ? (t1 - t0) - (p1 - p0) : 0;
 }
 
-/* paging_ready: the command line gave the pager swap (the disk "swap", or others). */
+/*
+ * swap_files_all_in: every swap file the dynamic pager may make is in the
+ * pool (none if it does not run).
+ */
+static bool swap_files_all_in(void)
+{
+	struct swapfile_stats st;
+
+	swapfile_stats(&st);
+	return st.files == st.files_max;
+}
+
+/*
+ * swap_files_wait: wait until every swap file is in the pool (make
+ * bench-scale sets swapfile.hiwat above what they hold: the dynamic pager
+ * adds one per poll up to swapfile.max), so that the pool is the same
+ * whenever a measurement starts.  The tick runs meanwhile (kbench stops
+ * it, and sleeps end on it).  => false if they were not all in within
+ * SWAP_FILES_WAIT_NS
+ */
+static bool swap_files_wait(void)
+{
+	uint64_t deadline;
+
+	if (swap_files_all_in())
+		return true;
+	deadline = thread_deadline_after(SWAP_FILES_WAIT_NS);
+	kbench_ticks(true);
+	while (!swap_files_all_in() && thread_deadline_after(0) < deadline)
+		thread_sleep_ns(SWAP_FILES_POLL_NS);
+	kbench_ticks(false);
+	return swap_files_all_in();
+}
+
+/* paging_ready: the command line gave the pager swap (the disk "swap", or others), all of it in. */
 static bool paging_ready(void)
 {
-	return vm_pager_default != NULL;
+	return vm_pager_default != NULL && swap_files_wait();
 }
 
 /*
  * paged_cost: polled_cost of fn over r per page, noting the pages the
- * pager moved (out: written, else read) and its requests.  => 0 unless it
- * moved exactly COST_PAGES
+ * pager moved (out: written, else read), its requests and the pool's
+ * segments (disks and files).  => 0 unless it moved exactly COST_PAGES
  */
 static uint64_t paged_cost(bool (*fn)(const struct region_fixture *), const struct region_fixture *r,
 			   bool out)
@@ -209,7 +252,8 @@ static uint64_t paged_cost(bool (*fn)(const struct region_fixture *), const stru
 	default_pager_stats(&s1);
 	pages = out ? s1.pageouts - s0.pageouts : s1.pageins - s0.pageins;
 	requests = out ? s1.write_requests - s0.write_requests : s1.read_requests - s0.read_requests;
-	kbench_note("\"pages\":%lu,\"%s_requests\":%lu", pages, out ? "write" : "read", requests);
+	kbench_note("\"pages\":%lu,\"%s_requests\":%lu,\"segments\":%lu", pages,
+		    out ? "write" : "read", requests, s1.segments);
 	return pages == COST_PAGES ? cost / COST_PAGES : 0;
 }
 
